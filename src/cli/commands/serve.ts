@@ -1,0 +1,43 @@
+/** `rq serve`: runs the server (man/rq-serve.1). */
+import os from 'node:os';
+import path from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
+
+export interface ServeArgs {
+  host: string;
+  port: number;
+  'data-dir': string;
+  'max-item-size': number;
+  'max-open': number;
+}
+
+/** Where the journal lives unless --data-dir says otherwise: the XDG data directory. */
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'rq');
+}
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Run the queue server',
+  builder: (y: Argv) =>
+    y
+      .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'Address to listen on (loopback by default)' })
+      .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'Port to listen on; 0 picks a free one' })
+      .option('data-dir', { type: 'string', default: defaultDataDir(), defaultDescription: '$XDG_DATA_HOME/rq', describe: 'Directory of the journal' })
+      .option('max-item-size', { type: 'number', default: DEFAULT_MAX_ITEM_SIZE, describe: 'Largest item in bytes' })
+      .option('max-open', { type: 'number', default: DEFAULT_MAX_OPEN, describe: 'Open reservations per connection and queue' })
+      .check((argv) => {
+        if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error('--port must be 0–65535');
+        if (!Number.isInteger(argv['max-item-size']) || argv['max-item-size'] < 1) throw new Error('--max-item-size must be a positive whole number of bytes');
+        if (!Number.isInteger(argv['max-open']) || argv['max-open'] < 1) throw new Error('--max-open must be a positive whole number');
+        return true;
+      })
+      .example('$0 serve', 'listen on 127.0.0.1:22133')
+      .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq') as unknown as Argv<ServeArgs>,
+  handler: async (args) => {
+    const { runServer } = await import('../run-server.js');
+    await runServer(args);
+  },
+};

@@ -1,0 +1,28 @@
+/**
+ * rq's command line: yargs wiring only. Each subcommand is one module (command, describe, builder
+ * with an example, handler) registered from the list below; handlers load what they need lazily so
+ * that `rq push` never pays for the server or for Ink.
+ */
+import yargs from 'yargs';
+import { VERSION } from '../version.js';
+import { EXIT_USAGE } from './exit-codes.js';
+import { commands } from './commands.js';
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('rq')
+    .usage('$0 <command> [options]\n\nA persistent work queue that speaks the memcache protocol.')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'Name a command; `rq --help` lists them.')
+    .recommendCommands()
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .epilogue('Each command has a man page: man rq-<command>. Exit codes: 0 ok, 1 nothing there, 2 usage, 3 server unreachable.')
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`rq: ${message}\nTry \`rq --help\`.\n`);
+      process.exit(EXIT_USAGE);
+    });
+  for (const command of commands) cli = cli.command(command);
+  await cli.parseAsync();
+}

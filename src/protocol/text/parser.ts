@@ -1,0 +1,245 @@
+/**
+ * The memcache text-protocol parser: a push-fed state machine, bytes in, typed requests out.
+ * Pure: no sockets, no queue. memcached protocol.txt is the reference for the grammar;
+ * docs/protocol.md says where rq differs.
+ *
+ * Promises:
+ * - any split of the input into chunks yields the same requests (byte by byte included);
+ * - every command line yields exactly one request, so replies stay in step with commands;
+ * - a data block larger than the limit is skipped byte-exactly, keeping the stream in sync;
+ * - memory is bounded: a line is at most MAX_LINE_BYTES, a data block at most maxItemSize;
+ *   anything longer is answered with an error (and for a line, the connection closes).
+ */
+import type { StorageCommand, TextRequest } from './requests.js';
+import { MAX_LINE_BYTES, clientError, serverError, ERROR } from './words.js';
+
+const LF = 0x0a;
+const CR = 0x0d;
+
+/** memcache flags are 32-bit unsigned (memcached protocol.txt: "flags is an arbitrary 16-bit/32-bit unsigned integer"). */
+const MAX_FLAGS = 0xffffffff;
+
+interface PendingData {
+  command: StorageCommand;
+  key: string;
+  flags: number;
+  exptime: number;
+  noreply: boolean;
+  /** n data bytes plus the trailing CRLF. */
+  size: number;
+  /** Collects a block that spans reads; null while the block may still be taken as a view. */
+  block: Buffer | null;
+  filled: number;
+}
+
+const STORAGE_COMMANDS: ReadonlySet<string> = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
+
+const INTEGER = /^[0-9]+$/;
+const SIGNED_INTEGER = /^-?[0-9]+$/;
+
+export class TextParser {
+  private leftover: Buffer | null = null;
+  private pending: PendingData | null = null;
+  private swallow = 0;
+  private dead = false;
+
+  constructor(private readonly maxItemSize: number) {}
+
+  /** Feeds bytes; returns the requests completed by them, in order. */
+  push(chunk: Buffer): TextRequest[] {
+    const out: TextRequest[] = [];
+    if (this.dead) return out;
+    let buf = chunk;
+    let pos = 0;
+    if (this.swallow > 0) {
+      const skip = Math.min(this.swallow, buf.length);
+      this.swallow -= skip;
+      pos = skip;
+    }
+    if (this.pending !== null && pos < buf.length) {
+      pos = this.fillPending(buf, pos, out);
+    }
+    if (this.leftover !== null) {
+      buf = Buffer.concat([this.leftover, buf.subarray(pos)]);
+      pos = 0;
+      this.leftover = null;
+    }
+    while (pos < buf.length && !this.dead) {
+      if (this.pending !== null) {
+        pos = this.fillPending(buf, pos, out);
+        continue;
+      }
+      if (this.swallow > 0) {
+        const skip = Math.min(this.swallow, buf.length - pos);
+        this.swallow -= skip;
+        pos += skip;
+        continue;
+      }
+      const lf = buf.indexOf(LF, pos);
+      if (lf < 0) {
+        if (buf.length - pos > MAX_LINE_BYTES) {
+          out.push(this.fatal('line too long'));
+        } else {
+          this.leftover = Buffer.from(buf.subarray(pos));
+        }
+        break;
+      }
+      let end = lf;
+      if (end > pos && buf[end - 1] === CR) end--;
+      if (end - pos > MAX_LINE_BYTES) {
+        out.push(this.fatal('line too long'));
+        break;
+      }
+      const line = buf.toString('latin1', pos, end);
+      pos = lf + 1;
+      const request = this.parseLine(line);
+      // parseLine may have set `pending` (a storage header); TypeScript cannot see that.
+      const p = this.pending as PendingData | null;
+      if (request !== null) {
+        out.push(request);
+      } else if (p !== null && buf.length - pos >= p.size) {
+        // The whole data block is in this buffer: take a view, no copy.
+        this.pending = null;
+        out.push(this.finishStorage(p, buf.subarray(pos, pos + p.size)));
+        pos += p.size;
+      }
+    }
+    return out;
+  }
+
+  /** Copies block bytes of a storage command; emits the request once the block is complete. */
+  private fillPending(buf: Buffer, pos: number, out: TextRequest[]): number {
+    const p = this.pending!;
+    p.block ??= Buffer.allocUnsafe(p.size);
+    const take = Math.min(p.size - p.filled, buf.length - pos);
+    buf.copy(p.block, p.filled, pos, pos + take);
+    p.filled += take;
+    if (p.filled === p.size) {
+      this.pending = null;
+      out.push(this.finishStorage(p, p.block));
+    }
+    return pos + take;
+  }
+
+  private finishStorage(p: PendingData, block: Buffer): TextRequest {
+    const n = block.length - 2;
+    if (block[n] !== CR || block[n + 1] !== LF) {
+      return { type: 'error', reply: clientError('bad data chunk'), close: false, noreply: p.noreply };
+    }
+    return {
+      type: 'storage', command: p.command, key: p.key, flags: p.flags, exptime: p.exptime,
+      data: block.subarray(0, n), noreply: p.noreply,
+    };
+  }
+
+  private fatal(reason: string): TextRequest {
+    this.dead = true;
+    this.leftover = null;
+    return { type: 'error', reply: clientError(reason), close: true, noreply: false };
+  }
+
+  /**
+   * Parses one command line. Storage commands set `pending` and return null
+   * (the request is emitted when the data block is complete).
+   */
+  private parseLine(line: string): TextRequest | null {
+    const tokens = tokenize(line);
+    if (tokens.length === 0) return { type: 'error', reply: ERROR, close: false, noreply: false };
+    const command = tokens[0];
+    if (STORAGE_COMMANDS.has(command)) return this.parseStorage(command as StorageCommand, tokens);
+    const noreply = tokens[tokens.length - 1] === 'noreply';
+    const args = noreply ? tokens.length - 2 : tokens.length - 1;
+    switch (command) {
+      case 'get':
+      case 'gets':
+        if (tokens.length < 2) return { type: 'error', reply: ERROR, close: false, noreply: false };
+        return { type: 'get', command, keys: tokens.slice(1) };
+      case 'delete':
+        // memcached protocol.txt: "delete <key> [<time>] [noreply]"; only a time of 0 is accepted.
+        if (args < 1 || args > 2 || (args === 2 && tokens[2] !== '0')) {
+          return badFormat(noreply);
+        }
+        return { type: 'delete', key: tokens[1], noreply };
+      case 'flush':
+        if (args !== 1) return badFormat(noreply);
+        return { type: 'flush', queue: tokens[1], delay: 0, noreply };
+      case 'flush_all': {
+        if (args > 1) return badFormat(noreply);
+        const delay = args === 1 ? tokens[1] : '0';
+        if (!SIGNED_INTEGER.test(delay)) return badFormat(noreply);
+        return { type: 'flush', queue: null, delay: Math.max(0, Number(delay)), noreply };
+      }
+      case 'delete_queue':
+        if (args !== 1) return badFormat(noreply);
+        return { type: 'delete_queue', queue: tokens[1], noreply };
+      case 'stats':
+        return { type: 'stats', args: tokens.slice(1) };
+      case 'version':
+        return { type: 'version' };
+      case 'quit':
+        return { type: 'quit' };
+      case 'verbosity':
+        return { type: 'verbosity', noreply };
+      case 'incr':
+      case 'decr':
+      case 'touch':
+      case 'gat':
+      case 'gats':
+        return { type: 'unsupported', command, noreply: command.startsWith('gat') ? false : noreply };
+      default:
+        return { type: 'error', reply: ERROR, close: false, noreply: false };
+    }
+  }
+
+  private parseStorage(command: StorageCommand, tokens: string[]): TextRequest | null {
+    // <command> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]
+    const fixed = command === 'cas' ? 6 : 5;
+    const noreply = tokens.length === fixed + 1 && tokens[fixed] === 'noreply';
+    if (tokens.length !== fixed && !noreply) return badFormat(false);
+    const [, key, flagsText, exptimeText, bytesText] = tokens;
+    if (!INTEGER.test(bytesText) || bytesText.length > 12) {
+      // Without a length the data block cannot be skipped: the next line is read as a command.
+      return badFormat(noreply);
+    }
+    const bytes = Number(bytesText);
+    if (bytes > this.maxItemSize) {
+      this.swallow = bytes + 2; // the push loop skips the block, across reads if need be
+      return { type: 'error', reply: serverError('object too large'), close: false, noreply };
+    }
+    const flagsOk = INTEGER.test(flagsText) && flagsText.length <= 10 && Number(flagsText) <= MAX_FLAGS;
+    const exptimeOk = SIGNED_INTEGER.test(exptimeText) && exptimeText.length <= 12;
+    if (!flagsOk || !exptimeOk || key.length > 8192) {
+      // The length is known: skip the block so the stream stays in sync.
+      this.swallow = bytes + 2;
+      return badFormat(noreply);
+    }
+    this.pending = {
+      command, key, flags: Number(flagsText), exptime: Number(exptimeText), noreply,
+      size: bytes + 2, block: null, filled: 0,
+    };
+    return null;
+  }
+}
+
+function badFormat(noreply: boolean): TextRequest {
+  return { type: 'error', reply: clientError('bad command line format'), close: false, noreply };
+}
+
+/** Splits on runs of spaces; leading and trailing whitespace is ignored. */
+export function tokenize(line: string): string[] {
+  const tokens: string[] = [];
+  let start = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      if (start >= 0) {
+        tokens.push(line.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) {
+      start = i;
+    }
+  }
+  if (start >= 0) tokens.push(line.slice(start));
+  return tokens;
+}

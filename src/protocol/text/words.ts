@@ -1,0 +1,27 @@
+/**
+ * Every reply word of the text protocol, defined once.
+ * memcached protocol.txt: "Error strings", "Storage commands", "Retrieval command", "Deletion";
+ * rq's own meanings are in docs/protocol.md.
+ */
+export const CRLF = '\r\n';
+export const STORED = 'STORED\r\n';
+export const NOT_STORED = 'NOT_STORED\r\n';
+export const DELETED = 'DELETED\r\n';
+export const NOT_FOUND = 'NOT_FOUND\r\n';
+export const END = 'END\r\n';
+export const OK = 'OK\r\n';
+export const ERROR = 'ERROR\r\n';
+export const VALUE = 'VALUE ';
+export const STAT = 'STAT ';
+export const VERSION = 'VERSION ';
+
+export function clientError(reason: string): string {
+  return `CLIENT_ERROR ${reason}\r\n`;
+}
+
+export function serverError(reason: string): string {
+  return `SERVER_ERROR ${reason}\r\n`;
+}
+
+/** The longest command line accepted (memcached uses 2048 for keys ×…; we allow 8 KiB for long multi-gets). */
+export const MAX_LINE_BYTES = 8192;

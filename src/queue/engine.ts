@@ -1,0 +1,412 @@
+/**
+ * The queue engine: every rule about items, reservations, leases, expiry and blocked readers.
+ *
+ * Deterministic and pure: no clock, no timers, no I/O. Time comes in as `now` (ms since the
+ * epoch); the engine answers `nextDeadline()` and the server calls `tick(now)` when it passes.
+ * Every state change is reported to a ChangeLog (the journal) before the call returns.
+ * The server owns sockets and replies; protocols never reach in here.
+ */
+import { DeadlineHeap } from './deadlines.js';
+import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
+import { NO_CHANGE_LOG, type ChangeLog, type Item, type QueueStats } from './types.js';
+
+export { Holder, type Reservation, type Waiter } from './queue.js';
+
+export interface EngineOptions {
+  /** Open reservations one holder may have on one queue (`--max-open`). */
+  readonly maxOpen: number;
+  readonly changes?: ChangeLog;
+}
+
+/** Returned by reserve when the holder already has maxOpen reservations on the queue. */
+export const TOO_MANY_OPEN = 'too_many_open' as const;
+
+export interface EngineTotals {
+  /** Items ready plus open, over all queues. */
+  readonly items: number;
+  readonly bytes: number;
+  readonly totalItems: number;
+  readonly open: number;
+}
+
+export class QueueEngine {
+  private readonly queues = new Map<string, Queue>();
+  private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
+  private readonly changes: ChangeLog;
+  private readonly maxOpen: number;
+  private nextItemId = 1;
+  private nextHolderId = 1;
+  private totalEnqueued = 0;
+  private flushAllAt = Infinity;
+
+  constructor(options: EngineOptions) {
+    this.maxOpen = options.maxOpen;
+    this.changes = options.changes ?? NO_CHANGE_LOG;
+  }
+
+  /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */
+  get nextId(): number {
+    return this.nextItemId;
+  }
+
+  // ---- holders (connections) ----
+
+  openHolder(): Holder {
+    return new Holder(this.nextHolderId++);
+  }
+
+  /**
+   * The connection is gone: its reservations go back to the head of their queues in their original
+   * order, except leased ones, which stay open until their lease ends. Its waiter is cancelled.
+   */
+  closeHolder(holder: Holder, now: number): void {
+    holder.closed = true;
+    if (holder.waiter !== null) this.cancelWait(holder.waiter);
+    const touched: Queue[] = [];
+    for (const [queue, list] of [...holder.held]) {
+      for (let i = list.length - 1; i >= 0; i--) {
+        const r = list[i];
+        if (r.deadline === Infinity) {
+          this.putBack(r);
+        } else {
+          r.holder = null;
+        }
+      }
+      touched.push(queue);
+    }
+    holder.held.clear();
+    for (const queue of touched) this.serveWaiters(queue, now);
+  }
+
+  // ---- writing ----
+
+  /**
+   * Appends an item at the tail of `name` (created if new); hands it to a blocked reader if there is one.
+   * An item that is already expired (memcache's negative exptime) is counted as enqueued and expired, not stored.
+   */
+  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number {
+    const queue = this.queueFor(name);
+    const id = this.nextItemId++;
+    if (expiresAt !== 0 && expiresAt <= now) {
+      queue.totalItems++;
+      this.totalEnqueued++;
+      queue.expiredItems++;
+      return id;
+    }
+    this.changes.enqueued(name, id, flags, expiresAt, now, data);
+    queue.ready.pushTail(id, flags, expiresAt, now, data);
+    queue.totalItems++;
+    this.totalEnqueued++;
+    if (queue.waiters.length > 0) this.serveWaiters(queue, now);
+    return id;
+  }
+
+  // ---- reading ----
+
+  /** Reserves the head item of `name` for `holder`. null when empty. leaseMs > 0 makes it outlive the connection. */
+  reserve(holder: Holder, name: string, now: number, leaseMs = 0): Item | null | typeof TOO_MANY_OPEN {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return null;
+    const list = holder.held.get(queue);
+    if (list !== undefined && list.length >= this.maxOpen) return TOO_MANY_OPEN;
+    const item = this.takeHead(queue, now);
+    if (item === null) return null;
+    this.open(queue, holder, item, leaseMs > 0 ? now + leaseMs : Infinity);
+    return item;
+  }
+
+  /** The head item of `name` without reserving it; null when empty. */
+  peek(name: string, now: number): Item | null {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return null;
+    this.dropExpiredHead(queue, now);
+    return queue.ready.peek();
+  }
+
+  /** How many reservations `holder` has on `name`. */
+  heldCount(holder: Holder, name: string): number {
+    const queue = this.queues.get(name);
+    return queue === undefined ? 0 : (holder.held.get(queue)?.length ?? 0);
+  }
+
+  // ---- acknowledging and releasing ----
+
+  /** Acknowledges the oldest item `holder` has on `name`. False when it holds none. */
+  ack(holder: Holder, name: string): boolean {
+    const r = this.oldestHeld(holder, name);
+    if (r === null) return false;
+    this.finish(r);
+    r.queue.acked++;
+    this.changes.acked(r.queue.name, r.item.id);
+    return true;
+  }
+
+  /** Acknowledges item `id` of `name`, whoever holds it. False when it is not open. */
+  ackById(name: string, id: number): boolean {
+    const r = this.queues.get(name)?.open.get(id);
+    if (r === undefined) return false;
+    this.finish(r);
+    r.queue.acked++;
+    this.changes.acked(name, id);
+    return true;
+  }
+
+  /** Puts the oldest item `holder` has on `name` back at the head. False when it holds none. */
+  release(holder: Holder, name: string, now: number): boolean {
+    const r = this.oldestHeld(holder, name);
+    if (r === null) return false;
+    this.putBack(r);
+    this.serveWaiters(r.queue, now);
+    return true;
+  }
+
+  /** Puts item `id` of `name` back at the head, whoever holds it. False when it is not open. */
+  releaseById(name: string, id: number, now: number): boolean {
+    const r = this.queues.get(name)?.open.get(id);
+    if (r === undefined) return false;
+    this.putBack(r);
+    this.serveWaiters(r.queue, now);
+    return true;
+  }
+
+  // ---- blocked readers ----
+
+  /**
+   * Registers a reader blocked on `name` until `now + waitMs`. `wake` is called once: with an item
+   * (reserved for `holder` unless `peek`) when one arrives, or with null at the deadline.
+   */
+  wait(holder: Holder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number,
+    wake: (item: Item | null) => void): Waiter {
+    const queue = this.queueFor(name);
+    const waiter: Waiter = { queue, holder, peek, leaseMs, wake, deadline: now + waitMs, cancelled: false };
+    queue.waiters.push(waiter);
+    holder.waiter = waiter;
+    this.deadlines.push(waiter);
+    return waiter;
+  }
+
+  /** Cancels a waiter without calling it. */
+  cancelWait(waiter: Waiter): void {
+    if (waiter.cancelled) return;
+    this.unlinkWaiter(waiter);
+  }
+
+  // ---- whole queues ----
+
+  /** Removes every ready item of `name`; open reservations stay open. Returns how many were removed. */
+  flush(name: string): number {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return 0;
+    const n = queue.ready.count;
+    queue.ready.clear();
+    this.changes.flushed(name);
+    return n;
+  }
+
+  /** Flushes every queue, now or (delayMs > 0) at now + delayMs. */
+  flushAll(now: number, delayMs = 0): void {
+    if (delayMs > 0) {
+      this.flushAllAt = now + delayMs;
+      return;
+    }
+    this.flushAllAt = Infinity;
+    for (const name of this.queues.keys()) this.flush(name);
+  }
+
+  /** Removes queue `name` entirely: items, reservations, waiters. False when there is no such queue. */
+  dropQueue(name: string): boolean {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return false;
+    for (const r of queue.open.values()) {
+      r.cancelled = true;
+      r.holder?.held.delete(queue);
+    }
+    for (const w of [...queue.waiters]) {
+      this.unlinkWaiter(w);
+      w.wake(null);
+    }
+    this.queues.delete(name);
+    this.changes.dropped(name);
+    return true;
+  }
+
+  // ---- time ----
+
+  /** The next time `tick` has work to do (a lease ends, a wait times out, a delayed flush), or Infinity. */
+  nextDeadline(): number {
+    return Math.min(this.deadlines.next(), this.flushAllAt);
+  }
+
+  /** Ends due leases (their items go back to the head) and due waits (woken with null). */
+  tick(now: number): void {
+    if (this.flushAllAt <= now) this.flushAll(now);
+    for (const entry of this.deadlines.popDue(now)) {
+      if ('wake' in entry) {
+        this.unlinkWaiter(entry);
+        entry.wake(null);
+      } else {
+        this.putBack(entry);
+        this.serveWaiters(entry.queue, now);
+      }
+    }
+  }
+
+  // ---- inspection ----
+
+  queueNames(): string[] {
+    return [...this.queues.keys()];
+  }
+
+  /** Per-queue figures; drops expired items found at each head first, so ages are honest. */
+  stats(now: number): QueueStats[] {
+    const out: QueueStats[] = [];
+    for (const queue of this.queues.values()) {
+      this.dropExpiredHead(queue, now);
+      out.push(queue.stats(now));
+    }
+    return out;
+  }
+
+  totals(): EngineTotals {
+    let items = 0, bytes = 0, open = 0;
+    for (const q of this.queues.values()) {
+      items += q.ready.count + q.open.size;
+      bytes += q.ready.bytes + q.openBytes;
+      open += q.open.size;
+    }
+    return { items, bytes, open, totalItems: this.totalEnqueued };
+  }
+
+  /** Every ready item of `name`, head first (copies). For snapshots and inspection. */
+  *readyItems(name: string): Generator<Item> {
+    const queue = this.queues.get(name);
+    if (queue !== undefined) yield* queue.ready.items();
+  }
+
+  /** Every open reservation's item of `name`, oldest reservation first. */
+  openItems(name: string): Item[] {
+    const queue = this.queues.get(name);
+    return queue === undefined ? [] : [...queue.open.values()].map((r) => r.item);
+  }
+
+  // ---- restoring (journal replay) ----
+
+  /** Appends a recovered item at the tail without reporting a change. Ids keep growing past it. */
+  restore(name: string, item: Item): void {
+    const queue = this.queueFor(name);
+    queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data);
+    if (item.id >= this.nextItemId) this.nextItemId = item.id + 1;
+  }
+
+  /** Raises the next item id (ids of acknowledged items are never reused). */
+  advanceNextId(next: number): void {
+    if (next > this.nextItemId) this.nextItemId = next;
+  }
+
+  // ---- internals ----
+
+  private queueFor(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (queue === undefined) {
+      queue = new Queue(name);
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Removes the head item, skipping (and recording) expired ones. */
+  private takeHead(queue: Queue, now: number): Item | null {
+    for (;;) {
+      const item = queue.ready.shift();
+      if (item === null) return null;
+      if (item.expiresAt === 0 || item.expiresAt > now) return item;
+      this.expire(queue, item.id);
+    }
+  }
+
+  private dropExpiredHead(queue: Queue, now: number): void {
+    for (;;) {
+      const head = queue.ready.headMeta();
+      if (head === null || head.expiresAt === 0 || head.expiresAt > now) return;
+      queue.ready.shift();
+      this.expire(queue, head.id);
+    }
+  }
+
+  private expire(queue: Queue, id: number): void {
+    queue.expiredItems++;
+    this.changes.expired(queue.name, id);
+  }
+
+  private open(queue: Queue, holder: Holder, item: Item, deadline: number): void {
+    const r: Reservation = { item, queue, holder, deadline, cancelled: false };
+    queue.open.set(item.id, r);
+    queue.openBytes += item.data.length;
+    let list = holder.held.get(queue);
+    if (list === undefined) {
+      list = [];
+      holder.held.set(queue, list);
+    }
+    list.push(r);
+    if (deadline !== Infinity) this.deadlines.push(r);
+    this.changes.reserved(queue.name, item.id);
+  }
+
+  private oldestHeld(holder: Holder, name: string): Reservation | null {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return null;
+    const list = holder.held.get(queue);
+    return list !== undefined && list.length > 0 ? list[0] : null;
+  }
+
+  /** Closes a reservation: off the queue's open set, off its holder's list, off the deadline heap. */
+  private finish(r: Reservation): void {
+    r.cancelled = true;
+    r.queue.open.delete(r.item.id);
+    r.queue.openBytes -= r.item.data.length;
+    const holder = r.holder;
+    if (holder !== null) {
+      const list = holder.held.get(r.queue)!;
+      if (list[0] === r) list.shift();
+      else list.splice(list.indexOf(r), 1);
+      if (list.length === 0) holder.held.delete(r.queue);
+      r.holder = null;
+    }
+  }
+
+  /** Returns a reservation's item to the head of its queue. */
+  private putBack(r: Reservation): void {
+    if (!r.queue.open.has(r.item.id)) return;
+    this.finish(r);
+    r.queue.ready.pushHead(r.item);
+    r.queue.released++;
+    this.changes.released(r.queue.name, r.item.id);
+  }
+
+  /** Takes a waiter off its queue and its holder; it will not be called. */
+  private unlinkWaiter(w: Waiter): void {
+    w.cancelled = true;
+    const list = w.queue.waiters;
+    const at = list.indexOf(w);
+    if (at >= 0) list.splice(at, 1);
+    if (w.holder.waiter === w) w.holder.waiter = null;
+  }
+
+  /** Hands ready items to blocked readers: every peeker sees the head, then one reader per item reserves it. */
+  private serveWaiters(queue: Queue, now: number): void {
+    while (queue.waiters.length > 0) {
+      const w = queue.waiters[0];
+      let item: Item | null;
+      if (w.peek) {
+        this.dropExpiredHead(queue, now);
+        item = queue.ready.peek();
+      } else {
+        item = this.takeHead(queue, now);
+        if (item !== null) this.open(queue, w.holder, item, w.leaseMs > 0 ? now + w.leaseMs : Infinity);
+      }
+      if (item === null) return;
+      this.unlinkWaiter(w);
+      w.wake(item);
+    }
+  }
+}

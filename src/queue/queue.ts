@@ -1,0 +1,71 @@
+/**
+ * The state of one queue: its ready items, its open reservations, its blocked readers, its counters.
+ * A plain data holder; the rules that move items between these live in engine.ts.
+ */
+import type { Timed } from './deadlines.js';
+import { ReadyList } from './ready-list.js';
+import type { Item, QueueStats } from './types.js';
+
+/** A connection (or any party) that can hold reservations. One per client connection. */
+export class Holder {
+  /** Open reservations per queue, oldest first. */
+  readonly held = new Map<Queue, Reservation[]>();
+  /** Set once the connection is gone; leased reservations then live on alone. */
+  closed = false;
+  /** The `get …/t=` this holder is blocked in, if any (a connection waits for one thing at a time). */
+  waiter: Waiter | null = null;
+  constructor(readonly id: number) {}
+}
+
+/** An item reserved by a holder (or, after its connection closed, by its lease alone). */
+export interface Reservation extends Timed {
+  readonly item: Item;
+  readonly queue: Queue;
+  holder: Holder | null;
+  /** Lease end (absolute ms), or Infinity for a reservation tied to its connection only. */
+  readonly deadline: number;
+  cancelled: boolean;
+}
+
+/** A `get …/t=` waiting for an item. */
+export interface Waiter extends Timed {
+  readonly queue: Queue;
+  readonly holder: Holder;
+  /** Peek waiters are shown the item; reserving waiters receive it. */
+  readonly peek: boolean;
+  readonly leaseMs: number;
+  /** Called once, with the item or null on timeout/cancel. Must not call back into the engine synchronously. */
+  readonly wake: (item: Item | null) => void;
+  cancelled: boolean;
+}
+
+export class Queue {
+  readonly ready = new ReadyList();
+  /** Open reservations by item id, in reservation order. */
+  readonly open = new Map<number, Reservation>();
+  openBytes = 0;
+  /** Blocked readers, first come first served; only live ones (timed-out and cancelled ones are removed). */
+  readonly waiters: Waiter[] = [];
+  totalItems = 0;
+  expiredItems = 0;
+  acked = 0;
+  released = 0;
+
+  constructor(readonly name: string) {}
+
+  stats(now: number): QueueStats {
+    const head = this.ready.headMeta();
+    return {
+      name: this.name,
+      items: this.ready.count,
+      open: this.open.size,
+      bytes: this.ready.bytes + this.openBytes,
+      totalItems: this.totalItems,
+      expiredItems: this.expiredItems,
+      acked: this.acked,
+      released: this.released,
+      waiters: this.waiters.length,
+      ageMs: head === null ? 0 : Math.max(0, now - head.enqueuedAt),
+    };
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The queue engine's vocabulary, shared with the journal (which records these changes)
+ * and the server (which turns them into replies).
+ *
+ * Times are milliseconds since the unix epoch, always passed in: the engine never reads a clock.
+ * Queue names are byte strings (latin1), as the protocols hand them over.
+ */
+
+/** One queued item. Immutable once made; `data` belongs to the item. */
+export interface Item {
+  readonly id: number;
+  readonly flags: number;
+  /** Absolute expiry time in ms, or 0 for never. */
+  readonly expiresAt: number;
+  readonly enqueuedAt: number;
+  readonly data: Buffer;
+}
+
+/**
+ * Receives every state change, in the order the engine makes them. The journal implements it;
+ * each method name is the journal record of the same name (docs/journal-format.md).
+ * Calls are synchronous and must not call back into the engine.
+ */
+export interface ChangeLog {
+  enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void;
+  reserved(queue: string, id: number): void;
+  acked(queue: string, id: number): void;
+  released(queue: string, id: number): void;
+  expired(queue: string, id: number): void;
+  flushed(queue: string): void;
+  dropped(queue: string): void;
+}
+
+/** A ChangeLog that records nothing: the engine without a journal. */
+export const NO_CHANGE_LOG: ChangeLog = {
+  enqueued() {}, reserved() {}, acked() {}, released() {}, expired() {}, flushed() {}, dropped() {},
+};
+
+/** Per-queue figures, as `stats` reports them (docs/protocol.md: stats). */
+export interface QueueStats {
+  readonly name: string;
+  /** Items ready to be reserved. */
+  readonly items: number;
+  /** Items reserved and not yet acknowledged or released. */
+  readonly open: number;
+  /** Data bytes of ready and open items. */
+  readonly bytes: number;
+  /** Items ever enqueued (since start). */
+  readonly totalItems: number;
+  readonly expiredItems: number;
+  readonly acked: number;
+  readonly released: number;
+  /** Connections blocked in a `get …/t=` on this queue. */
+  readonly waiters: number;
+  /** Age of the head item in ms: how long the oldest ready work has waited; 0 when empty. */
+  readonly ageMs: number;
+}

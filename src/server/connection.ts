@@ -1,0 +1,122 @@
+/**
+ * One client connection over any Duplex stream (a TCP socket, a TLS socket, or a test's duplexPair).
+ * Tells the protocol from the first byte (0x80 starts a binary request, as in memcached), then hands
+ * bytes to that protocol's session. Owns what both protocols share: the holder of the connection's
+ * reservations, the ordered outbox, input flow control and clean-up when the peer goes away.
+ */
+import type { Duplex } from 'node:stream';
+import type { Holder } from '../queue/engine.js';
+import type { ServerContext } from './context.js';
+import { Outbox } from './outbox.js';
+import { TextSession } from './text-session.js';
+
+/** A protocol's handling of one connection's bytes. */
+export interface ProtocolSession {
+  receive(chunk: Buffer): void;
+  /** The bytes that tell this protocol's client the server failed and is closing the connection. */
+  failureReply(reason: string): Buffer;
+}
+
+/** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
+const BINARY_REQUEST_MAGIC = 0x80;
+
+export type SessionFactory = (conn: Connection) => ProtocolSession;
+
+export class Connection {
+  readonly holder: Holder;
+  readonly outbox: Outbox;
+  private session: ProtocolSession | null = null;
+  private closed = false;
+  private ending = false;
+  /** Reasons input is paused: a blocked get, a client not reading its replies. */
+  private pausedForWait = false;
+  private pausedForOutput = false;
+
+  constructor(
+    private readonly stream: Duplex,
+    readonly ctx: ServerContext,
+    private readonly binaryFactory: SessionFactory | null = null,
+    private readonly onClosed: (conn: Connection) => void = () => {},
+  ) {
+    this.holder = ctx.engine.openHolder();
+    this.outbox = new Outbox(ctx.durability, (data) => this.send(data), (error) => this.journalFailed(error));
+    stream.on('data', (chunk: Buffer) => this.receive(chunk));
+    stream.on('drain', () => {
+      this.pausedForOutput = false;
+      this.updateFlow();
+    });
+    stream.on('error', () => this.stream.destroy());
+    stream.on('end', () => this.stream.end());
+    stream.on('close', () => this.cleanUp());
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private receive(chunk: Buffer): void {
+    if (this.closed || this.ending) return;
+    if (this.session === null) {
+      this.session =
+        chunk[0] === BINARY_REQUEST_MAGIC && this.binaryFactory !== null ? this.binaryFactory(this) : new TextSession(this);
+    }
+    this.session.receive(chunk);
+  }
+
+  /** Stops (or restarts) reading while a blocked get waits: later pipelined commands must wait behind it. */
+  setWaiting(waiting: boolean): void {
+    this.pausedForWait = waiting;
+    this.updateFlow();
+  }
+
+  /** Ends a batch of replies (they go out once durable). */
+  commit(): void {
+    this.outbox.commit();
+    this.ctx.afterChanges();
+  }
+
+  /** Sends what is committed, then closes (quit, or a stream that cannot be resynchronised). */
+  end(): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.commit();
+    if (!this.outbox.pending) this.stream.end();
+  }
+
+  /** Closes at once without sending anything more. */
+  destroy(): void {
+    this.stream.destroy();
+  }
+
+  private send(data: Buffer): void {
+    if (this.closed) return;
+    if (!this.stream.write(data)) {
+      this.pausedForOutput = true;
+      this.updateFlow();
+    }
+    if (this.ending && !this.outbox.pending) this.stream.end();
+  }
+
+  private updateFlow(): void {
+    if (this.closed) return;
+    if (this.pausedForWait || this.pausedForOutput) this.stream.pause();
+    else this.stream.resume();
+  }
+
+  private journalFailed(error: Error): void {
+    // Replies already promised to this client cannot be given: say so and close, so the client
+    // knows its pipelined requests have unknown outcomes and retries them.
+    if (this.closed) return;
+    if (this.session !== null) this.stream.write(this.session.failureReply(`journal write failed: ${error.message}`));
+    this.stream.end();
+  }
+
+  private cleanUp(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.outbox.discard();
+    this.ctx.engine.closeHolder(this.holder, this.ctx.now());
+    this.ctx.afterChanges();
+    this.onClosed(this);
+  }
+}

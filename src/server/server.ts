@@ -1,0 +1,112 @@
+/**
+ * rq's server: the only layer with a listening socket. Builds the engine and the shared context,
+ * accepts connections, owns the one timer that drives the engine's deadlines, and stops cleanly.
+ */
+import net from 'node:net';
+import { QueueEngine } from '../queue/engine.js';
+import { VERSION } from '../version.js';
+import { Connection, type SessionFactory } from './connection.js';
+import type { Limits, ServerContext } from './context.js';
+import { IMMEDIATE, type Durability } from './durability.js';
+import { collectStats, ServerCounters } from './stats.js';
+
+export interface ServerOptions {
+  /** Address to listen on; loopback unless asked otherwise. */
+  readonly host: string;
+  /** Port; 0 picks a free one. */
+  readonly port: number;
+  readonly limits: Limits;
+}
+
+
+export class RqServer {
+  readonly engine: QueueEngine;
+  readonly counters = new ServerCounters();
+  private readonly listener: net.Server;
+  private readonly connections = new Set<Connection>();
+  private readonly ctx: ServerContext;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private binaryFactory: SessionFactory | null = null;
+
+  constructor(private readonly options: ServerOptions, durability: Durability = IMMEDIATE, engine?: QueueEngine) {
+    this.engine = engine ?? new QueueEngine({ maxOpen: options.limits.maxOpen });
+    const startedAt = Date.now();
+    this.ctx = {
+      engine: this.engine,
+      durability,
+      counters: this.counters,
+      limits: options.limits,
+      version: VERSION,
+      startedAt,
+      now: () => Date.now(),
+      afterChanges: () => this.armTimer(),
+      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt }, now),
+      writeRefusal: () => null,
+    };
+    this.listener = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves with the bound address. */
+  listen(): Promise<{ host: string; port: number }> {
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(this.options.port, this.options.host, () => {
+        this.listener.off('error', reject);
+        resolve(this.address());
+      });
+    });
+  }
+
+  address(): { host: string; port: number } {
+    const a = this.listener.address() as net.AddressInfo;
+    return { host: a.address, port: a.port };
+  }
+
+  /** Serves one connection over any duplex stream (used for sockets, and directly by tests). */
+  handle(stream: import('node:stream').Duplex): Connection {
+    this.counters.currConnections++;
+    this.counters.totalConnections++;
+    const conn = new Connection(stream, this.ctx, this.binaryFactory, (c) => {
+      this.connections.delete(c);
+      this.counters.currConnections--;
+    });
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /** Stops accepting, closes every connection (their reservations go back to their queues). */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.listener.close(() => resolve());
+      for (const conn of this.connections) conn.destroy();
+    });
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.handle(socket);
+  }
+
+  /** Keeps one timer set for the engine's earliest deadline. */
+  private armTimer(): void {
+    const next = this.engine.nextDeadline();
+    if (next >= this.timerAt) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timerAt = next;
+    if (next === Infinity) {
+      this.timer = null;
+      return;
+    }
+    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - Date.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    this.engine.tick(Date.now());
+    this.armTimer();
+  }
+}

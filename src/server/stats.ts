@@ -1,0 +1,64 @@
+/**
+ * The `stats` reply as name/value pairs, shared by both protocols (docs/protocol.md: stats).
+ * General fields follow memcached's names so that memcache tools (memcstat, …) read them;
+ * per-queue fields are `queue_<name>_<field>`.
+ */
+import type { QueueEngine } from '../queue/engine.js';
+
+/** Server-wide counters kept by the server (the engine keeps per-queue ones). */
+export class ServerCounters {
+  currConnections = 0;
+  totalConnections = 0;
+  cmdGet = 0;
+  cmdSet = 0;
+  getHits = 0;
+  getMisses = 0;
+}
+
+export interface StatsSources {
+  readonly engine: QueueEngine;
+  readonly counters: ServerCounters;
+  readonly version: string;
+  readonly startedAt: number;
+  /** Extra pairs appended after the general ones (journal figures, limits, …). */
+  readonly extra?: () => Array<[string, string | number]>;
+}
+
+export function collectStats(src: StatsSources, now: number): Array<[string, string | number]> {
+  const totals = src.engine.totals();
+  const c = src.counters;
+  const memory = process.memoryUsage();
+  const pairs: Array<[string, string | number]> = [
+    ['pid', process.pid],
+    ['uptime', Math.floor((now - src.startedAt) / 1000)],
+    ['time', Math.floor(now / 1000)],
+    ['version', src.version],
+    ['curr_connections', c.currConnections],
+    ['total_connections', c.totalConnections],
+    ['cmd_get', c.cmdGet],
+    ['cmd_set', c.cmdSet],
+    ['get_hits', c.getHits],
+    ['get_misses', c.getMisses],
+    ['curr_items', totals.items],
+    ['total_items', totals.totalItems],
+    ['bytes', totals.bytes],
+    ['open_items', totals.open],
+    ['rss_bytes', memory.rss],
+  ];
+  if (src.extra) pairs.push(...src.extra());
+  for (const q of src.engine.stats(now)) {
+    const p = `queue_${q.name}_`;
+    pairs.push(
+      [p + 'items', q.items],
+      [p + 'open', q.open],
+      [p + 'bytes', q.bytes],
+      [p + 'total_items', q.totalItems],
+      [p + 'expired_items', q.expiredItems],
+      [p + 'acked', q.acked],
+      [p + 'released', q.released],
+      [p + 'waiters', q.waiters],
+      [p + 'age_ms', q.ageMs],
+    );
+  }
+  return pairs;
+}

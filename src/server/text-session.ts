@@ -1,0 +1,208 @@
+/**
+ * The memcache text protocol on one connection: parsed requests in, queue operations, reply lines out.
+ * Requests run strictly in order; a get that waits (`/t=`) holds back the requests behind it.
+ * Wire words come from protocol/text/words.ts; their meanings are in docs/protocol.md.
+ */
+import { KeyError, parseDeleteKey, parseKeyCached, queueNameError, type KeyOptions } from '../protocol/key.js';
+import { TextParser } from '../protocol/text/parser.js';
+import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest } from '../protocol/text/requests.js';
+import * as W from '../protocol/text/words.js';
+import type { Item } from '../queue/types.js';
+import type { Connection, ProtocolSession } from './connection.js';
+import { endReservation, expiresAt, fetch, overOpenLimit } from './operations.js';
+
+export class TextSession implements ProtocolSession {
+  private readonly parser: TextParser;
+  private pending: TextRequest[] = [];
+  private next = 0;
+  private waiting = false;
+  private stopped = false;
+
+  constructor(private readonly conn: Connection) {
+    this.parser = new TextParser(conn.ctx.limits.maxItemSize);
+  }
+
+  receive(chunk: Buffer): void {
+    const requests = this.parser.push(chunk);
+    if (requests.length === 0) return;
+    if (this.next >= this.pending.length) {
+      this.pending = requests;
+      this.next = 0;
+    } else {
+      for (const r of requests) this.pending.push(r);
+    }
+    this.run();
+  }
+
+  failureReply(reason: string): Buffer {
+    return Buffer.from(W.serverError(reason), 'latin1');
+  }
+
+  /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
+  private run(): void {
+    const now = this.conn.ctx.now();
+    while (this.next < this.pending.length && !this.waiting && !this.stopped) {
+      this.handle(this.pending[this.next++], now);
+    }
+    if (this.next >= this.pending.length) {
+      this.pending = [];
+      this.next = 0;
+    }
+    if (this.stopped) this.conn.end();
+    else this.conn.commit();
+  }
+
+  private reply(s: string): void {
+    this.conn.outbox.replies.text(s);
+  }
+
+  private handle(req: TextRequest, now: number): void {
+    switch (req.type) {
+      case 'storage': return this.store(req, now);
+      case 'get': return this.get(req, now);
+      case 'delete': return this.delete(req, now);
+      case 'flush': return this.flush(req, now);
+      case 'delete_queue': {
+        const problem = queueNameError(req.queue);
+        if (problem !== null) return this.answer(req.noreply, W.clientError(problem));
+        const dropped = this.conn.ctx.engine.dropQueue(req.queue);
+        return this.answer(req.noreply, dropped ? W.DELETED : W.NOT_FOUND);
+      }
+      case 'stats': return this.stats(req.args, now);
+      case 'version': return this.reply(W.VERSION + this.conn.ctx.version + W.CRLF);
+      case 'verbosity': return this.answer(req.noreply, W.OK);
+      case 'quit':
+        this.stopped = true;
+        return;
+      case 'unsupported':
+        return this.answer(req.noreply, unsupported(req.command));
+      case 'error':
+        if (req.close) this.stopped = true;
+        return this.answer(req.noreply, req.reply);
+    }
+  }
+
+  private answer(noreply: boolean, line: string): void {
+    if (!noreply) this.reply(line);
+  }
+
+  private store(req: StorageRequest, now: number): void {
+    if (req.command !== 'set') return this.answer(req.noreply, unsupported(req.command));
+    const ctx = this.conn.ctx;
+    ctx.counters.cmdSet++;
+    const problem = queueNameError(req.key);
+    if (problem !== null) {
+      const reason = req.key.includes('/') ? 'set takes a bare queue name: options belong to get and delete' : problem;
+      return this.answer(req.noreply, W.clientError(reason));
+    }
+    const refusal = ctx.writeRefusal();
+    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
+    ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.data, now);
+    this.answer(req.noreply, W.STORED);
+  }
+
+  private get(req: GetRequest, now: number): void {
+    const ctx = this.conn.ctx;
+    const keys: KeyOptions[] = [];
+    for (const raw of req.keys) {
+      const parsed = parseKeyCached(raw);
+      if (parsed instanceof KeyError) return this.reply(W.clientError(parsed.message));
+      keys.push(parsed);
+    }
+    if (keys.length > 1 && keys.some((k) => k.waitMs > 0)) {
+      return this.reply(W.clientError('t= needs a get with a single key'));
+    }
+    const changes = keys.some((k) => k.open || k.close || k.abort);
+    if (changes) {
+      const refusal = ctx.writeRefusal();
+      if (refusal !== null) return this.reply(W.serverError(refusal));
+    }
+    const full = overOpenLimit(ctx.engine, this.conn.holder, keys, ctx.limits.maxOpen);
+    if (full !== null) {
+      return this.reply(W.serverError(`too many open reservations on ${full} (max ${ctx.limits.maxOpen}): delete or close one first`));
+    }
+    const withCas = req.command === 'gets';
+    for (let i = 0; i < keys.length; i++) {
+      ctx.counters.cmdGet++;
+      const outcome = fetch(ctx.engine, this.conn.holder, keys[i], now);
+      if (outcome.kind === 'item') {
+        ctx.counters.getHits++;
+        this.value(req.keys[i], outcome.item, withCas);
+        if (withCas) break; // gets: the first non-empty queue answers
+      } else {
+        ctx.counters.getMisses++;
+        if (outcome.kind === 'empty' && keys[i].waitMs > 0) return this.wait(req.keys[i], keys[i], withCas, now);
+      }
+    }
+    this.reply(W.END);
+  }
+
+  private value(key: string, item: Item, withCas: boolean): void {
+    const r = this.conn.outbox.replies;
+    r.text(`${W.VALUE}${key} ${item.flags} ${item.data.length}${withCas ? ' ' + item.id : ''}\r\n`);
+    r.bytes(item.data);
+    r.text(W.CRLF);
+  }
+
+  /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
+  private wait(rawKey: string, key: KeyOptions, withCas: boolean, now: number): void {
+    this.waiting = true;
+    this.conn.setWaiting(true);
+    this.conn.ctx.engine.wait(this.conn.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item) => {
+      // Called from inside the engine: reply and resume after it returns.
+      queueMicrotask(() => {
+        if (this.conn.isClosed) return;
+        if (item !== null) {
+          this.conn.ctx.counters.getHits++;
+          this.value(rawKey, item, withCas);
+        }
+        this.reply(W.END);
+        this.waiting = false;
+        this.conn.setWaiting(false);
+        this.run();
+      });
+    });
+  }
+
+  private delete(req: DeleteRequest, now: number): void {
+    let target;
+    try {
+      target = parseDeleteKey(req.key);
+    } catch (err) {
+      if (err instanceof KeyError) return this.answer(req.noreply, W.clientError(err.message));
+      throw err;
+    }
+    const refusal = this.conn.ctx.writeRefusal();
+    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
+    const done = endReservation(this.conn.ctx.engine, this.conn.holder, target, now);
+    this.answer(req.noreply, done ? W.DELETED : W.NOT_FOUND);
+  }
+
+  private flush(req: FlushRequest, now: number): void {
+    const engine = this.conn.ctx.engine;
+    if (req.queue === null) {
+      engine.flushAll(now, req.delay * 1000);
+      return this.answer(req.noreply, W.OK);
+    }
+    const problem = queueNameError(req.queue);
+    if (problem !== null) return this.answer(req.noreply, W.clientError(problem));
+    engine.flush(req.queue);
+    this.answer(req.noreply, W.OK);
+  }
+
+  private stats(args: string[], now: number): void {
+    if (args.length === 0) {
+      for (const [name, value] of this.conn.ctx.stats(now)) this.reply(`${W.STAT}${name} ${value}\r\n`);
+      return this.reply(W.END);
+    }
+    // memcache tools ask for these groups; rq has nothing to report in them.
+    if (args.length === 1 && EMPTY_STATS_GROUPS.has(args[0])) return this.reply(W.END);
+    this.reply(W.clientError(`unknown stats group ${JSON.stringify(args.join(' '))}`));
+  }
+}
+
+const EMPTY_STATS_GROUPS: ReadonlySet<string> = new Set(['settings', 'items', 'slabs', 'sizes', 'conns']);
+
+function unsupported(command: string): string {
+  return W.clientError(`${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+}

@@ -1,0 +1,46 @@
+/**
+ * Starts a real rq server in this process on port 0 and closes it after the test.
+ * Use `using`-style: `const srv = await startServer(); afterEach(() => srv.close())`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { RqServer } from '../../src/server/server.js';
+import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
+
+export interface TestServer {
+  readonly server: RqServer;
+  readonly port: number;
+  readonly dataDir: string;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  maxItemSize?: number;
+  maxOpen?: number;
+}
+
+export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-test-'));
+  const server = new RqServer({
+    host: '127.0.0.1',
+    port: 0,
+    limits: { maxItemSize: options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE, maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN },
+  });
+  const { port } = await server.listen();
+  return {
+    server,
+    port,
+    dataDir,
+    async close() {
+      await server.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Makes a temporary directory removed by the returned function. */
+export function tempDir(prefix = 'rq-test-'): { dir: string; remove: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
