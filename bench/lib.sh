@@ -1,0 +1,94 @@
+# bench/lib.sh — shared helpers for the benchmark scripts (sourced, not run).
+#
+# Provides: paths (BENCH_DIR, REPO_DIR, QBENCH_SRC, QBENCH), log helpers,
+# build_qbench, ensure_packages, free_port, wait_port, start_server,
+# stop_server. Servers are started in the background by start_server and
+# must be stopped with stop_server (the EXIT trap in each script also does it).
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+# In CI the repository is cloned beside shared/, so qbench's source is found
+# relative to this file, not to the current directory. Overridable.
+QBENCH_SRC="${QBENCH_SRC:-$BENCH_DIR/../../shared/bench/qbench.c}"
+QBENCH="$BENCH_DIR/.build/qbench"
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "error: $*"; exit 2; }
+
+# build_qbench: compile qbench into bench/.build/ unless an up-to-date binary is there.
+build_qbench() {
+  [[ -f "$QBENCH_SRC" ]] || die "qbench source not found at $QBENCH_SRC (set QBENCH_SRC)"
+  if [[ ! -x "$QBENCH" || "$QBENCH_SRC" -nt "$QBENCH" ]]; then
+    mkdir -p "$BENCH_DIR/.build"
+    log "building qbench from $QBENCH_SRC"
+    cc -O2 -o "$QBENCH" "$QBENCH_SRC" -lpthread
+  fi
+}
+
+# ensure_packages PKG...: install missing Debian packages (needs root + apt-get).
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing: ${missing[*]}"
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    log "cannot install ${missing[*]} (need root and apt-get)"; return 1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+}
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on right now.
+free_port() {
+  local port
+  while :; do
+    # 20000-29999: below Linux's ephemeral range (32768+), where client sockets
+    # such as qbench's 50 connections take their local ports.
+    port=$((20000 + RANDOM % 10000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
+  done
+}
+
+# wait_port PORT PID [TIMEOUT_S]: wait until 127.0.0.1:PORT accepts a connection.
+# Fails early if PID exits; bounded to TIMEOUT_S (default 10) seconds.
+wait_port() {
+  local port=$1 pid=$2 deadline=$((SECONDS + ${3:-10}))
+  while ((SECONDS < deadline)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+
+# start_server LOGFILE PORT CMD...: run CMD in the background pinned to CPU 0
+# (SERVER_CPU), wait for PORT. Sets SERVER_PID. Returns 1 (and stops the
+# process, and says why in START_ERR) if it exits or does not listen within 10 s.
+# taskset execs CMD, so SERVER_PID is the server process itself.
+SERVER_PID="" START_ERR=""
+start_server() {
+  local logfile=$1 port=$2; shift 2
+  taskset -c "${SERVER_CPU:-0}" "$@" >"$logfile" 2>&1 </dev/null &
+  SERVER_PID=$!
+  if ! wait_port "$port" "$SERVER_PID" 10; then
+    if kill -0 "$SERVER_PID" 2>/dev/null; then START_ERR="did not listen on port $port within 10 s"
+    else START_ERR="exited before listening on port $port"; fi
+    stop_server
+    return 1
+  fi
+}
+
+# stop_server: TERM the server started last, KILL it after 5 s, reap it.
+stop_server() {
+  local pid=$SERVER_PID i
+  [[ -n "$pid" ]] || return 0
+  SERVER_PID=""
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}

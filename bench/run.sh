@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# bench/run.sh — rq side by side with memcached, redis and beanstalkd, in one run.
+#
+# Every run starts a fresh server (new temp dir, new port) pinned to CPU 0,
+# drives it with qbench pinned to CPU 1, and stops it. Repetitions are
+# interleaved (rep 1 of every configuration, then rep 2, ...) so that drift of
+# the machine affects all servers alike. Prints a markdown table of medians and
+# ratios to a reference configuration. See bench/README.md.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+ALL_CONFIGS=(memcached redis redis-reliable redis-aof-everysec redis-aof-always
+  redis-aof-always-reliable beanstalkd beanstalkd-f0 beanstalkd-mem
+  rq-mem rq-default rq-always rq-never)
+
+usage() {
+  cat <<EOF
+usage: bench/run.sh [options]
+  --seconds S      measured window per run (default 5)
+  --reps N         repetitions per configuration and depth (default 3)
+  --depth LIST     comma-separated qbench --depth values (default 1,16)
+  --only LIST      comma-separated configurations (default: all)
+  --ref NAME       configuration the ratios refer to (default redis)
+  --out FILE       also append the markdown table to FILE
+configurations: ${ALL_CONFIGS[*]}
+environment: RQ_BIN (rq entry point, default bin/rq), TMPDIR (where data dirs
+  go: put it on the disk you mean to measure), QBENCH_SRC (qbench.c)
+EOF
+}
+
+DURATION=5 REPS=3 DEPTHS=1,16 ONLY="" REF=redis OUT=""
+while (($#)); do
+  case $1 in
+    --seconds) DURATION=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --depth) DEPTHS=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
+    --ref) REF=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+  esac
+done
+
+CONFIGS=("${ALL_CONFIGS[@]}")
+if [[ -n $ONLY ]]; then
+  IFS=, read -ra CONFIGS <<<"$ONLY"
+  for c in "${CONFIGS[@]}"; do
+    [[ " ${ALL_CONFIGS[*]} " == *" $c "* ]] || die "unknown configuration: $c"
+  done
+fi
+IFS=, read -ra DEPTH_LIST <<<"$DEPTHS"
+
+# Same client load for every server: 50 connections, 64-byte payloads, one
+# client thread (the client gets CPU 1 alone, the server CPU 0).
+QBENCH_COMMON=(--conns 50 --size 64 --threads 1 --seconds "$DURATION")
+
+# configure NAME DIR PORT: set SERVER_CMD and CLIENT_ARGS for one configuration.
+configure() {
+  local name=$1 dir=$2 port=$3
+  local redis=(redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no)
+  local rq=(node "$RQ_BIN" serve --port "$port" --data-dir "$dir")
+  local bs=(beanstalkd -l 127.0.0.1 -p "$port")
+  case $name in
+    # -U 0: no UDP; -t 1: one worker thread, like the single-threaded others.
+    # memcached refuses to run as root without -u.
+    memcached) SERVER_CMD=(memcached -p "$port" -l 127.0.0.1 -U 0 -t 1 -u "$(id -un)")
+      CLIENT_ARGS=(--proto mckv) ;;
+    redis) SERVER_CMD=("${redis[@]}" --appendonly no); CLIENT_ARGS=(--proto redis) ;;
+    redis-reliable) SERVER_CMD=("${redis[@]}" --appendonly no); CLIENT_ARGS=(--proto redis --redis-reliable) ;;
+    redis-aof-everysec) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync everysec)
+      CLIENT_ARGS=(--proto redis) ;;
+    redis-aof-always) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
+      CLIENT_ARGS=(--proto redis) ;;
+    redis-aof-always-reliable) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
+      CLIENT_ARGS=(--proto redis --redis-reliable) ;;
+    # beanstalkd -b without -f fsyncs at most every 50 ms (man beanstalkd).
+    beanstalkd) SERVER_CMD=("${bs[@]}" -b "$dir"); CLIENT_ARGS=(--proto beanstalk) ;;
+    beanstalkd-f0) SERVER_CMD=("${bs[@]}" -b "$dir" -f 0); CLIENT_ARGS=(--proto beanstalk) ;;
+    beanstalkd-mem) SERVER_CMD=("${bs[@]}"); CLIENT_ARGS=(--proto beanstalk) ;;
+    rq-mem) SERVER_CMD=("${rq[@]}" --no-journal); CLIENT_ARGS=(--proto mcq) ;;
+    rq-default) SERVER_CMD=("${rq[@]}"); CLIENT_ARGS=(--proto mcq) ;;
+    rq-always) SERVER_CMD=("${rq[@]}" --fsync always); CLIENT_ARGS=(--proto mcq) ;;
+    rq-never) SERVER_CMD=("${rq[@]}" --fsync never); CLIENT_ARGS=(--proto mcq) ;;
+  esac
+}
+
+# --- preparation -------------------------------------------------------------
+command -v taskset >/dev/null || ensure_packages util-linux || die "taskset missing"
+command -v node >/dev/null || die "node is needed (summary, rq)"
+for c in "${CONFIGS[@]}"; do
+  case $c in
+    memcached) command -v memcached >/dev/null || ensure_packages memcached || die "memcached missing" ;;
+    redis*) command -v redis-server >/dev/null || ensure_packages redis-server || die "redis-server missing" ;;
+    beanstalkd*) command -v beanstalkd >/dev/null || ensure_packages beanstalkd || die "beanstalkd missing" ;;
+  esac
+done
+build_qbench
+(($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; server and client will share one"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/rq-bench.XXXXXX")
+trap 'stop_server; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+# fsync on tmpfs is free, which would flatter every durable configuration.
+[[ $(stat -f -c %T "$WORK") == tmpfs ]] && log "warning: $WORK is on tmpfs: fsync costs nothing there (set TMPDIR)"
+
+# RQ_BIN: the rq entry point to measure (another worktree's bin/rq, say).
+RQ_BIN=${RQ_BIN:-$REPO_DIR/bin/rq}
+declare -A SKIP=()   # configuration -> why it is skipped
+if [[ ! -e $RQ_BIN ]]; then
+  for c in "${CONFIGS[@]}"; do
+    if [[ $c == rq-* ]]; then SKIP[$c]="$RQ_BIN does not exist"; fi
+  done
+  if [[ " ${CONFIGS[*]}" == *" rq-"* ]]; then log "skipping rq configurations: $RQ_BIN does not exist yet"; fi
+fi
+
+RESULTS="$WORK/results.jsonl"
+: >"$RESULTS"
+
+# run_one NAME DEPTH REP: one fresh server, one qbench run, one line in $RESULTS.
+run_one() {
+  local name=$1 depth=$2 rep=$3 dir port rc=0 json
+  dir=$(mktemp -d "$WORK/$name.XXXX")
+  port=$(free_port)
+  configure "$name" "$dir" "$port"
+  if ! start_server "$dir.log" "$port" "${SERVER_CMD[@]}"; then
+    SKIP[$name]="server $START_ERR"
+    log "skipping $name from now on: '${SERVER_CMD[*]}' $START_ERR; its output:"
+    tail -n 5 "$dir.log" | sed 's/^/    /' >&2
+    return
+  fi
+  taskset -c 1 "$QBENCH" "${CLIENT_ARGS[@]}" "${QBENCH_COMMON[@]}" --port "$port" --depth "$depth" \
+    --server-pid "$SERVER_PID" --label "$name" --json >"$dir.out" 2>"$dir.err" || rc=$?
+  stop_server
+  rm -rf "$dir"   # AOF / binlog / journal files can be large
+  json=$(grep '^{' "$dir.out" | tail -n 1 || true)
+  if [[ -z $json ]]; then
+    log "  $name depth=$depth rep=$rep: qbench failed (exit $rc):"
+    tail -n 5 "$dir.err" | sed 's/^/    /' >&2
+    json=null
+  elif ((rc != 0)); then
+    log "  $name depth=$depth rep=$rep: qbench reported errors (exit $rc):"
+    tail -n 3 "$dir.err" | sed 's/^/    /' >&2
+  fi
+  printf '{"config":"%s","depth":%d,"rep":%d,"rc":%d,"r":%s}\n' "$name" "$depth" "$rep" "$rc" "$json" >>"$RESULTS"
+  # progress: the key figures of qbench's text line
+  grep -o -E '(ops/s|p99_us|srv_cpu|errors)=[^ ]+' "$dir.out" | paste -sd' ' | sed 's/^/  /' >&2 || true
+}
+
+# --- the runs ------------------------------------------------------------------
+n=${#CONFIGS[@]}
+log "configs: ${CONFIGS[*]}; depths: $DEPTHS; reps: $REPS; ${DURATION}s each"
+for ((rep = 1; rep <= REPS; rep++)); do
+  for depth in "${DEPTH_LIST[@]}"; do
+    # Start each rep at a different configuration so none is always first.
+    for ((i = 0; i < n; i++)); do
+      name=${CONFIGS[(i + rep - 1) % n]}
+      [[ -n ${SKIP[$name]:-} ]] && continue
+      log "rep $rep/$REPS depth $depth: $name"
+      run_one "$name" "$depth" "$rep"
+    done
+  done
+done
+
+# --- the table -----------------------------------------------------------------
+{
+  echo
+  echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+  echo
+  echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), server on CPU 0, qbench on CPU 1;" \
+    "qbench ${QBENCH_COMMON[*]}; reps=$REPS; data dirs on $(stat -f -c %T "$WORK")"
+  echo
+  # keep the raw qbench results of the last run for a closer look (git-ignored)
+  cp "$RESULTS" "$BENCH_DIR/.build/last-results.jsonl"
+  node "$BENCH_DIR/summarize.mjs" "$RESULTS" "$REF" "${CONFIGS[*]}"
+  for c in "${!SKIP[@]}"; do echo "- skipped $c: ${SKIP[$c]}"; done
+} | tee -a "${OUT:-/dev/null}"
