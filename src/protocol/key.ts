@@ -172,3 +172,21 @@ export function parseDeleteKey(key: string): DeleteTarget {
   }
   return { queue, abort, id };
 }
+
+const deleteCache = new Map<string, DeleteTarget | KeyError>();
+
+/** parseDeleteKey with a bounded cache; returns a KeyError instead of throwing. */
+export function parseDeleteKeyCached(key: string): DeleteTarget | KeyError {
+  let hit = deleteCache.get(key);
+  if (hit === undefined) {
+    try {
+      hit = parseDeleteKey(key);
+    } catch (err) {
+      if (!(err instanceof KeyError)) throw err;
+      hit = err;
+    }
+    if (deleteCache.size >= CACHE_LIMIT) deleteCache.clear();
+    deleteCache.set(key, hit);
+  }
+  return hit;
+}

@@ -7,8 +7,9 @@
  * an object only when it leaves the list (reserve), or when it is put back at the head
  * (release), where it stays an object until reserved again.
  *
- * Record layout inside a block (little-endian):
- *   id f64 | enqueuedAt f64 | expiresAt f64 | flags u32 | length u32 | data[length]
+ * Record layout inside a block (host byte order; blocks never leave the process):
+ *   id f64 | enqueuedAt f64 | expiresAt f64 | flags u32 | length u32 | data[length] | pad to 8
+ * Records start at multiples of 8 so the header is read through typed-array views, not DataView calls.
  */
 import type { Item } from './types.js';
 
@@ -16,10 +17,24 @@ import type { Item } from './types.js';
 const BLOCK_BYTES = 64 * 1024;
 const HEADER_BYTES = 32;
 
+/** A block with its header views. */
+class Block {
+  readonly f64: Float64Array;
+  readonly u32: Uint32Array;
+  constructor(readonly buf: Buffer) {
+    this.f64 = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);
+    this.u32 = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
+  }
+}
+
+function recordBytes(dataLength: number): number {
+  return HEADER_BYTES + ((dataLength + 7) & ~7);
+}
+
 export class ReadyList {
   /** Items put back at the head, as objects; the last element is the head. */
   private readonly front: Item[] = [];
-  private readonly blocks: Buffer[] = [];
+  private readonly blocks: Block[] = [];
   /** Bytes used in each block but the last (whose end is tailOffset). */
   private readonly blockEnds: number[] = [];
   /** Read offset in blocks[0]. */
@@ -29,7 +44,7 @@ export class ReadyList {
   /** Items stored in blocks (not counting `front`). */
   private packedCount = 0;
   /** A drained block kept for reuse, so a queue that keeps emptying does not allocate a block per item. */
-  private spare: Buffer | null = null;
+  private spare: Block | null = null;
   private _bytes = 0;
 
   get count(): number {
@@ -43,14 +58,14 @@ export class ReadyList {
 
   /** Appends an item at the tail. `data` is copied. */
   pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
-    const need = HEADER_BYTES + data.length;
+    const need = recordBytes(data.length);
     let block = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1] : null;
-    if (block === null || block.length - this.tailOffset < need) {
+    if (block === null || block.buf.length - this.tailOffset < need) {
       if (this.spare !== null && need <= BLOCK_BYTES) {
         block = this.spare;
         this.spare = null;
       } else {
-        block = Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, need));
+        block = new Block(Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, need)));
       }
       // (Blocks are dropped as soon as no packed item is left, so a full block always holds items.)
       if (this.blocks.length > 0) this.blockEnds.push(this.tailOffset);
@@ -58,15 +73,23 @@ export class ReadyList {
       this.tailOffset = 0;
     }
     const at = this.tailOffset;
-    block.writeDoubleLE(id, at);
-    block.writeDoubleLE(enqueuedAt, at + 8);
-    block.writeDoubleLE(expiresAt, at + 16);
-    block.writeUInt32LE(flags, at + 24);
-    block.writeUInt32LE(data.length, at + 28);
-    data.copy(block, at + HEADER_BYTES);
+    const f = at >> 3;
+    block.f64[f] = id;
+    block.f64[f + 1] = enqueuedAt;
+    block.f64[f + 2] = expiresAt;
+    const u = at >> 2;
+    block.u32[u + 6] = flags;
+    block.u32[u + 7] = data.length;
+    const buf = block.buf;
+    const n = data.length;
+    if (n < 64) {
+      for (let i = 0, o = at + HEADER_BYTES; i < n; i++) buf[o + i] = data[i];
+    } else {
+      buf.set(data, at + HEADER_BYTES);
+    }
     this.tailOffset = at + need;
     this.packedCount++;
-    this._bytes += data.length;
+    this._bytes += n;
   }
 
   /** Puts an item back at the head, ahead of everything else. */
@@ -80,9 +103,9 @@ export class ReadyList {
     if (this.front.length > 0) return this.front[this.front.length - 1];
     if (this.packedCount === 0) return null;
     this.skipToRecord();
-    const block = this.blocks[0];
-    const at = this.headOffset;
-    return { id: block.readDoubleLE(at), enqueuedAt: block.readDoubleLE(at + 8), expiresAt: block.readDoubleLE(at + 16) };
+    const f = this.blocks[0].f64;
+    const at = this.headOffset >> 3;
+    return { id: f[at], enqueuedAt: f[at + 1], expiresAt: f[at + 2] };
   }
 
   /** Removes and returns the head item; null when empty. */
@@ -95,7 +118,7 @@ export class ReadyList {
     if (this.packedCount === 0) return null;
     this.skipToRecord();
     const item = this.readAt(this.blocks[0], this.headOffset);
-    this.headOffset += HEADER_BYTES + item.data.length;
+    this.headOffset += recordBytes(item.data.length);
     this.packedCount--;
     this._bytes -= item.data.length;
     if (this.packedCount === 0) this.resetBlocks();
@@ -120,7 +143,7 @@ export class ReadyList {
 
   private resetBlocks(): void {
     const last = this.blocks[this.blocks.length - 1];
-    if (last !== undefined && last.length === BLOCK_BYTES) this.spare = last;
+    if (last !== undefined && last.buf.length === BLOCK_BYTES) this.spare = last;
     this.blocks.length = 0;
     this.blockEnds.length = 0;
     this.headOffset = 0;
@@ -137,7 +160,7 @@ export class ReadyList {
       let at = b === 0 ? this.headOffset : 0;
       while (at < end && remaining > 0) {
         const item = this.readAt(block, at);
-        at += HEADER_BYTES + item.data.length;
+        at += recordBytes(item.data.length);
         remaining--;
         yield item;
       }
@@ -157,16 +180,17 @@ export class ReadyList {
     return index === this.blocks.length - 1 ? this.tailOffset : this.blockEnds[index];
   }
 
-  private readAt(block: Buffer, at: number): Item {
-    const length = block.readUInt32LE(at + 28);
+  private readAt(block: Block, at: number): Item {
+    const f = at >> 3;
+    const length = block.u32[(at >> 2) + 7];
     const data = Buffer.allocUnsafe(length);
-    block.copy(data, 0, at + HEADER_BYTES, at + HEADER_BYTES + length);
-    return {
-      id: block.readDoubleLE(at),
-      enqueuedAt: block.readDoubleLE(at + 8),
-      expiresAt: block.readDoubleLE(at + 16),
-      flags: block.readUInt32LE(at + 24),
-      data,
-    };
+    const src = block.buf;
+    const from = at + HEADER_BYTES;
+    if (length < 64) {
+      for (let i = 0; i < length; i++) data[i] = src[from + i];
+    } else {
+      src.copy(data, 0, from, from + length);
+    }
+    return { id: block.f64[f], enqueuedAt: block.f64[f + 1], expiresAt: block.f64[f + 2], flags: block.u32[(at >> 2) + 6], data };
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { DeleteTarget, KeyOptions } from '../protocol/key.js';
 import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../queue/engine.js';
+
+export { TOO_MANY_OPEN };
 import type { Item } from '../queue/types.js';
 
 /** memcached protocol.txt: an exptime up to 30 days is relative seconds; larger is an absolute unix time. */
@@ -17,19 +19,12 @@ export function expiresAt(exptime: number, now: number): number {
   return exptime * 1000;
 }
 
-export type FetchOutcome =
-  | { readonly kind: 'item'; readonly item: Item }
-  | { readonly kind: 'empty' }
-  | { readonly kind: 'too_many_open' };
-
-const EMPTY: FetchOutcome = { kind: 'empty' };
-const TOO_MANY: FetchOutcome = { kind: 'too_many_open' };
-
 /**
  * Does what a get key says, in kestrel's order: close (acknowledge), abort (put back), then open
- * (reserve) or peek. Never waits: the caller decides whether an empty result becomes a wait.
+ * (reserve) or peek. Returns the item shown, null for none, or TOO_MANY_OPEN. Never waits: the
+ * caller decides whether an empty result becomes a wait.
  */
-export function fetch(engine: QueueEngine, holder: Holder, key: KeyOptions, now: number): FetchOutcome {
+export function fetch(engine: QueueEngine, holder: Holder, key: KeyOptions, now: number): Item | null | typeof TOO_MANY_OPEN {
   const { queue } = key;
   if (key.close) {
     if (key.id > 0) engine.ackById(queue, key.id);
@@ -37,16 +32,11 @@ export function fetch(engine: QueueEngine, holder: Holder, key: KeyOptions, now:
   } else if (key.abort) {
     if (key.id > 0) engine.releaseById(queue, key.id, now);
     else engine.release(holder, queue, now);
-    return EMPTY;
+    return null;
   }
-  if (key.peek) {
-    const item = engine.peek(queue, now);
-    return item === null ? EMPTY : { kind: 'item', item };
-  }
-  if (!key.open) return EMPTY;
-  const item = engine.reserve(holder, queue, now, key.leaseMs);
-  if (item === TOO_MANY_OPEN) return TOO_MANY;
-  return item === null ? EMPTY : { kind: 'item', item };
+  if (key.peek) return engine.peek(queue, now);
+  if (!key.open) return null;
+  return engine.reserve(holder, queue, now, key.leaseMs);
 }
 
 /** Ends one reservation as a delete key says. False when there was nothing to end. */

@@ -1,8 +1,12 @@
 /**
  * Collects the replies of one batch of requests into one buffer, so a batch costs one socket write.
  * Strings are written as latin1 (the wire words are ASCII and keys are latin1 byte strings).
+ * Short strings and numbers are copied byte by byte: for the few bytes of `STORED\r\n` or a
+ * `VALUE` header that is several times faster than Buffer#write, and this is the hot path.
  */
 const INITIAL_BYTES = 16 * 1024;
+/** Below this length a JS loop beats Buffer#write / Buffer#copy (measured with bench/inproc-text.mjs). */
+const SHORT = 48;
 
 export class ReplyBuffer {
   private buf = Buffer.allocUnsafe(INITIAL_BYTES);
@@ -12,16 +16,43 @@ export class ReplyBuffer {
     return this.used;
   }
 
-  /** Appends an ASCII/latin1 string. */
+  /** Appends a latin1 string. */
   text(s: string): void {
-    this.reserve(s.length);
-    this.used += this.buf.write(s, this.used, 'latin1');
+    const n = s.length;
+    this.reserve(n);
+    if (n < SHORT) {
+      const buf = this.buf;
+      let at = this.used;
+      for (let i = 0; i < n; i++) buf[at++] = s.charCodeAt(i);
+      this.used = at;
+    } else {
+      this.used += this.buf.write(s, this.used, 'latin1');
+    }
+  }
+
+  /** Appends a non-negative integer in decimal. */
+  int(v: number): void {
+    if (v < 10) {
+      this.reserve(1);
+      this.buf[this.used++] = 0x30 + v;
+      return;
+    }
+    this.text(String(v));
   }
 
   /** Appends raw bytes. */
-  bytes(b: Buffer): void {
-    this.reserve(b.length);
-    this.used += b.copy(this.buf, this.used);
+  bytes(b: Uint8Array): void {
+    const n = b.length;
+    this.reserve(n);
+    if (n < SHORT) {
+      const buf = this.buf;
+      let at = this.used;
+      for (let i = 0; i < n; i++) buf[at++] = b[i];
+      this.used = at;
+    } else {
+      this.buf.set(b, this.used);
+      this.used += n;
+    }
   }
 
   /** Takes the collected bytes as a new buffer (safe to hand to a socket) and empties this one. */

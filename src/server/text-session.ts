@@ -3,13 +3,13 @@
  * Requests run strictly in order; a get that waits (`/t=`) holds back the requests behind it.
  * Wire words come from protocol/text/words.ts; their meanings are in docs/protocol.md.
  */
-import { KeyError, parseDeleteKey, parseKeyCached, queueNameError, type KeyOptions } from '../protocol/key.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type KeyOptions } from '../protocol/key.js';
 import { TextParser } from '../protocol/text/parser.js';
 import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest } from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
 import type { Connection, ProtocolSession } from './connection.js';
-import { endReservation, expiresAt, fetch, overOpenLimit } from './operations.js';
+import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 
 export class TextSession implements ProtocolSession {
   private readonly parser: TextParser;
@@ -104,15 +104,16 @@ export class TextSession implements ProtocolSession {
   private get(req: GetRequest, now: number): void {
     const ctx = this.conn.ctx;
     const keys: KeyOptions[] = [];
+    let changes = false;
+    let waits = false;
     for (const raw of req.keys) {
       const parsed = parseKeyCached(raw);
       if (parsed instanceof KeyError) return this.reply(W.clientError(parsed.message));
       keys.push(parsed);
+      changes ||= parsed.open || parsed.close || parsed.abort;
+      waits ||= parsed.waitMs > 0;
     }
-    if (keys.length > 1 && keys.some((k) => k.waitMs > 0)) {
-      return this.reply(W.clientError('t= needs a get with a single key'));
-    }
-    const changes = keys.some((k) => k.open || k.close || k.abort);
+    if (keys.length > 1 && waits) return this.reply(W.clientError('t= needs a get with a single key'));
     if (changes) {
       const refusal = ctx.writeRefusal();
       if (refusal !== null) return this.reply(W.serverError(refusal));
@@ -124,14 +125,14 @@ export class TextSession implements ProtocolSession {
     const withCas = req.command === 'gets';
     for (let i = 0; i < keys.length; i++) {
       ctx.counters.cmdGet++;
-      const outcome = fetch(ctx.engine, this.conn.holder, keys[i], now);
-      if (outcome.kind === 'item') {
+      const item = fetch(ctx.engine, this.conn.holder, keys[i], now);
+      if (item !== null && item !== TOO_MANY_OPEN) {
         ctx.counters.getHits++;
-        this.value(req.keys[i], outcome.item, withCas);
+        this.value(req.keys[i], item, withCas);
         if (withCas) break; // gets: the first non-empty queue answers
       } else {
         ctx.counters.getMisses++;
-        if (outcome.kind === 'empty' && keys[i].waitMs > 0) return this.wait(req.keys[i], keys[i], withCas, now);
+        if (item === null && keys[i].waitMs > 0) return this.wait(req.keys[i], keys[i], withCas, now);
       }
     }
     this.reply(W.END);
@@ -139,7 +140,17 @@ export class TextSession implements ProtocolSession {
 
   private value(key: string, item: Item, withCas: boolean): void {
     const r = this.conn.outbox.replies;
-    r.text(`${W.VALUE}${key} ${item.flags} ${item.data.length}${withCas ? ' ' + item.id : ''}\r\n`);
+    r.text(W.VALUE);
+    r.text(key);
+    r.text(' ');
+    r.int(item.flags);
+    r.text(' ');
+    r.int(item.data.length);
+    if (withCas) {
+      r.text(' ');
+      r.int(item.id);
+    }
+    r.text(W.CRLF);
     r.bytes(item.data);
     r.text(W.CRLF);
   }
@@ -165,13 +176,8 @@ export class TextSession implements ProtocolSession {
   }
 
   private delete(req: DeleteRequest, now: number): void {
-    let target;
-    try {
-      target = parseDeleteKey(req.key);
-    } catch (err) {
-      if (err instanceof KeyError) return this.answer(req.noreply, W.clientError(err.message));
-      throw err;
-    }
+    const target = parseDeleteKeyCached(req.key);
+    if (target instanceof KeyError) return this.answer(req.noreply, W.clientError(target.message));
     const refusal = this.conn.ctx.writeRefusal();
     if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
     const done = endReservation(this.conn.ctx.engine, this.conn.holder, target, now);

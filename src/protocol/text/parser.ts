@@ -90,9 +90,10 @@ export class TextParser {
         out.push(this.fatal('line too long'));
         break;
       }
-      const line = buf.toString('latin1', pos, end);
+      const lineStart = pos;
       pos = lf + 1;
-      const request = this.parseLine(line);
+      let request = this.parseHot(buf, lineStart, end);
+      if (request === undefined) request = this.parseLine(buf.toString('latin1', lineStart, end));
       // parseLine may have set `pending` (a storage header); TypeScript cannot see that.
       const p = this.pending as PendingData | null;
       if (request !== null) {
@@ -136,6 +137,42 @@ export class TextParser {
     this.dead = true;
     this.leftover = null;
     return { type: 'error', reply: clientError(reason), close: true, noreply: false };
+  }
+
+  /**
+   * The fast path for the three commands of a worker loop, read straight from the bytes: a plain
+   * `set <key> <flags> <exptime> <bytes> [noreply]` with valid numbers, `get <key>`, `delete <key> [noreply]`.
+   * Returns undefined for anything else, including every malformed form, which parseLine then handles
+   * (so both paths give the same result for every line; the parser tests feed both).
+   */
+  private parseHot(buf: Buffer, start: number, end: number): TextRequest | null | undefined {
+    const n = tokenizeBytes(buf, start, end);
+    if (n < 2 || n > 6) return undefined;
+    const t0 = TOKENS[0], t0len = TOKENS[1] - t0;
+    if (t0len === 3 && buf[t0 + 1] === 0x65 && buf[t0 + 2] === 0x74) {
+      const c = buf[t0];
+      if (c === 0x67 && n === 2) {
+        // get <key>
+        return { type: 'get', command: 'get', keys: [buf.toString('latin1', TOKENS[2], TOKENS[3])] };
+      }
+      if (c === 0x73 && (n === 5 || (n === 6 && isNoreply(buf, TOKENS[10], TOKENS[11])))) {
+        // set <key> <flags> <exptime> <bytes> [noreply]
+        const flags = parseDigits(buf, TOKENS[4], TOKENS[5], 10);
+        const exptime = parseDigits(buf, TOKENS[6], TOKENS[7], 12);
+        const bytes = parseDigits(buf, TOKENS[8], TOKENS[9], 12);
+        if (flags < 0 || flags > MAX_FLAGS || exptime < 0 || bytes < 0 || bytes > this.maxItemSize) return undefined;
+        this.pending = {
+          command: 'set', key: buf.toString('latin1', TOKENS[2], TOKENS[3]), flags, exptime, noreply: n === 6,
+          size: bytes + 2, block: null, filled: 0,
+        };
+        return null;
+      }
+      return undefined;
+    }
+    if (t0len === 6 && buf.toString('latin1', t0, t0 + 6) === 'delete' && (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))) {
+      return { type: 'delete', key: buf.toString('latin1', TOKENS[2], TOKENS[3]), noreply: n === 3 };
+    }
+    return undefined;
   }
 
   /**
@@ -219,6 +256,44 @@ export class TextParser {
     };
     return null;
   }
+}
+
+/** Token offsets of the line being parsed: start, end, start, end, … (reused; the fast path needs at most 6 tokens). */
+const TOKENS = new Int32Array(14);
+
+/** Splits buf[start, end) on runs of spaces and tabs into TOKENS; returns the token count, or 7 for "more than 6". */
+function tokenizeBytes(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  let i = start;
+  while (i < end) {
+    let c = buf[i];
+    while (c === 0x20 || c === 0x09) {
+      if (++i >= end) return n;
+      c = buf[i];
+    }
+    if (n === 7) return n;
+    TOKENS[2 * n] = i;
+    while (i < end && buf[i] !== 0x20 && buf[i] !== 0x09) i++;
+    TOKENS[2 * n + 1] = i;
+    n++;
+  }
+  return n;
+}
+
+/** A non-negative decimal of at most maxDigits digits, or -1. */
+function parseDigits(buf: Buffer, start: number, end: number, maxDigits: number): number {
+  if (end <= start || end - start > maxDigits) return -1;
+  let v = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function isNoreply(buf: Buffer, start: number, end: number): boolean {
+  return end - start === 7 && buf.toString('latin1', start, end) === 'noreply';
 }
 
 function badFormat(noreply: boolean): TextRequest {
