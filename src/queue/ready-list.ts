@@ -2,33 +2,53 @@
  * The ready items of one queue, packed into large blocks rather than one object per item.
  *
  * Why: a queue may hold millions of small items. One JS object plus one Buffer per item
- * costs ~300 bytes of heap each; packing header and data into 64 KiB blocks costs
- * 32 bytes of header per item and keeps the garbage collector idle. An item becomes
+ * costs ~300 bytes of heap each; packing header and data into 64 KiB blocks costs 16 bytes
+ * of header per item (24 with an expiry) and keeps the garbage collector idle. An item becomes
  * an object only when it leaves the list (reserve), or when it is put back at the head
  * (release), where it stays an object until reserved again.
  *
- * Record layout inside a block (host byte order; blocks never leave the process):
- *   id f64 | enqueuedAt f64 | expiresAt f64 | flags u32 | length u32 | data[length] | pad to 8
- * Records start at multiples of 8 so the header is read through typed-array views, not DataView calls.
+ * Record layout inside a block (host byte order; blocks never leave the process), 4-byte aligned:
+ *   idDelta i32 | timeDelta i32 | flags u32 | length u32 (bit 31: has expiry) | [expiresAt f64] | data | pad
+ * Ids and enqueue times are stored relative to the block's first record. A record whose deltas do not
+ * fit in 32 signed bits starts a new block, so any order of ids and times is stored correctly.
  */
 import type { Item } from './types.js';
 
 /** Block size: large enough that per-block overhead vanishes, small enough that a drained block is freed soon. */
 const BLOCK_BYTES = 64 * 1024;
-const HEADER_BYTES = 32;
+const HEADER_BYTES = 16;
+const EXPIRY_BYTES = 8;
+const HAS_EXPIRY = 0x80000000;
+const LENGTH_MASK = 0x7fffffff;
+const I32_MIN = -0x80000000;
+const I32_MAX = 0x7fffffff;
+/** Below this length a JS byte loop beats Buffer#copy (bench/inproc-text.mjs). */
+const SHORT_COPY = 64;
 
-/** A block with its header views. */
+/** A block with its header views and the base its deltas are relative to. */
 class Block {
-  readonly f64: Float64Array;
+  readonly i32: Int32Array;
   readonly u32: Uint32Array;
+  baseId = 0;
+  baseTime = 0;
   constructor(readonly buf: Buffer) {
-    this.f64 = new Float64Array(buf.buffer, buf.byteOffset, buf.length >> 3);
+    this.i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
     this.u32 = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
   }
 }
 
-function recordBytes(dataLength: number): number {
-  return HEADER_BYTES + ((dataLength + 7) & ~7);
+function recordBytes(dataLength: number, hasExpiry: boolean): number {
+  return HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0) + ((dataLength + 3) & ~3);
+}
+
+function fitsDelta(delta: number): boolean {
+  return delta >= I32_MIN && delta <= I32_MAX;
+}
+
+export interface ItemMeta {
+  readonly id: number;
+  readonly enqueuedAt: number;
+  readonly expiresAt: number;
 }
 
 export class ReadyList {
@@ -43,9 +63,9 @@ export class ReadyList {
   private tailOffset = 0;
   /** Items stored in blocks (not counting `front`). */
   private packedCount = 0;
+  private _bytes = 0;
   /** A drained block kept for reuse, so a queue that keeps emptying does not allocate a block per item. */
   private spare: Block | null = null;
-  private _bytes = 0;
 
   get count(): number {
     return this.front.length + this.packedCount;
@@ -57,35 +77,31 @@ export class ReadyList {
   }
 
   /** Appends an item at the tail. `data` is copied. */
-  pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
-    const need = recordBytes(data.length);
+  pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Uint8Array): void {
+    const n = data.length;
+    const hasExpiry = expiresAt !== 0;
+    const need = recordBytes(n, hasExpiry);
     let block = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1] : null;
-    if (block === null || block.buf.length - this.tailOffset < need) {
-      if (this.spare !== null && need <= BLOCK_BYTES) {
-        block = this.spare;
-        this.spare = null;
-      } else {
-        block = new Block(Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, need)));
-      }
-      // (Blocks are dropped as soon as no packed item is left, so a full block always holds items.)
-      if (this.blocks.length > 0) this.blockEnds.push(this.tailOffset);
-      this.blocks.push(block);
-      this.tailOffset = 0;
+    if (block === null || block.buf.length - this.tailOffset < need
+      || !fitsDelta(id - block.baseId) || !fitsDelta(enqueuedAt - block.baseTime)) {
+      block = this.startBlock(need, id, enqueuedAt);
     }
     const at = this.tailOffset;
-    const f = at >> 3;
-    block.f64[f] = id;
-    block.f64[f + 1] = enqueuedAt;
-    block.f64[f + 2] = expiresAt;
-    const u = at >> 2;
-    block.u32[u + 6] = flags;
-    block.u32[u + 7] = data.length;
+    const w = at >> 2;
+    block.i32[w] = id - block.baseId;
+    block.i32[w + 1] = enqueuedAt - block.baseTime;
+    block.u32[w + 2] = flags;
+    block.u32[w + 3] = hasExpiry ? (n | HAS_EXPIRY) >>> 0 : n;
+    let from = at + HEADER_BYTES;
     const buf = block.buf;
-    const n = data.length;
-    if (n < 64) {
-      for (let i = 0, o = at + HEADER_BYTES; i < n; i++) buf[o + i] = data[i];
+    if (hasExpiry) {
+      buf.writeDoubleLE(expiresAt, from);
+      from += EXPIRY_BYTES;
+    }
+    if (n < SHORT_COPY) {
+      for (let i = 0; i < n; i++) buf[from + i] = data[i];
     } else {
-      buf.set(data, at + HEADER_BYTES);
+      buf.set(data, from);
     }
     this.tailOffset = at + need;
     this.packedCount++;
@@ -98,14 +114,20 @@ export class ReadyList {
     this._bytes += item.data.length;
   }
 
-  /** The head item's enqueue time, expiry and id without removing it; null when empty. */
-  headMeta(): { id: number; enqueuedAt: number; expiresAt: number } | null {
+  /** The head item's id, enqueue time and expiry without removing it; null when empty. */
+  headMeta(): ItemMeta | null {
     if (this.front.length > 0) return this.front[this.front.length - 1];
     if (this.packedCount === 0) return null;
     this.skipToRecord();
-    const f = this.blocks[0].f64;
-    const at = this.headOffset >> 3;
-    return { id: f[at], enqueuedAt: f[at + 1], expiresAt: f[at + 2] };
+    const block = this.blocks[0];
+    const at = this.headOffset;
+    const w = at >> 2;
+    const hasExpiry = (block.u32[w + 3] & HAS_EXPIRY) !== 0;
+    return {
+      id: block.baseId + block.i32[w],
+      enqueuedAt: block.baseTime + block.i32[w + 1],
+      expiresAt: hasExpiry ? block.buf.readDoubleLE(at + HEADER_BYTES) : 0,
+    };
   }
 
   /** Removes and returns the head item; null when empty. */
@@ -117,8 +139,9 @@ export class ReadyList {
     }
     if (this.packedCount === 0) return null;
     this.skipToRecord();
-    const item = this.readAt(this.blocks[0], this.headOffset);
-    this.headOffset += recordBytes(item.data.length);
+    const block = this.blocks[0];
+    const item = this.readAt(block, this.headOffset);
+    this.headOffset += recordBytes(item.data.length, item.expiresAt !== 0);
     this.packedCount--;
     this._bytes -= item.data.length;
     if (this.packedCount === 0) this.resetBlocks();
@@ -141,15 +164,6 @@ export class ReadyList {
     this._bytes = 0;
   }
 
-  private resetBlocks(): void {
-    const last = this.blocks[this.blocks.length - 1];
-    if (last !== undefined && last.buf.length === BLOCK_BYTES) this.spare = last;
-    this.blocks.length = 0;
-    this.blockEnds.length = 0;
-    this.headOffset = 0;
-    this.tailOffset = 0;
-  }
-
   /** Every ready item from head to tail (data copied). For snapshots and inspection, not the hot path. */
   *items(): Generator<Item> {
     for (let i = this.front.length - 1; i >= 0; i--) yield this.front[i];
@@ -160,11 +174,37 @@ export class ReadyList {
       let at = b === 0 ? this.headOffset : 0;
       while (at < end && remaining > 0) {
         const item = this.readAt(block, at);
-        at += recordBytes(item.data.length);
+        at += recordBytes(item.data.length, item.expiresAt !== 0);
         remaining--;
         yield item;
       }
     }
+  }
+
+  private startBlock(need: number, baseId: number, baseTime: number): Block {
+    let block: Block;
+    if (this.spare !== null && need <= BLOCK_BYTES) {
+      block = this.spare;
+      this.spare = null;
+    } else {
+      block = new Block(Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, need)));
+    }
+    block.baseId = baseId;
+    block.baseTime = baseTime;
+    // (Blocks are dropped as soon as no packed item is left, so a full block always holds items.)
+    if (this.blocks.length > 0) this.blockEnds.push(this.tailOffset);
+    this.blocks.push(block);
+    this.tailOffset = 0;
+    return block;
+  }
+
+  private resetBlocks(): void {
+    const last = this.blocks[this.blocks.length - 1];
+    if (last !== undefined && last.buf.length === BLOCK_BYTES) this.spare = last;
+    this.blocks.length = 0;
+    this.blockEnds.length = 0;
+    this.headOffset = 0;
+    this.tailOffset = 0;
   }
 
   /** Drops the first block once all its records are read, so blocks[0] at headOffset is the head record. */
@@ -181,16 +221,29 @@ export class ReadyList {
   }
 
   private readAt(block: Block, at: number): Item {
-    const f = at >> 3;
-    const length = block.u32[(at >> 2) + 7];
-    const data = Buffer.allocUnsafe(length);
+    const w = at >> 2;
+    const lengthWord = block.u32[w + 3];
+    const length = lengthWord & LENGTH_MASK;
+    const hasExpiry = (lengthWord & HAS_EXPIRY) !== 0;
     const src = block.buf;
-    const from = at + HEADER_BYTES;
-    if (length < 64) {
+    let from = at + HEADER_BYTES;
+    let expiresAt = 0;
+    if (hasExpiry) {
+      expiresAt = src.readDoubleLE(from);
+      from += EXPIRY_BYTES;
+    }
+    const data = Buffer.allocUnsafe(length);
+    if (length < SHORT_COPY) {
       for (let i = 0; i < length; i++) data[i] = src[from + i];
     } else {
       src.copy(data, 0, from, from + length);
     }
-    return { id: block.f64[f], enqueuedAt: block.f64[f + 1], expiresAt: block.f64[f + 2], flags: block.u32[(at >> 2) + 6], data };
+    return {
+      id: block.baseId + block.i32[w],
+      enqueuedAt: block.baseTime + block.i32[w + 1],
+      expiresAt,
+      flags: block.u32[w + 2],
+      data,
+    };
   }
 }
