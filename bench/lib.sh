@@ -92,3 +92,29 @@ stop_server() {
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+
+# host_busy_pct: busy CPU of the whole machine over the next second, in % of
+# all CPUs (from /proc/stat; idle and iowait count as not busy).
+host_busy_pct() {
+  local c u1 n1 s1 i1 w1 q1 sq1 st1 u2 n2 s2 i2 w2 q2 sq2 st2 busy idle
+  read -r c u1 n1 s1 i1 w1 q1 sq1 st1 _ </proc/stat
+  sleep 1
+  read -r c u2 n2 s2 i2 w2 q2 sq2 st2 _ </proc/stat
+  busy=$(((u2 + n2 + s2 + q2 + sq2 + st2) - (u1 + n1 + s1 + q1 + sq1 + st1)))
+  idle=$(((i2 + w2) - (i1 + w1)))
+  echo $((100 * busy / (busy + idle + 1)))
+}
+
+# wait_idle MAX_S: on a shared machine, wait (at most MAX_S seconds) until
+# other work leaves it: busy CPU below 15 % of all CPUs for one second.
+# 15 %: a shell or an editor stays below it, a compiler or test run does not.
+wait_idle() {
+  local deadline=$((SECONDS + $1)) busy said=""
+  while busy=$(host_busy_pct); ((busy >= 15)); do
+    if ((SECONDS >= deadline)); then
+      log "  machine still busy ($busy % CPU); running anyway"; return 0
+    fi
+    [[ -n $said ]] || log "  machine busy ($busy % CPU), waiting up to $1 s"
+    said=1
+  done
+}

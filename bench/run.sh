@@ -22,13 +22,14 @@ usage: bench/run.sh [options]
   --only LIST      comma-separated configurations (default: all)
   --ref NAME       configuration the ratios refer to (default redis)
   --out FILE       also append the markdown table to FILE
+  --wait-idle S    before each run wait up to S s for other load to go (default 60, 0: off)
 configurations: ${ALL_CONFIGS[*]}
 environment: RQ_BIN (rq entry point, default bin/rq), TMPDIR (where data dirs
   go: put it on the disk you mean to measure), QBENCH_SRC (qbench.c)
 EOF
 }
 
-DURATION=5 REPS=3 DEPTHS=1,16 ONLY="" REF=redis OUT=""
+DURATION=5 REPS=3 DEPTHS=1,16 ONLY="" REF=redis OUT="" WAIT_IDLE=60
 while (($#)); do
   case $1 in
     --seconds) DURATION=$2; shift 2 ;;
@@ -37,6 +38,7 @@ while (($#)); do
     --only) ONLY=$2; shift 2 ;;
     --ref) REF=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
+    --wait-idle) WAIT_IDLE=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
   esac
@@ -123,6 +125,7 @@ run_one() {
   dir=$(mktemp -d "$WORK/$name.XXXX")
   port=$(free_port)
   configure "$name" "$dir" "$port"
+  if ((WAIT_IDLE > 0)); then wait_idle "$WAIT_IDLE"; fi
   if ! start_server "$dir.log" "$port" "${SERVER_CMD[@]}"; then
     SKIP[$name]="server $START_ERR"
     log "skipping $name from now on: '${SERVER_CMD[*]}' $START_ERR; its output:"
