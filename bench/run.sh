@@ -114,6 +114,9 @@ if [[ ! -e $RQ_BIN ]]; then
     if [[ $c == rq-* ]]; then SKIP[$c]="$RQ_BIN does not exist"; fi
   done
   if [[ " ${CONFIGS[*]}" == *" rq-"* ]]; then log "skipping rq configurations: $RQ_BIN does not exist yet"; fi
+elif [[ -n $(find "$REPO_DIR/src" -name '*.ts' -newer "$REPO_DIR/dist" 2>/dev/null | head -n 1) ]]; then
+  # bin/rq runs the compiled dist/, not src/
+  log "warning: src/ has changes newer than dist/: run 'npm run build' to measure them"
 fi
 
 RESULTS="$WORK/results.jsonl"
@@ -122,10 +125,10 @@ RESULTS="$WORK/results.jsonl"
 # run_one NAME DEPTH REP: one fresh server, one qbench run, one line in $RESULTS.
 run_one() {
   local name=$1 depth=$2 rep=$3 dir port rc=0 json
+  if ((WAIT_IDLE > 0)); then wait_idle "$WAIT_IDLE"; fi
   dir=$(mktemp -d "$WORK/$name.XXXX")
   port=$(free_port)
   configure "$name" "$dir" "$port"
-  if ((WAIT_IDLE > 0)); then wait_idle "$WAIT_IDLE"; fi
   if ! start_server "$dir.log" "$port" "${SERVER_CMD[@]}"; then
     SKIP[$name]="server $START_ERR"
     log "skipping $name from now on: '${SERVER_CMD[*]}' $START_ERR; its output:"
@@ -168,7 +171,9 @@ done
 # --- the table -----------------------------------------------------------------
 {
   echo
-  echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
+  rev=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no commit')
+  [[ -z $(git -C "$REPO_DIR" status --porcelain -- src bin 2>/dev/null) ]] || rev+=" + uncommitted changes in src/ or bin/"
+  echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $rev"
   echo
   echo "$(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), server on CPU 0, qbench on CPU 1;" \
     "qbench ${QBENCH_COMMON[*]}; reps=$REPS; data dirs on $(stat -f -c %T "$WORK")"
