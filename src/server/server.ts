@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
+import { BinarySession } from './binary-session.js';
 import { Connection, type SessionFactory } from './connection.js';
 import type { Limits, ServerContext } from './context.js';
 import { IMMEDIATE, type Durability } from './durability.js';
@@ -27,7 +28,7 @@ export class RqServer {
   private readonly ctx: ServerContext;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
-  private binaryFactory: SessionFactory | null = null;
+  private readonly binaryFactory: SessionFactory = (conn) => new BinarySession(conn);
 
   constructor(private readonly options: ServerOptions, durability: Durability = IMMEDIATE, engine?: QueueEngine) {
     this.engine = engine ?? new QueueEngine({ maxOpen: options.limits.maxOpen });

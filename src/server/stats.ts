@@ -5,6 +5,9 @@
  */
 import type { QueueEngine } from '../queue/engine.js';
 
+/** Stats groups memcache tools ask for (`stats settings`, …): rq has nothing to report in them, so they are empty. */
+export const EMPTY_STATS_GROUPS: ReadonlySet<string> = new Set(['settings', 'items', 'slabs', 'sizes', 'conns']);
+
 /** Server-wide counters kept by the server (the engine keeps per-queue ones). */
 export class ServerCounters {
   currConnections = 0;

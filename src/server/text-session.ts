@@ -10,6 +10,7 @@ import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
 import type { Connection, ProtocolSession } from './connection.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
+import { EMPTY_STATS_GROUPS } from './stats.js';
 
 export class TextSession implements ProtocolSession {
   private readonly parser: TextParser;
@@ -201,13 +202,10 @@ export class TextSession implements ProtocolSession {
       for (const [name, value] of this.conn.ctx.stats(now)) this.reply(`${W.STAT}${name} ${value}\r\n`);
       return this.reply(W.END);
     }
-    // memcache tools ask for these groups; rq has nothing to report in them.
     if (args.length === 1 && EMPTY_STATS_GROUPS.has(args[0])) return this.reply(W.END);
     this.reply(W.clientError(`unknown stats group ${JSON.stringify(args.join(' '))}`));
   }
 }
-
-const EMPTY_STATS_GROUPS: ReadonlySet<string> = new Set(['settings', 'items', 'slabs', 'sizes', 'conns']);
 
 function unsupported(command: string): string {
   return W.clientError(`${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);

@@ -1,0 +1,147 @@
+/**
+ * The memcache binary-protocol request parser: a push-fed state machine, bytes in, typed requests out.
+ * Pure: no sockets, no queue. Framing follows the spec's section 2 (constants.ts); requests.ts says
+ * what each opcode means.
+ *
+ * Promises:
+ * - any split of the input into chunks yields the same requests (byte by byte included);
+ * - every packet yields exactly one request, so replies stay in step with requests;
+ * - memory is bounded: a body is buffered only when its value fits the item size limit (so at most
+ *   maxItemSize + MAX_KEY_AND_EXTRAS_BYTES); a larger body yields `too_large` and is skipped
+ *   byte-exactly, keeping the stream in sync;
+ * - a stream that cannot be followed (a magic other than 0x80, key and extras longer than the body)
+ *   yields one `fatal` request, after which the parser takes nothing more.
+ */
+import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
+import { casFromHeader } from './packet.js';
+import { interpret, type BinaryRequest } from './requests.js';
+
+/** A parsed header awaiting its body. */
+interface Header {
+  readonly opcode: number;
+  readonly keyLength: number;
+  readonly extrasLength: number;
+  readonly dataType: number;
+  readonly bodyLength: number;
+  readonly opaque: number;
+  readonly cas: number;
+}
+
+export class BinaryParser {
+  /** Collects a header split across reads. */
+  private readonly headerBytes = Buffer.alloc(HEADER_BYTES);
+  private headerFilled = 0;
+  /** The header whose body is being read, if any. */
+  private header: Header | null = null;
+  /** Collects a body split across reads. */
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
+  /** Bytes still to skip of an oversized body. */
+  private skip = 0;
+  private dead = false;
+
+  constructor(private readonly maxItemSize: number) {}
+
+  /** Feeds bytes; returns the requests completed by them, in order. */
+  push(chunk: Buffer): BinaryRequest[] {
+    const out: BinaryRequest[] = [];
+    let pos = 0;
+    while (pos < chunk.length && !this.dead) {
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, chunk.length - pos);
+        this.skip -= n;
+        pos += n;
+        continue;
+      }
+      if (this.header === null) {
+        let h: Header | BinaryRequest | null;
+        if (this.headerFilled === 0 && chunk.length - pos >= HEADER_BYTES) {
+          h = this.readHeader(chunk, pos);
+          pos += HEADER_BYTES;
+        } else {
+          const n = Math.min(HEADER_BYTES - this.headerFilled, chunk.length - pos);
+          chunk.copy(this.headerBytes, this.headerFilled, pos, pos + n);
+          this.headerFilled += n;
+          pos += n;
+          if (this.headerFilled < HEADER_BYTES) break;
+          this.headerFilled = 0;
+          h = this.readHeader(this.headerBytes, 0);
+        }
+        if ('type' in h) {
+          out.push(h);
+          continue;
+        }
+        if (h.bodyLength === 0) {
+          out.push(frame(h, EMPTY));
+          continue;
+        }
+        this.header = h;
+        if (pos === chunk.length) break;
+      }
+      const h = this.header;
+      if (this.bodyFilled === 0 && chunk.length - pos >= h.bodyLength) {
+        // The whole body is in this chunk: hand out views, no copy.
+        out.push(frame(h, chunk.subarray(pos, pos + h.bodyLength)));
+        pos += h.bodyLength;
+        this.header = null;
+        continue;
+      }
+      this.body ??= Buffer.allocUnsafe(h.bodyLength);
+      const n = Math.min(h.bodyLength - this.bodyFilled, chunk.length - pos);
+      chunk.copy(this.body, this.bodyFilled, pos, pos + n);
+      this.bodyFilled += n;
+      pos += n;
+      if (this.bodyFilled === h.bodyLength) {
+        out.push(frame(h, this.body));
+        this.header = null;
+        this.body = null;
+        this.bodyFilled = 0;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Reads and checks a header. Returns the header when its body is to be read, or the request it
+   * ends in at once: `fatal` (the parser stops) or `too_large` (the body will be skipped).
+   */
+  private readHeader(buf: Buffer, at: number): Header | BinaryRequest {
+    const opcode = buf[at + OFFSET.opcode];
+    const opaque = buf.readUInt32BE(at + OFFSET.opaque);
+    const magic = buf[at + OFFSET.magic];
+    if (magic !== MAGIC_REQUEST) {
+      this.dead = true;
+      return { type: 'fatal', opcode, opaque, reason: `bad magic 0x${magic.toString(16).padStart(2, '0')}: not a binary request` };
+    }
+    const keyLength = buf.readUInt16BE(at + OFFSET.keyLength);
+    const extrasLength = buf[at + OFFSET.extrasLength];
+    const bodyLength = buf.readUInt32BE(at + OFFSET.bodyLength);
+    if (keyLength + extrasLength > bodyLength) {
+      this.dead = true;
+      return { type: 'fatal', opcode, opaque, reason: 'key and extras longer than the body' };
+    }
+    const valueLength = bodyLength - keyLength - extrasLength;
+    if (valueLength > this.maxItemSize) {
+      this.skip = bodyLength;
+      return { type: 'too_large', opcode, opaque, valueLength };
+    }
+    return {
+      opcode, keyLength, extrasLength, bodyLength, opaque,
+      dataType: buf[at + OFFSET.dataType],
+      cas: casFromHeader(buf, at),
+    };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Splits a complete body into extras, key and value, and interprets the packet. */
+function frame(h: Header, body: Buffer): BinaryRequest {
+  const keyEnd = h.extrasLength + h.keyLength;
+  return interpret({
+    opcode: h.opcode, opaque: h.opaque, cas: h.cas, dataType: h.dataType,
+    extras: body.subarray(0, h.extrasLength),
+    key: body.subarray(h.extrasLength, keyEnd),
+    value: body.subarray(keyEnd),
+  });
+}

@@ -1,0 +1,186 @@
+/**
+ * Typed binary requests, and the rules that turn a well-framed packet into one: which opcode means
+ * what to rq, and which extras/key/value shapes each accepts (memcached's own checks, spec section 4).
+ * Every packet becomes exactly one request, so replies stay in step with requests.
+ */
+import {
+  FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES,
+} from './constants.js';
+
+interface Base {
+  /** Echoed in the reply, exactly. */
+  readonly opcode: number;
+  readonly opaque: number;
+}
+
+/** GET, GETQ, GETK, GETKQ: reserve (or what the key's options say). */
+export interface BinaryGet extends Base {
+  readonly type: 'get';
+  /** The key as sent, options included (latin1). */
+  readonly key: string;
+  /** GETK/GETKQ: the reply carries the key. */
+  readonly withKey: boolean;
+  /** GETQ/GETKQ: a miss sends nothing. */
+  readonly quiet: boolean;
+}
+
+/** SET, SETQ: enqueue. */
+export interface BinarySet extends Base {
+  readonly type: 'set';
+  readonly key: string;
+  readonly flags: number;
+  /** memcache exptime, unsigned as on the wire (0 = never; ≤ 30 days relative seconds; else unix time). */
+  readonly exptime: number;
+  /** A view of the received bytes: copy it to keep it. */
+  readonly value: Buffer;
+  readonly quiet: boolean;
+}
+
+/** DELETE, DELETEQ: acknowledge (or release with `/abort`). */
+export interface BinaryDelete extends Base {
+  readonly type: 'delete';
+  readonly key: string;
+  /** The CAS field: 0 = none; else the item id to act on. */
+  readonly cas: number;
+  readonly quiet: boolean;
+}
+
+/** FLUSH, FLUSHQ: every queue (queue null), or one queue when a key is given (rq's extension). */
+export interface BinaryFlush extends Base {
+  readonly type: 'flush';
+  readonly queue: string | null;
+  /** Seconds before the flush of every queue takes effect; 0 = now. */
+  readonly delay: number;
+  readonly quiet: boolean;
+}
+
+export interface BinaryStat extends Base {
+  readonly type: 'stat';
+  /** The stats group; '' = everything. */
+  readonly group: string;
+}
+
+export interface BinarySimple extends Base {
+  readonly type: 'noop' | 'version' | 'verbosity';
+}
+
+export interface BinaryQuit extends Base {
+  readonly type: 'quit';
+  /** QUITQ: close without a reply. */
+  readonly quiet: boolean;
+}
+
+/** A memcache command a queue has no meaning for: status 0x0083 Not supported. */
+export interface BinaryUnsupported extends Base {
+  readonly type: 'unsupported';
+  /** The command's name, for the message. */
+  readonly command: string;
+}
+
+/** An opcode rq does not know (SASL included, as no authentication is configured): status 0x0081. */
+export interface BinaryUnknown extends Base {
+  readonly type: 'unknown';
+}
+
+/** A packet whose extras, key or value do not fit its opcode: status 0x0004 with the reason. */
+export interface BinaryInvalid extends Base {
+  readonly type: 'invalid';
+  readonly reason: string;
+}
+
+/** A packet whose value exceeded the item size limit; its body was skipped: status 0x0003. */
+export interface BinaryTooLarge extends Base {
+  readonly type: 'too_large';
+  readonly valueLength: number;
+}
+
+/** A stream that cannot be followed (bad magic, key and extras longer than the body): reply and close. */
+export interface BinaryFatal extends Base {
+  readonly type: 'fatal';
+  readonly reason: string;
+}
+
+export type BinaryRequest =
+  | BinaryGet | BinarySet | BinaryDelete | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
+  | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryFatal;
+
+/** Commands refused as in the text protocol (docs/protocol.md): their names by opcode. */
+const UNSUPPORTED: ReadonlyMap<number, string> = new Map([
+  [OP.ADD, 'add'], [OP.ADDQ, 'add'], [OP.REPLACE, 'replace'], [OP.REPLACEQ, 'replace'],
+  [OP.APPEND, 'append'], [OP.APPENDQ, 'append'], [OP.PREPEND, 'prepend'], [OP.PREPENDQ, 'prepend'],
+  [OP.INCREMENT, 'incr'], [OP.INCREMENTQ, 'incr'], [OP.DECREMENT, 'decr'], [OP.DECREMENTQ, 'decr'],
+  [OP.TOUCH, 'touch'], [OP.GAT, 'gat'], [OP.GATQ, 'gat'], [OP.GATK, 'gat'], [OP.GATKQ, 'gat'],
+]);
+
+/** The parts of one framed packet that interpret() reads. */
+export interface FramedPacket {
+  readonly opcode: number;
+  readonly opaque: number;
+  readonly cas: number;
+  readonly dataType: number;
+  readonly extras: Buffer;
+  readonly key: Buffer;
+  readonly value: Buffer;
+}
+
+/** Turns one framed packet into a typed request. Never throws. */
+export function interpret(p: FramedPacket): BinaryRequest {
+  const { opcode, opaque } = p;
+  const invalid = (reason: string): BinaryInvalid => ({ type: 'invalid', opcode, opaque, reason });
+  const unsupported = UNSUPPORTED.get(opcode);
+  if (unsupported !== undefined) return { type: 'unsupported', opcode, opaque, command: unsupported };
+  if (!KNOWN.has(opcode)) return { type: 'unknown', opcode, opaque };
+  // Spec 3.4: raw bytes is the only data type; anything else would be a value rq cannot read.
+  if (p.dataType !== 0) return invalid(`data type ${p.dataType} is not supported (only 0, raw bytes)`);
+  const key = p.key.toString('latin1');
+  switch (opcode) {
+    case OP.GET: case OP.GETQ: case OP.GETK: case OP.GETKQ:
+      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('get takes a key and nothing else');
+      if (key.length === 0) return invalid('get needs a key');
+      return {
+        type: 'get', opcode, opaque, key,
+        withKey: opcode === OP.GETK || opcode === OP.GETKQ,
+        quiet: opcode === OP.GETQ || opcode === OP.GETKQ,
+      };
+    case OP.SET: case OP.SETQ:
+      if (p.extras.length !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
+      if (key.length === 0) return invalid('set needs a key');
+      return {
+        type: 'set', opcode, opaque, key,
+        flags: p.extras.readUInt32BE(0), exptime: p.extras.readUInt32BE(4),
+        value: p.value, quiet: opcode === OP.SETQ,
+      };
+    case OP.DELETE: case OP.DELETEQ:
+      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('delete takes a key and nothing else');
+      if (key.length === 0) return invalid('delete needs a key');
+      return { type: 'delete', opcode, opaque, key, cas: p.cas, quiet: opcode === OP.DELETEQ };
+    case OP.FLUSH: case OP.FLUSHQ: {
+      if (p.value.length !== 0) return invalid('flush takes no value');
+      const n = p.extras.length;
+      if (n !== 0 && n !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
+      const delay = n === 0 ? 0 : p.extras.readUInt32BE(0);
+      if (key.length > 0 && delay !== 0) return invalid('flush of one queue takes no delay');
+      return { type: 'flush', opcode, opaque, queue: key.length > 0 ? key : null, delay, quiet: opcode === OP.FLUSHQ };
+    }
+    case OP.STAT:
+      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('stat takes an optional key and nothing else');
+      return { type: 'stat', opcode, opaque, group: key };
+    case OP.VERBOSITY:
+      if (p.extras.length !== VERBOSITY_EXTRAS_BYTES || key.length !== 0 || p.value.length !== 0) {
+        return invalid(`verbosity takes ${VERBOSITY_EXTRAS_BYTES} bytes of extras and nothing else`);
+      }
+      return { type: 'verbosity', opcode, opaque };
+    default: {
+      // NOOP, VERSION, QUIT, QUITQ: header only.
+      if (p.extras.length !== 0 || key.length !== 0 || p.value.length !== 0) return invalid('this command takes no body');
+      if (opcode === OP.QUIT || opcode === OP.QUITQ) return { type: 'quit', opcode, opaque, quiet: opcode === OP.QUITQ };
+      return { type: opcode === OP.NOOP ? 'noop' : 'version', opcode, opaque };
+    }
+  }
+}
+
+/** The opcodes interpret() handles; everything else (SASL included) is an unknown command. */
+const KNOWN: ReadonlySet<number> = new Set([
+  OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.FLUSH, OP.FLUSHQ,
+  OP.STAT, OP.VERBOSITY, OP.NOOP, OP.VERSION, OP.QUIT, OP.QUITQ,
+]);

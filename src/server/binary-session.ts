@@ -1,0 +1,208 @@
+/**
+ * The memcache binary protocol on one connection: parsed packets in, queue operations, response
+ * packets out. The same queue semantics as the text protocol (text-session.ts) through the same
+ * operations (operations.ts); requests run strictly in order and a GET that waits (`/t=`) holds back
+ * the requests behind it. Opcode and opaque are echoed exactly. Meanings: docs/protocol.md
+ * "Binary protocol"; wire values: protocol/binary/constants.ts.
+ */
+import { encodeResponse } from '../protocol/binary/packet.js';
+import { OP, STATUS } from '../protocol/binary/constants.js';
+import { BinaryParser } from '../protocol/binary/parser.js';
+import type {
+  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySet, BinaryStat,
+} from '../protocol/binary/requests.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
+import type { Item } from '../queue/types.js';
+import { BinaryReplies } from './binary-replies.js';
+import type { Connection, ProtocolSession } from './connection.js';
+import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
+import { EMPTY_STATS_GROUPS } from './stats.js';
+
+export class BinarySession implements ProtocolSession {
+  private readonly parser: BinaryParser;
+  private readonly out: BinaryReplies;
+  private pending: BinaryRequest[] = [];
+  private next = 0;
+  private waiting = false;
+  private stopped = false;
+
+  constructor(private readonly conn: Connection) {
+    this.parser = new BinaryParser(conn.ctx.limits.maxItemSize);
+    this.out = new BinaryReplies(conn.outbox.replies);
+  }
+
+  receive(chunk: Buffer): void {
+    const requests = this.parser.push(chunk);
+    if (requests.length === 0) return;
+    if (this.next >= this.pending.length) {
+      this.pending = requests;
+      this.next = 0;
+    } else {
+      for (const r of requests) this.pending.push(r);
+    }
+    this.run();
+  }
+
+  /** Status 0x0084 with the reason, on a NOOP with opaque 0: it answers no request in particular. */
+  failureReply(reason: string): Buffer {
+    return encodeResponse({ opcode: OP.NOOP, status: STATUS.INTERNAL_ERROR, value: reason });
+  }
+
+  /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
+  private run(): void {
+    const now = this.conn.ctx.now();
+    while (this.next < this.pending.length && !this.waiting && !this.stopped) {
+      this.handle(this.pending[this.next++], now);
+    }
+    if (this.next >= this.pending.length) {
+      this.pending = [];
+      this.next = 0;
+    }
+    if (this.stopped) this.conn.end();
+    else this.conn.commit();
+  }
+
+  private handle(req: BinaryRequest, now: number): void {
+    switch (req.type) {
+      case 'get': return this.get(req, now);
+      case 'set': return this.set(req, now);
+      case 'delete': return this.delete(req, now);
+      case 'flush': return this.flush(req, now);
+      case 'stat': return this.stat(req, now);
+      case 'noop':
+      case 'verbosity':
+        return this.out.empty(req);
+      case 'version':
+        return this.out.text(req, STATUS.SUCCESS, '', this.conn.ctx.version);
+      case 'quit':
+        if (!req.quiet) this.out.empty(req);
+        this.stopped = true;
+        return;
+      case 'unsupported':
+        return this.out.error(req, STATUS.NOT_SUPPORTED,
+          `${req.command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+      case 'unknown':
+        return this.out.error(req, STATUS.UNKNOWN_COMMAND);
+      case 'invalid':
+        return this.out.error(req, STATUS.INVALID_ARGUMENTS, req.reason);
+      case 'too_large':
+        return this.out.error(req, STATUS.VALUE_TOO_LARGE,
+          `value of ${req.valueLength} bytes is larger than the item size limit (${this.conn.ctx.limits.maxItemSize})`);
+      case 'fatal':
+        this.out.error(req, STATUS.INVALID_ARGUMENTS, `${req.reason}; closing the connection`);
+        this.stopped = true;
+        return;
+    }
+  }
+
+  /** A success that a quiet form (SETQ, DELETEQ, FLUSHQ) does not send. */
+  private done(req: { opcode: number; opaque: number; quiet: boolean }, cas = 0): void {
+    if (!req.quiet) this.out.empty(req, STATUS.SUCCESS, cas);
+  }
+
+  private set(req: BinarySet, now: number): void {
+    const ctx = this.conn.ctx;
+    ctx.counters.cmdSet++;
+    const problem = queueNameError(req.key);
+    if (problem !== null) {
+      const reason = req.key.includes('/') ? 'set takes a bare queue name: options belong to get and delete' : problem;
+      return this.out.error(req, STATUS.INVALID_ARGUMENTS, reason);
+    }
+    const refusal = ctx.writeRefusal();
+    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
+    const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.value, now);
+    this.done(req, id);
+  }
+
+  private get(req: BinaryGet, now: number): void {
+    const ctx = this.conn.ctx;
+    const key = parseKeyCached(req.key);
+    if (key instanceof KeyError) return this.out.error(req, STATUS.INVALID_ARGUMENTS, key.message);
+    if (key.open || key.close || key.abort) {
+      const refusal = ctx.writeRefusal();
+      if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
+    }
+    const full = overOpenLimit(ctx.engine, this.conn.holder, [key], ctx.limits.maxOpen);
+    if (full !== null) return this.tooManyOpen(req, full);
+    ctx.counters.cmdGet++;
+    const item = fetch(ctx.engine, this.conn.holder, key, now);
+    if (item !== null && item !== TOO_MANY_OPEN) {
+      ctx.counters.getHits++;
+      return this.out.item(req, req.withKey ? req.key : null, item);
+    }
+    ctx.counters.getMisses++;
+    if (item === TOO_MANY_OPEN) return this.tooManyOpen(req, key.queue);
+    if (key.waitMs > 0) return this.wait(req, key, now);
+    this.miss(req);
+  }
+
+  private miss(req: BinaryGet): void {
+    if (!req.quiet) this.out.miss(req, req.withKey ? req.key : null);
+  }
+
+  private tooManyOpen(req: BinaryGet, queue: string): void {
+    const max = this.conn.ctx.limits.maxOpen;
+    this.out.error(req, STATUS.TEMPORARY_FAILURE,
+      `too many open reservations on ${queue} (max ${max}): delete or close one first`);
+  }
+
+  /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
+  private wait(req: BinaryGet, key: KeyOptions, now: number): void {
+    this.waiting = true;
+    this.conn.setWaiting(true);
+    this.conn.ctx.engine.wait(this.conn.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item: Item | null) => {
+      // Called from inside the engine: reply and resume after it returns.
+      queueMicrotask(() => {
+        if (this.conn.isClosed) return;
+        if (item !== null) {
+          this.conn.ctx.counters.getHits++;
+          this.out.item(req, req.withKey ? req.key : null, item);
+        } else {
+          this.miss(req);
+        }
+        this.waiting = false;
+        this.conn.setWaiting(false);
+        this.run();
+      });
+    });
+  }
+
+  private delete(req: BinaryDelete, now: number): void {
+    let target: DeleteTarget | KeyError = parseDeleteKeyCached(req.key);
+    if (target instanceof KeyError) return this.out.error(req, STATUS.INVALID_ARGUMENTS, target.message);
+    if (req.cas !== 0) {
+      // The CAS field names the item, as id= does in the key (docs/protocol.md: binary DELETE).
+      if (!Number.isSafeInteger(req.cas)) return this.out.error(req, STATUS.INVALID_ARGUMENTS, 'CAS is not an item id');
+      if (target.id > 0 && target.id !== req.cas) {
+        return this.out.error(req, STATUS.INVALID_ARGUMENTS, 'CAS and id= name different items');
+      }
+      target = { ...target, id: req.cas };
+    }
+    const refusal = this.conn.ctx.writeRefusal();
+    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
+    if (endReservation(this.conn.ctx.engine, this.conn.holder, target, now)) this.done(req);
+    else this.out.error(req, STATUS.KEY_NOT_FOUND);
+  }
+
+  private flush(req: BinaryFlush, now: number): void {
+    const engine = this.conn.ctx.engine;
+    if (req.queue === null) {
+      engine.flushAll(now, req.delay * 1000);
+      return this.done(req);
+    }
+    const problem = queueNameError(req.queue);
+    if (problem !== null) return this.out.error(req, STATUS.INVALID_ARGUMENTS, problem);
+    engine.flush(req.queue);
+    this.done(req);
+  }
+
+  /** Spec 4.7: one packet per stat (key = name, value = value), then one with no key and no value. */
+  private stat(req: BinaryStat, now: number): void {
+    if (req.group === '') {
+      for (const [name, value] of this.conn.ctx.stats(now)) this.out.text(req, STATUS.SUCCESS, name, String(value));
+      return this.out.empty(req);
+    }
+    if (EMPTY_STATS_GROUPS.has(req.group)) return this.out.empty(req);
+    this.out.error(req, STATUS.KEY_NOT_FOUND, `unknown stats group ${JSON.stringify(req.group)}`);
+  }
+}
