@@ -145,6 +145,8 @@ export function interpret(p: FramedPacket): BinaryRequest {
     case OP.SET: case OP.SETQ:
       if (p.extras.length !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
       if (key.length === 0) return invalid('set needs a key');
+      // A SET with a CAS is memcache's compare-and-swap, refused as the text protocol's `cas` is.
+      if (p.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
       return {
         type: 'set', opcode, opaque, key,
         flags: p.extras.readUInt32BE(0), exptime: p.extras.readUInt32BE(4),
