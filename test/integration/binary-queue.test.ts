@@ -496,3 +496,19 @@ async function expectEventually(check: () => Promise<boolean>, deadlineMs = 5000
   }
   throw new Error('condition not met in time');
 }
+
+describe('docs/protocol.md', () => {
+  it('the worked example of docs/protocol.md, byte for byte', async () => {
+    const doc = (await import('node:fs')).readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
+    const example = doc.slice(doc.indexOf('### Worked example'));
+    const block = example.slice(example.indexOf('```\n') + 4, example.indexOf('\n```', example.indexOf('```\n') + 4));
+    const lines = block.split('\n').map((l) => ({ dir: l.slice(0, 1), bytes: Buffer.from(l.slice(1).replace(/\s+/g, ''), 'hex') }));
+    expect(lines.map((l) => l.dir).join('')).toBe('→←→←→←');
+    for (const l of lines) expect(l.bytes.length).toBeGreaterThanOrEqual(24);
+    const c = await connect();
+    for (const { dir, bytes } of lines) {
+      if (dir === '→') c.raw.send(bytes);
+      else expect((await c.raw.readBytes(bytes.length)).toString('hex')).toBe(bytes.toString('hex'));
+    }
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * BinarySession over an in-memory duplex stream (no port): the same conversation gives the same
+ * bytes back whether it arrives whole, byte by byte, or in odd-sized pieces.
+ */
+import { duplexPair, type Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { OP } from '../../../src/protocol/binary/constants.js';
+import { decodePackets, encodeRequest, type PacketFields } from '../../../src/protocol/binary/packet.js';
+import { DEFAULT_MAX_OPEN } from '../../../src/server/defaults.js';
+import { RqServer } from '../../../src/server/server.js';
+
+const servers: RqServer[] = [];
+
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+function newServer(): RqServer {
+  const s = new RqServer({ host: '127.0.0.1', port: 0, limits: { maxItemSize: 100, maxOpen: DEFAULT_MAX_OPEN } });
+  servers.push(s);
+  return s;
+}
+
+function extras(flags: number, exptime: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeUInt32BE(flags, 0);
+  b.writeUInt32BE(exptime, 4);
+  return b;
+}
+
+const conversation: PacketFields[] = [
+  { opcode: OP.SET, key: 'q', extras: extras(1, 0), value: 'first', opaque: 1 },
+  { opcode: OP.SETQ, key: 'q', extras: extras(2, 0), value: Buffer.alloc(100, 7), opaque: 2 },
+  { opcode: OP.SET, key: 'q', extras: extras(3, 0), value: Buffer.alloc(101, 7), opaque: 3 },
+  { opcode: OP.GETKQ, key: 'q', opaque: 4 },
+  { opcode: OP.GETQ, key: 'empty', opaque: 5 },
+  { opcode: OP.NOOP, opaque: 6 },
+  { opcode: OP.GET, key: 'q/close/open', opaque: 7 },
+  { opcode: OP.GET, key: 'q/close/open/t=20', opaque: 8 },
+  { opcode: OP.ADD, key: 'q', extras: extras(0, 0), value: 'x', opaque: 9 },
+  { opcode: OP.DELETE, key: 'q', opaque: 10 },
+  { opcode: OP.STAT, key: 'settings', opaque: 11 },
+  { opcode: OP.VERSION, opaque: 12 },
+  { opcode: OP.QUIT, opaque: 13 },
+];
+
+/** Sends `bytes` in pieces of `size` (one write each), returns every byte the server sends until it closes. */
+async function converse(bytes: Buffer, size: number): Promise<Buffer> {
+  const [client, server] = duplexPair();
+  newServer().handle(server as Duplex);
+  const received: Buffer[] = [];
+  client.on('data', (b: Buffer) => received.push(b));
+  const ended = new Promise<void>((resolve) => client.on('end', () => resolve()));
+  for (let i = 0; i < bytes.length; i += size) {
+    client.write(bytes.subarray(i, i + size));
+    // Let the server read each piece as its own chunk.
+    await new Promise((r) => setImmediate(r));
+  }
+  await ended;
+  client.destroy();
+  return Buffer.concat(received);
+}
+
+describe('BinarySession', () => {
+  const input = Buffer.concat(conversation.map(encodeRequest));
+
+  it('answers a whole conversation as the protocol says', async () => {
+    const out = await converse(input, input.length);
+    const { packets, used } = decodePackets(out);
+    expect(used).toBe(out.length);
+    expect(packets.map((p) => [p.opcode, p.opaque, p.status])).toEqual([
+      [OP.SET, 1, 0],
+      [OP.SET, 3, 0x0003],
+      [OP.GETKQ, 4, 0],
+      [OP.NOOP, 6, 0],
+      [OP.GET, 7, 0],
+      [OP.GET, 8, 0x0001],
+      [OP.ADD, 9, 0x0083],
+      [OP.DELETE, 10, 0x0001],
+      [OP.STAT, 11, 0],
+      [OP.VERSION, 12, 0],
+      [OP.QUIT, 13, 0],
+    ]);
+    expect(packets[2].value.toString()).toBe('first');
+    expect(packets[4].value).toEqual(Buffer.alloc(100, 7));
+  });
+
+  it('gives the same bytes back for any chunking', async () => {
+    const whole = await converse(input, input.length);
+    for (const size of [1, 3, 23, 24, 25, 64]) {
+      const got = await converse(input, size);
+      // Item ids are per server, and each run is a new server: equal bytes, CAS included.
+      expect(got.toString('hex'), `pieces of ${size}`).toBe(whole.toString('hex'));
+    }
+  });
+});
