@@ -14,21 +14,22 @@ export interface Echo {
 }
 
 export class BinaryReplies {
-  /** Header plus GET extras, reused: ReplyBuffer copies what it is given. */
+  /** A header, and a header plus GET extras, reused: ReplyBuffer copies what it is given. */
+  private readonly header = Buffer.alloc(HEADER_BYTES);
   private readonly scratch = Buffer.alloc(HEADER_BYTES + GET_EXTRAS_BYTES);
 
   constructor(private readonly out: ReplyBuffer) {}
 
   /** A reply with only a header: status, optional CAS. */
   empty(req: Echo, status: number = STATUS.SUCCESS, cas = 0): void {
-    writeHeader(this.scratch, 0, MAGIC_RESPONSE, req.opcode, 0, 0, status, 0, req.opaque, cas);
-    this.out.bytes(this.scratch.subarray(0, HEADER_BYTES));
+    writeHeader(this.header, 0, MAGIC_RESPONSE, req.opcode, 0, 0, status, 0, req.opaque, cas);
+    this.out.bytes(this.header);
   }
 
   /** A reply whose body is a latin1 string value (and optionally a latin1 key): stats, version, errors. */
   text(req: Echo, status: number, key: string, value: string): void {
-    writeHeader(this.scratch, 0, MAGIC_RESPONSE, req.opcode, key.length, 0, status, key.length + value.length, req.opaque, 0);
-    this.out.bytes(this.scratch.subarray(0, HEADER_BYTES));
+    writeHeader(this.header, 0, MAGIC_RESPONSE, req.opcode, key.length, 0, status, key.length + value.length, req.opaque, 0);
+    this.out.bytes(this.header);
     this.out.text(key);
     this.out.text(value);
   }
@@ -43,7 +44,12 @@ export class BinaryReplies {
     const keyLength = key === null ? 0 : key.length;
     const body = GET_EXTRAS_BYTES + keyLength + item.data.length;
     writeHeader(this.scratch, 0, MAGIC_RESPONSE, req.opcode, keyLength, GET_EXTRAS_BYTES, STATUS.SUCCESS, body, req.opaque, item.id);
-    this.scratch.writeUInt32BE(item.flags >>> 0, HEADER_BYTES);
+    const flags = item.flags;
+    const s = this.scratch;
+    s[HEADER_BYTES] = flags >>> 24;
+    s[HEADER_BYTES + 1] = flags >>> 16;
+    s[HEADER_BYTES + 2] = flags >>> 8;
+    s[HEADER_BYTES + 3] = flags;
     this.out.bytes(this.scratch);
     if (key !== null) this.out.text(key);
     this.out.bytes(item.data);

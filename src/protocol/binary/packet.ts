@@ -44,16 +44,34 @@ export function writeHeader(
   target: Buffer, offset: number, magic: number, opcode: number, keyLength: number, extrasLength: number,
   status: number, bodyLength: number, opaque: number, cas: number, dataType = 0,
 ): void {
-  target[offset + OFFSET.magic] = magic;
-  target[offset + OFFSET.opcode] = opcode;
-  target.writeUInt16BE(keyLength, offset + OFFSET.keyLength);
-  target[offset + OFFSET.extrasLength] = extrasLength;
-  target[offset + OFFSET.dataType] = dataType;
-  target.writeUInt16BE(status, offset + OFFSET.status);
-  target.writeUInt32BE(bodyLength, offset + OFFSET.bodyLength);
-  target.writeUInt32BE(opaque >>> 0, offset + OFFSET.opaque);
-  target.writeUInt32BE(Math.floor(cas / TWO_32), offset + OFFSET.cas);
-  target.writeUInt32BE(cas >>> 0, offset + OFFSET.cas + 4);
+  // Byte by byte: several times faster than Buffer#writeUInt*BE for a header on every reply.
+  const t = target;
+  const o = offset;
+  t[o] = magic;
+  t[o + 1] = opcode;
+  t[o + 2] = keyLength >>> 8;
+  t[o + 3] = keyLength;
+  t[o + 4] = extrasLength;
+  t[o + 5] = dataType;
+  t[o + 6] = status >>> 8;
+  t[o + 7] = status;
+  t[o + 8] = bodyLength >>> 24;
+  t[o + 9] = bodyLength >>> 16;
+  t[o + 10] = bodyLength >>> 8;
+  t[o + 11] = bodyLength;
+  t[o + 12] = opaque >>> 24;
+  t[o + 13] = opaque >>> 16;
+  t[o + 14] = opaque >>> 8;
+  t[o + 15] = opaque;
+  const hi = cas > 0xffffffff ? Math.floor(cas / TWO_32) : 0;
+  t[o + 16] = hi >>> 24;
+  t[o + 17] = hi >>> 16;
+  t[o + 18] = hi >>> 8;
+  t[o + 19] = hi;
+  t[o + 20] = cas >>> 24;
+  t[o + 21] = cas >>> 16;
+  t[o + 22] = cas >>> 8;
+  t[o + 23] = cas;
 }
 
 /** Reads the CAS field: exact below 2^53 (every rq item id), rounded above (never a valid id). */

@@ -14,18 +14,7 @@
  */
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
 import { casFromHeader } from './packet.js';
-import { interpret, type BinaryRequest } from './requests.js';
-
-/** A parsed header awaiting its body. */
-interface Header {
-  readonly opcode: number;
-  readonly keyLength: number;
-  readonly extrasLength: number;
-  readonly dataType: number;
-  readonly bodyLength: number;
-  readonly opaque: number;
-  readonly cas: number;
-}
+import { interpret, type BinaryRequest, type RequestHeader as Header } from './requests.js';
 
 export class BinaryParser {
   /** Collects a header split across reads. */
@@ -72,7 +61,7 @@ export class BinaryParser {
           continue;
         }
         if (h.bodyLength === 0) {
-          out.push(frame(h, EMPTY));
+          out.push(interpret(h, chunk, pos));
           continue;
         }
         this.header = h;
@@ -81,7 +70,7 @@ export class BinaryParser {
       const h = this.header;
       if (this.bodyFilled === 0 && chunk.length - pos >= h.bodyLength) {
         // The whole body is in this chunk: hand out views, no copy.
-        out.push(frame(h, chunk.subarray(pos, pos + h.bodyLength)));
+        out.push(interpret(h, chunk, pos));
         pos += h.bodyLength;
         this.header = null;
         continue;
@@ -92,7 +81,7 @@ export class BinaryParser {
       this.bodyFilled += n;
       pos += n;
       if (this.bodyFilled === h.bodyLength) {
-        out.push(frame(h, this.body));
+        out.push(interpret(h, this.body, 0));
         this.header = null;
         this.body = null;
         this.bodyFilled = 0;
@@ -131,17 +120,4 @@ export class BinaryParser {
       cas: casFromHeader(buf, at),
     };
   }
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** Splits a complete body into extras, key and value, and interprets the packet. */
-function frame(h: Header, body: Buffer): BinaryRequest {
-  const keyEnd = h.extrasLength + h.keyLength;
-  return interpret({
-    opcode: h.opcode, opaque: h.opaque, cas: h.cas, dataType: h.dataType,
-    extras: body.subarray(0, h.extrasLength),
-    key: body.subarray(h.extrasLength, keyEnd),
-    value: body.subarray(keyEnd),
-  });
 }

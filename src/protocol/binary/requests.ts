@@ -112,30 +112,37 @@ const UNSUPPORTED: ReadonlyMap<number, string> = new Map([
   [OP.TOUCH, 'touch'], [OP.GAT, 'gat'], [OP.GATQ, 'gat'], [OP.GATK, 'gat'], [OP.GATKQ, 'gat'],
 ]);
 
-/** The parts of one framed packet that interpret() reads. */
-export interface FramedPacket {
+/** A request header as the parser read it (spec section 2). */
+export interface RequestHeader {
   readonly opcode: number;
+  readonly keyLength: number;
+  readonly extrasLength: number;
+  readonly dataType: number;
+  readonly bodyLength: number;
   readonly opaque: number;
   readonly cas: number;
-  readonly dataType: number;
-  readonly extras: Buffer;
-  readonly key: Buffer;
-  readonly value: Buffer;
 }
 
-/** Turns one framed packet into a typed request. Never throws. */
-export function interpret(p: FramedPacket): BinaryRequest {
-  const { opcode, opaque } = p;
+/**
+ * Turns one framed packet into a typed request: `h` its header, its body in `buf` from `at`.
+ * Reads fields in place (no views but the value of a SET, which it must hand on). Never throws.
+ */
+export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequest {
+  const { opcode, opaque } = h;
   const invalid = (reason: string): BinaryInvalid => ({ type: 'invalid', opcode, opaque, reason });
   const unsupported = UNSUPPORTED.get(opcode);
   if (unsupported !== undefined) return { type: 'unsupported', opcode, opaque, command: unsupported };
   if (!KNOWN.has(opcode)) return { type: 'unknown', opcode, opaque };
   // Spec 3.4: raw bytes is the only data type; anything else would be a value rq cannot read.
-  if (p.dataType !== 0) return invalid(`data type ${p.dataType} is not supported (only 0, raw bytes)`);
-  const key = p.key.toString('latin1');
+  if (h.dataType !== 0) return invalid(`data type ${h.dataType} is not supported (only 0, raw bytes)`);
+  const extras = h.extrasLength;
+  const keyStart = at + extras;
+  const keyEnd = keyStart + h.keyLength;
+  const valueLength = h.bodyLength - extras - h.keyLength;
+  const key = h.keyLength === 0 ? '' : buf.toString('latin1', keyStart, keyEnd);
   switch (opcode) {
     case OP.GET: case OP.GETQ: case OP.GETK: case OP.GETKQ:
-      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('get takes a key and nothing else');
+      if (extras !== 0 || valueLength !== 0) return invalid('get takes a key and nothing else');
       if (key.length === 0) return invalid('get needs a key');
       return {
         type: 'get', opcode, opaque, key,
@@ -143,38 +150,37 @@ export function interpret(p: FramedPacket): BinaryRequest {
         quiet: opcode === OP.GETQ || opcode === OP.GETKQ,
       };
     case OP.SET: case OP.SETQ:
-      if (p.extras.length !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
+      if (extras !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
       if (key.length === 0) return invalid('set needs a key');
       // A SET with a CAS is memcache's compare-and-swap, refused as the text protocol's `cas` is.
-      if (p.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
+      if (h.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
       return {
         type: 'set', opcode, opaque, key,
-        flags: p.extras.readUInt32BE(0), exptime: p.extras.readUInt32BE(4),
-        value: p.value, quiet: opcode === OP.SETQ,
+        flags: buf.readUInt32BE(at), exptime: buf.readUInt32BE(at + 4),
+        value: buf.subarray(keyEnd, keyEnd + valueLength), quiet: opcode === OP.SETQ,
       };
     case OP.DELETE: case OP.DELETEQ:
-      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('delete takes a key and nothing else');
+      if (extras !== 0 || valueLength !== 0) return invalid('delete takes a key and nothing else');
       if (key.length === 0) return invalid('delete needs a key');
-      return { type: 'delete', opcode, opaque, key, cas: p.cas, quiet: opcode === OP.DELETEQ };
+      return { type: 'delete', opcode, opaque, key, cas: h.cas, quiet: opcode === OP.DELETEQ };
     case OP.FLUSH: case OP.FLUSHQ: {
-      if (p.value.length !== 0) return invalid('flush takes no value');
-      const n = p.extras.length;
-      if (n !== 0 && n !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
-      const delay = n === 0 ? 0 : p.extras.readUInt32BE(0);
+      if (valueLength !== 0) return invalid('flush takes no value');
+      if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
+      const delay = extras === 0 ? 0 : buf.readUInt32BE(at);
       if (key.length > 0 && delay !== 0) return invalid('flush of one queue takes no delay');
       return { type: 'flush', opcode, opaque, queue: key.length > 0 ? key : null, delay, quiet: opcode === OP.FLUSHQ };
     }
     case OP.STAT:
-      if (p.extras.length !== 0 || p.value.length !== 0) return invalid('stat takes an optional key and nothing else');
+      if (extras !== 0 || valueLength !== 0) return invalid('stat takes an optional key and nothing else');
       return { type: 'stat', opcode, opaque, group: key };
     case OP.VERBOSITY:
-      if (p.extras.length !== VERBOSITY_EXTRAS_BYTES || key.length !== 0 || p.value.length !== 0) {
+      if (extras !== VERBOSITY_EXTRAS_BYTES || key.length !== 0 || valueLength !== 0) {
         return invalid(`verbosity takes ${VERBOSITY_EXTRAS_BYTES} bytes of extras and nothing else`);
       }
       return { type: 'verbosity', opcode, opaque };
     default: {
       // NOOP, VERSION, QUIT, QUITQ: header only.
-      if (p.extras.length !== 0 || key.length !== 0 || p.value.length !== 0) return invalid('this command takes no body');
+      if (h.bodyLength !== 0) return invalid('this command takes no body');
       if (opcode === OP.QUIT || opcode === OP.QUITQ) return { type: 'quit', opcode, opaque, quiet: opcode === OP.QUITQ };
       return { type: opcode === OP.NOOP ? 'noop' : 'version', opcode, opaque };
     }
