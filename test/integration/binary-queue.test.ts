@@ -113,6 +113,18 @@ describe('worker flow (SET, GET, DELETE)', () => {
     expect(await text.request('get shared\r\n', 'END\r\n')).toBe('VALUE shared 7 4\r\nback\r\nEND\r\n');
   });
 
+  it('keeps queue names byte for byte (non-ASCII names, shared with the text protocol)', async () => {
+    const c = await connect();
+    const name = Buffer.from('café-キュー', 'utf8');
+    await c.request({ opcode: OP.SET, key: name, extras: setExtras(), value: 'x' });
+    const hit = await c.request({ opcode: OP.GETK, key: Buffer.concat([name, Buffer.from('/peek')]) });
+    expect(hit.key).toEqual(Buffer.concat([name, Buffer.from('/peek')]));
+    const text = await RawClient.connect(srv.port);
+    clients.push(text);
+    const reply = await text.request(Buffer.concat([Buffer.from('get '), name, Buffer.from('\r\n')]), 'END\r\n');
+    expect(Buffer.from(reply, 'latin1')).toEqual(Buffer.concat([Buffer.from('VALUE '), name, Buffer.from(' 0 1\r\nx\r\nEND\r\n')]));
+  });
+
   it('never delivers an expired item (exptime in SET extras)', async () => {
     const c = await connect();
     const nowS = Math.floor(Date.now() / 1000);

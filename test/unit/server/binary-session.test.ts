@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OP } from '../../../src/protocol/binary/constants.js';
 import { decodePackets, encodeRequest, type PacketFields } from '../../../src/protocol/binary/packet.js';
 import { DEFAULT_MAX_OPEN } from '../../../src/server/defaults.js';
+import type { Durability } from '../../../src/server/durability.js';
 import { RqServer } from '../../../src/server/server.js';
 
 const servers: RqServer[] = [];
@@ -15,8 +16,8 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
 });
 
-function newServer(): RqServer {
-  const s = new RqServer({ host: '127.0.0.1', port: 0, limits: { maxItemSize: 100, maxOpen: DEFAULT_MAX_OPEN } });
+function newServer(durability?: Durability): RqServer {
+  const s = new RqServer({ host: '127.0.0.1', port: 0, limits: { maxItemSize: 100, maxOpen: DEFAULT_MAX_OPEN } }, durability);
   servers.push(s);
   return s;
 }
@@ -45,9 +46,9 @@ const conversation: PacketFields[] = [
 ];
 
 /** Sends `bytes` in pieces of `size` (one write each), returns every byte the server sends until it closes. */
-async function converse(bytes: Buffer, size: number): Promise<Buffer> {
+async function converse(bytes: Buffer, size: number, durability?: Durability): Promise<Buffer> {
   const [client, server] = duplexPair();
-  newServer().handle(server as Duplex);
+  newServer(durability).handle(server as Duplex);
   const received: Buffer[] = [];
   client.on('data', (b: Buffer) => received.push(b));
   const ended = new Promise<void>((resolve) => client.on('end', () => resolve()));
@@ -92,5 +93,24 @@ describe('BinarySession', () => {
       // Item ids are per server, and each run is a new server: equal bytes, CAS included.
       expect(got.toString('hex'), `pieces of ${size}`).toBe(whole.toString('hex'));
     }
+  });
+
+  it('tells the client and closes when the journal cannot make a batch durable', async () => {
+    // A journal whose write fails: changes are appended but never become durable.
+    const failing: Durability = {
+      appended: 1,
+      durable: 0,
+      whenDurable(_position, done) {
+        queueMicrotask(() => done(new Error('disk full')));
+      },
+    };
+    const request = encodeRequest({ opcode: OP.SET, key: 'q', extras: extras(0, 0), value: 'lost?', opaque: 5 });
+    const out = await converse(request, request.length, failing);
+    const { packets, used } = decodePackets(out);
+    expect(used).toBe(out.length);
+    // The SET's own reply is never sent: its outcome is unknown, and the client is told so.
+    expect(packets.map((p) => [p.opcode, p.opaque, p.status, p.value.toString()])).toEqual([
+      [OP.NOOP, 0, 0x0084, 'journal write failed: disk full'],
+    ]);
   });
 });
