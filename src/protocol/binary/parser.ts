@@ -43,7 +43,7 @@ export class BinaryParser {
         continue;
       }
       if (this.header === null) {
-        let h: Header | BinaryRequest | null;
+        let h: Header | BinaryRequest;
         if (this.headerFilled === 0 && chunk.length - pos >= HEADER_BYTES) {
           h = this.readHeader(chunk, pos);
           pos += HEADER_BYTES;
