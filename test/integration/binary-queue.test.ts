@@ -512,7 +512,9 @@ async function expectEventually(check: () => Promise<boolean>, deadlineMs = 5000
 describe('docs/protocol.md', () => {
   it('the worked example of docs/protocol.md, byte for byte', async () => {
     const doc = (await import('node:fs')).readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
-    const example = doc.slice(doc.indexOf('### Worked example'));
+    // Within the binary section: the text protocol's part of the same file may have examples too.
+    const binary = doc.slice(doc.indexOf('## Binary protocol'));
+    const example = binary.slice(binary.indexOf('### Worked example'));
     const block = example.slice(example.indexOf('```\n') + 4, example.indexOf('\n```', example.indexOf('```\n') + 4));
     const lines = block.split('\n').map((l) => ({ dir: l.slice(0, 1), bytes: Buffer.from(l.slice(1).replace(/\s+/g, ''), 'hex') }));
     expect(lines.map((l) => l.dir).join('')).toBe('→←→←→←');
