@@ -67,6 +67,9 @@ function parseId(value: string): number {
   return id;
 }
 
+/** The options of a get key (docs/protocol.md: Keys and options). */
+const OPTION_NAMES: ReadonlySet<string> = new Set(['open', 'close', 'abort', 'peek', 't', 'lease', 'id']);
+
 /** Parses `name[/option…]`. Throws KeyError with a reason fit for `CLIENT_ERROR`. */
 export function parseKey(key: string): KeyOptions {
   const slash = key.indexOf('/');
@@ -84,6 +87,8 @@ export function parseKey(key: string): KeyOptions {
     const name = eq < 0 ? option : option.slice(0, eq);
     if (seen.has(name)) throw new KeyError(`option ${name} given twice`);
     seen.add(name);
+    // Unknown names first, so that a typo such as `timeout=5` is not reported as "takes no value".
+    if (!OPTION_NAMES.has(name)) throw new KeyError(`unknown option ${JSON.stringify(name)}`);
     const value = eq < 0 ? null : option.slice(eq + 1);
     const needsValue = name === 't' || name === 'lease' || name === 'id';
     if (needsValue !== (value !== null)) {

@@ -241,6 +241,9 @@ export class QueueEngine {
   tick(now: number): void {
     if (this.flushAllAt <= now) this.flushAll(now);
     for (const entry of this.deadlines.popDue(now)) {
+      // An earlier entry of this tick may have settled this one: a lease that ended put its item
+      // back and a due waiter was served with it. Such a waiter must not be woken a second time.
+      if (entry.cancelled) continue;
       if ('wake' in entry) {
         this.unlinkWaiter(entry);
         entry.wake(null);

@@ -15,6 +15,7 @@ import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type De
 import type { Item } from '../queue/types.js';
 import { BinaryReplies } from './binary-replies.js';
 import type { Connection, ProtocolSession } from './connection.js';
+import { REPLY_HIGH_WATER } from './outbox.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
@@ -48,11 +49,19 @@ export class BinarySession implements ProtocolSession {
     return encodeResponse({ opcode: OP.NOOP, status: STATUS.INTERNAL_ERROR, value: reason });
   }
 
+  resume(): void {
+    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
+  }
+
   /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
   private run(): void {
     const now = this.conn.ctx.now();
     while (this.next < this.pending.length && !this.waiting && !this.stopped) {
       this.handle(this.pending[this.next++], now);
+      if (this.conn.outbox.replies.length >= REPLY_HIGH_WATER) {
+        this.conn.commit();
+        if (this.conn.outputBlocked) break; // resume() goes on once the peer has read
+      }
     }
     if (this.next >= this.pending.length) {
       this.pending = [];

@@ -15,6 +15,8 @@ export interface ProtocolSession {
   receive(chunk: Buffer): void;
   /** The bytes that tell this protocol's client the server failed and is closing the connection. */
   failureReply(reason: string): Buffer;
+  /** Earlier replies have gone out: go on with the requests held back by REPLY_HIGH_WATER. */
+  resume(): void;
 }
 
 /** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
@@ -39,11 +41,18 @@ export class Connection {
     private readonly onClosed: (conn: Connection) => void = () => {},
   ) {
     this.holder = ctx.engine.openHolder();
-    this.outbox = new Outbox(ctx.durability, (data) => this.send(data), (error) => this.journalFailed(error));
+    this.outbox = new Outbox(
+      ctx.durability,
+      (data) => this.send(data),
+      (error) => this.journalFailed(error),
+      // Not from inside the outbox's callback: a journal may call back while a session is running.
+      () => queueMicrotask(() => this.session?.resume()),
+    );
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('drain', () => {
       this.pausedForOutput = false;
       this.updateFlow();
+      this.session?.resume();
     });
     stream.on('error', () => this.stream.destroy());
     stream.on('end', () => this.stream.end());
@@ -52,6 +61,11 @@ export class Connection {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** True while earlier replies are unsent: the socket is full, or the journal holds them. */
+  get outputBlocked(): boolean {
+    return this.pausedForOutput || this.outbox.pending;
   }
 
   private receive(chunk: Buffer): void {

@@ -5,6 +5,14 @@
 import type { Durability } from './durability.js';
 import { ReplyBuffer } from './reply-buffer.js';
 
+/**
+ * A session stops running a batch's requests once the replies it has collected pass this many
+ * bytes while earlier replies are still unsent (the peer is not reading, or the journal holds
+ * them), and goes on from resume(). Replies copy item data, so without this bound one read of
+ * `get q/peek` lines could ask for gigabytes of copies of one item.
+ */
+export const REPLY_HIGH_WATER = 1024 * 1024;
+
 interface HeldBatch {
   readonly data: Buffer;
   readonly position: number;
@@ -22,6 +30,8 @@ export class Outbox {
     private readonly send: (data: Buffer) => void,
     /** The journal failed to make a batch durable: the connection must tell its client and close. */
     private readonly onJournalError: (error: Error) => void,
+    /** Every held batch has been sent. */
+    private readonly onFlushed: () => void = () => {},
   ) {}
 
   /** True while replies wait for the journal. */
@@ -54,6 +64,7 @@ export class Outbox {
       }
       const durable = this.durability.durable;
       while (this.held.length > 0 && this.held[0].position <= durable) this.send(this.held.shift()!.data);
+      if (this.held.length === 0) this.onFlushed();
       this.waitForHead();
     });
   }

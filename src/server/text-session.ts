@@ -9,6 +9,7 @@ import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextReque
 import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
 import type { Connection, ProtocolSession } from './connection.js';
+import { REPLY_HIGH_WATER } from './outbox.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
@@ -39,11 +40,19 @@ export class TextSession implements ProtocolSession {
     return Buffer.from(W.serverError(reason), 'latin1');
   }
 
+  resume(): void {
+    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
+  }
+
   /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
   private run(): void {
     const now = this.conn.ctx.now();
     while (this.next < this.pending.length && !this.waiting && !this.stopped) {
       this.handle(this.pending[this.next++], now);
+      if (this.conn.outbox.replies.length >= REPLY_HIGH_WATER) {
+        this.conn.commit();
+        if (this.conn.outputBlocked) break; // resume() goes on once the peer has read
+      }
     }
     if (this.next >= this.pending.length) {
       this.pending = [];
@@ -124,9 +133,16 @@ export class TextSession implements ProtocolSession {
       return this.reply(W.serverError(`too many open reservations on ${full} (max ${ctx.limits.maxOpen}): delete or close one first`));
     }
     const withCas = req.command === 'gets';
+    const replies = this.conn.outbox.replies;
+    const start = replies.length;
     for (let i = 0; i < keys.length; i++) {
       ctx.counters.cmdGet++;
-      const item = fetch(ctx.engine, this.conn.holder, keys[i], now);
+      let key = keys[i];
+      // Past REPLY_HIGH_WATER bytes, a get shows and reserves no more items: its remaining keys are
+      // misses (their close or abort still happens). `get q q/abort q q/abort …` would otherwise
+      // copy one item a thousand times into one reply.
+      if (replies.length - start >= REPLY_HIGH_WATER && (key.open || key.peek)) key = { ...key, open: false, peek: false };
+      const item = fetch(ctx.engine, this.conn.holder, key, now);
       if (item !== null && item !== TOO_MANY_OPEN) {
         ctx.counters.getHits++;
         this.value(req.keys[i], item, withCas);

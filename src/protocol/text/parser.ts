@@ -77,7 +77,10 @@ export class TextParser {
       }
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) {
-        if (buf.length - pos > MAX_LINE_BYTES) {
+        // A CR at the end may be the first half of the line end, so it does not count: a line of
+        // exactly MAX_LINE_BYTES is accepted however it is split.
+        const lineBytes = buf.length - pos - (buf[buf.length - 1] === CR ? 1 : 0);
+        if (lineBytes > MAX_LINE_BYTES) {
           out.push(this.fatal('line too long'));
         } else {
           this.leftover = Buffer.from(buf.subarray(pos));
@@ -231,8 +234,13 @@ export class TextParser {
   private parseStorage(command: StorageCommand, tokens: string[]): TextRequest | null {
     // <command> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]
     const fixed = command === 'cas' ? 6 : 5;
-    const noreply = tokens.length === fixed + 1 && tokens[fixed] === 'noreply';
-    if (tokens.length !== fixed && !noreply) return badFormat(false);
+    const noreply = tokens[tokens.length - 1] === 'noreply';
+    if (tokens.length !== (noreply ? fixed + 1 : fixed)) {
+      // A token too many or too few; if the length is still there, skip the block so that its
+      // bytes are not read as commands (one reply per command keeps the client in step).
+      if (tokens.length >= 5 && INTEGER.test(tokens[4]) && tokens[4].length <= 12) this.swallow = Number(tokens[4]) + 2;
+      return badFormat(noreply);
+    }
     const [, key, flagsText, exptimeText, bytesText] = tokens;
     if (!INTEGER.test(bytesText) || bytesText.length > 12) {
       // Without a length the data block cannot be skipped: the next line is read as a command.
