@@ -139,9 +139,9 @@ export class BinarySession implements ProtocolSession {
       ctx.counters.getHits++;
       return this.out.item(req, req.withKey ? req.key : null, item);
     }
+    if (item === null && key.waitMs > 0) return this.wait(req, key, now); // counted when it ends
     ctx.counters.getMisses++;
     if (item === TOO_MANY_OPEN) return this.tooManyOpen(req, key.queue);
-    if (key.waitMs > 0) return this.wait(req, key, now);
     this.miss(req);
   }
 
@@ -167,6 +167,7 @@ export class BinarySession implements ProtocolSession {
           this.conn.ctx.counters.getHits++;
           this.out.item(req, req.withKey ? req.key : null, item);
         } else {
+          this.conn.ctx.counters.getMisses++;
           this.miss(req);
         }
         this.waiting = false;

@@ -55,12 +55,12 @@ export function overOpenLimit(engine: QueueEngine, holder: Holder, keys: readonl
   if (keys.length === 1) {
     const k = keys[0];
     const adds = k.open ? 1 : 0;
-    const frees = k.close ? 1 : 0;
+    const frees = k.close && k.id < 0 ? 1 : 0; // closing by id may end another connection's reservation
     return adds > 0 && engine.heldCount(holder, k.queue) - frees + adds > maxOpen ? k.queue : null;
   }
   const extra = new Map<string, number>();
   for (const k of keys) {
-    const delta = (k.open ? 1 : 0) - (k.close ? 1 : 0);
+    const delta = (k.open ? 1 : 0) - (k.close && k.id < 0 ? 1 : 0);
     const total = (extra.get(k.queue) ?? engine.heldCount(holder, k.queue)) + delta;
     extra.set(k.queue, total);
     if (k.open && total > maxOpen) return k.queue;

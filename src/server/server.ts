@@ -20,6 +20,9 @@ export interface ServerOptions {
 }
 
 
+/** The longest delay Node's setTimeout accepts. */
+const MAX_TIMER_MS = 0x7fffffff;
+
 export class RqServer {
   readonly engine: QueueEngine;
   readonly counters = new ServerCounters();
@@ -101,7 +104,9 @@ export class RqServer {
       this.timer = null;
       return;
     }
-    this.timer = setTimeout(() => this.onTimer(), Math.max(0, next - Date.now()));
+    // setTimeout takes at most 2^31-1 ms (about 24.8 days); a later deadline (a 30-day lease, a long
+    // flush_all delay) is reached by waking at that bound and re-arming.
+    this.timer = setTimeout(() => this.onTimer(), Math.min(MAX_TIMER_MS, Math.max(0, next - Date.now())));
   }
 
   private onTimer(): void {

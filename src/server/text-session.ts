@@ -148,8 +148,9 @@ export class TextSession implements ProtocolSession {
         this.value(req.keys[i], item, withCas);
         if (withCas) break; // gets: the first non-empty queue answers
       } else {
-        ctx.counters.getMisses++;
+        // A get that waits is counted when it ends, as a hit or a miss.
         if (item === null && keys[i].waitMs > 0) return this.wait(req.keys[i], keys[i], withCas, now);
+        ctx.counters.getMisses++;
       }
     }
     this.reply(W.END);
@@ -183,6 +184,8 @@ export class TextSession implements ProtocolSession {
         if (item !== null) {
           this.conn.ctx.counters.getHits++;
           this.value(rawKey, item, withCas);
+        } else {
+          this.conn.ctx.counters.getMisses++;
         }
         this.reply(W.END);
         this.waiting = false;
