@@ -22,6 +22,7 @@ case ${1:-} in
   *) echo "usage: bench/cli-startup.sh [--runs N]" >&2; exit 2 ;;
 esac
 RQ_BIN=${RQ_BIN:-$REPO_DIR/bin/rq}
+bench_lock
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rq-cli-bench.XXXXXX")
 trap 'stop_server; rm -rf "$WORK"' EXIT

@@ -118,3 +118,13 @@ wait_idle() {
     said=1
   done
 }
+
+# bench_lock: one benchmark at a time on this machine (they would pin the same
+# CPUs and measure each other). Waits up to 30 min for another run to end.
+bench_lock() {
+  exec {BENCH_LOCK_FD}>"${TMPDIR:-/tmp}/rq-bench.lock"
+  if ! flock -n "$BENCH_LOCK_FD"; then
+    log "another benchmark is running on this machine; waiting for it (at most 30 min)"
+    flock -w 1800 "$BENCH_LOCK_FD" || die "gave up waiting for the other benchmark"
+  fi
+}

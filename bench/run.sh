@@ -98,6 +98,7 @@ for c in "${CONFIGS[@]}"; do
   esac
 done
 build_qbench
+bench_lock
 (($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; server and client will share one"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rq-bench.XXXXXX")
