@@ -1,0 +1,105 @@
+/**
+ * Python's python-memcache (Debian python3-memcache), spawned against the real server: redqueue's
+ * usage example unchanged, then the worker flow, releases on disconnect and the key options.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { missingClient, runChild } from '../../helpers/child.js';
+import { startServer, type TestServer } from '../../helpers/server.js';
+import { Connections, stat } from '../../helpers/wire.js';
+
+const PYTHON = '/usr/bin/python3';
+const skip = missingClient(['python3-memcache'], [PYTHON]);
+
+let srv: TestServer;
+const conns = new Connections(() => srv.port);
+
+beforeEach(async () => {
+  if (skip) return;
+  srv = await startServer();
+});
+
+afterEach(async () => {
+  if (skip) return;
+  conns.closeAll();
+  await srv.close();
+});
+
+/** Runs a Python script with `mc` connected to the test server. */
+async function python(script: string): Promise<string> {
+  const prelude = `import memcache, sys\nmc = memcache.Client(['127.0.0.1:${srv.port}'])\n`;
+  const r = await runChild(PYTHON, ['-c', prelude + script]);
+  expect(r.stderr, 'python stderr').toBe('');
+  expect(r.code).toBe(0);
+  return r.stdout;
+}
+
+describe.skipIf(skip !== null)(`python-memcache${skip ? ` (${skip})` : ''}`, () => {
+  it("runs redqueue's usage example unchanged", async () => {
+    // https://github.com/superfeedr/redqueue README, word for word but for the port.
+    const out = await python([
+      'mc.set("myqueue", "Hello world")',
+      'print(mc.get("myqueue"))',
+      'mc.delete("myqueue")',
+    ].join('\n'));
+    expect(out).toBe('Hello world\n');
+    const c = await conns.connect();
+    expect(await stat(c, 'queue_myqueue_acked')).toBe(1);
+    expect(await stat(c, 'queue_myqueue_items')).toBe(0);
+    expect(await stat(c, 'queue_myqueue_open')).toBe(0);
+  });
+
+  it('keeps FIFO order and python-memcache\'s type flags (str, int, pickled dict)', async () => {
+    const out = await python([
+      'for v in ["first", 42, {"job": [1, 2]}, b"raw"]: assert mc.set("jobs", v)',
+      'for _ in range(4):',
+      '    print(repr(mc.get("jobs")))',
+      '    mc.delete("jobs")',
+      'print(repr(mc.get("jobs")))',
+    ].join('\n'));
+    expect(out).toBe("'first'\n42\n{'job': [1, 2]}\nb'raw'\nNone\n");
+  });
+
+  it('returns an unacknowledged item to the head when the client disconnects', async () => {
+    const out = await python([
+      'mc.set("q", "a"); mc.set("q", "b")',
+      'print(mc.get("q"))',
+      'mc.disconnect_all()',
+      'print(mc.get("q"))',
+      'print(mc.get("q"))',
+    ].join('\n'));
+    expect(out).toBe('a\na\nb\n');
+  });
+
+  it('speaks the key options: close/open, peek, abort, and a blocking get that times out', async () => {
+    const out = await python([
+      'mc.set("q", "one"); mc.set("q", "two")',
+      'print(mc.get("q/open"))',
+      'print(mc.get("q/close/open"))',
+      'print(mc.get("q/abort"))',
+      'print(mc.get("q/peek"))',
+      'print(mc.get("q/close"))',
+      'print(mc.get("empty/t=100"))',
+      'print(sorted(mc.get_multi(["q/peek", "other"]).items()))',
+    ].join('\n'));
+    expect(out).toBe("one\ntwo\nNone\ntwo\nNone\nNone\n[('q/peek', 'two')]\n");
+  });
+
+  it('reads rq\'s stats', async () => {
+    const out = await python([
+      'mc.set("q", "x")',
+      '[(server, stats)] = mc.get_stats()',
+      'print(stats["curr_items"], stats["queue_q_items"], stats["version"])',
+    ].join('\n'));
+    expect(out).toMatch(/^1 1 \d+\.\d+\.\d+\n$/);
+  });
+
+  it('gets a refusal for add and stores nothing', async () => {
+    const out = await python([
+      'print(mc.add("q", "x"))',
+      'print(mc.get("q"))',
+    ].join('\n'));
+    expect(out).toBe('False\nNone\n');
+    const c = await conns.connect();
+    expect(await stat(c, 'total_items')).toBe(0);
+  });
+});
