@@ -64,11 +64,10 @@ describe.skipIf(skip !== null)(`libmemcached-tools${skip ? ` (${skip})` : ''}`, 
     expect(s.has('queue_nothere_items')).toBe(false);
   });
 
-  // libmemcached refuses a server whose `version` has a major version of 0 ("strtol() failed to parse
-  // major version", response.cc), and memcstat asks for the version first, over text and binary alike.
-  const major = Number(VERSION.split('.')[0]);
-
-  it.runIf(major >= 1)('memcstat reads the general and per-queue stats', async () => {
+  // memcstat asks for the version first, and libmemcached refuses a major version of 0 ("strtol()
+  // failed to parse major version", response.cc): this test is what keeps rq's version at 1.0.0 or more.
+  it('memcstat reads the general and per-queue stats', async () => {
+    expect(Number(VERSION.split('.')[0])).toBeGreaterThanOrEqual(1);
     const c = await conns.connect();
     expect(await c.request(setCommand('q', 'x'))).toBe('STORED\r\n');
     const r = await tool('memcstat');
@@ -77,15 +76,6 @@ describe.skipIf(skip !== null)(`libmemcached-tools${skip ? ` (${skip})` : ''}`, 
     expect(r.stdout).toMatch(/^\s+pid: \d+$/m);
     expect(r.stdout).toMatch(/^\s+curr_items: 1$/m);
     expect(r.stdout).toMatch(/^\s+queue_q_items: 1$/m);
-  });
-
-  it.runIf(major === 0)(`memcstat refuses rq ${VERSION}: libmemcached rejects a major version of 0`, async () => {
-    const r = await tool('memcstat');
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/strtol\(\) failed to parse major version/);
-    // The server is unharmed.
-    const c = await conns.connect();
-    expect(await c.request('version\r\n')).toBe(`VERSION ${VERSION}\r\n`);
   });
 
   it('memcrm acknowledges nothing from a connection that holds nothing; memcflush empties every queue', async () => {
