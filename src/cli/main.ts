@@ -19,7 +19,9 @@ export async function main(argv: string[]): Promise<void> {
     .wrap(Math.min(100, process.stdout.columns || 100))
     .epilogue('Each command has a man page: man rq-<command>. Exit codes: 0 ok, 1 nothing there, 2 usage, 3 server unreachable.')
     .fail((message, error) => {
-      if (error) throw error;
+      // yargs gives a message for every usage failure, a check that threw included (`--port 70000`);
+      // an error thrown by a command's handler comes without one and is no usage error.
+      if (error && message == null) throw error;
       process.stderr.write(`rq: ${message}\nTry \`rq --help\`.\n`);
       process.exit(EXIT_USAGE);
     });
