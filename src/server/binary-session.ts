@@ -49,6 +49,10 @@ export class BinarySession implements ProtocolSession {
     return encodeResponse({ opcode: OP.NOOP, status: STATUS.INTERNAL_ERROR, value: reason });
   }
 
+  get idle(): boolean {
+    return !this.waiting && this.next >= this.pending.length;
+  }
+
   resume(): void {
     if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
   }

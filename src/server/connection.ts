@@ -17,6 +17,8 @@ export interface ProtocolSession {
   failureReply(reason: string): Buffer;
   /** Earlier replies have gone out: go on with the requests held back by REPLY_HIGH_WATER. */
   resume(): void;
+  /** True when every request read so far has been answered (none queued, no get waiting). */
+  readonly idle: boolean;
 }
 
 /** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
@@ -33,6 +35,8 @@ export class Connection {
   /** Reasons input is paused: a blocked get, a client not reading its replies. */
   private pausedForWait = false;
   private pausedForOutput = false;
+  /** The peer has shut down its side: ours ends once the requests it sent are answered. */
+  private peerEnded = false;
 
   constructor(
     private readonly stream: Duplex,
@@ -55,7 +59,10 @@ export class Connection {
       this.session?.resume();
     });
     stream.on('error', () => this.stream.destroy());
-    stream.on('end', () => this.stream.end());
+    stream.on('end', () => {
+      this.peerEnded = true;
+      this.endIfAnswered();
+    });
     stream.on('close', () => this.cleanUp());
   }
 
@@ -87,6 +94,12 @@ export class Connection {
   commit(): void {
     this.outbox.commit();
     this.ctx.afterChanges();
+    if (this.peerEnded) this.endIfAnswered();
+  }
+
+  /** After the peer's end: ends this side once the session has answered everything it read. */
+  private endIfAnswered(): void {
+    if (this.session === null || this.session.idle) this.end();
   }
 
   /** Sends what is committed, then closes (quit, or a stream that cannot be resynchronised). */

@@ -48,7 +48,9 @@ export class RqServer {
       stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt }, now),
       writeRefusal: () => null,
     };
-    this.listener = net.createServer((socket) => this.accept(socket));
+    // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
+    // still gets every reply, blocking gets included; the connection ends its side when done.
+    this.listener = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
   }
 
   /** Starts listening; resolves with the bound address. */

@@ -40,6 +40,10 @@ export class TextSession implements ProtocolSession {
     return Buffer.from(W.serverError(reason), 'latin1');
   }
 
+  get idle(): boolean {
+    return !this.waiting && this.next >= this.pending.length;
+  }
+
   resume(): void {
     if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
   }

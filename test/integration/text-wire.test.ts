@@ -4,6 +4,8 @@
  * byte-by-byte input; refused memcache commands store nothing.
  */
 import { duplexPair } from 'node:stream';
+import { OP } from '../../src/protocol/binary/constants.js';
+import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { Connections, eventually, setCommand, stat, stats } from '../helpers/wire.js';
@@ -302,5 +304,44 @@ describe('quit', () => {
     // The server sees the close just after; poll until the item is back at the head.
     await eventually(async () => (await stat(b, 'queue_q_open')) === 0, 'the held item to come back');
     expect(await b.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\n1\r\nEND\r\n');
+  });
+});
+
+describe('a client that half-closes after its last command', () => {
+  it('still gets every reply, then the server closes', async () => {
+    const c = await conns.connect();
+    c.socket.end(Buffer.concat([setCommand('q', 'x'), Buffer.from('get q\r\nversion\r\n')]));
+    expect(await c.readLine()).toBe('STORED');
+    expect(await c.readUntil('END\r\n')).toBe('VALUE q 0 1\r\nx\r\nEND\r\n');
+    expect(await c.readLine()).toMatch(/^VERSION /);
+    await c.waitClosed();
+  });
+
+  it('still gets the answer of a blocking get', async () => {
+    const c = await conns.connect();
+    const producer = await conns.connect();
+    c.socket.end('get q/t=5000\r\nversion\r\n');
+    await eventually(async () => (await stat(producer, 'queue_q_waiters')) === 1, 'the waiter');
+    expect(await producer.request(setCommand('q', 'late'))).toBe('STORED\r\n');
+    expect(await c.readUntil('END\r\n')).toBe('VALUE q/t=5000 0 4\r\nlate\r\nEND\r\n');
+    expect(await c.readLine()).toMatch(/^VERSION /);
+    await c.waitClosed();
+    // The connection is gone, so what it reserved is back.
+    await eventually(async () => (await stat(producer, 'queue_q_items')) === 1, 'the item to come back');
+  });
+
+  it('still gets the answer of a blocking get over the binary protocol', async () => {
+    const c = await conns.connect();
+    const producer = await conns.connect();
+    c.socket.end(encodeRequest({ opcode: OP.GET, key: 'q/t=5000', opaque: 7 }));
+    await eventually(async () => (await stat(producer, 'queue_q_waiters')) === 1, 'the waiter');
+    expect(await producer.request(setCommand('q', 'late'))).toBe('STORED\r\n');
+    const header = await c.readBytes(24);
+    expect(header[0]).toBe(0x81);
+    expect(header.readUInt16BE(6)).toBe(0); // status: no error
+    expect(header.readUInt32BE(12)).toBe(7); // opaque echoed
+    const body = await c.readBytes(header.readUInt32BE(8));
+    expect(body.subarray(4).toString('latin1')).toBe('late'); // after the 4 bytes of flags
+    await c.waitClosed();
   });
 });
