@@ -63,7 +63,10 @@ export class QueueEngine {
     holder.closed = true;
     if (holder.waiter !== null) this.cancelWait(holder.waiter);
     const touched: Queue[] = [];
-    for (const [queue, list] of [...holder.held]) {
+    for (const [queue, held] of [...holder.held]) {
+      // Back in the queue's original order (ids grow with enqueueing), which differs from the order
+      // of reserving once an item was put back and reserved again: the last one put back is the head.
+      const list = held.length > 1 ? [...held].sort((a, b) => a.item.id - b.item.id) : held;
       for (let i = list.length - 1; i >= 0; i--) {
         const r = list[i];
         if (r.deadline === Infinity) {

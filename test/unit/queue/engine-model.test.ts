@@ -193,7 +193,7 @@ class Model {
     if (h.waiter !== null) this.unlinkWaiter(h.waiter);
     const touched: MQueue[] = [];
     for (const [q, list] of [...h.held]) {
-      for (const r of [...list].reverse()) {
+      for (const r of [...list].sort((x, y) => y.item.id - x.item.id)) {
         if (r.deadline === Infinity) this.putBack(r);
         else r.holder = null;
       }

@@ -177,6 +177,17 @@ describe('closing a holder', () => {
     expect(statsOf('q')).toMatchObject({ released: 2 });
   });
 
+  it('returns its items in their queue order even when it reserved them in another order', () => {
+    const a = engine.openHolder();
+    put('q', '1', '2', '3');
+    reserveText(a, 'q');
+    reserveText(a, 'q');
+    engine.release(a, 'q', T0); // 1 goes back to the head…
+    expect(reserveText(a, 'q')).toBe('1'); // …and is reserved again: a holds 2, then 1
+    engine.closeHolder(a, T0);
+    expect(readyTexts('q')).toEqual(['1', '2', '3']);
+  });
+
   it('returns items of every queue it held', () => {
     const a = engine.openHolder();
     put('q', 'q1');
