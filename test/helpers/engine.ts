@@ -1,5 +1,9 @@
-/** Helpers for engine tests: a ChangeLog that records every change as a line, and item data shortcuts. */
-import type { ChangeLog, Item } from '../../src/queue/types.js';
+/** Helpers for engine tests: a ChangeLog that records every change as a line, a fixture, item data shortcuts. */
+import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../../src/queue/engine.js';
+import type { ChangeLog, Item, QueueStats } from '../../src/queue/types.js';
+
+/** The time engine tests start at (ms since the epoch). */
+export const T0 = 1_700_000_000_000;
 
 /** Records each ChangeLog call as one readable line, in order (e.g. `reserved q 3`). */
 export class RecordingLog implements ChangeLog {
@@ -40,4 +44,34 @@ export function text(item: Item | null | string): string | null {
   if (item === null) return null;
   if (typeof item === 'string') return item;
   return item.data.toString('latin1');
+}
+
+/** A fresh engine (maxOpen 3) recording its changes, with shortcuts that speak in item texts. */
+export class EngineFixture {
+  readonly log = new RecordingLog();
+  readonly engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+
+  /** Enqueues each text at T0; returns the ids. */
+  put(queue: string, ...data: string[]): number[] {
+    return data.map((d) => this.engine.enqueue(queue, 0, 0, buf(d), T0));
+  }
+
+  reserveText(holder: Holder, queue: string, now = T0, leaseMs = 0): string | null | typeof TOO_MANY_OPEN {
+    const r = this.engine.reserve(holder, queue, now, leaseMs);
+    return r === TOO_MANY_OPEN ? r : text(r);
+  }
+
+  readyTexts(queue: string): string[] {
+    return [...this.engine.readyItems(queue)].map((i) => text(i)!);
+  }
+
+  statsOf(queue: string, now = T0): QueueStats | undefined {
+    return this.engine.stats(now).find((s) => s.name === queue);
+  }
+}
+
+/** A wait callback that records its calls. */
+export function recorder(): { calls: Array<Item | null>; wake: (item: Item | null) => void } {
+  const calls: Array<Item | null> = [];
+  return { calls, wake: (item) => calls.push(item) };
 }

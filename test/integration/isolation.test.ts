@@ -109,9 +109,9 @@ describe('a client that asks for more replies than it reads', () => {
     const c = await conns.connect();
     const names = Array.from({ length: 300 }, (_, i) => `q${i}`);
     for (const name of names) c.send(setCommand(name, `v${name}`));
-    for (const name of names) expect(await c.readLine()).toBe('STORED');
+    for (let i = 0; i < names.length; i++) expect(await c.readLine()).toBe('STORED');
     const reply = await c.request(`get ${names.join(' ')}\r\n`, 'END\r\n');
-    expect(reply.split('VALUE ').length - 1).toBe(names.length);
+    expect(reply).toBe(names.map((n) => `VALUE ${n} 0 ${n.length + 1}\r\nv${n}\r\n`).join('') + 'END\r\n');
   });
 
   it('is held back over the binary protocol too', async () => {
