@@ -6,3 +6,5 @@ export const DEFAULT_PORT = 22133;
 export const DEFAULT_MAX_ITEM_SIZE = 1024 * 1024;
 /** Open reservations one connection may hold on one queue. */
 export const DEFAULT_MAX_OPEN = 100;
+/** `--fsync`: see README "Durability" for what each setting promises and bench/RESULTS.md for the measurement behind it. */
+export const DEFAULT_FSYNC = 'always';

@@ -9,6 +9,7 @@ import { BinarySession } from './binary-session.js';
 import { Connection, type SessionFactory } from './connection.js';
 import type { Limits, ServerContext } from './context.js';
 import { IMMEDIATE, type Durability } from './durability.js';
+import { MEMORY_ONLY, type Persistence } from './persistence.js';
 import { collectStats, ServerCounters } from './stats.js';
 
 export interface ServerOptions {
@@ -33,7 +34,16 @@ export class RqServer {
   private timerAt = Infinity;
   private readonly binaryFactory: SessionFactory = (conn) => new BinarySession(conn);
 
-  constructor(private readonly options: ServerOptions, durability: Durability = IMMEDIATE, engine?: QueueEngine) {
+  /**
+   * `persistence` is the journal (server/persistence.ts builds it with the engine it restored);
+   * without it the server keeps its queues in memory only.
+   */
+  constructor(
+    private readonly options: ServerOptions,
+    durability: Durability = IMMEDIATE,
+    engine?: QueueEngine,
+    private readonly persistence: Persistence = MEMORY_ONLY,
+  ) {
     this.engine = engine ?? new QueueEngine({ maxOpen: options.limits.maxOpen });
     const startedAt = Date.now();
     this.ctx = {
@@ -45,8 +55,8 @@ export class RqServer {
       startedAt,
       now: () => Date.now(),
       afterChanges: () => this.armTimer(),
-      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt }, now),
-      writeRefusal: () => null,
+      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: persistence.stats }, now),
+      writeRefusal: persistence.writeRefusal,
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply, blocking gets included; the connection ends its side when done.
@@ -89,6 +99,7 @@ export class RqServer {
     });
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    await this.persistence.close();
   }
 
   private accept(socket: net.Socket): void {

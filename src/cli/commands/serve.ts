@@ -2,7 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
+import { parseFsyncPolicy } from '../../journal/policy.js';
+import { DEFAULT_FSYNC, DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
 
 export interface ServeArgs {
   host: string;
@@ -10,6 +11,8 @@ export interface ServeArgs {
   'data-dir': string;
   'max-item-size': number;
   'max-open': number;
+  fsync: string;
+  journal: boolean;
 }
 
 /** Where the journal lives unless --data-dir says otherwise: the XDG data directory. */
@@ -28,14 +31,19 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('data-dir', { type: 'string', default: defaultDataDir(), defaultDescription: '$XDG_DATA_HOME/rq', describe: 'Directory of the journal' })
       .option('max-item-size', { type: 'number', default: DEFAULT_MAX_ITEM_SIZE, describe: 'Largest item in bytes' })
       .option('max-open', { type: 'number', default: DEFAULT_MAX_OPEN, describe: 'Open reservations per connection and queue' })
+      .option('fsync', { type: 'string', default: DEFAULT_FSYNC, describe: 'When to fsync the journal: always (before replying), <ms> (at most every ms, replies before), never' })
+      .option('journal', { type: 'boolean', default: true, describe: 'Keep a journal in --data-dir (--no-journal: memory only, everything is lost on exit)' })
       .check((argv) => {
+        const fsync = parseFsyncPolicy(argv.fsync);
+        if (typeof fsync === 'string') throw new Error(fsync);
         if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error('--port must be 0–65535');
         if (!Number.isInteger(argv['max-item-size']) || argv['max-item-size'] < 1) throw new Error('--max-item-size must be a positive whole number of bytes');
         if (!Number.isInteger(argv['max-open']) || argv['max-open'] < 1) throw new Error('--max-open must be a positive whole number');
         return true;
       })
       .example('$0 serve', 'listen on 127.0.0.1:22133')
-      .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq') as unknown as Argv<ServeArgs>,
+      .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq')
+      .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms') as unknown as Argv<ServeArgs>,
   handler: async (args) => {
     const { runServer } = await import('../run-server.js');
     await runServer(args);

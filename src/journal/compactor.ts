@@ -1,0 +1,181 @@
+/**
+ * Compaction: folds the newest snapshot and the closed segments after it into a new snapshot, so the
+ * journal's size follows the live data, whatever the workload (queues that never empty, items held
+ * for long, release cycles). It reads the files through the same reader as startup (reader.ts) and
+ * writes the state they describe, a slice per event-loop turn, so the server keeps serving.
+ *
+ * Crash-safe at every step: the snapshot is written to `snapshot.<seq>.tmp`, fsynced, renamed to
+ * `snapshot.<seq>` and the directory fsynced; only then are the files it replaces removed. A crash
+ * before the rename leaves a .tmp that startup removes; after it, startup uses the new snapshot and
+ * ignores (then removes) the older files.
+ */
+import type { DecodedRecord } from './decoder.js';
+import { encodeHeader, RecordEncoder } from './encoder.js';
+import { FileKind, RecordType } from './format.js';
+import { segmentName, snapshotName, TEMP_SUFFIX } from './names.js';
+import { FileCursor } from './reader.js';
+import { ReplayState, type ReplayItem } from './replay-state.js';
+import type { JournalStore, StoreFile } from './store.js';
+
+export interface CompactionInput {
+  /** The snapshot to start from (the state before segment snapshotSeq), or null. */
+  readonly snapshotSeq: number | null;
+  /** Closed segments to fold, in order. */
+  readonly segments: readonly number[];
+  /** Sequence number of the snapshot to write: the first segment it does not cover. */
+  readonly targetSeq: number;
+  readonly sliceBytes: number;
+  /** Items expired by this time are left out. */
+  readonly now: number;
+}
+
+export type CompactionResult =
+  | { readonly kind: 'done'; readonly seq: number; readonly bytes: number; readonly ms: number; readonly maxPauseMs: number }
+  | { readonly kind: 'failed'; readonly reason: string; readonly permanent: boolean }
+  | { readonly kind: 'cancelled' };
+
+export class Compaction {
+  readonly finished: Promise<CompactionResult>;
+  private resolve!: (r: CompactionResult) => void;
+  private readonly state = new ReplayState(true);
+  private readonly cursors: FileCursor[] = [];
+  private readonly started = performance.now();
+  private maxPauseMs = 0;
+  private cancelled = false;
+  private out: StoreFile | null = null;
+  private outSize = 0;
+
+  constructor(private readonly store: JournalStore, private readonly input: CompactionInput) {
+    this.finished = new Promise((resolve) => (this.resolve = resolve));
+    if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
+    for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+    setImmediate(() => this.slice(this.readSlice));
+  }
+
+  /** Stops at the next slice boundary; the partial snapshot is removed. */
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  /** Runs one step, timing it (the longest is the pause compaction caused), then the step it returns. */
+  private slice(step: Step): void {
+    if (this.cancelled) return this.end({ kind: 'cancelled' });
+    const t = performance.now();
+    let next: Step | null;
+    try {
+      next = step();
+    } catch (err) {
+      return this.end({ kind: 'failed', reason: (err as Error).message, permanent: err instanceof PermanentError });
+    }
+    this.maxPauseMs = Math.max(this.maxPauseMs, performance.now() - t);
+    if (next !== null) setImmediate(() => this.slice(next!));
+  }
+
+  private readSlice = (): Step => {
+    const cursor = this.cursors[0];
+    if (cursor === undefined) return this.beginWrite;
+    if (!cursor.step(this.input.sliceBytes, this.apply)) return this.readSlice;
+    if (cursor.report.damage !== null) {
+      const d = cursor.report.damage;
+      throw new PermanentError(`${cursor.report.name} is damaged at offset ${d.offset} (${d.reason}); not compacting it`);
+    }
+    this.cursors.shift();
+    return this.readSlice;
+  };
+
+  private readonly apply = (r: DecodedRecord): void => this.state.apply(r);
+
+  private items: Generator<ReplayItem & { queue: string; open: boolean }> | null = null;
+  private readonly enc = new RecordEncoder(256 * 1024);
+  private count = 0;
+
+  private beginWrite = (): Step => {
+    this.out = this.store.create(snapshotName(this.input.targetSeq) + TEMP_SUFFIX);
+    const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq);
+    this.out.write(header, 0, header.length, 0);
+    this.outSize = header.length;
+    this.enc.nextId(this.state.nextId);
+    this.items = this.liveItems();
+    return this.writeSlice;
+  };
+
+  private *liveItems(): Generator<ReplayItem & { queue: string; open: boolean }> {
+    const now = this.input.now;
+    for (const [queue, q] of this.state.queues) {
+      for (const item of q.readyItems()) {
+        if (item.expiresAt === 0 || item.expiresAt > now) yield Object.assign(item, { queue, open: false });
+      }
+      for (const item of q.openItems()) yield Object.assign(item, { queue, open: true });
+    }
+  }
+
+  private writeSlice = (): Step | null => {
+    const items = this.items!;
+    while (this.enc.length < this.input.sliceBytes) {
+      const next = items.next();
+      if (next.done) {
+        this.enc.snapshotEnd(this.count);
+        this.writeOut();
+        return this.syncOut;
+      }
+      const it = next.value;
+      this.enc.enqueued(it.queue, it.id, it.flags, it.expiresAt, it.enqueuedAt, it.data);
+      if (it.open) this.enc.item(RecordType.Reserved, it.queue, it.id);
+      this.count++;
+    }
+    this.writeOut();
+    return this.writeSlice;
+  };
+
+  private writeOut(): void {
+    const data = this.enc.takeView();
+    this.out!.write(data, 0, data.length, this.outSize);
+    this.outSize += data.length;
+  }
+
+  /** fsync off the main thread, then the rename and the clean-up. */
+  private syncOut = (): null => {
+    this.out!.sync((err) => {
+      if (err !== null) return this.end({ kind: 'failed', reason: err.message, permanent: false });
+      if (this.cancelled) return this.end({ kind: 'cancelled' });
+      try {
+        this.install();
+      } catch (e) {
+        return this.end({ kind: 'failed', reason: (e as Error).message, permanent: false });
+      }
+      this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs });
+    });
+    return null;
+  };
+
+  private install(): void {
+    const t = performance.now();
+    const final = snapshotName(this.input.targetSeq);
+    this.out!.close();
+    this.out = null;
+    this.store.rename(final + TEMP_SUFFIX, final);
+    this.store.syncDirectory();
+    if (this.input.snapshotSeq !== null) this.store.remove(snapshotName(this.input.snapshotSeq));
+    for (const seq of this.input.segments) this.store.remove(segmentName(seq));
+    this.store.syncDirectory();
+    this.maxPauseMs = Math.max(this.maxPauseMs, performance.now() - t);
+  }
+
+  private end(result: CompactionResult): void {
+    if (this.out !== null) {
+      try {
+        this.out.close();
+        this.store.remove(snapshotName(this.input.targetSeq) + TEMP_SUFFIX);
+      } catch {
+        // the .tmp is removed at the next startup
+      }
+      this.out = null;
+    }
+    this.resolve(result);
+  }
+}
+
+class PermanentError extends Error {}
+
+/** One slice of work; returns the next, or null when the rest happens asynchronously. */
+type Step = () => Step | null;

@@ -1,0 +1,98 @@
+/**
+ * The journal store on a real directory. Writes are positional (pwrite), so a retry after a failed
+ * write rewrites the same bytes at the same place; `sync` is fdatasync on the libuv thread pool
+ * (enough for an append-only file: it also flushes the size).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { JournalStore, StoreFile } from './store.js';
+
+export class FileStore implements JournalStore {
+  constructor(readonly location: string) {}
+
+  list(): string[] {
+    return fs.readdirSync(this.location);
+  }
+
+  size(name: string): number {
+    return fs.statSync(this.path(name)).size;
+  }
+
+  read(name: string, position: number, length: number): Buffer {
+    const fd = fs.openSync(this.path(name), 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const n = Math.max(0, Math.min(length, size - position));
+      const buf = Buffer.allocUnsafe(n);
+      let got = 0;
+      while (got < n) {
+        const r = fs.readSync(fd, buf, got, n - got, position + got);
+        if (r === 0) break;
+        got += r;
+      }
+      return got === n ? buf : buf.subarray(0, got);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  create(name: string): StoreFile {
+    return new File(name, fs.openSync(this.path(name), 'w'));
+  }
+
+  rename(from: string, to: string): void {
+    fs.renameSync(this.path(from), this.path(to));
+  }
+
+  remove(name: string): void {
+    fs.rmSync(this.path(name), { force: true });
+  }
+
+  truncate(name: string, size: number): void {
+    const fd = fs.openSync(this.path(name), 'r+');
+    try {
+      fs.ftruncateSync(fd, size);
+      fs.fdatasyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  syncDirectory(): void {
+    const fd = fs.openSync(this.location, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  private path(name: string): string {
+    return path.join(this.location, name);
+  }
+}
+
+class File implements StoreFile {
+  constructor(readonly name: string, private readonly fd: number) {}
+
+  write(data: Buffer, offset: number, length: number, position: number): void {
+    while (length > 0) {
+      const n = fs.writeSync(this.fd, data, offset, length, position);
+      offset += n;
+      length -= n;
+      position += n;
+    }
+  }
+
+  sync(done: (error: NodeJS.ErrnoException | null) => void): void {
+    fs.fdatasync(this.fd, done);
+  }
+
+  syncNow(): void {
+    fs.fdatasyncSync(this.fd);
+  }
+
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+}

@@ -1,0 +1,519 @@
+/**
+ * The journal: rq's durability layer. It sits between the queue engine and the disk: the engine
+ * reports every change to it (it is the engine's ChangeLog), the server holds replies until it says
+ * they are durable (it is the server's Durability), and at startup it rebuilds the engine's state.
+ *
+ * Hot path: each change is encoded into one growing buffer (encoder.ts); once per event-loop turn the
+ * buffer is written with one positional write; with `--fsync always` an fsync then runs on the thread
+ * pool, and every reply waiting for bytes written before it started is released when it ends (group
+ * commit: appends made while an fsync is in flight ride on the next one). The log is split into
+ * segments; closed segments are folded into a snapshot in the background (compactor.ts).
+ *
+ * Faults: a failed write or fsync fails every waiting reply (SERVER_ERROR), and the journal refuses
+ * changes (`refusal()`) until a retry rewrites every unconfirmed byte and syncs it. See
+ * docs/journal-format.md: "Disk faults".
+ */
+import type { ChangeLog, Item } from '../queue/types.js';
+import { Compaction, type CompactionResult } from './compactor.js';
+import { encodeHeader, RecordEncoder } from './encoder.js';
+import { FileKind, HEADER_BYTES, RecordType } from './format.js';
+import { segmentName } from './names.js';
+import { describeFsyncPolicy, type FsyncPolicy } from './policy.js';
+import { readJournal } from './reader.js';
+import type { JournalStore, StoreFile } from './store.js';
+
+export interface JournalOptions {
+  readonly fsync: FsyncPolicy;
+  /** A segment is closed and a new one started past this size. */
+  readonly segmentBytes?: number;
+  /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
+  readonly compactMinBytes?: number;
+  /** Bytes a compaction reads or writes per event-loop turn. */
+  readonly compactSliceBytes?: number;
+  /** How long to wait between attempts to recover from a disk fault. */
+  readonly retryMs?: number;
+  /** Warnings (damage found at startup, disk faults, recovery). */
+  readonly warn?: (line: string) => void;
+}
+
+/** What the journal restores into: the queue engine (structurally; the journal knows only its types). */
+export interface RestoreTarget {
+  restore(name: string, item: Item): void;
+  advanceNextId(next: number): void;
+  readonly nextId: number;
+}
+
+export interface OpenReport {
+  readonly items: number;
+  readonly bytes: number;
+  readonly queues: number;
+  readonly expired: number;
+  readonly records: number;
+  readonly warnings: string[];
+  readonly ms: number;
+}
+
+/** 16 MiB: small enough that compaction has work often, large enough that rotations are rare. */
+const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
+/** 32 MiB of closed segments before compacting (the 64 MiB directory bound leaves room for one in progress). */
+const DEFAULT_COMPACT_MIN_BYTES = 32 * 1024 * 1024;
+const DEFAULT_SLICE_BYTES = 1024 * 1024;
+const DEFAULT_RETRY_MS = 1000;
+
+interface Waiter {
+  readonly position: number;
+  readonly done: (error: Error | null) => void;
+}
+
+/** Bytes written but not yet known durable: kept to rewrite them after a fault. */
+interface Chunk {
+  readonly data: Buffer;
+  /** File offset in the current segment. */
+  readonly at: number;
+  /** Logical position just after it. */
+  readonly end: number;
+}
+
+export class Journal implements ChangeLog {
+  private readonly enc = new RecordEncoder();
+  private readonly policy: FsyncPolicy;
+  private readonly segmentBytes: number;
+  private readonly compactMinBytes: number;
+  private readonly sliceBytes: number;
+  private readonly retryMs: number;
+  private readonly warn: (line: string) => void;
+  private target: RestoreTarget | null = null;
+
+  // Logical positions: bytes of records since this process opened the journal.
+  private written = 0;
+  private synced = 0;
+  private unsynced: Chunk[] = [];
+  private waiters: Waiter[] = [];
+
+  private file: StoreFile | null = null;
+  private seq = 0;
+  private fileSize = 0;
+  private flushScheduled = false;
+  private syncing = false;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private lastSyncAt = 0;
+  private rotatePending = false;
+  private failure: NodeJS.ErrnoException | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private recoveredWaiters: Array<() => void> = [];
+
+  // Compaction bookkeeping.
+  private snapshot: { seq: number; bytes: number } | null = null;
+  private closedSegments: Array<{ seq: number; name: string; bytes: number }> = [];
+  private compaction: Compaction | null = null;
+  private compactionBlocked: string | null = null;
+
+  /** Figures for `stats`. */
+  readonly figures = {
+    fsyncs: 0,
+    writes: 0,
+    bytesWritten: 0,
+    faults: 0,
+    compactions: 0,
+    lastCompactionAt: 0,
+    lastCompactionMs: 0,
+    compactionMaxPauseMs: 0,
+  };
+
+  private readonly flushNow = () => this.flush();
+
+  constructor(private readonly store: JournalStore, options: JournalOptions) {
+    this.policy = options.fsync;
+    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
+    this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
+    this.sliceBytes = options.compactSliceBytes ?? DEFAULT_SLICE_BYTES;
+    this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+    this.warn = options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`));
+  }
+
+  // ---- startup ----
+
+  /**
+   * Replays the journal into `target` (the engine, whose ChangeLog this journal is), cuts damaged
+   * tails, removes obsolete files and starts a new segment. Items that were open come back at the head,
+   * expired items are dropped, ids keep growing.
+   */
+  open(target: RestoreTarget, now: number): OpenReport {
+    const started = performance.now();
+    this.target = target;
+    const read = readJournal(this.store);
+    for (const w of read.warnings) this.warn(w);
+    for (const f of read.files) {
+      if (f.kind !== 'segment' || f.damage === null) continue;
+      if (f.validEnd < HEADER_BYTES) {
+        this.store.remove(f.name);
+      } else {
+        this.store.truncate(f.name, f.validEnd);
+        f.size = f.validEnd;
+      }
+      this.warn(`${this.store.location}/${f.name}: cut at offset ${f.damage.offset}, after its last good record`);
+    }
+    for (const name of read.obsolete) this.store.remove(name);
+
+    let items = 0, bytes = 0, expired = 0, queues = 0;
+    for (const [name, q] of read.state.queues) {
+      let restored = 0;
+      for (const item of q.restoreOrder()) {
+        if (item.expiresAt !== 0 && item.expiresAt <= now) {
+          expired++;
+          continue;
+        }
+        target.restore(name, item);
+        restored++;
+        bytes += item.data.length;
+      }
+      items += restored;
+      if (restored > 0) queues++;
+    }
+    target.advanceNextId(read.state.nextId);
+
+    const snap = read.files.find((f) => f.kind === 'snapshot');
+    this.snapshot = snap ? { seq: snap.seq, bytes: snap.size } : null;
+    this.closedSegments = read.files
+      .filter((f) => f.kind === 'segment' && (f.damage === null || f.validEnd >= HEADER_BYTES))
+      .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
+    this.startSegment(read.lastSegment + 1);
+    this.store.syncDirectory();
+    this.maybeCompact();
+    return { items, bytes, queues, expired, records: read.state.records, warnings: read.warnings, ms: performance.now() - started };
+  }
+
+  // ---- ChangeLog: called by the engine for every change, before the call returns ----
+
+  enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
+    this.enc.enqueued(queue, id, flags, expiresAt, enqueuedAt, data);
+    this.schedule();
+  }
+  reserved(queue: string, id: number): void {
+    this.enc.item(RecordType.Reserved, queue, id);
+    this.schedule();
+  }
+  acked(queue: string, id: number): void {
+    this.enc.item(RecordType.Acked, queue, id);
+    this.schedule();
+  }
+  released(queue: string, id: number): void {
+    this.enc.item(RecordType.Released, queue, id);
+    this.schedule();
+  }
+  expired(queue: string, id: number): void {
+    this.enc.item(RecordType.Expired, queue, id);
+    this.schedule();
+  }
+  flushed(queue: string): void {
+    this.enc.queue(RecordType.Flushed, queue);
+    this.schedule();
+  }
+  dropped(queue: string): void {
+    this.enc.queue(RecordType.Dropped, queue);
+    this.schedule();
+  }
+
+  // ---- Durability: what the server's outboxes wait for ----
+
+  /** Position just after the last change appended. */
+  get appended(): number {
+    return this.written + this.enc.length;
+  }
+
+  /**
+   * Every change before this position is as safe as the policy promises: fsynced (`always`) or written
+   * (`<ms>`, `never`). While the disk is failing, replies are not held at all: every change is refused
+   * (refusal()), and the replies that waited when the fault struck were failed, so what is left to send
+   * are reads and refusals.
+   */
+  get durable(): number {
+    if (this.failure !== null) return this.appended;
+    return this.policy.kind === 'always' ? this.synced : this.written;
+  }
+
+  whenDurable(position: number, done: (error: Error | null) => void): void {
+    if (position <= this.durable) done(null);
+    else this.waiters.push({ position, done });
+  }
+
+  /** Why changes are refused right now (a disk fault), or null. */
+  refusal(): string | null {
+    return this.failure === null ? null : `journal unavailable (${this.failure.code ?? this.failure.message}); changes are refused until the disk recovers`;
+  }
+
+  /** Resolves once the journal takes changes again (at once if it does). */
+  recovered(): Promise<void> {
+    if (this.failure === null) return Promise.resolve();
+    return new Promise((resolve) => this.recoveredWaiters.push(resolve));
+  }
+
+  /** `stats` pairs (docs/protocol.md: stats). */
+  stats(): Array<[string, string | number]> {
+    let bytes = this.fileSize + (this.snapshot?.bytes ?? 0);
+    for (const s of this.closedSegments) bytes += s.bytes;
+    const f = this.figures;
+    return [
+      ['journal_fsync', describeFsyncPolicy(this.policy)],
+      ['journal_bytes', bytes],
+      ['journal_segment', this.seq],
+      ['journal_fsyncs', f.fsyncs],
+      ['journal_writes', f.writes],
+      ['journal_bytes_written', f.bytesWritten],
+      ['journal_state', this.failure === null ? 'ok' : `failed:${this.failure.code ?? 'error'}`],
+      ['journal_faults', f.faults],
+      ['journal_compactions', f.compactions],
+      ['journal_last_compaction', Math.floor(f.lastCompactionAt / 1000)],
+      ['journal_last_compaction_ms', Math.round(f.lastCompactionMs)],
+      ['journal_compaction_max_pause_ms', Math.round(f.compactionMaxPauseMs * 10) / 10],
+    ];
+  }
+
+  /** Writes what is pending, syncs it and closes the segment. Returns false if some changes could not be written. */
+  async close(): Promise<boolean> {
+    if (this.closed) return true;
+    this.flush();
+    if (this.failure !== null) this.retry();
+    this.compaction?.cancel();
+    await this.compaction?.finished;
+    this.closed = true;
+    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    let ok = this.failure === null;
+    if (ok && this.file !== null) {
+      try {
+        if (this.syncing) await new Promise<void>((resolve) => this.file!.sync(() => resolve()));
+        this.file.syncNow();
+        this.synced = this.written;
+        this.notify();
+      } catch (err) {
+        ok = false;
+        this.warn(`journal: final fsync failed: ${(err as Error).message}`);
+      }
+    }
+    if (!ok) this.warn(`journal: ${this.appended - this.synced} bytes of changes could not be made durable`);
+    try {
+      this.file?.close();
+    } catch {
+      // closing is best effort
+    }
+    return ok;
+  }
+
+  // ---- writing ----
+
+  private schedule(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flushNow);
+  }
+
+  /** Writes every record encoded since the last turn, in one write. */
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.enc.length === 0 || this.failure !== null || this.file === null || this.closed) return;
+    const keep = this.policy.kind !== 'never';
+    const data = keep ? this.enc.detach() : this.enc.takeView();
+    const at = this.fileSize;
+    this.fileSize += data.length;
+    this.written += data.length;
+    this.figures.writes++;
+    this.figures.bytesWritten += data.length;
+    try {
+      this.file.write(data, 0, data.length, at);
+    } catch (err) {
+      this.unsynced.push({ data: keep ? data : Buffer.from(data), at, end: this.written });
+      this.fail(err as NodeJS.ErrnoException);
+      return;
+    }
+    if (keep) this.unsynced.push({ data, at, end: this.written });
+    if (this.policy.kind === 'always') {
+      this.startSync();
+    } else {
+      this.notify();
+      if (this.policy.kind === 'interval') this.scheduleIntervalSync();
+    }
+    if (this.fileSize >= this.segmentBytes) {
+      if (this.syncing) this.rotatePending = true;
+      else this.rotate();
+    }
+  }
+
+  /** `always`: starts an fsync for everything written, unless one is running (the next one will). */
+  private startSync(): void {
+    if (this.syncing || this.failure !== null || this.synced >= this.written || this.file === null) return;
+    this.syncing = true;
+    const target = this.written;
+    this.figures.fsyncs++;
+    this.lastSyncAt = Date.now();
+    this.file.sync((err) => {
+      this.syncing = false;
+      if (err !== null) return this.fail(err);
+      if (this.failure !== null || this.closed) return;
+      this.markSynced(target);
+      if (this.rotatePending) this.rotate();
+      if (this.policy.kind === 'always') this.startSync();
+      else if (this.written > this.synced) this.scheduleIntervalSync();
+    });
+  }
+
+  /** `<ms>`: one fsync at most every ms milliseconds, while something is unsynced. */
+  private scheduleIntervalSync(): void {
+    if (this.syncTimer !== null || this.syncing || this.policy.kind !== 'interval') return;
+    const wait = Math.max(0, this.lastSyncAt + this.policy.ms - Date.now());
+    this.syncTimer = setTimeout(() => {
+      this.syncTimer = null;
+      this.startSync();
+    }, wait);
+    this.syncTimer.unref();
+  }
+
+  private markSynced(target: number): void {
+    if (target > this.synced) this.synced = target;
+    let drop = 0;
+    while (drop < this.unsynced.length && this.unsynced[drop].end <= this.synced) drop++;
+    if (drop > 0) this.unsynced.splice(0, drop);
+    this.notify();
+  }
+
+  /** Calls every waiter whose position is now durable. */
+  private notify(): void {
+    if (this.waiters.length === 0) return;
+    const durable = this.durable;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (w.position <= durable) w.done(null);
+      else this.waiters.push(w);
+    }
+  }
+
+  // ---- segments ----
+
+  /** Creates segment `seq` with its header and a next_id record, durable before anything goes in it. */
+  private startSegment(seq: number): void {
+    const file = this.store.create(segmentName(seq));
+    const head = new RecordEncoder(64);
+    head.nextId(this.target?.nextId ?? 1);
+    const first = Buffer.concat([encodeHeader(FileKind.Segment, seq), head.takeView()]);
+    file.write(first, 0, first.length, 0);
+    file.syncNow();
+    this.file = file;
+    this.seq = seq;
+    this.fileSize = first.length;
+  }
+
+  /** Closes the current segment (synced) and starts the next; then maybe compacts. */
+  private rotate(): void {
+    this.rotatePending = false;
+    if (this.failure !== null || this.file === null) return;
+    const old = this.file;
+    const oldSeq = this.seq;
+    const oldSize = this.fileSize;
+    try {
+      old.syncNow();
+      this.figures.fsyncs++;
+    } catch (err) {
+      return this.fail(err as NodeJS.ErrnoException);
+    }
+    this.markSynced(this.written);
+    try {
+      this.startSegment(oldSeq + 1);
+      this.store.syncDirectory();
+    } catch (err) {
+      // Not fatal: keep appending to the old segment and try again at its next write.
+      this.file = old;
+      this.seq = oldSeq;
+      this.fileSize = oldSize;
+      this.store.remove(segmentName(oldSeq + 1));
+      this.warn(`journal: cannot start segment ${oldSeq + 1}: ${(err as Error).message}`);
+      return;
+    }
+    old.close();
+    this.closedSegments.push({ seq: oldSeq, name: segmentName(oldSeq), bytes: oldSize });
+    this.maybeCompact();
+  }
+
+  // ---- compaction ----
+
+  private maybeCompact(): void {
+    if (this.compaction !== null || this.compactionBlocked !== null || this.closedSegments.length === 0) return;
+    let closed = 0;
+    for (const s of this.closedSegments) closed += s.bytes;
+    if (closed < Math.max(this.compactMinBytes, this.snapshot?.bytes ?? 0)) return;
+    const segments = [...this.closedSegments];
+    const targetSeq = segments[segments.length - 1].seq + 1;
+    this.compaction = new Compaction(this.store, {
+      snapshotSeq: this.snapshot?.seq ?? null,
+      segments: segments.map((s) => s.seq),
+      targetSeq,
+      sliceBytes: this.sliceBytes,
+      now: Date.now(),
+    });
+    this.compaction.finished.then((result) => this.compacted(result, segments.length));
+  }
+
+  private compacted(result: CompactionResult, segmentsFolded: number): void {
+    this.compaction = null;
+    if (result.kind === 'cancelled') return;
+    if (result.kind === 'failed') {
+      this.warn(`journal: compaction failed: ${result.reason}`);
+      if (result.permanent) this.compactionBlocked = result.reason;
+      return;
+    }
+    this.snapshot = { seq: result.seq, bytes: result.bytes };
+    this.closedSegments.splice(0, segmentsFolded);
+    const f = this.figures;
+    f.compactions++;
+    f.lastCompactionAt = Date.now();
+    f.lastCompactionMs = result.ms;
+    f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
+    if (!this.closed) this.maybeCompact();
+  }
+
+  // ---- faults ----
+
+  /** A write or fsync failed: fail every waiting reply, refuse changes, retry later. */
+  private fail(err: NodeJS.ErrnoException): void {
+    if (this.failure === null) {
+      this.figures.faults++;
+      this.warn(`journal: ${err.syscall ?? 'write'} failed (${err.code ?? err.message}); refusing changes until the disk recovers`);
+    }
+    this.failure = err;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) w.done(err);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null || this.closed) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.retry();
+    }, this.retryMs);
+    this.retryTimer.unref();
+  }
+
+  /** Rewrites every byte not known durable, at its place, syncs; on success takes changes again. */
+  private retry(): void {
+    if (this.failure === null || this.file === null) return;
+    if (this.syncing) return this.scheduleRetry();
+    try {
+      for (const c of this.unsynced) this.file.write(c.data, 0, c.data.length, c.at);
+      this.file.syncNow();
+      this.figures.fsyncs++;
+    } catch (err) {
+      this.failure = err as NodeJS.ErrnoException;
+      return this.scheduleRetry();
+    }
+    this.failure = null;
+    this.unsynced = [];
+    this.markSynced(this.written);
+    this.warn(`journal: the disk takes writes again; changes are accepted`);
+    for (const resolve of this.recoveredWaiters.splice(0)) resolve();
+    if (this.enc.length > 0) this.schedule();
+    if (this.rotatePending) this.rotate();
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Where journal files live: a flat directory of named files. The journal needs only these few
+ * operations, so that a memory store (tests, fault injection) and the file store are interchangeable
+ * and pass one conformance suite (test/unit/journal/store-conformance.ts).
+ *
+ * Everything is synchronous except `StoreFile.sync`, which the hot path must not wait for: writes go
+ * to the page cache in microseconds, an fsync takes a disk round trip and runs off the main thread.
+ * Errors are thrown (or passed to `sync`'s callback) as Node errors with a `code` (ENOSPC, EIO, …).
+ */
+export interface JournalStore {
+  /** Where the files are, for messages ("journal.0000000003 at offset 812"). */
+  readonly location: string;
+  /** Names of every file, in no particular order. */
+  list(): string[];
+  /** Size of a file in bytes. */
+  size(name: string): number;
+  /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
+  read(name: string, position: number, length: number): Buffer;
+  /** Creates a file (empty; replacing any file of that name) and opens it for writing. */
+  create(name: string): StoreFile;
+  /** Renames a file, replacing `to` if it exists (atomic on POSIX file systems). */
+  rename(from: string, to: string): void;
+  remove(name: string): void;
+  /** Cuts a file to `size` bytes and makes that durable. */
+  truncate(name: string, size: number): void;
+  /** Makes creations, renames and removals in the directory durable (fsync of the directory). */
+  syncDirectory(): void;
+}
+
+export interface StoreFile {
+  readonly name: string;
+  /** Writes data[offset, offset+length) at `position` of the file. */
+  write(data: Buffer, offset: number, length: number, position: number): void;
+  /** Makes everything written so far durable, off the main thread; calls back once done or failed. */
+  sync(done: (error: NodeJS.ErrnoException | null) => void): void;
+  /** The same, blocking: for rare moments (rotation, closing, recovery). */
+  syncNow(): void;
+  close(): void;
+}

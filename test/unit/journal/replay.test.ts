@@ -1,0 +1,133 @@
+/** Replay: what a restart restores, against the memory store (process and machine crashes simulated). */
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../../src/journal/memory-store.js';
+import { contents, openEngine, settled, T0 } from './helpers.js';
+
+const b = (s: string) => Buffer.from(s);
+
+describe('replay', () => {
+  it('restores unacknowledged items in order; acknowledged ones stay gone', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    for (const s of ['a', 'b', 'c', 'd']) engine.enqueue('q', 0, 0, b(s), T0);
+    engine.enqueue('other', 3, 0, b('x'), T0);
+    const h = engine.openHolder();
+    engine.reserve(h, 'q', T0);
+    expect(engine.ack(h, 'q')).toBe(true);
+    await settled(journal);
+    const after = openEngine(store.crashed());
+    expect(contents(after.engine, 'q')).toEqual(['b', 'c', 'd']);
+    expect([...after.engine.readyItems('other')][0]).toMatchObject({ flags: 3, data: b('x') });
+  });
+
+  it('puts items that were reserved back at the head, in reservation order, ahead of released ones', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    for (const s of ['a', 'b', 'c', 'd', 'e']) engine.enqueue('q', 0, 0, b(s), T0);
+    const h1 = engine.openHolder();
+    const h2 = engine.openHolder();
+    engine.reserve(h1, 'q', T0); // a
+    engine.reserve(h2, 'q', T0); // b
+    engine.reserve(h1, 'q', T0); // c
+    engine.release(h2, 'q', T0); // b back at the head: b d e
+    await settled(journal);
+    expect(contents(engine, 'q')).toEqual(['b', 'd', 'e']);
+    const after = openEngine(store.crashed());
+    expect(contents(after.engine, 'q')).toEqual(['a', 'c', 'b', 'd', 'e']);
+  });
+
+  it('drops items that expired while the server was down', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    engine.enqueue('q', 0, T0 + 1000, b('short'), T0);
+    engine.enqueue('q', 0, 0, b('forever'), T0);
+    engine.enqueue('q', 0, T0 + 60_000, b('long'), T0);
+    await settled(journal);
+    const after = openEngine(store.crashed(), {}, T0 + 5000);
+    expect(contents(after.engine, 'q')).toEqual(['forever', 'long']);
+  });
+
+  it('keeps ids increasing across restarts, even when every item was acknowledged and compacted away', async () => {
+    let store = new MemoryStore();
+    let { engine, journal } = openEngine(store);
+    const h = engine.openHolder();
+    let last = 0;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) last = engine.enqueue('q', 0, 0, b('x'), T0);
+      for (let i = 0; i < 5; i++) {
+        engine.reserve(h, 'q', T0);
+        engine.ack(h, 'q');
+      }
+      await settled(journal);
+      store = store.crashed();
+      ({ engine, journal } = openEngine(store));
+      expect(engine.nextId).toBeGreaterThan(last);
+    }
+  });
+
+  it('replays flush and queue removal', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    for (const s of ['a', 'b', 'c']) engine.enqueue('q', 0, 0, b(s), T0);
+    engine.enqueue('gone', 0, 0, b('z'), T0);
+    const h = engine.openHolder();
+    engine.reserve(h, 'q', T0); // a stays open through the flush
+    engine.flush('q');
+    engine.enqueue('q', 0, 0, b('d'), T0);
+    engine.dropQueue('gone');
+    await settled(journal);
+    const after = openEngine(store.crashed());
+    expect(contents(after.engine, 'q')).toEqual(['a', 'd']);
+    expect(after.engine.queueNames()).not.toContain('gone');
+  });
+
+  it('a process crash keeps what was written even with --fsync never; a machine crash keeps what was synced', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, { fsync: { kind: 'never' } });
+    engine.enqueue('q', 0, 0, b('a'), T0);
+    await settled(journal);
+    expect(contents(openEngine(store.killed()).engine, 'q')).toEqual(['a']);
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toEqual([]);
+  });
+
+  it('with --fsync always nothing is durable before its fsync, and everything is after', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    engine.enqueue('q', 0, 0, b('a'), T0);
+    expect(journal.durable).toBeLessThan(journal.appended);
+    const syncs = store.syncs;
+    await settled(journal);
+    expect(store.syncs).toBe(syncs + 1);
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toEqual(['a']);
+  });
+
+  it('group commit: changes made during an fsync ride on the next one', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    const syncs = store.syncs;
+    store.holdSyncs = true;
+    let durableTurns = 0;
+    for (let turn = 0; turn < 5; turn++) {
+      for (let i = 0; i < 100; i++) engine.enqueue('q', 0, 0, b(`${turn}.${i}`), T0);
+      journal.whenDurable(journal.appended, () => durableTurns++);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // One fsync is in flight (turn 0); turns 1-4 were written meanwhile and wait for the next.
+    expect(store.syncs - syncs).toBe(1);
+    expect(store.releaseSyncs()).toBe(1);
+    expect(durableTurns).toBe(1);
+    expect(store.syncs - syncs).toBe(2);
+    store.holdSyncs = false;
+    expect(store.releaseSyncs()).toBe(1);
+    expect(durableTurns).toBe(5);
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toHaveLength(500);
+  });
+
+  it('a clean close makes everything durable', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, { fsync: { kind: 'interval', ms: 60_000 } });
+    engine.enqueue('q', 0, 0, b('a'), T0);
+    expect(await journal.close()).toBe(true);
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toEqual(['a']);
+  });
+});

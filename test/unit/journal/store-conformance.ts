@@ -1,0 +1,70 @@
+/**
+ * The behaviour every JournalStore must have (src/journal/store.ts). Run against the file store and the
+ * memory store by store.test.ts; a new store passes this suite before the journal may use it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { JournalStore } from '../../../src/journal/store.js';
+
+export function storeConformance(label: string, make: () => { store: JournalStore; cleanup: () => void }): void {
+  describe(`${label} store conformance`, () => {
+    const withStore = (fn: (s: JournalStore) => Promise<void> | void) => async () => {
+      const { store, cleanup } = make();
+      try {
+        await fn(store);
+      } finally {
+        cleanup();
+      }
+    };
+
+    it('creates, writes at positions, reads back, reports sizes', withStore((s) => {
+      const f = s.create('a');
+      f.write(Buffer.from('hello world'), 0, 11, 0);
+      f.write(Buffer.from('XXWO'), 2, 2, 6);
+      f.close();
+      expect(s.size('a')).toBe(11);
+      expect(s.read('a', 0, 100).toString()).toBe('hello WOrld');
+      expect(s.read('a', 6, 3).toString()).toBe('WOr');
+      expect(s.read('a', 11, 5).length).toBe(0);
+      expect(s.list()).toEqual(['a']);
+    }));
+
+    it('create replaces an existing file', withStore((s) => {
+      s.create('a').write(Buffer.from('long content'), 0, 12, 0);
+      const f = s.create('a');
+      f.write(Buffer.from('x'), 0, 1, 0);
+      f.close();
+      expect(s.read('a', 0, 100).toString()).toBe('x');
+    }));
+
+    it('syncs asynchronously and blocking', withStore(async (s) => {
+      const f = s.create('a');
+      f.write(Buffer.from('abc'), 0, 3, 0);
+      let inline = true;
+      const done = new Promise<Error | null>((resolve) => f.sync((err) => resolve(err)));
+      inline = false;
+      expect(await done).toBeNull();
+      expect(inline).toBe(false);
+      f.syncNow();
+      f.close();
+    }));
+
+    it('renames over an existing file, removes, truncates', withStore((s) => {
+      s.create('a').write(Buffer.from('new'), 0, 3, 0);
+      s.create('b').write(Buffer.from('old'), 0, 3, 0);
+      s.rename('a', 'b');
+      expect(s.list().sort()).toEqual(['b']);
+      expect(s.read('b', 0, 10).toString()).toBe('new');
+      s.truncate('b', 1);
+      expect(s.read('b', 0, 10).toString()).toBe('n');
+      s.remove('b');
+      s.remove('never-existed');
+      expect(s.list()).toEqual([]);
+      s.syncDirectory();
+    }));
+
+    it('names a missing file in its error', withStore((s) => {
+      expect(() => s.size('nope')).toThrow(/ENOENT/);
+      expect(() => s.read('nope', 0, 1)).toThrow(/ENOENT/);
+    }));
+  });
+}

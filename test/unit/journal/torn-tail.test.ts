@@ -1,0 +1,102 @@
+/**
+ * Torn and corrupt tails, on real files: cut the journal at every byte offset of its last records and
+ * flip every byte of them; startup must restore every complete record before the damage, say which
+ * file and offset, cut the file there, and start.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileStore } from '../../../src/journal/file-store.js';
+import { segmentName } from '../../../src/journal/names.js';
+import { readJournal } from '../../../src/journal/reader.js';
+import { contents, openEngine, settled, T0 } from './helpers.js';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-torn-'));
+const SEGMENT = segmentName(1);
+let original: Buffer;
+/** Start offsets of every record of the segment, and its size. */
+let starts: number[];
+
+beforeAll(async () => {
+  const dir = path.join(root, 'original');
+  fs.mkdirSync(dir);
+  const { engine, journal } = openEngine(new FileStore(dir));
+  for (let i = 0; i < 10; i++) {
+    engine.enqueue('q', 0, 0, Buffer.from(`item${i}`), T0);
+    await settled(journal);
+  }
+  const h = engine.openHolder();
+  engine.reserve(h, 'q', T0);
+  await settled(journal);
+  engine.ack(h, 'q');
+  await settled(journal);
+  await journal.close();
+  original = fs.readFileSync(path.join(dir, SEGMENT));
+  starts = [];
+  readJournal(new FileStore(dir), { onRecord: (r, f) => f.name === SEGMENT && starts.push(r.offset) });
+});
+
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+let case_ = 0;
+function restart(segment: Buffer) {
+  const dir = path.join(root, `case${case_++}`);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, SEGMENT), segment);
+  const opened = openEngine(new FileStore(dir));
+  const state = contents(opened.engine, 'q');
+  const file = path.join(dir, SEGMENT);
+  const cutTo = fs.existsSync(file) ? fs.statSync(file).size : -1;
+  return { state, warnings: opened.warnings, cutTo, close: () => opened.journal.close() };
+}
+
+/** What a restart must restore when every record before `firstBad` (an index into starts) is intact. */
+function expectedBefore(firstBad: number): string[] {
+  // Records: next_id, enqueued item0..item9, reserved item0, acked item0.
+  const enqueuedIntact = Math.max(0, Math.min(10, firstBad - 1));
+  const items = Array.from({ length: enqueuedIntact }, (_, i) => `item${i}`);
+  return firstBad >= 13 ? items.slice(1) : items;
+}
+
+describe('torn tails', () => {
+  it('the journal under test has the records the cases assume', () => {
+    expect(starts).toHaveLength(13);
+    expect(restart(original).state).toEqual(expectedBefore(13));
+  });
+
+  it('recovers every complete record when cut at any offset of the last four records', async () => {
+    for (let cut = starts[9]; cut < original.length; cut++) {
+      const firstBad = starts.filter((s) => s < cut).length - (starts.includes(cut) ? 0 : 1);
+      const r = restart(original.subarray(0, cut));
+      expect(r.state, `cut at ${cut}`).toEqual(expectedBefore(firstBad));
+      if (!starts.includes(cut)) {
+        expect(r.warnings.join('\n')).toContain(`${SEGMENT}: torn record at offset ${starts[firstBad]}`);
+        expect(r.cutTo).toBe(starts[firstBad]);
+      } else {
+        expect(r.warnings).toEqual([]);
+      }
+      await r.close();
+    }
+  });
+
+  it('recovers every record before a flipped byte and names the offset', async () => {
+    for (let at = starts[9]; at < original.length; at++) {
+      const bad = Buffer.from(original);
+      bad[at] ^= 0x10;
+      const record = starts.filter((s) => s <= at).length - 1;
+      const r = restart(bad);
+      expect(r.state, `byte ${at} flipped`).toEqual(expectedBefore(record));
+      expect(r.warnings.join('\n')).toMatch(new RegExp(`${SEGMENT}: (torn|corrupt) record at offset ${starts[record]}`));
+      await r.close();
+    }
+  });
+
+  it('a cut header leaves an empty journal (the file is removed), with a warning', async () => {
+    const r = restart(original.subarray(0, 7));
+    expect(r.state).toEqual([]);
+    expect(r.cutTo).toBe(-1);
+    expect(r.warnings.join('\n')).toContain(`${SEGMENT}: torn record at offset 0`);
+    await r.close();
+  });
+});
