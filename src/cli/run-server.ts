@@ -31,7 +31,7 @@ export async function runServer(args: ServeArgs): Promise<void> {
         `in ${Math.round(r.ms)} ms${r.expired > 0 ? `; ${r.expired} expired items dropped` : ''}\n`);
     }
   } else {
-    opened = { engine: new QueueEngine({ maxOpen }), persistence: MEMORY_ONLY, report: null };
+    opened = { engine: new QueueEngine({ maxOpen }), journal: null, persistence: MEMORY_ONLY, report: null };
   }
   const server = new RqServer(
     { host: args.host, port: args.port, limits: { maxItemSize: args['max-item-size'], maxOpen } },

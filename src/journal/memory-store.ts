@@ -22,7 +22,7 @@ export class MemoryStore implements JournalStore {
   private syncedDir = new Map<string, MemFile>();
   /** While set, every write, sync, create, rename and truncate fails with this code. */
   fault: FaultCode | null = null;
-  /** While true, syncs take their snapshot of the bytes but call back only at releaseSyncs() (a slow disk). */
+  /** While true, asynchronous syncs complete only at releaseSyncs() (a slow disk). */
   holdSyncs = false;
   private readonly heldSyncs: Array<() => void> = [];
   /** Counts, for tests. */
@@ -75,6 +75,11 @@ export class MemoryStore implements JournalStore {
   syncDirectory(): void {
     this.check('fsync');
     this.syncedDir = new Map(this.files);
+  }
+
+  /** Syncs waiting for releaseSyncs(). */
+  get heldSyncCount(): number {
+    return this.heldSyncs.length;
   }
 
   /** Completes the syncs held back by holdSyncs; returns how many there were. */
@@ -164,14 +169,17 @@ class MemStoreFile implements StoreFile {
   }
 
   sync(done: (error: NodeJS.ErrnoException | null) => void): void {
-    let error: NodeJS.ErrnoException | null = null;
-    try {
-      this.syncNow();
-    } catch (err) {
-      error = err as NodeJS.ErrnoException;
-    }
-    // Asynchronous like fdatasync: the caller must not rely on the callback running inline.
-    this.store.deferSync(() => done(error));
+    // Asynchronous like fdatasync (the caller must not rely on the callback running inline); the
+    // sync happens, or fails, when it completes.
+    this.store.deferSync(() => {
+      let error: NodeJS.ErrnoException | null = null;
+      try {
+        this.syncNow();
+      } catch (err) {
+        error = err as NodeJS.ErrnoException;
+      }
+      done(error);
+    });
   }
 
   syncNow(): void {

@@ -30,6 +30,8 @@ export const MEMORY_ONLY: Persistence = {
 
 export interface Opened {
   readonly engine: QueueEngine;
+  /** The journal (null with --no-journal). */
+  readonly journal: Journal | null;
   readonly persistence: Persistence;
   readonly report: OpenReport | null;
 }
@@ -44,6 +46,7 @@ export function openJournaled(maxOpen: number, store: JournalStore, options: Jou
   const report = journal.open(engine, now);
   return {
     engine,
+    journal,
     report,
     persistence: {
       durability: journal,

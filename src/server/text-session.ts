@@ -79,6 +79,8 @@ export class TextSession implements ProtocolSession {
       case 'delete_queue': {
         const problem = queueNameError(req.queue);
         if (problem !== null) return this.answer(req.noreply, W.clientError(problem));
+        const refusal = this.conn.ctx.writeRefusal();
+        if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
         const dropped = this.conn.ctx.engine.dropQueue(req.queue);
         return this.answer(req.noreply, dropped ? W.DELETED : W.NOT_FOUND);
       }
@@ -210,6 +212,8 @@ export class TextSession implements ProtocolSession {
 
   private flush(req: FlushRequest, now: number): void {
     const engine = this.conn.ctx.engine;
+    const refusal = this.conn.ctx.writeRefusal();
+    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
     if (req.queue === null) {
       engine.flushAll(now, req.delay * 1000);
       return this.answer(req.noreply, W.OK);

@@ -1,0 +1,88 @@
+/**
+ * Disk faults (a journal store that fails on demand): affected requests get SERVER_ERROR, nothing is
+ * reported stored that is not, reads keep working, and the server takes changes again once the disk does.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../src/journal/memory-store.js';
+import { startJournalServer, type JournalServer } from '../helpers/journal-server.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let srv: JournalServer | null = null;
+const clients: RawClient[] = [];
+
+async function connect(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+const set = (q: string, data: string) => `set ${q} 0 0 ${data.length}\r\n${data}\r\n`;
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await srv?.close();
+  srv = null;
+});
+
+describe('disk faults', () => {
+  it('fails the requests in flight, refuses changes, serves reads, and recovers', async () => {
+    const store = new MemoryStore();
+    srv = await startJournalServer(store, { retryMs: 20 });
+    const a = await connect(srv.port);
+    expect(await a.request(set('q', 'kept'))).toBe('STORED\r\n');
+
+    store.fault = 'ENOSPC';
+    expect(await a.request(set('q', 'unknown'))).toMatch(/^SERVER_ERROR journal write failed: .*ENOSPC.*\r\n$/);
+    await a.waitClosed();
+
+    const b = await connect(srv.port);
+    for (const change of [set('q', 'refused'), 'get q\r\n', 'delete q\r\n', 'flush q\r\n', 'delete_queue q\r\n']) {
+      expect(await b.request(change), change).toMatch(/^SERVER_ERROR journal unavailable \(ENOSPC\)/);
+    }
+    expect(await b.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 4\r\nkept\r\nEND\r\n');
+    const stats = await b.request('stats\r\n', 'END\r\n');
+    expect(stats).toContain('STAT journal_state failed:ENOSPC\r\n');
+    expect(stats).toContain('STAT journal_faults 1\r\n');
+
+    store.fault = null;
+    await srv.opened.journal!.recovered();
+    expect(await b.request(set('q', 'after'))).toBe('STORED\r\n');
+    expect(await b.request('stats\r\n', 'END\r\n')).toContain('STAT journal_state ok\r\n');
+    expect(srv.warnings.join('\n')).toMatch(/write failed \(ENOSPC\)[\s\S]*takes writes again/);
+
+    // What a machine crash now leaves: everything acknowledged; 'unknown' was answered SERVER_ERROR
+    // (outcome unknown) and was written when the disk recovered; 'refused' was never applied.
+    await srv.close();
+    srv = await startJournalServer(store.crashed());
+    const c = await connect(srv.port);
+    const got: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const reply = await c.request('get q\r\n', 'END\r\n');
+      const m = /\r\n(.*)\r\nEND/.exec(reply);
+      if (m) got.push(m[1]);
+    }
+    expect(got).toEqual(['kept', 'unknown', 'after']);
+  });
+
+  it('a failing fsync fails the replies that waited for it; they are rewritten once the disk recovers', async () => {
+    const store = new MemoryStore();
+    srv = await startJournalServer(store, { retryMs: 20 });
+    const a = await connect(srv.port);
+    store.holdSyncs = true;
+    a.send(set('q', 'x'));
+    await new Promise<void>((resolve) => {
+      const check = () => (store.heldSyncCount > 0 ? resolve() : setImmediate(check));
+      check();
+    });
+    store.fault = 'EIO';
+    store.holdSyncs = false;
+    store.releaseSyncs();
+    expect(await a.readLine()).toMatch(/^SERVER_ERROR journal write failed: .*EIO.*fdatasync/);
+    store.fault = null;
+    await srv.opened.journal!.recovered();
+    await srv.close();
+    srv = await startJournalServer(store.crashed());
+    const b = await connect(srv.port);
+    expect(await b.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\nx\r\nEND\r\n');
+  });
+});
