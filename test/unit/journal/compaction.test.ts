@@ -1,0 +1,100 @@
+/**
+ * Compaction keeps the journal proportional to the live data under churn (a queue that never empties,
+ * items held open for long, release cycles), and a crash at any moment of a compaction loses nothing.
+ */
+import { describe, expect, it } from 'vitest';
+import { MemoryStore } from '../../../src/journal/memory-store.js';
+import { contents, openEngine, settled, T0 } from './helpers.js';
+
+/** Tiny thresholds; a slice (8 KiB) per turn outpaces what the test writes per turn, as 1 MiB does under real load. */
+const SMALL = { segmentBytes: 4096, compactMinBytes: 8192, compactSliceBytes: 8192 };
+
+function storeBytes(store: MemoryStore): number {
+  return store.list().reduce((sum, name) => sum + store.size(name), 0);
+}
+
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('compaction', () => {
+  it('keeps the directory bounded while a queue that never empties churns, with held and released items', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, SMALL);
+    const held = engine.openHolder(); // holds two items for the whole run
+    const worker = engine.openHolder();
+    let n = 0;
+    const push = () => engine.enqueue('q', 0, 0, Buffer.from(`item-${String(n++).padStart(6, '0')}-${'x'.repeat(40)}`), T0);
+    for (let i = 0; i < 50; i++) push();
+    engine.reserve(held, 'q', T0);
+    engine.reserve(held, 'q', T0);
+    let maxBytes = 0;
+    for (let round = 0; round < 400; round++) {
+      for (let i = 0; i < 10; i++) {
+        push();
+        engine.reserve(worker, 'q', T0);
+        if (i % 3 === 0) {
+          engine.release(worker, 'q', T0); // a redelivery cycle
+          engine.reserve(worker, 'q', T0);
+        }
+        engine.ack(worker, 'q');
+      }
+      await settled(journal);
+      await turn();
+      maxBytes = Math.max(maxBytes, storeBytes(store));
+    }
+    expect(journal.figures.compactions).toBeGreaterThan(5);
+    // 50 live items of 53 bytes (~4.5 KiB of records); 4 KiB segments, compaction past 8 KiB.
+    expect(contents(engine, 'q')).toHaveLength(48);
+    expect(maxBytes).toBeLessThan(32 * 1024);
+    const expected = contents(engine, 'q');
+    const after = openEngine(store.crashed(), SMALL);
+    const restored = contents(after.engine, 'q');
+    expect(restored.slice(2)).toEqual(expected);
+    expect(restored).toHaveLength(expected.length + 2); // the two held items, back at the head
+  });
+
+  it('a crash at any turn of a compaction restores the same state', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, { ...SMALL, compactMinBytes: 1 << 30 });
+    for (let i = 0; i < 300; i++) engine.enqueue('q', i, 0, Buffer.from(`item${i}`), T0);
+    const h = engine.openHolder();
+    for (let i = 0; i < 200; i++) {
+      engine.reserve(h, 'q', T0);
+      if (i % 2 === 0) engine.ack(h, 'q');
+    }
+    await settled(journal);
+    await journal.close();
+    const expected = contents(openEngine(store.killed(), { compactMinBytes: 1 << 30 }).engine, 'q');
+    expect(expected).toHaveLength(200);
+
+    // Reopen with compaction on: startup finds enough closed segments and compacts, a slice per turn.
+    const live = store.killed();
+    const reopened = openEngine(live, SMALL);
+    let crashes = 0;
+    while (reopened.journal.figures.compactions === 0) {
+      const crashed = live.crashed();
+      expect(contents(openEngine(crashed, { compactMinBytes: 1 << 30 }).engine, 'q'), `crash ${crashes}`).toEqual(expected);
+      crashes++;
+      await turn();
+      if (crashes > 1000) throw new Error('compaction did not finish');
+    }
+    expect(crashes).toBeGreaterThan(3);
+    expect(live.list().filter((f) => f.startsWith('snapshot.'))).toHaveLength(1);
+    expect(contents(openEngine(live.crashed(), SMALL).engine, 'q')).toEqual(expected);
+    expect(reopened.journal.stats()).toContainEqual(['journal_compactions', 1]);
+  });
+
+  it('startup removes an unfinished snapshot and files a finished one replaced', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, SMALL);
+    for (let i = 0; i < 200; i++) engine.enqueue('q', 0, 0, Buffer.from(`item${i}-${'y'.repeat(30)}`), T0);
+    await settled(journal);
+    while (journal.figures.compactions === 0) await turn();
+    await journal.close();
+    store.put('snapshot.0000000099.tmp', Buffer.from('half a snapshot'));
+    store.put('journal.0000000000', Buffer.from('an obsolete segment'));
+    const after = openEngine(store, SMALL);
+    expect(contents(after.engine, 'q')).toHaveLength(200);
+    expect(store.list()).not.toContain('snapshot.0000000099.tmp');
+    expect(store.list()).not.toContain('journal.0000000000');
+  });
+});
