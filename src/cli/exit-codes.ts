@@ -6,3 +6,5 @@ export const EXIT_NOTHING = 1;
 export const EXIT_USAGE = 2;
 /** The server could not be reached, or answered with a protocol error. */
 export const EXIT_UNREACHABLE = 3;
+/** `rq replay-journal --verify`: the journal is damaged (the report says where). */
+export const EXIT_DAMAGED = 4;
