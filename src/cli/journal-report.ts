@@ -61,6 +61,7 @@ export function reportJournal(dataDir: string, now: number, onRecord?: (line: Re
       bytes += item.data.length;
       if (item.enqueuedAt < oldest) oldest = item.enqueuedAt;
     }
+    if (items === 0 && expired === 0) continue; // an emptied queue: a restart does not bring it back
     queues.push({ name, items, open, bytes, expired, oldestAgeMs: items === 0 ? 0 : Math.max(0, now - oldest) });
   }
   queues.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
