@@ -84,6 +84,12 @@ describe('record codec', () => {
     }
   });
 
+  it('encodes the example of docs/journal-format.md byte for byte', () => {
+    const e = new RecordEncoder();
+    e.item(RecordType.Reserved, 'jobs', 7);
+    expect(e.takeView().toString('hex')).toBe('2cb751480e00000002046a6f62730700000000000000');
+  });
+
   it('refuses to encode a queue name the format cannot hold', () => {
     expect(() => new RecordEncoder().item(RecordType.Acked, 'x'.repeat(251), 1)).toThrow(RangeError);
     expect(() => new RecordEncoder().queue(RecordType.Flushed, '')).toThrow(RangeError);
