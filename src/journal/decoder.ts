@@ -126,9 +126,11 @@ export class NameCache {
   private nextSlot = 0;
 
   get(buf: Buffer, at: number, length: number): string {
-    for (let i = 0; i < this.bytes.length; i++) {
+    outer: for (let i = 0; i < this.bytes.length; i++) {
       const b = this.bytes[i];
-      if (b.length === length && buf.compare(b, 0, length, at, at + length) === 0) return this.strings[i];
+      if (b.length !== length) continue;
+      for (let k = 0; k < length; k++) if (b[k] !== buf[at + k]) continue outer;
+      return this.strings[i];
     }
     const s = buf.toString('latin1', at, at + length);
     const slot = this.bytes.length < 8 ? this.bytes.length : this.nextSlot++ % 8;

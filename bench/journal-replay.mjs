@@ -1,0 +1,59 @@
+#!/usr/bin/env node
+// Restart time with N live items (default 1,000,000 of 64 bytes): writes a data directory through rq's
+// own journal (dist/, so `npm run build` first), then times `bin/rq serve` from spawn to its
+// "listening" line, three times, and prints the median. Usage: node bench/journal-replay.mjs [items] [bytes]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { Journal } = await import(path.join(root, 'dist/journal/journal.js'));
+const { FileStore } = await import(path.join(root, 'dist/journal/file-store.js'));
+const { QueueEngine } = await import(path.join(root, 'dist/queue/engine.js'));
+
+const items = Number(process.argv[2] ?? 1_000_000);
+const size = Number(process.argv[3] ?? 64);
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-bench-'));
+
+// Write: 1M enqueues plus some churn (acks) so the journal has a snapshot and segments, as in life.
+const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn: () => {} });
+const engine = new QueueEngine({ maxOpen: 100, changes: journal });
+journal.open(engine, Date.now());
+const data = Buffer.alloc(size, 'x');
+const h = engine.openHolder();
+for (let i = 0; i < items; i++) {
+  engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now());
+  if (i % 10 === 0) {
+    engine.reserve(h, `q${i % 4}`, Date.now());
+    engine.ack(h, `q${i % 4}`);
+    engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now()); // keep `items` live
+  }
+  if (i % 10_000 === 0) await new Promise((r) => setImmediate(r));
+}
+await journal.close();
+const bytes = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
+console.log(`data dir: ${items} live items of ${size} bytes, ${(bytes / 1e6).toFixed(1)} MB in ${fs.readdirSync(dir).length} files`);
+
+function startOnce() {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const child = spawn(process.execPath, [path.join(root, 'bin/rq'), 'serve', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      if (!String(d).includes('listening')) return;
+      const ms = performance.now() - t;
+      child.kill('SIGTERM');
+      child.once('exit', () => resolve({ ms, line: err.split('\n').find((l) => l.includes('restored')) }));
+    });
+    child.once('exit', (code) => code !== null && code !== 0 && reject(new Error(`rq serve exited ${code}: ${err}`)));
+  });
+}
+const runs = [];
+for (let i = 0; i < 3; i++) runs.push(await startOnce());
+runs.sort((a, b) => a.ms - b.ms);
+console.log(runs[1].line);
+console.log(`restart (spawn to listening), median of 3: ${Math.round(runs[1].ms)} ms  [${runs.map((r) => Math.round(r.ms)).join(', ')}]`);
+fs.rmSync(dir, { recursive: true, force: true });
