@@ -37,7 +37,11 @@ export type CompactionResult =
 export class Compaction {
   readonly finished: Promise<CompactionResult>;
   private resolve!: (r: CompactionResult) => void;
-  private readonly state = new ReplayState(true);
+  /**
+   * Item data stays a view into the chunk it was read in (no copy): chunks are never reused, and under
+   * churn most items die within their chunk, so copying each one would only feed the garbage collector.
+   */
+  private readonly state = new ReplayState(false);
   private readonly cursors: FileCursor[] = [];
   private readonly started = performance.now();
   private maxPauseMs = 0;
@@ -138,28 +142,43 @@ export class Compaction {
     this.out!.sync((err) => {
       if (err !== null) return this.end({ kind: 'failed', reason: err.message, permanent: false });
       if (this.cancelled) return this.end({ kind: 'cancelled' });
-      try {
+      this.slice(() => {
         this.install();
-      } catch (e) {
-        return this.end({ kind: 'failed', reason: (e as Error).message, permanent: false });
-      }
-      this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs });
+        return this.removeSlice;
+      });
     });
     return null;
   };
 
+  /** The new snapshot takes over: renamed into place and the directory synced. From here a crash keeps it. */
   private install(): void {
-    const t = performance.now();
     const final = snapshotName(this.input.targetSeq);
     this.out!.close();
     this.out = null;
     this.store.rename(final + TEMP_SUFFIX, final);
     this.store.syncDirectory();
-    if (this.input.snapshotSeq !== null) this.store.remove(snapshotName(this.input.snapshotSeq));
-    for (const seq of this.input.segments) this.store.remove(segmentName(seq));
-    this.store.syncDirectory();
-    this.maxPauseMs = Math.max(this.maxPauseMs, performance.now() - t);
   }
+
+  /** Removes the files the snapshot replaces, one per turn, then syncs the directory. */
+  private removeSlice = (): Step | null => {
+    const name = this.obsolete.shift();
+    if (name !== undefined) {
+      this.store.remove(name);
+      return this.removeSlice;
+    }
+    this.store.syncDirectory();
+    this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs });
+    return null;
+  };
+
+  private get obsolete(): string[] {
+    if (this.toRemove === null) {
+      this.toRemove = this.input.segments.map((seq) => segmentName(seq));
+      if (this.input.snapshotSeq !== null) this.toRemove.unshift(snapshotName(this.input.snapshotSeq));
+    }
+    return this.toRemove;
+  }
+  private toRemove: string[] | null = null;
 
   private end(result: CompactionResult): void {
     if (this.out !== null) {
