@@ -51,16 +51,16 @@ export function reportJournal(dataDir: string, now: number, onRecord?: (line: Re
   const queues: QueueReport[] = [];
   for (const [name, q] of read.state.queues) {
     let items = 0, open = 0, bytes = 0, expired = 0, oldest = Infinity;
-    for (const item of q.restoreOrder()) {
+    q.forEach((item, isOpen) => {
       if (item.expiresAt !== 0 && item.expiresAt <= now) {
         expired++;
-        continue;
+        return;
       }
       items++;
-      if (item.reserved > 0) open++;
+      if (isOpen) open++;
       bytes += item.data.length;
       if (item.enqueuedAt < oldest) oldest = item.enqueuedAt;
-    }
+    });
     if (items === 0 && expired === 0) continue; // an emptied queue: a restart does not bring it back
     queues.push({ name, items, open, bytes, expired, oldestAgeMs: items === 0 ? 0 : Math.max(0, now - oldest) });
   }

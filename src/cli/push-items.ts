@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { FileStore } from '../journal/file-store.js';
 import { readJournal } from '../journal/reader.js';
+import type { Item } from '../queue/types.js';
 
 /** Sets in flight at once: enough to fill the pipe, few enough to stop soon after an error. */
 const WINDOW = 256;
@@ -61,8 +62,11 @@ export async function pushItems(dataDir: string, host: string, port: number, now
     });
   try {
     for (const [name, q] of read.state.queues) {
-      for (const item of q.restoreOrder()) {
-        if (item.expiresAt !== 0 && item.expiresAt <= now) continue;
+      const items: Item[] = [];
+      q.forEach((item) => {
+        if (item.expiresAt === 0 || item.expiresAt > now) items.push(item);
+      });
+      for (const item of items) {
         const exptime = item.expiresAt === 0 ? 0 : Math.ceil(item.expiresAt / 1000);
         socket.write(Buffer.concat([Buffer.from(`set ${name} ${item.flags} ${exptime} ${item.data.length}\r\n`, 'latin1'), item.data, CRLF]));
         inFlight++;

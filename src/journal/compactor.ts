@@ -14,7 +14,8 @@ import { encodeHeader, RecordEncoder } from './encoder.js';
 import { FileKind, RecordType } from './format.js';
 import { segmentName, snapshotName, TEMP_SUFFIX } from './names.js';
 import { FileCursor } from './reader.js';
-import { ReplayState, type ReplayItem } from './replay-state.js';
+import type { Item } from '../queue/types.js';
+import { ReplayState } from './replay-state.js';
 import type { JournalStore, StoreFile } from './store.js';
 
 export interface CompactionInput {
@@ -25,6 +26,8 @@ export interface CompactionInput {
   /** Sequence number of the snapshot to write: the first segment it does not cover. */
   readonly targetSeq: number;
   readonly sliceBytes: number;
+  /** How long one slice may run: units of sliceBytes are read or written until this is spent. */
+  readonly sliceMs: number;
   /** Items expired by this time are left out. */
   readonly now: number;
 }
@@ -76,20 +79,23 @@ export class Compaction {
   }
 
   private readSlice = (): Step => {
-    const cursor = this.cursors[0];
-    if (cursor === undefined) return this.beginWrite;
-    if (!cursor.step(this.input.sliceBytes, this.apply)) return this.readSlice;
-    if (cursor.report.damage !== null) {
-      const d = cursor.report.damage;
-      throw new PermanentError(`${cursor.report.name} is damaged at offset ${d.offset} (${d.reason}); not compacting it`);
-    }
-    this.cursors.shift();
+    const until = performance.now() + this.input.sliceMs;
+    do {
+      const cursor = this.cursors[0];
+      if (cursor === undefined) return this.beginWrite;
+      if (!cursor.step(this.input.sliceBytes, this.apply)) continue;
+      if (cursor.report.damage !== null) {
+        const d = cursor.report.damage;
+        throw new PermanentError(`${cursor.report.name} is damaged at offset ${d.offset} (${d.reason}); not compacting it`);
+      }
+      this.cursors.shift();
+    } while (performance.now() < until);
     return this.readSlice;
   };
 
   private readonly apply = (r: DecodedRecord): void => this.state.apply(r);
 
-  private items: Generator<ReplayItem & { queue: string; open: boolean }> | null = null;
+  private items: Generator<{ queue: string; item: Item; open: boolean }> | null = null;
   private readonly enc = new RecordEncoder(256 * 1024);
   private count = 0;
 
@@ -103,31 +109,34 @@ export class Compaction {
     return this.writeSlice;
   };
 
-  private *liveItems(): Generator<ReplayItem & { queue: string; open: boolean }> {
+  /** Ready items head first, then open ones in reservation order; expired ready items are left out. */
+  private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
     const now = this.input.now;
     for (const [queue, q] of this.state.queues) {
-      for (const item of q.readyItems()) {
-        if (item.expiresAt === 0 || item.expiresAt > now) yield Object.assign(item, { queue, open: false });
+      for (const { item, open } of q.snapshotOrder()) {
+        if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open };
       }
-      for (const item of q.openItems()) yield Object.assign(item, { queue, open: true });
     }
   }
 
   private writeSlice = (): Step | null => {
     const items = this.items!;
-    while (this.enc.length < this.input.sliceBytes) {
-      const next = items.next();
-      if (next.done) {
-        this.enc.snapshotEnd(this.count);
-        this.writeOut();
-        return this.syncOut;
+    const until = performance.now() + this.input.sliceMs;
+    do {
+      while (this.enc.length < this.input.sliceBytes) {
+        const next = items.next();
+        if (next.done) {
+          this.enc.snapshotEnd(this.count);
+          this.writeOut();
+          return this.syncOut;
+        }
+        const { queue, item, open } = next.value;
+        this.enc.enqueued(queue, item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data);
+        if (open) this.enc.item(RecordType.Reserved, queue, item.id);
+        this.count++;
       }
-      const it = next.value;
-      this.enc.enqueued(it.queue, it.id, it.flags, it.expiresAt, it.enqueuedAt, it.data);
-      if (it.open) this.enc.item(RecordType.Reserved, it.queue, it.id);
-      this.count++;
-    }
-    this.writeOut();
+      this.writeOut();
+    } while (performance.now() < until);
     return this.writeSlice;
   };
 
@@ -144,41 +153,33 @@ export class Compaction {
       if (this.cancelled) return this.end({ kind: 'cancelled' });
       this.slice(() => {
         this.install();
-        return this.removeSlice;
+        this.finish().then(
+          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
+          // The snapshot is in place: files left behind are obsolete, and startup removes them.
+          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
+        );
+        return null;
       });
     });
     return null;
   };
 
-  /** The new snapshot takes over: renamed into place and the directory synced. From here a crash keeps it. */
+  /** The new snapshot takes over: renamed into place (from here a crash keeps it). */
   private install(): void {
     const final = snapshotName(this.input.targetSeq);
     this.out!.close();
     this.out = null;
     this.store.rename(final + TEMP_SUFFIX, final);
-    this.store.syncDirectory();
   }
 
-  /** Removes the files the snapshot replaces, one per turn, then syncs the directory. */
-  private removeSlice = (): Step | null => {
-    const name = this.obsolete.shift();
-    if (name !== undefined) {
-      this.store.remove(name);
-      return this.removeSlice;
-    }
-    this.store.syncDirectory();
-    this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs });
-    return null;
-  };
-
-  private get obsolete(): string[] {
-    if (this.toRemove === null) {
-      this.toRemove = this.input.segments.map((seq) => segmentName(seq));
-      if (this.input.snapshotSeq !== null) this.toRemove.unshift(snapshotName(this.input.snapshotSeq));
-    }
-    return this.toRemove;
+  /** Makes the rename durable, then removes the files the snapshot replaces; all off the main thread. */
+  private async finish(): Promise<void> {
+    await this.store.syncDirectoryAsync();
+    const obsolete = this.input.segments.map((seq) => segmentName(seq));
+    if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
+    for (const name of obsolete) await this.store.removeAsync(name);
+    await this.store.syncDirectoryAsync();
   }
-  private toRemove: string[] | null = null;
 
   private end(result: CompactionResult): void {
     if (this.out !== null) {

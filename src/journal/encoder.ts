@@ -11,6 +11,9 @@ const INITIAL_BYTES = 64 * 1024;
 export class RecordEncoder {
   private buf: Buffer;
   private used = 0;
+  /** The last queue name and its bytes: most records name the queue the previous one did. */
+  private lastName = '';
+  private lastNameBytes = Buffer.alloc(0);
 
   constructor(private readonly initialBytes = INITIAL_BYTES) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -58,10 +61,13 @@ export class RecordEncoder {
     this.end(at + 8);
   }
 
-  /** Hands over the encoded bytes (a view of a buffer this encoder no longer touches) and starts afresh. */
-  detach(): Buffer {
+  /**
+   * Hands over the encoded bytes (a view of a buffer this encoder no longer touches) and goes on in
+   * `spare` (a buffer handed over earlier and no longer needed) or a new buffer.
+   */
+  detach(spare: Buffer | null = null): Buffer {
     const out = this.buf.subarray(0, this.used);
-    this.buf = Buffer.allocUnsafe(Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length));
+    this.buf = spare ?? Buffer.allocUnsafeSlow(Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length));
     this.used = 0;
     return out;
   }
@@ -84,7 +90,12 @@ export class RecordEncoder {
     b.writeUInt32LE(total - RECORD_PREFIX_BYTES, start + 4);
     b[start + 8] = type;
     b[start + 9] = nameBytes;
-    b.write(queue, start + 10, nameBytes, 'latin1');
+    if (queue !== this.lastName) {
+      this.lastName = queue;
+      this.lastNameBytes = Buffer.from(queue, 'latin1');
+    }
+    const name = this.lastNameBytes;
+    for (let i = 0; i < nameBytes; i++) b[start + 10 + i] = name[i];
     return start + 10 + nameBytes;
   }
 

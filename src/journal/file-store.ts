@@ -67,6 +67,19 @@ export class FileStore implements JournalStore {
     }
   }
 
+  async removeAsync(name: string): Promise<void> {
+    await fs.promises.rm(this.path(name), { force: true });
+  }
+
+  async syncDirectoryAsync(): Promise<void> {
+    const handle = await fs.promises.open(this.location, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
   private path(name: string): string {
     return path.join(this.location, name);
   }

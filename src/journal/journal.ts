@@ -28,8 +28,10 @@ export interface JournalOptions {
   readonly segmentBytes?: number;
   /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
   readonly compactMinBytes?: number;
-  /** Bytes a compaction reads or writes per event-loop turn. */
+  /** Unit of compaction work (bytes read or written between clock checks). */
   readonly compactSliceBytes?: number;
+  /** How long compaction may run per event-loop turn (the pause it may cause). */
+  readonly compactSliceMs?: number;
   /** How long to wait between attempts to recover from a disk fault. */
   readonly retryMs?: number;
   /** Warnings (damage found at startup, disk faults, recovery). */
@@ -57,8 +59,16 @@ export interface OpenReport {
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 /** 32 MiB of closed segments before compacting (the 64 MiB directory bound leaves room for one in progress). */
 const DEFAULT_COMPACT_MIN_BYTES = 32 * 1024 * 1024;
-const DEFAULT_SLICE_BYTES = 1024 * 1024;
+const DEFAULT_SLICE_BYTES = 256 * 1024;
+/**
+ * 8 ms of compaction per event-loop turn: a pause clients hardly notice, and (measured with 4 KiB items)
+ * enough to fold the journal faster than a busy server writes it. A compaction that starts behind
+ * (closed segments past twice the threshold) gets four times as much.
+ */
+const DEFAULT_SLICE_MS = 8;
 const DEFAULT_RETRY_MS = 1000;
+/** Spare write buffers kept: the unsynced ones of a few turns. */
+const MAX_SPARES = 4;
 
 interface Waiter {
   readonly position: number;
@@ -80,6 +90,7 @@ export class Journal implements ChangeLog {
   private readonly segmentBytes: number;
   private readonly compactMinBytes: number;
   private readonly sliceBytes: number;
+  private readonly sliceMs: number;
   private readonly retryMs: number;
   private readonly warn: (line: string) => void;
   private target: RestoreTarget | null = null;
@@ -88,6 +99,11 @@ export class Journal implements ChangeLog {
   private written = 0;
   private synced = 0;
   private unsynced: Chunk[] = [];
+  /**
+   * Buffers of chunks made durable, for the encoder to reuse: a busy server fills a buffer per turn,
+   * and allocating each anew (off-heap) makes V8 run full garbage collections.
+   */
+  private readonly spares: Buffer[] = [];
   private waiters: Waiter[] = [];
 
   private file: StoreFile | null = null;
@@ -128,6 +144,7 @@ export class Journal implements ChangeLog {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
     this.sliceBytes = options.compactSliceBytes ?? DEFAULT_SLICE_BYTES;
+    this.sliceMs = options.compactSliceMs ?? DEFAULT_SLICE_MS;
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.warn = options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`));
   }
@@ -159,15 +176,15 @@ export class Journal implements ChangeLog {
     let items = 0, bytes = 0, expired = 0, queues = 0;
     for (const [name, q] of read.state.queues) {
       let restored = 0;
-      for (const item of q.restoreOrder()) {
+      q.forEach((item) => {
         if (item.expiresAt !== 0 && item.expiresAt <= now) {
           expired++;
-          continue;
+          return;
         }
         target.restore(name, item);
         restored++;
         bytes += item.data.length;
-      }
+      });
       items += restored;
       if (restored > 0) queues++;
     }
@@ -314,7 +331,7 @@ export class Journal implements ChangeLog {
     this.flushScheduled = false;
     if (this.enc.length === 0 || this.failure !== null || this.file === null || this.closed) return;
     const keep = this.policy.kind !== 'never';
-    const data = keep ? this.enc.detach() : this.enc.takeView();
+    const data = keep ? this.enc.detach(this.spares.pop() ?? null) : this.enc.takeView();
     const at = this.fileSize;
     this.fileSize += data.length;
     this.written += data.length;
@@ -372,7 +389,10 @@ export class Journal implements ChangeLog {
   private markSynced(target: number): void {
     if (target > this.synced) this.synced = target;
     let drop = 0;
-    while (drop < this.unsynced.length && this.unsynced[drop].end <= this.synced) drop++;
+    while (drop < this.unsynced.length && this.unsynced[drop].end <= this.synced) {
+      const d = this.unsynced[drop++].data;
+      if (this.spares.length < MAX_SPARES && d.byteOffset === 0) this.spares.push(Buffer.from(d.buffer, 0, d.buffer.byteLength));
+    }
     if (drop > 0) this.unsynced.splice(0, drop);
     this.notify();
   }
@@ -441,7 +461,8 @@ export class Journal implements ChangeLog {
     if (this.compaction !== null || this.compactionBlocked !== null || this.closedSegments.length === 0) return;
     let closed = 0;
     for (const s of this.closedSegments) closed += s.bytes;
-    if (closed < Math.max(this.compactMinBytes, this.snapshot?.bytes ?? 0)) return;
+    const threshold = Math.max(this.compactMinBytes, this.snapshot?.bytes ?? 0);
+    if (closed < threshold) return;
     const segments = [...this.closedSegments];
     const targetSeq = segments[segments.length - 1].seq + 1;
     this.compaction = new Compaction(this.store, {
@@ -449,6 +470,7 @@ export class Journal implements ChangeLog {
       segments: segments.map((s) => s.seq),
       targetSeq,
       sliceBytes: this.sliceBytes,
+      sliceMs: closed > 2 * threshold ? 4 * this.sliceMs : this.sliceMs,
       now: Date.now(),
     });
     this.compaction.finished.then((result) => this.compacted(result, segments.length));

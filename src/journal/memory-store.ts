@@ -77,6 +77,16 @@ export class MemoryStore implements JournalStore {
     this.syncedDir = new Map(this.files);
   }
 
+  async removeAsync(name: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.remove(name);
+  }
+
+  async syncDirectoryAsync(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.syncDirectory();
+  }
+
   /** Syncs waiting for releaseSyncs(). */
   get heldSyncCount(): number {
     return this.heldSyncs.length;

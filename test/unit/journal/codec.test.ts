@@ -56,8 +56,8 @@ describe('record codec', () => {
   });
 
   it('checksums with CRC-32 as zlib computes it, short and long', () => {
-    for (const n of [0, 1, 20, 127, 128, 4096]) {
-      const b = Buffer.alloc(n + 3, 0x5a).fill(7, 0, n >> 1);
+    for (const n of [0, 1, 7, 8, 9, 20, 127, 128, 255, 256, 4096]) {
+      const b = Buffer.from(Array.from({ length: n + 3 }, (_, i) => (i * 7919 + n) & 0xff));
       expect(crc32(b, 3, n + 3)).toBe(zlib.crc32(b.subarray(3)));
     }
   });

@@ -62,6 +62,15 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       s.syncDirectory();
     }));
 
+    it('removes and syncs the directory off the main thread', withStore(async (s) => {
+      s.create('a').close();
+      s.create('b').close();
+      await s.removeAsync('a');
+      await s.removeAsync('never-existed');
+      await s.syncDirectoryAsync();
+      expect(s.list()).toEqual(['b']);
+    }));
+
     it('names a missing file in its error', withStore((s) => {
       expect(() => s.size('nope')).toThrow(/ENOENT/);
       expect(() => s.read('nope', 0, 1)).toThrow(/ENOENT/);
