@@ -44,7 +44,7 @@ export class Compaction {
    * Item data stays a view into the chunk it was read in (no copy): chunks are never reused, and under
    * churn most items die within their chunk, so copying each one would only feed the garbage collector.
    */
-  private readonly state = new ReplayState(false);
+  private readonly state = new ReplayState();
   private readonly cursors: FileCursor[] = [];
   private readonly started = performance.now();
   private maxPauseMs = 0;

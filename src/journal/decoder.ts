@@ -41,10 +41,24 @@ export class DecodedRecord {
   flags = 0;
   expiresAt = 0;
   enqueuedAt = 0;
-  data: Buffer = EMPTY;
+  /** Item data of an enqueued record: source[dataStart, dataEnd). Kept as offsets so that no view is made per record. */
+  source: Buffer = EMPTY;
+  dataStart = 0;
+  dataEnd = 0;
   /** Offset of the record in its buffer, and its size in bytes. */
   offset = 0;
   size = 0;
+
+  /** The item data, as a view (made on each call). */
+  get data(): Buffer {
+    return this.source.subarray(this.dataStart, this.dataEnd);
+  }
+
+  set data(value: Buffer) {
+    this.source = value;
+    this.dataStart = 0;
+    this.dataEnd = value.length;
+  }
 }
 const EMPTY = Buffer.alloc(0);
 
@@ -74,7 +88,8 @@ export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedR
   out.size = stop - at;
   out.type = type as RecordType;
   out.queue = '';
-  out.data = EMPTY;
+  out.source = EMPTY;
+  out.dataStart = out.dataEnd = 0;
   const fixed = FIXED_BYTES[type];
   if (fixed === undefined) return { offset: at, kind: 'corrupt', reason: `unknown record type ${type}` };
   if (type === RecordType.NextId || type === RecordType.SnapshotEnd) {
@@ -99,7 +114,9 @@ export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedR
   out.expiresAt = readU64(buf, p + 12);
   out.enqueuedAt = readU64(buf, p + 20);
   if (out.expiresAt < 0 || out.enqueuedAt < 0) return { offset: at, kind: 'corrupt', reason: 'time out of range' };
-  out.data = buf.subarray(p + ENQUEUED_FIXED_BYTES, stop);
+  out.source = buf;
+  out.dataStart = p + ENQUEUED_FIXED_BYTES;
+  out.dataEnd = stop;
   return stop;
 }
 

@@ -128,8 +128,6 @@ export interface JournalRead {
 export interface ReadOptions {
   /** Called for every record, after it is applied to the state (`rq replay-journal --records`). */
   readonly onRecord?: (r: DecodedRecord, file: FileReport) => void;
-  /** Copy item data out of the file buffers (set when the state outlives the read, e.g. compaction). */
-  readonly copyData?: boolean;
 }
 
 /** Reads every journal file that matters in `store`, synchronously (startup and the CLI). */
@@ -138,13 +136,13 @@ export function readJournal(store: JournalStore, options: ReadOptions = {}): Jou
   const warnings: string[] = [];
   const obsolete = [...plan.temporary];
   const files: FileReport[] = [];
-  let state = new ReplayState(options.copyData);
+  let state = new ReplayState();
   let startSeq = 0;
 
   // The newest snapshot that is intact; a damaged one is passed over (its older sibling may still do).
   for (let i = plan.snapshots.length - 1; i >= 0; i--) {
     const snap = plan.snapshots[i];
-    const candidate = new ReplayState(options.copyData);
+    const candidate = new ReplayState();
     let ended = false;
     const seen: Array<[DecodedRecord, FileReport]> = [];
     const cursor = new FileCursor(store, snap.name, 'snapshot', snap.seq);

@@ -35,7 +35,10 @@ export class QueueReplay {
   private keys = new Float64Array(INITIAL_CAPACITY);
   /** Reservation order while open; 0 ready; DEAD gone. */
   private state = new Float64Array(INITIAL_CAPACITY);
-  private data: Array<Buffer | null> = [];
+  /** Item data: bytes [dataAt, dataAt + dataLen) of chunks[chunk] (the buffers the records were read in). */
+  private chunk = new Uint32Array(INITIAL_CAPACITY);
+  private dataAt = new Float64Array(INITIAL_CAPACITY);
+  private dataLen = new Uint32Array(INITIAL_CAPACITY);
   /** Rows whose id is not above every earlier row's: id → row. */
   private unordered = new Map<number, number>();
   private maxId = 0;
@@ -43,9 +46,9 @@ export class QueueReplay {
   private headSeq = 0;
   private reserveSeq = 0;
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, private readonly chunks: Chunks) {}
 
-  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
+  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, source: Buffer, start: number, end: number): void {
     if (id <= this.maxId) {
       this.remove(id);
       this.unordered.set(id, this.n);
@@ -61,17 +64,18 @@ export class QueueReplay {
     this.enqueued[r] = enqueuedAt;
     this.keys[r] = ++this.tailSeq;
     this.state[r] = 0;
-    this.data[r] = data;
+    this.chunk[r] = this.chunks.indexOf(source);
+    this.dataAt[r] = start;
+    this.dataLen[r] = end - start;
     this.count++;
-    this.bytes += data.length;
+    this.bytes += end - start;
   }
 
   remove(id: number): boolean {
     const r = this.find(id);
     if (r < 0) return false;
     this.state[r] = DEAD;
-    this.bytes -= this.data[r]!.length;
-    this.data[r] = null;
+    this.bytes -= this.dataLen[r];
     this.count--;
     this.unordered.delete(id);
     if (this.n - this.count > 4096 && this.n - this.count > this.count) this.compact();
@@ -113,7 +117,9 @@ export class QueueReplay {
   }
 
   private item(r: number): Item {
-    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data: this.data[r]! };
+    const at = this.dataAt[r];
+    const data = this.chunks.list[this.chunk[r]].subarray(at, at + this.dataLen[r]);
+    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data };
   }
 
   private openRows(): number[] {
@@ -154,6 +160,9 @@ export class QueueReplay {
     this.enqueued = extend(this.enqueued, new Float64Array(size));
     this.keys = extend(this.keys, new Float64Array(size));
     this.state = extend(this.state, new Float64Array(size));
+    this.chunk = extend(this.chunk, new Uint32Array(size));
+    this.dataAt = extend(this.dataAt, new Float64Array(size));
+    this.dataLen = extend(this.dataLen, new Uint32Array(size));
   }
 
   /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
@@ -170,12 +179,29 @@ export class QueueReplay {
       this.enqueued[w] = this.enqueued[r];
       this.keys[w] = this.keys[r];
       this.state[w] = this.state[r];
-      this.data[w] = this.data[r];
+      this.chunk[w] = this.chunk[r];
+      this.dataAt[w] = this.dataAt[r];
+      this.dataLen[w] = this.dataLen[r];
       w++;
     }
-    this.data.length = w;
     this.n = w;
     this.unordered = unordered;
+  }
+}
+
+/** The buffers item data was read in, shared by the queues of one state (rows refer to them by index). */
+class Chunks {
+  readonly list: Buffer[] = [];
+  private last: Buffer | null = null;
+  private lastIndex = 0;
+
+  indexOf(buf: Buffer): number {
+    if (buf === this.last) return this.lastIndex;
+    let i = this.list.lastIndexOf(buf);
+    if (i < 0) i = this.list.push(buf) - 1;
+    this.last = buf;
+    this.lastIndex = i;
+    return i;
   }
 }
 
@@ -197,15 +223,14 @@ export class ReplayState {
   readonly anomalies: ReplayAnomalies = { unknownItems: 0 };
   private last: QueueReplay | null = null;
 
-  /** @param copyData keep a copy of item data (when the scanned buffers are reused) */
-  constructor(private readonly copyData = false) {}
+  /** Item data stays in the buffers records were read in: a reader must not reuse them. */
+  private readonly chunks = new Chunks();
 
   apply(r: DecodedRecord): void {
     this.records++;
     switch (r.type) {
       case RecordType.Enqueued: {
-        const data = this.copyData ? Buffer.from(r.data) : r.data;
-        this.queue(r.queue).add(r.id, r.flags, r.expiresAt, r.enqueuedAt, data);
+        this.queue(r.queue).add(r.id, r.flags, r.expiresAt, r.enqueuedAt, r.source, r.dataStart, r.dataEnd);
         if (r.id >= this.nextId) this.nextId = r.id + 1;
         return;
       }
@@ -252,7 +277,7 @@ export class ReplayState {
   private queue(name: string): QueueReplay {
     let q = this.existing(name);
     if (q === undefined) {
-      q = new QueueReplay(name);
+      q = new QueueReplay(name, this.chunks);
       this.queues.set(name, q);
       this.last = q;
     }
