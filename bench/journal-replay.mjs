@@ -56,4 +56,4 @@ for (let i = 0; i < 3; i++) runs.push(await startOnce());
 runs.sort((a, b) => a.ms - b.ms);
 console.log(runs[1].line);
 console.log(`restart (spawn to listening), median of 3: ${Math.round(runs[1].ms)} ms  [${runs.map((r) => Math.round(r.ms)).join(', ')}]`);
-fs.rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP) console.log(`kept ${dir}`); else fs.rmSync(dir, { recursive: true, force: true });

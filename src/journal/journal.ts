@@ -197,6 +197,14 @@ export class Journal implements ChangeLog {
       .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
     this.startSegment(read.lastSegment + 1);
     this.store.syncDirectory();
+    // Segments that hold nothing but their next_id record (a restart without changes) are covered by
+    // the new segment's next_id: remove them rather than let them pile up.
+    const empty = this.closedSegments.filter((s) => read.files.some((f) => f.name === s.name && f.records <= 1 && f.damage === null));
+    if (empty.length > 0) {
+      for (const s of empty) this.store.remove(s.name);
+      this.store.syncDirectory();
+      this.closedSegments = this.closedSegments.filter((s) => !empty.includes(s));
+    }
     this.maybeCompact();
     return { items, bytes, queues, expired, records: read.state.records, warnings: read.warnings, ms: performance.now() - started };
   }
@@ -370,8 +378,12 @@ export class Journal implements ChangeLog {
       if (this.failure !== null || this.closed) return;
       this.markSynced(target);
       if (this.rotatePending) this.rotate();
-      if (this.policy.kind === 'always') this.startSync();
-      else if (this.written > this.synced) this.scheduleIntervalSync();
+      if (this.policy.kind === 'always') {
+        // Changes made since the last write (earlier in this event-loop turn) ride on the next fsync
+        // now rather than one fsync later.
+        if (this.enc.length > 0) this.flush();
+        else this.startSync();
+      } else if (this.written > this.synced) this.scheduleIntervalSync();
     });
   }
 

@@ -132,3 +132,22 @@ describe('replay', () => {
     expect(contents(openEngine(store.crashed()).engine, 'q')).toEqual(['a']);
   });
 });
+
+describe('restarts', () => {
+  it('do not pile up empty segments, and ids still keep increasing', async () => {
+    let store = new MemoryStore();
+    let { engine, journal } = openEngine(store);
+    const last = engine.enqueue('q', 0, 0, b('x'), T0);
+    const h = engine.openHolder();
+    engine.reserve(h, 'q', T0);
+    engine.ack(h, 'q');
+    await settled(journal);
+    for (let i = 0; i < 5; i++) {
+      await journal.close();
+      store = store.killed();
+      ({ engine, journal } = openEngine(store));
+    }
+    expect(store.list().filter((f) => f.startsWith('journal.'))).toHaveLength(2);
+    expect(engine.nextId).toBeGreaterThan(last);
+  });
+});
