@@ -17,8 +17,8 @@ export async function runServer(args: ServeArgs): Promise<void> {
   const maxOpen = args['max-open'];
   let opened: Opened;
   if (args.journal) {
-    fs.mkdirSync(dataDir, { recursive: true });
     try {
+      fs.mkdirSync(dataDir, { recursive: true });
       opened = openDataDir(dataDir, maxOpen, { fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy });
     } catch (err) {
       const why = err instanceof DataDirLockedError ? err.message : `cannot open the journal in ${dataDir}: ${(err as Error).message}`;
