@@ -55,10 +55,14 @@ export interface OpenReport {
   readonly ms: number;
 }
 
-/** 16 MiB: small enough that compaction has work often, large enough that rotations are rare. */
-const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
-/** 32 MiB of closed segments before compacting (the 64 MiB directory bound leaves room for one in progress). */
-const DEFAULT_COMPACT_MIN_BYTES = 32 * 1024 * 1024;
+/** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
+const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * 24 MiB of closed segments before compacting. The directory then peaks at about: snapshot + 24 MiB +
+ * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction,
+ * within the issue's bound of 64 MiB + twice the live bytes.
+ */
+const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
 const DEFAULT_SLICE_BYTES = 256 * 1024;
 /**
  * 8 ms of compaction per event-loop turn: a pause clients hardly notice, and (measured with 4 KiB items)
@@ -77,6 +81,7 @@ interface Waiter {
 
 /** Bytes written but not yet known durable: kept to rewrite them after a fault. */
 interface Chunk {
+  readonly file: StoreFile;
   readonly data: Buffer;
   /** File offset in the current segment. */
   readonly at: number;
@@ -109,11 +114,16 @@ export class Journal implements ChangeLog {
   private file: StoreFile | null = null;
   private seq = 0;
   private fileSize = 0;
+  /** The next segment, created and made durable ahead of time so that rotating blocks on nothing. */
+  private next: { file: StoreFile; seq: number; size: number } | null = null;
+  private preparing = false;
+  /** The previous segment after a rotation, until its last fsync: then it is closed. */
+  private retired: { file: StoreFile; seq: number; size: number; end: number } | null = null;
+  private idleWaiters: Array<() => void> = [];
   private flushScheduled = false;
   private syncing = false;
   private syncTimer: NodeJS.Timeout | null = null;
   private lastSyncAt = 0;
-  private rotatePending = false;
   private failure: NodeJS.ErrnoException | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -276,7 +286,7 @@ export class Journal implements ChangeLog {
 
   /** `stats` pairs (docs/protocol.md: stats). */
   stats(): Array<[string, string | number]> {
-    let bytes = this.fileSize + (this.snapshot?.bytes ?? 0);
+    let bytes = this.fileSize + (this.snapshot?.bytes ?? 0) + (this.retired?.size ?? 0) + (this.next?.size ?? 0);
     for (const s of this.closedSegments) bytes += s.bytes;
     const f = this.figures;
     return [
@@ -302,27 +312,31 @@ export class Journal implements ChangeLog {
     if (this.failure !== null) this.retry();
     this.compaction?.cancel();
     await this.compaction?.finished;
+    while (this.syncing || this.preparing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.closed = true;
     if (this.syncTimer !== null) clearTimeout(this.syncTimer);
     if (this.retryTimer !== null) clearTimeout(this.retryTimer);
     let ok = this.failure === null;
-    if (ok && this.file !== null) {
+    if (ok) {
       try {
-        if (this.syncing) await new Promise<void>((resolve) => this.file!.sync(() => resolve()));
-        this.file.syncNow();
-        this.synced = this.written;
-        this.notify();
+        if (this.retired !== null) this.retire(this.retired);
+        this.file?.syncNow();
+        this.markSynced(this.written);
       } catch (err) {
         ok = false;
         this.warn(`journal: final fsync failed: ${(err as Error).message}`);
       }
     }
     if (!ok) this.warn(`journal: ${this.appended - this.synced} bytes of changes could not be made durable`);
-    try {
-      this.file?.close();
-    } catch {
-      // closing is best effort
+    for (const f of [this.file, this.next?.file, this.retired?.file]) {
+      try {
+        f?.close();
+      } catch {
+        // closing is best effort
+      }
     }
+    // The prepared segment was never used: a restart would remove it anyway.
+    if (this.next !== null) this.store.remove(segmentName(this.next.seq));
     return ok;
   }
 
@@ -345,52 +359,66 @@ export class Journal implements ChangeLog {
     this.written += data.length;
     this.figures.writes++;
     this.figures.bytesWritten += data.length;
+    const file = this.file;
     try {
-      this.file.write(data, 0, data.length, at);
+      file.write(data, 0, data.length, at);
     } catch (err) {
-      this.unsynced.push({ data: keep ? data : Buffer.from(data), at, end: this.written });
+      this.unsynced.push({ file, data: keep ? data : Buffer.from(data), at, end: this.written });
       this.fail(err as NodeJS.ErrnoException);
       return;
     }
-    if (keep) this.unsynced.push({ data, at, end: this.written });
+    if (keep) this.unsynced.push({ file, data, at, end: this.written });
+    if (this.fileSize >= this.segmentBytes / 2) this.prepareNext();
+    if (this.fileSize >= this.segmentBytes) this.rotate();
     if (this.policy.kind === 'always') {
       this.startSync();
     } else {
       this.notify();
       if (this.policy.kind === 'interval') this.scheduleIntervalSync();
     }
-    if (this.fileSize >= this.segmentBytes) {
-      if (this.syncing) this.rotatePending = true;
-      else this.rotate();
-    }
   }
 
-  /** `always`: starts an fsync for everything written, unless one is running (the next one will). */
+  /**
+   * Starts an fsync for everything written, unless one is running (the next one will): the retired
+   * segment's last one first, then the current segment's. `always` calls it after every write, `<ms>`
+   * from its timer; a rotation calls it in every mode.
+   */
   private startSync(): void {
-    if (this.syncing || this.failure !== null || this.synced >= this.written || this.file === null) return;
+    if (this.syncing || this.failure !== null || this.closed) return;
+    const retired = this.retired;
+    if (retired === null && (this.synced >= this.written || this.file === null)) return;
+    const file = retired !== null ? retired.file : this.file!;
+    const target = retired !== null ? retired.end : this.written;
     this.syncing = true;
-    const target = this.written;
     this.figures.fsyncs++;
     this.lastSyncAt = Date.now();
-    this.file.sync((err) => {
+    file.sync((err) => {
       this.syncing = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
       if (err !== null) return this.fail(err);
       if (this.failure !== null || this.closed) return;
+      if (retired !== null) this.retire(retired);
       this.markSynced(target);
-      if (this.rotatePending) this.rotate();
-      if (this.policy.kind === 'always') {
-        // Changes made since the last write (earlier in this event-loop turn) ride on the next fsync
-        // now rather than one fsync later.
-        if (this.enc.length > 0) this.flush();
-        else this.startSync();
-      } else if (this.written > this.synced) this.scheduleIntervalSync();
+      this.afterSync();
     });
+  }
+
+  /** What follows a completed fsync. */
+  private afterSync(): void {
+    if (this.retired !== null) return this.startSync();
+    if (this.fileSize >= this.segmentBytes) this.rotate();
+    if (this.policy.kind === 'always') {
+      // Changes made since the last write (earlier in this event-loop turn) ride on the next fsync
+      // now rather than one fsync later.
+      if (this.enc.length > 0) this.flush();
+      else this.startSync();
+    } else if (this.written > this.synced) this.scheduleIntervalSync();
   }
 
   /** `<ms>`: one fsync at most every ms milliseconds, while something is unsynced. */
   private scheduleIntervalSync(): void {
     if (this.syncTimer !== null || this.syncing || this.policy.kind !== 'interval') return;
-    const wait = Math.max(0, this.lastSyncAt + this.policy.ms - Date.now());
+    const wait = this.retired !== null ? 0 : Math.max(0, this.lastSyncAt + this.policy.ms - Date.now());
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       this.startSync();
@@ -423,12 +451,17 @@ export class Journal implements ChangeLog {
 
   // ---- segments ----
 
-  /** Creates segment `seq` with its header and a next_id record, durable before anything goes in it. */
-  private startSegment(seq: number): void {
-    const file = this.store.create(segmentName(seq));
+  /** The first bytes of segment `seq`: its header and a next_id record. */
+  private segmentHead(seq: number): Buffer {
     const head = new RecordEncoder(64);
     head.nextId(this.target?.nextId ?? 1);
-    const first = Buffer.concat([encodeHeader(FileKind.Segment, seq), head.takeView()]);
+    return Buffer.concat([encodeHeader(FileKind.Segment, seq), head.takeView()]);
+  }
+
+  /** Creates segment `seq` and makes it durable, blocking (startup only). */
+  private startSegment(seq: number): void {
+    const file = this.store.create(segmentName(seq));
+    const first = this.segmentHead(seq);
     file.write(first, 0, first.length, 0);
     file.syncNow();
     this.file = file;
@@ -436,34 +469,69 @@ export class Journal implements ChangeLog {
     this.fileSize = first.length;
   }
 
-  /** Closes the current segment (synced) and starts the next; then maybe compacts. */
+  /**
+   * Creates the next segment ahead of time, off the main thread where it can be: its fsync and the
+   * directory's. (Its next_id is the engine's next id now: a lower bound, which is all replay needs.)
+   */
+  private prepareNext(): void {
+    if (this.next !== null || this.preparing || this.failure !== null || this.closed) return;
+    this.preparing = true;
+    const seq = this.seq + 1;
+    const name = segmentName(seq);
+    const failed = (err: Error, file: StoreFile | null) => {
+      this.preparing = false;
+      for (const resolve of this.idleWaiters.splice(0)) resolve();
+      try {
+        file?.close();
+        this.store.remove(name);
+      } catch {
+        // a leftover empty segment is removed at startup
+      }
+      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; will retry`);
+    };
+    let file: StoreFile;
+    try {
+      file = this.store.create(name);
+      const first = this.segmentHead(seq);
+      file.write(first, 0, first.length, 0);
+    } catch (err) {
+      return failed(err as Error, null);
+    }
+    file.sync((err) => {
+      if (err !== null) return failed(err, file);
+      this.store.syncDirectoryAsync().then(
+        () => {
+          this.preparing = false;
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+          this.next = { file, seq, size: this.store.size(name) };
+          if (!this.closed && this.fileSize >= this.segmentBytes) this.rotate();
+        },
+        (e: Error) => failed(e, file),
+      );
+    });
+  }
+
+  /**
+   * Switches to the prepared segment once the current one is full; the old one is retired: its last
+   * fsync runs next (startSync), then it is closed and counted for compaction. Blocks on nothing: if
+   * the next segment is not ready yet, writing goes on in the current one.
+   */
   private rotate(): void {
-    this.rotatePending = false;
-    if (this.failure !== null || this.file === null) return;
-    const old = this.file;
-    const oldSeq = this.seq;
-    const oldSize = this.fileSize;
-    try {
-      old.syncNow();
-      this.figures.fsyncs++;
-    } catch (err) {
-      return this.fail(err as NodeJS.ErrnoException);
-    }
-    this.markSynced(this.written);
-    try {
-      this.startSegment(oldSeq + 1);
-      this.store.syncDirectory();
-    } catch (err) {
-      // Not fatal: keep appending to the old segment and try again at its next write.
-      this.file = old;
-      this.seq = oldSeq;
-      this.fileSize = oldSize;
-      this.store.remove(segmentName(oldSeq + 1));
-      this.warn(`journal: cannot start segment ${oldSeq + 1}: ${(err as Error).message}`);
-      return;
-    }
-    old.close();
-    this.closedSegments.push({ seq: oldSeq, name: segmentName(oldSeq), bytes: oldSize });
+    if (this.failure !== null || this.file === null || this.retired !== null || this.closed) return;
+    if (this.next === null) return this.prepareNext();
+    this.retired = { file: this.file, seq: this.seq, size: this.fileSize, end: this.written };
+    this.file = this.next.file;
+    this.seq = this.next.seq;
+    this.fileSize = this.next.size;
+    this.next = null;
+    this.startSync();
+  }
+
+  /** The retired segment is durable: close it and hand it to compaction. */
+  private retire(r: { file: StoreFile; seq: number; size: number }): void {
+    r.file.close();
+    this.retired = null;
+    this.closedSegments.push({ seq: r.seq, name: segmentName(r.seq), bytes: r.size });
     this.maybeCompact();
   }
 
@@ -535,7 +603,8 @@ export class Journal implements ChangeLog {
     if (this.failure === null || this.file === null) return;
     if (this.syncing) return this.scheduleRetry();
     try {
-      for (const c of this.unsynced) this.file.write(c.data, 0, c.data.length, c.at);
+      for (const c of this.unsynced) c.file.write(c.data, 0, c.data.length, c.at);
+      if (this.retired !== null) this.retired.file.syncNow();
       this.file.syncNow();
       this.figures.fsyncs++;
     } catch (err) {
@@ -544,10 +613,11 @@ export class Journal implements ChangeLog {
     }
     this.failure = null;
     this.unsynced = [];
+    if (this.retired !== null) this.retire(this.retired);
     this.markSynced(this.written);
     this.warn(`journal: the disk takes writes again; changes are accepted`);
     for (const resolve of this.recoveredWaiters.splice(0)) resolve();
     if (this.enc.length > 0) this.schedule();
-    if (this.rotatePending) this.rotate();
+    if (this.fileSize >= this.segmentBytes) this.rotate();
   }
 }
