@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { JournalStore, StoreFile } from './store.js';
+import type { JournalStore, StoreFile, StoreReader } from './store.js';
 
 export class FileStore implements JournalStore {
   constructor(readonly location: string) {}
@@ -67,8 +67,29 @@ export class FileStore implements JournalStore {
     }
   }
 
+  async openReader(name: string): Promise<StoreReader> {
+    const handle = await fs.promises.open(this.path(name), 'r');
+    return {
+      async read(position: number, length: number): Promise<Buffer> {
+        const buf = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await handle.read(buf, got, length - got, position + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        return got === length ? buf : buf.subarray(0, got);
+      },
+      close: () => handle.close(),
+    };
+  }
+
   async removeAsync(name: string): Promise<void> {
-    await fs.promises.rm(this.path(name), { force: true });
+    try {
+      await fs.promises.unlink(this.path(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
   }
 
   async syncDirectoryAsync(): Promise<void> {
@@ -94,6 +115,15 @@ class File implements StoreFile {
       offset += n;
       length -= n;
       position += n;
+    }
+  }
+
+  async writeAsync(data: Buffer, position: number): Promise<void> {
+    let offset = 0;
+    while (offset < data.length) {
+      const n = await new Promise<number>((resolve, reject) =>
+        fs.write(this.fd, data, offset, data.length - offset, position + offset, (err, written) => (err ? reject(err) : resolve(written))));
+      offset += n;
     }
   }
 

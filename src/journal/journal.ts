@@ -28,10 +28,8 @@ export interface JournalOptions {
   readonly segmentBytes?: number;
   /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
   readonly compactMinBytes?: number;
-  /** Unit of compaction work (bytes read or written between clock checks). */
+  /** Bytes compaction reads or writes at a time (decoded or encoded in one event-loop turn). */
   readonly compactSliceBytes?: number;
-  /** How long compaction may run per event-loop turn (the pause it may cause). */
-  readonly compactSliceMs?: number;
   /** How long to wait between attempts to recover from a disk fault. */
   readonly retryMs?: number;
   /** Warnings (damage found at startup, disk faults, recovery). */
@@ -63,13 +61,13 @@ const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
  * within the issue's bound of 64 MiB + twice the live bytes.
  */
 const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
-const DEFAULT_SLICE_BYTES = 256 * 1024;
 /**
- * 8 ms of compaction per event-loop turn: a pause clients hardly notice, and (measured with 4 KiB items)
- * enough to fold the journal faster than a busy server writes it. A compaction that starts behind
- * (closed segments past twice the threshold) gets four times as much.
+ * 256 KiB: decoding or encoding that much takes 1–3 ms, the longest compaction holds the event loop
+ * (reads, writes, fsyncs and unlinks run on the thread pool) while the server writes little. Pieces
+ * grow with the server's write rate (compactor.ts), and a compaction that starts behind (closed
+ * segments past twice the threshold) starts at four times as much.
  */
-const DEFAULT_SLICE_MS = 8;
+const DEFAULT_SLICE_BYTES = 256 * 1024;
 const DEFAULT_RETRY_MS = 1000;
 /** Spare write buffers kept: the unsynced ones of a few turns. */
 const MAX_SPARES = 4;
@@ -95,7 +93,6 @@ export class Journal implements ChangeLog {
   private readonly segmentBytes: number;
   private readonly compactMinBytes: number;
   private readonly sliceBytes: number;
-  private readonly sliceMs: number;
   private readonly retryMs: number;
   private readonly warn: (line: string) => void;
   private target: RestoreTarget | null = null;
@@ -127,6 +124,8 @@ export class Journal implements ChangeLog {
   private failure: NodeJS.ErrnoException | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** close() has begun: no new compaction starts. */
+  private closing = false;
   private recoveredWaiters: Array<() => void> = [];
 
   // Compaction bookkeeping.
@@ -134,6 +133,8 @@ export class Journal implements ChangeLog {
   private closedSegments: Array<{ seq: number; name: string; bytes: number }> = [];
   private compaction: Compaction | null = null;
   private compactionBlocked: string | null = null;
+  /** `written` when compaction last asked how much was written (it paces itself on the answer). */
+  private writtenSeen = 0;
 
   /** Figures for `stats`. */
   readonly figures = {
@@ -154,7 +155,6 @@ export class Journal implements ChangeLog {
     this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
     this.sliceBytes = options.compactSliceBytes ?? DEFAULT_SLICE_BYTES;
-    this.sliceMs = options.compactSliceMs ?? DEFAULT_SLICE_MS;
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.warn = options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`));
   }
@@ -308,6 +308,7 @@ export class Journal implements ChangeLog {
   /** Writes what is pending, syncs it and closes the segment. Returns false if some changes could not be written. */
   async close(): Promise<boolean> {
     if (this.closed) return true;
+    this.closing = true;
     this.flush();
     if (this.failure !== null) this.retry();
     this.compaction?.cancel();
@@ -538,19 +539,24 @@ export class Journal implements ChangeLog {
   // ---- compaction ----
 
   private maybeCompact(): void {
-    if (this.compaction !== null || this.compactionBlocked !== null || this.closedSegments.length === 0) return;
+    if (this.compaction !== null || this.compactionBlocked !== null || this.closing || this.closedSegments.length === 0) return;
     let closed = 0;
     for (const s of this.closedSegments) closed += s.bytes;
     const threshold = Math.max(this.compactMinBytes, this.snapshot?.bytes ?? 0);
     if (closed < threshold) return;
+    this.writtenSeen = this.written;
     const segments = [...this.closedSegments];
     const targetSeq = segments[segments.length - 1].seq + 1;
     this.compaction = new Compaction(this.store, {
       snapshotSeq: this.snapshot?.seq ?? null,
       segments: segments.map((s) => s.seq),
       targetSeq,
-      sliceBytes: this.sliceBytes,
-      sliceMs: closed > 2 * threshold ? 4 * this.sliceMs : this.sliceMs,
+      sliceBytes: closed > 2 * threshold ? 4 * this.sliceBytes : this.sliceBytes,
+      written: () => {
+        const n = this.written - this.writtenSeen;
+        this.writtenSeen = this.written;
+        return n;
+      },
       now: Date.now(),
     });
     this.compaction.finished.then((result) => this.compacted(result, segments.length));

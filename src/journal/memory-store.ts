@@ -3,7 +3,7 @@
  * `crashed()` yields the store a machine crash would leave behind, and it fails on demand (`fault`)
  * the way a full or broken disk does.
  */
-import type { JournalStore, StoreFile } from './store.js';
+import type { JournalStore, StoreFile, StoreReader } from './store.js';
 
 interface MemFile {
   /** Bytes as written (what a reader of the live system sees). */
@@ -75,6 +75,18 @@ export class MemoryStore implements JournalStore {
   syncDirectory(): void {
     this.check('fsync');
     this.syncedDir = new Map(this.files);
+  }
+
+  async openReader(name: string): Promise<StoreReader> {
+    this.get(name);
+    await new Promise((resolve) => setImmediate(resolve));
+    return {
+      read: async (position: number, length: number) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return this.read(name, position, length);
+      },
+      close: async () => {},
+    };
   }
 
   async removeAsync(name: string): Promise<void> {
@@ -176,6 +188,11 @@ class MemStoreFile implements StoreFile {
     if (position > f.size) f.data.fill(0, f.size, position);
     data.copy(f.data, position, offset, offset + length);
     f.size = Math.max(f.size, end);
+  }
+
+  async writeAsync(data: Buffer, position: number): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.write(data, 0, data.length, position);
   }
 
   sync(done: (error: NodeJS.ErrnoException | null) => void): void {

@@ -8,7 +8,7 @@ import { decodeHeader, decodeRecord, DecodedRecord, NameCache, type Damage } fro
 import { FileKind, HEADER_BYTES, RecordType } from './format.js';
 import { planDirectory } from './names.js';
 import { ReplayState } from './replay-state.js';
-import type { JournalStore } from './store.js';
+import type { JournalStore, StoreReader } from './store.js';
 
 /** What was found in one file. */
 export interface FileReport {
@@ -51,14 +51,41 @@ export class FileCursor {
    */
   step(budget: number, onRecord: (r: DecodedRecord) => void): boolean {
     if (this.done) return true;
-    const size = this.report.size;
-    const want = Math.min(size - this.readTo, Math.max(budget, 1));
-    if (want > 0) {
-      const chunk = this.store.read(this.report.name, this.readTo, want);
-      this.readTo += chunk.length;
-      this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-      if (chunk.length < want) this.report.size = this.readTo; // the file shrank under us
-    }
+    const want = this.want(budget);
+    if (want > 0) this.ingest(this.store.read(this.report.name, this.readTo, want), want);
+    return this.decode(onRecord);
+  }
+
+  /** Reads about `budget` more bytes off the main thread; `decode` then hands over their records. */
+  async fill(budget: number): Promise<void> {
+    if (this.done) return;
+    const want = this.want(budget);
+    if (want === 0) return;
+    this.reader ??= await this.store.openReader(this.report.name);
+    this.ingest(await this.reader.read(this.readTo, want), want);
+  }
+
+  /** Closes what fill opened. */
+  async close(): Promise<void> {
+    await this.reader?.close();
+    this.reader = null;
+  }
+
+  private reader: StoreReader | null = null;
+
+  private want(budget: number): number {
+    return Math.min(this.report.size - this.readTo, Math.max(budget, 1));
+  }
+
+  private ingest(chunk: Buffer, want: number): void {
+    this.readTo += chunk.length;
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    if (chunk.length < want) this.report.size = this.readTo; // the file shrank under us
+  }
+
+  /** Hands every complete record read so far to `onRecord`; true once the file is done. */
+  decode(onRecord: (r: DecodedRecord) => void): boolean {
+    if (this.done) return true;
     const atEnd = this.readTo >= this.report.size;
     let at = 0;
     if (!this.headerChecked) {

@@ -64,7 +64,7 @@ export class QueueReplay {
     this.enqueued[r] = enqueuedAt;
     this.keys[r] = ++this.tailSeq;
     this.state[r] = 0;
-    this.chunk[r] = this.chunks.indexOf(source);
+    this.chunk[r] = this.chunks.ref(source);
     this.dataAt[r] = start;
     this.dataLen[r] = end - start;
     this.count++;
@@ -76,6 +76,7 @@ export class QueueReplay {
     if (r < 0) return false;
     this.state[r] = DEAD;
     this.bytes -= this.dataLen[r];
+    this.chunks.unref(this.chunk[r]);
     this.count--;
     this.unordered.delete(id);
     if (this.n - this.count > 4096 && this.n - this.count > this.count) this.compact();
@@ -118,7 +119,7 @@ export class QueueReplay {
 
   private item(r: number): Item {
     const at = this.dataAt[r];
-    const data = this.chunks.list[this.chunk[r]].subarray(at, at + this.dataLen[r]);
+    const data = this.chunks.list[this.chunk[r]]!.subarray(at, at + this.dataLen[r]);
     return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data };
   }
 
@@ -191,17 +192,32 @@ export class QueueReplay {
 
 /** The buffers item data was read in, shared by the queues of one state (rows refer to them by index). */
 class Chunks {
-  readonly list: Buffer[] = [];
+  /** Buffers by index; null once no live item is left in one (so it can be freed). */
+  readonly list: Array<Buffer | null> = [];
+  /** Live items per buffer. */
+  private readonly refs: number[] = [];
   private last: Buffer | null = null;
   private lastIndex = 0;
 
-  indexOf(buf: Buffer): number {
-    if (buf === this.last) return this.lastIndex;
-    let i = this.list.lastIndexOf(buf);
-    if (i < 0) i = this.list.push(buf) - 1;
-    this.last = buf;
-    this.lastIndex = i;
+  /** The index of `buf`, counting one more live item in it. */
+  ref(buf: Buffer): number {
+    let i = this.lastIndex;
+    if (buf !== this.last) {
+      i = this.list.lastIndexOf(buf);
+      if (i < 0) {
+        i = this.list.push(buf) - 1;
+        this.refs.push(0);
+      }
+      this.last = buf;
+      this.lastIndex = i;
+    }
+    this.refs[i]++;
     return i;
+  }
+
+  /** One live item fewer in buffer `i`. */
+  unref(i: number): void {
+    if (--this.refs[i] === 0 && this.list[i] !== this.last) this.list[i] = null;
   }
 }
 

@@ -30,13 +30,23 @@ export interface JournalStore {
    * ~20 ms on ext4, a pause the server must not take.
    */
   removeAsync(name: string): Promise<void>;
+  /** Opens a file for reads off the main thread (compaction reads a file in many pieces). */
+  openReader(name: string): Promise<StoreReader>;
   syncDirectoryAsync(): Promise<void>;
+}
+
+export interface StoreReader {
+  /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
 }
 
 export interface StoreFile {
   readonly name: string;
   /** Writes data[offset, offset+length) at `position` of the file. */
   write(data: Buffer, offset: number, length: number, position: number): void;
+  /** write, off the main thread (compaction: a write can block for long when the kernel throttles writers). */
+  writeAsync(data: Buffer, position: number): Promise<void>;
   /** Makes everything written so far durable, off the main thread; calls back once done or failed. */
   sync(done: (error: NodeJS.ErrnoException | null) => void): void;
   /** The same, blocking: for rare moments (rotation, closing, recovery). */

@@ -62,6 +62,19 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       s.syncDirectory();
     }));
 
+    it('reads and writes off the main thread', withStore(async (s) => {
+      const f = s.create('a');
+      await f.writeAsync(Buffer.from('hello'), 0);
+      await f.writeAsync(Buffer.from('J'), 0);
+      f.close();
+      const r = await s.openReader('a');
+      expect((await r.read(0, 100)).toString()).toBe('Jello');
+      expect((await r.read(3, 1)).toString()).toBe('l');
+      expect((await r.read(9, 1)).length).toBe(0);
+      await r.close();
+      await expect(s.openReader('nope')).rejects.toThrow(/ENOENT/);
+    }));
+
     it('removes and syncs the directory off the main thread', withStore(async (s) => {
       s.create('a').close();
       s.create('b').close();
