@@ -172,7 +172,8 @@ export class Journal implements ChangeLog {
     const read = readJournal(this.store);
     for (const w of read.warnings) this.warn(w);
     for (const f of read.files) {
-      if (f.kind !== 'segment' || f.damage === null) continue;
+      if (f.damage === null) continue;
+      // A snapshot is cut too: compaction then reads it without stopping, and replaces it.
       if (f.validEnd < HEADER_BYTES) {
         this.store.remove(f.name);
       } else {

@@ -166,7 +166,8 @@ export function readJournal(store: JournalStore, options: ReadOptions = {}): Jou
   let state = new ReplayState();
   let startSeq = 0;
 
-  // The newest snapshot that is intact; a damaged one is passed over (its older sibling may still do).
+  // The newest snapshot whose header is good. A damaged one still gives its records before the damage
+  // (the files it replaced are gone, so an older snapshot would miss their changes: worse).
   for (let i = plan.snapshots.length - 1; i >= 0; i--) {
     const snap = plan.snapshots[i];
     const candidate = new ReplayState();
@@ -178,17 +179,22 @@ export function readJournal(store: JournalStore, options: ReadOptions = {}): Jou
       candidate.apply(r);
       if (options.onRecord) seen.push([Object.assign(new DecodedRecord(), r, { data: Buffer.from(r.data) }), cursor.report]);
     });
-    if (report.damage === null && ended) {
-      state = candidate;
-      startSeq = snap.seq;
-      files.push(report);
-      for (const [r, f] of seen) options.onRecord!(r, f);
-      obsolete.push(...plan.snapshots.slice(0, i).map((s) => s.name));
-      break;
+    if (report.damage !== null && report.validEnd < HEADER_BYTES) {
+      warnings.push(`${store.location}/${snap.name}: not a usable snapshot (${report.damage.reason}); using an older state`);
+      obsolete.push(snap.name);
+      continue;
     }
-    const where = report.damage ? `at offset ${report.damage.offset}: ${report.damage.reason}` : 'it has no snapshot_end record';
-    warnings.push(`${store.location}/${snap.name}: snapshot not intact (${where}); using an older state`);
-    obsolete.push(snap.name);
+    if (report.damage !== null || !ended) {
+      const where = report.damage ? `${report.damage.kind} record at offset ${report.damage.offset} (${report.damage.reason})` : `no snapshot_end record (cut at offset ${report.validEnd})`;
+      warnings.push(`${store.location}/${snap.name}: snapshot damaged: ${where}; its ${report.records} records before the damage are used`);
+      if (report.damage === null) report.damage = { offset: report.validEnd, kind: 'torn', reason: 'no snapshot_end record' };
+    }
+    state = candidate;
+    startSeq = snap.seq;
+    files.push(report);
+    for (const [r, f] of seen) options.onRecord!(r, f);
+    obsolete.push(...plan.snapshots.slice(0, i).map((s) => s.name));
+    break;
   }
 
   let expected = startSeq;

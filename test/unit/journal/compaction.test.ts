@@ -98,3 +98,38 @@ describe('compaction', () => {
     expect(store.list()).not.toContain('journal.0000000000');
   });
 });
+
+describe('a damaged snapshot', () => {
+  it('gives its records before the damage, is cut there, and is replaced by the next compaction', async () => {
+    const store = new MemoryStore();
+    const first = openEngine(store, SMALL);
+    for (let i = 0; i < 100; i++) first.engine.enqueue('q', 0, 0, Buffer.from(`item${String(i).padStart(3, '0')}-${'z'.repeat(40)}`), T0);
+    await settled(first.journal);
+    while (first.journal.figures.compactions === 0) await turn();
+    await first.journal.close();
+    const snap = store.list().find((f) => f.startsWith('snapshot.'))!;
+    const bytes = store.read(snap, 0, store.size(snap));
+    bytes[Math.floor(bytes.length / 2)] ^= 0xff;
+    store.put(snap, bytes);
+
+    const { engine, journal, warnings } = openEngine(store, SMALL);
+    const items = contents(engine, 'q');
+    expect(warnings.join('\n')).toMatch(new RegExp(`${snap}: snapshot damaged: corrupt record at offset \\d+ .*records before the damage are used`));
+    expect(items.length).toBeGreaterThan(20);
+    expect(items.length).toBeLessThan(100);
+    expect(items).toEqual(Array.from({ length: items.length }, (_, i) => `item${String(i).padStart(3, '0')}-${'z'.repeat(40)}`));
+    // The next compaction reads the cut snapshot and replaces it.
+    const h = engine.openHolder();
+    for (let round = 0; journal.figures.compactions === 0; round++) {
+      engine.enqueue('q', 0, 0, Buffer.from('more'.repeat(20)), T0);
+      engine.reserve(h, 'q', T0);
+      engine.ack(h, 'q');
+      await settled(journal);
+      await turn();
+      if (round > 5000) throw new Error('no compaction');
+    }
+    expect(store.list()).not.toContain(snap);
+    const again = openEngine(store.crashed(), SMALL);
+    expect(again.warnings).toEqual([]);
+  });
+});
