@@ -126,7 +126,7 @@ export class Compaction {
     return this.writeSlice;
   };
 
-  /** Ready items head first, then open ones in reservation order; expired ready items are left out. */
+  /** Ready items head first, then open ones in id order; expired ready items are left out. */
   private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
     const now = this.input.now;
     for (const [queue, q] of this.state.queues) {

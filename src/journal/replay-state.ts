@@ -5,7 +5,7 @@
  *
  * Order is what the engine would have: new items at the tail, released items at the head (the last
  * released first), and, since a restart ends every connection, items still open go back to the head
- * in the order they were reserved.
+ * in id order, which is their original queue order (as engine.closeHolder puts them back).
  *
  * Why columns: a restart may replay millions of items. One object and one Map entry per item cost
  * ~1 s of allocation and garbage collection per million; typed-array columns cost neither. Items are
@@ -110,7 +110,7 @@ export class QueueReplay {
     for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) visit(this.item(r), false);
   }
 
-  /** Ready items head first, then open items in reservation order (the order a snapshot lists them). */
+  /** Ready items head first, then open items in id order (the order a snapshot lists them). */
   *snapshotOrder(): Generator<{ item: Item; open: boolean }> {
     for (const r of this.releasedRows()) yield { item: this.item(r), open: false };
     for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) yield { item: this.item(r), open: false };
@@ -126,7 +126,7 @@ export class QueueReplay {
   private openRows(): number[] {
     const rows: number[] = [];
     for (let r = 0; r < this.n; r++) if (this.state[r] > 0) rows.push(r);
-    return rows.sort((a, b) => this.state[a] - this.state[b]);
+    return rows.sort((a, b) => this.ids[a] - this.ids[b]);
   }
 
   private releasedRows(): number[] {

@@ -25,7 +25,7 @@ class Model {
   release(id: number) { const i = this.find(id); if (i) { i.open = 0; i.key = -++this.head; } }
   flush() { this.items = this.items.filter((i) => i.open > 0); }
   order(): number[] {
-    const open = this.items.filter((i) => i.open > 0).sort((a, b) => a.open - b.open);
+    const open = this.items.filter((i) => i.open > 0).sort((a, b) => a.id - b.id);
     const ready = this.items.filter((i) => i.open === 0).sort((a, b) => a.key - b.key);
     return [...open, ...ready].map((i) => i.id);
   }

@@ -20,7 +20,7 @@ describe('replay', () => {
     expect([...after.engine.readyItems('other')][0]).toMatchObject({ flags: 3, data: b('x') });
   });
 
-  it('puts items that were reserved back at the head, in reservation order, ahead of released ones', async () => {
+  it('puts items that were reserved back at the head, in their queue (id) order, ahead of released ones', async () => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store);
     for (const s of ['a', 'b', 'c', 'd', 'e']) engine.enqueue('q', 0, 0, b(s), T0);
@@ -30,10 +30,15 @@ describe('replay', () => {
     engine.reserve(h2, 'q', T0); // b
     engine.reserve(h1, 'q', T0); // c
     engine.release(h2, 'q', T0); // b back at the head: b d e
+    engine.release(h1, 'q', T0); // a back at the head: a b d e
+    engine.reserve(h1, 'q', T0); // a again: h1 holds c, a (in that order)
     await settled(journal);
     expect(contents(engine, 'q')).toEqual(['b', 'd', 'e']);
     const after = openEngine(store.crashed());
     expect(contents(after.engine, 'q')).toEqual(['a', 'c', 'b', 'd', 'e']);
+    // The same order as when the connection closes without a crash.
+    engine.closeHolder(h1, T0);
+    expect(contents(engine, 'q')).toEqual(['a', 'c', 'b', 'd', 'e']);
   });
 
   it('drops items that expired while the server was down', async () => {
