@@ -114,6 +114,8 @@ export class Journal implements ChangeLog {
   /** The next segment, created and made durable ahead of time so that rotating blocks on nothing. */
   private next: { file: StoreFile; seq: number; size: number } | null = null;
   private preparing = false;
+  /** After a failed preparation, not before this time (a full disk must not turn every write into a warning). */
+  private prepareAgainAt = 0;
   /** The previous segment after a rotation, until its last fsync: then it is closed. */
   private retired: { file: StoreFile; seq: number; size: number; end: number } | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -477,6 +479,7 @@ export class Journal implements ChangeLog {
    */
   private prepareNext(): void {
     if (this.next !== null || this.preparing || this.failure !== null || this.closed) return;
+    if (Date.now() < this.prepareAgainAt) return;
     this.preparing = true;
     const seq = this.seq + 1;
     const name = segmentName(seq);
@@ -489,7 +492,8 @@ export class Journal implements ChangeLog {
       } catch {
         // a leftover empty segment is removed at startup
       }
-      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; will retry`);
+      this.prepareAgainAt = Date.now() + this.retryMs;
+      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${this.seq}, retrying in ${this.retryMs} ms`);
     };
     let file: StoreFile;
     try {

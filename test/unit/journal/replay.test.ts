@@ -156,3 +156,41 @@ describe('restarts', () => {
     expect(engine.nextId).toBeGreaterThan(last);
   });
 });
+
+describe('--fsync <ms>', () => {
+  it('replies once written, and an fsync follows within the interval', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, { fsync: { kind: 'interval', ms: 10 } });
+    const syncs = store.syncs;
+    engine.enqueue('q', 0, 0, b('a'), T0);
+    await settled(journal); // written, not yet synced
+    expect(store.syncs).toBe(syncs);
+    expect(contents(openEngine(store.killed()).engine, 'q')).toEqual(['a']);
+    const deadline = Date.now() + 5000;
+    while (store.syncs === syncs) {
+      if (Date.now() > deadline) throw new Error('no fsync within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toEqual(['a']);
+  });
+});
+
+describe('segments', () => {
+  it('a disk that refuses the next segment leaves the journal writing on in the current one', async () => {
+    const store = new MemoryStore();
+    const { engine, journal, warnings } = openEngine(store, { segmentBytes: 512, retryMs: 60_000 });
+    const create = store.create.bind(store);
+    store.create = (name: string) => {
+      if (name !== 'journal.0000000001') throw Object.assign(new Error('ENOSPC: no space'), { code: 'ENOSPC' });
+      return create(name);
+    };
+    for (let i = 0; i < 50; i++) {
+      engine.enqueue('q', 0, 0, b(`item ${i} ${'x'.repeat(30)}`), T0);
+      await settled(journal);
+    }
+    expect(warnings.filter((w) => w.includes('cannot prepare segment 2'))).toHaveLength(1);
+    expect(store.size('journal.0000000001')).toBeGreaterThan(2000);
+    store.create = create;
+    expect(contents(openEngine(store.crashed()).engine, 'q')).toHaveLength(50);
+  });
+});
