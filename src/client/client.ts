@@ -1,0 +1,269 @@
+/**
+ * rq's client library: the one way the CLI (and `rq top`) talks to servers. It sits above
+ * protocol/ (keys, binary packets) and knows nothing of the queue engine or the journal.
+ *
+ * Single requests (push one item, reserve, ack, release, peek, stats, flush) go through memjs
+ * (memjs-server.ts); bulk transfers (a stream of pushes, a pop of many items) through a pipelined
+ * connection of our own (pipe.ts), for the reasons given there. Several servers are independent
+ * (servers.ts): pushes spread round-robin, pops look everywhere. Results that mean "nothing there"
+ * are null or false; failures to talk to a server are RqClientError.
+ */
+import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
+import { DEFAULT_TIMEOUT_MS } from './defaults.js';
+import { RqClientError } from './errors.js';
+import type { Item } from './item.js';
+import { ackIdKey, peekKey, releaseIdKey, reserveKey, wireName } from './keys.js';
+import { MemjsServer, type Reply } from './memjs-server.js';
+import { MULTI_WAIT_SLICE_MS, popMany, WAIT_SLICE_MS, type PopManyReport } from './pop-many.js';
+import type { Deliver } from './pop-stream.js';
+import { pushStream, type PushReport } from './push-stream.js';
+import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf, idOfCas } from './requests.js';
+import { formatAddress, Rotation, type ServerAddress } from './servers.js';
+import { parseStats, type ServerStats, type StatsPairs } from './stats.js';
+
+export interface ClientOptions {
+  readonly servers: readonly ServerAddress[];
+  /** How long a request may go unanswered beyond its own wait, in ms. */
+  readonly timeoutMs?: number;
+  /** Where the round-robin starts; random unless given (tests pin it). */
+  readonly rotationStart?: number;
+  /** Told about each server skipped because it could not be reached. */
+  readonly onServerSkipped?: (error: RqClientError) => void;
+}
+
+export interface PushOptions {
+  /** Seconds until the item expires; 0 or absent = never. */
+  readonly ttlSeconds?: number;
+  /** memcache flags stored with the item. */
+  readonly flags?: number;
+}
+
+export interface ReserveOptions {
+  /** How long to wait for an item when the queues are empty, in ms (Infinity = until one comes). */
+  readonly waitMs?: number;
+  /** Reserve with a lease of this many ms: the reservation survives this client's connection. */
+  readonly leaseMs?: number;
+}
+
+/** memcached protocol.txt: an exptime above 30 days is an absolute unix time. */
+const RELATIVE_EXPTIME_LIMIT_S = 60 * 60 * 24 * 30;
+
+/** A memcache exptime for a TTL in seconds (0 = never expires). */
+export function exptimeFor(ttlSeconds: number, nowMs: number): number {
+  if (ttlSeconds <= 0) return 0;
+  const ttl = Math.ceil(ttlSeconds);
+  return ttl <= RELATIVE_EXPTIME_LIMIT_S ? ttl : Math.floor(nowMs / 1000) + ttl;
+}
+
+export class RqClient {
+  readonly servers: readonly ServerAddress[];
+  /** The servers as `host:port`, in the order given. */
+  readonly names: readonly string[];
+  private readonly timeoutMs: number;
+  private readonly rotation: Rotation;
+  private readonly connections: Array<Promise<MemjsServer> | undefined>;
+  private readonly onServerSkipped: (error: RqClientError) => void;
+
+  constructor(options: ClientOptions) {
+    if (options.servers.length === 0) throw new Error('RqClient needs at least one server');
+    this.servers = options.servers;
+    this.names = options.servers.map(formatAddress);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.rotation = new Rotation(options.servers.length, options.rotationStart);
+    this.connections = options.servers.map(() => undefined);
+    this.onServerSkipped = options.onServerSkipped ?? (() => {});
+  }
+
+  /** Pushes one item to one server; resolves with the server that stored it. */
+  async push(queue: string, data: Buffer | string, options: PushOptions = {}): Promise<string> {
+    const wire = wireName(queue);
+    const items = [typeof data === 'string' ? Buffer.from(data) : data];
+    const exptime = exptimeFor(options.ttlSeconds ?? 0, Date.now());
+    let lastSkip: RqClientError | null = null;
+    for (const i of this.rotation.pushOrder()) {
+      let reply: Reply;
+      try {
+        const conn = await this.connection(i);
+        reply = await conn.request((opaque) => encodeSets(wire, items, options.flags ?? 0, exptime, opaque));
+      } catch (err) {
+        // Move on only when nothing was sent; otherwise the item may be stored and a retry would duplicate it.
+        if (!(err instanceof RqClientError) || !err.notSent) throw err;
+        this.onServerSkipped(err);
+        lastSkip = err;
+        continue;
+      }
+      if (reply.header.status !== STATUS.SUCCESS) throw this.refusal(i, reply);
+      return this.names[i];
+    }
+    throw lastSkip ?? new RqClientError('unreachable', this.names.join(','), 'no server could be reached');
+  }
+
+  /**
+   * Pushes every item of `source` (arrays of items, as a splitter yields them), pipelined.
+   * Never throws for a server failure: the report says what was confirmed and what was not.
+   */
+  pushAll(queue: string, source: AsyncIterable<readonly Buffer[]>, options: PushOptions = {}): Promise<PushReport> {
+    const wire = wireName(queue);
+    return pushStream(this.servers, this.rotation, wire, source, {
+      flags: options.flags ?? 0,
+      exptime: exptimeFor(options.ttlSeconds ?? 0, Date.now()),
+      timeoutMs: this.timeoutMs,
+    });
+  }
+
+  /**
+   * Pops up to `count` items, handing them to `deliver` and acknowledging each only after deliver
+   * resolved for it; if deliver rejects, the items it was given are released and the rejection
+   * is passed on. Resolves with how many were popped.
+   */
+  popMany(
+    queue: string,
+    options: { count: number; waitMs?: number; signal?: AbortSignal },
+    deliver: Deliver,
+  ): Promise<PopManyReport> {
+    return popMany(this.servers, this.rotation, queue, {
+      count: options.count,
+      waitMs: options.waitMs ?? 0,
+      timeoutMs: this.timeoutMs,
+      signal: options.signal,
+    }, deliver);
+  }
+
+  /**
+   * Reserves the head item (the first found, trying the servers in turn). The reservation belongs
+   * to this client's connection: it is released if the client closes without ack() — unless leased.
+   */
+  async reserve(queue: string, options: ReserveOptions = {}): Promise<Item | null> {
+    const wire = wireName(queue);
+    const waitMs = options.waitMs ?? 0;
+    const until = waitMs === Infinity ? Infinity : Date.now() + waitMs;
+    const order = this.rotation.popOrder();
+    const single = order.length === 1;
+    const slice = single ? WAIT_SLICE_MS : MULTI_WAIT_SLICE_MS;
+    const down = new Set<number>();
+    let first = true;
+    for (;;) {
+      for (const i of order) {
+        if (down.has(i)) continue;
+        const left = until - Date.now();
+        // The first pass never waits: an item on any server beats waiting on one.
+        const wait = first && !single ? 0 : Math.max(0, Math.min(slice, left));
+        const key = reserveKey(wire, { waitMs: wait, leaseMs: options.leaseMs });
+        const item = await this.fetchItem(i, queue, key, wait, down);
+        if (item !== null) return item;
+      }
+      first = false;
+      if (down.size === order.length) throw this.allDown;
+      if (Date.now() >= until) return null;
+    }
+  }
+
+  /** The head item of the queue without reserving it (the first found, trying the servers in turn). */
+  async peek(queue: string): Promise<Item | null> {
+    const key = peekKey(wireName(queue));
+    const down = new Set<number>();
+    const order = this.rotation.popOrder();
+    for (const i of order) {
+      const item = await this.fetchItem(i, queue, key, 0, down);
+      if (item !== null) return item;
+    }
+    if (down.size === order.length) throw this.allDown;
+    return null;
+  }
+
+  /** Acknowledges item `id` (from any connection). False when it is not open there. */
+  ack(queue: string, id: number, server?: string): Promise<boolean> {
+    return this.deleteKey(this.serverIndex(server), ackIdKey(wireName(queue), id));
+  }
+
+  /** Puts item `id` back at the head of its queue. False when it is not open there. */
+  release(queue: string, id: number, server?: string): Promise<boolean> {
+    return this.deleteKey(this.serverIndex(server), releaseIdKey(wireName(queue), id));
+  }
+
+  /** Removes every ready item of the queue on every server (open reservations stay open). */
+  async flush(queue: string): Promise<void> {
+    const key = wireName(queue);
+    await Promise.all(this.servers.map(async (_, i) => {
+      const reply = await (await this.connection(i)).request((opaque) => encodeFlush(key, opaque));
+      if (reply.header.status !== STATUS.SUCCESS) throw this.refusal(i, reply);
+    }));
+  }
+
+  /** One server's `stats` pairs, in the server's order. Rejects with RqClientError. */
+  async statsOf(server: string): Promise<StatsPairs> {
+    return (await this.connection(this.serverIndex(server))).stats();
+  }
+
+  /** Every server's stats, parsed; a server that cannot answer is `down`, never an exception. */
+  stats(): Promise<ServerStats[]> {
+    return Promise.all(this.names.map(async (server): Promise<ServerStats> => {
+      try {
+        return { server, state: 'up', ...parseStats(await this.statsOf(server)) };
+      } catch (err) {
+        const error = err instanceof RqClientError ? err : new RqClientError('protocol', server, String(err));
+        return { server, state: 'down', error };
+      }
+    }));
+  }
+
+  /** Closes every connection; the servers release what this client reserved without a lease. */
+  close(): void {
+    for (const c of this.connections) c?.then((conn) => conn.close(), () => {});
+  }
+
+  private get allDown(): RqClientError {
+    return new RqClientError('unreachable', this.names.join(','), 'no server could be reached');
+  }
+
+  private connection(i: number): Promise<MemjsServer> {
+    let c = this.connections[i];
+    if (c === undefined) {
+      c = MemjsServer.open(this.servers[i], this.timeoutMs);
+      this.connections[i] = c;
+    }
+    return c;
+  }
+
+  /** The index of a server named `host:port`; with no name, the only server. */
+  private serverIndex(server: string | undefined): number {
+    if (server === undefined) {
+      if (this.servers.length === 1) return 0;
+      throw new Error('with several servers, say which one holds the item');
+    }
+    const i = this.names.indexOf(server);
+    if (i < 0) throw new Error(`${server} is not one of this client's servers (${this.names.join(', ')})`);
+    return i;
+  }
+
+  /** A GET that returns an item or null; a server that cannot be reached is skipped and remembered. */
+  private async fetchItem(i: number, queue: string, key: string, waitMs: number, down: Set<number>): Promise<Item | null> {
+    let reply: Reply;
+    try {
+      reply = await (await this.connection(i)).request((opaque) => encodeGet(key, opaque), waitMs);
+    } catch (err) {
+      if (!(err instanceof RqClientError) || this.servers.length === 1) throw err;
+      // A reply lost on a broken connection is released by the server; trying elsewhere loses nothing.
+      down.add(i);
+      this.onServerSkipped(err);
+      return null;
+    }
+    const status = reply.header.status;
+    if (status === STATUS.KEY_NOT_FOUND) return null;
+    if (status !== STATUS.SUCCESS) throw this.refusal(i, reply);
+    return { queue, id: idOfCas(reply.header.cas), data: reply.val, flags: flagsOf(reply), server: this.names[i] };
+  }
+
+  private async deleteKey(i: number, key: string): Promise<boolean> {
+    const reply = await (await this.connection(i)).request((opaque) => encodeDelete(key, opaque));
+    const status = reply.header.status;
+    if (status === STATUS.SUCCESS) return true;
+    if (status === STATUS.KEY_NOT_FOUND) return false;
+    throw this.refusal(i, reply);
+  }
+
+  private refusal(i: number, reply: Reply): RqClientError {
+    const status = reply.header.status;
+    return new RqClientError('protocol', this.names[i], errorText(reply.val, STATUS_TEXT[status] ?? `status ${status}`), status);
+  }
+}

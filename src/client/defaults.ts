@@ -1,0 +1,13 @@
+/**
+ * The client's defaults. The port is the server's (src/server/defaults.ts), repeated here because the
+ * client layer may not import the server; test/unit/client/defaults.test.ts keeps the two equal.
+ */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 22133;
+
+/**
+ * How long a request may go unanswered (beyond any wait it asked for) before the client gives up,
+ * in ms. Long enough for a loaded server and a large push; short enough that a script notices a
+ * dead server. memjs's own 0.5 s would fail (and resend) slow but healthy requests.
+ */
+export const DEFAULT_TIMEOUT_MS = 5000;

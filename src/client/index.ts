@@ -1,0 +1,9 @@
+/** The client library's public surface (docs/client.md): what the CLI and `rq top` import. */
+export { RqClient, exptimeFor, type ClientOptions, type PushOptions, type ReserveOptions } from './client.js';
+export { RqClientError, type FailureKind } from './errors.js';
+export type { Item } from './item.js';
+export { QueueNameError } from './keys.js';
+export type { Deliver } from './pop-stream.js';
+export type { PushReport, Refusal } from './push-stream.js';
+export { AddressError, formatAddress, parseAddress, parseServerList, resolveServers, type ServerAddress } from './servers.js';
+export { parseStats, sumQueue, type ParsedStats, type QueueStats, type ServerStats, type StatsPairs } from './stats.js';

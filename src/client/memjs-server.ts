@@ -1,0 +1,135 @@
+/**
+ * One server, spoken to through memjs (1.3.2): one request, one reply. memjs is loaded on first use
+ * so that commands which do not need it never pay for it.
+ *
+ * memjs's rough edges, and what is done about each:
+ * - Its 0.5 s default timeout fails slow but healthy requests, and its default of 2 attempts then
+ *   sends the request again: a slow `set` would be enqueued twice. Here memjs makes exactly one
+ *   attempt (`retries: 1` counts attempts) and its own timeout is set past any wait rq asks for;
+ *   the deadline is ours (timeoutMs beyond the request's own wait), and on expiry the connection is
+ *   dropped so that a late reply cannot be taken for another request's.
+ * - It logs errors with console.log unless given a logger: it gets a silent one, and errors come
+ *   back as RqClientError instead.
+ * - Its high-level get hides the CAS field, which carries the item id: requests go through its
+ *   lower-level `perform`, with packets built by requests.ts, and replies are read whole.
+ * - stats() has no promise form: wrapped here, with the same deadline.
+ * - When the server closes the connection, memjs forgets the socket but never fails the requests
+ *   waiting on it: every socket it opens is watched here, and a close fails them.
+ * - It reads MEMCACHIER_/MEMCACHE_ USERNAME and PASSWORD from the environment and would start SASL
+ *   with them; rq does not use SASL, so the credentials are cleared.
+ */
+import type { Socket } from 'node:net';
+import type * as Memjs from 'memjs';
+import { MAX_WAIT_MS } from '../protocol/key.js';
+import { beforeSending, RqClientError, timedOut, unreachable } from './errors.js';
+import { formatAddress, type ServerAddress } from './servers.js';
+import type { StatsPairs } from './stats.js';
+
+type MemjsModule = Pick<typeof Memjs, 'Client' | 'Server'>;
+export type Reply = Memjs.Response;
+
+let loading: Promise<MemjsModule> | null = null;
+
+/** memjs, loaded once (it is CommonJS: Node hands its exports over as the default export). */
+function loadMemjs(): Promise<MemjsModule> {
+  loading ??= import('memjs').then((m): MemjsModule => m.default ?? m);
+  return loading;
+}
+
+/** memjs keeps its request counter private; requests built here need the next value as their opaque. */
+interface ClientInternals {
+  seq: number;
+  incrSeq(): void;
+}
+
+const SILENT = { log: () => {} };
+
+export class MemjsServer {
+  readonly server: string;
+  private readonly watched = new WeakSet<Socket>();
+
+  private constructor(
+    private readonly client: Memjs.Client,
+    private readonly memServer: Memjs.Server,
+    private readonly timeoutMs: number,
+    address: ServerAddress,
+  ) {
+    this.server = formatAddress(address);
+  }
+
+  /** Prepares a connection (opened on the first request). */
+  static async open(address: ServerAddress, timeoutMs: number): Promise<MemjsServer> {
+    const memjs = await loadMemjs();
+    const memServer = new memjs.Server(address.host, address.port, undefined, undefined, {
+      // Seconds. Past the longest wait plus our deadline, so memjs's own timeout never fires first.
+      timeout: (MAX_WAIT_MS + timeoutMs) / 1000 + 60,
+      conntimeout: timeoutMs / 1000,
+      keepAlive: false,
+    });
+    Object.assign(memServer, { username: undefined, password: undefined });
+    const client = new memjs.Client([memServer], { retries: 1, failover: false, logger: SILENT });
+    return new MemjsServer(client, memServer, timeoutMs, address);
+  }
+
+  /**
+   * Sends the packet `encode(opaque)` builds and resolves with the reply, whatever its status.
+   * Rejects with an RqClientError ('unreachable' or 'timeout'); waitMs extends the deadline for a
+   * request that blocks on the server.
+   */
+  request(encode: (opaque: number) => Buffer, waitMs = 0): Promise<Reply> {
+    const internals = this.client as unknown as ClientInternals;
+    internals.incrSeq();
+    const seq = internals.seq;
+    const packet = encode(seq);
+    return this.withDeadline(waitMs, (settle) => {
+      this.client.perform('', packet, seq, (err: Error | null, reply: Reply) => settle(err, reply));
+    });
+  }
+
+  /** The server's `stats`, as ordered name/value pairs. */
+  stats(): Promise<StatsPairs> {
+    return this.withDeadline(0, (settle) => {
+      this.client.stats((err, _server, result) => settle(err, Object.entries(result ?? {})));
+    });
+  }
+
+  /** Ends the connection; the server releases whatever it holds that is not leased. */
+  close(): void {
+    this.client.close();
+  }
+
+  private withDeadline<T>(waitMs: number, start: (settle: (err: Error | null, value: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const budget = this.timeoutMs + waitMs;
+      // memjs.Server.error fails every request on the connection and drops the socket.
+      const timer = setTimeout(() => this.memServer.error(timedOut(this.server, budget)), budget);
+      let settled = false;
+      let connected = false;
+      this.watchClose(() => (connected = true));
+      start((err, value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (!err) return resolve(value);
+        const error = err instanceof RqClientError ? err : unreachable(this.server, err);
+        // memjs writes a request only once connected: before that, nothing reached the server.
+        reject(connected ? error : beforeSending(error));
+      });
+    });
+  }
+
+  /**
+   * Makes a close of the current socket fail the requests memjs would otherwise leave waiting;
+   * `onConnected` runs once the socket is connected (memjs calls it just before writing).
+   */
+  private watchClose(onConnected: () => void): void {
+    this.memServer.sock(false, (socket) => {
+      onConnected();
+      if (this.watched.has(socket)) return;
+      this.watched.add(socket);
+      socket.once('close', () => {
+        this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the server'));
+      });
+    });
+  }
+}

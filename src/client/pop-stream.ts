@@ -1,0 +1,271 @@
+/**
+ * Popping many items from one server: reserve, hand to the caller, acknowledge only once the caller
+ * says the items are written (docs/client.md "Popping").
+ *
+ * Requests are pipelined with at most `window` reservations outstanding (held or asked for), and
+ * each acknowledgement rides on the next reservation: `q/close/open` acks the oldest item this
+ * connection holds and reserves the next, so a long pop costs one request per item. Items are
+ * written and acknowledged in the order they were reserved, which is what makes "the oldest item
+ * this connection holds" the right one.
+ *
+ * When the queue runs dry and the caller may wait, everything written is acknowledged first and a
+ * single blocking request (`q/close/open/t=…`) is sent with nothing else in flight: an item already
+ * written is never left unacknowledged behind a wait. When the caller's output fails or it asks to
+ * stop, what was written is acknowledged and the connection is closed, which puts every other
+ * reservation back at the head of the queue in its original order.
+ */
+import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
+import type { Packet } from '../protocol/binary/packet.js';
+import { RqClientError } from './errors.js';
+import type { Item } from './item.js';
+import { ackOldestKey, reserveKey } from './keys.js';
+import type { Pipe } from './pipe.js';
+import { encodeGet, errorText, flagsOf } from './requests.js';
+
+/** Writes items in order; resolves once they are written, rejects if the output failed. */
+export type Deliver = (items: Item[]) => Promise<void>;
+
+/**
+ * Reservations one pop keeps outstanding. Enough to keep a loopback connection busy (a round trip
+ * is ~100 µs, so 64 in flight allows ~600k items/s), and under the server's default `--max-open`
+ * of 100; a server with a lower limit makes the window shrink (see onRefused).
+ */
+export const DEFAULT_WINDOW = 64;
+
+export interface SessionRun {
+  /** Items wanted in this run (Infinity for --follow). */
+  readonly count: number;
+  /** How long the queue may stay empty before the run ends, in ms: 0 = not at all, Infinity = forever. */
+  readonly waitMs: number;
+  /** Longest single blocking request, in ms. */
+  readonly waitSliceMs: number;
+}
+
+export interface SessionResult {
+  readonly popped: number;
+  /** The run ended because the queue was empty (and stayed so for waitMs). */
+  readonly empty: boolean;
+}
+
+type Request = { readonly opaque: number; readonly kind: 'open' | 'close'; readonly acks: boolean };
+
+/** One server's side of a pop: a pipe and the bookkeeping of what it holds. Reused across runs. */
+export class PopSession {
+  private window = DEFAULT_WINDOW;
+  private readonly sent: Request[] = [];
+  private sentHead = 0;
+  private opaque = 1;
+  /** Reservations asked for and not answered. */
+  private opening = 0;
+  /** Reserved and not yet acknowledged (or being acknowledged): ready + delivering + unacked. */
+  private held = 0;
+  /** Written by the caller, acknowledgement not yet sent. */
+  private unacked = 0;
+  private ready: Item[] = [];
+  private delivering = false;
+  private empty = false;
+  private stopping = false;
+  private failure: RqClientError | null = null;
+  private outputError: Error | null = null;
+  private run: (SessionRun & { readonly waitUntil: number }) | null = null;
+  private reserved = 0;
+  /** Items of this run the caller has written. */
+  private delivered = 0;
+  private finish: ((r: SessionResult) => void) | null = null;
+  private fail: ((e: Error) => void) | null = null;
+
+  constructor(
+    private readonly queue: string,
+    private readonly wire: string,
+    private readonly deliver: Deliver,
+  ) {}
+
+  private pipe: Pipe | null = null;
+
+  /** Binds the session to its pipe; call before start(). The pipe's handlers must forward here. */
+  attach(pipe: Pipe): void {
+    this.pipe = pipe;
+  }
+
+  /** Runs until `count` items are popped or the queue stays empty for waitMs. */
+  start(run: SessionRun): Promise<SessionResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    this.run = { ...run, waitUntil: run.waitMs === Infinity ? Infinity : Date.now() + run.waitMs };
+    this.reserved = 0;
+    this.delivered = 0;
+    this.empty = false;
+    return new Promise((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+      this.pump();
+    });
+  }
+
+  /** Stops taking items: acknowledges what was written, then closes (the server releases the rest). */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    if (this.run === null) this.pipe?.close();
+    else this.pump();
+  }
+
+  /** The pipe failed: whatever it held is back on the server (or the server is gone). */
+  onFailure(error: RqClientError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.fail?.(error);
+  }
+
+  onReplies(replies: Packet[]): void {
+    for (const reply of replies) {
+      const request = this.sent[this.sentHead++];
+      if (reply.opaque !== request.opaque) {
+        return this.protocolFailure(`reply ${reply.opaque} arrived for request ${request.opaque}`);
+      }
+      if (request.kind === 'close') {
+        // `q/close` acknowledges and reserves nothing: the server answers with a miss.
+        if (reply.status !== STATUS.KEY_NOT_FOUND && reply.status !== STATUS.SUCCESS) return this.refused(reply);
+        continue;
+      }
+      this.opening--;
+      if (reply.status === STATUS.SUCCESS) {
+        this.held++;
+        this.reserved++;
+        this.empty = false;
+        this.ready.push({ queue: this.queue, id: reply.cas, data: reply.value, flags: flagsOf(reply), server: this.pipe!.server });
+      } else if (reply.status === STATUS.KEY_NOT_FOUND) {
+        this.empty = true;
+      } else if (this.isTooManyOpen(reply)) {
+        // The server's --max-open is below our window: the whole request was refused, including its ack.
+        if (request.acks) {
+          this.unacked++;
+          this.held++;
+        }
+        this.window = Math.max(1, this.held + this.opening);
+      } else {
+        return this.refused(reply);
+      }
+    }
+    if (this.sentHead > 1024 && this.sentHead * 2 > this.sent.length) {
+      this.sent.splice(0, this.sentHead);
+      this.sentHead = 0;
+    }
+    this.pump();
+  }
+
+  /** Decides what to send next, and whether the run is over. */
+  private pump(): void {
+    const pipe = this.pipe!;
+    const run = this.run;
+    if (this.failure || run === null) return;
+    if (this.stopping || this.outputError) return this.windDown();
+    if (!this.delivering && this.ready.length > 0) this.startDelivery();
+
+    const wanted = run.count - this.reserved - this.opening;
+    const keys: string[] = [];
+    const requests: Request[] = [];
+    const add = (key: string, kind: Request['kind'], acks: boolean) => {
+      keys.push(key);
+      requests.push({ opaque: this.opaque++ >>> 0, kind, acks });
+    };
+    let waitMs = 0;
+    if (wanted > 0 && !this.empty) {
+      // Burst: each ack rides on a reservation; then fill the window with plain reservations.
+      const ride = Math.min(this.unacked, wanted);
+      for (let i = 0; i < ride; i++) add(reserveKey(this.wire, { ack: true }), 'open', true);
+      this.unacked -= ride;
+      this.held -= ride;
+      this.opening += ride;
+      const room = Math.min(this.window - this.held - this.opening, wanted - ride);
+      for (let i = 0; i < room; i++) add(reserveKey(this.wire), 'open', false);
+      if (room > 0) this.opening += room;
+    } else if (wanted > 0 && this.canWait(run) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {
+      // Dry: one blocking request, nothing else in flight, carrying the last acknowledgement.
+      waitMs = Math.min(run.waitSliceMs, run.waitUntil - Date.now());
+      for (; this.unacked > 1; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
+      const acks = this.unacked === 1;
+      add(reserveKey(this.wire, { ack: acks, waitMs }), 'open', acks);
+      if (acks) {
+        this.unacked = 0;
+        this.held--;
+      }
+      this.opening++;
+    } else if (wanted <= 0 || this.empty) {
+      // Nothing more to ask for now: acknowledge what was written.
+      for (; this.unacked > 0; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
+    }
+    if (keys.length > 0) this.send(keys, requests, waitMs);
+
+    const done = pipe.inFlight === 0 && !this.delivering && this.ready.length === 0 && this.unacked === 0;
+    if (!done) return;
+    if (this.reserved >= run.count) return this.end({ popped: this.delivered, empty: false });
+    if (this.empty && !this.canWait(run)) return this.end({ popped: this.delivered, empty: true });
+  }
+
+  private canWait(run: SessionRun & { readonly waitUntil: number }): boolean {
+    return run.waitMs > 0 && Date.now() < run.waitUntil;
+  }
+
+  private send(keys: string[], requests: Request[], waitMs: number): void {
+    for (const r of requests) this.sent.push(r);
+    const bytes = Buffer.concat(keys.map((k, i) => encodeGet(k, requests[i].opaque)));
+    this.pipe!.send(bytes, requests.length, waitMs);
+  }
+
+  private startDelivery(): void {
+    const batch = this.ready;
+    this.ready = [];
+    this.delivering = true;
+    this.deliver(batch).then(
+      () => {
+        this.delivering = false;
+        this.delivered += batch.length;
+        this.unacked += batch.length;
+        this.pump();
+      },
+      (err: Error) => {
+        // Not written (or not all of it): these stay reserved and are released when the pipe closes.
+        this.delivering = false;
+        this.outputError = err;
+        this.pump();
+      },
+    );
+  }
+
+  /** Stop or output failure: ack what was written, once no delivery is under way, then close. */
+  private windDown(): void {
+    if (this.delivering || this.pipe!.isDead) return;
+    const keys: string[] = [];
+    const requests: Request[] = [];
+    for (; this.unacked > 0; this.unacked--, this.held--) {
+      keys.push(ackOldestKey(this.wire));
+      requests.push({ opaque: this.opaque++ >>> 0, kind: 'close', acks: false });
+    }
+    if (keys.length > 0) this.send(keys, requests, 0);
+    this.pipe!.close();
+    if (this.outputError) this.fail?.(this.outputError);
+    else this.end({ popped: this.delivered, empty: false });
+  }
+
+  private end(result: SessionResult): void {
+    const finish = this.finish;
+    this.finish = null;
+    this.fail = null;
+    this.run = null;
+    finish?.(result);
+  }
+
+  private isTooManyOpen(reply: Packet): boolean {
+    return reply.status !== STATUS.KEY_NOT_FOUND && /too many open/i.test(reply.value.toString('latin1'));
+  }
+
+  private refused(reply: Packet): void {
+    this.protocolFailure(errorText(reply.value, STATUS_TEXT[reply.status] ?? `status ${reply.status}`), reply.status);
+  }
+
+  private protocolFailure(message: string, status?: number): void {
+    const error = new RqClientError('protocol', this.pipe!.server, message, status);
+    this.pipe!.close();
+    this.onFailure(error);
+  }
+}

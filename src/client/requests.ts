@@ -1,0 +1,79 @@
+/**
+ * The binary requests the client sends, encoded with protocol/binary (spec section 4):
+ * GET with a queue key (reserve, peek, ack-and-reserve …), SET (push), DELETE (ack or release by
+ * id), STAT and FLUSH. Encoders write into one buffer so a batch of requests is one socket write.
+ */
+import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES } from '../protocol/binary/constants.js';
+import { writeHeader } from '../protocol/binary/packet.js';
+
+/** A get-style request: a key, no extras, no value. */
+function keyOnly(opcode: number, key: string, opaque: number): Buffer {
+  const keyBytes = Buffer.byteLength(key, 'latin1');
+  const out = Buffer.allocUnsafe(HEADER_BYTES + keyBytes);
+  writeHeader(out, 0, MAGIC_REQUEST, opcode, keyBytes, 0, 0, keyBytes, opaque, 0);
+  out.write(key, HEADER_BYTES, 'latin1');
+  return out;
+}
+
+export function encodeGet(key: string, opaque: number): Buffer {
+  return keyOnly(OP.GET, key, opaque);
+}
+
+export function encodeDelete(key: string, opaque: number): Buffer {
+  return keyOnly(OP.DELETE, key, opaque);
+}
+
+/** STAT with no key: every general and queue figure. */
+export function encodeStat(opaque: number): Buffer {
+  return keyOnly(OP.STAT, '', opaque);
+}
+
+/** FLUSH with a queue name as key: empties that queue (docs/protocol.md: flush). */
+export function encodeFlush(key: string, opaque: number): Buffer {
+  return keyOnly(OP.FLUSH, key, opaque);
+}
+
+/** Several gets in one buffer, opaques counting up from `firstOpaque`. */
+export function encodeGets(keys: readonly string[], firstOpaque: number): Buffer {
+  return Buffer.concat(keys.map((k, i) => encodeGet(k, (firstOpaque + i) >>> 0)));
+}
+
+/**
+ * SET requests for `items` on queue `key` in one buffer (spec 4.3: extras are 4 bytes flags and
+ * 4 bytes expiration), opaques counting up from `firstOpaque`.
+ */
+export function encodeSets(key: string, items: readonly Buffer[], flags: number, exptime: number, firstOpaque: number): Buffer {
+  const keyBytes = Buffer.byteLength(key, 'latin1');
+  const fixed = HEADER_BYTES + SET_EXTRAS_BYTES + keyBytes;
+  let size = 0;
+  for (const item of items) size += fixed + item.length;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const body = SET_EXTRAS_BYTES + keyBytes + item.length;
+    writeHeader(out, pos, MAGIC_REQUEST, OP.SET, keyBytes, SET_EXTRAS_BYTES, 0, body, (firstOpaque + i) >>> 0, 0);
+    out.writeUInt32BE(flags >>> 0, pos + HEADER_BYTES);
+    out.writeUInt32BE(exptime >>> 0, pos + HEADER_BYTES + 4);
+    out.write(key, pos + HEADER_BYTES + SET_EXTRAS_BYTES, 'latin1');
+    item.copy(out, pos + fixed);
+    pos += fixed + item.length;
+  }
+  return out;
+}
+
+/** The flags of a GET hit (spec 4.1: 4 bytes of extras); 0 when the server sent none. */
+export function flagsOf(reply: { readonly extras: Buffer }): number {
+  return reply.extras.length >= 4 ? reply.extras.readUInt32BE(0) : 0;
+}
+
+/** The item id in the 8-byte CAS field memjs hands over (docs/protocol.md: binary; ids are < 2^53). */
+export function idOfCas(cas: Buffer): number {
+  return cas.length === 8 ? cas.readUInt32BE(0) * 0x1_0000_0000 + cas.readUInt32BE(4) : 0;
+}
+
+/** The text a server sends with an error status, made safe to print. */
+export function errorText(value: Buffer, fallback: string): string {
+  const text = value.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 200).trim();
+  return text === '' ? fallback : text;
+}

@@ -1,0 +1,118 @@
+/**
+ * The `stats` reply, parsed (pure). General fields keep memcached's names and text values; queue
+ * fields arrive as `queue_<name>_<field>` (docs/protocol.md: stats), which this turns into one
+ * record per queue. A field a server does not send stays undefined: older and newer servers may
+ * send fewer or more fields, and the client must not guess.
+ */
+import type { RqClientError } from './errors.js';
+
+/** A `stats` reply as the server sent it: name/value pairs in order. */
+export type StatsPairs = ReadonlyArray<readonly [string, string]>;
+
+export interface QueueStats {
+  readonly name: string;
+  /** Ready items (not reserved). */
+  readonly items?: number;
+  /** Reserved and not yet acknowledged or released. */
+  readonly open?: number;
+  readonly bytes?: number;
+  /** Items ever pushed. */
+  readonly totalItems?: number;
+  readonly expiredItems?: number;
+  readonly acked?: number;
+  readonly released?: number;
+  /** Readers blocked waiting for an item. */
+  readonly waiters?: number;
+  /** Age of the oldest ready item in ms (0 when empty). */
+  readonly ageMs?: number;
+}
+
+type MutableQueueStats = { -readonly [K in keyof QueueStats]: QueueStats[K] };
+
+/** The per-queue fields, as the server names them and as QueueStats names them. */
+const FIELDS: ReadonlyArray<readonly [string, Exclude<keyof QueueStats, 'name'>]> = [
+  ['items', 'items'],
+  ['open', 'open'],
+  ['bytes', 'bytes'],
+  ['total_items', 'totalItems'],
+  ['expired_items', 'expiredItems'],
+  ['acked', 'acked'],
+  ['released', 'released'],
+  ['waiters', 'waiters'],
+  ['age_ms', 'ageMs'],
+];
+const FIELD_BY_WIRE = new Map(FIELDS);
+const QUEUE_PREFIX = 'queue_';
+/** Every queue's group of fields starts with this one (src/server/stats.ts). */
+const FIRST_FIELD = 'items';
+
+export interface ParsedStats {
+  /** Every general (non-queue) field, as text. */
+  readonly general: Readonly<Record<string, string>>;
+  /** Queues in the order the server listed them. */
+  readonly queues: readonly QueueStats[];
+}
+
+/** One server's answer to `stats`, or why it could not give one. Never thrown: `rq top` polls this. */
+export type ServerStats =
+  | ({ readonly server: string; readonly state: 'up' } & ParsedStats)
+  | { readonly server: string; readonly state: 'down'; readonly error: RqClientError };
+
+function toNumber(text: string): number | undefined {
+  if (!/^-?[0-9]+(\.[0-9]+)?$/.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * Splits the pairs into general fields and queues. Queue names may contain `_`, so
+ * `queue_a_total_items` could be queue `a`'s total_items or queue `a_total`'s items; the server
+ * lists each queue's fields together with `items` first, so a key continues the current queue when
+ * it names a field that queue has not had yet, and otherwise starts a new queue. Keys that fit
+ * neither are ignored.
+ */
+export function parseStats(pairs: StatsPairs): ParsedStats {
+  const general: Record<string, string> = {};
+  const queues: MutableQueueStats[] = [];
+  let current: { stats: MutableQueueStats; seen: Set<string> } | null = null;
+  for (const [key, value] of pairs) {
+    if (!key.startsWith(QUEUE_PREFIX)) {
+      general[key] = value;
+      current = null;
+      continue;
+    }
+    const rest = key.slice(QUEUE_PREFIX.length);
+    let wire: string | null = null;
+    if (current !== null && rest.startsWith(current.stats.name + '_')) {
+      const f = rest.slice(current.stats.name!.length + 1);
+      if (FIELD_BY_WIRE.has(f) && !current.seen.has(f)) wire = f;
+    }
+    if (wire === null) {
+      const suffix = '_' + FIRST_FIELD;
+      if (!rest.endsWith(suffix) || rest.length === suffix.length) continue;
+      current = { stats: { name: rest.slice(0, -suffix.length) }, seen: new Set() };
+      queues.push(current.stats);
+      wire = FIRST_FIELD;
+    }
+    current!.seen.add(wire);
+    const n = toNumber(value);
+    if (n !== undefined) current!.stats[FIELD_BY_WIRE.get(wire)!] = n;
+  }
+  return { general, queues: queues as QueueStats[] };
+}
+
+/** Sums one queue's figures over several servers (a queue spread by round-robin pushes). */
+export function sumQueue(name: string, parts: readonly QueueStats[]): QueueStats {
+  const sum: MutableQueueStats = { name };
+  for (const [, field] of FIELDS) {
+    let total: number | undefined;
+    for (const p of parts) {
+      const v = p[field];
+      if (v === undefined) continue;
+      // The oldest item anywhere is the queue's oldest.
+      total = field === 'ageMs' ? Math.max(total ?? 0, v) : (total ?? 0) + v;
+    }
+    if (total !== undefined) sum[field] = total;
+  }
+  return sum as QueueStats;
+}
