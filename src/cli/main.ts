@@ -1,14 +1,17 @@
 /**
  * rq's command line: yargs wiring only. Each subcommand is one module (command, describe, builder
  * with an example, handler) registered from the list below; handlers load what they need lazily so
- * that `rq push` never pays for the server or for Ink.
+ * that `rq push` never pays for the server or for Ink. A well-formed client command runs without
+ * loading yargs at all (fast-path.ts); everything else, --help and errors included, goes to yargs.
  */
-import yargs from 'yargs';
 import { VERSION } from '../version.js';
 import { EXIT_USAGE } from './exit-codes.js';
-import { commands } from './commands.js';
+import { clientCommands, commands } from './commands.js';
+import { runFast } from './fast-path.js';
 
 export async function main(argv: string[]): Promise<void> {
+  if (await runFast(clientCommands, argv)) return;
+  const { default: yargs } = await import('yargs');
   let cli = yargs(argv)
     .scriptName('rq')
     .usage('$0 <command> [options]\n\nA persistent work queue that speaks the memcache protocol.')

@@ -212,6 +212,11 @@ export class RqClient {
     for (const c of this.connections) c?.then((conn) => conn.close(), () => {});
   }
 
+  /** Drops every connection at once: requests in flight fail; the servers release what they held. */
+  destroy(): void {
+    for (const c of this.connections) c?.then((conn) => conn.destroy(), () => {});
+  }
+
   private get allDown(): RqClientError {
     return new RqClientError('unreachable', this.names.join(','), 'no server could be reached');
   }

@@ -98,6 +98,11 @@ export class MemjsServer {
     this.client.close();
   }
 
+  /** Drops the connection at once, failing any request in flight (a blocked reserve, say). */
+  destroy(): void {
+    this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the client'));
+  }
+
   private withDeadline<T>(waitMs: number, start: (settle: (err: Error | null, value: T) => void) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const budget = this.timeoutMs + waitMs;

@@ -45,8 +45,10 @@ export interface PushReport {
   unconfirmed: number;
   /** Servers that could not be reached and were skipped. */
   skipped: RqClientError[];
-  /** Why the push stopped early, if it did. */
+  /** Why the push stopped early, if a server was the reason. */
   failure: RqClientError | null;
+  /** Why the push stopped early, if the source was the reason (it threw). */
+  sourceError: Error | null;
 }
 
 type Batch = { first: number; count: number; done: number };
@@ -71,7 +73,7 @@ export async function pushStream(
   source: AsyncIterable<readonly Buffer[]>,
   options: PushStreamOptions,
 ): Promise<PushReport> {
-  const report: PushReport = { pushed: 0, refusals: [], refused: 0, unconfirmed: 0, skipped: [], failure: null };
+  const report: PushReport = { pushed: 0, refusals: [], refused: 0, unconfirmed: 0, skipped: [], failure: null, sourceError: null };
   const lanes: Array<Lane | 'down' | undefined> = servers.map(() => undefined);
   let next = 1;
 
@@ -150,6 +152,9 @@ export async function pushStream(
         start = end;
       }
     }
+  } catch (err) {
+    // What was read before the bad input is pushed and confirmed; the report says where it stopped.
+    report.sourceError = err instanceof Error ? err : new Error(String(err));
   } finally {
     // Wait for every lane's replies, then close.
     for (const lane of lanes) {

@@ -1,0 +1,82 @@
+/**
+ * A client subcommand described as data. yargs builds the command's --help and parses from this
+ * description; the fast path (fast-path.ts) parses the same table without loading yargs, which
+ * alone costs more than node's own start-up. Both hand the raw arguments to the command's `plan`
+ * function, so the meaning of the arguments lives in one place; a unit test checks that the two
+ * parsers agree.
+ */
+import type { Argv, CommandModule, Options } from 'yargs';
+
+export interface OptionSpec {
+  readonly type: 'string' | 'number' | 'boolean';
+  /** One short (single-character) alias. */
+  readonly alias?: string;
+  readonly describe: string;
+  readonly default?: string | number | boolean;
+  readonly defaultDescription?: string;
+}
+
+export interface PositionalSpec {
+  readonly name: string;
+  readonly describe: string;
+  readonly optional?: boolean;
+  /** Takes every remaining argument (and everything after `--`). */
+  readonly variadic?: boolean;
+}
+
+/** Arguments as either parser produces them: option and positional names as keys, `_` = [command, …after `--`]. */
+export type RawArgs = { readonly _: ReadonlyArray<string | number> } & Readonly<Record<string, unknown>>;
+
+export interface CommandSpec<Plan> {
+  readonly name: string;
+  readonly describe: string;
+  readonly positionals: readonly PositionalSpec[];
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  readonly examples: ReadonlyArray<readonly [string, string]>;
+  /** What the arguments ask for; throws UsageError. Shared by both parsers. */
+  readonly plan: (raw: RawArgs) => Plan;
+  /** Does it. Loads what it needs lazily. */
+  readonly run: (plan: Plan) => Promise<void>;
+}
+
+/** A command line that is wrong: exit status 2 with the message. */
+export class UsageError extends Error {}
+
+/** The values of a variadic positional: those before `--` and everything after it. */
+export function variadic(raw: RawArgs, name: string): string[] {
+  const before = (raw[name] as ReadonlyArray<string | number> | undefined) ?? [];
+  return [...before, ...raw._.slice(1)].map(String);
+}
+
+function usageLine(spec: CommandSpec<unknown>): string {
+  const parts = spec.positionals.map((p) => {
+    const n = p.variadic ? `${p.name}..` : p.name;
+    return p.optional ? `[${n}]` : `<${n}>`;
+  });
+  return [spec.name, ...parts].join(' ');
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function toYargs(spec: CommandSpec<any>): CommandModule<object, any> {
+  return {
+    command: usageLine(spec),
+    describe: spec.describe,
+    builder: (y: Argv) => {
+      let b = y;
+      for (const p of spec.positionals) {
+        b = b.positional(p.name, { type: 'string', describe: p.describe, array: p.variadic === true });
+      }
+      const options: Record<string, Options> = {};
+      for (const [name, o] of Object.entries(spec.options)) {
+        options[name] = { type: o.type, alias: o.alias, describe: o.describe, default: o.default, defaultDescription: o.defaultDescription };
+      }
+      b = b.options(options).check((raw) => {
+        spec.plan(raw as unknown as RawArgs);
+        return true;
+      });
+      for (const [cmd, what] of spec.examples) b = b.example(cmd, what);
+      return b;
+    },
+    handler: async (raw) => spec.run(spec.plan(raw as unknown as RawArgs)),
+  };
+}

@@ -1,0 +1,95 @@
+/** `rq pop`: prints items and acknowledges each once it is written (man/rq-pop.1). */
+import { MAX_LEASE_MS, MAX_WAIT_MS } from '../../protocol/key.js';
+import { wireName } from '../../client/keys.js';
+import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client-options.js';
+import { UsageError, type CommandSpec, type RawArgs } from '../command-spec.js';
+import type { ItemFormat } from '../output/items.js';
+
+export interface PopPlan extends ClientPlan {
+  readonly queue: string;
+  /** Items to pop; Infinity with --follow and no -n. */
+  readonly count: number;
+  /** How long to wait for each item in ms: 0, a number, or Infinity. */
+  readonly waitMs: number;
+  /** Reserve with this lease (ms) instead of acknowledging; 0 = acknowledge. */
+  readonly leaseMs: number;
+  readonly format: ItemFormat;
+}
+
+/** Output options shared with `rq peek`: how items are printed. */
+export const FORMAT_OPTIONS = {
+  null: { type: 'boolean', alias: '0', describe: 'End each item with a NUL byte instead of a newline' },
+  raw: { type: 'boolean', describe: 'Print the data only, with nothing after it (byte for byte)' },
+} as const;
+
+/** The output format the options ask for; throws UsageError on a conflict. */
+export function formatOf(raw: RawArgs): ItemFormat {
+  const chosen = [raw.json === true && 'json', raw.null === true && 'nul', raw.raw === true && 'raw'].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError('choose one of --json, -0 and --raw');
+  return (chosen[0] || 'lines') as ItemFormat;
+}
+
+/** --wait with no value waits for ever; --wait=N waits N seconds. */
+export function waitOf(value: unknown): number {
+  if (value === undefined) return 0;
+  if (value === '') return Infinity;
+  const text = String(value);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
+    throw new UsageError(`--wait takes seconds (--wait=5), or nothing to wait for ever; got ${JSON.stringify(text)}`);
+  }
+  return secondsArg(Number(text), '--wait', MAX_WAIT_MS / 1000);
+}
+
+export const popSpec: CommandSpec<PopPlan> = {
+  name: 'pop',
+  describe: 'Print items from a queue, acknowledging each once it is written',
+  positionals: [{ name: 'queue', describe: 'Queue name' }],
+  options: {
+    count: { type: 'number', alias: 'n', describe: 'Pop up to this many items', defaultDescription: '1, or no limit with --follow' },
+    wait: { type: 'string', describe: 'If the queue is empty, wait for an item: for ever, or --wait=SECONDS' },
+    follow: { type: 'boolean', alias: 'f', describe: 'Keep printing items as they arrive until interrupted' },
+    lease: { type: 'number', describe: 'Reserve for this many seconds without acknowledging; the id goes to stderr for rq ack' },
+    ...FORMAT_OPTIONS,
+    ...CLIENT_OPTIONS,
+  },
+  examples: [
+    ['$0 pop jobs', 'print the next item and acknowledge it'],
+    ['$0 pop jobs -n 100 > batch.txt', 'up to 100 items, one per line'],
+    ['$0 pop jobs --wait=30', 'wait up to 30 seconds for an item'],
+    ['$0 pop jobs --follow | while read -r job; do …; done', 'stream items as they come'],
+    ['id=$($0 pop jobs --lease 300 2>&1 >job.txt)', 'lease an item for 5 minutes; `rq ack jobs $id` when done'],
+  ],
+  plan: (raw) => {
+    const client = clientPlan(raw);
+    const queue = stringArg(raw, 'queue');
+    wireName(queue);
+    const follow = raw.follow === true;
+    const n = raw.count ?? (follow ? Infinity : 1);
+    if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
+      throw new UsageError('-n must be a whole number of at least 1');
+    }
+    let waitMs = waitOf(raw.wait);
+    if (follow) {
+      if (raw.wait !== undefined) throw new UsageError('--follow already waits for ever: drop --wait');
+      waitMs = Infinity;
+    }
+    let leaseMs = 0;
+    if (raw.lease !== undefined) {
+      leaseMs = secondsArg(raw.lease, '--lease', MAX_LEASE_MS / 1000);
+      if (leaseMs < 1) throw new UsageError('--lease must be at least 0.001 seconds');
+      if (follow) throw new UsageError('--lease and --follow cannot be combined');
+    }
+    return {
+      ...client,
+      queue,
+      count: n,
+      waitMs,
+      leaseMs,
+      format: formatOf(raw),
+    };
+  },
+  run: async (plan) => {
+    const { runPop } = await import('../run/pop.js');
+    await runPop(plan);
+  },
+};

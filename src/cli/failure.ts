@@ -1,0 +1,65 @@
+/**
+ * Where client commands turn errors into a message on stderr and an exit status
+ * (src/cli/exit-codes.ts, man/rq.1). Errors are typed where they arise; this is the one place
+ * that translates them.
+ */
+import { EXIT_NOTHING, EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
+import { UsageError } from './command-spec.js';
+
+/** Output could not be written (a closed pipe, a full disk). */
+export class OutputError extends Error {
+  constructor(override readonly cause: Error) {
+    super(`cannot write to standard output: ${(cause as NodeJS.ErrnoException).code ?? cause.message}`);
+  }
+}
+
+class DeadlineError extends Error {}
+
+/** The exit status for an error thrown by a client command. */
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT_USAGE;
+  const name = (err as Error | null)?.name;
+  // Checked by name so that this module does not load the client library.
+  if (name === 'QueueNameError' || name === 'AddressError') return EXIT_USAGE;
+  if (err instanceof OutputError) return EXIT_NOTHING;
+  return EXIT_UNREACHABLE;
+}
+
+/** Prints `rq <command>: <message>` on stderr. */
+export function warn(command: string, message: string): void {
+  process.stderr.write(`rq ${command}: ${message}\n`);
+}
+
+/** Reports an error and sets the exit status (the process ends when its work is done). */
+export function report(command: string, err: unknown): void {
+  const message = err instanceof Error ? err.message : String(err);
+  warn(command, message);
+  process.exitCode = exitCodeFor(err);
+}
+
+/**
+ * Runs a command's body: an error becomes a message and an exit status. `deadlineMs`, when given,
+ * bounds the whole call (a safety net under the client's own per-request deadlines).
+ */
+export async function guard(command: string, body: () => Promise<void>, deadlineMs?: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const work = body();
+    if (deadlineMs === undefined) {
+      await work;
+    } else {
+      await Promise.race([
+        work,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new DeadlineError(`gave up after ${deadlineMs / 1000} s`)), deadlineMs);
+        }),
+      ]);
+    }
+  } catch (err) {
+    report(command, err);
+    // Past the deadline a hung connection must not keep the process alive.
+    if (err instanceof DeadlineError) setImmediate(() => process.exit());
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

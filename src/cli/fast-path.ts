@@ -1,0 +1,99 @@
+/**
+ * The fast path: `rq push q hello` without loading yargs (whose start-up costs more than node's
+ * own). It parses a command line only when it is plainly well-formed for a client command's
+ * description (command-spec.ts): known long or one-letter options, each once, with their values,
+ * positionals, `--`. Anything else — --help, a typo, a bundled `-n5`, an error from the command's
+ * own checks — returns null, and main() hands the whole command line to yargs, which parses it
+ * the same way or explains what is wrong. test/unit/cli/fast-path.test.ts keeps the two in step.
+ */
+import { UsageError, type CommandSpec, type OptionSpec, type RawArgs } from './command-spec.js';
+
+/** Parses argv (after the command name) as yargs would, or returns null to let yargs do it. */
+export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): RawArgs | null {
+  const byFlag = new Map<string, [string, OptionSpec]>();
+  for (const [name, o] of Object.entries(spec.options)) {
+    byFlag.set(`--${name}`, [name, o]);
+    if (o.alias !== undefined) byFlag.set(`-${o.alias}`, [name, o]);
+  }
+  const values: Record<string, unknown> = {};
+  const positionals: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      rest.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq < 0 ? arg : arg.slice(0, eq);
+    const known = byFlag.get(flag);
+    if (known === undefined) return null;
+    const [name, option] = known;
+    if (name in values) return null; // yargs would make an array
+    let text: string | undefined;
+    if (eq >= 0) {
+      text = arg.slice(eq + 1);
+    } else if (option.type !== 'boolean') {
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('-')) {
+        // yargs gives a string option with no value '' (and a number option NaN: let yargs say so).
+        if (option.type !== 'string') return null;
+        text = '';
+      } else {
+        text = next;
+        i++;
+      }
+    } else if (argv[i + 1] === 'true' || argv[i + 1] === 'false') {
+      return null; // yargs would take it as the flag's value
+    }
+    if (option.type === 'boolean') {
+      if (text !== undefined) return null;
+      values[name] = true;
+    } else if (option.type === 'number') {
+      if (text === undefined || !/^-?[0-9]+(\.[0-9]+)?$/.test(text)) return null;
+      values[name] = Number(text);
+    } else {
+      values[name] = text;
+    }
+  }
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (!(name in values) && o.default !== undefined) values[name] = o.default;
+  }
+  let p = 0;
+  for (const pos of spec.positionals) {
+    if (pos.variadic) {
+      values[pos.name] = positionals.slice(p);
+      p = positionals.length;
+    } else if (p < positionals.length) {
+      values[pos.name] = positionals[p++];
+    } else if (!pos.optional) {
+      return null;
+    }
+  }
+  if (p < positionals.length) return null;
+  return { ...values, _: [spec.name, ...rest] };
+}
+
+/**
+ * Runs a client command without yargs when the command line allows it. Returns false when yargs
+ * must take over (help, an unusual or wrong command line).
+ */
+export async function runFast(specs: ReadonlyArray<CommandSpec<unknown>>, argv: readonly string[]): Promise<boolean> {
+  const spec = specs.find((s) => s.name === argv[0]);
+  if (spec === undefined) return false;
+  const raw = fastParse(spec, argv.slice(1));
+  if (raw === null) return false;
+  let plan: unknown;
+  try {
+    plan = spec.plan(raw);
+  } catch (err) {
+    if (err instanceof UsageError) return false; // yargs reports it, with the usage
+    throw err;
+  }
+  await spec.run(plan);
+  return true;
+}

@@ -1,0 +1,124 @@
+/**
+ * `rq inspect`'s output (pure): a table of queues, one queue in detail, or JSON. A queue spread
+ * over several servers is one row, its figures summed (its oldest item is the oldest anywhere);
+ * each server gets a status line above the table.
+ */
+import { sumQueue, type QueueStats, type ServerStats } from '../../client/stats.js';
+
+/** 1234 → "1.2s", 75_000 → "1m15s", 7_500_000 → "2h05m", 200_000_000 → "2d07h". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '–';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const two = (n: number) => String(Math.floor(n)).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${two((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${two((s % 86400) / 3600)}h`;
+}
+
+/** 512 → "512B", 1536 → "1.5KiB", … */
+export function formatBytes(n: number | undefined): string {
+  if (n === undefined) return '–';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v}B` : `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[u]}`;
+}
+
+function count(n: number | undefined): string {
+  return n === undefined ? '–' : String(n);
+}
+
+/** The columns of the queue table: heading, how to show a queue, right-aligned or not. */
+const COLUMNS: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
+  ['QUEUE', (q) => q.name],
+  ['READY', (q) => count(q.items)],
+  ['OPEN', (q) => count(q.open)],
+  ['OLDEST', (q) => (q.items === 0 ? '–' : formatDuration(q.ageMs))],
+  ['BYTES', (q) => formatBytes(q.bytes)],
+  ['PUSHED', (q) => count(q.totalItems)],
+  ['ACKED', (q) => count(q.acked)],
+  ['RELEASED', (q) => count(q.released)],
+  ['EXPIRED', (q) => count(q.expiredItems)],
+  ['WAITING', (q) => count(q.waiters)],
+];
+
+/** One line per server: where, which version, how long up, or why it is down. */
+export function serverLine(s: ServerStats): string {
+  if (s.state === 'down') return `${s.server}  down: ${s.error.message.slice(s.server.length + 2)}`;
+  const g = s.general;
+  const parts = [s.server, `rq ${g.version ?? '?'}`];
+  if (g.uptime !== undefined) parts.push(`up ${formatDuration(Number(g.uptime) * 1000)}`);
+  if (g.curr_connections !== undefined) parts.push(`${g.curr_connections} connections`);
+  return parts.join('  ');
+}
+
+/** Queues by name, each summed over the servers that have it, in first-seen order. */
+export function mergeQueues(stats: readonly ServerStats[]): QueueStats[] {
+  const parts = new Map<string, QueueStats[]>();
+  for (const s of stats) {
+    if (s.state !== 'up') continue;
+    for (const q of s.queues) {
+      const list = parts.get(q.name);
+      if (list === undefined) parts.set(q.name, [q]);
+      else list.push(q);
+    }
+  }
+  return [...parts].map(([name, list]) => (list.length === 1 ? list[0] : sumQueue(name, list)));
+}
+
+/** Lays out rows under headings, numbers right-aligned, the first column left-aligned. */
+export function table(headings: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headings.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  return [line(headings), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** The overview: server lines, then the queue table. */
+export function renderOverview(stats: readonly ServerStats[]): string {
+  const head = stats.map(serverLine).join('\n') + '\n';
+  const queues = mergeQueues(stats);
+  if (queues.length === 0) return head + (stats.some((s) => s.state === 'up') ? 'no queues\n' : '');
+  return head + '\n' + table(COLUMNS.map(([h]) => h), queues.map((q) => COLUMNS.map(([, show]) => show(q))));
+}
+
+const DETAIL: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
+  ['ready', (q) => count(q.items)],
+  ['open', (q) => count(q.open)],
+  ['oldest ready', (q) => (q.items === 0 ? '–' : formatDuration(q.ageMs))],
+  ['bytes', (q) => formatBytes(q.bytes)],
+  ['pushed', (q) => count(q.totalItems)],
+  ['acked', (q) => count(q.acked)],
+  ['released', (q) => count(q.released)],
+  ['expired', (q) => count(q.expiredItems)],
+  ['waiting readers', (q) => count(q.waiters)],
+];
+
+/** One queue: a column per server that has it (and a total when there are several). Null when none has it. */
+export function renderQueue(name: string, stats: readonly ServerStats[]): string | null {
+  const columns: Array<[string, QueueStats]> = [];
+  for (const s of stats) {
+    if (s.state !== 'up') continue;
+    const q = s.queues.find((x) => x.name === name);
+    if (q !== undefined) columns.push([s.server, q]);
+  }
+  if (columns.length === 0) return null;
+  if (columns.length > 1) columns.push(['total', sumQueue(name, columns.map(([, q]) => q))]);
+  const rows = DETAIL.map(([label, show]) => [label, ...columns.map(([, q]) => show(q))]);
+  return `${name}\n` + table(['', ...columns.map(([server]) => server)], rows);
+}
+
+/** The JSON form: the parsed stats, a down server's error as text. */
+export function statsJson(stats: readonly ServerStats[]): unknown[] {
+  return stats.map((s) =>
+    s.state === 'up'
+      ? { server: s.server, state: 'up', general: s.general, queues: s.queues }
+      : { server: s.server, state: 'down', error: s.error.message },
+  );
+}

@@ -1,0 +1,39 @@
+/** `rq inspect`, once the arguments are understood: one `stats` per server, rendered. */
+import type { InspectPlan } from '../commands/inspect.js';
+import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
+import { guard, warn } from '../failure.js';
+import { renderOverview, renderQueue, statsJson } from '../output/inspect.js';
+import { writeOut } from '../output/items.js';
+import { openClient } from './open-client.js';
+
+export async function runInspect(plan: InspectPlan): Promise<void> {
+  const client = openClient('inspect', plan);
+  await guard('inspect', async () => {
+    try {
+      const stats = await client.stats();
+      const down = stats.filter((s) => s.state === 'down');
+      if (plan.json) {
+        const shown = plan.queue === null ? statsJson(stats) : statsJson(stats).map((s) => onlyQueue(s, plan.queue!));
+        await writeOut(JSON.stringify(shown) + '\n');
+      } else if (plan.queue === null) {
+        await writeOut(renderOverview(stats));
+      } else {
+        const text = renderQueue(plan.queue, stats);
+        if (text !== null) await writeOut(text);
+      }
+      if (plan.queue !== null && !stats.some((s) => s.state === 'up' && s.queues.some((q) => q.name === plan.queue))) {
+        if (down.length < stats.length) warn('inspect', `no queue named ${plan.queue}`);
+        process.exitCode = EXIT_NOTHING;
+      }
+      for (const s of down) if (plan.json) warn('inspect', s.error.message);
+      if (down.length > 0) process.exitCode = EXIT_UNREACHABLE;
+    } finally {
+      client.close();
+    }
+  }, plan.timeoutMs * 2);
+}
+
+function onlyQueue(s: unknown, queue: string): unknown {
+  const server = s as { queues?: Array<{ name: string }> };
+  return server.queues === undefined ? s : { ...server, queues: server.queues.filter((q) => q.name === queue) };
+}
