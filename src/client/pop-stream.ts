@@ -170,13 +170,14 @@ export class PopSession {
     };
     let waitMs = 0;
     if (wanted > 0 && !this.empty) {
-      // Burst: each ack rides on a reservation; then fill the window with plain reservations.
+      // Burst: each ack rides on a reservation; then plain reservations, at most half the window
+      // at a time, so that one half is in flight while the other is being written.
       const ride = Math.min(this.unacked, wanted);
       for (let i = 0; i < ride; i++) add(reserveKey(this.wire, { ack: true }), 'open', true);
       this.unacked -= ride;
       this.held -= ride;
       this.opening += ride;
-      const room = Math.min(this.window - this.held - this.opening, wanted - ride);
+      const room = Math.min(this.window - this.held - this.opening, Math.ceil(this.window / 2) - this.opening + ride, wanted - ride);
       for (let i = 0; i < room; i++) add(reserveKey(this.wire), 'open', false);
       if (room > 0) this.opening += room;
     } else if (wanted > 0 && this.canWait(run) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {
@@ -256,7 +257,8 @@ export class PopSession {
   }
 
   private isTooManyOpen(reply: Packet): boolean {
-    return reply.status !== STATUS.KEY_NOT_FOUND && /too many open/i.test(reply.value.toString('latin1'));
+    // docs/protocol.md "Statuses": 0x0086 is the --max-open refusal.
+    return reply.status === STATUS.TEMPORARY_FAILURE;
   }
 
   private refused(reply: Packet): void {
