@@ -40,7 +40,16 @@ export interface CommandSpec<Plan> {
 }
 
 /** A command line that is wrong: exit status 2 with the message. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Errors that mean the command line is wrong: bad usage, a bad queue name, a bad server address. */
+export function isUsageError(err: unknown): boolean {
+  const name = (err as Error | null)?.name;
+  // By name, so that this module does not load the client library.
+  return err instanceof UsageError || name === 'QueueNameError' || name === 'AddressError';
+}
 
 /** The values of a variadic positional: those before `--` and everything after it. */
 export function variadic(raw: RawArgs, name: string): string[] {
@@ -70,6 +79,7 @@ export function toYargs(spec: CommandSpec<any>): CommandModule<object, any> {
       for (const [name, o] of Object.entries(spec.options)) {
         options[name] = { type: o.type, alias: o.alias, describe: o.describe, default: o.default, defaultDescription: o.defaultDescription };
       }
+      // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {
         spec.plan(raw as unknown as RawArgs);
         return true;

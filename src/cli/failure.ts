@@ -4,7 +4,7 @@
  * that translates them.
  */
 import { EXIT_NOTHING, EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
-import { UsageError } from './command-spec.js';
+import { isUsageError } from './command-spec.js';
 
 /** Output could not be written (a closed pipe, a full disk). */
 export class OutputError extends Error {
@@ -17,10 +17,7 @@ class DeadlineError extends Error {}
 
 /** The exit status for an error thrown by a client command. */
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError) return EXIT_USAGE;
-  const name = (err as Error | null)?.name;
-  // Checked by name so that this module does not load the client library.
-  if (name === 'QueueNameError' || name === 'AddressError') return EXIT_USAGE;
+  if (isUsageError(err)) return EXIT_USAGE;
   if (err instanceof OutputError) return EXIT_NOTHING;
   return EXIT_UNREACHABLE;
 }

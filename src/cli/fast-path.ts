@@ -6,7 +6,7 @@
  * own checks — returns null, and main() hands the whole command line to yargs, which parses it
  * the same way or explains what is wrong. test/unit/cli/fast-path.test.ts keeps the two in step.
  */
-import { UsageError, type CommandSpec, type OptionSpec, type RawArgs } from './command-spec.js';
+import { isUsageError, type CommandSpec, type OptionSpec, type RawArgs } from './command-spec.js';
 
 /** Parses argv (after the command name) as yargs would, or returns null to let yargs do it. */
 export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): RawArgs | null {
@@ -91,7 +91,7 @@ export async function runFast(specs: ReadonlyArray<CommandSpec<unknown>>, argv: 
   try {
     plan = spec.plan(raw);
   } catch (err) {
-    if (err instanceof UsageError) return false; // yargs reports it, with the usage
+    if (isUsageError(err)) return false; // yargs reports it, with the usage
     throw err;
   }
   await spec.run(plan);

@@ -6,7 +6,9 @@
  */
 import { MAX_LEASE_MS, MAX_WAIT_MS, queueNameError } from '../protocol/key.js';
 
-export class QueueNameError extends Error {}
+export class QueueNameError extends Error {
+  override readonly name = 'QueueNameError';
+}
 
 /** The wire form of a queue name; throws QueueNameError when the server would refuse it. */
 export function wireName(queue: string): string {

@@ -2,20 +2,21 @@
  * Pushing a stream of items (`seq 1000000 | rq push q`): SETs are written in batches without
  * waiting for replies, so a push costs no round trip per item; the replies are counted as they
  * come back. Socket back-pressure paces the reading of the source, so memory stays bounded
- * however long the stream. With several servers, batches go round-robin (docs/client.md).
+ * however long the stream.
  *
- * Nothing is sent twice: a server that cannot be connected to is skipped (nothing was sent to it),
- * but a connection that fails with pushes in flight ends the push, and the report says how many
- * items have unknown fate.
+ * With several servers, items go round-robin, item by item (docs/client.md): the servers are
+ * connected to first, those that cannot be reached are skipped (nothing was sent to them), and
+ * each chunk of the source is dealt out over the rest. Nothing is sent twice: a connection that
+ * fails with pushes in flight ends the push, and the report says how many items have unknown fate.
  */
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
 import type { Packet } from '../protocol/binary/packet.js';
 import { RqClientError } from './errors.js';
 import { Pipe } from './pipe.js';
 import { encodeSets, errorText } from './requests.js';
-import { formatAddress, type Rotation, type ServerAddress } from './servers.js';
+import type { Rotation, ServerAddress } from './servers.js';
 
-/** Items per batch: big enough for large writes, small enough to spread over several servers. */
+/** Items per batch on one connection: big writes, and a bounded amount of encoding at a time. */
 const BATCH_ITEMS = 4096;
 /** Bytes per batch, for large items. */
 const BATCH_BYTES = 1 << 20;
@@ -51,7 +52,8 @@ export interface PushReport {
   sourceError: Error | null;
 }
 
-type Batch = { first: number; count: number; done: number };
+/** Items sent in one write: the stream positions first, first + stride, … */
+type Batch = { readonly first: number; readonly stride: number; readonly count: number; done: number };
 
 /** One server's connection and the batches awaiting replies. */
 class Lane {
@@ -74,13 +76,11 @@ export async function pushStream(
   options: PushStreamOptions,
 ): Promise<PushReport> {
   const report: PushReport = { pushed: 0, refusals: [], refused: 0, unconfirmed: 0, skipped: [], failure: null, sourceError: null };
-  const lanes: Array<Lane | 'down' | undefined> = servers.map(() => undefined);
-  let next = 1;
 
   const onReplies = (lane: Lane, replies: Packet[]) => {
     for (const reply of replies) {
       const batch = lane.batches[0];
-      const index = batch.first + batch.done++;
+      const index = batch.first + batch.stride * batch.done++;
       if (batch.done === batch.count) lane.batches.shift();
       if (reply.status === STATUS.SUCCESS) {
         report.pushed++;
@@ -95,73 +95,73 @@ export async function pushStream(
     if (lane.batches.length === 0) lane.idle?.();
   };
   const onFailure = (lane: Lane, error: RqClientError) => {
-    if (report.failure === null) report.failure = error;
+    report.failure ??= error;
     report.unconfirmed += lane.inFlight;
     lane.batches.length = 0;
     lane.idle?.();
   };
 
-  /** The lane for the next batch: round-robin, connecting on first use, skipping servers that are down. */
-  const laneFor = async (): Promise<Lane | null> => {
-    for (const i of rotation.pushOrder()) {
-      const existing = lanes[i];
-      if (existing === 'down') continue;
-      if (existing !== undefined) {
-        if (!existing.pipe.isDead) return existing;
-        continue;
-      }
-      try {
-        let lane: Lane | null = null;
-        const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
-          onReplies: (replies) => onReplies(lane!, replies),
-          onFailure: (error) => onFailure(lane!, error),
-        });
-        lane = new Lane(pipe);
-        lanes[i] = lane;
-        return lane;
-      } catch (err) {
-        lanes[i] = 'down';
-        report.skipped.push(err instanceof RqClientError ? err : new RqClientError('unreachable', formatAddress(servers[i]), String(err)));
-      }
+  // Connect to every server, in rotation order (the first takes the first item).
+  const lanes: Lane[] = [];
+  for (const i of rotation.pushOrder()) {
+    try {
+      let lane: Lane | null = null;
+      const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
+        onReplies: (replies) => onReplies(lane!, replies),
+        onFailure: (error) => onFailure(lane!, error),
+      });
+      lane = new Lane(pipe);
+      lanes.push(lane);
+    } catch (err) {
+      report.skipped.push(err as RqClientError);
     }
-    return null;
+  }
+  if (lanes.length === 0) {
+    report.failure = report.skipped[0];
+    return report;
+  }
+
+  /** Sends items[from], items[from + stride], … (up to `count`) on one lane. */
+  const send = async (lane: Lane, items: readonly Buffer[], from: number, stride: number, first: number): Promise<void> => {
+    let batch: Buffer[] = [];
+    let bytes = 0;
+    let batchFirst = first;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      lane.batches.push({ first: batchFirst, stride, count: batch.length, done: 0 });
+      const encoded = encodeSets(key, batch, options.flags, options.exptime, lane.opaque);
+      lane.opaque = (lane.opaque + batch.length) >>> 0;
+      batchFirst += stride * batch.length;
+      batch = [];
+      bytes = 0;
+      if (!lane.pipe.send(encoded, lane.batches.at(-1)!.count)) await lane.pipe.drain();
+    };
+    for (let j = from; j < items.length; j += stride) {
+      batch.push(items[j]);
+      bytes += items[j].length;
+      if (batch.length >= BATCH_ITEMS || bytes >= BATCH_BYTES) await flush();
+    }
+    await flush();
   };
 
-  const sendBatch = async (items: readonly Buffer[]): Promise<boolean> => {
-    const lane = await laneFor();
-    if (lane === null) {
-      report.failure ??= report.skipped.at(-1) ?? new RqClientError('unreachable', '-', 'no server');
-      return false;
-    }
-    lane.batches.push({ first: next, count: items.length, done: 0 });
-    next += items.length;
-    const bytes = encodeSets(key, items, options.flags, options.exptime, lane.opaque);
-    lane.opaque = (lane.opaque + items.length) >>> 0;
-    if (!lane.pipe.send(bytes, items.length)) await lane.pipe.drain();
-    return report.failure === null;
-  };
-
+  let position = 0; // items taken from the source so far
   try {
-    outer: for await (const chunk of source) {
-      let start = 0;
-      while (start < chunk.length) {
-        let end = start;
-        let bytes = 0;
-        while (end < chunk.length && end - start < BATCH_ITEMS && bytes < BATCH_BYTES) bytes += chunk[end++].length;
-        if (!(await sendBatch(chunk.slice(start, end)))) break outer;
-        start = end;
+    for await (const chunk of source) {
+      if (report.failure !== null) break;
+      const n = lanes.length;
+      // Item `position + j` goes to lane (position + j) mod n.
+      for (let l = 0; l < n; l++) {
+        const lane = lanes[(position + l) % n];
+        if (l < chunk.length && !lane.pipe.isDead) await send(lane, chunk, l, n, position + l + 1);
       }
+      position += chunk.length;
     }
   } catch (err) {
     // What was read before the bad input is pushed and confirmed; the report says where it stopped.
     report.sourceError = err instanceof Error ? err : new Error(String(err));
   } finally {
-    // Wait for every lane's replies, then close.
     for (const lane of lanes) {
-      if (lane === undefined || lane === 'down') continue;
-      if (lane.batches.length > 0 && !lane.pipe.isDead) {
-        await new Promise<void>((resolve) => (lane.idle = resolve));
-      }
+      if (lane.batches.length > 0 && !lane.pipe.isDead) await new Promise<void>((resolve) => (lane.idle = resolve));
       lane.pipe.close();
     }
   }

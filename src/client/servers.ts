@@ -13,7 +13,9 @@ export interface ServerAddress {
   readonly port: number;
 }
 
-export class AddressError extends Error {}
+export class AddressError extends Error {
+  override readonly name = 'AddressError';
+}
 
 /** `host:port` as users write it, with IPv6 hosts in brackets. */
 export function formatAddress(a: ServerAddress): string {

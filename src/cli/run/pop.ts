@@ -39,6 +39,7 @@ async function popItems(client: RqClient, plan: PopPlan): Promise<number> {
       await writeOut(formatItems(items, plan.format));
       written += items.length;
     });
+    for (const s of report.skipped) warn('pop', `skipped ${s.message}`);
     if (report.popped === 0 && report.skipped.length > 0) process.exitCode = EXIT_UNREACHABLE;
     return report.popped;
   } catch (err) {

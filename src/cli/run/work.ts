@@ -4,6 +4,10 @@
  * status 0) or releasing (anything else). Nothing is lost: an item is acknowledged only after its
  * command succeeded, and a worker that dies drops its connection, which releases what it held.
  *
+ * A failed item is not put back at once (it would come straight back to the head and block the
+ * queue): the slot holds it for a back-off, takes other items meanwhile, then releases it. With
+ * --drain, failed items are released when the queue is otherwise empty and the worker stops.
+ *
  * SIGINT/SIGTERM: stop taking items, let running commands finish (and settle their items), drop
  * idle connections. A second signal also sends SIGTERM to the running commands.
  */
@@ -17,10 +21,15 @@ import { writeOut } from '../output/items.js';
 import { openClient } from './open-client.js';
 import { runCommand, type CommandOutcome } from './run-command.js';
 
-/** After a failure a slot pauses before its next item, doubling from this up to MAX_BACKOFF_MS. */
-const FIRST_BACKOFF_MS = 100;
-/** So that a command that always fails costs a retry every 30 s, not a busy loop. */
+/**
+ * A failed item is held this long before it is released for another try, doubling with each
+ * failure of the same item up to MAX_BACKOFF_MS; meanwhile the slot goes on with other items.
+ */
+const FIRST_BACKOFF_MS = 250;
+/** So that an item that always fails costs a try every 30 s, not a busy loop. */
 const MAX_BACKOFF_MS = 30_000;
+/** Failed items one slot may hold at once (each counts against the server's --max-open). */
+const MAX_DELAYED = 16;
 
 class Work {
   stopping = false;
@@ -29,6 +38,8 @@ class Work {
   released = 0;
   readonly running = new Set<ChildProcess>();
   readonly idle = new Set<RqClient>();
+  /** Failures per item id, for the back-off. */
+  readonly failures = new Map<number, number>();
   private readonly wakers = new Set<() => void>();
 
   constructor(readonly plan: WorkPlan) {}
@@ -68,17 +79,31 @@ class Work {
   }
 }
 
+/** An item whose command failed, held by its slot until its retry is due (so others can pass it). */
+interface Delayed {
+  readonly item: Item;
+  readonly due: number;
+}
+
 async function slot(work: Work): Promise<void> {
   const { plan } = work;
   const client = openClient('work', plan);
-  let failures = 0;
+  const delayed: Delayed[] = [];
   try {
     while (!work.stopping && work.taken < plan.limit) {
+      await releaseDue(work, client, delayed);
+      if (work.stopping) break;
+      if (delayed.length >= MAX_DELAYED) {
+        await work.pause(delayed[0].due - Date.now());
+        continue;
+      }
+      // Never block past the next retry: the release would queue behind the wait on this connection.
+      const waitMs = plan.drain ? 0 : delayed.length > 0 ? Math.max(0, delayed[0].due - Date.now()) : Infinity;
       work.taken++;
       let item: Item | null;
       work.idle.add(client);
       try {
-        item = await client.reserve(plan.queue, { waitMs: plan.drain ? 0 : Infinity });
+        item = await client.reserve(plan.queue, { waitMs });
       } catch (err) {
         work.taken--;
         if (!work.stopping) work.fail((err as Error).message, exitCodeFor(err));
@@ -88,41 +113,63 @@ async function slot(work: Work): Promise<void> {
       }
       if (item === null) {
         work.taken--;
-        return; // --drain: the queue is empty
+        if (plan.drain) return; // empty, apart from the failed items this slot holds
+        continue;
       }
-      const ok = await handle(work, client, item);
-      failures = ok ? 0 : failures + 1;
-      if (failures > 0 && !work.stopping) await work.pause(Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (failures - 1)));
+      if (!(await handle(work, client, item))) {
+        const n = (work.failures.get(item.id) ?? 0) + 1;
+        work.failures.set(item.id, n);
+        delayed.push({ item, due: Date.now() + Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (n - 1)) });
+      }
     }
   } finally {
+    // Failed items go back to the queue now (a dropped connection has released them already).
+    // Newest first: each release goes to the head, so this keeps their order.
+    for (const d of delayed.reverse()) await settle(work, () => client.release(plan.queue, d.item.id, d.item.server));
     client.close();
   }
 }
 
-/** Runs the command for one item and settles the item. True when the command succeeded. */
+/** Releases the failed items whose retry is due, back to the head of the queue. */
+async function releaseDue(work: Work, client: RqClient, delayed: Delayed[]): Promise<void> {
+  const now = Date.now();
+  while (delayed.length > 0 && delayed[0].due <= now) {
+    const { item } = delayed.shift()!;
+    await settle(work, () => client.release(work.plan.queue, item.id, item.server));
+  }
+}
+
+/** Runs an ack or release; a failure to reach the server stops the work (the item is released anyway). */
+async function settle(work: Work, action: () => Promise<boolean>): Promise<void> {
+  try {
+    await action();
+  } catch (err) {
+    if (!work.stopping) work.fail(`${(err as Error).message}; what this worker held is back in the queue`, EXIT_UNREACHABLE);
+  }
+}
+
+/**
+ * Runs the command for one item; acknowledges it on success. False when the command failed: the
+ * caller holds the item for a while and then releases it.
+ */
 async function handle(work: Work, client: RqClient, item: Item): Promise<boolean> {
   const { plan } = work;
   const outcome = await runCommand(plan.command, item, work.running);
-  const success = outcome.kind === 'exited' && outcome.code === 0;
-  try {
-    if (success) {
+  if (outcome.kind === 'exited' && outcome.code === 0) {
+    await settle(work, async () => {
       if (await client.ack(plan.queue, item.id, item.server)) work.acked++;
       else warn('work', `item ${item.id} succeeded but was no longer open (its reservation had ended); it may run again`);
       return true;
-    }
-    await client.release(plan.queue, item.id, item.server);
-    work.released++;
-    if (outcome.kind === 'failed-to-start') {
-      work.fail(`cannot run ${plan.command[0]}: ${outcome.error.message}; item ${item.id} released`, EXIT_USAGE);
-    } else {
-      warn('work', `item ${item.id}: ${describe(outcome)}; released back to ${plan.queue}`);
-    }
-    return false;
-  } catch (err) {
-    // The server is gone: the item's reservation went with the connection, so it is back in the queue.
-    work.fail(`${(err as Error).message}; item ${item.id} will be delivered again`, EXIT_UNREACHABLE);
-    return false;
+    });
+    return true;
   }
+  work.released++;
+  if (outcome.kind === 'failed-to-start') {
+    work.fail(`cannot run ${plan.command[0]}: ${outcome.error.message}; item ${item.id} released`, EXIT_USAGE);
+  } else {
+    warn('work', `item ${item.id}: ${describe(outcome)}; it will be released back to ${plan.queue}`);
+  }
+  return false;
 }
 
 function describe(outcome: CommandOutcome): string {
