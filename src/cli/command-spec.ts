@@ -77,7 +77,8 @@ export function toYargs(spec: CommandSpec<any>): CommandModule<object, any> {
       }
       const options: Record<string, Options> = {};
       for (const [name, o] of Object.entries(spec.options)) {
-        options[name] = { type: o.type, alias: o.alias, describe: o.describe, default: o.default, defaultDescription: o.defaultDescription };
+        // Only the keys that are set: an explicit `default: undefined` changes how yargs reads a bare `--wait`.
+        options[name] = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
       }
       // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {

@@ -24,7 +24,8 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
       rest.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('-') || arg === '-') {
+    if (arg === '-') return null; // yargs drops a lone `-`
+    if (!arg.startsWith('-')) {
       positionals.push(arg);
       continue;
     }

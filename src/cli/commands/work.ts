@@ -22,7 +22,8 @@ export const workSpec: CommandSpec<WorkPlan> = {
   describe: 'Run a command for each item (data on its stdin): acknowledge on success, release on failure',
   positionals: [
     { name: 'queue', describe: 'Queue name' },
-    { name: 'command', describe: 'The command to run, after --', variadic: true },
+    // Optional for yargs, which does not count what follows `--`; plan() insists on it.
+    { name: 'command', describe: 'The command to run, after --', optional: true, variadic: true },
   ],
   options: {
     concurrency: { type: 'number', alias: 'c', describe: 'Run this many commands at once', default: 1 },

@@ -1,0 +1,129 @@
+/**
+ * The fast path and yargs must read a command line the same way: for every case the fast path
+ * accepts, both parsers give the command the same plan; for the rest, the fast path declines and
+ * yargs decides.
+ */
+import yargs from 'yargs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toYargs, type CommandSpec, type RawArgs } from '../../../src/cli/command-spec.js';
+import { clientCommands } from '../../../src/cli/commands.js';
+import { fastParse } from '../../../src/cli/fast-path.js';
+
+function spec(name: string): CommandSpec<unknown> {
+  return clientCommands.find((s) => s.name === name)!;
+}
+
+/** What yargs (as main() configures it) hands the command, or the message it fails with. */
+async function viaYargs(s: CommandSpec<unknown>, argv: string[]): Promise<{ raw: RawArgs } | { error: string }> {
+  let raw: RawArgs | null = null;
+  const module = { ...toYargs(s), handler: (args: unknown) => { raw = args as RawArgs; } };
+  try {
+    await yargs([s.name, ...argv]).command(module).strict().exitProcess(false)
+      .fail((message, error) => { throw error ?? new Error(message); }).parseAsync();
+  } catch (err) {
+    return { error: (err as Error).message };
+  }
+  return { raw: raw! };
+}
+
+const saved = { ...process.env };
+beforeEach(() => {
+  delete process.env.RQ_SERVER;
+  delete process.env.RQ_SERVERS;
+});
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+const ACCEPTED: Array<[string, string[]]> = [
+  ['push', ['q', 'a', 'b']],
+  ['push', ['q', '--ttl', '5', 'm']],
+  ['push', ['q', '-0']],
+  ['push', ['q', '--whole', '--server', 'h:1']],
+  ['push', ['q', '--', '-x', 'y']],
+  ['push', ['q', 'a', '--', '--json']],
+  ['push', ['q', '--flags=7', 'm', '--json', '--timeout', '2.5']],
+  ['pop', ['q']],
+  ['pop', ['q', '-n', '5']],
+  ['pop', ['q', '--wait']],
+  ['pop', ['q', '--wait', '--json']],
+  ['pop', ['q', '--wait', '3']],
+  ['pop', ['q', '--wait=0.5']],
+  ['pop', ['q', '--follow']],
+  ['pop', ['q', '-f', '-n', '2']],
+  ['pop', ['q', '--lease', '30', '--json']],
+  ['pop', ['q', '--raw']],
+  ['pop', ['--servers', 'a:1,b:2', 'q']],
+  ['ack', ['q', '1', '2']],
+  ['ack', ['q', '7', '--server', 'h:1']],
+  ['release', ['q', '3@h:1', '--server', 'h:1,g:2']],
+  ['peek', ['q', '-0']],
+  ['inspect', []],
+  ['inspect', ['q', '--json']],
+  ['work', ['q', '--', 'sh', '-c', 'exit 1']],
+  ['work', ['q', '-c', '4', '--drain', '--', 'cat', '-n']],
+  ['work', ['q', 'cat', '--', '-x']],
+  ['work', ['q', '-n', '3', '--', 'true']],
+];
+
+describe('the fast path', () => {
+  it.each(ACCEPTED)('reads `rq %s %j` as yargs does', async (name, argv) => {
+    const s = spec(name);
+    const fast = fastParse(s, argv);
+    expect(fast).not.toBeNull();
+    const slow = await viaYargs(s, argv);
+    expect(slow).toHaveProperty('raw');
+    expect(s.plan(fast!)).toEqual(s.plan((slow as { raw: RawArgs }).raw));
+  });
+
+  const DECLINED: Array<[string, string[]]> = [
+    ['pop', ['q', '--help']],
+    ['pop', ['q', '-h']],
+    ['pop', ['q', '--bogus']],
+    ['pop', ['q', '-n5']],
+    ['pop', ['q', '-n']],
+    ['pop', ['q', '-n', 'x']],
+    ['pop', ['q', '--timeout', '-1']],
+    ['pop', ['q', '--json', 'true']],
+    ['pop', ['q', '--json=false']],
+    ['pop', ['q', '-n', '1', '-n', '2']],
+    ['pop', []],
+    ['pop', ['q', 'extra']],
+    ['push', ['q', '-']],
+  ];
+
+  it.each(DECLINED)('declines `rq %s %j`, leaving it to yargs', (name, argv) => {
+    expect(fastParse(spec(name), argv)).toBeNull();
+  });
+
+  it('leaves a missing id to the command\'s own check, and yargs refuses it too', async () => {
+    expect(() => spec('ack').plan(fastParse(spec('ack'), ['q'])!)).toThrow('at least one item id');
+    expect(await viaYargs(spec('ack'), ['q'])).toEqual({ error: expect.stringContaining('Not enough non-option arguments') });
+  });
+
+  it.each([
+    ['pop', ['q', '-n', '0'], '-n must be'],
+    ['pop', ['q', '--wait=soon'], '--wait takes seconds'],
+    ['pop', ['q', '--follow', '--wait=3'], '--follow already waits'],
+    ['pop', ['q', '--json', '--raw'], 'choose one'],
+    ['pop', ['a b'], 'queue name'],
+    ['push', ['q', '-0', '--whole'], 'cannot be combined'],
+    ['push', ['q', 'm', '--whole'], 'give no messages'],
+    ['push', ['q', '--ttl', '0'], '--ttl'],
+    ['push', ['q', '--flags', '-1'], '--flags'],
+    ['ack', ['q', 'x1'], 'not an item id'],
+    ['ack', ['q', '5', '--server', 'a:1,b:2'], 'with several servers'],
+    ['ack', ['q', '5@c:3', '--server', 'a:1,b:2'], 'not among the servers'],
+    ['work', ['q'], 'give the command'],
+    ['work', ['q', '-c', '0', '--', 'x'], '--concurrency'],
+    ['inspect', ['--server', 'a:b'], '--server'],
+    ['inspect', ['--timeout', '0'], '--timeout'],
+    ['inspect', ['--server', 'a:1', '--servers', 'b:2'], 'not both'],
+  ])('and yargs both refuse `rq %s %j` with the same reason', async (name, argv, reason) => {
+    const s = spec(name);
+    const fast = fastParse(s, argv as string[]);
+    if (fast !== null) expect(() => s.plan(fast)).toThrow(reason as string);
+    const slow = await viaYargs(s, argv as string[]);
+    expect(slow).toEqual({ error: expect.stringContaining(reason as string) });
+  });
+});

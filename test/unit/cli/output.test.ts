@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { Item } from '../../../src/client/item.js';
+import type { ServerStats } from '../../../src/client/stats.js';
+import { RqClientError } from '../../../src/client/errors.js';
+import { formatItems, itemJson } from '../../../src/cli/output/items.js';
+import { formatBytes, formatDuration, renderOverview, renderQueue, statsJson } from '../../../src/cli/output/inspect.js';
+
+const item = (data: Buffer | string, id = 7): Item => ({
+  queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133',
+});
+
+describe('printing items', () => {
+  it('ends each item with a newline, a NUL, or nothing', () => {
+    const items = [item('a'), item('b\nc')];
+    expect(formatItems(items, 'lines').toString()).toBe('a\nb\nc\n');
+    expect(formatItems(items, 'nul').toString()).toBe('a\0b\nc\0');
+    expect(formatItems(items, 'raw').toString()).toBe('ab\nc');
+  });
+
+  it('keeps binary data byte for byte outside JSON', () => {
+    const bytes = Buffer.from([0, 0xff, 0x0a, 0x80]);
+    expect(formatItems([item(bytes)], 'raw').equals(bytes)).toBe(true);
+  });
+
+  it('writes one JSON object per line, data as UTF-8 text or else base64', () => {
+    const lines = formatItems([item('héllo'), item(Buffer.from([0xff, 0xfe]), 8)], 'json', (i) => ({ lease: String(i.id) }))
+      .toString().trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, bytes: 6, encoding: 'utf8', data: 'héllo', lease: '7' },
+      { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, bytes: 2, encoding: 'base64', data: '//4=', lease: '8' },
+    ]);
+    expect(Buffer.from(itemJson(item(Buffer.from([0xff]))).data as string, 'base64')).toEqual(Buffer.from([0xff]));
+  });
+});
+
+describe('rq inspect output', () => {
+  it('formats durations and sizes compactly', () => {
+    expect([0, 999, 1234, 59_999, 75_000, 3_600_000, 7_500_000, 200_000_000].map(formatDuration))
+      .toEqual(['0ms', '999ms', '1.2s', '60.0s', '1m15s', '1h00m', '2h05m', '2d07h']);
+    expect([0, 1023, 1536, 10 * 1024 * 1024, 5 * 1024 ** 4].map(formatBytes)).toEqual(['0B', '1023B', '1.5KiB', '10MiB', '5.0TiB']);
+    expect(formatDuration(undefined)).toBe('–');
+  });
+
+  const up = (server: string, queues: ServerStats extends infer S ? S extends { queues: infer Q } ? Q : never : never): ServerStats => ({
+    server, state: 'up', general: { version: '0.1.0', uptime: '3700', curr_connections: '2' }, queues,
+  });
+  const down: ServerStats = { server: 'h:2', state: 'down', error: new RqClientError('unreachable', 'h:2', 'connection refused') };
+
+  it('shows each server, then one row per queue summed over servers', () => {
+    const text = renderOverview([
+      up('h:1', [{ name: 'jobs', items: 2, open: 1, bytes: 2048, totalItems: 9, acked: 6, released: 1, expiredItems: 0, waiters: 0, ageMs: 1500 }]),
+      up('h:3', [{ name: 'jobs', items: 1, open: 0, bytes: 10, totalItems: 1, acked: 0, released: 0, expiredItems: 0, waiters: 1, ageMs: 90_000 }]),
+      down,
+    ]);
+    expect(text).toBe([
+      'h:1  rq 0.1.0  up 1h01m  2 connections',
+      'h:3  rq 0.1.0  up 1h01m  2 connections',
+      'h:2  down: connection refused',
+      '',
+      'QUEUE  READY  OPEN  OLDEST   BYTES  PUSHED  ACKED  RELEASED  EXPIRED  WAITING',
+      'jobs       3     1   1m30s  2.0KiB      10      6         1        0        1',
+      '',
+    ].join('\n'));
+  });
+
+  it('says when there are no queues', () => {
+    expect(renderOverview([up('h:1', [])])).toBe('h:1  rq 0.1.0  up 1h01m  2 connections\nno queues\n');
+  });
+
+  it('shows one queue per server with a total, or null when no server has it', () => {
+    const q = { name: 'jobs', items: 0, open: 0, bytes: 0, totalItems: 4, acked: 4, released: 0, expiredItems: 0, waiters: 0, ageMs: 0 };
+    expect(renderQueue('jobs', [up('h:1', [q]), up('h:3', [q])])).toBe([
+      'jobs',
+      '                 h:1  h:3  total',
+      'ready              0    0      0',
+      'open               0    0      0',
+      'oldest ready       –    –      –',
+      'bytes             0B   0B     0B',
+      'pushed             4    4      8',
+      'acked              4    4      8',
+      'released           0    0      0',
+      'expired            0    0      0',
+      'waiting readers    0    0      0',
+      '',
+    ].join('\n'));
+    expect(renderQueue('nope', [up('h:1', [q]), down])).toBeNull();
+  });
+
+  it('gives scripts the parsed figures, a down server as its error text', () => {
+    expect(statsJson([down])).toEqual([{ server: 'h:2', state: 'down', error: 'h:2: connection refused' }]);
+  });
+});
