@@ -172,12 +172,12 @@ export class RqClient {
   }
 
   /** Acknowledges item `id` (from any connection). False when it is not open there. */
-  ack(queue: string, id: number, server?: string): Promise<boolean> {
+  async ack(queue: string, id: number, server?: string): Promise<boolean> {
     return this.deleteKey(this.serverIndex(server), ackIdKey(wireName(queue), id));
   }
 
   /** Puts item `id` back at the head of its queue. False when it is not open there. */
-  release(queue: string, id: number, server?: string): Promise<boolean> {
+  async release(queue: string, id: number, server?: string): Promise<boolean> {
     return this.deleteKey(this.serverIndex(server), releaseIdKey(wireName(queue), id));
   }
 

@@ -12,7 +12,8 @@
  *   back as RqClientError instead.
  * - Its high-level get hides the CAS field, which carries the item id: requests go through its
  *   lower-level `perform`, with packets built by requests.ts, and replies are read whole.
- * - stats() has no promise form: wrapped here, with the same deadline.
+ * - stats() has no promise form, and merges what it reads into an object: STAT is sent through
+ *   its lower-level onResponse/write instead, with the same deadline.
  * - When the server closes the connection, memjs forgets the socket but never fails the requests
  *   waiting on it: every socket it opens is watched here, and a close fails them.
  * - It reads MEMCACHIER_/MEMCACHE_ USERNAME and PASSWORD from the environment and would start SASL
@@ -23,6 +24,7 @@ import type * as Memjs from 'memjs';
 import { MAX_WAIT_MS } from '../protocol/key.js';
 import { beforeSending, RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
+import { encodeStat } from './requests.js';
 import type { StatsPairs } from './stats.js';
 
 type MemjsModule = Pick<typeof Memjs, 'Client' | 'Server'>;
@@ -86,10 +88,29 @@ export class MemjsServer {
     });
   }
 
-  /** The server's `stats`, as ordered name/value pairs. */
+  /**
+   * The server's `stats`, as name/value pairs in the server's order. Not memjs's stats(): it
+   * collects the pairs into an object, which loses the order and merges equal names, and both
+   * matter (`queue_a_total_items` is queue `a_total`'s items and queue `a`'s total_items).
+   */
   stats(): Promise<StatsPairs> {
+    const internals = this.client as unknown as ClientInternals;
+    internals.incrSeq();
+    const seq = internals.seq;
     return this.withDeadline(0, (settle) => {
-      this.client.stats((err, _server, result) => settle(err, Object.entries(result ?? {})));
+      const pairs: Array<[string, string]> = [];
+      // docs/protocol.md "STAT": one packet per stat, then an empty packet; memjs keeps a `quiet`
+      // handler registered until that empty packet.
+      const handle = Object.assign((reply: Reply) => {
+        if (reply.header.status !== 0) {
+          return settle(new RqClientError('protocol', this.server, `stats refused: ${reply.val.toString('latin1')}`, reply.header.status), pairs);
+        }
+        if (reply.header.totalBodyLength === 0) return settle(null, pairs);
+        pairs.push([reply.key.toString('utf8'), reply.val.toString('utf8')]);
+      }, { quiet: true });
+      this.memServer.onResponse(seq, handle);
+      this.memServer.onError(seq, (err) => settle(err, pairs));
+      this.memServer.write(encodeStat(seq));
     });
   }
 
