@@ -25,7 +25,7 @@ export async function runInspect(plan: InspectPlan): Promise<void> {
         if (down.length < stats.length) warn('inspect', `no queue named ${plan.queue}`);
         process.exitCode = EXIT_NOTHING;
       }
-      for (const s of down) if (plan.json) warn('inspect', s.error.message);
+      for (const s of down) warn('inspect', s.error.message);
       if (down.length > 0) process.exitCode = EXIT_UNREACHABLE;
     } finally {
       client.close();

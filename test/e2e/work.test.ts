@@ -1,0 +1,101 @@
+/**
+ * `rq work` from a real shell: commands that succeed, fail and crash, concurrency, and a graceful
+ * stop on SIGTERM. Nothing may be lost. Needs `npm run build` first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectionsBecome, queueStats } from '../helpers/clients.js';
+import { startServer, tempDir, type TestServer } from '../helpers/server.js';
+import { exited, outputShows, requireBuild, sh, start } from '../helpers/shell.js';
+
+let srv: TestServer;
+let tmp: { dir: string; remove: () => void };
+let env: Record<string, string>;
+
+beforeAll(requireBuild);
+
+beforeEach(async () => {
+  srv = await startServer();
+  tmp = tempDir('rq-work-');
+  env = { RQ_SERVER: `127.0.0.1:${srv.port}`, T: tmp.dir };
+});
+
+afterEach(async () => {
+  await srv.close();
+  tmp.remove();
+});
+
+const lines = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').filter(Boolean) : []);
+
+/**
+ * A worker script: records the item and its id; the first time it sees `fail` it exits 1, the first
+ * time it sees `crash` it kills itself with SIGKILL.
+ */
+const SCRIPT = `
+d=$(cat)
+if [ "$d" = fail ] && [ ! -e "$T/failed" ]; then touch "$T/failed"; exit 1; fi
+if [ "$d" = crash ] && [ ! -e "$T/crashed" ]; then touch "$T/crashed"; kill -9 $$; fi
+echo "$d $RQ_ITEM_ID" >> "$T/done"
+`;
+
+describe('rq work', () => {
+  it('survives a failing and a crashing command without losing an item', async () => {
+    fs.writeFileSync(path.join(tmp.dir, 'work.sh'), SCRIPT);
+    expect((await sh('printf "a\\nfail\\nb\\ncrash\\nc\\n" | rq push jobs', env)).status).toBe(0);
+
+    const first = await sh('rq work jobs --drain -- sh "$T/work.sh"', env);
+    expect(first.status).toBe(0);
+    expect(first.stderr).toContain('command exited with status 1');
+    expect(first.stderr).toContain('command killed by SIGKILL');
+    expect(lines(path.join(tmp.dir, 'done')).map((l) => l.split(' ')[0])).toEqual(['a', 'b', 'c']);
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 2, open: 0, acked: 3 });
+
+    const second = await sh('rq work jobs --drain --json -- sh "$T/work.sh"', env);
+    expect(second).toMatchObject({ status: 0, stderr: '' });
+    expect(JSON.parse(second.stdout.toString())).toEqual({ queue: 'jobs', acked: 2, released: 0 });
+    const done = lines(path.join(tmp.dir, 'done'));
+    expect(done.map((l) => l.split(' ')[0]).sort()).toEqual(['a', 'b', 'c', 'crash', 'fail']);
+    expect(new Set(done.map((l) => l.split(' ')[1])).size).toBe(5);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 0, open: 0, acked: 5 });
+  });
+
+  it('runs N commands at once and stops after -n items', async () => {
+    await sh('seq 20 | rq push jobs', env);
+    const run = await sh('rq work jobs -c 4 -n 12 -- sh -c \'cat >> "$T/out.$RQ_ITEM_ID"\'', env);
+    expect(run.status).toBe(0);
+    const files = fs.readdirSync(tmp.dir).filter((f) => f.startsWith('out.'));
+    expect(files).toHaveLength(12);
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 8, open: 0, acked: 12 });
+  });
+
+  it('on SIGTERM takes no new item, lets the running command finish, and acknowledges it', async () => {
+    await sh('rq push jobs first second', env);
+    fs.mkdirSync(path.join(tmp.dir, 'fifo-dir'));
+    const fifo = path.join(tmp.dir, 'fifo-dir', 'go');
+    await sh(`mkfifo "${fifo}"`, env);
+    const worker = start(`exec rq work jobs -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`, env);
+    const stderr: Buffer[] = [];
+    worker.stderr!.on('data', (c: Buffer) => stderr.push(c));
+    await outputShows(worker, 'started');
+    worker.kill('SIGTERM');
+    fs.writeFileSync(fifo, 'go\n');
+    await outputShows(worker, 'finished');
+    expect(await exited(worker)).toBe(0);
+    expect(Buffer.concat(stderr).toString()).toBe('');
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 1, open: 0, acked: 1 });
+    expect((await sh('rq pop jobs', env)).stdout.toString()).toBe('second\n');
+  });
+
+  it('stops with status 2 when the command cannot be run, keeping the item', async () => {
+    await sh('rq push jobs x', env);
+    const run = await sh('rq work jobs --drain -- /no/such/command', env);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('cannot run /no/such/command');
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 1, open: 0 });
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * Runs shell command lines the way a user would, with the built `rq` (bin/rq → dist/, made by
+ * `npm run build`) first on PATH. Asynchronous, so that a server in this process keeps serving.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin');
+
+export interface ShellResult {
+  readonly status: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/** Fails early, and clearly, when the CLI has not been built. */
+export function requireBuild(): void {
+  if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('e2e tests run the built CLI: run `npm run build` first');
+}
+
+export function shellEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${BIN}${path.delimiter}${process.env.PATH}`, ...extra };
+  for (const k of ['RQ_SERVER', 'RQ_SERVERS']) if (!(k in extra)) delete env[k];
+  return env;
+}
+
+/** Starts `sh -c line`; the caller reads its output or signals it. */
+export function start(line: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
+  return spawn('sh', ['-c', line], { env: shellEnv(env), cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** Runs `sh -c line` to completion, with `input` on its stdin, within a deadline. */
+export function sh(line: string, env: Record<string, string>, input: Buffer | string = '', deadlineMs = 20_000): Promise<ShellResult> {
+  return new Promise((resolve, reject) => {
+    const child = start(line, env);
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => out.push(c));
+    child.stderr!.on('data', (c: Buffer) => err.push(c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${line}: not finished within ${deadlineMs} ms; stderr: ${Buffer.concat(err).toString()}`));
+    }, deadlineMs);
+    child.on('error', reject);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() });
+    });
+    child.stdin!.on('error', () => {});
+    child.stdin!.end(input);
+  });
+}
+
+/** Resolves with the output once `text` has appeared on the child's stdout. */
+export function outputShows(child: ChildProcess, text: string, deadlineMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`${JSON.stringify(text)} not printed within ${deadlineMs} ms: ${seen}`)), deadlineMs);
+    child.stdout!.on('data', (c: Buffer) => {
+      seen += c.toString();
+      if (seen.includes(text)) {
+        clearTimeout(timer);
+        resolve(seen);
+      }
+    });
+  });
+}
+
+/** Resolves with the exit status. */
+export function exited(child: ChildProcess, deadlineMs = 20_000): Promise<number | null> {
+  return new Promise((resolve, reject) => {
+    if (child.exitCode !== null) return resolve(child.exitCode);
+    const timer = setTimeout(() => reject(new Error(`not exited within ${deadlineMs} ms`)), deadlineMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve(status);
+    });
+  });
+}
