@@ -83,9 +83,7 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
  * Runs a client command without yargs when the command line allows it. Returns false when yargs
  * must take over (help, an unusual or wrong command line).
  */
-export async function runFast(specs: ReadonlyArray<CommandSpec<unknown>>, argv: readonly string[]): Promise<boolean> {
-  const spec = specs.find((s) => s.name === argv[0]);
-  if (spec === undefined) return false;
+export async function runFast(spec: CommandSpec<unknown>, argv: readonly string[]): Promise<boolean> {
   const raw = fastParse(spec, argv.slice(1));
   if (raw === null) return false;
   let plan: unknown;

@@ -6,12 +6,15 @@
  */
 import { VERSION } from '../version.js';
 import { EXIT_USAGE } from './exit-codes.js';
-import { clientCommands, commands } from './commands.js';
-import { runFast } from './fast-path.js';
+import { CLIENT_COMMANDS } from './client-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
-  if (await runFast(clientCommands, argv)) return;
-  const { default: yargs } = await import('yargs');
+  const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
+  if (load !== undefined) {
+    const { runFast } = await import('./fast-path.js');
+    if (await runFast(await load(), argv)) return;
+  }
+  const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands.js')]);
   let cli = yargs(argv)
     .scriptName('rq')
     .usage('$0 <command> [options]\n\nA persistent work queue that speaks the memcache protocol.')

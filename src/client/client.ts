@@ -4,19 +4,20 @@
  *
  * Single requests (push one item, reserve, ack, release, peek, stats, flush) go through memjs
  * (memjs-server.ts); bulk transfers (a stream of pushes, a pop of many items) through a pipelined
- * connection of our own (pipe.ts), for the reasons given there. Several servers are independent
+ * connection of our own (pipe.ts), for the reasons given there. Each path is loaded when first
+ * used, so that a one-shot command loads only what it needs. Several servers are independent
  * (servers.ts): pushes spread round-robin, pops look everywhere. Results that mean "nothing there"
  * are null or false; failures to talk to a server are RqClientError.
  */
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
-import { DEFAULT_TIMEOUT_MS } from './defaults.js';
+import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
 import { ackIdKey, peekKey, releaseIdKey, reserveKey, wireName } from './keys.js';
 import { MemjsServer, type Reply } from './memjs-server.js';
-import { MULTI_WAIT_SLICE_MS, popMany, WAIT_SLICE_MS, type PopManyReport } from './pop-many.js';
+import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-stream.js';
-import { pushStream, type PushReport } from './push-stream.js';
+import type { PushReport } from './push-stream.js';
 import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf, idOfCas } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
 import { parseStats, type ServerStats, type StatsPairs } from './stats.js';
@@ -102,8 +103,9 @@ export class RqClient {
    * Pushes every item of `source` (arrays of items, as a splitter yields them), pipelined.
    * Never throws for a server failure: the report says what was confirmed and what was not.
    */
-  pushAll(queue: string, source: AsyncIterable<readonly Buffer[]>, options: PushOptions = {}): Promise<PushReport> {
+  async pushAll(queue: string, source: AsyncIterable<readonly Buffer[]>, options: PushOptions = {}): Promise<PushReport> {
     const wire = wireName(queue);
+    const { pushStream } = await import('./push-stream.js');
     return pushStream(this.servers, this.rotation, wire, source, {
       flags: options.flags ?? 0,
       exptime: exptimeFor(options.ttlSeconds ?? 0, Date.now()),
@@ -116,11 +118,12 @@ export class RqClient {
    * resolved for it; if deliver rejects, the items it was given are released and the rejection
    * is passed on. Resolves with how many were popped.
    */
-  popMany(
+  async popMany(
     queue: string,
     options: { count: number; waitMs?: number; signal?: AbortSignal },
     deliver: Deliver,
   ): Promise<PopManyReport> {
+    const { popMany } = await import('./pop-many.js');
     return popMany(this.servers, this.rotation, queue, {
       count: options.count,
       waitMs: options.waitMs ?? 0,

@@ -11,3 +11,8 @@ export const DEFAULT_PORT = 22133;
  * dead server. memjs's own 0.5 s would fail (and resend) slow but healthy requests.
  */
 export const DEFAULT_TIMEOUT_MS = 5000;
+
+/** How long a pop over several servers blocks on one of them before trying the next, in ms. */
+export const MULTI_WAIT_SLICE_MS = 1000;
+/** Longest single blocking request on one server, in ms (a dead peer shows within this plus the timeout). */
+export const WAIT_SLICE_MS = 60_000;

@@ -6,16 +6,13 @@
  * call; when every server is empty and the pop may wait, it blocks on one server at a time for at
  * most MULTI_WAIT_SLICE_MS, so an item pushed to another server waits at most that long per server.
  */
+import { MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import { wireName } from './keys.js';
 import { Pipe } from './pipe.js';
 import { PopSession, type Deliver } from './pop-stream.js';
 import { formatAddress, type Rotation, type ServerAddress } from './servers.js';
 
-/** How long a pop over several servers blocks on one of them before trying the next. */
-export const MULTI_WAIT_SLICE_MS = 1000;
-/** Longest single blocking request on one server (a dead peer shows within this plus the timeout). */
-export const WAIT_SLICE_MS = 60_000;
 
 export interface PopManyOptions {
   /** Items to pop; Infinity pops until stopped (--follow). */

@@ -37,7 +37,7 @@ export async function runPush(plan: PushPlan): Promise<void> {
 
 /** Tells stderr about every item that is not surely in the queue, and sets the exit status. */
 function explain(report: PushReport): void {
-  for (const s of report.skipped) warn('push', `skipped ${s.message}`);
+  for (const s of report.skipped) if (s !== report.failure) warn('push', `skipped ${s.message}`);
   for (const r of report.refusals) warn('push', `item ${r.index} refused by ${r.server}: ${r.reason}`);
   if (report.refused > report.refusals.length) warn('push', `… ${report.refused - report.refusals.length} more items refused`);
   if (report.failure !== null) {

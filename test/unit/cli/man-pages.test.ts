@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CLIENT_COMMANDS } from '../../../src/cli/client-commands.js';
 import { clientCommands, commands } from '../../../src/cli/commands.js';
 
 const MAN = path.resolve(__dirname, '../../../man');
@@ -26,5 +27,13 @@ describe('man pages', () => {
       ].flat());
       expect({ command: spec.name, missing }).toEqual({ command: spec.name, missing: [] });
     }
+  });
+});
+
+describe('the registries', () => {
+  it('load the same client commands on the fast path as yargs registers', async () => {
+    const loaded = await Promise.all(Object.entries(CLIENT_COMMANDS).map(async ([name, load]) => [name, (await load()).name]));
+    for (const [name, specName] of loaded) expect(specName).toBe(name);
+    expect(Object.keys(CLIENT_COMMANDS).sort()).toEqual(clientCommands.map((s) => s.name).sort());
   });
 });

@@ -1,0 +1,19 @@
+/**
+ * The client subcommands by name, each loaded on demand: the fast path (fast-path.ts) loads only
+ * the command it runs. commands.ts registers the same commands with yargs; a unit test keeps the
+ * two lists equal.
+ */
+import type { CommandSpec } from './command-spec.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Load = () => Promise<CommandSpec<any>>;
+
+export const CLIENT_COMMANDS: Readonly<Record<string, Load>> = {
+  push: async () => (await import('./commands/push.js')).pushSpec,
+  pop: async () => (await import('./commands/pop.js')).popSpec,
+  ack: async () => (await import('./commands/ack.js')).ackSpec,
+  release: async () => (await import('./commands/release.js')).releaseSpec,
+  peek: async () => (await import('./commands/peek.js')).peekSpec,
+  inspect: async () => (await import('./commands/inspect.js')).inspectSpec,
+  work: async () => (await import('./commands/work.js')).workSpec,
+};
