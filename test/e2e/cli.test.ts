@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectionsBecome, deadPort, queueStats } from '../helpers/clients.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
-import { requireBuild, sh } from '../helpers/shell.js';
+import { exited, Output, requireBuild, sh, start } from '../helpers/shell.js';
 
 let srv: TestServer;
 let tmp: { dir: string; remove: () => void };
@@ -180,5 +180,20 @@ describe('exit statuses', () => {
       expect({ name, status: help.status }).toEqual({ name, status: 0 });
       expect(help.stdout.toString()).toContain('Examples:');
     }
+  });
+});
+
+describe('rq pop --follow', () => {
+  it('prints items as they arrive and, on SIGINT, acknowledges what it printed and exits 0', async () => {
+    const follower = start('exec rq pop q --follow', env);
+    const output = new Output(follower);
+    await sh('rq push q one', env);
+    await output.shows('one\n');
+    await sh('rq push q two', env);
+    expect(await output.shows('two\n')).toBe('one\ntwo\n');
+    follower.kill('SIGINT');
+    expect(await exited(follower)).toBe(0);
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 2 });
   });
 });

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
-import { exited, outputShows, requireBuild, sh, start } from '../helpers/shell.js';
+import { exited, Output, requireBuild, sh, start } from '../helpers/shell.js';
 
 let srv: TestServer;
 let tmp: { dir: string; remove: () => void };
@@ -48,13 +48,15 @@ describe('rq work', () => {
     expect(first.status).toBe(0);
     expect(first.stderr).toContain('command exited with status 1');
     expect(first.stderr).toContain('command killed by SIGKILL');
-    expect(lines(path.join(tmp.dir, 'done')).map((l) => l.split(' ')[0])).toEqual(['a', 'b', 'c']);
+    // A failed item is retried once its back-off ends, in this run if the queue lasts that long,
+    // else released when the queue is empty and done by the next run.
+    const firstDone = lines(path.join(tmp.dir, 'done')).length;
     await connectionsBecome(srv, 0);
-    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 2, open: 0, acked: 3 });
+    expect(queueStats(srv, 'jobs')).toMatchObject({ items: 5 - firstDone, open: 0, acked: firstDone });
 
     const second = await sh('rq work jobs --drain --json -- sh "$T/work.sh"', env);
     expect(second).toMatchObject({ status: 0, stderr: '' });
-    expect(JSON.parse(second.stdout.toString())).toEqual({ queue: 'jobs', acked: 2, released: 0 });
+    expect(JSON.parse(second.stdout.toString())).toEqual({ queue: 'jobs', acked: 5 - firstDone, released: 0 });
     const done = lines(path.join(tmp.dir, 'done'));
     expect(done.map((l) => l.split(' ')[0]).sort()).toEqual(['a', 'b', 'c', 'crash', 'fail']);
     expect(new Set(done.map((l) => l.split(' ')[1])).size).toBe(5);
@@ -77,12 +79,13 @@ describe('rq work', () => {
     const fifo = path.join(tmp.dir, 'fifo-dir', 'go');
     await sh(`mkfifo "${fifo}"`, env);
     const worker = start(`exec rq work jobs -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`, env);
+    const output = new Output(worker);
     const stderr: Buffer[] = [];
     worker.stderr!.on('data', (c: Buffer) => stderr.push(c));
-    await outputShows(worker, 'started');
+    await output.shows('started');
     worker.kill('SIGTERM');
     fs.writeFileSync(fifo, 'go\n');
-    await outputShows(worker, 'finished');
+    expect(await output.shows('finished')).toBe('started\nfinished\n');
     expect(await exited(worker)).toBe(0);
     expect(Buffer.concat(stderr).toString()).toBe('');
     await connectionsBecome(srv, 0);

@@ -53,19 +53,34 @@ export function sh(line: string, env: Record<string, string>, input: Buffer | st
   });
 }
 
-/** Resolves with the output once `text` has appeared on the child's stdout. */
-export function outputShows(child: ChildProcess, text: string, deadlineMs = 10_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`${JSON.stringify(text)} not printed within ${deadlineMs} ms: ${seen}`)), deadlineMs);
+/** Everything a child prints on stdout, from the start, so that no output is missed between waits. */
+export class Output {
+  private text = '';
+  private waiters: Array<() => void> = [];
+
+  constructor(child: ChildProcess) {
     child.stdout!.on('data', (c: Buffer) => {
-      seen += c.toString();
-      if (seen.includes(text)) {
-        clearTimeout(timer);
-        resolve(seen);
-      }
+      this.text += c.toString();
+      for (const w of this.waiters.splice(0)) w();
     });
-  });
+  }
+
+  /** Resolves with all the output once it contains `text`. */
+  async shows(text: string, deadlineMs = 10_000): Promise<string> {
+    const end = Date.now() + deadlineMs;
+    while (!this.text.includes(text)) {
+      const left = end - Date.now();
+      if (left <= 0) throw new Error(`${JSON.stringify(text)} not printed within ${deadlineMs} ms: ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.text;
+  }
 }
 
 /** Resolves with the exit status. */

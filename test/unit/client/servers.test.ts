@@ -84,3 +84,14 @@ describe('rotation over servers', () => {
     expect(() => new Rotation(0)).toThrow();
   });
 });
+
+describe('exptimeFor', () => {
+  it('sends a TTL as memcache does: relative up to 30 days, an absolute unix time beyond', async () => {
+    const { exptimeFor } = await import('../../../src/client/client.js');
+    const now = 1_700_000_000_000;
+    expect(exptimeFor(0, now)).toBe(0);
+    expect(exptimeFor(1.2, now)).toBe(2);
+    expect(exptimeFor(30 * 86400, now)).toBe(30 * 86400);
+    expect(exptimeFor(30 * 86400 + 1, now)).toBe(1_700_000_000 + 30 * 86400 + 1);
+  });
+});
