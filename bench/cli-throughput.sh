@@ -28,6 +28,7 @@ while (($#)); do
 done
 RQ_BIN=${RQ_BIN:-$REPO_DIR/bin/rq}
 [[ -e $RQ_BIN ]] || die "$RQ_BIN does not exist: run npm run build"
+bench_lock
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rq-cli-throughput.XXXXXX")
 trap 'stop_server; rm -rf "$WORK"' EXIT
