@@ -4,7 +4,6 @@
  * that `rq push` never pays for the server or for Ink. A well-formed client command runs without
  * loading yargs at all (fast-path.ts); everything else, --help and errors included, goes to yargs.
  */
-import { VERSION } from '../version.js';
 import { EXIT_USAGE } from './exit-codes.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
 
@@ -14,7 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     const { runFast } = await import('./fast-path.js');
     if (await runFast(await load(), argv)) return;
   }
-  const [{ default: yargs }, { commands }] = await Promise.all([import('yargs'), import('./commands.js')]);
+  const [{ default: yargs }, { commands }, { VERSION }] = await Promise.all([import('yargs'), import('./commands.js'), import('../version.js')]);
   let cli = yargs(argv)
     .scriptName('rq')
     .usage('$0 <command> [options]\n\nA persistent work queue that speaks the memcache protocol.')

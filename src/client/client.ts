@@ -14,13 +14,13 @@ import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaul
 import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
 import { ackIdKey, peekKey, releaseIdKey, reserveKey, wireName } from './keys.js';
-import { MemjsServer, type Reply } from './memjs-server.js';
+import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-stream.js';
 import type { PushReport } from './push-stream.js';
 import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf, idOfCas } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
-import { parseStats, type ServerStats, type StatsPairs } from './stats.js';
+import type { ServerStats, StatsPairs } from './stats.js';
 
 export interface ClientOptions {
   readonly servers: readonly ServerAddress[];
@@ -199,7 +199,8 @@ export class RqClient {
   }
 
   /** Every server's stats, parsed; a server that cannot answer is `down`, never an exception. */
-  stats(): Promise<ServerStats[]> {
+  async stats(): Promise<ServerStats[]> {
+    const { parseStats } = await import('./stats.js');
     return Promise.all(this.names.map(async (server): Promise<ServerStats> => {
       try {
         return { server, state: 'up', ...parseStats(await this.statsOf(server)) };
@@ -227,7 +228,7 @@ export class RqClient {
   private connection(i: number): Promise<MemjsServer> {
     let c = this.connections[i];
     if (c === undefined) {
-      c = MemjsServer.open(this.servers[i], this.timeoutMs);
+      c = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs));
       this.connections[i] = c;
     }
     return c;

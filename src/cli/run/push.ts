@@ -2,7 +2,6 @@
 import type { PushReport } from '../../client/push-stream.js';
 import type { PushPlan } from '../commands/push.js';
 import { exitCodeFor, guard, warn } from '../failure.js';
-import { splitItems } from '../input/split.js';
 import { writeOut } from '../output/items.js';
 import { EXIT_UNREACHABLE } from '../exit-codes.js';
 import { openClient } from './open-client.js';
@@ -22,7 +21,7 @@ export async function runPush(plan: PushPlan): Promise<void> {
       }
       const source = plan.messages !== null
         ? (async function* () { yield plan.messages!.map((m) => Buffer.from(m)); })()
-        : splitItems(process.stdin, plan.mode);
+        : (await import('../input/split.js')).splitItems(process.stdin, plan.mode);
       const report = await client.pushAll(plan.queue, source, options);
       explain(report);
       if (plan.json) {
