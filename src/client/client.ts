@@ -161,11 +161,14 @@ export class RqClient {
     }
   }
 
-  /** The head item of the queue without reserving it (the first found, trying the servers in turn). */
-  async peek(queue: string): Promise<Item | null> {
+  /**
+   * The head item of the queue without reserving it: the first found, trying the servers in turn,
+   * or on `server` only (`rq top` shows each server's head).
+   */
+  async peek(queue: string, server?: string): Promise<Item | null> {
     const key = peekKey(wireName(queue));
     const down = new Set<number>();
-    const order = this.rotation.popOrder();
+    const order = server === undefined ? this.rotation.popOrder() : [this.serverIndex(server)];
     for (const i of order) {
       const item = await this.fetchItem(i, queue, key, 0, down);
       if (item !== null) return item;

@@ -9,13 +9,18 @@ import { openClient } from './open-client.js';
 export async function runPush(plan: PushPlan): Promise<void> {
   const client = openClient('push', plan);
   const options = { ttlSeconds: plan.ttlSeconds, flags: plan.flags };
-  await guard('push', async () => {
-    try {
-      if (plan.messages !== null && plan.messages.length === 1) {
-        const server = await client.push(plan.queue, plan.messages[0], options);
+  try {
+    if (plan.messages !== null && plan.messages.length === 1) {
+      const message = plan.messages[0];
+      // One item: the whole call is bounded (at most one try per server, each with the timeout).
+      await guard('push', async () => {
+        const server = await client.push(plan.queue, message, options);
         if (plan.json) await writeOut(JSON.stringify({ queue: plan.queue, pushed: 1, server }) + '\n');
-        return;
-      }
+      }, plan.timeoutMs * (plan.servers.length + 1));
+      return;
+    }
+    // A stream lasts as long as its input; the pipe's own deadline catches a silent server.
+    await guard('push', async () => {
       if (plan.messages === null && process.stdin.isTTY) {
         warn('push', 'reading items from the terminal, one per line; end with Ctrl-D');
       }
@@ -28,10 +33,10 @@ export async function runPush(plan: PushPlan): Promise<void> {
         const { pushed, refused, unconfirmed } = report;
         await writeOut(JSON.stringify({ queue: plan.queue, pushed, refused, unconfirmed }) + '\n');
       }
-    } finally {
-      client.close();
-    }
-  });
+    });
+  } finally {
+    client.close();
+  }
 }
 
 /** Tells stderr about every item that is not surely in the queue, and sets the exit status. */
