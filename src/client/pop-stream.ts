@@ -26,11 +26,12 @@ import { encodeGet, errorText, flagsOf } from './requests.js';
 export type Deliver = (items: Item[]) => Promise<void>;
 
 /**
- * Reservations one pop keeps outstanding. Enough to keep a loopback connection busy (a round trip
- * is ~100 µs, so 64 in flight allows ~600k items/s), and under the server's default `--max-open`
- * of 100; a server with a lower limit makes the window shrink (see onRefused).
+ * Reservations one pop keeps outstanding: the server's default `--max-open` (the most one
+ * connection may hold on a queue), since a pop is latency-bound — each round trip brings at most a
+ * window of items. A server with a lower limit refuses the excess (0x0086) and the window shrinks
+ * to fit (see onReplies).
  */
-export const DEFAULT_WINDOW = 64;
+export const DEFAULT_WINDOW = 100;
 
 export interface SessionRun {
   /** Items wanted in this run (Infinity for --follow). */
