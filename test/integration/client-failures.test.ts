@@ -8,6 +8,7 @@ import { HEADER_BYTES } from '../../src/protocol/binary/constants.js';
 import { decodePackets } from '../../src/protocol/binary/packet.js';
 import { RqClientError } from '../../src/client/errors.js';
 import { Clients, deadPort, HostilePeer } from '../helpers/clients.js';
+import { RqServer } from '../../src/server/server.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 const clients = new Clients();
@@ -106,5 +107,25 @@ describe('a server that hangs up', () => {
     const waiting = c.reserve('q', { waitMs: 60_000 });
     await srv.close();
     expect((await failure(waiting)).kind).toBe('unreachable');
+  });
+});
+
+describe('a server that restarts', () => {
+  it('is down while it is away and up again after, for a client that keeps polling (rq top)', async () => {
+    const first = await startServer();
+    servers.push(first);
+    const c = clients.client([first]);
+    await c.push('q', 'x');
+    expect((await c.stats())[0].state).toBe('up');
+    await first.close();
+    expect((await c.stats())[0]).toMatchObject({ state: 'down', error: { kind: 'unreachable' } });
+    const again = new RqServer({ host: '127.0.0.1', port: first.port, limits: { maxItemSize: 1024, maxOpen: 10 } });
+    await again.listen();
+    try {
+      expect((await c.stats())[0].state).toBe('up');
+      expect(await c.push('q', 'y')).toBe(`127.0.0.1:${first.port}`);
+    } finally {
+      await again.close();
+    }
   });
 });
