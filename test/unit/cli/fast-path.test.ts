@@ -37,6 +37,7 @@ afterEach(() => {
 
 const ACCEPTED: Array<[string, string[]]> = [
   ['push', ['q', 'a', 'b']],
+  ['push', ['123', '4.50', '0x1']],
   ['push', ['q', '--ttl', '5', 'm']],
   ['push', ['q', '-0']],
   ['push', ['q', '--whole', '--server', 'h:1']],
