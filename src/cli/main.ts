@@ -8,6 +8,12 @@ import { EXIT_USAGE } from './exit-codes.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 1 && argv[0] === '--version') {
+    // What yargs would print, without loading it (scripts ask for the version often).
+    const { VERSION } = await import('../version.js');
+    process.stdout.write(`${VERSION}\n`);
+    return;
+  }
   const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
   if (load !== undefined) {
     const { runFast } = await import('./fast-path.js');
