@@ -54,6 +54,8 @@ const SILENT = { log: () => {} };
 export class MemjsServer {
   readonly server: string;
   private readonly watched = new WeakSet<Socket>();
+  /** The socket memjs uses now, once connected. */
+  private socket: Socket | null = null;
 
   private constructor(
     private readonly client: Memjs.Client,
@@ -124,8 +126,12 @@ export class MemjsServer {
     this.client.close();
   }
 
-  /** Drops the connection at once, failing any request in flight (a blocked reserve, say). */
+  /**
+   * Drops the connection at once, failing any request in flight (a blocked reserve, say). With a
+   * reset, not a FIN: a server keeps a half-closed connection open until a blocked get is answered.
+   */
   destroy(): void {
+    if (this.socket !== null && !this.socket.destroyed) this.socket.resetAndDestroy();
     this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the client'));
   }
 
@@ -156,6 +162,7 @@ export class MemjsServer {
   private watchClose(onConnected: () => void): void {
     this.memServer.sock(false, (socket) => {
       onConnected();
+      this.socket = socket;
       if (this.watched.has(socket)) return;
       this.watched.add(socket);
       socket.once('close', () => {

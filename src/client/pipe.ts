@@ -98,6 +98,20 @@ export class Pipe {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /**
+   * Drops the connection at once, without waiting for replies. Only for a connection whose one
+   * request in flight is a blocking get: the server would otherwise hold the connection open
+   * until that wait ends. What the connection holds goes back to its queue.
+   */
+  abort(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.stopTimer();
+    // A reset, not a FIN: a server keeps a half-closed connection open for the replies it owes.
+    this.socket.resetAndDestroy();
+    this.drained.splice(0).forEach((resolve) => resolve());
+  }
+
   /** Ends the connection after what was sent; the server then releases what this connection holds. */
   close(): void {
     if (this.dead) return;

@@ -64,6 +64,8 @@ export class PopSession {
   private unacked = 0;
   private ready: Item[] = [];
   private delivering = false;
+  /** The one request in flight is a blocking get (`t=`). */
+  private blockingInFlight = false;
   private empty = false;
   private stopping = false;
   private failure: RqClientError | null = null;
@@ -118,6 +120,7 @@ export class PopSession {
   }
 
   onReplies(replies: Packet[]): void {
+    this.blockingInFlight = false;
     for (const reply of replies) {
       const request = this.sent[this.sentHead++];
       if (reply.opaque !== request.opaque) {
@@ -187,6 +190,7 @@ export class PopSession {
       for (; this.unacked > 1; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
       const acks = this.unacked === 1;
       add(reserveKey(this.wire, { ack: acks, waitMs }), 'open', acks);
+      this.blockingInFlight = true;
       if (acks) {
         this.unacked = 0;
         this.held--;
@@ -234,17 +238,28 @@ export class PopSession {
     );
   }
 
-  /** Stop or output failure: ack what was written, once no delivery is under way, then close. */
+  /**
+   * Stop or output failure: once no delivery is under way, acknowledge what was written, wait for
+   * the replies (so the acknowledgements are surely done), then close; the server releases the
+   * rest. A blocking request in flight is alone (everything was acknowledged before it was sent):
+   * the connection is dropped at once instead of waiting for the wait to end.
+   */
   private windDown(): void {
-    if (this.delivering || this.pipe!.isDead) return;
-    const keys: string[] = [];
-    const requests: Request[] = [];
-    for (; this.unacked > 0; this.unacked--, this.held--) {
-      keys.push(ackOldestKey(this.wire));
-      requests.push({ opaque: this.opaque++ >>> 0, kind: 'close', acks: false });
+    const pipe = this.pipe!;
+    if (this.delivering || pipe.isDead) return;
+    if (this.blockingInFlight) {
+      pipe.abort();
+    } else {
+      const keys: string[] = [];
+      const requests: Request[] = [];
+      for (; this.unacked > 0; this.unacked--, this.held--) {
+        keys.push(ackOldestKey(this.wire));
+        requests.push({ opaque: this.opaque++ >>> 0, kind: 'close', acks: false });
+      }
+      if (keys.length > 0) this.send(keys, requests, 0);
+      if (pipe.inFlight > 0) return; // called again as the replies come
+      pipe.close();
     }
-    if (keys.length > 0) this.send(keys, requests, 0);
-    this.pipe!.close();
     if (this.outputError) this.fail?.(this.outputError);
     else this.end({ popped: this.delivered, empty: false });
   }

@@ -102,3 +102,19 @@ describe('rq work', () => {
     expect(queueStats(srv, 'jobs')).toMatchObject({ items: 1, open: 0 });
   });
 });
+
+describe('rq work, stopped while waiting for items', () => {
+  it('leaves no connection or waiter behind on the server', async () => {
+    const worker = start('exec rq work jobs -c 2 -- cat', env);
+    // Both slots block waiting for an item: two connections, two waiters.
+    const deadline = Date.now() + 10_000;
+    while (queueStats(srv, 'jobs').waiters < 2) {
+      if (Date.now() > deadline) throw new Error('the workers never waited');
+      await new Promise((r) => setImmediate(r));
+    }
+    worker.kill('SIGTERM');
+    expect(await exited(worker)).toBe(0);
+    await connectionsBecome(srv, 0);
+    expect(queueStats(srv, 'jobs')).toMatchObject({ waiters: 0, open: 0 });
+  });
+});
