@@ -126,10 +126,10 @@ describe('popMany', () => {
     stop.abort();
     expect((await following).popped).toBe(3);
     expect(got.map((i) => i.data.toString())).toEqual(['one', 'two', 'three']);
-    await pusher.push('q', 'after');
-    // The stopped pop's connection is gone once the server has noticed (a blocked connection notices
-    // when its wait ends, here with 'after'); then 'after' is back, or was never taken.
+    // The stopped pop reset its connection (it was blocked in a wait): the server drops it and its waiter.
     await connectionsBecome(srv, 1);
+    expect(queueStats(srv, 'q').waiters).toBe(0);
+    await pusher.push('q', 'after');
     expect(queueStats(srv, 'q')).toMatchObject({ items: 1, open: 0, acked: 3 });
   });
 
