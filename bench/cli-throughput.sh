@@ -12,8 +12,10 @@
 # the median of the reps and every rep, in items/s.
 #
 # usage: bench/cli-throughput.sh [--items N] [--reps R]
-# environment: RQ_BIN (default bin/rq); WAIT_IDLE seconds to wait for an idle
-#   machine before each rep (default 30; 0 turns it off).
+# environment: RQ_BIN (default bin/rq); RQ_SERVE_ARGS, more options for rq serve
+#   (e.g. "--fsync always", "--no-journal"; default none: the journal with its
+#   default fsync); WAIT_IDLE seconds to wait for an idle machine before each
+#   rep (default 30; 0 turns it off).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -35,7 +37,8 @@ trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 port=$(free_port)
-start_server "$WORK/server.log" "$port" node "$RQ_BIN" serve --port "$port" --data-dir "$WORK/data" ||
+# shellcheck disable=SC2086 # RQ_SERVE_ARGS is a list of options
+start_server "$WORK/server.log" "$port" node "$RQ_BIN" serve --port "$port" --data-dir "$WORK/data" ${RQ_SERVE_ARGS:-} ||
   die "rq server $START_ERR: $(tail -n 3 "$WORK/server.log")"
 export RQ_SERVER=127.0.0.1:$port
 rq() { taskset -c "${CLIENT_CPU:-1}" node "$RQ_BIN" "$@"; }
@@ -76,4 +79,4 @@ echo "|---|--:|--:|---|"
 echo "| \`seq $ITEMS \| rq push q\` | $ITEMS | $(median "${push_rates[@]}") | ${push_rates[*]} |"
 echo "| \`rq pop q -n $ITEMS > /dev/null\` | $ITEMS | $(median "${pop_rates[@]}") | ${pop_rates[*]} |"
 echo
-echo "Whole commands, start-up included; server on CPU 0, CLI on CPU 1; every rep checked (all items pushed, all popped, none left open)."
+echo "Whole commands, start-up included; rq serve ${RQ_SERVE_ARGS:-(defaults)} on CPU 0, CLI on CPU 1; every rep checked (all items pushed, all popped, none left open)."
