@@ -2,7 +2,9 @@
  * Compaction: folds the newest snapshot and the closed segments after it into a new snapshot, so the
  * journal's size follows the live data, whatever the workload (queues that never empty, items held
  * for long, release cycles). It reads the files through the same reader as startup (reader.ts) and
- * writes the state they describe, a slice per event-loop turn, so the server keeps serving.
+ * writes the state they describe, a piece per event-loop turn, so the server keeps serving. When the
+ * live state is small, the journal hands it over directly (taken from the engine as it switched
+ * segments), and nothing is read.
  *
  * Crash-safe at every step: the snapshot is written to `snapshot.<seq>.tmp`, fsynced, renamed to
  * `snapshot.<seq>` and the directory fsynced; only then are the files it replaces removed. A crash
@@ -35,6 +37,17 @@ export interface CompactionInput {
   readonly written?: () => number;
   /** Items expired by this time are left out. */
   readonly now: number;
+  /**
+   * The state itself, taken from the engine at the moment the journal switched segments (every record
+   * before targetSeq written, none after): then nothing is read, the snapshot is just written.
+   */
+  readonly captured?: CapturedState;
+}
+
+export interface CapturedState {
+  readonly nextId: number;
+  /** Per queue: ready items head first, then open items in id order. */
+  readonly items: ReadonlyArray<{ readonly queue: string; readonly item: Item; readonly open: boolean }>;
 }
 
 export type CompactionResult =
@@ -59,8 +72,10 @@ export class Compaction {
 
   constructor(private readonly store: JournalStore, private readonly input: CompactionInput) {
     this.finished = new Promise((resolve) => (this.resolve = resolve));
-    if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
-    for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+    if (input.captured === undefined) {
+      if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
+      for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+    }
     setImmediate(() => this.slice(this.readSlice));
   }
 
@@ -121,7 +136,7 @@ export class Compaction {
     const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq);
     this.out.write(header, 0, header.length, 0);
     this.outSize = header.length;
-    this.enc.nextId(this.state.nextId);
+    this.enc.nextId(this.input.captured?.nextId ?? this.state.nextId);
     this.items = this.liveItems();
     return this.writeSlice;
   };
@@ -129,6 +144,10 @@ export class Compaction {
   /** Ready items head first, then open ones in id order; expired ready items are left out. */
   private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
     const now = this.input.now;
+    if (this.input.captured !== undefined) {
+      for (const x of this.input.captured.items) if (x.open || x.item.expiresAt === 0 || x.item.expiresAt > now) yield x;
+      return;
+    }
     for (const [queue, q] of this.state.queues) {
       for (const { item, open } of q.snapshotOrder()) {
         if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open };
