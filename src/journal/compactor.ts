@@ -185,34 +185,33 @@ export class Compaction {
     this.out!.sync((err) => {
       if (err !== null) return this.end({ kind: 'failed', reason: err.message, permanent: false });
       if (this.cancelled) return this.end({ kind: 'cancelled' });
-      this.slice(() => {
-        this.install();
-        this.finish().then(
-          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
-          // The snapshot is in place: files left behind are obsolete, and startup removes them.
-          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
-        );
-        return null;
-      });
+      this.install().then(
+        () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
+        (e: Error) => this.end({ kind: 'failed', reason: e.message, permanent: false }),
+      );
     });
     return null;
   };
 
-  /** The new snapshot takes over: renamed into place (from here a crash keeps it). */
-  private install(): void {
+  /**
+   * The new snapshot takes over: renamed into place (from here a crash keeps it), the rename made
+   * durable, then the files it replaces removed; all on the thread pool. A failure after the rename
+   * leaves obsolete files, which startup removes: the snapshot counts as done.
+   */
+  private async install(): Promise<void> {
     const final = snapshotName(this.input.targetSeq);
     this.out!.close();
     this.out = null;
-    this.store.rename(final + TEMP_SUFFIX, final);
-  }
-
-  /** Makes the rename durable, then removes the files the snapshot replaces; all off the main thread. */
-  private async finish(): Promise<void> {
-    await this.store.syncDirectoryAsync();
-    const obsolete = this.input.segments.map((seq) => segmentName(seq));
-    if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
-    for (const name of obsolete) await this.store.removeAsync(name);
-    await this.store.syncDirectoryAsync();
+    await this.store.renameAsync(final + TEMP_SUFFIX, final);
+    try {
+      await this.store.syncDirectoryAsync();
+      const obsolete = this.input.segments.map((seq) => segmentName(seq));
+      if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
+      for (const name of obsolete) await this.store.removeAsync(name);
+      await this.store.syncDirectoryAsync();
+    } catch {
+      // obsolete files stay until the next startup
+    }
   }
 
   private end(result: CompactionResult): void {
