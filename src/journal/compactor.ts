@@ -231,8 +231,8 @@ export class Compaction {
 
 class PermanentError extends Error {}
 
-/** A piece never exceeds 4 MiB (~10 ms of decoding), however far behind. */
-const MAX_PIECE_BYTES = 4 * 1024 * 1024;
+/** A piece never exceeds 2 MiB (a few ms of decoding, ~20k small records), however far behind. */
+const MAX_PIECE_BYTES = 2 * 1024 * 1024;
 
 /**
  * One slice of work; returns the next (run on the next turn), a promise of it (I/O off the main

@@ -562,7 +562,9 @@ export class Journal implements ChangeLog {
     if (this.next === null) return this.prepareNext();
     // Every record encoded so far is in the old segment: the engine's state now is the state before
     // the new one, and if it is small it becomes the next snapshot as it is.
+    const t = performance.now();
     const captured = this.enc.length === 0 ? this.capture() : null;
+    if (captured !== null) this.figures.compactionMaxPauseMs = Math.max(this.figures.compactionMaxPauseMs, performance.now() - t);
     this.retired = { file: this.file, seq: this.seq, size: this.fileSize, end: this.written };
     this.file = this.next.file;
     this.seq = this.next.seq;
