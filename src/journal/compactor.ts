@@ -2,7 +2,9 @@
  * Compaction: folds the newest snapshot and the closed segments after it into a new snapshot, so the
  * journal's size follows the live data, whatever the workload (queues that never empty, items held
  * for long, release cycles). It reads the files through the same reader as startup (reader.ts) and
- * writes the state they describe, a slice per event-loop turn, so the server keeps serving.
+ * writes the state they describe, a piece per event-loop turn, so the server keeps serving. When the
+ * live state is small, the journal hands it over directly (taken from the engine as it switched
+ * segments), and nothing is read.
  *
  * Crash-safe at every step: the snapshot is written to `snapshot.<seq>.tmp`, fsynced, renamed to
  * `snapshot.<seq>` and the directory fsynced; only then are the files it replaces removed. A crash
@@ -35,6 +37,17 @@ export interface CompactionInput {
   readonly written?: () => number;
   /** Items expired by this time are left out. */
   readonly now: number;
+  /**
+   * The state itself, taken from the engine at the moment the journal switched segments (every record
+   * before targetSeq written, none after): then nothing is read, the snapshot is just written.
+   */
+  readonly captured?: CapturedState;
+}
+
+export interface CapturedState {
+  readonly nextId: number;
+  /** Per queue: ready items head first, then open items in id order. */
+  readonly items: ReadonlyArray<{ readonly queue: string; readonly item: Item; readonly open: boolean }>;
 }
 
 export type CompactionResult =
@@ -59,8 +72,10 @@ export class Compaction {
 
   constructor(private readonly store: JournalStore, private readonly input: CompactionInput) {
     this.finished = new Promise((resolve) => (this.resolve = resolve));
-    if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
-    for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+    if (input.captured === undefined) {
+      if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
+      for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+    }
     setImmediate(() => this.slice(this.readSlice));
   }
 
@@ -121,7 +136,7 @@ export class Compaction {
     const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq);
     this.out.write(header, 0, header.length, 0);
     this.outSize = header.length;
-    this.enc.nextId(this.state.nextId);
+    this.enc.nextId(this.input.captured?.nextId ?? this.state.nextId);
     this.items = this.liveItems();
     return this.writeSlice;
   };
@@ -129,6 +144,10 @@ export class Compaction {
   /** Ready items head first, then open ones in id order; expired ready items are left out. */
   private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
     const now = this.input.now;
+    if (this.input.captured !== undefined) {
+      for (const x of this.input.captured.items) if (x.open || x.item.expiresAt === 0 || x.item.expiresAt > now) yield x;
+      return;
+    }
     for (const [queue, q] of this.state.queues) {
       for (const { item, open } of q.snapshotOrder()) {
         if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open };
@@ -166,34 +185,33 @@ export class Compaction {
     this.out!.sync((err) => {
       if (err !== null) return this.end({ kind: 'failed', reason: err.message, permanent: false });
       if (this.cancelled) return this.end({ kind: 'cancelled' });
-      this.slice(() => {
-        this.install();
-        this.finish().then(
-          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
-          // The snapshot is in place: files left behind are obsolete, and startup removes them.
-          () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
-        );
-        return null;
-      });
+      this.install().then(
+        () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
+        (e: Error) => this.end({ kind: 'failed', reason: e.message, permanent: false }),
+      );
     });
     return null;
   };
 
-  /** The new snapshot takes over: renamed into place (from here a crash keeps it). */
-  private install(): void {
+  /**
+   * The new snapshot takes over: renamed into place (from here a crash keeps it), the rename made
+   * durable, then the files it replaces removed; all on the thread pool. A failure after the rename
+   * leaves obsolete files, which startup removes: the snapshot counts as done.
+   */
+  private async install(): Promise<void> {
     const final = snapshotName(this.input.targetSeq);
     this.out!.close();
     this.out = null;
-    this.store.rename(final + TEMP_SUFFIX, final);
-  }
-
-  /** Makes the rename durable, then removes the files the snapshot replaces; all off the main thread. */
-  private async finish(): Promise<void> {
-    await this.store.syncDirectoryAsync();
-    const obsolete = this.input.segments.map((seq) => segmentName(seq));
-    if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
-    for (const name of obsolete) await this.store.removeAsync(name);
-    await this.store.syncDirectoryAsync();
+    await this.store.renameAsync(final + TEMP_SUFFIX, final);
+    try {
+      await this.store.syncDirectoryAsync();
+      const obsolete = this.input.segments.map((seq) => segmentName(seq));
+      if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
+      for (const name of obsolete) await this.store.removeAsync(name);
+      await this.store.syncDirectoryAsync();
+    } catch {
+      // obsolete files stay until the next startup
+    }
   }
 
   private end(result: CompactionResult): void {
@@ -213,8 +231,8 @@ export class Compaction {
 
 class PermanentError extends Error {}
 
-/** A piece never exceeds 4 MiB (~10 ms of decoding), however far behind. */
-const MAX_PIECE_BYTES = 4 * 1024 * 1024;
+/** A piece never exceeds 2 MiB (a few ms of decoding, ~20k small records), however far behind. */
+const MAX_PIECE_BYTES = 2 * 1024 * 1024;
 
 /**
  * One slice of work; returns the next (run on the next turn), a promise of it (I/O off the main

@@ -28,7 +28,7 @@ export class RecordEncoder {
     const at = this.begin(RecordType.Enqueued, queue, ENQUEUED_FIXED_BYTES + data.length);
     const b = this.buf;
     writeU64(b, id, at);
-    b.writeUInt32LE(flags >>> 0, at + 8);
+    putU32(b, flags >>> 0, at + 8);
     writeU64(b, Math.max(0, Math.floor(expiresAt)), at + 12);
     writeU64(b, Math.max(0, Math.floor(enqueuedAt)), at + 20);
     data.copy(b, at + ENQUEUED_FIXED_BYTES);
@@ -87,7 +87,7 @@ export class RecordEncoder {
     this.reserve(total);
     const b = this.buf;
     const start = this.used;
-    b.writeUInt32LE(total - RECORD_PREFIX_BYTES, start + 4);
+    putU32(b, total - RECORD_PREFIX_BYTES, start + 4);
     b[start + 8] = type;
     b[start + 9] = nameBytes;
     if (queue !== this.lastName) {
@@ -103,7 +103,7 @@ export class RecordEncoder {
     const total = RECORD_PREFIX_BYTES + 1 + fixed;
     this.reserve(total);
     const start = this.used;
-    this.buf.writeUInt32LE(total - RECORD_PREFIX_BYTES, start + 4);
+    putU32(this.buf, total - RECORD_PREFIX_BYTES, start + 4);
     this.buf[start + 8] = type;
     return start + 9;
   }
@@ -111,7 +111,7 @@ export class RecordEncoder {
   /** Seals the record that starts at `used` and ends at `end`: writes its checksum. */
   private end(end: number): void {
     const start = this.used;
-    this.buf.writeUInt32LE(crc32(this.buf, start + 4, end), start);
+    putU32(this.buf, crc32(this.buf, start + 4, end), start);
     this.used = end;
   }
 
@@ -123,6 +123,14 @@ export class RecordEncoder {
     this.buf.copy(bigger, 0, 0, this.used);
     this.buf = bigger;
   }
+}
+
+/** u32 little-endian by byte stores (Buffer.writeUInt32LE checks its arguments on every call). */
+function putU32(b: Buffer, v: number, at: number): void {
+  b[at] = v;
+  b[at + 1] = v >>> 8;
+  b[at + 2] = v >>> 16;
+  b[at + 3] = v >>> 24;
 }
 
 /** The 20-byte header that opens every journal file. */

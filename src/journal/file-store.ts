@@ -84,6 +84,10 @@ export class FileStore implements JournalStore {
     };
   }
 
+  async renameAsync(from: string, to: string): Promise<void> {
+    await fs.promises.rename(this.path(from), this.path(to));
+  }
+
   async removeAsync(name: string): Promise<void> {
     try {
       await fs.promises.unlink(this.path(name));

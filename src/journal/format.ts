@@ -49,11 +49,18 @@ export const ENQUEUED_FIXED_BYTES = 8 + 4 + 8 + 8;
 
 const TWO_32 = 0x1_0000_0000;
 
-/** Writes a non-negative safe integer as u64 little-endian. */
+/** Writes a non-negative safe integer as u64 little-endian (byte stores: this runs for every record). */
 export function writeU64(buf: Buffer, value: number, at: number): void {
-  const hi = Math.floor(value / TWO_32);
-  buf.writeUInt32LE(value - hi * TWO_32, at);
-  buf.writeUInt32LE(hi, at + 4);
+  const lo = value >>> 0; // value mod 2^32, also above 2^32
+  const hi = (value - lo) / TWO_32;
+  buf[at] = lo;
+  buf[at + 1] = lo >>> 8;
+  buf[at + 2] = lo >>> 16;
+  buf[at + 3] = lo >>> 24;
+  buf[at + 4] = hi;
+  buf[at + 5] = hi >>> 8;
+  buf[at + 6] = hi >>> 16;
+  buf[at + 7] = hi >>> 24;
 }
 
 /** Reads a u64 little-endian; returns -1 when it is not a safe integer. */

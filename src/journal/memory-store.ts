@@ -89,6 +89,11 @@ export class MemoryStore implements JournalStore {
     };
   }
 
+  async renameAsync(from: string, to: string): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    this.rename(from, to);
+  }
+
   async removeAsync(name: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     this.remove(name);

@@ -30,6 +30,7 @@ export interface JournalStore {
    * ~20 ms on ext4, a pause the server must not take.
    */
   removeAsync(name: string): Promise<void>;
+  renameAsync(from: string, to: string): Promise<void>;
   /** Opens a file for reads off the main thread (compaction reads a file in many pieces). */
   openReader(name: string): Promise<StoreReader>;
   syncDirectoryAsync(): Promise<void>;

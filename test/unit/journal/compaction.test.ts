@@ -16,9 +16,12 @@ function storeBytes(store: MemoryStore): number {
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('compaction', () => {
-  it('keeps the directory bounded while a queue that never empties churns, with held and released items', async () => {
+  it.each([
+    ['snapshots taken from memory', SMALL],
+    ['snapshots made by reading the journal', { ...SMALL, captureMaxItems: 0 }],
+  ])('keeps the directory bounded while a queue that never empties churns, with held and released items (%s)', async (_how, options) => {
     const store = new MemoryStore();
-    const { engine, journal } = openEngine(store, SMALL);
+    const { engine, journal } = openEngine(store, options);
     const held = engine.openHolder(); // holds two items for the whole run
     const worker = engine.openHolder();
     let n = 0;
@@ -46,7 +49,7 @@ describe('compaction', () => {
     expect(contents(engine, 'q')).toHaveLength(48);
     expect(maxBytes).toBeLessThan(32 * 1024);
     const expected = contents(engine, 'q');
-    const after = openEngine(store.crashed(), SMALL);
+    const after = openEngine(store.crashed(), options);
     const restored = contents(after.engine, 'q');
     expect(restored.slice(2)).toEqual(expected);
     expect(restored).toHaveLength(expected.length + 2); // the two held items, back at the head
@@ -66,9 +69,10 @@ describe('compaction', () => {
     const expected = contents(openEngine(store.killed(), { compactMinBytes: 1 << 30 }).engine, 'q');
     expect(expected).toHaveLength(200);
 
-    // Reopen with compaction on: startup finds enough closed segments and compacts, a slice per turn.
+    // Reopen with compaction on: startup finds enough closed segments and compacts them by reading
+    // them, a piece per turn.
     const live = store.killed();
-    const reopened = openEngine(live, SMALL);
+    const reopened = openEngine(live, { ...SMALL, captureMaxItems: 0 });
     let crashes = 0;
     while (reopened.journal.figures.compactions === 0) {
       const crashed = live.crashed();
@@ -81,6 +85,31 @@ describe('compaction', () => {
     expect(live.list().filter((f) => f.startsWith('snapshot.'))).toHaveLength(1);
     expect(contents(openEngine(live.crashed(), SMALL).engine, 'q')).toEqual(expected);
     expect(reopened.journal.stats()).toContainEqual(['journal_compactions', 1]);
+  });
+
+  it('a snapshot taken from the engine at a segment switch is crash-safe at every turn too', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, { ...SMALL, compactMinBytes: 1 << 30 });
+    const h = engine.openHolder();
+    let n = 0;
+    // Write until a segment switch starts a compaction from the engine's state, then stop changing things.
+    while (journal.figures.compactions === 0) {
+      engine.enqueue('q', n % 7, 0, Buffer.from(`item${n++}-${'w'.repeat(30)}`), T0);
+      if (n % 3 === 0) {
+        engine.reserve(h, 'q', T0);
+        if (n % 2 === 0) engine.ack(h, 'q');
+      }
+      await settled(journal);
+      const expected = contents(engine, 'q');
+      const open = engine.openItems('q').map((i) => i.data.toString()).sort((a, b) => Number(a.slice(4, a.indexOf('-'))) - Number(b.slice(4, b.indexOf('-'))));
+      for (let turns = 0; turns < 5; turns++) {
+        const restored = contents(openEngine(store.crashed(), { compactMinBytes: 1 << 30 }).engine, 'q');
+        expect(restored).toEqual([...open, ...expected]);
+        await turn();
+      }
+      if (n > 2000) throw new Error('no compaction');
+    }
+    expect(store.list().filter((f) => f.startsWith('snapshot.'))).toHaveLength(1);
   });
 
   it('startup removes an unfinished snapshot and files a finished one replaced', async () => {

@@ -80,6 +80,8 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       s.create('b').close();
       await s.removeAsync('a');
       await s.removeAsync('never-existed');
+      await s.renameAsync('b', 'c');
+      await s.renameAsync('c', 'b');
       await s.syncDirectoryAsync();
       expect(s.list()).toEqual(['b']);
     }));

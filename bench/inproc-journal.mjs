@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// In-process cost of the journal on the text hot path: the same depth-16 cycles (set, get, delete) as
+// bench/inproc-text.mjs, fed to 50 fake connections per event-loop turn, with no journal and with the
+// journal at each --fsync setting (real files in a temp dir). Prints CPU ns per cycle for each.
+// Usage: npm run build && node bench/inproc-journal.mjs [cycles]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Duplex } from 'node:stream';
+import { RqServer } from '../dist/server/server.js';
+import { openJournaled } from '../dist/server/persistence.js';
+import { FileStore } from '../dist/journal/file-store.js';
+
+const cycles = Number(process.argv[2] ?? 1_000_000);
+const CONNS = 50;
+const DEPTH = 16;
+const payload = 'x'.repeat(64);
+const sets = Buffer.from(`set q 0 0 64\r\n${payload}\r\n`.repeat(DEPTH));
+const gets = Buffer.from('get q\r\n'.repeat(DEPTH));
+const dels = Buffer.from('delete q\r\n'.repeat(DEPTH));
+const limits = { maxItemSize: 1 << 20, maxOpen: 100 };
+
+async function run(label, fsync) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-j-'));
+  let server, opened = null;
+  if (fsync === null) server = new RqServer({ host: '127.0.0.1', port: 0, limits });
+  else {
+    opened = openJournaled(100, new FileStore(dir), { fsync, warn: () => {} });
+    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened.persistence.durability, opened.engine, opened.persistence);
+  }
+  let pending = 0;
+  const streams = [];
+  for (let c = 0; c < CONNS; c++) {
+    const s = new Duplex({ read() {}, write(chunk, _e, cb) { pending--; cb(); } });
+    server.handle(s);
+    streams.push(s);
+  }
+  const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
+  for (let i = 0; i < cycles / DEPTH / CONNS; i++) {
+    for (const phase of [sets, gets, dels]) {
+      for (const s of streams) s.emit('data', phase);
+      // One event-loop turn per phase, as when 50 clients' requests arrive together; wait for the replies.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (fsync !== null && fsync.kind === 'always') await new Promise((resolve) => opened.persistence.durability.whenDurable(opened.persistence.durability.appended, resolve));
+    }
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  console.log(`${label.padEnd(14)} ${(cycles / (ns / 1e9) / 1e3).toFixed(0).padStart(5)}k cycles/s  ${(((cpu.user + cpu.system) * 1000) / cycles).toFixed(0).padStart(5)} ns cpu/cycle`);
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+for (let rep = 0; rep < 2; rep++) {
+  await run('no journal', null);
+  await run('--fsync never', { kind: 'never' });
+  await run('--fsync 50', { kind: 'interval', ms: 50 });
+  await run('--fsync always', { kind: 'always' });
+}
