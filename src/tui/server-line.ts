@@ -1,0 +1,47 @@
+/**
+ * One line per server for the top of the screen (pure): address, state and the server-wide figures.
+ * A down server keeps its line, with the reason and when rq top tries again.
+ */
+import { DASH, formatBytes, formatClock, formatCount, formatDuration, formatRate, formatSeconds, printable, truncate } from './format.js';
+import type { ServerView } from './snapshot.js';
+import { generalNumber } from './stats-model.js';
+
+/** The mark before the address: up, down, not heard from yet. */
+export const STATE_MARK = { up: '●', down: '✗', connecting: '…' } as const;
+
+function text(view: ServerView, field: string): string {
+  const v = view.stats?.general.get(field);
+  return v === undefined ? DASH : printable(v);
+}
+
+/** The words of a server's line, before it is cut to the terminal width. */
+export function serverLineParts(view: ServerView): string[] {
+  const head = `${STATE_MARK[view.state]} ${printable(view.address)}`;
+  if (view.state === 'connecting') return [head, 'connecting'];
+  if (view.state === 'down') {
+    const retry = view.retryInMs === undefined ? '' : `, retrying in ${formatSeconds(view.retryInMs)}`;
+    const seen = view.lastGoodAt === undefined ? 'never reached' : `last seen ${formatClock(view.lastGoodAt)}`;
+    return [head, `down: ${view.error ?? 'no reply'}${retry}`, seen];
+  }
+  const n = (f: string) => generalNumber(view.stats, f);
+  const uptime = n('uptime');
+  return [
+    head,
+    `rq ${text(view, 'version')}`,
+    `up ${uptime === undefined ? DASH : formatDuration(uptime * 1000)}`,
+    `conns ${formatCount(n('curr_connections'))}`,
+    `enq ${formatRate(view.enqueue)}/s`,
+    `deq ${formatRate(view.dequeue)}/s`,
+    `ack ${formatRate(view.ack)}/s`,
+    `ready ${formatCount(n('curr_items'))}`,
+    `open ${formatCount(n('open_items'))}`,
+    `fsync ${text(view, 'fsync')}`,
+    `journal ${formatBytes(n('journal_bytes'))}`,
+    `rss ${formatBytes(n('rss_bytes'))}`,
+  ];
+}
+
+export function serverLine(view: ServerView, width: number | undefined): string {
+  const line = serverLineParts(view).join('  ');
+  return width === undefined ? line : truncate(line, width);
+}
