@@ -9,6 +9,7 @@ import { pushSpec } from './commands/push.js';
 import { releaseSpec } from './commands/release.js';
 import { replayJournalCommand } from './commands/replay-journal.js';
 import { serveCommand } from './commands/serve.js';
+import { topCommand } from './commands/top.js';
 import { workSpec } from './commands/work.js';
 
 /** The client subcommands, described as data so that the fast path (fast-path.ts) can run them without yargs. */
@@ -16,4 +17,4 @@ import { workSpec } from './commands/work.js';
 export const clientCommands: CommandSpec<any>[] = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, workSpec];
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [serveCommand, ...clientCommands.map(toYargs), replayJournalCommand];
+export const commands: CommandModule<any, any>[] = [serveCommand, ...clientCommands.map(toYargs), topCommand, replayJournalCommand];

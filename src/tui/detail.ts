@@ -7,9 +7,6 @@ import { DASH, fit, formatBytes, formatClock, formatCount, formatDuration, forma
 import { describeItem, previewData } from './preview.js';
 import type { HeadView, QueueRow } from './snapshot.js';
 
-/** Lines of the view that are not the table of polls. */
-const FIXED_LINES = 9;
-
 function figures(row: QueueRow): string {
   return [
     `ready ${formatCount(row.items)}`, `open ${formatCount(row.open)}`, `waiting ${formatCount(row.waiters)}`,
@@ -49,19 +46,18 @@ export function detailLines(name: string, row: QueueRow | undefined, head: HeadV
     lines.push('', 'This queue is not on any server that answers now.');
     return lines.map((l) => truncate(l, width));
   }
-  lines.push(figures(row), totals(row), rates(row), '');
+  lines.push(figures(row), totals(row), rates(row), '', ...headLines(head, width), '');
   const max = row.history.reduce((m, p) => Math.max(m, p.items ?? 0), 0);
   lines.push(`depth over the last minute (largest ${formatCount(max)}):`, sparkline(row.history, now, Math.max(1, width)));
-  const polls = Math.max(0, height - FIXED_LINES - 3);
+  // The recent polls take what is left, newest first; a short terminal cuts them before anything else.
+  const polls = height - lines.length - 2;
   if (polls > 0) {
-    lines.push('');
-    lines.push(['TIME    ', '  READY', '   OPEN', '  ENQ/s', '  DEQ/s', '  ACK/s', '    AGE'].join(''));
-    for (const p of [...row.history].reverse().slice(0, polls - 1)) {
+    lines.push('', ['TIME    ', '  READY', '   OPEN', '  ENQ/s', '  DEQ/s', '  ACK/s', '    AGE'].join(''));
+    for (const p of [...row.history].reverse().slice(0, polls)) {
       lines.push(fit(formatClock(p.at), 8) + [p.items, p.open].map((v) => fit(formatCount(v), 7, 'right')).join('') +
         [p.enqueue, p.dequeue, p.ack].map((v) => fit(formatRate(v), 7, 'right')).join('') +
         fit(p.items === 0 ? DASH : formatDuration(p.ageMs), 7, 'right'));
     }
   }
-  lines.push('', ...headLines(head, width));
   return lines.map((l) => truncate(l, width));
 }

@@ -12,7 +12,8 @@ import { sortRows } from './view.js';
 /** The frame as text ending in a newline. `width` undefined (a pipe): lines are never cut. */
 export function plainFrame(snapshot: Snapshot, width: number | undefined): string {
   const cut = (line: string) => (width === undefined ? line : truncate(line, width)).trimEnd();
-  const lines = snapshot.servers.map((s) => serverLine(s, width));
+  // One frame never retries, so a down server's line has no countdown.
+  const lines = snapshot.servers.map((s) => serverLine({ ...s, retryInMs: undefined }, width));
   lines.push('');
   const rows = sortRows(snapshot.queues, 'name');
   const layout = tableLayout(width, longestName(rows), snapshot.servers.length > 1);

@@ -55,3 +55,8 @@ export function visibleWindow(count: number, selected: number, height: number): 
   const start = Math.min(Math.max(0, sel - Math.floor(height / 2)), count - height);
   return { start, end: start + height };
 }
+
+/** The rows the table shows: filtered by name, then sorted. */
+export function visibleRows(rows: readonly QueueRow[], filter: string, sort: SortKey): QueueRow[] {
+  return sortRows(filterRows(rows, filter), sort);
+}

@@ -1,0 +1,33 @@
+/**
+ * `rq top`'s handler body, loaded only when `rq top` runs: picks the live screen (a terminal on both
+ * stdin and stdout, no --once/--json) or one frame, and loads Ink and React only for the former.
+ */
+import { EXIT_OK, EXIT_UNREACHABLE } from './exit-codes.js';
+import type { TopArgs } from './commands/top.js';
+import { createTopSource } from './top-source.js';
+import { resolveServers } from './top-servers.js';
+
+/** How long one poll may take before the server is called down: 2 s, or the interval if longer. */
+function timeoutFor(intervalMs: number): number {
+  return Math.max(2000, intervalMs);
+}
+
+export async function runTop(args: TopArgs): Promise<void> {
+  const servers = resolveServers(args, process.env);
+  const source = createTopSource({ timeoutMs: timeoutFor(args.interval) });
+  const live = !args.once && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
+  if (live) {
+    const { runLive } = await import('../tui/run.js');
+    await runLive({ servers, source, intervalMs: args.interval });
+    process.exitCode = EXIT_OK;
+    return;
+  }
+  const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../tui/once.js'), import('../tui/frame.js')]);
+  const snapshot = await pollTwice({ servers, source, intervalMs: args.interval });
+  source.close();
+  const out = args.json ? JSON.stringify(snapshotJson(snapshot), null, 2) + '\n' : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
+  process.stdout.write(out);
+  const down = snapshot.servers.filter((s) => s.state !== 'up');
+  for (const s of down) process.stderr.write(`rq top: ${s.address}: ${s.error ?? 'no reply'}\n`);
+  process.exitCode = down.length > 0 ? EXIT_UNREACHABLE : EXIT_OK;
+}

@@ -1,0 +1,26 @@
+/** One queue in detail: figures, depth over the last minute, recent polls, and its head item. */
+import { Text } from 'ink';
+import { detailLines } from '../detail.js';
+import type { HeadView, QueueRow } from '../snapshot.js';
+
+export interface DetailViewProps {
+  readonly name: string;
+  readonly row: QueueRow | undefined;
+  readonly head: HeadView | undefined;
+  readonly now: number;
+  readonly columns: number;
+  readonly height: number;
+}
+
+export function DetailView({ name, row, head, now, columns, height }: DetailViewProps) {
+  const lines = detailLines(name, row, head, now, columns, height).slice(0, height);
+  return (
+    <>
+      {lines.map((line, i) => (
+        <Text key={i} wrap="truncate-end" bold={i === 0}>
+          {line === '' ? ' ' : line}
+        </Text>
+      ))}
+    </>
+  );
+}

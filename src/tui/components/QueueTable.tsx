@@ -1,0 +1,33 @@
+/** The queue table: a header and as many rows as fit, scrolled so the selected row shows. */
+import { Text } from 'ink';
+import type { QueueRow } from '../snapshot.js';
+import { headerLine, longestName, rowLine, tableLayout } from '../table.js';
+import { visibleWindow } from '../view.js';
+
+export interface QueueTableProps {
+  readonly rows: readonly QueueRow[];
+  readonly selected: string | null;
+  readonly columns: number;
+  /** Lines for the table, its header included. */
+  readonly height: number;
+  readonly multiServer: boolean;
+  readonly now: number;
+}
+
+export function QueueTable({ rows, selected, columns, height, multiServer, now }: QueueTableProps) {
+  const layout = tableLayout(columns, longestName(rows), multiServer);
+  const bodyHeight = Math.max(0, height - 1);
+  const at = rows.findIndex((r) => r.name === selected);
+  const { start, end } = visibleWindow(rows.length, at, bodyHeight);
+  return (
+    <>
+      <Text wrap="truncate-end" bold>{headerLine(layout)}</Text>
+      {rows.length === 0 && bodyHeight > 0 && <Text dimColor>(no queues)</Text>}
+      {rows.slice(start, end).map((r) => (
+        <Text key={r.name} wrap="truncate-end" inverse={r.name === selected}>
+          {rowLine(layout, r, now)}
+        </Text>
+      ))}
+    </>
+  );
+}

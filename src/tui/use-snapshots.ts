@@ -1,0 +1,12 @@
+/** The hook between the poller and React: the latest Snapshot, re-rendering on each publish. */
+import { useSyncExternalStore } from 'react';
+import type { Snapshot } from './snapshot.js';
+
+export interface SnapshotStore {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): Snapshot;
+}
+
+export function useSnapshots(store: SnapshotStore): Snapshot {
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
+}
