@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { plainFrame, snapshotJson } from '../../../src/tui/frame.js';
+import { row, snapshot, upServer } from './fixtures.js';
+
+describe('plainFrame', () => {
+  it('prints servers, a full table sorted by name and a status line, with no escape codes', () => {
+    const text = plainFrame(snapshot({ queues: [row('zeta', { items: 7, enqueue: 2.5 }), row('alpha', { items: 1 })] }), undefined);
+    const lines = text.split('\n');
+    expect(lines[0]).toMatch(/^● 127\.0\.0\.1:22133 {2}rq 0\.1\.0/);
+    expect(lines[2]).toMatch(/^QUEUE\s+READY\s+OPEN/);
+    expect(lines[3]).toMatch(/^alpha\s+1\s/);
+    expect(lines[4]).toMatch(/^zeta\s+7\s+0\s+0\s+2\.5\s/);
+    expect(text).not.toMatch(/\x1b/);
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('shows a down server without a countdown, and an empty server', () => {
+    const down = { address: 'h:1', state: 'down' as const, error: 'connection refused', retryInMs: 2000 };
+    const text = plainFrame(snapshot({ servers: [down, upServer('h:2')] }), 80);
+    expect(text).toContain('✗ h:1  down: connection refused  never reached');
+    expect(text).toContain('(no queues)');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  });
+});
+
+describe('snapshotJson', () => {
+  it('uses null for unknown figures and numbers for numeric stats', () => {
+    const json = snapshotJson(snapshot({ queues: [row('q', { items: 0, enqueue: undefined, ack: 3 })] })) as {
+      servers: Array<{ stats: Record<string, unknown>; enqueue_per_s: unknown }>;
+      queues: Array<Record<string, unknown>>;
+    };
+    expect(json.servers[0].stats.pid).toBe(100);
+    expect(json.servers[0].stats.version).toBe('0.1.0');
+    expect(json.servers[0].enqueue_per_s).toBeNull();
+    expect(json.queues[0]).toMatchObject({ name: 'q', items: 0, age_ms: null, enqueue_per_s: null, ack_per_s: 3 });
+    expect(() => JSON.stringify(json)).not.toThrow();
+  });
+});
