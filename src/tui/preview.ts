@@ -9,14 +9,15 @@ const PREVIEW_BYTES = 4096;
 /** The item's data as printable text: control characters and invalid UTF-8 become escapes. */
 export function previewData(data: Uint8Array, width: number): string {
   const bytes = data.subarray(0, PREVIEW_BYTES);
-  let text: string;
+  const hex = (code: number) => `\\x${code.toString(16).padStart(2, '0')}`;
+  let safe: string;
   try {
     // A cut through a multi-byte character at the preview's end is not an error.
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: data.length > PREVIEW_BYTES });
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: data.length > PREVIEW_BYTES });
+    safe = text.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) => ESCAPES[c] ?? hex(c.charCodeAt(0)));
   } catch {
-    text = Array.from(bytes, (b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`)).join('');
+    safe = Array.from(bytes, (b) => (b === 0x5c ? '\\\\' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : hex(b))).join('');
   }
-  const safe = text.replace(/[\u0000-\u001f\u007f-\u009f\\]/g, (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return truncate(safe + (data.length > PREVIEW_BYTES ? '…' : ''), width);
 }
 

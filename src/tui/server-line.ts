@@ -25,19 +25,15 @@ export function serverLineParts(view: ServerView): string[] {
   }
   const n = (f: string) => generalNumber(view.stats, f);
   const uptime = n('uptime');
+  // Most telling first: a narrow terminal cuts from the end.
   return [
     head,
-    `rq ${text(view, 'version')}`,
     `up ${uptime === undefined ? DASH : formatDuration(uptime * 1000)}`,
+    `enq ${formatRate(view.enqueue)}/s deq ${formatRate(view.dequeue)}/s ack ${formatRate(view.ack)}/s`,
+    `ready ${formatCount(n('curr_items'))} open ${formatCount(n('open_items'))}`,
     `conns ${formatCount(n('curr_connections'))}`,
-    `enq ${formatRate(view.enqueue)}/s`,
-    `deq ${formatRate(view.dequeue)}/s`,
-    `ack ${formatRate(view.ack)}/s`,
-    `ready ${formatCount(n('curr_items'))}`,
-    `open ${formatCount(n('open_items'))}`,
-    `fsync ${text(view, 'fsync')}`,
-    `journal ${formatBytes(n('journal_bytes'))}`,
-    `rss ${formatBytes(n('rss_bytes'))}`,
+    `fsync ${text(view, 'fsync')} journal ${formatBytes(n('journal_bytes'))} rss ${formatBytes(n('rss_bytes'))}`,
+    `rq ${text(view, 'version')}`,
   ];
 }
 

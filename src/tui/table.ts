@@ -32,7 +32,8 @@ const COLUMNS: readonly ColumnSpec[] = [
 
 /** What goes first when the terminal is too narrow. READY, ENQ/s and the name always stay. */
 const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'waiters', 'ack', 'depth', 'open', 'dequeue', 'age'];
-const NAME_MIN = 6;
+/** Columns are dropped before a name gets narrower than this (a name cut shorter says little). */
+const NAME_MIN = 12;
 const NAME_TITLE = 'QUEUE';
 const DEPTH_MIN = 10;
 const DEPTH_MAX = 60;

@@ -6,7 +6,7 @@ describe('plainFrame', () => {
   it('prints servers, a full table sorted by name and a status line, with no escape codes', () => {
     const text = plainFrame(snapshot({ queues: [row('zeta', { items: 7, enqueue: 2.5 }), row('alpha', { items: 1 })] }), undefined);
     const lines = text.split('\n');
-    expect(lines[0]).toMatch(/^● 127\.0\.0\.1:22133 {2}rq 0\.1\.0/);
+    expect(lines[0]).toMatch(/^● 127\.0\.0\.1:22133  up 10s  enq –\/s/);
     expect(lines[2]).toMatch(/^QUEUE\s+READY\s+OPEN/);
     expect(lines[3]).toMatch(/^alpha\s+1\s/);
     expect(lines[4]).toMatch(/^zeta\s+7\s+0\s+0\s+2\.5\s/);
