@@ -67,7 +67,9 @@ interface Pending {
 }
 
 class TextConnection {
-  private buffer: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet parsed, as chunks (joined only when a reply may be complete). */
+  private chunks: Buffer[] = [];
+  private size = 0;
   private readonly pending: Pending[] = [];
   private readonly socket: net.Socket;
   closed = false;
@@ -90,21 +92,28 @@ class TextConnection {
   }
 
   private receive(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
-    if (this.buffer.length > MAX_REPLY) return this.fail(new Error('reply too large'));
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > MAX_REPLY) return this.fail(new Error('reply too large'));
+    // Every reply ends with a line end, so only a chunk holding one can complete a reply: no
+    // re-parsing (or copying) of a large reply for each of its chunks.
+    if (!chunk.includes(0x0a)) return;
+    let buffer = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
     try {
       while (this.pending.length > 0) {
-        const done = this.pending[0].parse(this.buffer);
-        if (done === null) return;
+        const done = this.pending[0].parse(buffer);
+        if (done === null) break;
         const p = this.pending.shift()!;
         clearTimeout(p.timer);
-        this.buffer = this.buffer.subarray(done.used);
+        buffer = buffer.subarray(done.used);
         p.resolve(done.value);
       }
-      if (this.buffer.length > 0) this.fail(new Error('reply nobody asked for'));
     } catch (err) {
-      this.fail(err as Error);
+      return this.fail(err as Error);
     }
+    if (this.pending.length === 0 && buffer.length > 0) return this.fail(new Error('reply nobody asked for'));
+    this.chunks = buffer.length > 0 ? [buffer] : [];
+    this.size = buffer.length;
   }
 
   /** Closes the connection and rejects everything waiting on it. */

@@ -30,7 +30,7 @@ export function serverLineParts(view: ServerView): string[] {
     head,
     `up ${uptime === undefined ? DASH : formatDuration(uptime * 1000)}`,
     `enq ${formatRate(view.enqueue)}/s deq ${formatRate(view.dequeue)}/s ack ${formatRate(view.ack)}/s`,
-    `ready ${formatCount(n('curr_items'))} open ${formatCount(n('open_items'))}`,
+    `items ${formatCount(n('curr_items'))} open ${formatCount(n('open_items'))}`,
     `conns ${formatCount(n('curr_connections'))}`,
     `fsync ${text(view, 'fsync')} journal ${formatBytes(n('journal_bytes'))} rss ${formatBytes(n('rss_bytes'))}`,
     `rq ${text(view, 'version')}`,

@@ -1,5 +1,6 @@
 /** `rq top`: a live monitor of one or many servers (man/rq-top.1). Ink and React load only here, lazily. */
 import type { Argv, CommandModule } from 'yargs';
+import { EXIT_USAGE } from '../exit-codes.js';
 import { resolveServers } from '../top-servers.js';
 
 export interface TopArgs {
@@ -14,6 +15,19 @@ export interface TopArgs {
 const MIN_INTERVAL_MS = 100;
 const MAX_INTERVAL_MS = 3_600_000;
 
+/** What is wrong with the options, in a sentence, or null. */
+export function topArgsProblem(args: TopArgs): string | null {
+  if (!Number.isInteger(args.interval) || args.interval < MIN_INTERVAL_MS || args.interval > MAX_INTERVAL_MS) {
+    return `--interval must be a whole number of milliseconds, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS}`;
+  }
+  try {
+    resolveServers(args, process.env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return null;
+}
+
 export const topCommand: CommandModule<object, TopArgs> = {
   command: 'top',
   describe: 'Watch servers and queues live: depth, rates, age',
@@ -24,17 +38,16 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .option('interval', { type: 'number', default: 1000, describe: 'Milliseconds between polls' })
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
-      .check((argv) => {
-        if (!Number.isInteger(argv.interval) || argv.interval < MIN_INTERVAL_MS || argv.interval > MAX_INTERVAL_MS) {
-          throw new Error(`--interval must be a whole number of milliseconds, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS}`);
-        }
-        resolveServers(argv as { server?: string; servers?: string }, process.env);
-        return true;
-      })
       .example('$0 top', 'watch the local server')
       .example('$0 top --servers a:22133,b:22133', 'watch two servers, queues combined')
       .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs') as unknown as Argv<TopArgs>,
   handler: async (args) => {
+    // Checked here rather than in a yargs .check(): main's fail handler rethrows errors from checks.
+    const problem = topArgsProblem(args);
+    if (problem !== null) {
+      process.stderr.write(`rq: ${problem}\nTry \`rq top --help\`.\n`);
+      process.exit(EXIT_USAGE);
+    }
     const { runTop } = await import('../run-top.js');
     await runTop(args);
   },

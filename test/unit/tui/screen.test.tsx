@@ -35,7 +35,7 @@ describe('Screen', () => {
   it('shows an empty server: its figures, the table header and no rows', () => {
     const server = upServer('127.0.0.1:22133', { uptime: 3723, curr_connections: 2, curr_items: 0, open_items: 0, rss_bytes: 50 * 1024 * 1024 });
     const lines = draw(snapshot({ servers: [server] }), { columns: 120, rows: 20 });
-    expect(lines[0]).toBe('● 127.0.0.1:22133  up 1h02m  enq –/s deq –/s ack –/s  ready 0 open 0  conns 2  fsync – journal – rss 50M  rq 0.1.0');
+    expect(lines[0]).toBe('● 127.0.0.1:22133  up 1h02m  enq –/s deq –/s ack –/s  items 0 open 0  conns 2  fsync – journal – rss 50M  rq 0.1.0');
     expect(lines[2]).toMatch(/^QUEUE/);
     expect(lines[3]).toBe('(no queues)');
     expect(lines.at(-1)).toMatch(/^every 1 s · last poll \d\d:\d\d:\d\d · sort depth · 0 queues · \? keys$/);
