@@ -70,6 +70,12 @@ export function formatDuration(ms: number | undefined): string {
   return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
 }
 
+/** A server's uptime, which it reports in whole seconds: 0s, 59s, 5m03s, … */
+export function formatUptime(seconds: number | undefined): string {
+  if (seconds === undefined || seconds < 0) return DASH;
+  return seconds < 1 ? '0s' : formatDuration(Math.floor(seconds) * 1000);
+}
+
 /** A wall-clock time as HH:MM:SS in local time. */
 export function formatClock(ms: number | undefined): string {
   if (ms === undefined) return DASH;

@@ -2,7 +2,7 @@
  * One line per server for the top of the screen (pure): address, state and the server-wide figures.
  * A down server keeps its line, with the reason and when rq top tries again.
  */
-import { DASH, formatBytes, formatClock, formatCount, formatDuration, formatRate, formatSeconds, printable, truncate } from './format.js';
+import { DASH, formatBytes, formatClock, formatCount, formatRate, formatSeconds, formatUptime, printable, truncate } from './format.js';
 import type { ServerView } from './snapshot.js';
 import { generalNumber } from './stats-model.js';
 
@@ -24,11 +24,10 @@ export function serverLineParts(view: ServerView): string[] {
     return [head, `down: ${view.error ?? 'no reply'}${retry}`, seen];
   }
   const n = (f: string) => generalNumber(view.stats, f);
-  const uptime = n('uptime');
   // Most telling first: a narrow terminal cuts from the end.
   return [
     head,
-    `up ${uptime === undefined ? DASH : formatDuration(uptime * 1000)}`,
+    `up ${formatUptime(n('uptime'))}`,
     `enq ${formatRate(view.enqueue)}/s deq ${formatRate(view.dequeue)}/s ack ${formatRate(view.ack)}/s`,
     `items ${formatCount(n('curr_items'))} open ${formatCount(n('open_items'))}`,
     `conns ${formatCount(n('curr_connections'))}`,

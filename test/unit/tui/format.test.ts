@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, fit, formatBytes, formatCount, formatDuration, formatRate, formatSeconds, printable, truncate } from '../../../src/tui/format.js';
+import { DASH, fit, formatBytes, formatCount, formatDuration, formatRate, formatSeconds, formatUptime, printable, truncate } from '../../../src/tui/format.js';
 import { describeError } from '../../../src/tui/describe-error.js';
 import { describeItem, previewData } from '../../../src/tui/preview.js';
 
@@ -23,6 +23,8 @@ describe('formatting', () => {
     expect(formatDuration(3 * 3600_000 + 2 * 60_000)).toBe('3h02m');
     expect(formatDuration(50 * 3600_000)).toBe('2d02h');
     expect(formatSeconds(1500)).toBe('2 s');
+    expect(formatUptime(0)).toBe('0s');
+    expect(formatUptime(61)).toBe('1m01s');
     expect(formatSeconds(-3)).toBe('0 s');
     for (const n of [0, 5, 99_999, 1e6, 1e9, 1e15]) expect(formatCount(n).length).toBeLessThanOrEqual(6);
     for (const n of [0.01, 9.99, 99_999, 1e6, 1e12]) expect(formatRate(n).length).toBeLessThanOrEqual(7);
