@@ -6,7 +6,7 @@
 import { useApp, useInput } from 'ink';
 import { useEffect, useMemo, useState } from 'react';
 import { Screen, tableHeight } from './components/Screen.js';
-import { INITIAL_UI, pressKey, type UiState } from './keys.js';
+import { INITIAL_UI, pressKey, splitKeys, type UiState } from './keys.js';
 import { useSnapshots, type SnapshotStore } from './use-snapshots.js';
 import { useTerminalSize } from './use-terminal-size.js';
 import { visibleRows } from './view.js';
@@ -33,7 +33,14 @@ export function App({ poller, initial }: AppProps) {
   const selected = ui.view !== 'table' && ui.selected !== null ? ui.selected : ui.selected !== null && names.includes(ui.selected) ? ui.selected : (names[0] ?? null);
   const page = tableHeight(rows, snapshot.servers.length) - 1;
 
-  useInput((input, key) => setUi((s) => pressKey({ ...s, selected: s.view === 'table' && (s.selected === null || !names.includes(s.selected)) ? (names[0] ?? null) : s.selected }, { ...key, input }, names, page)));
+  useInput((input, key) =>
+    setUi((s) => {
+      // Settle the selection on a visible row first, so that a move starts from what is shown.
+      let state = { ...s, selected: s.view === 'table' && (s.selected === null || !names.includes(s.selected)) ? (names[0] ?? null) : s.selected };
+      for (const press of splitKeys({ ...key, input })) state = pressKey(state, press, names, page);
+      return state;
+    }),
+  );
 
   useEffect(() => {
     if (ui.quit) exit();

@@ -50,6 +50,24 @@ export const HELP: ReadonlyArray<readonly [string, string]> = [
   ['?', 'this help (any key closes it)'],
 ];
 
+/**
+ * Splits one input event into key presses. A terminal delivers keys typed faster than rq top reads
+ * them (or pasted) as one chunk, and Ink passes a run of plain characters as one event: "j\r" is
+ * j then Enter. Escape sequences and events Ink already named (arrows, …) stay whole.
+ */
+export function splitKeys(key: KeyPress): KeyPress[] {
+  const named = key.upArrow || key.downArrow || key.leftArrow || key.pageUp || key.pageDown || key.escape || key.return || key.backspace || key.delete;
+  if (key.input.length <= 1 || named || key.input.includes('\x1b')) return [key];
+  const out: KeyPress[] = [];
+  for (const ch of key.input) {
+    if (ch === '\r' || ch === '\n') out.push({ input: '', return: true });
+    else if (ch === '\x7f' || ch === '\b') out.push({ input: '', backspace: true });
+    else if (ch === '\x03') out.push({ input: 'c', ctrl: true });
+    else if (ch >= ' ') out.push({ input: ch });
+  }
+  return out;
+}
+
 /** The longest filter kept: a name is at most 250 bytes. */
 const MAX_FILTER = 250;
 

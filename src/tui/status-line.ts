@@ -10,7 +10,7 @@ export function statusLine(snapshot: Snapshot, ui: Pick<UiState, 'sort' | 'filte
     `every ${snapshot.intervalMs >= 1000 ? `${snapshot.intervalMs / 1000} s` : `${snapshot.intervalMs} ms`}`,
     `last poll ${formatClock(lastGood)}`,
     `sort ${ui.sort}`,
-    shown === total ? `${total} queues` : `${shown} of ${total} queues`,
+    `${shown === total ? '' : `${shown} of `}${total} queue${total === 1 ? '' : 's'}`,
   ];
   if (down > 0) parts.push(`${down} of ${snapshot.servers.length} server${snapshot.servers.length > 1 ? 's' : ''} down`);
   if (ui.editingFilter) parts.push(`filter: ${printable(ui.filter)}▏`);

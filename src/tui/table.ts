@@ -67,9 +67,11 @@ export function tableLayout(width: number | undefined, longestName: number, mult
     }
     cols = cols.filter((c) => c.key !== drop);
   }
+  // A longer name is worth more than a wider sparkline: shrink the sparkline for it first.
+  const depth = cols.find((c) => c.key === 'depth');
+  if (depth !== undefined && width - used() < wantName) depth.width = Math.max(DEPTH_MIN, depth.width - (wantName - (width - used())));
   const room = Math.max(1, width - used());
   const nameWidth = Math.min(room, Math.max(NAME_MIN, wantName));
-  const depth = cols.find((c) => c.key === 'depth');
   if (depth !== undefined) depth.width = Math.min(DEPTH_MAX, depth.width + (room - nameWidth));
   return { nameWidth, columns: cols };
 }

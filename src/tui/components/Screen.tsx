@@ -2,7 +2,7 @@
  * The whole screen, from props only: servers on top, then the queue table (or the detail view, or
  * the help), then the status line. Uses at most `rows - 1` lines, so Ink redraws in place.
  */
-import { Box } from 'ink';
+import { Box, Text } from 'ink';
 import type { UiState } from '../keys.js';
 import type { QueueRow, Snapshot } from '../snapshot.js';
 import { DetailView } from './DetailView.js';
@@ -45,7 +45,7 @@ export function Screen({ snapshot, ui, queues, selected, columns, rows: terminal
   return (
     <Box flexDirection="column" width={width}>
       <ServerLines servers={snapshot.servers} columns={width} maxLines={topLines} />
-      <Box height={1} />
+      <Text> </Text>
       {ui.view === 'detail' && selected !== null ? (
         <DetailView
           name={selected}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INITIAL_UI, pressKey, type UiState } from '../../../src/tui/keys.js';
+import { INITIAL_UI, pressKey, splitKeys, type UiState } from '../../../src/tui/keys.js';
 import { filterRows, moveSelection, sortRows, visibleWindow } from '../../../src/tui/view.js';
 import { row } from './fixtures.js';
 
@@ -92,5 +92,20 @@ describe('sorting, filtering and scrolling', () => {
   it('selects the first row when the selection is gone', () => {
     expect(moveSelection(['x', 'y'], 'gone', 1)).toBe('x');
     expect(moveSelection([], 'x', 1)).toBeNull();
+  });
+});
+
+describe('splitKeys', () => {
+  it('splits a run of typed characters into presses', () => {
+    expect(splitKeys({ input: 'j\r' })).toEqual([{ input: 'j' }, { input: '', return: true }]);
+    expect(splitKeys({ input: 'ab\x7f\x03' })).toEqual([{ input: 'a' }, { input: 'b' }, { input: '', backspace: true }, { input: 'c', ctrl: true }]);
+  });
+  it('keeps single keys, named keys and escape sequences whole', () => {
+    expect(splitKeys({ input: 'q' })).toEqual([{ input: 'q' }]);
+    expect(splitKeys({ input: '', upArrow: true })).toEqual([{ input: '', upArrow: true }]);
+    expect(splitKeys({ input: '\x1b[Z' })).toEqual([{ input: '\x1b[Z' }]);
+  });
+  it('drops other control characters', () => {
+    expect(splitKeys({ input: 'a\x01\x1f' })).toEqual([{ input: 'a' }]);
   });
 });
