@@ -17,6 +17,9 @@ export async function runTop(args: TopArgs): Promise<void> {
   const source = createTopSource({ timeoutMs: timeoutFor(args.interval) });
   const live = !args.once && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (live) {
+    // React's development build checks and times every render (several times the CPU); rq top
+    // ships the production one unless the user asks otherwise.
+    process.env.NODE_ENV ??= 'production';
     const { runLive } = await import('../tui/run.js');
     await runLive({ servers, source, intervalMs: args.interval });
     process.exitCode = EXIT_OK;

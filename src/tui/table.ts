@@ -36,7 +36,8 @@ const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'waiter
 const NAME_MIN = 12;
 const NAME_TITLE = 'QUEUE';
 const DEPTH_MIN = 10;
-const DEPTH_MAX = 60;
+/** The sparkline never takes more than this: wider says little more, and costs drawing time. */
+const DEPTH_MAX = 30;
 
 export interface Column {
   readonly key: ColumnKey;
@@ -97,11 +98,26 @@ function cell(row: QueueRow, key: ColumnKey, width: number, now: number): string
   }
 }
 
+/**
+ * One table row in two parts: the figures, and the depth sparkline (empty without that column).
+ * They are apart because the live screen draws them as two texts: Ink measures a line of plain
+ * ASCII at once but a line with any other character grapheme by grapheme, and the sparkline is
+ * the only part that is never ASCII.
+ */
+export function rowParts(layout: TableLayout, row: QueueRow, now: number): { figures: string; depth: string } {
+  let figures = fit(printable(row.name), layout.nameWidth);
+  let depth = '';
+  for (const c of layout.columns) {
+    if (c.key === 'depth') depth = ' ' + sparkline(row.history, now, c.width);
+    else figures += ' ' + fit(cell(row, c.key, c.width, now), c.width, 'right');
+  }
+  return { figures, depth };
+}
+
 /** One table row, at most the layout's width. */
 export function rowLine(layout: TableLayout, row: QueueRow, now: number): string {
-  let line = fit(printable(row.name), layout.nameWidth);
-  for (const c of layout.columns) line += ' ' + fit(cell(row, c.key, c.width, now), c.width, c.key === 'depth' ? 'left' : 'right');
-  return line;
+  const { figures, depth } = rowParts(layout, row, now);
+  return figures + depth;
 }
 
 /** The width of the longest printable name among `rows`. */

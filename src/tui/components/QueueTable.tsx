@@ -1,7 +1,7 @@
 /** The queue table: a header and as many rows as fit, scrolled so the selected row shows. */
-import { Text } from 'ink';
+import { Box, Text } from 'ink';
 import type { QueueRow } from '../snapshot.js';
-import { headerLine, longestName, rowLine, tableLayout } from '../table.js';
+import { headerLine, longestName, rowParts, tableLayout } from '../table.js';
 import { visibleWindow } from '../view.js';
 
 export interface QueueTableProps {
@@ -23,11 +23,16 @@ export function QueueTable({ rows, selected, columns, height, multiServer, now }
     <>
       <Text wrap="truncate-end" bold>{headerLine(layout)}</Text>
       {rows.length === 0 && bodyHeight > 0 && <Text dimColor>(no queues)</Text>}
-      {rows.slice(start, end).map((r) => (
-        <Text key={r.name} wrap="truncate-end" inverse={r.name === selected}>
-          {rowLine(layout, r, now)}
-        </Text>
-      ))}
+      {rows.slice(start, end).map((r) => {
+        const { figures, depth } = rowParts(layout, r, now);
+        const inverse = r.name === selected;
+        return (
+          <Box key={r.name} height={1}>
+            <Text wrap="truncate-end" inverse={inverse}>{figures}</Text>
+            {depth !== '' && <Text wrap="truncate-end" inverse={inverse} color="cyan">{depth}</Text>}
+          </Box>
+        );
+      })}
     </>
   );
 }
