@@ -1,6 +1,8 @@
 /**
- * Which servers `rq top` watches: --servers a,b and --server a (both may be given), else RQ_SERVERS,
- * else RQ_SERVER, else the local default. Each is `host:port`, `host` (default port) or `[v6]:port`.
+ * Which servers `rq top` watches: --server (or its synonym --servers) with one address or several
+ * separated by commas, else RQ_SERVERS, else RQ_SERVER, else the local default; as the client
+ * subcommands read them. Each is `host:port`, `host` (default port) or `[v6]:port`. When the client
+ * library lands, its resolveServers can replace this file.
  */
 import { DEFAULT_HOST, DEFAULT_PORT } from '../server/defaults.js';
 
@@ -34,10 +36,11 @@ function list(text: string): string[] {
 }
 
 export function resolveServers(args: { server?: string; servers?: string }, env: NodeJS.ProcessEnv): string[] {
-  const given = [...(args.servers !== undefined ? list(args.servers) : []), ...(args.server !== undefined ? [parseAddress(args.server)] : [])];
-  const chosen = given.length > 0 ? given
+  if (args.server !== undefined && args.servers !== undefined) throw new Error('give --server or --servers, not both');
+  const flag = args.server ?? args.servers;
+  const chosen = flag !== undefined ? list(flag)
     : env.RQ_SERVERS ? list(env.RQ_SERVERS)
-    : env.RQ_SERVER ? [parseAddress(env.RQ_SERVER)]
+    : env.RQ_SERVER ? list(env.RQ_SERVER)
     : [`${DEFAULT_HOST}:${DEFAULT_PORT}`];
   return [...new Set(chosen)];
 }

@@ -105,7 +105,8 @@ describe('rq top --once', () => {
   });
 
   it('rejects bad options with a usage error (exit 2)', async () => {
-    for (const args of [['--interval', '5'], ['--interval', 'soon'], ['--server', 'h:99999'], ['--servers', ',']]) {
+    const bad = [['--interval', '5'], ['--interval', 'soon'], ['--server', 'h:99999'], ['--servers', ','], ['--server', 'a:1', '--server', 'b:2'], ['--server', 'a:1', '--servers', 'b:2'], ['--server']];
+    for (const args of bad) {
       const r = await runRq(['top', '--once', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');

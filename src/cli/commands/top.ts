@@ -20,6 +20,9 @@ export function topArgsProblem(args: TopArgs): string | null {
   if (!Number.isInteger(args.interval) || args.interval < MIN_INTERVAL_MS || args.interval > MAX_INTERVAL_MS) {
     return `--interval must be a whole number of milliseconds, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS}`;
   }
+  for (const name of ['server', 'servers'] as const) {
+    if (Array.isArray(args[name])) return `give --${name} once, with the addresses separated by commas`;
+  }
   try {
     resolveServers(args, process.env);
   } catch (err) {
@@ -33,8 +36,8 @@ export const topCommand: CommandModule<object, TopArgs> = {
   describe: 'Watch servers and queues live: depth, rates, age',
   builder: (y: Argv) =>
     y
-      .option('server', { type: 'string', describe: 'A server as host:port (default $RQ_SERVER, else 127.0.0.1:22133)' })
-      .option('servers', { type: 'string', describe: 'Several servers, comma-separated (default $RQ_SERVERS); queues are combined' })
+      .option('server', { type: 'string', alias: 's', describe: 'Server host:port, or several separated by commas (queues are combined)', defaultDescription: '$RQ_SERVERS, $RQ_SERVER or 127.0.0.1:22133' })
+      .option('servers', { type: 'string', describe: 'Same as --server' })
       .option('interval', { type: 'number', default: 1000, describe: 'Milliseconds between polls' })
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })

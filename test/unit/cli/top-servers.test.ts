@@ -20,8 +20,10 @@ describe('rq top server addresses', () => {
     expect(() => parseAddress('a b:80')).toThrow(/host/);
   });
 
-  it('takes --servers and --server, else RQ_SERVERS, else RQ_SERVER, else the local default', () => {
-    expect(resolveServers({ servers: 'a:1,b:2', server: 'c:3' }, { RQ_SERVERS: 'x:1' })).toEqual(['a:1', 'b:2', 'c:3']);
+  it('takes --server or --servers, else RQ_SERVERS, else RQ_SERVER, else the local default', () => {
+    expect(resolveServers({ servers: 'a:1,b:2' }, { RQ_SERVERS: 'x:1' })).toEqual(['a:1', 'b:2']);
+    expect(resolveServers({ server: 'a:1,b:2' }, {})).toEqual(['a:1', 'b:2']);
+    expect(() => resolveServers({ servers: 'a:1', server: 'c:3' }, {})).toThrow(/not both/);
     expect(resolveServers({}, { RQ_SERVERS: 'x:1,y:2', RQ_SERVER: 'z:3' })).toEqual(['x:1', 'y:2']);
     expect(resolveServers({}, { RQ_SERVER: 'z:3' })).toEqual(['z:3']);
     expect(resolveServers({}, {})).toEqual(['127.0.0.1:22133']);
