@@ -24,14 +24,19 @@ export function serverLineParts(view: ServerView): string[] {
     return [head, `down: ${view.error ?? 'no reply'}${retry}`, seen];
   }
   const n = (f: string) => generalNumber(view.stats, f);
-  // Most telling first: a narrow terminal cuts from the end.
+  // The journal's fields (journal_fsync, journal_bytes, journal_state) exist only with a journal.
+  const fsync = view.stats?.general.get('journal_fsync') ?? view.stats?.general.get('fsync');
+  const journalState = view.stats?.general.get('journal_state');
+  // Most telling first: a narrow terminal cuts from the end. A failed journal comes right after the
+  // address, since it means the server refuses writes.
   return [
     head,
+    ...(journalState !== undefined && journalState !== 'ok' ? [`JOURNAL ${printable(journalState)}`] : []),
     `up ${formatUptime(n('uptime'))}`,
     `enq ${formatRate(view.enqueue)}/s deq ${formatRate(view.dequeue)}/s ack ${formatRate(view.ack)}/s`,
     `items ${formatCount(n('curr_items'))} open ${formatCount(n('open_items'))}`,
     `conns ${formatCount(n('curr_connections'))}`,
-    `fsync ${text(view, 'fsync')} journal ${formatBytes(n('journal_bytes'))} rss ${formatBytes(n('rss_bytes'))}`,
+    `fsync ${fsync === undefined ? DASH : printable(fsync)} journal ${formatBytes(n('journal_bytes'))} rss ${formatBytes(n('rss_bytes'))}`,
     `rq ${text(view, 'version')}`,
   ];
 }

@@ -36,3 +36,12 @@ describe('snapshotJson', () => {
     expect(() => JSON.stringify(json)).not.toThrow();
   });
 });
+
+describe('server line with a journal', () => {
+  it('shows the fsync policy and size, and a failed journal first', () => {
+    const ok = plainFrame(snapshot({ servers: [upServer('h:1', { journal_fsync: 'every 50ms', journal_bytes: 3 * 1024 * 1024, journal_state: 'ok' })] }), undefined);
+    expect(ok.split('\n')[0]).toContain('fsync every 50ms journal 3.0M rss –');
+    const failed = plainFrame(snapshot({ servers: [upServer('h:1', { journal_state: 'failed:ENOSPC' })] }), undefined);
+    expect(failed.split('\n')[0]).toMatch(/^● h:1  JOURNAL failed:ENOSPC  up 10s/);
+  });
+});
