@@ -41,11 +41,11 @@ port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$log")
 node bench/top-load.mjs "$port" "$queues" "$ops" &
 load_pid=$!
 
-tmux -L "$sock" new-session -d -x 120 -y 40 -s top "exec node $rq top --server 127.0.0.1:$port --interval $interval"
+tmux -L "$sock" new-session -d -x ${TOP_COLS:-120} -y ${TOP_ROWS:-40} -s top "exec node $rq top --server 127.0.0.1:$port --interval $interval"
 top_pid=$(tmux -L "$sock" display-message -p -t top '#{pane_pid}')
 # Let it start (module loading is not the steady state being measured).
-for _ in $(seq 100); do tmux -L "$sock" capture-pane -p -t top | grep -q "$queues queues" && break; sleep 0.1; done
-tmux -L "$sock" capture-pane -p -t top | grep -q "$queues queues" || { echo "rq top did not show $queues queues" >&2; tmux -L "$sock" capture-pane -p -t top >&2; exit 1; }
+for _ in $(seq 100); do tmux -L "$sock" capture-pane -p -t top | grep -q "queues" && break; sleep 0.1; done
+tmux -L "$sock" capture-pane -p -t top | grep -q "queues" || { echo "rq top did not show $queues queues" >&2; tmux -L "$sock" capture-pane -p -t top >&2; exit 1; }
 
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 hz=$(getconf CLK_TCK)

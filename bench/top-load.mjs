@@ -23,13 +23,15 @@ socket.on('connect', () => {
   let fill = '';
   for (let i = 0; i < queues; i++) for (let k = 0; k < 50; k++) fill += `set ${name(i)} 0 0 8\r\nfill-${String(k).padStart(3, '0')}\r\n`;
   socket.write(fill);
-  // Every 100 ms: rate/10 operations, half pushes, half pop-and-ack (get q/close/open), spread over the queues.
+  // Every 100 ms: rate/10 operations over the queues in turn, pushes and pop-and-acks
+  // (get q/close/open); the share of pushes swings over a minute, so depths rise and fall.
   let n = 0;
   setInterval(() => {
+    const pushShare = 0.5 + 0.3 * Math.sin((Date.now() / 60_000) * 2 * Math.PI);
     let batch = '';
     for (let k = 0; k < rate / 10; k++, n++) {
-      const q = name((n * 7) % queues);
-      batch += n % 2 === 0 ? `set ${q} 0 0 5\r\nwork!\r\n` : `get ${q}/close/open\r\n`;
+      const q = name(n % queues);
+      batch += Math.random() < pushShare ? `set ${q} 0 0 5\r\nwork!\r\n` : `get ${q}/close/open\r\n`;
     }
     socket.write(batch);
   }, 100);

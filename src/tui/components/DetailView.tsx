@@ -1,7 +1,7 @@
 /** One queue in detail: figures, depth over the last minute, recent polls, and its head item. */
-import { Text } from 'ink';
 import { detailLines } from '../detail.js';
 import type { HeadView, QueueRow } from '../snapshot.js';
+import { Line } from './Line.js';
 
 export interface DetailViewProps {
   readonly name: string;
@@ -17,9 +17,7 @@ export function DetailView({ name, row, head, now, columns, height }: DetailView
   return (
     <>
       {lines.map((line, i) => (
-        <Text key={i} wrap="truncate-end" bold={i === 0}>
-          {line === '' ? ' ' : line}
-        </Text>
+        <Line key={i} width={columns} segments={[{ text: line, style: i === 0 ? { bold: true } : undefined }]} />
       ))}
     </>
   );

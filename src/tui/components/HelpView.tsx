@@ -1,7 +1,6 @@
 /** The keys, shown by `?`. */
-import { Text } from 'ink';
-import { truncate } from '../format.js';
 import { HELP } from '../keys.js';
+import { Line } from './Line.js';
 
 export interface HelpViewProps {
   readonly columns: number;
@@ -13,9 +12,7 @@ export function HelpView({ columns, height }: HelpViewProps) {
   return (
     <>
       {lines.slice(0, height).map((line, i) => (
-        <Text key={i} wrap="truncate-end" bold={i === 0}>
-          {line === '' ? ' ' : truncate(line, columns)}
-        </Text>
+        <Line key={i} width={columns} segments={[{ text: line, style: i === 0 ? { bold: true } : undefined }]} />
       ))}
     </>
   );

@@ -1,8 +1,8 @@
 /** The queue table: a header and as many rows as fit, scrolled so the selected row shows. */
-import { Box, Text } from 'ink';
 import type { QueueRow } from '../snapshot.js';
 import { headerLine, longestName, rowParts, tableLayout } from '../table.js';
 import { visibleWindow } from '../view.js';
+import { Line } from './Line.js';
 
 export interface QueueTableProps {
   readonly rows: readonly QueueRow[];
@@ -21,17 +21,12 @@ export function QueueTable({ rows, selected, columns, height, multiServer, now }
   const { start, end } = visibleWindow(rows.length, at, bodyHeight);
   return (
     <>
-      <Text wrap="truncate-end" bold>{headerLine(layout)}</Text>
-      {rows.length === 0 && bodyHeight > 0 && <Text dimColor>(no queues)</Text>}
+      <Line width={columns} segments={[{ text: headerLine(layout), style: { bold: true } }]} />
+      {rows.length === 0 && bodyHeight > 0 && <Line width={columns} segments={[{ text: '(no queues)', style: { dim: true } }]} />}
       {rows.slice(start, end).map((r) => {
         const { figures, depth } = rowParts(layout, r, now);
         const inverse = r.name === selected;
-        return (
-          <Box key={r.name} height={1}>
-            <Text wrap="truncate-end" inverse={inverse}>{figures}</Text>
-            {depth !== '' && <Text wrap="truncate-end" inverse={inverse} color="cyan">{depth}</Text>}
-          </Box>
-        );
+        return <Line key={r.name} width={columns} segments={[{ text: figures, style: { inverse } }, { text: depth, style: { inverse, color: 'cyan' } }]} />;
       })}
     </>
   );

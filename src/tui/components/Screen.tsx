@@ -2,11 +2,12 @@
  * The whole screen, from props only: servers on top, then the queue table (or the detail view, or
  * the help), then the status line. Uses at most `rows - 1` lines, so Ink redraws in place.
  */
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
 import type { UiState } from '../keys.js';
 import type { QueueRow, Snapshot } from '../snapshot.js';
 import { DetailView } from './DetailView.js';
 import { HelpView } from './HelpView.js';
+import { Line } from './Line.js';
 import { QueueTable } from './QueueTable.js';
 import { ServerLines, serverLinesHeight } from './ServerLines.js';
 import { StatusBar } from './StatusBar.js';
@@ -45,7 +46,7 @@ export function Screen({ snapshot, ui, queues, selected, columns, rows: terminal
   return (
     <Box flexDirection="column" width={width}>
       <ServerLines servers={snapshot.servers} columns={width} maxLines={topLines} />
-      <Text> </Text>
+      <Line width={width} segments={[]} />
       {ui.view === 'detail' && selected !== null ? (
         <DetailView
           name={selected}
@@ -58,7 +59,7 @@ export function Screen({ snapshot, ui, queues, selected, columns, rows: terminal
       ) : (
         <QueueTable rows={queues} selected={selected} columns={width} height={body} multiServer={snapshot.servers.length > 1} now={snapshot.at} />
       )}
-      <StatusBar snapshot={snapshot} ui={ui} shown={queues.length} total={snapshot.queues.length} />
+      <StatusBar snapshot={snapshot} ui={ui} shown={queues.length} total={snapshot.queues.length} columns={width} />
     </Box>
   );
 }

@@ -1,7 +1,7 @@
 /** The servers at the top of the screen, one line each; too many servers fold into a "+N more" line. */
-import { Text } from 'ink';
 import { serverLine } from '../server-line.js';
 import type { ServerView } from '../snapshot.js';
+import { Line } from './Line.js';
 
 const MARK_COLOR = { up: 'green', down: 'red', connecting: 'yellow' } as const;
 
@@ -26,17 +26,11 @@ export function ServerLines({ servers, columns, maxLines }: ServerLinesProps) {
     <>
       {shown.map((s) => {
         const line = serverLine(s, columns);
-        return (
-          <Text key={s.address} wrap="truncate-end" color={s.state === 'down' ? 'red' : undefined}>
-            <Text color={MARK_COLOR[s.state]}>{line.slice(0, 1)}</Text>
-            {line.slice(1)}
-          </Text>
-        );
+        const rest = s.state === 'down' ? { color: 'red' as const } : undefined;
+        return <Line key={s.address} width={columns} segments={[{ text: line.slice(0, 1), style: { color: MARK_COLOR[s.state] } }, { text: line.slice(1), style: rest }]} />;
       })}
       {folded && (
-        <Text wrap="truncate-end" dimColor>
-          {`+${rest.length} more servers (${rest.filter((s) => s.state === 'down').length} down)`}
-        </Text>
+        <Line width={columns} segments={[{ text: `+${rest.length} more servers (${rest.filter((s) => s.state === 'down').length} down)`, style: { dim: true } }]} />
       )}
     </>
   );

@@ -19,7 +19,7 @@ function draw(snap: Snapshot, size: { columns: number; rows: number }, ui: Parti
   const selected = state.selected ?? queues[0]?.name ?? null;
   const app = render(<Screen snapshot={snap} ui={state} queues={queues} selected={selected} columns={size.columns} rows={size.rows} />);
   unmounts.push(app.unmount);
-  return (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+  return (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd());
 }
 
 const down = { address: '10.0.0.9:22133', state: 'down' as const, error: 'connection refused', retryInMs: 1200, lastGoodAt: new Date(2026, 0, 1, 12, 3, 4).getTime() };
