@@ -42,7 +42,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
       .example('$0 top', 'watch the local server')
-      .example('$0 top --servers a:22133,b:22133', 'watch two servers, queues combined')
+      .example('$0 top --server a:22133,b:22133', 'watch two servers, queues combined')
       .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs') as unknown as Argv<TopArgs>,
   handler: async (args) => {
     // Checked here rather than in a yargs .check(): main's fail handler rethrows errors from checks.
