@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 node "$rq" serve --port 0 --data-dir "$data/journal" >"$log" 2>&1 &
 serve_pid=$!
-for _ in $(seq 100); do grep -q 'listening on' "$log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs 'listening on' "$log" && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on [^ ]*:\([0-9]*\) .*/\1/p' "$log")
 [ -n "$port" ] || { echo "rq serve did not start:" >&2; cat "$log" >&2; exit 1; }
 
