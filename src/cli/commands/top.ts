@@ -1,6 +1,5 @@
 /** `rq top`: a live monitor of one or many servers (man/rq-top.1). Ink and React load only here, lazily. */
 import type { Argv, CommandModule } from 'yargs';
-import { EXIT_USAGE } from '../exit-codes.js';
 import { resolveServers } from '../top-servers.js';
 
 export interface TopArgs {
@@ -41,16 +40,15 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .option('interval', { type: 'number', default: 1000, describe: 'Milliseconds between polls' })
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
+      .check((argv) => {
+        const problem = topArgsProblem(argv as unknown as TopArgs);
+        if (problem !== null) throw new Error(problem);
+        return true;
+      })
       .example('$0 top', 'watch the local server')
       .example('$0 top --server a:22133,b:22133', 'watch two servers, queues combined')
       .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs') as unknown as Argv<TopArgs>,
   handler: async (args) => {
-    // Checked here rather than in a yargs .check(): main's fail handler rethrows errors from checks.
-    const problem = topArgsProblem(args);
-    if (problem !== null) {
-      process.stderr.write(`rq: ${problem}\nTry \`rq top --help\`.\n`);
-      process.exit(EXIT_USAGE);
-    }
     const { runTop } = await import('../run-top.js');
     await runTop(args);
   },
