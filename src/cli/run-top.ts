@@ -5,7 +5,7 @@
 import { EXIT_OK, EXIT_UNREACHABLE } from './exit-codes.js';
 import type { TopArgs } from './commands/top.js';
 import { createTopSource } from './top-source.js';
-import { resolveServers } from './top-servers.js';
+import { topServers } from './top-servers.js';
 
 /** How long one poll may take before the server is called down: 2 s, or the interval if longer. */
 function timeoutFor(intervalMs: number): number {
@@ -13,7 +13,7 @@ function timeoutFor(intervalMs: number): number {
 }
 
 export async function runTop(args: TopArgs): Promise<void> {
-  const servers = resolveServers(args, process.env);
+  const servers = topServers(args, process.env);
   const source = createTopSource({ timeoutMs: timeoutFor(args.interval) });
   const live = !args.once && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (live) {

@@ -1,6 +1,6 @@
 /** `rq top`: a live monitor of one or many servers (man/rq-top.1). Ink and React load only here, lazily. */
 import type { Argv, CommandModule } from 'yargs';
-import { resolveServers } from '../top-servers.js';
+import { topServers } from '../top-servers.js';
 
 export interface TopArgs {
   server?: string;
@@ -19,11 +19,8 @@ export function topArgsProblem(args: TopArgs): string | null {
   if (!Number.isInteger(args.interval) || args.interval < MIN_INTERVAL_MS || args.interval > MAX_INTERVAL_MS) {
     return `--interval must be a whole number of milliseconds, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS}`;
   }
-  for (const name of ['server', 'servers'] as const) {
-    if (Array.isArray(args[name])) return `give --${name} once, with the addresses separated by commas`;
-  }
   try {
-    resolveServers(args, process.env);
+    topServers(args, process.env);
   } catch (err) {
     return (err as Error).message;
   }
