@@ -237,7 +237,8 @@ export class Journal implements ChangeLog {
     this.closedSegments = read.files
       .filter((f) => f.kind === 'segment' && (f.damage === null || f.validEnd >= HEADER_BYTES))
       .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
-    this.startSegment(read.lastSegment + 1);
+    // A new segment, never one the snapshot covers (its number must not be below the snapshot's).
+    this.startSegment(Math.max(read.lastSegment + 1, snap?.seq ?? 1));
     this.store.syncDirectory();
     // Segments that hold nothing but their next_id record (a restart without changes) are covered by
     // the new segment's next_id: remove them rather than let them pile up.
