@@ -5,7 +5,9 @@
 import type { DecodedRecord } from '../journal/decoder.js';
 import { FileStore } from '../journal/file-store.js';
 import { RECORD_NAMES, RecordType } from '../journal/format.js';
+import { lockDataDir } from '../journal/lock.js';
 import { readJournal, type FileReport } from '../journal/reader.js';
+import { cutDamage } from '../journal/repair.js';
 
 export interface QueueReport {
   readonly name: string;
@@ -28,6 +30,8 @@ export interface JournalReport {
   readonly warnings: string[];
   /** True when no file is damaged and no segment is missing. */
   readonly intact: boolean;
+  /** With --repair: what was cut or removed. */
+  readonly repaired: string[];
 }
 
 export interface RecordLine {
@@ -44,10 +48,22 @@ export interface RecordLine {
   readonly items?: number;
 }
 
-/** Reads `dataDir`; calls onRecord for every record read, in order, when given. */
-export function reportJournal(dataDir: string, now: number, onRecord?: (line: RecordLine) => void): JournalReport {
+/**
+ * Reads `dataDir`; calls onRecord for every record read, in order, when given. With `repair`, then
+ * cuts the damage as startup would (under the data dir's lock) and lists what it changed.
+ */
+export function reportJournal(dataDir: string, now: number, onRecord?: (line: RecordLine) => void, repair = false): JournalReport {
   const store = new FileStore(dataDir);
   const read = readJournal(store, onRecord ? { onRecord: (r, f) => onRecord(recordLine(r, f)) } : {});
+  const repaired: string[] = [];
+  if (repair) {
+    const lock = lockDataDir(dataDir);
+    try {
+      repaired.push(...cutDamage(store, read));
+    } finally {
+      lock.release();
+    }
+  }
   const queues: QueueReport[] = [];
   for (const [name, q] of read.state.queues) {
     let items = 0, open = 0, bytes = 0, expired = 0, oldest = Infinity;
@@ -70,7 +86,7 @@ export function reportJournal(dataDir: string, now: number, onRecord?: (line: Re
     damage: f.damage === null ? null : `${f.damage.kind} record at offset ${f.damage.offset}: ${f.damage.reason}`,
   }));
   const intact = read.warnings.length === 0;
-  return { dataDir, queues, nextId: read.state.nextId, records: read.state.records, files, warnings: read.warnings, intact };
+  return { dataDir, queues, nextId: read.state.nextId, records: read.state.records, files, warnings: read.warnings, intact, repaired };
 }
 
 function recordLine(r: DecodedRecord, f: FileReport): RecordLine {
@@ -107,6 +123,7 @@ export function formatReport(r: JournalReport): string {
   }
   lines.push(`next id ${r.nextId}; ${r.records} records in ${r.files.length} files (${r.files.map((f) => f.name).join(', ') || 'none'})`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const c of r.repaired) lines.push(`repaired: ${c}`);
   lines.push(r.intact ? 'journal intact' : 'journal DAMAGED (see warnings)');
   return lines.join('\n') + '\n';
 }

@@ -20,6 +20,7 @@ import { FileKind, HEADER_BYTES, RecordType } from './format.js';
 import { segmentName } from './names.js';
 import { describeFsyncPolicy, type FsyncPolicy } from './policy.js';
 import { readJournal } from './reader.js';
+import { cutDamage } from './repair.js';
 import type { JournalStore, StoreFile } from './store.js';
 
 export interface JournalOptions {
@@ -202,18 +203,7 @@ export class Journal implements ChangeLog {
     this.target = target;
     const read = readJournal(this.store);
     for (const w of read.warnings) this.warn(w);
-    for (const f of read.files) {
-      if (f.damage === null) continue;
-      // A snapshot is cut too: compaction then reads it without stopping, and replaces it.
-      if (f.validEnd < HEADER_BYTES) {
-        this.store.remove(f.name);
-      } else {
-        this.store.truncate(f.name, f.validEnd);
-        f.size = f.validEnd;
-      }
-      this.warn(`${this.store.location}/${f.name}: cut at offset ${f.damage.offset}, after its last good record`);
-    }
-    for (const name of read.obsolete) this.store.remove(name);
+    for (const line of cutDamage(this.store, read)) if (!line.endsWith('(not needed)')) this.warn(line);
 
     let items = 0, bytes = 0, expired = 0, queues = 0;
     for (const [name, q] of read.state.queues) {
@@ -237,7 +227,8 @@ export class Journal implements ChangeLog {
     this.closedSegments = read.files
       .filter((f) => f.kind === 'segment' && (f.damage === null || f.validEnd >= HEADER_BYTES))
       .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
-    this.startSegment(read.lastSegment + 1);
+    // A new segment, never one the snapshot covers (its number must not be below the snapshot's).
+    this.startSegment(Math.max(read.lastSegment + 1, snap?.seq ?? 1));
     this.store.syncDirectory();
     // Segments that hold nothing but their next_id record (a restart without changes) are covered by
     // the new segment's next_id: remove them rather than let them pile up.

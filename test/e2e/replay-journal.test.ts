@@ -72,6 +72,22 @@ describe('rq replay-journal', () => {
     expect(rq(dir).status).toBe(0); // without --verify the report is still given
   });
 
+  it('--repair cuts the damage as startup would, and not while a server uses the directory', async () => {
+    const seg = path.join(dir, 'journal.0000000002');
+    const bytes = fs.readFileSync(seg);
+    fs.writeFileSync(seg, bytes.subarray(0, bytes.length - 5)); // a torn last record
+    const r = rq(dir, '--verify', '--repair');
+    expect(r.status).toBe(4); // it was damaged
+    expect(r.stdout).toMatch(/repaired: .*journal\.0000000002: cut at offset \d+, after its last good record/);
+    expect(rq(dir, '--verify').status).toBe(0);
+    expect(fs.statSync(seg).size).toBeLessThan(bytes.length - 5);
+
+    server = await spawnRq(['--data-dir', dir]);
+    const locked = rq(dir, '--repair');
+    expect(locked.status).toBe(3);
+    expect(locked.stderr).toContain(`cannot repair: data dir ${dir} is in use by another rq (pid ${server.child.pid})`);
+  });
+
   it('--push-to re-enqueues the live items into a running server', async () => {
     server = await spawnRq(['--no-journal']);
     const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });

@@ -8,6 +8,7 @@ export interface ReplayJournalArgs {
   records: boolean;
   json: boolean;
   verify: boolean;
+  repair: boolean;
   'push-to'?: string;
 }
 
@@ -20,6 +21,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       .option('records', { type: 'boolean', default: false, describe: 'Print every record, one per line' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output (one object per record with --records)' })
       .option('verify', { type: 'boolean', default: false, describe: `Exit ${EXIT_DAMAGED} if the journal is damaged` })
+      .option('repair', { type: 'boolean', default: false, describe: 'Cut damaged files at their last good record, as rq serve does at startup (not while a server uses the directory)' })
       .option('push-to', { type: 'string', describe: 'Re-enqueue the live items into the server at host:port' })
       .check((argv) => {
         if (argv['push-to'] !== undefined && !/^[^:\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(argv['push-to'])) {
@@ -29,6 +31,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       })
       .example('$0 replay-journal ~/.local/share/rq', 'per-queue counts, bytes and oldest age')
       .example('$0 replay-journal /var/lib/rq --records --json | jq .type', 'every record as JSON')
+      .example('$0 replay-journal /var/lib/rq --verify --repair', 'check, and cut a torn tail')
       .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'move the items to another server') as unknown as Argv<ReplayJournalArgs>,
   handler: async (args) => {
     const dir = args['data-dir'];
@@ -39,9 +42,18 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     const { formatRecordLine, formatReport, reportJournal } = await import('../journal-report.js');
     const now = Date.now();
     const out = (s: string) => process.stdout.write(s);
-    const report = reportJournal(dir, now, args.records ? (l) => out((args.json ? JSON.stringify(l) : formatRecordLine(l)) + '\n') : undefined);
+    const { DataDirLockedError } = await import('../../journal/lock.js');
+    let report;
+    try {
+      report = reportJournal(dir, now, args.records ? (l) => out((args.json ? JSON.stringify(l) : formatRecordLine(l)) + '\n') : undefined, args.repair);
+    } catch (err) {
+      if (!(err instanceof DataDirLockedError)) throw err;
+      process.stderr.write(`rq replay-journal: cannot repair: ${err.message}\n`);
+      process.exit(EXIT_UNREACHABLE);
+    }
     if (args.records) {
       for (const w of report.warnings) process.stderr.write(`rq replay-journal: ${w}\n`);
+      for (const c of report.repaired) process.stderr.write(`rq replay-journal: repaired: ${c}\n`);
     } else {
       out(args.json ? JSON.stringify(report) + '\n' : formatReport(report));
     }

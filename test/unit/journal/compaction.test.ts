@@ -162,3 +162,23 @@ describe('a damaged snapshot', () => {
     expect(again.warnings).toEqual([]);
   });
 });
+
+describe('restarting on a snapshot alone', () => {
+  it('starts a segment the snapshot does not cover, so the next restart reads it', async () => {
+    const store = new MemoryStore();
+    const first = openEngine(store, SMALL);
+    for (let i = 0; i < 100; i++) first.engine.enqueue('q', 0, 0, Buffer.from(`item${i}-${'v'.repeat(40)}`), T0);
+    await settled(first.journal);
+    while (first.journal.figures.compactions === 0) await turn();
+    await first.journal.close();
+    // Only the snapshot is left (segments lost or removed by hand).
+    for (const f of store.list()) if (f.startsWith('journal.')) store.remove(f);
+    const second = openEngine(store, SMALL);
+    second.engine.enqueue('q', 0, 0, Buffer.from('after'), T0);
+    await settled(second.journal);
+    const third = openEngine(store.crashed(), SMALL);
+    const items = contents(third.engine, 'q');
+    expect(items).toHaveLength(101);
+    expect(items[100]).toBe('after');
+  });
+});
