@@ -228,13 +228,22 @@ export class RqClient {
     return new RqClientError('unreachable', this.names.join(','), 'no server could be reached');
   }
 
+  /**
+   * The connection to server i, opened on first use and kept while it works. One that could not
+   * be opened or broke (refused, reset, closed by either side, timed out) is dropped at once, so
+   * the next request opens a new one, with the same deadlines: a long-lived client (`rq top`,
+   * `rq work`) reaches a server again when it comes back.
+   */
   private connection(i: number): Promise<MemjsServer> {
-    let c = this.connections[i];
-    if (c === undefined) {
-      c = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs));
-      this.connections[i] = c;
-    }
-    return c;
+    const cached = this.connections[i];
+    if (cached !== undefined) return cached;
+    const drop = () => {
+      if (this.connections[i] === opening) this.connections[i] = undefined;
+    };
+    const opening = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs, drop));
+    opening.catch(drop);
+    this.connections[i] = opening;
+    return opening;
   }
 
   /** The index of a server named `host:port`; with no name, the only server. */

@@ -16,6 +16,10 @@
  *   its lower-level onResponse/write instead, with the same deadline.
  * - When the server closes the connection, memjs forgets the socket but never fails the requests
  *   waiting on it: every socket it opens is watched here, and a close fails them.
+ * - After a failure memjs opens a new socket on the next request, but the old socket's late
+ *   'close' event then clears the new one from under it (the request waits out its deadline). So a
+ *   MemjsServer is never reused once broken: it says so through `onBroken`, and the client opens
+ *   a new one (client.ts).
  * - It reads MEMCACHIER_/MEMCACHE_ USERNAME and PASSWORD from the environment and would start SASL
  *   with them; rq does not use SASL, so the credentials are cleared.
  */
@@ -56,18 +60,24 @@ export class MemjsServer {
   private readonly watched = new WeakSet<Socket>();
   /** The socket memjs uses now, once connected. */
   private socket: Socket | null = null;
+  private broken = false;
 
   private constructor(
     private readonly client: Memjs.Client,
     private readonly memServer: Memjs.Server,
     private readonly timeoutMs: number,
     address: ServerAddress,
+    private readonly onBroken: () => void,
   ) {
     this.server = formatAddress(address);
   }
 
-  /** Prepares a connection (opened on the first request). */
-  static async open(address: ServerAddress, timeoutMs: number): Promise<MemjsServer> {
+  /**
+   * Prepares a connection (opened on the first request). `onBroken` is called once, when the
+   * connection can no longer be used: it could not be opened, broke, timed out, or was closed by
+   * either side. Every request in flight then fails; later ones belong on a new MemjsServer.
+   */
+  static async open(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}): Promise<MemjsServer> {
     const memjs = await loadMemjs();
     const memServer = new memjs.Server(address.host, address.port, undefined, undefined, {
       // Seconds. Past the longest wait plus our deadline, so memjs's own timeout never fires first.
@@ -77,7 +87,7 @@ export class MemjsServer {
     });
     Object.assign(memServer, { username: undefined, password: undefined });
     const client = new memjs.Client([memServer], { retries: 1, failover: false, logger: SILENT });
-    return new MemjsServer(client, memServer, timeoutMs, address);
+    return new MemjsServer(client, memServer, timeoutMs, address, onBroken);
   }
 
   /**
@@ -123,6 +133,7 @@ export class MemjsServer {
 
   /** Ends the connection; the server releases whatever it holds that is not leased. */
   close(): void {
+    this.markBroken();
     this.client.close();
   }
 
@@ -131,8 +142,15 @@ export class MemjsServer {
    * reset, not a FIN: a server keeps a half-closed connection open until a blocked get is answered.
    */
   destroy(): void {
+    this.markBroken();
     if (this.socket !== null && !this.socket.destroyed) this.socket.resetAndDestroy();
     this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the client'));
+  }
+
+  private markBroken(): void {
+    if (this.broken) return;
+    this.broken = true;
+    this.onBroken();
   }
 
   private withDeadline<T>(waitMs: number, start: (settle: (err: Error | null, value: T) => void) => void): Promise<T> {
@@ -149,6 +167,8 @@ export class MemjsServer {
         clearTimeout(timer);
         if (!err) return resolve(value);
         const error = err instanceof RqClientError ? err : unreachable(this.server, err);
+        // A refusal (an error status) leaves the connection in step; anything else ends it.
+        if (error.kind !== 'protocol') this.markBroken();
         // memjs writes a request only once connected: before that, nothing reached the server.
         reject(connected ? error : beforeSending(error));
       });
@@ -166,6 +186,7 @@ export class MemjsServer {
       if (this.watched.has(socket)) return;
       this.watched.add(socket);
       socket.once('close', () => {
+        this.markBroken();
         this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the server'));
       });
     });

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RqServer } from '../../src/server/server.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
+import { openDataDir } from '../../src/server/persistence.js';
 
 export interface TestServer {
   readonly server: RqServer;
@@ -37,6 +38,28 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A real rq server in this process with its journal in `dataDir` (locked, as `rq serve` does), on
+ * `port` (0: any free one). close() stops it and releases the data dir, which it leaves in place:
+ * a test restarts a server on the same port and data dir by calling this again.
+ */
+export async function startDataDirServer(dataDir: string, port = 0): Promise<TestServer> {
+  const opened = openDataDir(dataDir, DEFAULT_MAX_OPEN, { fsync: { kind: 'always' } });
+  const server = new RqServer(
+    { host: '127.0.0.1', port, limits: { maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: DEFAULT_MAX_OPEN } },
+    opened.persistence.durability,
+    opened.engine,
+    opened.persistence,
+  );
+  try {
+    const listening = await server.listen();
+    return { server, port: listening.port, dataDir, close: () => server.close() };
+  } catch (err) {
+    await opened.persistence.close();
+    throw err;
+  }
 }
 
 /** Makes a temporary directory removed by the returned function. */
