@@ -3,9 +3,8 @@
  * servers: the client library (src/client), one RqClient per server, so that each server's stats
  * and peeks go to that server alone.
  *
- * The client keeps the connection it opened for a server, even one that failed to open; a
- * monitor must reconnect when a server comes back, so any failed request drops that server's
- * client, and the next poll starts a fresh one. The client's errors read "host:port: reason"; the
+ * A client drops a connection that failed and opens a new one on the next request, so a server
+ * that comes back is reached on the next poll. The client's errors read "host:port: reason"; the
  * address is shown on the server's line already, so only the reason is passed on.
  */
 import { parseAddress, RqClient, RqClientError } from '../client/index.js';
@@ -29,14 +28,9 @@ export function createTopSource(options: { timeoutMs: number }): StatsSource {
     return c;
   };
   const call = async <T>(server: string, request: (c: RqClient) => Promise<T>): Promise<T> => {
-    const c = clientFor(server);
     try {
-      return await request(c);
+      return await request(clientFor(server));
     } catch (err) {
-      if (clients.get(server) === c) {
-        clients.delete(server);
-        c.destroy();
-      }
       throw reason(err);
     }
   };
