@@ -6,4 +6,6 @@ export { QueueNameError } from './keys.js';
 export type { Deliver } from './pop-stream.js';
 export type { PushReport, Refusal } from './push-stream.js';
 export { AddressError, formatAddress, parseAddress, parseServerList, resolveServers, type ServerAddress } from './servers.js';
-export { parseStats, sumQueue, type ParsedStats, type QueueStats, type ServerStats, type StatsPairs } from './stats.js';
+export {
+  generalNumber, parseStats, sumQueue, type ParsedStats, type QueueFigures, type QueueStats, type ServerStats, type StatsPairs,
+} from './stats.js';

@@ -1,8 +1,10 @@
 /**
- * The `stats` reply, parsed (pure). General fields keep memcached's names and text values; queue
- * fields arrive as `queue_<name>_<field>` (docs/protocol.md: stats), which this turns into one
- * record per queue. A field a server does not send stays undefined: older and newer servers may
- * send fewer or more fields, and the client must not guess.
+ * The `stats` reply, parsed (pure): the one parser behind `rq inspect` and `rq top`. General
+ * fields keep memcached's names and text values (journal_fsync, journal_state, … included: a
+ * field this code has never heard of is kept as sent). Queue fields arrive as
+ * `queue_<name>_<field>` (docs/protocol.md: stats), which this turns into one record per queue.
+ * A field a server does not send, or sends as something other than a number, stays undefined:
+ * older and newer servers may send fewer or more fields, and the client must not guess.
  */
 import type { RqClientError } from './errors.js';
 
@@ -27,10 +29,13 @@ export interface QueueStats {
   readonly ageMs?: number;
 }
 
+/** A queue's figures without its name. */
+export type QueueFigures = Omit<QueueStats, 'name'>;
 type MutableQueueStats = { -readonly [K in keyof QueueStats]: QueueStats[K] };
+type FigureName = keyof QueueFigures;
 
 /** The per-queue fields, as the server names them and as QueueStats names them. */
-const FIELDS: ReadonlyArray<readonly [string, Exclude<keyof QueueStats, 'name'>]> = [
+const FIELDS: ReadonlyArray<readonly [string, FigureName]> = [
   ['items', 'items'],
   ['open', 'open'],
   ['bytes', 'bytes'],
@@ -42,15 +47,17 @@ const FIELDS: ReadonlyArray<readonly [string, Exclude<keyof QueueStats, 'name'>]
   ['age_ms', 'ageMs'],
 ];
 const FIELD_BY_WIRE = new Map(FIELDS);
+/** Longest first, so that `…_total_items` is tried before `…_items`. */
+const WIRE_BY_LENGTH = FIELDS.map(([wire]) => wire).sort((a, b) => b.length - a.length);
 const QUEUE_PREFIX = 'queue_';
 /** Every queue's group of fields starts with this one (src/server/stats.ts). */
 const FIRST_FIELD = 'items';
 
 export interface ParsedStats {
-  /** Every general (non-queue) field, as text. */
-  readonly general: Readonly<Record<string, string>>;
-  /** Queues in the order the server listed them. */
-  readonly queues: readonly QueueStats[];
+  /** Every general (non-queue) field, as text, in the server's order. */
+  readonly general: ReadonlyMap<string, string>;
+  /** Queues by name, in the order the server listed them. */
+  readonly queues: ReadonlyMap<string, QueueStats>;
 }
 
 /** One server's answer to `stats`, or why it could not give one. Never thrown: `rq top` polls this. */
@@ -64,41 +71,68 @@ function toNumber(text: string): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A general field as a finite number, or undefined when missing or not numeric. */
+export function generalNumber(stats: ParsedStats | undefined, field: string): number | undefined {
+  const text = stats?.general.get(field);
+  return text === undefined ? undefined : toNumber(text);
+}
+
+/**
+ * Where a queue key that does not continue the current queue belongs: `[name, wire field]`, or
+ * null. A new group starts with `items`; a key with another field (a server listing fields in
+ * another order) is split at the longest field name it ends with.
+ */
+function splitQueueKey(rest: string): readonly [string, string] | null {
+  let found: readonly [string, string] | null = null;
+  for (const wire of WIRE_BY_LENGTH) {
+    if (rest.length <= wire.length + 1 || !rest.endsWith('_' + wire)) continue;
+    const split = [rest.slice(0, rest.length - wire.length - 1), wire] as const;
+    if (wire === FIRST_FIELD) return split;
+    found ??= split;
+  }
+  return found;
+}
+
 /**
  * Splits the pairs into general fields and queues. Queue names may contain `_`, so
  * `queue_a_total_items` could be queue `a`'s total_items or queue `a_total`'s items; the server
  * lists each queue's fields together with `items` first, so a key continues the current queue when
- * it names a field that queue has not had yet, and otherwise starts a new queue. Keys that fit
- * neither are ignored.
+ * it names a field that queue has not had yet, and otherwise starts a new group (splitQueueKey).
+ * Keys that fit neither are ignored; a queue listed twice keeps the later figures.
  */
 export function parseStats(pairs: StatsPairs): ParsedStats {
-  const general: Record<string, string> = {};
-  const queues: MutableQueueStats[] = [];
+  const general = new Map<string, string>();
+  const queues = new Map<string, MutableQueueStats>();
   let current: { stats: MutableQueueStats; seen: Set<string> } | null = null;
   for (const [key, value] of pairs) {
     if (!key.startsWith(QUEUE_PREFIX)) {
-      general[key] = value;
+      general.set(key, value);
       current = null;
       continue;
     }
     const rest = key.slice(QUEUE_PREFIX.length);
     let wire: string | null = null;
     if (current !== null && rest.startsWith(current.stats.name + '_')) {
-      const f = rest.slice(current.stats.name!.length + 1);
+      const f = rest.slice(current.stats.name.length + 1);
       if (FIELD_BY_WIRE.has(f) && !current.seen.has(f)) wire = f;
     }
     if (wire === null) {
-      const suffix = '_' + FIRST_FIELD;
-      if (!rest.endsWith(suffix) || rest.length === suffix.length) continue;
-      current = { stats: { name: rest.slice(0, -suffix.length) }, seen: new Set() };
-      queues.push(current.stats);
-      wire = FIRST_FIELD;
+      const split = splitQueueKey(rest);
+      if (split === null) continue;
+      const [name, field] = split;
+      let stats = queues.get(name);
+      if (stats === undefined) {
+        stats = { name };
+        queues.set(name, stats);
+      }
+      current = { stats, seen: new Set() };
+      wire = field;
     }
     current!.seen.add(wire);
     const n = toNumber(value);
     if (n !== undefined) current!.stats[FIELD_BY_WIRE.get(wire)!] = n;
   }
-  return { general, queues: queues as QueueStats[] };
+  return { general, queues };
 }
 
 /** Sums one queue's figures over several servers (a queue spread by round-robin pushes). */
@@ -114,5 +148,5 @@ export function sumQueue(name: string, parts: readonly QueueStats[]): QueueStats
     }
     if (total !== undefined) sum[field] = total;
   }
-  return sum as QueueStats;
+  return sum;
 }

@@ -10,14 +10,14 @@ import type { HeadView, QueueRow } from './snapshot.js';
 function figures(row: QueueRow): string {
   return [
     `ready ${formatCount(row.items)}`, `open ${formatCount(row.open)}`, `waiting ${formatCount(row.waiters)}`,
-    `age ${row.items === 0 ? DASH : formatDuration(row.age_ms)}`, `bytes ${formatBytes(row.bytes)}`,
+    `age ${row.items === 0 ? DASH : formatDuration(row.ageMs)}`, `bytes ${formatBytes(row.bytes)}`,
   ].join('  ');
 }
 
 function totals(row: QueueRow): string {
   return [
-    `enqueued ${formatCount(row.total_items)}`, `acked ${formatCount(row.acked)}`,
-    `released ${formatCount(row.released)}`, `expired ${formatCount(row.expired_items)}`,
+    `enqueued ${formatCount(row.totalItems)}`, `acked ${formatCount(row.acked)}`,
+    `released ${formatCount(row.released)}`, `expired ${formatCount(row.expiredItems)}`,
   ].join('  ');
 }
 

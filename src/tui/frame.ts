@@ -5,7 +5,7 @@
 import { formatClock, truncate } from './format.js';
 import { serverLine } from './server-line.js';
 import type { Snapshot } from './snapshot.js';
-import { generalNumber } from './stats-model.js';
+import { generalNumber } from '../client/stats.js';
 import { headerLine, longestName, rowLine, tableLayout } from './table.js';
 import { sortRows } from './view.js';
 
@@ -49,9 +49,9 @@ export function snapshotJson(snapshot: Snapshot): unknown {
       open: orNull(q.open),
       waiters: orNull(q.waiters),
       bytes: orNull(q.bytes),
-      age_ms: q.items === 0 ? null : orNull(q.age_ms),
-      total_items: orNull(q.total_items),
-      expired_items: orNull(q.expired_items),
+      age_ms: q.items === 0 ? null : orNull(q.ageMs),
+      total_items: orNull(q.totalItems),
+      expired_items: orNull(q.expiredItems),
       acked: orNull(q.acked),
       released: orNull(q.released),
       enqueue_per_s: orNull(q.enqueue),

@@ -9,7 +9,7 @@
 import { describeError } from './describe-error.js';
 import { appendPoint, HISTORY_MS, type QueuePoint } from './history.js';
 import type { StatsSource } from './source.js';
-import { parseStats } from './stats-model.js';
+import { parseStats } from '../client/stats.js';
 import {
   combineQueues, recordFailure, recordSuccess, serverView,
   type HeadView, type QueueRow, type ServerTrack, type Snapshot,
@@ -188,7 +188,7 @@ export class Poller {
   private recordHistory(at: number): void {
     const next = new Map<string, QueuePoint[]>();
     for (const row of this.rows) {
-      const point: QueuePoint = { at, items: row.items, open: row.open, ageMs: row.age_ms, enqueue: row.enqueue, dequeue: row.dequeue, ack: row.ack };
+      const point: QueuePoint = { at, items: row.items, open: row.open, ageMs: row.ageMs, enqueue: row.enqueue, dequeue: row.dequeue, ack: row.ack };
       next.set(row.name, appendPoint(this.history.get(row.name) ?? [], point, HISTORY_MS));
     }
     // Queues not listed this round keep their past for a minute (a server may be back soon).

@@ -4,22 +4,22 @@
  * not go down: a restart, a dropped queue or a flush gives "no rate" (undefined, shown as "–"),
  * never a negative or invented number.
  */
-import { generalNumber, type QueueStats, type ServerStats } from './stats-model.js';
+import { generalNumber, type QueueFigures, type ParsedStats } from '../client/stats.js';
 
 /** One good stats reply and when it arrived (ms, the poller's clock). */
 export interface Sample {
   readonly at: number;
-  readonly stats: ServerStats;
+  readonly stats: ParsedStats;
 }
 
 export interface QueueRates {
-  /** Items enqueued per second (Δ total_items). */
+  /** Items enqueued per second (Δ totalItems). */
   readonly enqueue?: number;
   /** Items reserved per second: Δ(acked + released + open), since every reservation ends in exactly one of those. */
   readonly dequeue?: number;
   /** Items acknowledged per second (Δ acked). */
   readonly ack?: number;
-  /** Items expired per second (Δ expired_items). */
+  /** Items expired per second (Δ expiredItems). */
   readonly expired?: number;
 }
 
@@ -33,7 +33,7 @@ export function counterRate(prev: number | undefined, cur: number | undefined, e
  * True when two samples come from one run of the server: same pid and an uptime that did not go
  * backwards. Counters of different runs cannot be subtracted.
  */
-export function sameRun(prev: ServerStats, cur: ServerStats): boolean {
+export function sameRun(prev: ParsedStats, cur: ParsedStats): boolean {
   const pidBefore = prev.general.get('pid');
   const pidNow = cur.general.get('pid');
   if (pidBefore !== undefined && pidNow !== undefined && pidBefore !== pidNow) return false;
@@ -42,7 +42,7 @@ export function sameRun(prev: ServerStats, cur: ServerStats): boolean {
   return !(upBefore !== undefined && upNow !== undefined && upNow < upBefore);
 }
 
-function reserved(q: QueueStats): number | undefined {
+function reserved(q: QueueFigures): number | undefined {
   if (q.acked === undefined || q.released === undefined || q.open === undefined) return undefined;
   return q.acked + q.released + q.open;
 }
@@ -52,17 +52,17 @@ function reserved(q: QueueStats): number | undefined {
  * when the queue did not exist then (a queue is created by its first set or get, so its counters
  * started at zero); pass undefined when there is no previous sample at all.
  */
-export function queueRates(prev: QueueStats | undefined, cur: QueueStats, elapsedMs: number): QueueRates {
+export function queueRates(prev: QueueFigures | undefined, cur: QueueFigures, elapsedMs: number): QueueRates {
   if (prev === undefined) return {};
   return {
-    enqueue: counterRate(prev.total_items, cur.total_items, elapsedMs),
+    enqueue: counterRate(prev.totalItems, cur.totalItems, elapsedMs),
     dequeue: counterRate(reserved(prev), reserved(cur), elapsedMs),
     ack: counterRate(prev.acked, cur.acked, elapsedMs),
-    expired: counterRate(prev.expired_items, cur.expired_items, elapsedMs),
+    expired: counterRate(prev.expiredItems, cur.expiredItems, elapsedMs),
   };
 }
 
-const NEW_QUEUE: QueueStats = { total_items: 0, acked: 0, released: 0, open: 0, expired_items: 0 };
+const NEW_QUEUE: QueueFigures = { totalItems: 0, acked: 0, released: 0, open: 0, expiredItems: 0 };
 
 /** Rates of every queue in `cur`, by name; all undefined on the first sample or across a restart. */
 export function sampleRates(prev: Sample | undefined, cur: Sample): Map<string, QueueRates> {

@@ -4,7 +4,7 @@
  */
 import { DASH, formatBytes, formatClock, formatCount, formatRate, formatSeconds, formatUptime, printable, truncate } from './format.js';
 import type { ServerView } from './snapshot.js';
-import { generalNumber } from './stats-model.js';
+import { generalNumber } from '../client/stats.js';
 
 /** The mark before the address: up, down, not heard from yet. */
 export const STATE_MARK = { up: '●', down: '✗', connecting: '…' } as const;

@@ -7,7 +7,7 @@
 import type { HeadItem } from './source.js';
 import type { QueuePoint } from './history.js';
 import { sampleRates, sumRates, type QueueRates, type Sample } from './rates.js';
-import type { QueueStats, ServerStats } from './stats-model.js';
+import type { QueueStats, ParsedStats } from '../client/stats.js';
 
 export type ServerState = 'connecting' | 'up' | 'down';
 
@@ -37,7 +37,7 @@ export interface ServerView {
   /** When the last good reply arrived. */
   readonly lastGoodAt?: number;
   /** The last good stats (kept while down, for the header's "last seen" figures). */
-  readonly stats?: ServerStats;
+  readonly stats?: ParsedStats;
   /** Server-wide rates: sums over its queues; undefined until two samples of one run exist. */
   readonly enqueue?: number;
   readonly dequeue?: number;
@@ -72,7 +72,7 @@ export interface Snapshot {
 }
 
 /** Records a good reply: shifts the samples and recomputes the rates. */
-export function recordSuccess(track: ServerTrack, stats: ServerStats, at: number): void {
+export function recordSuccess(track: ServerTrack, stats: ParsedStats, at: number): void {
   const sample = { at, stats };
   track.prev = track.last;
   track.last = sample;
@@ -114,7 +114,7 @@ export function serverView(track: ServerTrack, now: number): ServerView {
   };
 }
 
-const SUMMED = ['items', 'open', 'bytes', 'total_items', 'expired_items', 'acked', 'released', 'waiters'] as const;
+const SUMMED = ['items', 'open', 'bytes', 'totalItems', 'expiredItems', 'acked', 'released', 'waiters'] as const;
 
 function sumDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : a + b;
@@ -136,7 +136,7 @@ export function combineQueues(tracks: readonly ServerTrack[]): QueueRow[] {
       acc.servers.push(t.address);
       for (const f of SUMMED) acc[f] = sumDefined(acc[f], q[f]);
       // The oldest ready item over all servers; an empty queue has no oldest item.
-      if (q.age_ms !== undefined && (q.items ?? 0) > 0) acc.age_ms = Math.max(acc.age_ms ?? 0, q.age_ms);
+      if (q.ageMs !== undefined && (q.items ?? 0) > 0) acc.ageMs = Math.max(acc.ageMs ?? 0, q.ageMs);
       for (const k of ['enqueue', 'dequeue', 'ack', 'expired'] as const) acc[k] = sumRates([acc[k], r[k]]);
     }
   }

@@ -4,8 +4,9 @@
  * library); tests inject their own. The TUI never opens a socket itself.
  */
 
-/** A `stats` reply as the server sent it: name/value pairs in order, values as text. */
-export type StatsPairs = ReadonlyArray<readonly [string, string]>;
+import type { StatsPairs } from '../client/stats.js';
+
+export type { StatsPairs };
 
 /** The head item of a queue, seen without reserving it (`get q/peek`). */
 export interface HeadItem {

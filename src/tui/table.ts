@@ -91,7 +91,7 @@ function cell(row: QueueRow, key: ColumnKey, width: number, now: number): string
     case 'ack': return formatRate(row.ack);
     case 'expired': return formatRate(row.expired);
     // An empty queue has no oldest item.
-    case 'age': return row.items === 0 ? DASH : formatDuration(row.age_ms);
+    case 'age': return row.items === 0 ? DASH : formatDuration(row.ageMs);
     case 'bytes': return formatBytes(row.bytes);
     case 'servers': return String(row.servers.length);
     case 'depth': return sparkline(row.history, now, width);

@@ -22,7 +22,7 @@ function activity(r: QueueRow): number {
 const BY: Record<SortKey, (r: QueueRow) => number> = {
   name: () => 0,
   depth: (r) => r.items ?? -1,
-  age: (r) => r.age_ms ?? -1,
+  age: (r) => r.ageMs ?? -1,
   rate: activity,
 };
 

@@ -82,7 +82,7 @@ describe('RqClient, one request at a time', () => {
     await c.push('café', data);
     expect((await c.peek('café'))!.data.equals(data)).toBe(true);
     const [stats] = await c.stats();
-    expect(stats.state === 'up' && stats.queues.map((q) => q.name)).toEqual(['café']);
+    expect(stats.state === 'up' && [...stats.queues.keys()]).toEqual(['café']);
   });
 
   it('reports a refused push as a protocol error, with the server\'s reason', async () => {
@@ -111,8 +111,8 @@ describe('RqClient, one request at a time', () => {
     const [s] = await c.stats();
     expect(s.state).toBe('up');
     if (s.state !== 'up') return;
-    expect(s.general.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(s.queues).toEqual([
+    expect(s.general.get('version')).toMatch(/^\d+\.\d+\.\d+$/);
+    expect([...s.queues.values()]).toEqual([
       expect.objectContaining({ name: 'a_total', items: 1, open: 0, totalItems: 1 }),
       expect.objectContaining({ name: 'a', items: 0, open: 1, totalItems: 1 }),
     ]);

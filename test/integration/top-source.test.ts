@@ -9,7 +9,7 @@ import { createTopSource } from '../../src/cli/top-source.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
 import { RqServer } from '../../src/server/server.js';
 import type { StatsSource } from '../../src/tui/source.js';
-import { parseStats } from '../../src/tui/stats-model.js';
+import { parseStats } from '../../src/client/stats.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -55,7 +55,7 @@ describe('top source', () => {
     await push(srv.port, 'jobs', 'hello');
     const address = `127.0.0.1:${srv.port}`;
     const first = parseStats(await source.stats(address));
-    expect(first.queues.get('jobs')).toMatchObject({ items: 1, total_items: 1, bytes: 5 });
+    expect(first.queues.get('jobs')).toMatchObject({ items: 1, totalItems: 1, bytes: 5 });
     const second = parseStats(await source.stats(address));
     expect(second.general.get('total_connections')).toBe(first.general.get('total_connections'));
   });

@@ -52,9 +52,11 @@ const COLUMNS: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
 export function serverLine(s: ServerStats): string {
   if (s.state === 'down') return `${s.server}  down: ${s.error.message.slice(s.server.length + 2)}`;
   const g = s.general;
-  const parts = [s.server, `rq ${g.version ?? '?'}`];
-  if (g.uptime !== undefined) parts.push(`up ${formatDuration(Number(g.uptime) * 1000)}`);
-  if (g.curr_connections !== undefined) parts.push(`${g.curr_connections} connections`);
+  const parts = [s.server, `rq ${g.get('version') ?? '?'}`];
+  const uptime = g.get('uptime');
+  if (uptime !== undefined) parts.push(`up ${formatDuration(Number(uptime) * 1000)}`);
+  const connections = g.get('curr_connections');
+  if (connections !== undefined) parts.push(`${connections} connections`);
   return parts.join('  ');
 }
 
@@ -63,7 +65,7 @@ export function mergeQueues(stats: readonly ServerStats[]): QueueStats[] {
   const parts = new Map<string, QueueStats[]>();
   for (const s of stats) {
     if (s.state !== 'up') continue;
-    for (const q of s.queues) {
+    for (const q of s.queues.values()) {
       const list = parts.get(q.name);
       if (list === undefined) parts.set(q.name, [q]);
       else list.push(q);
@@ -105,7 +107,7 @@ export function renderQueue(name: string, stats: readonly ServerStats[]): string
   const columns: Array<[string, QueueStats]> = [];
   for (const s of stats) {
     if (s.state !== 'up') continue;
-    const q = s.queues.find((x) => x.name === name);
+    const q = s.queues.get(name);
     if (q !== undefined) columns.push([s.server, q]);
   }
   if (columns.length === 0) return null;
@@ -118,7 +120,7 @@ export function renderQueue(name: string, stats: readonly ServerStats[]): string
 export function statsJson(stats: readonly ServerStats[]): unknown[] {
   return stats.map((s) =>
     s.state === 'up'
-      ? { server: s.server, state: 'up', general: s.general, queues: s.queues }
+      ? { server: s.server, state: 'up', general: Object.fromEntries(s.general), queues: [...s.queues.values()] }
       : { server: s.server, state: 'down', error: s.error.message },
   );
 }

@@ -21,7 +21,7 @@ export async function runInspect(plan: InspectPlan): Promise<void> {
         const text = renderQueue(plan.queue, stats);
         if (text !== null) await writeOut(text);
       }
-      if (plan.queue !== null && !stats.some((s) => s.state === 'up' && s.queues.some((q) => q.name === plan.queue))) {
+      if (plan.queue !== null && !stats.some((s) => s.state === 'up' && s.queues.has(plan.queue!))) {
         if (down.length < stats.length) warn('inspect', `no queue named ${plan.queue}`);
         process.exitCode = EXIT_NOTHING;
       }

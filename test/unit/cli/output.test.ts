@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/client/item.js';
-import type { ServerStats } from '../../../src/client/stats.js';
+import type { QueueStats, ServerStats } from '../../../src/client/stats.js';
 import { RqClientError } from '../../../src/client/errors.js';
 import { formatItems, itemJson } from '../../../src/cli/output/items.js';
 import { formatBytes, formatDuration, renderOverview, renderQueue, statsJson } from '../../../src/cli/output/inspect.js';
@@ -41,8 +41,8 @@ describe('rq inspect output', () => {
     expect(formatDuration(undefined)).toBe('–');
   });
 
-  const up = (server: string, queues: ServerStats extends infer S ? S extends { queues: infer Q } ? Q : never : never): ServerStats => ({
-    server, state: 'up', general: { version: '0.1.0', uptime: '3700', curr_connections: '2' }, queues,
+  const up = (server: string, queues: QueueStats[]): ServerStats => ({
+    server, state: 'up', general: new Map([['version', '0.1.0'], ['uptime', '3700'], ['curr_connections', '2']]), queues: new Map(queues.map((q) => [q.name, q])),
   });
   const down: ServerStats = { server: 'h:2', state: 'down', error: new RqClientError('unreachable', 'h:2', 'connection refused') };
 
@@ -88,5 +88,9 @@ describe('rq inspect output', () => {
 
   it('gives scripts the parsed figures, a down server as its error text', () => {
     expect(statsJson([down])).toEqual([{ server: 'h:2', state: 'down', error: 'h:2: connection refused' }]);
+    const q = { name: 'jobs', items: 1, ageMs: 5 };
+    expect(JSON.parse(JSON.stringify(statsJson([up('h:1', [q])])))).toEqual([{
+      server: 'h:1', state: 'up', general: { version: '0.1.0', uptime: '3700', curr_connections: '2' }, queues: [q],
+    }]);
   });
 });

@@ -69,7 +69,7 @@ describe('keys', () => {
 });
 
 describe('sorting, filtering and scrolling', () => {
-  const rows = [row('b', { items: 5, age_ms: 10 }), row('a', { items: 5, age_ms: 99, enqueue: 1 }), row('c', { items: 50, enqueue: undefined, dequeue: undefined })];
+  const rows = [row('b', { items: 5, ageMs: 10 }), row('a', { items: 5, ageMs: 99, enqueue: 1 }), row('c', { items: 50, enqueue: undefined, dequeue: undefined })];
   it('sorts by name ascending and by figures descending, ties by name, unknown last', () => {
     expect(sortRows(rows, 'name').map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(sortRows(rows, 'depth').map((r) => r.name)).toEqual(['c', 'a', 'b']);

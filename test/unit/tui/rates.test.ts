@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { counterRate, sameRun, sampleRates, sumRates } from '../../../src/tui/rates.js';
-import { parseStats } from '../../../src/tui/stats-model.js';
-import { statsReply, type QueueFigures } from './fixtures.js';
+import { parseStats } from '../../../src/client/stats.js';
+import { statsReply, type WireFigures } from './fixtures.js';
 
-const sample = (at: number, queues: Record<string, QueueFigures>, general: Record<string, string | number> = {}) => ({ at, stats: parseStats(statsReply(general, queues)) });
+const sample = (at: number, queues: Record<string, WireFigures>, general: Record<string, string | number> = {}) => ({ at, stats: parseStats(statsReply(general, queues)) });
 
 describe('counterRate', () => {
   it('is the change per second', () => {

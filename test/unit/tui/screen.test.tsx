@@ -68,7 +68,7 @@ describe('Screen', () => {
 
   it('shows the detail of a queue with its head item and recent polls', () => {
     const history = [1, 2, 3].map((i) => ({ at: 1_000_000 - (3 - i) * 1000, items: i * 10, open: 1, enqueue: 5, dequeue: 4, ack: 4, ageMs: 1500 }));
-    const q = row('jobs', { items: 30, open: 1, total_items: 99, acked: 60, enqueue: 5, history });
+    const q = row('jobs', { items: 30, open: 1, totalItems: 99, acked: 60, enqueue: 5, history });
     const snap = snapshot({ queues: [q], head: { queue: 'jobs', server: '127.0.0.1:22133', item: { id: 12, flags: 0, data: Buffer.from('{"task":1}\n') }, at: 1_000_000 } });
     const lines = draw(snap, { columns: 80, rows: 24 }, { view: 'detail', selected: 'jobs' });
     const text = lines.join('\n');

@@ -41,7 +41,7 @@ describe('rowLine', () => {
 
   it('shows a dash for unknown figures and for the age of an empty queue', () => {
     const l = tableLayout(120, 5, false);
-    const line = rowLine(l, row('q', { items: 0, age_ms: 0, enqueue: undefined, bytes: undefined }), 0);
+    const line = rowLine(l, row('q', { items: 0, ageMs: 0, enqueue: undefined, bytes: undefined }), 0);
     const cells = line.trim().split(/\s+/);
     expect(cells[0]).toBe('q');
     expect(cells).toContain('–');
