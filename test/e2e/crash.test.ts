@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
 const ROUNDS = 4;
 const PRODUCERS = 4;
 const CONSUMERS = 3;
 
-let server: SpawnedRq | null = null;
+let server: RqServeProcess | null = null;
 const clients: RawClient[] = [];
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-crash-'));
 

@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
 const RQ = path.resolve(__dirname, '../../bin/rq');
 const GOLDEN = path.resolve(__dirname, '../fixtures/journal/v1');
 
 let dir: string;
-let server: SpawnedRq | null = null;
+let server: RqServeProcess | null = null;
 const clients: RawClient[] = [];
 
 beforeEach(() => {

@@ -5,11 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { RQ_BIN, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
-const RQ = path.resolve(__dirname, '../../bin/rq');
 let dir: string;
-const servers: SpawnedRq[] = [];
+const servers: RqServeProcess[] = [];
 const clients: RawClient[] = [];
 
 beforeEach(() => {
@@ -22,7 +21,7 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(...args: string[]): Promise<SpawnedRq> {
+async function start(...args: string[]): Promise<RqServeProcess> {
   const s = await spawnRq(args);
   servers.push(s);
   return s;
@@ -35,7 +34,7 @@ async function connect(port: number): Promise<RawClient> {
 }
 
 function serveSync(...args: string[]) {
-  return spawnSync(process.execPath, [RQ, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
+  return spawnSync(process.execPath, [RQ_BIN, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 10_000 });
 }
 
 describe('rq serve with a journal', () => {

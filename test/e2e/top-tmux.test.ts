@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
-import { freePort, RQ_BIN, spawnServer, type ServerProcess } from '../helpers/rq-process.js';
+import { RQ_BIN, spawnServer, type ServerProcess } from '../helpers/rq-process.js';
 
 const hasTmux = (() => {
   try {
@@ -73,8 +73,8 @@ function startTop(extra = ''): void {
 
 beforeEach(async () => {
   if (!hasTmux) return;
-  port = await freePort();
-  server = await spawnServer(port);
+  server = await spawnServer();
+  port = server.port;
 });
 
 afterEach(async () => {
@@ -147,7 +147,7 @@ describe.skipIf(!hasTmux)('rq top in a terminal', () => {
     const s = await waitFor(new RegExp(`✗ 127\\.0\\.0\\.1:${port}  down: (connection refused|connection reset|connection closed)`), 'the server marked down');
     expect(s).toMatch(/1 of 1 server down/);
     await waitFor(/retrying in \d s/, 'the retry countdown');
-    server = await spawnServer(port, server!.dataDir);
+    server = await spawnServer({ port, dataDir: server!.dataDir });
     await push('after', 'y', 'z');
     await waitFor(new RegExp(`● 127\\.0\\.0\\.1:${port}  up `), 'the server back up');
     await waitFor(/^after\s+2\s/m, 'the new queue');
