@@ -7,38 +7,21 @@
  * cas it returns is the item id byte-swapped on x86 (it does the same with memcached). Ack by id
  * through dalli needs the id from another source, or the swap undone.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { missingClient, runChild } from '../../helpers/child.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
-import { Connections, setCommand, stat } from '../../helpers/wire.js';
+import { describe, expect, it } from 'vitest';
+import { realClientSetup, runScript } from '../../helpers/real-clients.js';
+import { setCommand, stat } from '../../helpers/wire.js';
 
 const RUBY = '/usr/bin/ruby';
-const skip = missingClient(['ruby-dalli', 'ruby'], [RUBY]);
-
-let srv: TestServer;
-const conns = new Connections(() => srv.port);
-
-beforeEach(async () => {
-  if (skip) return;
-  srv = await startServer();
-});
-
-afterEach(async () => {
-  if (skip) return;
-  conns.closeAll();
-  await srv.close();
-});
+const suite = realClientSetup('dalli', ['ruby-dalli', 'ruby'], [RUBY]);
+const { conns } = suite;
 
 /** Runs a Ruby script with `dc` connected to the test server. */
-async function ruby(script: string): Promise<string> {
-  const prelude = `require "dalli"\ndc = Dalli::Client.new("127.0.0.1:${srv.port}", socket_timeout: 5)\n`;
-  const r = await runChild(RUBY, ['-e', prelude + script]);
-  expect(r.stderr, 'ruby stderr').toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
+function ruby(script: string): Promise<string> {
+  const prelude = `require "dalli"\ndc = Dalli::Client.new("127.0.0.1:${suite.port()}", socket_timeout: 5)\n`;
+  return runScript(RUBY, ['-e', prelude + script]);
 }
 
-describe.skipIf(skip !== null)(`dalli${skip ? ` (${skip})` : ''}`, () => {
+describe.skipIf(suite.skip !== null)(suite.title, () => {
   it('runs the worker flow: set, get, delete, with raw and Marshal-serialised values', async () => {
     const out = await ruby([
       'dc.set("jobs", "plain", nil, raw: true)',

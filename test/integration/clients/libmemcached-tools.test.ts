@@ -7,34 +7,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../../../src/version.js';
-import { missingClient, runChild } from '../../helpers/child.js';
-import { startServer, tempDir, type TestServer } from '../../helpers/server.js';
-import { Connections, eventually, setCommand, stat, stats } from '../../helpers/wire.js';
+import { runChild } from '../../helpers/child.js';
+import { realClientSetup } from '../../helpers/real-clients.js';
+import { tempDir } from '../../helpers/server.js';
+import { eventually, setCommand, stat, stats } from '../../helpers/wire.js';
 
-const skip = missingClient(['libmemcached-tools'], ['/usr/bin/memccp', '/usr/bin/memccat', '/usr/bin/memcstat', '/usr/bin/memcexist']);
-
-let srv: TestServer;
+const suite = realClientSetup('libmemcached-tools', ['libmemcached-tools'], ['/usr/bin/memccp', '/usr/bin/memccat', '/usr/bin/memcstat', '/usr/bin/memcexist']);
+const { conns } = suite;
 let tmp: ReturnType<typeof tempDir>;
-const conns = new Connections(() => srv.port);
 
-beforeEach(async () => {
-  if (skip) return;
-  srv = await startServer();
-  tmp = tempDir('rq-libmemcached-');
+beforeEach(() => {
+  if (!suite.skip) tmp = tempDir('rq-libmemcached-');
 });
 
-afterEach(async () => {
-  if (skip) return;
-  conns.closeAll();
-  await srv.close();
-  tmp.remove();
+afterEach(() => {
+  if (!suite.skip) tmp.remove();
 });
 
 function tool(name: string, ...args: string[]) {
-  return runChild(`/usr/bin/${name}`, [`--servers=127.0.0.1:${srv.port}`, ...args]);
+  return runChild(`/usr/bin/${name}`, [`--servers=127.0.0.1:${suite.port()}`, ...args]);
 }
 
-describe.skipIf(skip !== null)(`libmemcached-tools${skip ? ` (${skip})` : ''}`, () => {
+describe.skipIf(suite.skip !== null)(suite.title, () => {
   it('memccp enqueues a file under its name; memccat shows it and its quit puts it back', async () => {
     const file = path.join(tmp.dir, 'jobs');
     fs.writeFileSync(file, 'line one\r\nline two\n');

@@ -3,44 +3,27 @@
  * set and delete with noreply by default, and closes the connection when a VALUE line names another
  * key than the one it asked for, so every key option must come back exactly as sent.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { missingClient, runChild } from '../../helpers/child.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
-import { Connections, stat } from '../../helpers/wire.js';
+import { describe, expect, it } from 'vitest';
+import { realClientSetup, runScript } from '../../helpers/real-clients.js';
+import { stat } from '../../helpers/wire.js';
 
 const PYTHON = '/usr/bin/python3';
-const skip = missingClient(['python3-pymemcache'], [PYTHON]);
-
-let srv: TestServer;
-const conns = new Connections(() => srv.port);
-
-beforeEach(async () => {
-  if (skip) return;
-  srv = await startServer();
-});
-
-afterEach(async () => {
-  if (skip) return;
-  conns.closeAll();
-  await srv.close();
-});
+const suite = realClientSetup('pymemcache', ['python3-pymemcache'], [PYTHON]);
+const { conns } = suite;
 
 /** Runs a Python script with `c` (and a second client `d`) connected to the test server. */
-async function python(script: string): Promise<string> {
+function python(script: string): Promise<string> {
   const prelude = [
     'from pymemcache.client.base import Client',
     'from pymemcache.exceptions import MemcacheClientError',
-    `c = Client(('127.0.0.1', ${srv.port}), timeout=5)`,
-    `d = Client(('127.0.0.1', ${srv.port}), timeout=5)`,
+    `c = Client(('127.0.0.1', ${suite.port()}), timeout=5)`,
+    `d = Client(('127.0.0.1', ${suite.port()}), timeout=5)`,
     '',
   ].join('\n');
-  const r = await runChild(PYTHON, ['-c', prelude + script]);
-  expect(r.stderr, 'python stderr').toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
+  return runScript(PYTHON, ['-c', prelude + script]);
 }
 
-describe.skipIf(skip !== null)(`pymemcache${skip ? ` (${skip})` : ''}`, () => {
+describe.skipIf(suite.skip !== null)(suite.title, () => {
   it('runs the worker flow with its default noreply sets and deletes', async () => {
     const out = await python([
       'print(c.set("jobs", b"one"), c.set("jobs", "two"))', // noreply: True without waiting

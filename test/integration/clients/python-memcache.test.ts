@@ -2,38 +2,21 @@
  * Python's python-memcache (Debian python3-memcache), spawned against the real server: redqueue's
  * usage example unchanged, then the worker flow, releases on disconnect and the key options.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { missingClient, runChild } from '../../helpers/child.js';
-import { startServer, type TestServer } from '../../helpers/server.js';
-import { Connections, stat } from '../../helpers/wire.js';
+import { describe, expect, it } from 'vitest';
+import { realClientSetup, runScript } from '../../helpers/real-clients.js';
+import { stat } from '../../helpers/wire.js';
 
 const PYTHON = '/usr/bin/python3';
-const skip = missingClient(['python3-memcache'], [PYTHON]);
-
-let srv: TestServer;
-const conns = new Connections(() => srv.port);
-
-beforeEach(async () => {
-  if (skip) return;
-  srv = await startServer();
-});
-
-afterEach(async () => {
-  if (skip) return;
-  conns.closeAll();
-  await srv.close();
-});
+const suite = realClientSetup('python-memcache', ['python3-memcache'], [PYTHON]);
+const { conns } = suite;
 
 /** Runs a Python script with `mc` connected to the test server. */
-async function python(script: string): Promise<string> {
-  const prelude = `import memcache, sys\nmc = memcache.Client(['127.0.0.1:${srv.port}'])\n`;
-  const r = await runChild(PYTHON, ['-c', prelude + script]);
-  expect(r.stderr, 'python stderr').toBe('');
-  expect(r.code).toBe(0);
-  return r.stdout;
+function python(script: string): Promise<string> {
+  const prelude = `import memcache, sys\nmc = memcache.Client(['127.0.0.1:${suite.port()}'])\n`;
+  return runScript(PYTHON, ['-c', prelude + script]);
 }
 
-describe.skipIf(skip !== null)(`python-memcache${skip ? ` (${skip})` : ''}`, () => {
+describe.skipIf(suite.skip !== null)(suite.title, () => {
   it("runs redqueue's usage example unchanged", async () => {
     // https://github.com/superfeedr/redqueue README, word for word but for the port.
     const out = await python([
