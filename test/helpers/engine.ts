@@ -1,4 +1,5 @@
 /** Helpers for engine tests: a ChangeLog that records every change as a line, a fixture, item data shortcuts. */
+import { beforeEach } from 'vitest';
 import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../../src/queue/engine.js';
 import type { ChangeLog, Item, QueueStats } from '../../src/queue/types.js';
 
@@ -46,28 +47,38 @@ export function text(item: Item | null | string): string | null {
   return item.data.toString('latin1');
 }
 
-/** A fresh engine (maxOpen 3) recording its changes, with shortcuts that speak in item texts. */
+/**
+ * An engine (maxOpen 3) recording its changes, with shortcuts that speak in item texts (arrow
+ * functions, so a test file can take them out of the fixture). reset() starts a new engine.
+ */
 export class EngineFixture {
-  readonly log = new RecordingLog();
-  readonly engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+  log = new RecordingLog();
+  engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+
+  reset(): void {
+    this.log = new RecordingLog();
+    this.engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+  }
 
   /** Enqueues each text at T0; returns the ids. */
-  put(queue: string, ...data: string[]): number[] {
-    return data.map((d) => this.engine.enqueue(queue, 0, 0, buf(d), T0));
-  }
+  readonly put = (queue: string, ...data: string[]): number[] =>
+    data.map((d) => this.engine.enqueue(queue, 0, 0, buf(d), T0));
 
-  reserveText(holder: Holder, queue: string, now = T0, leaseMs = 0): string | null | typeof TOO_MANY_OPEN {
+  readonly reserveText = (holder: Holder, queue: string, now = T0, leaseMs = 0): string | null | typeof TOO_MANY_OPEN => {
     const r = this.engine.reserve(holder, queue, now, leaseMs);
     return r === TOO_MANY_OPEN ? r : text(r);
-  }
+  };
 
-  readyTexts(queue: string): string[] {
-    return [...this.engine.readyItems(queue)].map((i) => text(i)!);
-  }
+  readonly readyTexts = (queue: string): string[] => [...this.engine.readyItems(queue)].map((i) => text(i)!);
 
-  statsOf(queue: string, now = T0): QueueStats | undefined {
-    return this.engine.stats(now).find((s) => s.name === queue);
-  }
+  readonly statsOf = (queue: string, now = T0): QueueStats | undefined => this.engine.stats(now).find((s) => s.name === queue);
+}
+
+/** For an engine test file: one fixture, with a new engine before each test (registers the beforeEach). */
+export function engineEachTest(): EngineFixture {
+  const f = new EngineFixture();
+  beforeEach(() => f.reset());
+  return f;
 }
 
 /** A wait callback that records its calls. */

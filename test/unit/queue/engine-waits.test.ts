@@ -2,45 +2,34 @@
  * The queue engine with time passed in, continued: blocked readers (wake-ups, timeouts, peeks),
  * expiry, flush and dropQueue.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
-import type { Holder, QueueEngine } from '../../../src/queue/engine.js';
-import { buf, EngineFixture, recorder, T0, text, type RecordingLog } from '../../helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import type { Holder } from '../../../src/queue/engine.js';
+import { buf, engineEachTest, recorder, T0, text } from '../../helpers/engine.js';
 
-let f: EngineFixture;
-let engine: QueueEngine;
-let log: RecordingLog;
-
-beforeEach(() => {
-  f = new EngineFixture();
-  ({ engine, log } = f);
-});
-
-const put = (queue: string, ...data: string[]) => f.put(queue, ...data);
-const reserveText = (holder: Holder, queue: string, now = T0, leaseMs = 0) => f.reserveText(holder, queue, now, leaseMs);
-const readyTexts = (queue: string) => f.readyTexts(queue);
-const statsOf = (queue: string, now = T0) => f.statsOf(queue, now);
+const f = engineEachTest();
+const { put, reserveText, readyTexts, statsOf } = f;
 
 describe('waiting readers', () => {
   it('wakes the first waiter with a reserved item, exactly once', () => {
-    const a = engine.openHolder();
-    const b = engine.openHolder();
+    const a = f.engine.openHolder();
+    const b = f.engine.openHolder();
     const wa = recorder();
     const wb = recorder();
-    engine.wait(a, 'q', T0, 1000, false, 0, wa.wake);
-    engine.wait(b, 'q', T0 + 1, 1000, false, 0, wb.wake);
+    f.engine.wait(a, 'q', T0, 1000, false, 0, wa.wake);
+    f.engine.wait(b, 'q', T0 + 1, 1000, false, 0, wb.wake);
     expect(statsOf('q')).toMatchObject({ waiters: 2 });
-    expect(engine.nextDeadline()).toBe(T0 + 1000);
+    expect(f.engine.nextDeadline()).toBe(T0 + 1000);
     put('q', 'x');
     expect(wa.calls.map(text)).toEqual(['x']);
     expect(wb.calls).toEqual([]);
-    expect(engine.heldCount(a, 'q')).toBe(1);
+    expect(f.engine.heldCount(a, 'q')).toBe(1);
     expect(statsOf('q')).toMatchObject({ items: 0, open: 1, waiters: 1 });
-    engine.tick(T0 + 1000);
+    f.engine.tick(T0 + 1000);
     expect(wa.calls).toHaveLength(1);
     expect(wb.calls).toEqual([]);
-    engine.tick(T0 + 1001);
+    f.engine.tick(T0 + 1001);
     expect(wb.calls).toEqual([null]);
-    engine.tick(T0 + 5000);
+    f.engine.tick(T0 + 5000);
     put('q', 'y');
     expect(wa.calls).toHaveLength(1);
     expect(wb.calls).toEqual([null]);
@@ -50,7 +39,7 @@ describe('waiting readers', () => {
   it('serves waiters in the order they came, one item each', () => {
     const wakes: string[] = [];
     for (const name of ['a', 'b', 'c']) {
-      engine.wait(engine.openHolder(), 'q', T0, 1000, false, 0, (item) => wakes.push(`${name}:${text(item)}`));
+      f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, false, 0, (item) => wakes.push(`${name}:${text(item)}`));
     }
     put('q', '1', '2');
     expect(wakes).toEqual(['a:1', 'b:2']);
@@ -61,93 +50,93 @@ describe('waiting readers', () => {
 
   it('times out at its deadline with null and not before', () => {
     const w = recorder();
-    engine.wait(engine.openHolder(), 'q', T0, 250, false, 0, w.wake);
-    engine.tick(T0 + 249);
+    f.engine.wait(f.engine.openHolder(), 'q', T0, 250, false, 0, w.wake);
+    f.engine.tick(T0 + 249);
     expect(w.calls).toEqual([]);
-    engine.tick(T0 + 250);
+    f.engine.tick(T0 + 250);
     expect(w.calls).toEqual([null]);
     expect(statsOf('q')).toMatchObject({ waiters: 0 });
-    expect(engine.nextDeadline()).toBe(Infinity);
+    expect(f.engine.nextDeadline()).toBe(Infinity);
   });
 
   it('shows a peek waiter the item and lets a reserving waiter behind it take it', () => {
     const peeker = recorder();
     const reader = recorder();
-    const r = engine.openHolder();
-    engine.wait(engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
-    engine.wait(r, 'q', T0, 1000, false, 0, reader.wake);
+    const r = f.engine.openHolder();
+    f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
+    f.engine.wait(r, 'q', T0, 1000, false, 0, reader.wake);
     put('q', 'x');
     expect(peeker.calls.map(text)).toEqual(['x']);
     expect(reader.calls.map(text)).toEqual(['x']);
-    expect(engine.heldCount(r, 'q')).toBe(1);
+    expect(f.engine.heldCount(r, 'q')).toBe(1);
   });
 
   it('leaves the item ready for a peek waiter alone', () => {
     const peeker = recorder();
-    engine.wait(engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
+    f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
     put('q', 'x');
     expect(peeker.calls.map(text)).toEqual(['x']);
     expect(readyTexts('q')).toEqual(['x']);
   });
 
   it('reserves with the lease the waiter asked for', () => {
-    const a = engine.openHolder();
+    const a = f.engine.openHolder();
     const w = recorder();
-    engine.wait(a, 'q', T0, 1000, false, 300, w.wake);
-    engine.enqueue('q', 0, 0, buf('x'), T0 + 100);
-    expect(engine.nextDeadline()).toBe(T0 + 400);
-    engine.closeHolder(a, T0 + 150);
+    f.engine.wait(a, 'q', T0, 1000, false, 300, w.wake);
+    f.engine.enqueue('q', 0, 0, buf('x'), T0 + 100);
+    expect(f.engine.nextDeadline()).toBe(T0 + 400);
+    f.engine.closeHolder(a, T0 + 150);
     expect(statsOf('q', T0 + 150)).toMatchObject({ open: 1 });
-    engine.tick(T0 + 400);
+    f.engine.tick(T0 + 400);
     expect(readyTexts('q')).toEqual(['x']);
   });
 
   it('is woken by a release, by a lease end and by another holder closing', () => {
-    const a = engine.openHolder();
+    const a = f.engine.openHolder();
     put('q', 'x');
     reserveText(a, 'q', T0, 100);
     const w1 = recorder();
-    engine.wait(engine.openHolder(), 'q', T0, 10_000, false, 0, w1.wake);
-    engine.tick(T0 + 100);
+    f.engine.wait(f.engine.openHolder(), 'q', T0, 10_000, false, 0, w1.wake);
+    f.engine.tick(T0 + 100);
     expect(w1.calls.map(text)).toEqual(['x']);
 
-    const b = engine.openHolder();
+    const b = f.engine.openHolder();
     put('r', 'y');
     reserveText(b, 'r');
     const w2 = recorder();
-    engine.wait(engine.openHolder(), 'r', T0, 10_000, false, 0, w2.wake);
-    engine.release(b, 'r', T0 + 1);
+    f.engine.wait(f.engine.openHolder(), 'r', T0, 10_000, false, 0, w2.wake);
+    f.engine.release(b, 'r', T0 + 1);
     expect(w2.calls.map(text)).toEqual(['y']);
   });
 
   it('is woken once when a lease ending in the same late tick serves it before its own deadline', () => {
     // The timer fired late: the lease (T0+100) and the wait (T0+150) are both due at T0+200.
     // Serving the waiter from the returned item must take it off the due list too.
-    const a = engine.openHolder();
+    const a = f.engine.openHolder();
     put('q', 'x');
     reserveText(a, 'q', T0, 100);
     const w = recorder();
-    engine.wait(engine.openHolder(), 'q', T0, 150, false, 0, w.wake);
-    engine.tick(T0 + 200);
+    f.engine.wait(f.engine.openHolder(), 'q', T0, 150, false, 0, w.wake);
+    f.engine.tick(T0 + 200);
     expect(w.calls.map(text)).toEqual(['x']);
   });
 
   it('is not called after cancelWait', () => {
     const w = recorder();
-    const waiter = engine.wait(engine.openHolder(), 'q', T0, 1000, false, 0, w.wake);
-    engine.cancelWait(waiter);
-    engine.cancelWait(waiter);
+    const waiter = f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, false, 0, w.wake);
+    f.engine.cancelWait(waiter);
+    f.engine.cancelWait(waiter);
     put('q', 'x');
-    engine.tick(T0 + 1000);
+    f.engine.tick(T0 + 1000);
     expect(w.calls).toEqual([]);
     expect(readyTexts('q')).toEqual(['x']);
   });
 
   it('skips expired items when serving a waiter', () => {
     const w = recorder();
-    engine.enqueue('q', 0, T0 + 10, buf('old'), T0);
-    engine.wait(engine.openHolder(), 'q', T0 + 20, 1000, false, 0, w.wake);
-    engine.enqueue('q', 0, 0, buf('new'), T0 + 30);
+    f.engine.enqueue('q', 0, T0 + 10, buf('old'), T0);
+    f.engine.wait(f.engine.openHolder(), 'q', T0 + 20, 1000, false, 0, w.wake);
+    f.engine.enqueue('q', 0, 0, buf('new'), T0 + 30);
     expect(w.calls.map(text)).toEqual(['new']);
     expect(statsOf('q', T0 + 30)).toMatchObject({ expiredItems: 1 });
   });
@@ -155,40 +144,40 @@ describe('waiting readers', () => {
 
 describe('expiry', () => {
   it('never stores an item that is already expired, but counts it and uses up its id', () => {
-    const id = engine.enqueue('q', 0, T0 - 1, buf('x'), T0);
-    expect(engine.enqueue('q', 0, T0, buf('y'), T0)).toBe(id + 1);
+    const id = f.engine.enqueue('q', 0, T0 - 1, buf('x'), T0);
+    expect(f.engine.enqueue('q', 0, T0, buf('y'), T0)).toBe(id + 1);
     expect(readyTexts('q')).toEqual([]);
     expect(statsOf('q')).toMatchObject({ items: 0, totalItems: 2, expiredItems: 2 });
-    expect(log.take()).toEqual([]);
+    expect(f.log.take()).toEqual([]);
   });
 
   it('drops expired items lazily when they reach the head, never delivering them', () => {
-    const h = engine.openHolder();
-    engine.enqueue('q', 0, T0 + 100, buf('short'), T0);
-    engine.enqueue('q', 0, 0, buf('keep'), T0);
-    engine.enqueue('q', 0, T0 + 100, buf('short2'), T0);
+    const h = f.engine.openHolder();
+    f.engine.enqueue('q', 0, T0 + 100, buf('short'), T0);
+    f.engine.enqueue('q', 0, 0, buf('keep'), T0);
+    f.engine.enqueue('q', 0, T0 + 100, buf('short2'), T0);
     expect(statsOf('q', T0 + 99)).toMatchObject({ items: 3, expiredItems: 0 });
-    log.take();
+    f.log.take();
     expect(reserveText(h, 'q', T0 + 100)).toBe('keep');
-    expect(log.take()).toEqual(['expired q 1', 'reserved q 2']);
+    expect(f.log.take()).toEqual(['expired q 1', 'reserved q 2']);
     // short2 is expired but still counted until something looks at the head
     expect(readyTexts('q')).toEqual(['short2']);
-    expect(engine.peek('q', T0 + 100)).toBeNull();
+    expect(f.engine.peek('q', T0 + 100)).toBeNull();
     expect(statsOf('q', T0 + 100)).toMatchObject({ items: 0, expiredItems: 2 });
   });
 
   it('drops an expired head in stats so that age_ms is honest', () => {
-    engine.enqueue('q', 0, T0 + 10, buf('a'), T0);
-    engine.enqueue('q', 0, 0, buf('b'), T0 + 5);
+    f.engine.enqueue('q', 0, T0 + 10, buf('a'), T0);
+    f.engine.enqueue('q', 0, 0, buf('b'), T0 + 5);
     expect(statsOf('q', T0 + 8)).toMatchObject({ items: 2, ageMs: 8 });
     expect(statsOf('q', T0 + 20)).toMatchObject({ items: 1, ageMs: 15, expiredItems: 1 });
   });
 
   it('drops a released item that expired while it was reserved', () => {
-    const h = engine.openHolder();
-    engine.enqueue('q', 0, T0 + 10, buf('a'), T0);
+    const h = f.engine.openHolder();
+    f.engine.enqueue('q', 0, T0 + 10, buf('a'), T0);
     reserveText(h, 'q', T0);
-    engine.release(h, 'q', T0 + 20);
+    f.engine.release(h, 'q', T0 + 20);
     expect(reserveText(h, 'q', T0 + 20)).toBeNull();
     expect(statsOf('q', T0 + 20)).toMatchObject({ expiredItems: 1, items: 0 });
   });
@@ -196,15 +185,15 @@ describe('expiry', () => {
 
 describe('flush and dropQueue', () => {
   it('flush removes ready items and leaves open reservations open', () => {
-    const h = engine.openHolder();
+    const h = f.engine.openHolder();
     put('q', 'a', 'b', 'c');
     reserveText(h, 'q');
-    log.take();
-    expect(engine.flush('q')).toBe(2);
+    f.log.take();
+    expect(f.engine.flush('q')).toBe(2);
     expect(readyTexts('q')).toEqual([]);
-    expect(engine.ack(h, 'q')).toBe(true);
-    expect(engine.flush('nope')).toBe(0);
-    expect(log.take()).toEqual(['flushed q', 'acked q 1']);
+    expect(f.engine.ack(h, 'q')).toBe(true);
+    expect(f.engine.flush('nope')).toBe(0);
+    expect(f.log.take()).toEqual(['flushed q', 'acked q 1']);
     put('q', 'd');
     expect(reserveText(h, 'q')).toBe('d');
   });
@@ -212,51 +201,51 @@ describe('flush and dropQueue', () => {
   it('flushAll empties every queue, now or after a delay', () => {
     put('a', '1');
     put('b', '2');
-    engine.flushAll(T0);
+    f.engine.flushAll(T0);
     expect(readyTexts('a').concat(readyTexts('b'))).toEqual([]);
     put('a', '3');
-    engine.flushAll(T0, 1000);
-    expect(engine.nextDeadline()).toBe(T0 + 1000);
-    engine.tick(T0 + 999);
+    f.engine.flushAll(T0, 1000);
+    expect(f.engine.nextDeadline()).toBe(T0 + 1000);
+    f.engine.tick(T0 + 999);
     expect(readyTexts('a')).toEqual(['3']);
-    engine.tick(T0 + 1000);
+    f.engine.tick(T0 + 1000);
     expect(readyTexts('a')).toEqual([]);
-    expect(engine.nextDeadline()).toBe(Infinity);
+    expect(f.engine.nextDeadline()).toBe(Infinity);
   });
 
   it('a later flushAll without delay cancels a delayed one', () => {
-    engine.flushAll(T0, 1000);
-    engine.flushAll(T0 + 1);
+    f.engine.flushAll(T0, 1000);
+    f.engine.flushAll(T0 + 1);
     put('a', 'x');
-    engine.tick(T0 + 2000);
+    f.engine.tick(T0 + 2000);
     expect(readyTexts('a')).toEqual(['x']);
   });
 
   it('dropQueue removes items, reservations and waiters', () => {
-    const a = engine.openHolder();
-    const b = engine.openHolder();
+    const a = f.engine.openHolder();
+    const b = f.engine.openHolder();
     put('q', '1', '2', '3');
     reserveText(a, 'q');
     reserveText(a, 'q', T0, 100);
     const w = recorder();
-    engine.wait(b, 'gone', T0, 1000, false, 0, w.wake);
-    log.take();
-    expect(engine.dropQueue('q')).toBe(true);
-    expect(engine.dropQueue('gone')).toBe(true);
-    expect(engine.dropQueue('q')).toBe(false);
+    f.engine.wait(b, 'gone', T0, 1000, false, 0, w.wake);
+    f.log.take();
+    expect(f.engine.dropQueue('q')).toBe(true);
+    expect(f.engine.dropQueue('gone')).toBe(true);
+    expect(f.engine.dropQueue('q')).toBe(false);
     expect(w.calls).toEqual([null]);
-    expect(engine.queueNames()).toEqual([]);
-    expect(engine.heldCount(a, 'q')).toBe(0);
-    expect(engine.ack(a, 'q')).toBe(false);
-    expect(log.take()).toEqual(['dropped q', 'dropped gone']);
+    expect(f.engine.queueNames()).toEqual([]);
+    expect(f.engine.heldCount(a, 'q')).toBe(0);
+    expect(f.engine.ack(a, 'q')).toBe(false);
+    expect(f.log.take()).toEqual(['dropped q', 'dropped gone']);
     // The leased reservation does not come back when its lease would have ended.
-    engine.tick(T0 + 100);
-    expect(engine.queueNames()).toEqual([]);
-    expect(engine.nextDeadline()).toBe(Infinity);
+    f.engine.tick(T0 + 100);
+    expect(f.engine.queueNames()).toEqual([]);
+    expect(f.engine.nextDeadline()).toBe(Infinity);
     // Closing the holder later returns nothing to a new queue of the same name.
     put('q', 'new');
-    engine.closeHolder(a, T0 + 200);
+    f.engine.closeHolder(a, T0 + 200);
     expect(readyTexts('q')).toEqual(['new']);
-    expect(engine.totals()).toMatchObject({ items: 1, open: 0 });
+    expect(f.engine.totals()).toMatchObject({ items: 1, open: 0 });
   });
 });
