@@ -15,11 +15,23 @@ export { Holder, type Reservation, type Waiter } from './queue.js';
 export interface EngineOptions {
   /** Open reservations one holder may have on one queue (`--max-open`). */
   readonly maxOpen: number;
+  /** Items (ready plus open) one queue may hold (`--max-queue-items`); Infinity for no limit. */
+  readonly maxQueueItems?: number;
+  /** Data bytes (ready plus open) one queue may hold (`--max-queue-bytes`); Infinity for no limit. */
+  readonly maxQueueBytes?: number;
+  /**
+   * On a full queue, drop its oldest ready items to make room for a new one (`--discard-old`, as
+   * kestrel's discardOldWhenFull) instead of refusing the new one.
+   */
+  readonly discardOld?: boolean;
   readonly changes?: ChangeLog;
 }
 
 /** Returned by reserve when the holder already has maxOpen reservations on the queue. */
 export const TOO_MANY_OPEN = 'too_many_open' as const;
+
+/** Returned by enqueue when the queue is at its item or byte limit and nothing may be discarded. */
+export const QUEUE_FULL = 'queue_full' as const;
 
 export interface EngineTotals {
   /** Items ready plus open, over all queues. */
@@ -34,6 +46,9 @@ export class QueueEngine {
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
   private readonly changes: ChangeLog;
   private readonly maxOpen: number;
+  private readonly maxQueueItems: number;
+  private readonly maxQueueBytes: number;
+  private readonly discardOld: boolean;
   private nextItemId = 1;
   private nextHolderId = 1;
   private totalEnqueued = 0;
@@ -41,6 +56,9 @@ export class QueueEngine {
 
   constructor(options: EngineOptions) {
     this.maxOpen = options.maxOpen;
+    this.maxQueueItems = options.maxQueueItems ?? Infinity;
+    this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
+    this.discardOld = options.discardOld ?? false;
     this.changes = options.changes ?? NO_CHANGE_LOG;
   }
 
@@ -86,16 +104,22 @@ export class QueueEngine {
   /**
    * Appends an item at the tail of `name` (created if new); hands it to a blocked reader if there is one.
    * An item that is already expired (memcache's negative exptime) is counted as enqueued and expired, not stored.
+   * Returns the item's id, or QUEUE_FULL when the queue is at its limits (and, with discardOld,
+   * dropping every ready item would still not make room): then nothing changed but a counter.
    */
-  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number {
+  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number | typeof QUEUE_FULL {
     const queue = this.queueFor(name);
-    const id = this.nextItemId++;
     if (expiresAt !== 0 && expiresAt <= now) {
       queue.totalItems++;
       this.totalEnqueued++;
       queue.expiredItems++;
-      return id;
+      return this.nextItemId++;
     }
+    if (!this.fits(queue, data.length) && !this.makeRoom(queue, data.length, now)) {
+      queue.rejected++;
+      return QUEUE_FULL;
+    }
+    const id = this.nextItemId++;
     this.changes.enqueued(name, id, flags, expiresAt, now, data);
     queue.ready.pushTail(id, flags, expiresAt, now, data);
     queue.totalItems++;
@@ -310,6 +334,30 @@ export class QueueEngine {
   }
 
   // ---- internals ----
+
+  /** True when one more item of `size` bytes keeps `queue` within its limits. Open items count: they come back. */
+  private fits(queue: Queue, size: number): boolean {
+    return queue.ready.count + queue.open.size < this.maxQueueItems && queue.ready.bytes + queue.openBytes + size <= this.maxQueueBytes;
+  }
+
+  /**
+   * Frees room for one item of `size` bytes: drops expired head items, then (with discardOld) the
+   * oldest ready items, each recorded as `expired` so that a restart agrees. Drops nothing unless
+   * that makes the item fit: open items are never dropped, so if they alone leave no room, or the
+   * item is larger than the byte limit, it is refused and the queue is left as it was.
+   */
+  private makeRoom(queue: Queue, size: number, now: number): boolean {
+    this.dropExpiredHead(queue, now);
+    if (this.fits(queue, size)) return true;
+    if (!this.discardOld) return false;
+    if (queue.open.size + 1 > this.maxQueueItems || queue.openBytes + size > this.maxQueueBytes) return false;
+    while (!this.fits(queue, size)) {
+      const item = queue.ready.shift()!;
+      queue.discarded++;
+      this.changes.expired(queue.name, item.id);
+    }
+    return true;
+  }
 
   private queueFor(name: string): Queue {
     let queue = this.queues.get(name);

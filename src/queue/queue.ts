@@ -50,6 +50,10 @@ export class Queue {
   expiredItems = 0;
   acked = 0;
   released = 0;
+  /** Oldest ready items dropped to make room on a full queue (`--discard-old`). */
+  discarded = 0;
+  /** Items refused because the queue was full. */
+  rejected = 0;
 
   constructor(readonly name: string) {}
 
@@ -64,6 +68,8 @@ export class Queue {
       expiredItems: this.expiredItems,
       acked: this.acked,
       released: this.released,
+      discarded: this.discarded,
+      rejected: this.rejected,
       waiters: this.waiters.length,
       ageMs: head === null ? 0 : Math.max(0, now - head.enqueuedAt),
     };

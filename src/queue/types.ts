@@ -50,6 +50,10 @@ export interface QueueStats {
   readonly expiredItems: number;
   readonly acked: number;
   readonly released: number;
+  /** Oldest ready items dropped to make room on a full queue (`--discard-old`). */
+  readonly discarded: number;
+  /** Items refused (`set` answered with an error) because the queue was full. */
+  readonly rejected: number;
   /** Connections blocked in a `get …/t=` on this queue. */
   readonly waiters: number;
   /** Age of the head item in ms: how long the oldest ready work has waited; 0 when empty. */

@@ -70,6 +70,11 @@ export class Connection {
     return this.closed;
   }
 
+  /** Reply bytes not yet taken by the peer: being built, held for the journal, queued in the stream. */
+  bufferedOutput(): number {
+    return this.outbox.bufferedBytes + this.stream.writableLength;
+  }
+
   /** True while earlier replies are unsent: the socket is full, or the journal holds them. */
   get outputBlocked(): boolean {
     return this.pausedForOutput || this.outbox.pending;

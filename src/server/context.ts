@@ -2,7 +2,7 @@
  * What every connection shares: the engine, the journal's durability, the counters and the limits.
  * Built once by the server; sessions reach the rest of the server only through it.
  */
-import type { QueueEngine } from '../queue/engine.js';
+import type { EngineOptions, QueueEngine } from '../queue/engine.js';
 import type { Durability } from './durability.js';
 import type { ServerCounters } from './stats.js';
 
@@ -11,6 +11,34 @@ export interface Limits {
   readonly maxItemSize: number;
   /** Open reservations per connection and queue (`--max-open`). */
   readonly maxOpen: number;
+  /** Connections served at once (`--max-connections`); more are refused. Infinity when unset. */
+  readonly maxConnections?: number;
+  /** Items (ready plus open) per queue (`--max-queue-items`). Infinity when unset. */
+  readonly maxQueueItems?: number;
+  /** Data bytes (ready plus open) per queue (`--max-queue-bytes`). Infinity when unset. */
+  readonly maxQueueBytes?: number;
+  /** A full queue drops its oldest ready items for a new one instead of refusing it (`--discard-old`). */
+  readonly discardOld?: boolean;
+}
+
+/** The engine's options for these limits (the journal adds its ChangeLog when it builds the engine). */
+export function engineOptions(limits: Limits): EngineOptions {
+  return {
+    maxOpen: limits.maxOpen,
+    maxQueueItems: limits.maxQueueItems,
+    maxQueueBytes: limits.maxQueueBytes,
+    discardOld: limits.discardOld,
+  };
+}
+
+/** The `set` error for a full queue, shared by both protocols (docs/protocol.md: limits). */
+export function queueFullReason(queue: string, limits: Limits): string {
+  const items = limits.maxQueueItems ?? Infinity;
+  const bytes = limits.maxQueueBytes ?? Infinity;
+  const parts: string[] = [];
+  if (items !== Infinity) parts.push(`${items} items`);
+  if (bytes !== Infinity) parts.push(`${bytes} bytes`);
+  return `queue ${queue} is full (max ${parts.join(', ')}): not stored`;
 }
 
 export interface ServerContext {

@@ -22,6 +22,7 @@ export class Outbox {
   /** Replies of the batch being processed. */
   readonly replies = new ReplyBuffer();
   private readonly held: HeldBatch[] = [];
+  private heldTotal = 0;
   private waiting = false;
 
   constructor(
@@ -39,6 +40,11 @@ export class Outbox {
     return this.held.length > 0;
   }
 
+  /** Bytes of replies not yet handed to the peer: the batch being built and the batches held for the journal. */
+  get bufferedBytes(): number {
+    return this.replies.length + this.heldTotal;
+  }
+
   /** Ends a batch: sends its replies now if every change is durable, else when it becomes so. */
   commit(): void {
     if (this.replies.length === 0) return;
@@ -49,6 +55,7 @@ export class Outbox {
       return;
     }
     this.held.push({ data, position });
+    this.heldTotal += data.length;
     this.waitForHead();
   }
 
@@ -58,12 +65,16 @@ export class Outbox {
     this.durability.whenDurable(this.held[0].position, (error) => {
       this.waiting = false;
       if (error !== null) {
-        this.held.length = 0;
+        this.discard();
         this.onJournalError(error);
         return;
       }
       const durable = this.durability.durable;
-      while (this.held.length > 0 && this.held[0].position <= durable) this.send(this.held.shift()!.data);
+      while (this.held.length > 0 && this.held[0].position <= durable) {
+        const batch = this.held.shift()!;
+        this.heldTotal -= batch.data.length;
+        this.send(batch.data);
+      }
       if (this.held.length === 0) this.onFlushed();
       this.waitForHead();
     });
@@ -72,5 +83,6 @@ export class Outbox {
   /** Drops everything held (the connection is closing). */
   discard(): void {
     this.held.length = 0;
+    this.heldTotal = 0;
   }
 }

@@ -7,9 +7,10 @@ import { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
 import { BinarySession } from './binary-session.js';
 import { Connection, type SessionFactory } from './connection.js';
-import type { Limits, ServerContext } from './context.js';
+import { engineOptions, type Limits, type ServerContext } from './context.js';
 import { IMMEDIATE, type Durability } from './durability.js';
 import { MEMORY_ONLY, type Persistence } from './persistence.js';
+import { refuseConnection } from './refuse.js';
 import { collectStats, ServerCounters } from './stats.js';
 
 export interface ServerOptions {
@@ -29,6 +30,8 @@ export class RqServer {
   readonly counters = new ServerCounters();
   private readonly listener: net.Server;
   private readonly connections = new Set<Connection>();
+  /** Sockets turned away and not yet closed. */
+  private readonly refused = new Set<net.Socket>();
   private readonly ctx: ServerContext;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
@@ -44,7 +47,7 @@ export class RqServer {
     engine?: QueueEngine,
     private readonly persistence: Persistence = MEMORY_ONLY,
   ) {
-    this.engine = engine ?? new QueueEngine({ maxOpen: options.limits.maxOpen });
+    this.engine = engine ?? new QueueEngine(engineOptions(options.limits));
     const startedAt = Date.now();
     this.ctx = {
       engine: this.engine,
@@ -96,14 +99,30 @@ export class RqServer {
     await new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
       for (const conn of this.connections) conn.destroy();
+      for (const socket of this.refused) socket.destroy();
     });
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.persistence.close();
   }
 
+  /** Reply bytes buffered for all clients (built, held for the journal, or queued in sockets). */
+  bufferedOutput(): number {
+    let total = 0;
+    for (const conn of this.connections) total += conn.bufferedOutput();
+    return total;
+  }
+
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
+    const max = this.options.limits.maxConnections ?? Infinity;
+    if (this.connections.size >= max) {
+      this.counters.rejectedConnections++;
+      this.refused.add(socket);
+      socket.on('close', () => this.refused.delete(socket));
+      refuseConnection(socket, `too many connections (max ${max}): try again later`);
+      return;
+    }
     this.handle(socket);
   }
 

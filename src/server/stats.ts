@@ -12,6 +12,8 @@ export const EMPTY_STATS_GROUPS: ReadonlySet<string> = new Set(['settings', 'ite
 export class ServerCounters {
   currConnections = 0;
   totalConnections = 0;
+  /** Connections turned away by --max-connections (memcached's name). */
+  rejectedConnections = 0;
   cmdGet = 0;
   cmdSet = 0;
   getHits = 0;
@@ -38,6 +40,7 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
     ['version', src.version],
     ['curr_connections', c.currConnections],
     ['total_connections', c.totalConnections],
+    ['rejected_connections', c.rejectedConnections],
     ['cmd_get', c.cmdGet],
     ['cmd_set', c.cmdSet],
     ['get_hits', c.getHits],
@@ -59,6 +62,8 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
       [p + 'expired_items', q.expiredItems],
       [p + 'acked', q.acked],
       [p + 'released', q.released],
+      [p + 'discarded', q.discarded],
+      [p + 'rejected', q.rejected],
       [p + 'waiters', q.waiters],
       [p + 'age_ms', q.ageMs],
     );

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RqServer } from '../../src/server/server.js';
+import type { Limits } from '../../src/server/context.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
 import { openDataDir } from '../../src/server/persistence.js';
 
@@ -19,6 +20,8 @@ export interface TestServer {
 export interface TestServerOptions {
   maxItemSize?: number;
   maxOpen?: number;
+  /** Any other limit (connections, queue items and bytes, discard-old). */
+  limits?: Partial<Limits>;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -26,7 +29,11 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
   const server = new RqServer({
     host: '127.0.0.1',
     port: 0,
-    limits: { maxItemSize: options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE, maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN },
+    limits: {
+      maxItemSize: options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE,
+      maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN,
+      ...options.limits,
+    },
   });
   const { port } = await server.listen();
   return {

@@ -1,0 +1,132 @@
+/** Limits that keep one client from hurting the others, against the real server over TCP. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { MAX_BUFFERED_OUTPUT } from '../../src/server/connection.js';
+import type { Limits } from '../../src/server/context.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+let srv: TestServer | null = null;
+const clients: RawClient[] = [];
+
+async function start(limits: Partial<Limits>): Promise<TestServer> {
+  srv = await startServer({ limits });
+  return srv;
+}
+
+async function connect(): Promise<RawClient> {
+  const c = await RawClient.connect(srv!.port);
+  clients.push(c);
+  return c;
+}
+
+function set(queue: string, data: string | Buffer, noreply = false): Buffer {
+  const body = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  return Buffer.concat([Buffer.from(`set ${queue} 0 0 ${body.length}${noreply ? ' noreply' : ''}\r\n`), body, Buffer.from('\r\n')]);
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await srv?.close();
+  srv = null;
+});
+
+describe('--max-connections', () => {
+  it('turns the connection past the limit away with an error line, and counts it', async () => {
+    const s = await start({ maxConnections: 2 });
+    const a = await connect();
+    await connect();
+    const third = await connect();
+    expect(await third.readLine()).toBe('SERVER_ERROR too many connections (max 2): try again later');
+    await third.waitClosed();
+    expect(await a.request('stats\r\n', 'END\r\n')).toContain('STAT rejected_connections 1\r\n');
+    // A place frees up when a client leaves.
+    a.close();
+    await waitFor(() => s.server.counters.currConnections === 1, 'the server to see the close');
+    const next = await connect();
+    expect(await next.request('version\r\n')).toMatch(/^VERSION \d+\.\d+\.\d+\r\n$/);
+  });
+
+  it('a refused client that already sent a request still reads the error line', async () => {
+    await start({ maxConnections: 1 });
+    await connect();
+    const late = await connect();
+    late.send(set('q', 'x'.repeat(1000)));
+    expect(await late.readLine()).toMatch(/^SERVER_ERROR too many connections/);
+    await late.waitClosed();
+  });
+});
+
+describe('--max-queue-items and --max-queue-bytes', () => {
+  it('refuses a set on a full queue with SERVER_ERROR, stores nothing, and counts it', async () => {
+    await start({ maxQueueItems: 2 });
+    const c = await connect();
+    expect(await c.request(set('q', 'a'))).toBe('STORED\r\n');
+    expect(await c.request(set('q', 'b'))).toBe('STORED\r\n');
+    expect(await c.request(set('q', 'c'))).toBe('SERVER_ERROR queue q is full (max 2 items): not stored\r\n');
+    // noreply: no reply at all, not even the error; the next command answers in step.
+    c.send(set('q', 'd', true));
+    expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\na\r\nEND\r\n');
+    const stats = await c.request('stats\r\n', 'END\r\n');
+    expect(stats).toContain('STAT queue_q_rejected 2\r\n');
+    expect(stats).toContain('STAT queue_q_items 1\r\n');
+    expect(stats).toContain('STAT queue_q_open 1\r\n');
+  });
+
+  it('names the byte limit', async () => {
+    await start({ maxQueueBytes: 10 });
+    const c = await connect();
+    expect(await c.request(set('q', '0123456789'))).toBe('STORED\r\n');
+    expect(await c.request(set('q', 'x'))).toBe('SERVER_ERROR queue q is full (max 10 bytes): not stored\r\n');
+  });
+
+  it('--discard-old drops the oldest ready items instead, and counts them', async () => {
+    await start({ maxQueueItems: 2, discardOld: true });
+    const c = await connect();
+    for (const v of ['a', 'b', 'c', 'd']) expect(await c.request(set('q', v))).toBe('STORED\r\n');
+    expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\nc\r\nEND\r\n');
+    expect(await c.request('stats\r\n', 'END\r\n')).toContain('STAT queue_q_discarded 2\r\n');
+  });
+});
+
+describe('a client that does not read its replies', () => {
+  it('stops being served at a bounded backlog, and carries on when it reads', async () => {
+    const s = await start({});
+    const itemBytes = 1024;
+    const item = Buffer.alloc(itemBytes, 0x61);
+    const setter = await connect();
+    expect(await setter.request(set('q', item))).toBe('STORED\r\n');
+
+    // Each 8 KiB line asks for ~680 peeks of the 1 KiB item: ~85 reply bytes for every request byte.
+    const keys = Array.from({ length: 680 }, () => 'q/peek').join(' ');
+    const line = Buffer.from(`get ${keys}\r\n`);
+    const hog = await connect();
+    hog.socket.pause();
+    // Write until the server has stopped reading: the kernel buffers are full and our writes queue up.
+    let lines = 0;
+    while (hog.socket.writableLength === 0 || hog.socket.writableLength < 4 * line.length) {
+      hog.socket.write(line);
+      lines++;
+      if (lines % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (lines > 20_000) throw new Error('the server never stopped reading');
+    }
+    const oneReply = itemBytes + 64;
+    await waitFor(() => s.server.bufferedOutput() >= MAX_BUFFERED_OUTPUT, 'the server to reach its output bound');
+    // The bound holds: at most the limit plus the one reply that crossed it.
+    expect(s.server.bufferedOutput()).toBeLessThan(MAX_BUFFERED_OUTPUT + oneReply);
+    const served = s.server.counters.cmdGet;
+    expect(served).toBeLessThan(lines * 680);
+
+    // Another client is served meanwhile.
+    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item.toString()}\r\nEND\r\n`);
+
+    // The hog reads: replies come in order and whole, and the server works on.
+    hog.socket.resume();
+    for (let i = 0; i < 2000; i++) {
+      expect(await hog.readLine()).toBe(`VALUE q/peek 0 ${itemBytes}`);
+      expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(item.toString() + '\r\n');
+      if ((i + 1) % 680 === 0) expect(await hog.readLine()).toBe('END');
+    }
+    await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
+  });
+});

@@ -1,0 +1,139 @@
+/** Per-queue item and byte limits in the engine: refuse by default, or discard the oldest ready items. */
+import { describe, expect, it } from 'vitest';
+import { QUEUE_FULL, QueueEngine } from '../../../src/queue/engine.js';
+import type { ChangeLog } from '../../../src/queue/types.js';
+
+const T0 = 1_700_000_000_000;
+
+/** A ChangeLog that keeps every change as a line, to check what a journal would be told. */
+function recorder(): { log: ChangeLog; lines: string[] } {
+  const lines: string[] = [];
+  const log: ChangeLog = {
+    enqueued: (q, id) => lines.push(`enqueued ${q} ${id}`),
+    reserved: (q, id) => lines.push(`reserved ${q} ${id}`),
+    acked: (q, id) => lines.push(`acked ${q} ${id}`),
+    released: (q, id) => lines.push(`released ${q} ${id}`),
+    expired: (q, id) => lines.push(`expired ${q} ${id}`),
+    flushed: (q) => lines.push(`flushed ${q}`),
+    dropped: (q) => lines.push(`dropped ${q}`),
+  };
+  return { log, lines };
+}
+
+const data = (s: string) => Buffer.from(s);
+
+function drain(engine: QueueEngine, name: string): string[] {
+  const h = engine.openHolder();
+  const out: string[] = [];
+  for (;;) {
+    const item = engine.reserve(h, name, T0);
+    if (item === null || item === 'too_many_open') break;
+    out.push(item.data.toString());
+    engine.ack(h, name);
+  }
+  return out;
+}
+
+describe('max queue items', () => {
+  it('refuses the item past the limit and leaves the queue as it was', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2 });
+    expect(e.enqueue('q', 0, 0, data('a'), T0)).toBe(1);
+    expect(e.enqueue('q', 0, 0, data('b'), T0)).toBe(2);
+    expect(e.enqueue('q', 0, 0, data('c'), T0)).toBe(QUEUE_FULL);
+    const stats = e.stats(T0)[0];
+    expect(stats).toMatchObject({ items: 2, rejected: 1, discarded: 0, totalItems: 2 });
+    expect(drain(e, 'q')).toEqual(['a', 'b']);
+    // Room again once items are acknowledged; the refused set used no id.
+    expect(e.enqueue('q', 0, 0, data('d'), T0)).toBe(3);
+  });
+
+  it('counts open items: a release can always go back', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2 });
+    const h = e.openHolder();
+    e.enqueue('q', 0, 0, data('a'), T0);
+    e.enqueue('q', 0, 0, data('b'), T0);
+    e.reserve(h, 'q', T0);
+    expect(e.enqueue('q', 0, 0, data('c'), T0)).toBe(QUEUE_FULL);
+    expect(e.release(h, 'q', T0)).toBe(true);
+    expect(drain(e, 'q')).toEqual(['a', 'b']);
+  });
+
+  it('other queues are not affected', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 1 });
+    e.enqueue('q', 0, 0, data('a'), T0);
+    expect(e.enqueue('q', 0, 0, data('b'), T0)).toBe(QUEUE_FULL);
+    expect(e.enqueue('r', 0, 0, data('b'), T0)).not.toBe(QUEUE_FULL);
+  });
+
+  it('expired items at the head make room before anything is refused', () => {
+    const { log, lines } = recorder();
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, changes: log });
+    e.enqueue('q', 0, T0 + 10, data('short-lived'), T0);
+    e.enqueue('q', 0, 0, data('b'), T0);
+    expect(e.enqueue('q', 0, 0, data('c'), T0 + 20)).toBe(3);
+    expect(lines).toContain('expired q 1');
+    expect(drain(e, 'q')).toEqual(['b', 'c']);
+  });
+});
+
+describe('max queue bytes', () => {
+  it('refuses an item that would pass the byte limit, counting open bytes', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 10 });
+    const h = e.openHolder();
+    expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(1);
+    e.reserve(h, 'q', T0);
+    expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(2);
+    expect(e.enqueue('q', 0, 0, data('1'), T0)).toBe(QUEUE_FULL);
+    e.ack(h, 'q');
+    expect(e.enqueue('q', 0, 0, data('1'), T0)).toBe(3);
+  });
+});
+
+describe('discard old', () => {
+  it('drops the oldest ready items to make room, recording each as expired', () => {
+    const { log, lines } = recorder();
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 3, discardOld: true, changes: log });
+    for (const s of ['a', 'b', 'c', 'd', 'e']) expect(e.enqueue('q', 0, 0, data(s), T0)).not.toBe(QUEUE_FULL);
+    expect(lines.filter((l) => l.startsWith('expired'))).toEqual(['expired q 1', 'expired q 2']);
+    expect(e.stats(T0)[0]).toMatchObject({ items: 3, discarded: 2, rejected: 0 });
+    expect(drain(e, 'q')).toEqual(['c', 'd', 'e']);
+  });
+
+  it('drops as many small items as a large one needs', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 6, discardOld: true });
+    for (const s of ['aa', 'bb', 'cc']) e.enqueue('q', 0, 0, data(s), T0);
+    expect(e.enqueue('q', 0, 0, data('dddd'), T0)).not.toBe(QUEUE_FULL);
+    expect(drain(e, 'q')).toEqual(['cc', 'dddd']);
+  });
+
+  it('never drops open items: refuses, and drops nothing, when they alone leave no room', () => {
+    const { log, lines } = recorder();
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, discardOld: true, changes: log });
+    const h = e.openHolder();
+    e.enqueue('q', 0, 0, data('a'), T0);
+    e.enqueue('q', 0, 0, data('b'), T0);
+    e.reserve(h, 'q', T0);
+    e.reserve(h, 'q', T0);
+    expect(e.enqueue('q', 0, 0, data('c'), T0)).toBe(QUEUE_FULL);
+    expect(lines.some((l) => l.startsWith('expired'))).toBe(false);
+    expect(e.stats(T0)[0]).toMatchObject({ open: 2, rejected: 1, discarded: 0 });
+  });
+
+  it('refuses an item larger than the byte limit without dropping anything', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 4, discardOld: true });
+    e.enqueue('q', 0, 0, data('ab'), T0);
+    expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(QUEUE_FULL);
+    expect(drain(e, 'q')).toEqual(['ab']);
+  });
+
+  it('drops a released item at the head like any other ready item', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, discardOld: true });
+    const h = e.openHolder();
+    e.enqueue('q', 0, 0, data('a'), T0);
+    e.enqueue('q', 0, 0, data('b'), T0);
+    e.reserve(h, 'q', T0);
+    e.release(h, 'q', T0);
+    e.enqueue('q', 0, 0, data('c'), T0);
+    expect(drain(e, 'q')).toEqual(['b', 'c']);
+  });
+});
