@@ -4,6 +4,7 @@
  * bytes to that protocol's session. Owns what both protocols share: the holder of the connection's
  * reservations, the ordered outbox, input flow control and clean-up when the peer goes away.
  */
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Holder } from '../queue/engine.js';
 import type { ServerContext } from './context.js';
@@ -38,6 +39,9 @@ export class Connection {
   /** The peer has shut down its side: ours ends once the requests it sent are answered. */
   private peerEnded = false;
 
+  /** The peer's address for the log (`host:port`), or `-` for a stream that is not a socket. */
+  readonly peer: string;
+
   constructor(
     private readonly stream: Duplex,
     readonly ctx: ServerContext,
@@ -45,6 +49,8 @@ export class Connection {
     private readonly onClosed: (conn: Connection) => void = () => {},
   ) {
     this.holder = ctx.engine.openHolder();
+    const socket = stream as Partial<Socket>;
+    this.peer = socket.remoteAddress === undefined ? '-' : `${socket.remoteAddress}:${socket.remotePort}`;
     this.outbox = new Outbox(
       ctx.durability,
       (data) => this.send(data),
@@ -58,7 +64,10 @@ export class Connection {
       this.updateFlow();
       this.session?.resume();
     });
-    stream.on('error', () => this.stream.destroy());
+    stream.on('error', (err) => {
+      ctx.log.debug('connection error', { peer: this.peer, reason: err.message });
+      this.stream.destroy();
+    });
     stream.on('end', () => {
       this.peerEnded = true;
       this.endIfAnswered();
@@ -139,6 +148,7 @@ export class Connection {
     // Replies already promised to this client cannot be given: say so and close, so the client
     // knows its pipelined requests have unknown outcomes and retries them.
     if (this.closed) return;
+    this.ctx.log.warn('journal write failed: closing the connection whose replies waited on it', { peer: this.peer, reason: error.message });
     if (this.session !== null) this.stream.write(this.session.failureReply(`journal write failed: ${error.message}`));
     this.stream.end();
   }

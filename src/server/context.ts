@@ -4,6 +4,7 @@
  */
 import type { EngineOptions, QueueEngine } from '../queue/engine.js';
 import type { Durability } from './durability.js';
+import type { Logger } from './log.js';
 import type { ServerCounters } from './stats.js';
 
 export interface Limits {
@@ -46,6 +47,8 @@ export interface ServerContext {
   readonly durability: Durability;
   readonly counters: ServerCounters;
   readonly limits: Limits;
+  /** The server's log (never given a password or an item's data). */
+  readonly log: Logger;
   readonly version: string;
   readonly startedAt: number;
   /** The time, in ms since the epoch. The one clock of the server. */

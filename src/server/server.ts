@@ -10,6 +10,7 @@ import { Connection, type SessionFactory } from './connection.js';
 import { engineOptions, type Limits, type ServerContext } from './context.js';
 import { IMMEDIATE, type Durability } from './durability.js';
 import { MEMORY_ONLY, type Persistence } from './persistence.js';
+import { SILENT_LOG, type Logger } from './log.js';
 import { refuseConnection } from './refuse.js';
 import { collectStats, ServerCounters } from './stats.js';
 
@@ -19,6 +20,8 @@ export interface ServerOptions {
   /** Port; 0 picks a free one. */
   readonly port: number;
   readonly limits: Limits;
+  /** Where events go; nothing is logged when absent. */
+  readonly log?: Logger;
 }
 
 
@@ -54,6 +57,7 @@ export class RqServer {
       durability,
       counters: this.counters,
       limits: options.limits,
+      log: options.log ?? SILENT_LOG,
       version: VERSION,
       startedAt,
       now: () => Date.now(),
@@ -89,8 +93,10 @@ export class RqServer {
     const conn = new Connection(stream, this.ctx, this.binaryFactory, (c) => {
       this.connections.delete(c);
       this.counters.currConnections--;
+      this.ctx.log.debug('connection closed', { peer: c.peer });
     });
     this.connections.add(conn);
+    this.ctx.log.debug('connection opened', { peer: conn.peer });
     return conn;
   }
 
@@ -118,12 +124,17 @@ export class RqServer {
     const max = this.options.limits.maxConnections ?? Infinity;
     if (this.connections.size >= max) {
       this.counters.rejectedConnections++;
+      this.ctx.log.warn('connection refused: too many connections', { peer: peerOf(socket), max });
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));
       refuseConnection(socket, `too many connections (max ${max}): try again later`);
       return;
     }
     this.handle(socket);
+  }
+
+  get log(): Logger {
+    return this.ctx.log;
   }
 
   /** Keeps one timer set for the engine's earliest deadline. */
@@ -147,4 +158,10 @@ export class RqServer {
     this.engine.tick(Date.now());
     this.armTimer();
   }
+}
+
+/** `host:port` of a socket's peer, for the log. */
+export function peerOf(socket: net.Socket): string {
+  const host = socket.remoteAddress ?? '?';
+  return `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort ?? '?'}`;
 }
