@@ -71,14 +71,12 @@ describe('openLog', () => {
   });
 
   it('keeps writing to the old file when the new one cannot be opened', () => {
-    const { log, file, dir } = fileLog('info', 'text');
+    const { log, file } = fileLog('info', 'text');
     fs.renameSync(file, file + '.1');
-    fs.chmodSync(dir, 0o500);
-    cleanups.unshift(() => fs.chmodSync(dir, 0o700));
+    fs.mkdirSync(file); // a directory where the file should be: cannot be opened, even by root
     log.reopen();
     log.info('after');
     const old = fs.readFileSync(file + '.1', 'utf8');
-    if (process.getuid?.() === 0) return; // root can write anywhere: nothing to refuse
     expect(old).toContain('log file cannot be reopened');
     expect(old).toContain('after');
   });
