@@ -39,6 +39,10 @@ export class Connection {
   /** The peer has shut down its side: ours ends once the requests it sent are answered. */
   private peerEnded = false;
 
+  /** False until the client logs in when the server has `--auth-file`; true from the start otherwise. */
+  authenticated: boolean;
+  /** A pause before an answer (a failed login's delay), cleared if the connection closes first. */
+  private holdTimer: NodeJS.Timeout | null = null;
   /** The peer's address for the log (`host:port`), or `-` for a stream that is not a socket. */
   readonly peer: string;
 
@@ -49,6 +53,7 @@ export class Connection {
     private readonly onClosed: (conn: Connection) => void = () => {},
   ) {
     this.holder = ctx.engine.openHolder();
+    this.authenticated = ctx.auth === null;
     const socket = stream as Partial<Socket>;
     this.peer = socket.remoteAddress === undefined ? '-' : `${socket.remoteAddress}:${socket.remotePort}`;
     this.outbox = new Outbox(
@@ -104,6 +109,21 @@ export class Connection {
     this.updateFlow();
   }
 
+  /**
+   * Stops reading for `ms`, then calls `then` (unless the connection closed meanwhile) and reads
+   * again: a failed login's answer waits this way, and the requests behind it with it. A timer, so
+   * other connections are served meanwhile.
+   */
+  holdFor(ms: number, then: () => void): void {
+    this.setWaiting(true);
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      if (this.closed) return;
+      this.setWaiting(false);
+      then();
+    }, ms);
+  }
+
   /** Ends a batch of replies (they go out once durable). */
   commit(): void {
     this.outbox.commit();
@@ -156,6 +176,7 @@ export class Connection {
   private cleanUp(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     this.outbox.discard();
     this.ctx.engine.closeHolder(this.holder, this.ctx.now());
     this.ctx.afterChanges();

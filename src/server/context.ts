@@ -3,6 +3,7 @@
  * Built once by the server; sessions reach the rest of the server only through it.
  */
 import type { EngineOptions, QueueEngine } from '../queue/engine.js';
+import type { Authenticator } from './auth.js';
 import type { Durability } from './durability.js';
 import type { Logger } from './log.js';
 import type { ServerCounters } from './stats.js';
@@ -47,6 +48,8 @@ export interface ServerContext {
   readonly durability: Durability;
   readonly counters: ServerCounters;
   readonly limits: Limits;
+  /** The users of `--auth-file`, or null when connections need not authenticate. */
+  readonly auth: Authenticator | null;
   /** The server's log (never given a password or an item's data). */
   readonly log: Logger;
   readonly version: string;

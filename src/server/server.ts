@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
+import type { Authenticator } from './auth.js';
 import { BinarySession } from './binary-session.js';
 import { Connection, type SessionFactory } from './connection.js';
 import { engineOptions, type Limits, type ServerContext } from './context.js';
@@ -22,6 +23,8 @@ export interface ServerOptions {
   readonly limits: Limits;
   /** Where events go; nothing is logged when absent. */
   readonly log?: Logger;
+  /** When set, every connection must authenticate before anything else (`--auth-file`). */
+  readonly auth?: Authenticator;
 }
 
 
@@ -58,6 +61,7 @@ export class RqServer {
       counters: this.counters,
       limits: options.limits,
       log: options.log ?? SILENT_LOG,
+      auth: options.auth ?? null,
       version: VERSION,
       startedAt,
       now: () => Date.now(),

@@ -18,6 +18,9 @@ export class ServerCounters {
   cmdSet = 0;
   getHits = 0;
   getMisses = 0;
+  /** Authentication attempts, and the failed ones (memcached's names). */
+  authCmds = 0;
+  authErrors = 0;
 }
 
 export interface StatsSources {
@@ -45,6 +48,8 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
     ['cmd_set', c.cmdSet],
     ['get_hits', c.getHits],
     ['get_misses', c.getMisses],
+    ['auth_cmds', c.authCmds],
+    ['auth_errors', c.authErrors],
     ['curr_items', totals.items],
     ['total_items', totals.totalItems],
     ['bytes', totals.bytes],

@@ -9,6 +9,8 @@ import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextReque
 import * as W from '../protocol/text/words.js';
 import { QUEUE_FULL } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
+import { parseTextCredentials } from '../protocol/credentials.js';
+import { logIn } from './auth.js';
 import type { Connection, ProtocolSession } from './connection.js';
 import { queueFullReason } from './context.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
@@ -73,6 +75,7 @@ export class TextSession implements ProtocolSession {
   }
 
   private handle(req: TextRequest, now: number): void {
+    if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
       case 'storage': return this.store(req, now);
       case 'get': return this.get(req, now);
@@ -98,6 +101,33 @@ export class TextSession implements ProtocolSession {
         if (req.close) this.stopped = true;
         return this.answer(req.noreply, req.reply);
     }
+  }
+
+  /** Before login (`--auth-file`): only the login `set` and `quit` are served; nothing is done or shown. */
+  private unauthenticated(req: TextRequest): void {
+    switch (req.type) {
+      case 'storage':
+        if (req.command === 'set') return this.logIn(req);
+        break;
+      case 'quit':
+        this.stopped = true;
+        return;
+      case 'error':
+        if (req.close) this.stopped = true;
+        return this.answer(req.noreply, req.reply);
+    }
+    this.answer('noreply' in req && req.noreply, W.AUTH_REQUIRED);
+  }
+
+  /** memcached's text login: a `set` whose data is `<user> <password>`. A failure is answered after a delay. */
+  private logIn(req: StorageRequest): void {
+    if (logIn(this.conn, parseTextCredentials(req.data))) return this.answer(req.noreply, W.STORED);
+    this.waiting = true;
+    this.conn.holdFor(this.conn.ctx.auth!.failureDelayMs, () => {
+      this.answer(req.noreply, W.AUTH_FAILURE);
+      this.waiting = false;
+      this.run();
+    });
   }
 
   private answer(noreply: boolean, line: string): void {

@@ -6,7 +6,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { RqServer } from '../../src/server/server.js';
+import type { Authenticator } from '../../src/server/auth.js';
 import type { Limits } from '../../src/server/context.js';
+import type { Logger } from '../../src/server/log.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
 import { openDataDir } from '../../src/server/persistence.js';
 
@@ -22,6 +24,9 @@ export interface TestServerOptions {
   maxOpen?: number;
   /** Any other limit (connections, queue items and bytes, discard-old). */
   limits?: Partial<Limits>;
+  /** Require logins (`--auth-file`). */
+  auth?: Authenticator;
+  log?: Logger;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -34,6 +39,8 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
       maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN,
       ...options.limits,
     },
+    auth: options.auth,
+    log: options.log,
   });
   const { port } = await server.listen();
   return {
