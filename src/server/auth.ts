@@ -51,6 +51,8 @@ export function logIn(conn: Connection, credentials: Credentials | string): bool
     conn.authenticated = true;
     log.info('authenticated', { peer: conn.peer, user: credentials.user });
   } else {
+    // A failed login ends any earlier one (binary clients may log in again on a connection).
+    if (auth !== null) conn.authenticated = false;
     counters.authErrors++;
     log.warn('authentication failed', {
       peer: conn.peer,

@@ -9,15 +9,22 @@ import { encodeResponse } from '../protocol/binary/packet.js';
 import { OP, STATUS } from '../protocol/binary/constants.js';
 import { BinaryParser } from '../protocol/binary/parser.js';
 import type {
-  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySet, BinaryStat,
+  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySaslAuth, BinarySet, BinaryStat,
 } from '../protocol/binary/requests.js';
 import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
+import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
+import { QUEUE_FULL } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
+import { logIn } from './auth.js';
 import { BinaryReplies } from './binary-replies.js';
 import type { Connection, ProtocolSession } from './connection.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
+import { queueFullReason } from './context.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
+
+/** The message of an Auth failure status sent to a request made before login. */
+const AUTH_REQUIRED = 'Authentication required: log in with SASL PLAIN first';
 
 export class BinarySession implements ProtocolSession {
   private readonly parser: BinaryParser;
@@ -76,6 +83,7 @@ export class BinarySession implements ProtocolSession {
   }
 
   private handle(req: BinaryRequest, now: number): void {
+    if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
       case 'get': return this.get(req, now);
       case 'set': return this.set(req, now);
@@ -94,6 +102,11 @@ export class BinarySession implements ProtocolSession {
       case 'unsupported':
         return this.out.error(req, STATUS.NOT_SUPPORTED,
           `${req.command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+      case 'sasl_list':
+      case 'sasl_auth':
+        // Without --auth-file there is nothing to log in to: "unknown command", so clients carry on.
+        if (this.conn.ctx.auth === null) return this.out.error(req, STATUS.UNKNOWN_COMMAND);
+        return req.type === 'sasl_list' ? this.out.text(req, STATUS.SUCCESS, '', SASL_PLAIN) : this.logIn(req);
       case 'unknown':
         return this.out.error(req, STATUS.UNKNOWN_COMMAND);
       case 'invalid':
@@ -106,6 +119,43 @@ export class BinarySession implements ProtocolSession {
         this.stopped = true;
         return;
     }
+  }
+
+  /**
+   * Before login (`--auth-file`): SASL_LIST_MECHS, SASL_AUTH and QUIT are served; everything else
+   * gets Auth failure and nothing is done or shown. A stream that cannot be followed still closes.
+   */
+  private unauthenticated(req: BinaryRequest): void {
+    switch (req.type) {
+      case 'sasl_list':
+        return this.out.text(req, STATUS.SUCCESS, '', SASL_PLAIN);
+      case 'sasl_auth':
+        return this.logIn(req);
+      case 'quit':
+        if (!req.quiet) this.out.empty(req);
+        this.stopped = true;
+        return;
+      case 'fatal':
+        this.out.error(req, STATUS.INVALID_ARGUMENTS, `${req.reason}; closing the connection`);
+        this.stopped = true;
+        return;
+    }
+    this.out.error(req, STATUS.AUTH_ERROR, AUTH_REQUIRED);
+  }
+
+  /** SASL PLAIN in one step (RFC 4616). A failure is answered after a delay, and the requests behind it wait. */
+  private logIn(req: BinarySaslAuth): void {
+    let credentials: Credentials | string;
+    if (req.step) credentials = 'SASL_STEP: PLAIN takes a single step';
+    else if (req.mechanism !== SASL_PLAIN) credentials = `SASL mechanism ${JSON.stringify(req.mechanism)} is not offered (only PLAIN)`;
+    else credentials = parseSaslPlain(req.data);
+    if (logIn(this.conn, credentials)) return this.out.text(req, STATUS.SUCCESS, '', 'Authenticated');
+    this.waiting = true;
+    this.conn.holdFor(this.conn.ctx.auth!.failureDelayMs, () => {
+      this.out.error(req, STATUS.AUTH_ERROR);
+      this.waiting = false;
+      this.run();
+    });
   }
 
   /** A success that a quiet form (SETQ, DELETEQ, FLUSHQ) does not send. */
@@ -124,6 +174,8 @@ export class BinarySession implements ProtocolSession {
     const refusal = ctx.writeRefusal();
     if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
     const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.value, now);
+    // memcached answers "out of memory" when it may not evict to make room: the closest status to a full queue.
+    if (id === QUEUE_FULL) return this.out.error(req, STATUS.OUT_OF_MEMORY, queueFullReason(req.key, ctx.limits));
     this.done(req, id);
   }
 

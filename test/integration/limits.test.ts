@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_BUFFERED_OUTPUT } from '../../src/server/connection.js';
 import type { Limits } from '../../src/server/context.js';
+import { OP, STATUS } from '../../src/protocol/binary/constants.js';
+import { encodeRequest } from '../../src/protocol/binary/packet.js';
+import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -89,43 +92,81 @@ describe('--max-queue-items and --max-queue-bytes', () => {
   });
 });
 
-describe('a client that does not read its replies', () => {
-  it('stops being served at a bounded backlog, and carries on when it reads', async () => {
-    const s = await start({});
-    const itemBytes = 1024;
-    const item = Buffer.alloc(itemBytes, 0x61);
-    const setter = await connect();
-    expect(await setter.request(set('q', item))).toBe('STORED\r\n');
+describe('a full queue over the binary protocol', () => {
+  it('answers SET with Out of memory and the reason, SETQ too', async () => {
+    await start({ maxQueueItems: 1 });
+    const c = await BinaryClient.connect(srv!.port);
+    clients.push(c.raw);
+    expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'a', opaque: 1 })).status).toBe(STATUS.SUCCESS);
+    c.send({ opcode: OP.SETQ, key: 'q', extras: setExtras(), value: 'b', opaque: 2 });
+    const reply = await c.read();
+    expect([reply.opaque, reply.status, reply.value.toString()]).toEqual([2, STATUS.OUT_OF_MEMORY, 'queue q is full (max 1 items): not stored']);
+  });
+});
 
-    // Each 8 KiB line asks for ~680 peeks of the 1 KiB item: ~85 reply bytes for every request byte.
-    const keys = Array.from({ length: 680 }, () => 'q/peek').join(' ');
-    const line = Buffer.from(`get ${keys}\r\n`);
-    const hog = await connect();
+describe('a client that does not read its replies', () => {
+  const itemBytes = 1024;
+  const item = Buffer.alloc(itemBytes, 0x61);
+
+  /** Fills the hog's socket until the server stops reading it; returns the requests written. */
+  async function flood(hog: RawClient, chunk: Buffer, requestsPerChunk: number): Promise<number> {
     hog.socket.pause();
-    // Write until the server has stopped reading: the kernel buffers are full and our writes queue up.
-    let lines = 0;
-    while (hog.socket.writableLength === 0 || hog.socket.writableLength < 4 * line.length) {
-      hog.socket.write(line);
-      lines++;
-      if (lines % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
-      if (lines > 20_000) throw new Error('the server never stopped reading');
+    let chunks = 0;
+    while (hog.socket.writableLength < 4 * chunk.length) {
+      hog.socket.write(chunk);
+      chunks++;
+      if (chunks % 64 === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (chunks > 20_000) throw new Error('the server never stopped reading');
     }
-    const oneReply = itemBytes + 64;
+    return chunks * requestsPerChunk;
+  }
+
+  async function checkBounded(s: TestServer, sent: number): Promise<number> {
     await waitFor(() => s.server.bufferedOutput() >= MAX_BUFFERED_OUTPUT, 'the server to reach its output bound');
     // The bound holds: at most the limit plus the one reply that crossed it.
-    expect(s.server.bufferedOutput()).toBeLessThan(MAX_BUFFERED_OUTPUT + oneReply);
+    expect(s.server.bufferedOutput()).toBeLessThan(MAX_BUFFERED_OUTPUT + itemBytes + 64);
     const served = s.server.counters.cmdGet;
-    expect(served).toBeLessThan(lines * 680);
+    expect(served).toBeLessThan(sent);
+    return served;
+  }
+
+  it('text: stops being served at a bounded backlog, and carries on when it reads', async () => {
+    const s = await start({});
+    const setter = await connect();
+    expect(await setter.request(set('q', item))).toBe('STORED\r\n');
+    // Each 8 KiB line asks for 680 peeks of the 1 KiB item: ~85 reply bytes for every request byte.
+    const line = Buffer.from(`get ${Array.from({ length: 680 }, () => 'q/peek').join(' ')}\r\n`);
+    const hog = await connect();
+    const served = await checkBounded(s, await flood(hog, line, 680));
 
     // Another client is served meanwhile.
-    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item.toString()}\r\nEND\r\n`);
+    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item}\r\nEND\r\n`);
 
     // The hog reads: replies come in order and whole, and the server works on.
     hog.socket.resume();
     for (let i = 0; i < 2000; i++) {
       expect(await hog.readLine()).toBe(`VALUE q/peek 0 ${itemBytes}`);
-      expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(item.toString() + '\r\n');
+      expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(`${item}\r\n`);
       if ((i + 1) % 680 === 0) expect(await hog.readLine()).toBe('END');
+    }
+    await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
+  });
+
+  it('binary: the same for pipelined GETs', async () => {
+    const s = await start({});
+    const setter = await BinaryClient.connect(s.port);
+    clients.push(setter.raw);
+    expect((await setter.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: item, opaque: 1 })).status).toBe(STATUS.SUCCESS);
+    const get = encodeRequest({ opcode: OP.GET, key: 'q/peek', opaque: 7 });
+    const chunk = Buffer.concat(Array.from({ length: 256 }, () => get));
+    const hog = await BinaryClient.connect(s.port);
+    clients.push(hog.raw);
+    const served = await checkBounded(s, await flood(hog.raw, chunk, 256));
+    expect((await setter.request({ opcode: OP.GET, key: 'q/peek', opaque: 2 })).value).toEqual(item);
+    hog.raw.socket.resume();
+    for (let i = 0; i < 2000; i++) {
+      const reply = await hog.read();
+      expect([reply.opaque, reply.status, reply.value.length]).toEqual([7, STATUS.SUCCESS, itemBytes]);
     }
     await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
   });

@@ -78,6 +78,10 @@ export const STATUS = {
   VALUE_TOO_LARGE: 0x0003,
   INVALID_ARGUMENTS: 0x0004,
   NOT_STORED: 0x0005,
+  /** SASL: authentication failed, or required before this command. */
+  AUTH_ERROR: 0x0020,
+  /** SASL: another step is needed (rq's one mechanism, PLAIN, never asks for one). */
+  AUTH_CONTINUE: 0x0021,
   UNKNOWN_COMMAND: 0x0081,
   OUT_OF_MEMORY: 0x0082,
   NOT_SUPPORTED: 0x0083,
@@ -93,6 +97,7 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
   [STATUS.VALUE_TOO_LARGE]: 'Too large.',
   [STATUS.INVALID_ARGUMENTS]: 'Invalid arguments',
   [STATUS.NOT_STORED]: 'Not stored.',
+  [STATUS.AUTH_ERROR]: 'Auth failure.',
   [STATUS.UNKNOWN_COMMAND]: 'Unknown command',
   [STATUS.OUT_OF_MEMORY]: 'Out of memory',
   [STATUS.NOT_SUPPORTED]: 'Not supported',

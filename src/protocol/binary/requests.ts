@@ -70,6 +70,20 @@ export interface BinaryQuit extends Base {
   readonly quiet: boolean;
 }
 
+/** SASL_LIST_MECHS: which mechanisms the server offers. */
+export interface BinarySaslList extends Base {
+  readonly type: 'sasl_list';
+}
+
+/** SASL_AUTH (the mechanism is the key, the client's message the value), or SASL_STEP (a later step). */
+export interface BinarySaslAuth extends Base {
+  readonly type: 'sasl_auth';
+  readonly step: boolean;
+  readonly mechanism: string;
+  /** A view of the received bytes. */
+  readonly data: Buffer;
+}
+
 /** A memcache command a queue has no meaning for: status 0x0083 Not supported. */
 export interface BinaryUnsupported extends Base {
   readonly type: 'unsupported';
@@ -77,7 +91,7 @@ export interface BinaryUnsupported extends Base {
   readonly command: string;
 }
 
-/** An opcode rq does not know (SASL included, as no authentication is configured): status 0x0081. */
+/** An opcode rq does not know: status 0x0081. */
 export interface BinaryUnknown extends Base {
   readonly type: 'unknown';
 }
@@ -102,6 +116,7 @@ export interface BinaryFatal extends Base {
 
 export type BinaryRequest =
   | BinaryGet | BinarySet | BinaryDelete | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
+  | BinarySaslList | BinarySaslAuth
   | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryFatal;
 
 /** Commands refused as in the text protocol (docs/protocol.md): their names by opcode. */
@@ -173,6 +188,15 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
     case OP.STAT:
       if (extras !== 0 || valueLength !== 0) return invalid('stat takes an optional key and nothing else');
       return { type: 'stat', opcode, opaque, group: key };
+    case OP.SASL_LIST_MECHS:
+      if (h.bodyLength !== 0) return invalid('sasl list mechs takes no body');
+      return { type: 'sasl_list', opcode, opaque };
+    case OP.SASL_AUTH: case OP.SASL_STEP:
+      if (extras !== 0) return invalid('sasl auth takes no extras');
+      return {
+        type: 'sasl_auth', opcode, opaque, step: opcode === OP.SASL_STEP, mechanism: key,
+        data: buf.subarray(keyEnd, keyEnd + valueLength),
+      };
     case OP.VERBOSITY:
       if (extras !== VERBOSITY_EXTRAS_BYTES || key.length !== 0 || valueLength !== 0) {
         return invalid(`verbosity takes ${VERBOSITY_EXTRAS_BYTES} bytes of extras and nothing else`);
@@ -187,8 +211,12 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
   }
 }
 
-/** The opcodes interpret() handles; everything else (SASL included) is an unknown command. */
+/**
+ * The opcodes interpret() handles; everything else is an unknown command. SASL requests are read
+ * here and answered "unknown command" by the session unless the server has `--auth-file`.
+ */
 const KNOWN: ReadonlySet<number> = new Set([
   OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.FLUSH, OP.FLUSHQ,
   OP.STAT, OP.VERBOSITY, OP.NOOP, OP.VERSION, OP.QUIT, OP.QUITQ,
+  OP.SASL_LIST_MECHS, OP.SASL_AUTH, OP.SASL_STEP,
 ]);

@@ -113,7 +113,7 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'refused and unknown commands, SASL included',
+    name: 'refused and unknown commands; SASL read for the session to answer',
     input: Buffer.concat([
       req({ opcode: OP.ADD, key: 'q', extras: u32(0, 0), value: 'x', opaque: 1 }),
       req({ opcode: OP.REPLACEQ, key: 'q', extras: u32(0, 0), value: 'x', opaque: 2 }),
@@ -124,6 +124,8 @@ const cases: Case[] = [
       req({ opcode: OP.SASL_LIST_MECHS, opaque: 6 }),
       req({ opcode: OP.SASL_AUTH, key: 'PLAIN', value: '\0u\0p', opaque: 7 }),
       req({ opcode: 0x7f, opaque: 8 }),
+      req({ opcode: OP.SASL_STEP, key: 'PLAIN', value: 'x', opaque: 10 }),
+      req({ opcode: OP.SASL_LIST_MECHS, value: 'x', opaque: 11 }),
     ]),
     expected: [
       { type: 'unsupported', ...base(OP.ADD, 1), command: 'add' },
@@ -132,9 +134,11 @@ const cases: Case[] = [
       { type: 'unsupported', ...base(OP.TOUCH, 4), command: 'touch' },
       { type: 'unsupported', ...base(OP.GATKQ, 5), command: 'gat' },
       { type: 'unsupported', ...base(OP.SET, 9), command: 'cas' },
-      { type: 'unknown', ...base(OP.SASL_LIST_MECHS, 6) },
-      { type: 'unknown', ...base(OP.SASL_AUTH, 7) },
+      { type: 'sasl_list', ...base(OP.SASL_LIST_MECHS, 6) },
+      { type: 'sasl_auth', ...base(OP.SASL_AUTH, 7), step: false, mechanism: 'PLAIN', data: Buffer.from('\0u\0p') },
       { type: 'unknown', ...base(0x7f, 8) },
+      { type: 'sasl_auth', ...base(OP.SASL_STEP, 10), step: true, mechanism: 'PLAIN', data: Buffer.from('x') },
+      { type: 'invalid', ...base(OP.SASL_LIST_MECHS, 11), reason: 'sasl list mechs takes no body' },
     ],
   },
   {
