@@ -3,6 +3,7 @@
  * accepts connections, owns the one timer that drives the engine's deadlines, and stops cleanly.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
 import type { Authenticator } from './auth.js';
@@ -25,7 +26,18 @@ export interface ServerOptions {
   readonly log?: Logger;
   /** When set, every connection must authenticate before anything else (`--auth-file`). */
   readonly auth?: Authenticator;
+  /** When set, both protocols are served over TLS only (`--tls-cert`, `--tls-key`). */
+  readonly tls?: TlsFiles;
 }
+
+/** A certificate chain and its private key, PEM. */
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/** How long a client has to finish the TLS handshake; Node's default (120 s) lets idle sockets pile up. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 
 /** The longest delay Node's setTimeout accepts. */
@@ -34,7 +46,7 @@ const MAX_TIMER_MS = 0x7fffffff;
 export class RqServer {
   readonly engine: QueueEngine;
   readonly counters = new ServerCounters();
-  private readonly listener: net.Server;
+  private readonly listener: net.Server | tls.Server;
   private readonly connections = new Set<Connection>();
   /** Sockets turned away and not yet closed. */
   private readonly refused = new Set<net.Socket>();
@@ -71,7 +83,21 @@ export class RqServer {
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply, blocking gets included; the connection ends its side when done.
-    this.listener = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    if (options.tls === undefined) {
+      this.listener = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
+    } else {
+      const server = tls.createServer(
+        {
+          cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true,
+          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2',
+        },
+        (socket) => this.accept(socket),
+      );
+      server.on('tlsClientError', (err, socket) => {
+        this.ctx.log.info('TLS handshake failed', { peer: peerOf(socket), reason: err.message });
+      });
+      this.listener = server;
+    }
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -114,6 +140,12 @@ export class RqServer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     await this.persistence.close();
+  }
+
+  /** Serves new connections with another certificate and key (renewed ones, on SIGHUP); open ones keep theirs. */
+  reloadTls(files: TlsFiles): void {
+    if (!(this.listener instanceof tls.Server)) throw new Error('the server does not use TLS');
+    this.listener.setSecureContext({ cert: files.cert, key: files.key });
   }
 
   /** Reply bytes buffered for all clients (built, held for the journal, or queued in sockets). */

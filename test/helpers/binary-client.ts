@@ -7,7 +7,7 @@ import { decodePackets, encodeRequest, type Packet, type PacketFields } from '..
 import { RawClient } from './raw-client.js';
 
 export class BinaryClient {
-  private constructor(readonly raw: RawClient) {}
+  constructor(readonly raw: RawClient) {}
 
   static async connect(port: number): Promise<BinaryClient> {
     return new BinaryClient(await RawClient.connect(port));

@@ -33,6 +33,11 @@ export class RawClient {
     });
   }
 
+  /** Wraps a socket that is already connected (a TLS socket, for instance). */
+  static wrap(socket: net.Socket): RawClient {
+    return new RawClient(socket);
+  }
+
   get closed(): boolean {
     return this.closedFlag;
   }

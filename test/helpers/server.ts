@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { RqServer } from '../../src/server/server.js';
+import { RqServer, type TlsFiles } from '../../src/server/server.js';
 import type { Authenticator } from '../../src/server/auth.js';
 import type { Limits } from '../../src/server/context.js';
 import type { Logger } from '../../src/server/log.js';
@@ -27,6 +27,7 @@ export interface TestServerOptions {
   /** Require logins (`--auth-file`). */
   auth?: Authenticator;
   log?: Logger;
+  tls?: TlsFiles;
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -41,6 +42,7 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
     },
     auth: options.auth,
     log: options.log,
+    tls: options.tls,
   });
   const { port } = await server.listen();
   return {
