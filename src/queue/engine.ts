@@ -53,6 +53,8 @@ export class QueueEngine {
   private nextHolderId = 1;
   private totalEnqueued = 0;
   private flushAllAt = Infinity;
+  /** Set by endWaits: the server is stopping and nobody waits any more. */
+  private waitsEnded = false;
 
   constructor(options: EngineOptions) {
     this.maxOpen = options.maxOpen;
@@ -206,10 +208,29 @@ export class QueueEngine {
     wake: (item: Item | null) => void): Waiter {
     const queue = this.queueFor(name);
     const waiter: Waiter = { queue, holder, peek, leaseMs, wake, deadline: now + waitMs, cancelled: false };
+    if (this.waitsEnded) {
+      waiter.cancelled = true;
+      wake(null);
+      return waiter;
+    }
     queue.waiters.push(waiter);
     holder.waiter = waiter;
     this.deadlines.push(waiter);
     return waiter;
+  }
+
+  /**
+   * The server is stopping: wakes every blocked reader with null (its timeout answer), and from now
+   * on wakes each new one with null at once (still through `wake`, which defers its reply).
+   */
+  endWaits(): void {
+    this.waitsEnded = true;
+    for (const queue of this.queues.values()) {
+      for (const w of [...queue.waiters]) {
+        this.unlinkWaiter(w);
+        w.wake(null);
+      }
+    }
   }
 
   /** Cancels a waiter without calling it. */

@@ -33,6 +33,8 @@ export class Connection {
   private session: ProtocolSession | null = null;
   private closed = false;
   private ending = false;
+  /** The server is stopping: read nothing more, answer what was read, then close. */
+  private draining = false;
   /** Reasons input is paused: a blocked get, a client not reading its replies. */
   private pausedForWait = false;
   private pausedForOutput = false;
@@ -128,12 +130,25 @@ export class Connection {
   commit(): void {
     this.outbox.commit();
     this.ctx.afterChanges();
-    if (this.peerEnded) this.endIfAnswered();
+    if (this.peerEnded || this.draining) this.endIfAnswered();
   }
 
-  /** After the peer's end: ends this side once the session has answered everything it read. */
+  /** After the peer's end, or while the server stops: ends this side once the session has answered everything it read. */
   private endIfAnswered(): void {
+    if (this.ending) return;
     if (this.session === null || this.session.idle) this.end();
+  }
+
+  /**
+   * The server is stopping: reads nothing more, lets the requests already read finish (the server
+   * ends blocked gets), sends their replies once durable, then closes. Reservations still open go
+   * back to their queues when the connection closes, as for any disconnect.
+   */
+  drain(): void {
+    if (this.closed || this.draining) return;
+    this.draining = true;
+    this.updateFlow();
+    this.endIfAnswered();
   }
 
   /** Sends what is committed, then closes (quit, or a stream that cannot be resynchronised). */
@@ -142,6 +157,8 @@ export class Connection {
     this.ending = true;
     this.commit();
     if (!this.outbox.pending) this.stream.end();
+    // Read (and drop) what the peer still sends, so that its close is seen and the socket freed.
+    this.stream.resume();
   }
 
   /** Closes at once without sending anything more. */
@@ -159,8 +176,8 @@ export class Connection {
   }
 
   private updateFlow(): void {
-    if (this.closed) return;
-    if (this.pausedForWait || this.pausedForOutput) this.stream.pause();
+    if (this.closed || this.ending) return;
+    if (this.pausedForWait || this.pausedForOutput || this.draining) this.stream.pause();
     else this.stream.resume();
   }
 

@@ -52,6 +52,9 @@ export class RqServer {
   private readonly refused = new Set<net.Socket>();
   private readonly ctx: ServerContext;
   private timer: NodeJS.Timeout | null = null;
+  /** Set by shutdown: called when the last connection has closed. */
+  private whenEmpty: (() => void) | null = null;
+  private stopping = false;
   private timerAt = Infinity;
   private readonly binaryFactory: SessionFactory = (conn) => new BinarySession(conn);
 
@@ -124,13 +127,48 @@ export class RqServer {
       this.connections.delete(c);
       this.counters.currConnections--;
       this.ctx.log.debug('connection closed', { peer: c.peer });
+      if (this.connections.size === 0) this.whenEmpty?.();
     });
     this.connections.add(conn);
     this.ctx.log.debug('connection opened', { peer: conn.peer });
     return conn;
   }
 
-  /** Stops accepting, closes every connection (their reservations go back to their queues). */
+  /**
+   * Stops gracefully (SIGTERM, SIGINT): stops accepting, answers blocked gets as if they timed out,
+   * lets every connection finish the requests it has read and receive their replies (once the
+   * journal has them), then closes them. Connections still open after `timeoutMs` (a client that
+   * does not read its replies) are cut off. Resolves with how many were cut off; the journal can
+   * then be closed.
+   */
+  async shutdown(timeoutMs: number): Promise<{ forced: number }> {
+    this.stopping = true;
+    const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    for (const socket of this.refused) socket.destroy();
+    for (const conn of this.connections) conn.drain();
+    this.engine.endWaits();
+    this.armTimer();
+    let forced = 0;
+    if (this.connections.size > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          forced = this.connections.size;
+          for (const conn of this.connections) conn.destroy();
+          resolve();
+        }, timeoutMs);
+        this.whenEmpty = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    await listenerClosed;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    return { forced };
+  }
+
+  /** Stops accepting, closes every connection at once (their reservations go back to their queues). */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.listener.close(() => resolve());
@@ -157,6 +195,11 @@ export class RqServer {
 
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
+    if (this.stopping) {
+      // Accepted just before the listener closed (or a TLS handshake that finished since).
+      socket.destroy();
+      return;
+    }
     const max = this.options.limits.maxConnections ?? Infinity;
     if (this.connections.size >= max) {
       this.counters.rejectedConnections++;
