@@ -1,65 +1,84 @@
 /**
- * Starts the server for `rq serve`: locks the data dir and replays its journal (or, with --no-journal,
- * starts empty), prints where it listens, and stops cleanly on SIGINT/SIGTERM (the journal is synced
- * and closed, the lock released).
+ * Starts the server for `rq serve`: prepares the log, logins and TLS; locks the data dir and replays
+ * its journal (or, with --no-journal, starts empty); listens, prints where, warns when strangers
+ * could reach it; and stops gracefully on SIGINT/SIGTERM (server-setup.ts), the journal synced and
+ * closed and the lock released.
  */
 import fs from 'node:fs';
-import { parseFsyncPolicy, type FsyncPolicy } from '../journal/policy.js';
 import { DataDirLockedError } from '../journal/lock.js';
-import { MEMORY_ONLY, openDataDir, type Opened } from '../server/persistence.js';
+import { parseFsyncPolicy, type FsyncPolicy } from '../journal/policy.js';
 import { QueueEngine } from '../queue/engine.js';
+import { engineOptions, type Limits } from '../server/context.js';
+import { MEMORY_ONLY, openDataDir, type Opened } from '../server/persistence.js';
 import { RqServer } from '../server/server.js';
 import { VERSION } from '../version.js';
 import type { ServeArgs } from './commands/serve.js';
+import { EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
+import { exposureWarnings } from './exposure.js';
+import { trustLimits } from './serve-options.js';
+import { installSignals, prepare, SetupError } from './server-setup.js';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`rq serve: ${message}\n`);
+  process.exit(code);
+}
 
 export async function runServer(args: ServeArgs): Promise<void> {
+  let prepared;
+  try {
+    prepared = prepare(args);
+  } catch (err) {
+    if (err instanceof SetupError) fail(err.message, EXIT_USAGE);
+    throw err;
+  }
+  const { log, auth, tls } = prepared;
+  const limits: Limits = { maxItemSize: args['max-item-size'], maxOpen: args['max-open'], ...trustLimits(args) };
   const dataDir = args['data-dir'];
-  const maxOpen = args['max-open'];
   let opened: Opened;
   if (args.journal) {
     try {
       fs.mkdirSync(dataDir, { recursive: true });
-      opened = openDataDir(dataDir, maxOpen, { fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy });
+      opened = openDataDir(dataDir, engineOptions(limits), {
+        fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy,
+        warn: (line) => log.warn(line),
+      });
     } catch (err) {
       const why = err instanceof DataDirLockedError ? err.message : `cannot open the journal in ${dataDir}: ${(err as Error).message}`;
-      process.stderr.write(`rq serve: ${why}\n`);
-      process.exit(3);
+      log.close();
+      fail(why, EXIT_UNREACHABLE);
     }
     const r = opened.report!;
     if (r.records > 0) {
-      process.stderr.write(`rq serve: restored ${r.items} items (${r.bytes} bytes) in ${r.queues} queues from ${dataDir} ` +
-        `in ${Math.round(r.ms)} ms${r.expired > 0 ? `; ${r.expired} expired items dropped` : ''}\n`);
+      log.info('journal replayed', {
+        'data-dir': dataDir, items: r.items, bytes: r.bytes, queues: r.queues, ms: Math.round(r.ms), expired: r.expired,
+      });
     }
   } else {
-    opened = { engine: new QueueEngine({ maxOpen }), journal: null, persistence: MEMORY_ONLY, report: null };
+    opened = { engine: new QueueEngine(engineOptions(limits)), journal: null, persistence: MEMORY_ONLY, report: null };
   }
-  const server = new RqServer(
-    { host: args.host, port: args.port, limits: { maxItemSize: args['max-item-size'], maxOpen } },
-    opened.persistence.durability,
-    opened.engine,
-    opened.persistence,
-  );
+  let server: RqServer;
+  try {
+    server = new RqServer({ host: args.host, port: args.port, limits, log, auth, tls }, opened.persistence.durability, opened.engine, opened.persistence);
+  } catch (err) {
+    // node:tls refuses a certificate or key it cannot read, or a key that does not match.
+    await opened.persistence.close();
+    fail(`cannot use --tls-cert ${args['tls-cert']} with --tls-key ${args['tls-key']}: ${(err as Error).message}`, EXIT_USAGE);
+  }
   let address;
   try {
     address = await server.listen();
   } catch (err) {
-    process.stderr.write(`rq serve: cannot listen on ${args.host}:${args.port}: ${(err as Error).message}\n`);
     await opened.persistence.close();
-    process.exit(3);
+    fail(`cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`, EXIT_UNREACHABLE);
   }
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   const where = args.journal ? `data dir ${dataDir}, fsync ${args.fsync}` : 'no journal: memory only';
   process.stdout.write(`rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
-  const stop = (signal: string) => {
-    process.stderr.write(`rq serve: ${signal}, stopping\n`);
-    server.close().then(
-      () => process.exit(0),
-      (err) => {
-        process.stderr.write(`rq serve: error while stopping: ${(err as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION });
+  for (const warning of exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined)) {
+    // On the terminal whatever the log's destination: whoever starts the server must see it.
+    if (args['log-file'] !== undefined) process.stderr.write(`rq serve: warning: ${warning}\n`);
+    log.warn(warning);
+  }
+  installSignals(server, log, args);
 }

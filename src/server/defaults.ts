@@ -12,3 +12,14 @@ export const DEFAULT_MAX_OPEN = 100;
  * last 50 ms of acknowledged changes in a machine crash (none in a process crash). docs/durability.md says what each promises.
  */
 export const DEFAULT_FSYNC = '50';
+/** Connections served at once: memcached's default (-c 1024). */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+/**
+ * Items (ready plus open) one queue may hold. Ten million small items take about half a GiB; a
+ * queue that grows past this has consumers that stopped, and refusing new items says so early.
+ */
+export const DEFAULT_MAX_QUEUE_ITEMS = 10_000_000;
+/** Data bytes (ready plus open) one queue may hold: rq keeps every item in memory. */
+export const DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
+/** Seconds a stopping server gives its clients to read their last replies. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;

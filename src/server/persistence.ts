@@ -7,7 +7,7 @@ import { FileStore } from '../journal/file-store.js';
 import { Journal, type JournalOptions, type OpenReport } from '../journal/journal.js';
 import { lockDataDir } from '../journal/lock.js';
 import type { JournalStore } from '../journal/store.js';
-import { QueueEngine } from '../queue/engine.js';
+import { QueueEngine, type EngineOptions } from '../queue/engine.js';
 import { IMMEDIATE, type Durability } from './durability.js';
 
 /** What the server asks of its persistence. */
@@ -40,9 +40,11 @@ export interface Opened {
  * Opens the journal in `store` (a FileStore on the data dir unless a test passes another) and
  * restores its state into a new engine.
  */
-export function openJournaled(maxOpen: number, store: JournalStore, options: JournalOptions, now = Date.now()): Opened {
+export function openJournaled(engineOptions: EngineOptions | number, store: JournalStore, options: JournalOptions, now = Date.now()): Opened {
   const journal = new Journal(store, options);
-  const engine = new QueueEngine({ maxOpen, changes: journal });
+  // A number is --max-open alone (no queue limits).
+  const base = typeof engineOptions === 'number' ? { maxOpen: engineOptions } : engineOptions;
+  const engine = new QueueEngine({ ...base, changes: journal });
   const report = journal.open(engine, now);
   return {
     engine,
@@ -60,10 +62,10 @@ export function openJournaled(maxOpen: number, store: JournalStore, options: Jou
 }
 
 /** `rq serve`: locks `dataDir` (throws DataDirLockedError if another rq has it) and opens its journal. */
-export function openDataDir(dataDir: string, maxOpen: number, options: JournalOptions): Opened {
+export function openDataDir(dataDir: string, engineOptions: EngineOptions, options: JournalOptions): Opened {
   const lock = lockDataDir(dataDir);
   try {
-    const opened = openJournaled(maxOpen, new FileStore(dataDir), options);
+    const opened = openJournaled(engineOptions, new FileStore(dataDir), options);
     const close = opened.persistence.close;
     return {
       ...opened,

@@ -138,8 +138,8 @@ export class RqServer {
    * Stops gracefully (SIGTERM, SIGINT): stops accepting, answers blocked gets as if they timed out,
    * lets every connection finish the requests it has read and receive their replies (once the
    * journal has them), then closes them. Connections still open after `timeoutMs` (a client that
-   * does not read its replies) are cut off. Resolves with how many were cut off; the journal can
-   * then be closed.
+   * does not read its replies) are cut off. Then the journal is synced and closed. Resolves with
+   * how many connections were cut off.
    */
   async shutdown(timeoutMs: number): Promise<{ forced: number }> {
     this.stopping = true;
@@ -165,6 +165,8 @@ export class RqServer {
     await listenerClosed;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    // Every reply is out and every closing connection's releases are appended: write, sync, close.
+    await this.persistence.close();
     return { forced };
   }
 

@@ -1,0 +1,72 @@
+/**
+ * The `rq serve` options that keep a server safe to expose: limits, logging, authentication, TLS,
+ * and how long a stop may take (man/rq-serve.1 lists each with its default). Kept apart from
+ * serve.ts so that the command module stays a list of option groups.
+ */
+import type { Argv } from 'yargs';
+import type { Limits } from '../server/context.js';
+import {
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_SHUTDOWN_TIMEOUT_S,
+} from '../server/defaults.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../server/log.js';
+
+export interface TrustArgs {
+  'max-connections': number;
+  'max-queue-items': number;
+  'max-queue-bytes': number;
+  'discard-old': boolean;
+  'log-level': LogLevel;
+  'log-format': LogFormat;
+  'log-file'?: string;
+  'auth-file'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'shutdown-timeout': number;
+}
+
+const WHOLE = (name: string, argv: Record<string, unknown>): void => {
+  const v = argv[name];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} must be a whole number (0 for no limit)`);
+};
+
+/** Adds the options to `rq serve`'s builder, with their checks. */
+export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
+  return y
+    .option('max-connections', { type: 'number', default: DEFAULT_MAX_CONNECTIONS, describe: 'Connections served at once; more are refused with an error line (0: no limit)' })
+    .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
+    .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
+    .option('discard-old', { type: 'boolean', default: false, describe: 'On a full queue, drop its oldest ready items instead of refusing the new one' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'Least severe events logged' })
+    .option('log-format', { choices: LOG_FORMATS, default: 'text' as LogFormat, describe: 'One line per event: text, or a JSON object' })
+    .option('log-file', { type: 'string', describe: 'Append the log to this file (reopened on SIGHUP) instead of stderr' })
+    .option('auth-file', { type: 'string', describe: 'Require a login: user:password lines (see man rq-serve)' })
+    .option('tls-cert', { type: 'string', describe: 'Serve over TLS with this PEM certificate chain (needs --tls-key)' })
+    .option('tls-key', { type: 'string', describe: 'The PEM private key of --tls-cert' })
+    .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, describe: 'Seconds a stop waits for clients to take their last replies' })
+    .check((argv) => {
+      const a = argv as Record<string, unknown>;
+      for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes']) WHOLE(name, a);
+      const timeout = a['shutdown-timeout'];
+      if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) throw new Error('--shutdown-timeout must be a number of seconds, more than 0 and at most 3600');
+      if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
+      for (const name of ['log-file', 'auth-file', 'tls-cert', 'tls-key']) {
+        if (a[name] === '') throw new Error(`--${name} needs a path`);
+      }
+      return true;
+    }) as unknown as Argv<T & TrustArgs>;
+}
+
+/** 0 means no limit on the command line; Infinity in the server. */
+function limit(v: number): number {
+  return v === 0 ? Infinity : v;
+}
+
+/** The server limits these options set. */
+export function trustLimits(args: TrustArgs): Pick<Limits, 'maxConnections' | 'maxQueueItems' | 'maxQueueBytes' | 'discardOld'> {
+  return {
+    maxConnections: limit(args['max-connections']),
+    maxQueueItems: limit(args['max-queue-items']),
+    maxQueueBytes: limit(args['max-queue-bytes']),
+    discardOld: args['discard-old'],
+  };
+}
