@@ -6,7 +6,7 @@
 import type { Argv } from 'yargs';
 import type { Limits } from '../server/context.js';
 import {
-  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_SHUTDOWN_TIMEOUT_S,
+  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_MAX_QUEUES, DEFAULT_SHUTDOWN_TIMEOUT_S,
 } from '../server/defaults.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../server/log.js';
 
@@ -15,6 +15,7 @@ export interface TrustArgs {
   'max-queue-items': number;
   'max-queue-bytes': number;
   'discard-old': boolean;
+  'max-queues': number;
   'log-level': LogLevel;
   'log-format': LogFormat;
   'log-file'?: string;
@@ -35,6 +36,7 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('max-connections', { type: 'number', default: DEFAULT_MAX_CONNECTIONS, describe: 'Connections served at once; more are refused with an error line (0: no limit)' })
     .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
     .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
+    .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
     .option('discard-old', { type: 'boolean', default: false, describe: 'On a full queue, drop its oldest ready items instead of refusing the new one' })
     .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'Least severe events logged' })
     .option('log-format', { choices: LOG_FORMATS, default: 'text' as LogFormat, describe: 'One line per event: text, or a JSON object' })
@@ -45,7 +47,7 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, describe: 'Seconds a stop waits for clients to take their last replies' })
     .check((argv) => {
       const a = argv as Record<string, unknown>;
-      for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes']) WHOLE(name, a);
+      for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) WHOLE(name, a);
       const timeout = a['shutdown-timeout'];
       if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) throw new Error('--shutdown-timeout must be a number of seconds, more than 0 and at most 3600');
       if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
@@ -62,11 +64,12 @@ function limit(v: number): number {
 }
 
 /** The server limits these options set. */
-export function trustLimits(args: TrustArgs): Pick<Limits, 'maxConnections' | 'maxQueueItems' | 'maxQueueBytes' | 'discardOld'> {
+export function trustLimits(args: TrustArgs): Pick<Limits, 'maxConnections' | 'maxQueueItems' | 'maxQueueBytes' | 'discardOld' | 'maxQueues'> {
   return {
     maxConnections: limit(args['max-connections']),
     maxQueueItems: limit(args['max-queue-items']),
     maxQueueBytes: limit(args['max-queue-bytes']),
     discardOld: args['discard-old'],
+    maxQueues: limit(args['max-queues']),
   };
 }

@@ -24,6 +24,8 @@ export interface EngineOptions {
    * kestrel's discardOldWhenFull) instead of refusing the new one.
    */
   readonly discardOld?: boolean;
+  /** Queues that may exist at once (`--max-queues`); Infinity for no limit. */
+  readonly maxQueues?: number;
   readonly changes?: ChangeLog;
 }
 
@@ -32,6 +34,9 @@ export const TOO_MANY_OPEN = 'too_many_open' as const;
 
 /** Returned by enqueue when the queue is at its item or byte limit and nothing may be discarded. */
 export const QUEUE_FULL = 'queue_full' as const;
+
+/** Returned by enqueue for a new queue when maxQueues queues exist. */
+export const TOO_MANY_QUEUES = 'too_many_queues' as const;
 
 export interface EngineTotals {
   /** Items ready plus open, over all queues. */
@@ -49,6 +54,7 @@ export class QueueEngine {
   private readonly maxQueueItems: number;
   private readonly maxQueueBytes: number;
   private readonly discardOld: boolean;
+  private readonly maxQueues: number;
   private nextItemId = 1;
   private nextHolderId = 1;
   private totalEnqueued = 0;
@@ -61,6 +67,7 @@ export class QueueEngine {
     this.maxQueueItems = options.maxQueueItems ?? Infinity;
     this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
     this.discardOld = options.discardOld ?? false;
+    this.maxQueues = options.maxQueues ?? Infinity;
     this.changes = options.changes ?? NO_CHANGE_LOG;
   }
 
@@ -107,10 +114,12 @@ export class QueueEngine {
    * Appends an item at the tail of `name` (created if new); hands it to a blocked reader if there is one.
    * An item that is already expired (memcache's negative exptime) is counted as enqueued and expired, not stored.
    * Returns the item's id, or QUEUE_FULL when the queue is at its limits (and, with discardOld,
-   * dropping every ready item would still not make room): then nothing changed but a counter.
+   * dropping every ready item would still not make room): then nothing changed but a counter; or
+   * TOO_MANY_QUEUES when the queue is new and maxQueues exist: then nothing changed at all.
    */
-  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number | typeof QUEUE_FULL {
-    const queue = this.queueFor(name);
+  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number | typeof QUEUE_FULL | typeof TOO_MANY_QUEUES {
+    const queue = this.queues.get(name) ?? this.newQueue(name);
+    if (queue === null) return TOO_MANY_QUEUES;
     if (expiresAt !== 0 && expiresAt <= now) {
       queue.totalItems++;
       this.totalEnqueued++;
@@ -206,7 +215,12 @@ export class QueueEngine {
    */
   wait(holder: Holder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number,
     wake: (item: Item | null) => void): Waiter {
-    const queue = this.queueFor(name);
+    const queue = this.queues.get(name) ?? this.newQueue(name);
+    if (queue === null) {
+      // No room for another queue to wait on: answered as a wait that timed out (the queue is empty).
+      wake(null);
+      return { queue: new Queue(name), holder, peek, leaseMs, wake, deadline: now, cancelled: true };
+    }
     const waiter: Waiter = { queue, holder, peek, leaseMs, wake, deadline: now + waitMs, cancelled: false };
     if (this.waitsEnded) {
       waiter.cancelled = true;
@@ -378,6 +392,12 @@ export class QueueEngine {
       this.changes.expired(queue.name, item.id);
     }
     return true;
+  }
+
+  /** A new queue, or null when maxQueues exist. */
+  private newQueue(name: string): Queue | null {
+    if (this.queues.size >= this.maxQueues) return null;
+    return this.queueFor(name);
   }
 
   private queueFor(name: string): Queue {

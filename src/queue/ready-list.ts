@@ -2,7 +2,7 @@
  * The ready items of one queue, packed into large blocks rather than one object per item.
  *
  * Why: a queue may hold millions of small items. One JS object plus one Buffer per item
- * costs ~300 bytes of heap each; packing header and data into 64 KiB blocks costs 16 bytes
+ * costs ~300 bytes of heap each; packing header and data into blocks (1 KiB growing to 64 KiB) costs 16 bytes
  * of header per item (24 with an expiry) and keeps the garbage collector idle. An item becomes
  * an object only when it leaves the list (reserve), or when it is put back at the head
  * (release), where it stays an object until reserved again.
@@ -16,6 +16,12 @@ import type { Item } from './types.js';
 
 /** Block size: large enough that per-block overhead vanishes, small enough that a drained block is freed soon. */
 const BLOCK_BYTES = 64 * 1024;
+/**
+ * A queue's first block; each block that fills doubles the next, up to BLOCK_BYTES. So a queue with
+ * a few small items costs about a KiB, not 64: a client creating many queues cannot turn each
+ * small `set` into 64 KiB of memory.
+ */
+const FIRST_BLOCK_BYTES = 1024;
 const HEADER_BYTES = 16;
 const EXPIRY_BYTES = 8;
 const HAS_EXPIRY = 0x80000000;
@@ -66,6 +72,8 @@ export class ReadyList {
   private _bytes = 0;
   /** A drained block kept for reuse, so a queue that keeps emptying does not allocate a block per item. */
   private spare: Block | null = null;
+  /** The size of the next new block (grows from FIRST_BLOCK_BYTES as blocks fill). */
+  private nextBlockBytes = FIRST_BLOCK_BYTES;
 
   get count(): number {
     return this.front.length + this.packedCount;
@@ -183,11 +191,12 @@ export class ReadyList {
 
   private startBlock(need: number, baseId: number, baseTime: number): Block {
     let block: Block;
-    if (this.spare !== null && need <= BLOCK_BYTES) {
+    if (this.blocks.length > 0) this.nextBlockBytes = Math.min(BLOCK_BYTES, this.nextBlockBytes * 2);
+    if (this.spare !== null && need <= this.spare.buf.length) {
       block = this.spare;
       this.spare = null;
     } else {
-      block = new Block(Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, need)));
+      block = new Block(Buffer.allocUnsafeSlow(Math.max(this.nextBlockBytes, need)));
     }
     block.baseId = baseId;
     block.baseTime = baseTime;
@@ -200,7 +209,8 @@ export class ReadyList {
 
   private resetBlocks(): void {
     const last = this.blocks[this.blocks.length - 1];
-    if (last !== undefined && last.buf.length === BLOCK_BYTES) this.spare = last;
+    // Keep the last block for the next item, unless it was made for one oversized item.
+    if (last !== undefined && last.buf.length <= BLOCK_BYTES) this.spare = last;
     this.blocks.length = 0;
     this.blockEnds.length = 0;
     this.headOffset = 0;

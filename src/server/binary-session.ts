@@ -13,13 +13,12 @@ import type {
 } from '../protocol/binary/requests.js';
 import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
-import { QUEUE_FULL } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
 import { BinaryReplies } from './binary-replies.js';
 import type { Connection, ProtocolSession } from './connection.js';
+import { enqueueRefusal } from './context.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
-import { queueFullReason } from './context.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
@@ -175,7 +174,7 @@ export class BinarySession implements ProtocolSession {
     if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
     const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.value, now);
     // memcached answers "out of memory" when it may not evict to make room: the closest status to a full queue.
-    if (id === QUEUE_FULL) return this.out.error(req, STATUS.OUT_OF_MEMORY, queueFullReason(req.key, ctx.limits));
+    if (typeof id !== 'number') return this.out.error(req, STATUS.OUT_OF_MEMORY, enqueueRefusal(id, req.key, ctx.limits));
     this.done(req, id);
   }
 

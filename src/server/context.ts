@@ -2,7 +2,7 @@
  * What every connection shares: the engine, the journal's durability, the counters and the limits.
  * Built once by the server; sessions reach the rest of the server only through it.
  */
-import type { EngineOptions, QueueEngine } from '../queue/engine.js';
+import { QUEUE_FULL, type EngineOptions, type QueueEngine, type TOO_MANY_QUEUES } from '../queue/engine.js';
 import type { Authenticator } from './auth.js';
 import type { Durability } from './durability.js';
 import type { Logger } from './log.js';
@@ -21,6 +21,14 @@ export interface Limits {
   readonly maxQueueBytes?: number;
   /** A full queue drops its oldest ready items for a new one instead of refusing it (`--discard-old`). */
   readonly discardOld?: boolean;
+  /** Queues at once (`--max-queues`). Infinity when unset. */
+  readonly maxQueues?: number;
+}
+
+/** Why a `set` was not stored, for a refusal outcome of QueueEngine.enqueue; shared by both protocols. */
+export function enqueueRefusal(outcome: typeof QUEUE_FULL | typeof TOO_MANY_QUEUES, queue: string, limits: Limits): string {
+  if (outcome === QUEUE_FULL) return queueFullReason(queue, limits);
+  return `too many queues (max ${limits.maxQueues}): not stored; delete_queue the ones no longer used`;
 }
 
 /** The engine's options for these limits (the journal adds its ChangeLog when it builds the engine). */
@@ -30,6 +38,7 @@ export function engineOptions(limits: Limits): EngineOptions {
     maxQueueItems: limits.maxQueueItems,
     maxQueueBytes: limits.maxQueueBytes,
     discardOld: limits.discardOld,
+    maxQueues: limits.maxQueues,
   };
 }
 

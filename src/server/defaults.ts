@@ -23,3 +23,8 @@ export const DEFAULT_MAX_QUEUE_ITEMS = 10_000_000;
 export const DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
 /** Seconds a stopping server gives its clients to read their last replies. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
+/**
+ * Queues at once. Each costs about a KiB even when empty (more with items): the bound on what a
+ * client inventing queue names can cost. Work-queue deployments use tens, not thousands.
+ */
+export const DEFAULT_MAX_QUEUES = 10_000;

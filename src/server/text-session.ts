@@ -7,12 +7,11 @@ import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type Ke
 import { TextParser } from '../protocol/text/parser.js';
 import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest } from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
-import { QUEUE_FULL } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
 import { parseTextCredentials } from '../protocol/credentials.js';
 import { logIn } from './auth.js';
 import type { Connection, ProtocolSession } from './connection.js';
-import { queueFullReason } from './context.js';
+import { enqueueRefusal } from './context.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
@@ -146,7 +145,7 @@ export class TextSession implements ProtocolSession {
     const refusal = ctx.writeRefusal();
     if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
     const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.data, now);
-    if (id === QUEUE_FULL) return this.answer(req.noreply, W.serverError(queueFullReason(req.key, ctx.limits)));
+    if (typeof id !== 'number') return this.answer(req.noreply, W.serverError(enqueueRefusal(id, req.key, ctx.limits)));
     this.answer(req.noreply, W.STORED);
   }
 

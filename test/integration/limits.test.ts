@@ -76,6 +76,17 @@ describe('--max-queue-items and --max-queue-bytes', () => {
     expect(stats).toContain('STAT queue_q_open 1\r\n');
   });
 
+  it('--max-queues refuses a set that would create one queue too many', async () => {
+    await start({ maxQueues: 2 });
+    const c = await connect();
+    expect(await c.request(set('a', 'x'))).toBe('STORED\r\n');
+    expect(await c.request(set('b', 'x'))).toBe('STORED\r\n');
+    expect(await c.request(set('c', 'x'))).toBe('SERVER_ERROR too many queues (max 2): not stored; delete_queue the ones no longer used\r\n');
+    expect(await c.request('get c/t=60000\r\n')).toBe('END\r\n');
+    expect(await c.request('delete_queue b\r\n')).toBe('DELETED\r\n');
+    expect(await c.request(set('c', 'x'))).toBe('STORED\r\n');
+  });
+
   it('names the byte limit', async () => {
     await start({ maxQueueBytes: 10 });
     const c = await connect();

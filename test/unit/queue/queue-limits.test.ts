@@ -1,6 +1,6 @@
 /** Per-queue item and byte limits in the engine: refuse by default, or discard the oldest ready items. */
 import { describe, expect, it } from 'vitest';
-import { QUEUE_FULL, QueueEngine } from '../../../src/queue/engine.js';
+import { QUEUE_FULL, QueueEngine, TOO_MANY_QUEUES } from '../../../src/queue/engine.js';
 import type { ChangeLog } from '../../../src/queue/types.js';
 
 const T0 = 1_700_000_000_000;
@@ -135,5 +135,45 @@ describe('discard old', () => {
     e.release(h, 'q', T0);
     e.enqueue('q', 0, 0, data('c'), T0);
     expect(drain(e, 'q')).toEqual(['b', 'c']);
+  });
+});
+
+describe('max queues', () => {
+  it('refuses an item for a new queue once the limit is reached; existing queues take items', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueues: 2 });
+    e.enqueue('a', 0, 0, data('1'), T0);
+    e.enqueue('b', 0, 0, data('1'), T0);
+    expect(e.enqueue('c', 0, 0, data('1'), T0)).toBe(TOO_MANY_QUEUES);
+    expect(e.queueNames()).toEqual(['a', 'b']);
+    expect(e.enqueue('a', 0, 0, data('2'), T0)).not.toBe(TOO_MANY_QUEUES);
+    expect(e.dropQueue('b')).toBe(true);
+    expect(e.enqueue('c', 0, 0, data('1'), T0)).not.toBe(TOO_MANY_QUEUES);
+  });
+
+  it('a wait on a new queue past the limit is answered at once, as an empty queue, and creates nothing', () => {
+    const e = new QueueEngine({ maxOpen: 10, maxQueues: 1 });
+    e.enqueue('a', 0, 0, data('1'), T0);
+    const woken: unknown[] = [];
+    e.wait(e.openHolder(), 'new', T0, 10_000, false, 0, (item) => woken.push(item));
+    expect(woken).toEqual([null]);
+    expect(e.queueNames()).toEqual(['a']);
+    expect(e.nextDeadline()).toBe(Infinity);
+  });
+});
+
+describe('endWaits (the server is stopping)', () => {
+  it('wakes every blocked reader with null, and each new one at once', () => {
+    const e = new QueueEngine({ maxOpen: 10 });
+    const woken: string[] = [];
+    e.wait(e.openHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${item}`));
+    e.wait(e.openHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${item}`));
+    e.endWaits();
+    expect(woken).toEqual(['a:null', 'b:null']);
+    e.wait(e.openHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${item}`));
+    expect(woken).toEqual(['a:null', 'b:null', 'late:null']);
+    expect(e.stats(T0).map((q) => q.waiters)).toEqual([0, 0]);
+    // An item enqueued now stays ready for the next start; nobody takes it.
+    e.enqueue('a', 0, 0, data('x'), T0);
+    expect(e.stats(T0)[0]).toMatchObject({ items: 1, open: 0 });
   });
 });
