@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
-import { MAX_BUFFERED_OUTPUT } from '../../src/server/connection.js';
+import { REPLY_HIGH_WATER } from '../../src/server/outbox.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
@@ -37,7 +37,7 @@ const MAX_CONNECTIONS = PARALLEL + 16;
  * queues that nobody empties, so a long run approaches the queue term.
  */
 const PEAK_RSS_BOUND = 128 * 2 ** 20 + MAX_QUEUES * MAX_QUEUE_BYTES * 1.25
-  + MAX_CONNECTIONS * (MAX_BUFFERED_OUTPUT + MAX_ITEM + 64 * 1024);
+  + MAX_CONNECTIONS * (2 * REPLY_HIGH_WATER + MAX_ITEM + 64 * 1024);
 const SERVER_ARGS = ['--max-item-size', String(MAX_ITEM), '--max-queue-bytes', String(MAX_QUEUE_BYTES),
   '--max-queues', String(MAX_QUEUES), '--max-connections', String(MAX_CONNECTIONS), '--max-open', '20', '--log-level', 'error'];
 

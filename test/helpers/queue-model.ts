@@ -264,6 +264,8 @@ export class Model {
         name: q.name, items: q.ready.length, open: q.open.length,
         bytes: bytes(q.ready) + bytes(q.open.map((r) => r.item)),
         totalItems: q.totalItems, expiredItems: q.expiredItems, acked: q.acked, released: q.released,
+        // The model has no queue limits: nothing is ever discarded or refused.
+        discarded: 0, rejected: 0,
         waiters: q.waiters.length, ageMs: q.ready.length === 0 ? 0 : Math.max(0, now - q.ready[0].enqueuedAt),
       };
     });

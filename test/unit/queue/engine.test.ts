@@ -272,8 +272,8 @@ describe('stats and totals', () => {
     f.engine.release(a, 'q', T0 + 30);
     f.engine.wait(f.engine.openHolder(), 'other', T0, 1000, false, 0, () => {});
     expect(f.engine.stats(T0 + 40)).toEqual([
-      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, expiredItems: 1, acked: 1, released: 1, waiters: 0, ageMs: 30 },
-      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, expiredItems: 0, acked: 0, released: 0, waiters: 1, ageMs: 0 },
+      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30 },
+      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0 },
     ]);
     reserveText(a, 'q');
     expect(f.engine.totals()).toEqual({ items: 2, bytes: 4, open: 1, totalItems: 4 });
