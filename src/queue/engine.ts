@@ -281,6 +281,7 @@ export class QueueEngine {
     if (queue === undefined) return false;
     for (const r of queue.open.values()) {
       r.cancelled = true;
+      if (r.deadline !== Infinity) this.deadlines.noteCancelled();
       r.holder?.held.delete(queue);
     }
     for (const w of [...queue.waiters]) {
@@ -293,6 +294,11 @@ export class QueueEngine {
   }
 
   // ---- time ----
+
+  /** Entries in the deadline heap, live or cancelled (for tests: it must stay proportional to the live ones). */
+  get deadlineEntries(): number {
+    return this.deadlines.size;
+  }
 
   /** The next time `tick` has work to do (a lease ends, a wait times out, a delayed flush), or Infinity. */
   nextDeadline(): number {
@@ -457,6 +463,7 @@ export class QueueEngine {
   /** Closes a reservation: off the queue's open set, off its holder's list, off the deadline heap. */
   private finish(r: Reservation): void {
     r.cancelled = true;
+    if (r.deadline !== Infinity) this.deadlines.noteCancelled();
     r.queue.open.delete(r.item.id);
     r.queue.openBytes -= r.item.data.length;
     const holder = r.holder;
@@ -481,6 +488,7 @@ export class QueueEngine {
   /** Takes a waiter off its queue and its holder; it will not be called. */
   private unlinkWaiter(w: Waiter): void {
     w.cancelled = true;
+    this.deadlines.noteCancelled();
     const list = w.queue.waiters;
     const at = list.indexOf(w);
     if (at >= 0) list.splice(at, 1);

@@ -177,3 +177,24 @@ describe('endWaits (the server is stopping)', () => {
     expect(e.stats(T0)[0]).toMatchObject({ items: 1, open: 0 });
   });
 });
+
+describe('the deadline heap stays proportional to live waits and leases', () => {
+  it('waits served at once and leases acknowledged early leave no pile of entries behind', () => {
+    const e = new QueueEngine({ maxOpen: 10 });
+    const h = e.openHolder();
+    for (let i = 0; i < 100_000; i++) {
+      // A worker's blocking get, served by the next enqueue long before its one-minute deadline...
+      e.wait(h, 'q', T0, 60_000, false, 0, () => {});
+      e.enqueue('q', 0, 0, data('x'), T0);
+      e.ack(h, 'q');
+      // ...and a leased reservation acknowledged at once.
+      e.enqueue('q', 0, 0, data('y'), T0);
+      e.reserve(h, 'q', T0, 3_600_000);
+      e.ack(h, 'q');
+    }
+    expect(e.deadlineEntries).toBeLessThan(5000);
+    const live = e.openHolder();
+    e.wait(live, 'r', T0, 5000, false, 0, () => {});
+    expect(e.nextDeadline()).toBe(T0 + 5000);
+  });
+});
