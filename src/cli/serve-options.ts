@@ -25,10 +25,20 @@ export interface TrustArgs {
   'shutdown-timeout': number;
 }
 
-const WHOLE = (name: string, argv: Record<string, unknown>): void => {
-  const v = argv[name];
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new Error(`--${name} must be a whole number (0 for no limit)`);
-};
+/** Why the options are wrong, or null. */
+function problem(a: Record<string, unknown>): string | null {
+  for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) {
+    const v = a[name];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return `--${name} must be a whole number (0 for no limit)`;
+  }
+  const timeout = a['shutdown-timeout'];
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) return '--shutdown-timeout must be a number of seconds, more than 0 and at most 3600';
+  if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) return '--tls-cert and --tls-key go together';
+  for (const name of ['log-file', 'auth-file', 'tls-cert', 'tls-key']) {
+    if (a[name] === '') return `--${name} needs a path`;
+  }
+  return null;
+}
 
 /** Adds the options to `rq serve`'s builder, with their checks. */
 export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
@@ -46,14 +56,8 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('tls-key', { type: 'string', describe: 'The PEM private key of --tls-cert' })
     .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, describe: 'Seconds a stop waits for clients to take their last replies' })
     .check((argv) => {
-      const a = argv as Record<string, unknown>;
-      for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) WHOLE(name, a);
-      const timeout = a['shutdown-timeout'];
-      if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) throw new Error('--shutdown-timeout must be a number of seconds, more than 0 and at most 3600');
-      if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) throw new Error('--tls-cert and --tls-key go together');
-      for (const name of ['log-file', 'auth-file', 'tls-cert', 'tls-key']) {
-        if (a[name] === '') throw new Error(`--${name} needs a path`);
-      }
+      const wrong = problem(argv as Record<string, unknown>);
+      if (wrong !== null) throw new Error(wrong);
       return true;
     }) as unknown as Argv<T & TrustArgs>;
 }

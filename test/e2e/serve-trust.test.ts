@@ -1,0 +1,141 @@
+/**
+ * `rq serve` as a user runs it (npm run build first): graceful stop on SIGTERM, the warning on a
+ * non-loopback address, logins and TLS from files, refusing bad files, SIGHUP reopening the log.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { RawClient } from '../helpers/raw-client.js';
+import { tempDir } from '../helpers/server.js';
+import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { connectTls, makeCertificates, type TestCertificates } from '../helpers/tls.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const RQ = path.resolve(__dirname, '../../bin/rq');
+let dir: { dir: string; remove: () => void };
+let rq: SpawnedRq | null = null;
+const clients: RawClient[] = [];
+let certs: TestCertificates;
+
+beforeAll(() => {
+  certs = makeCertificates();
+});
+afterAll(() => certs.remove());
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  if (rq !== null && rq.child.exitCode === null && rq.child.signalCode === null) await rq.kill('SIGKILL');
+  rq = null;
+  dir?.remove();
+});
+
+function fresh(): string {
+  dir = tempDir('rq-e2e-trust-');
+  return dir.dir;
+}
+
+function usersFile(text: string, mode = 0o600): string {
+  const file = path.join(dir.dir, 'users');
+  fs.writeFileSync(file, text);
+  fs.chmodSync(file, mode);
+  return file;
+}
+
+/** Runs `rq serve` expecting it to refuse to start. */
+function refusedStart(args: string[]): { status: number | null; stderr: string } {
+  const run = spawnSync(process.execPath, [RQ, 'serve', '--port', '0', '--data-dir', path.join(dir.dir, 'data'), ...args], {
+    encoding: 'utf8', timeout: 10_000,
+  });
+  return { status: run.status, stderr: run.stderr };
+}
+
+async function connect(port: number): Promise<RawClient> {
+  const c = await RawClient.connect(port);
+  clients.push(c);
+  return c;
+}
+
+describe('rq serve', () => {
+  it('stops on SIGTERM: a blocked get gets END, requests already sent are answered, exit 0', async () => {
+    rq = await spawnRq(['--data-dir', fresh()]);
+    const c = await connect(rq.port);
+    expect(await c.request('set q 0 0 2\r\nhi\r\n')).toBe('STORED\r\n');
+    c.send('get empty/t=60000\r\nget q\r\n');
+    const waiter = await connect(rq.port);
+    expect(await waiter.request('stats\r\n', 'END\r\n')).toContain('STAT queue_empty_waiters 1\r\n');
+    const exited = rq.kill('SIGTERM');
+    expect(await c.readUntil('END\r\n')).toBe('END\r\n');
+    expect(await c.readUntil('END\r\n')).toBe('VALUE q 0 2\r\nhi\r\nEND\r\n');
+    await c.waitClosed();
+    expect(await exited).toBe(0);
+    expect(rq.stderr()).toMatch(/INFO  stopping signal=SIGTERM/);
+    expect(rq.stderr()).toMatch(/INFO  stopped/);
+  });
+
+  it('warns, on a non-loopback address without --auth-file, what anyone can do', async () => {
+    const s = await spawnRq(['--data-dir', fresh(), '--host', '0.0.0.0']);
+    rq = s;
+    await waitFor(() => s.stderr().includes('without TLS'), 'the warnings');
+    expect(rq.stderr()).toContain('without --auth-file: anyone who can reach this port can enqueue items, read, take, acknowledge and release every queued item');
+    expect(rq.stderr()).toContain('without TLS');
+  });
+
+  it('says nothing of the kind on loopback', async () => {
+    rq = await spawnRq(['--data-dir', fresh()]);
+    const c = await connect(rq.port);
+    expect(await c.request('version\r\n')).toMatch(/^VERSION /);
+    expect(rq.stderr()).not.toContain('WARN');
+  });
+
+  it('requires logins with --auth-file, over TLS with --tls-cert/--tls-key', async () => {
+    fresh();
+    const users = usersFile('# users\nalice:open sesame\n');
+    rq = await spawnRq(['--data-dir', path.join(dir.dir, 'data'), '--auth-file', users,
+      '--tls-cert', certs.certFile, '--tls-key', certs.keyFile, '--host', '0.0.0.0']);
+    expect(rq.stderr()).not.toContain('WARN');
+    const c = await connectTls(rq.port, certs.ca);
+    clients.push(c);
+    expect(await c.request('stats\r\n')).toMatch(/^CLIENT_ERROR authentication required/);
+    expect(await c.request('set x 0 0 17\r\nalice open sesame\r\n')).toBe('STORED\r\n');
+    expect(await c.request('set q 0 0 2\r\nhi\r\n')).toBe('STORED\r\n');
+    expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 2\r\nhi\r\nEND\r\n');
+  });
+
+  it('refuses to start on a malformed or world-writable auth file, naming it; exit 2', () => {
+    fresh();
+    const bad = usersFile('alice:pw\nbob\n');
+    expect(refusedStart(['--auth-file', bad])).toEqual({ status: 2, stderr: `rq serve: ${bad} line 2: expected user:password\n` });
+    const open = usersFile('alice:pw\n', 0o666);
+    const run = refusedStart(['--auth-file', open]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`auth file ${open} is writable by every user (mode 0666)`);
+    expect(refusedStart(['--auth-file', path.join(dir.dir, 'missing')]).stderr).toContain('cannot read auth file');
+  });
+
+  it('refuses to start with a key that does not belong to the certificate; exit 2', () => {
+    fresh();
+    const other = makeCertificates();
+    try {
+      const run = refusedStart(['--tls-cert', certs.certFile, '--tls-key', other.keyFile]);
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(/cannot use --tls-cert .* with --tls-key .*key values mismatch/);
+      expect(refusedStart(['--tls-cert', certs.certFile]).status).toBe(2);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('reopens its --log-file on SIGHUP, as logrotate needs', async () => {
+    const log = path.join(fresh(), 'rq.log');
+    rq = await spawnRq(['--data-dir', path.join(dir.dir, 'data'), '--log-file', log, '--log-format', 'json']);
+    await waitFor(() => fs.readFileSync(log, 'utf8').includes('"listening"'), 'the listening line in the log');
+    expect(JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n')[0])).toMatchObject({ level: 'info', event: 'listening' });
+    fs.renameSync(log, log + '.1');
+    rq.child.kill('SIGHUP');
+    await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'), 'the log to be reopened');
+    expect(await rq.kill('SIGTERM')).toBe(0);
+    const events = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    expect(events).toEqual(['log file reopened', 'stopping', 'stopped']);
+  });
+});
