@@ -98,6 +98,8 @@ export class RqServer {
       );
       server.on('tlsClientError', (err, socket) => {
         this.ctx.log.info('TLS handshake failed', { peer: peerOf(socket), reason: err.message });
+        // Half-open sockets are not closed for us: one whose handshake failed would stay forever.
+        socket.destroy();
       });
       this.listener = server;
     }
