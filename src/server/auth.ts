@@ -17,6 +17,13 @@ import type { Connection } from './connection.js';
  */
 export const FAILURE_DELAY_MS = 200;
 
+/**
+ * How long a connection may stay without logging in before it is closed. Logins come first thing
+ * from real clients; without a deadline, strangers could hold every --max-connections place open
+ * and keep the users out.
+ */
+export const LOGIN_DEADLINE_MS = 30_000;
+
 function digest(secret: string): Buffer {
   return crypto.createHash('sha256').update(secret, 'latin1').digest();
 }
@@ -25,7 +32,7 @@ export class Authenticator {
   private readonly digests = new Map<string, Buffer>();
   private readonly dummy = digest(crypto.randomBytes(32).toString('latin1'));
 
-  constructor(file: AuthFile, readonly failureDelayMs = FAILURE_DELAY_MS) {
+  constructor(file: AuthFile, readonly failureDelayMs = FAILURE_DELAY_MS, readonly loginDeadlineMs = LOGIN_DEADLINE_MS) {
     for (const [user, password] of file.users) this.digests.set(user, digest(password));
   }
 
@@ -48,11 +55,11 @@ export function logIn(conn: Connection, credentials: Credentials | string): bool
   counters.authCmds++;
   const ok = auth !== null && typeof credentials !== 'string' && auth.verify(credentials);
   if (ok) {
-    conn.authenticated = true;
+    conn.setAuthenticated(true);
     log.info('authenticated', { peer: conn.peer, user: credentials.user });
   } else {
     // A failed login ends any earlier one (binary clients may log in again on a connection).
-    if (auth !== null) conn.authenticated = false;
+    if (auth !== null) conn.setAuthenticated(false);
     counters.authErrors++;
     log.warn('authentication failed', {
       peer: conn.peer,

@@ -42,7 +42,9 @@ export class Connection {
   private peerEnded = false;
 
   /** False until the client logs in when the server has `--auth-file`; true from the start otherwise. */
-  authenticated: boolean;
+  private loggedIn: boolean;
+  /** Closes a connection that has not logged in within the Authenticator's deadline. */
+  private loginTimer: NodeJS.Timeout | null = null;
   /** A pause before an answer (a failed login's delay), cleared if the connection closes first. */
   private holdTimer: NodeJS.Timeout | null = null;
   /** The peer's address for the log (`host:port`), or `-` for a stream that is not a socket. */
@@ -55,7 +57,8 @@ export class Connection {
     private readonly onClosed: (conn: Connection) => void = () => {},
   ) {
     this.holder = ctx.engine.openHolder();
-    this.authenticated = ctx.auth === null;
+    this.loggedIn = ctx.auth === null;
+    if (ctx.auth !== null) this.loginTimer = setTimeout(() => this.loginTimedOut(), ctx.auth.loginDeadlineMs);
     const socket = stream as Partial<Socket>;
     this.peer = socket.remoteAddress === undefined ? '-' : `${socket.remoteAddress}:${socket.remotePort}`;
     this.outbox = new Outbox(
@@ -80,6 +83,30 @@ export class Connection {
       this.endIfAnswered();
     });
     stream.on('close', () => this.cleanUp());
+  }
+
+  get authenticated(): boolean {
+    return this.loggedIn;
+  }
+
+  /** Marks the connection logged in (or out again, after a failed login on a binary connection). */
+  setAuthenticated(value: boolean): void {
+    this.loggedIn = value;
+    if (value && this.loginTimer !== null) {
+      clearTimeout(this.loginTimer);
+      this.loginTimer = null;
+    }
+  }
+
+  private loginTimedOut(): void {
+    this.loginTimer = null;
+    if (this.closed || this.loggedIn) return;
+    const seconds = this.ctx.auth!.loginDeadlineMs / 1000;
+    this.ctx.log.info('connection closed: no login in time', { peer: this.peer, seconds });
+    const reason = `no login within ${seconds} s: closing the connection`;
+    this.stream.write(this.session !== null ? this.session.failureReply(reason) : Buffer.from(`SERVER_ERROR ${reason}\r\n`));
+    // Then closed for good: a stranger that never closes its side must not keep the place.
+    this.stream.end(() => this.stream.destroy());
   }
 
   get isClosed(): boolean {
@@ -194,6 +221,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    if (this.loginTimer !== null) clearTimeout(this.loginTimer);
     this.outbox.discard();
     this.ctx.engine.closeHolder(this.holder, this.ctx.now());
     this.ctx.afterChanges();

@@ -141,3 +141,26 @@ describe('after login', () => {
     expect(log).not.toContain(WRONG);
   });
 });
+
+describe('the login deadline', () => {
+  it('closes a connection that does not log in in time, with a reason; a logged-in one stays', async () => {
+    const quick = await startServer({ auth: new Authenticator({ users: new Map([['alice', 'pw']]), warnings: [] }, 10, 200) });
+    try {
+      // The logged-in client connects first: once the others are closed, its deadline has passed too.
+      const good = await RawClient.connect(quick.port);
+      clients.push(good);
+      expect(await good.request('set a 0 0 8\r\nalice pw\r\n')).toBe('STORED\r\n');
+      const idle = await RawClient.connect(quick.port);
+      const busy = await RawClient.connect(quick.port);
+      clients.push(idle, busy);
+      expect(await busy.request('version\r\n')).toBe(REQUIRED);
+      expect(await idle.readLine()).toBe('SERVER_ERROR no login within 0.2 s: closing the connection');
+      await idle.waitClosed();
+      expect(await busy.readLine()).toBe('SERVER_ERROR no login within 0.2 s: closing the connection');
+      await busy.waitClosed();
+      expect(await good.request('version\r\n')).toMatch(/^VERSION /);
+    } finally {
+      await quick.close();
+    }
+  });
+});
