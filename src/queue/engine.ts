@@ -7,6 +7,7 @@
  * The server owns sockets and replies; protocols never reach in here.
  */
 import { DeadlineHeap } from './deadlines.js';
+import { discardOldest, fits, type QueueLimits } from './limits.js';
 import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
 import { NO_CHANGE_LOG, type ChangeLog, type Item, type QueueStats } from './types.js';
 
@@ -51,9 +52,7 @@ export class QueueEngine {
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
   private readonly changes: ChangeLog;
   private readonly maxOpen: number;
-  private readonly maxQueueItems: number;
-  private readonly maxQueueBytes: number;
-  private readonly discardOld: boolean;
+  private readonly limits: QueueLimits;
   private readonly maxQueues: number;
   private nextItemId = 1;
   private nextHolderId = 1;
@@ -64,9 +63,11 @@ export class QueueEngine {
 
   constructor(options: EngineOptions) {
     this.maxOpen = options.maxOpen;
-    this.maxQueueItems = options.maxQueueItems ?? Infinity;
-    this.maxQueueBytes = options.maxQueueBytes ?? Infinity;
-    this.discardOld = options.discardOld ?? false;
+    this.limits = {
+      maxItems: options.maxQueueItems ?? Infinity,
+      maxBytes: options.maxQueueBytes ?? Infinity,
+      discardOld: options.discardOld ?? false,
+    };
     this.maxQueues = options.maxQueues ?? Infinity;
     this.changes = options.changes ?? NO_CHANGE_LOG;
   }
@@ -126,7 +127,7 @@ export class QueueEngine {
       queue.expiredItems++;
       return this.nextItemId++;
     }
-    if (!this.fits(queue, data.length) && !this.makeRoom(queue, data.length, now)) {
+    if (!fits(queue, data.length, this.limits) && !this.makeRoom(queue, data.length, now)) {
       queue.rejected++;
       return QUEUE_FULL;
     }
@@ -376,28 +377,13 @@ export class QueueEngine {
 
   // ---- internals ----
 
-  /** True when one more item of `size` bytes keeps `queue` within its limits. Open items count: they come back. */
-  private fits(queue: Queue, size: number): boolean {
-    return queue.ready.count + queue.open.size < this.maxQueueItems && queue.ready.bytes + queue.openBytes + size <= this.maxQueueBytes;
-  }
-
   /**
    * Frees room for one item of `size` bytes: drops expired head items, then (with discardOld) the
-   * oldest ready items, each recorded as `expired` so that a restart agrees. Drops nothing unless
-   * that makes the item fit: open items are never dropped, so if they alone leave no room, or the
-   * item is larger than the byte limit, it is refused and the queue is left as it was.
+   * oldest ready items, each recorded as `expired` so that a restart agrees (queue/limits.ts).
    */
   private makeRoom(queue: Queue, size: number, now: number): boolean {
     this.dropExpiredHead(queue, now);
-    if (this.fits(queue, size)) return true;
-    if (!this.discardOld) return false;
-    if (queue.open.size + 1 > this.maxQueueItems || queue.openBytes + size > this.maxQueueBytes) return false;
-    while (!this.fits(queue, size)) {
-      const item = queue.ready.shift()!;
-      queue.discarded++;
-      this.changes.expired(queue.name, item.id);
-    }
-    return true;
+    return fits(queue, size, this.limits) || discardOldest(queue, size, this.limits, (id) => this.changes.expired(queue.name, id));
   }
 
   /** A new queue, or null when maxQueues exist. */
