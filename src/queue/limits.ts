@@ -15,8 +15,6 @@ export interface QueueLimits {
   readonly discardOld: boolean;
 }
 
-export const NO_QUEUE_LIMITS: QueueLimits = { maxItems: Infinity, maxBytes: Infinity, discardOld: false };
-
 /** True when one more item of `size` bytes keeps `queue` within `limits`. */
 export function fits(queue: Queue, size: number, limits: QueueLimits): boolean {
   return queue.ready.count + queue.open.size < limits.maxItems && queue.ready.bytes + queue.openBytes + size <= limits.maxBytes;
