@@ -49,8 +49,8 @@ export async function runServer(args: ServeArgs): Promise<void> {
     }
     const r = opened.report!;
     if (r.records > 0) {
-      log.info('journal replayed', {
-        'data-dir': dataDir, items: r.items, bytes: r.bytes, queues: r.queues, ms: Math.round(r.ms), expired: r.expired,
+      log.info(`restored ${r.items} items (${r.bytes} bytes) in ${r.queues} queues`, {
+        'data-dir': dataDir, ms: Math.round(r.ms), expired: r.expired,
       });
     }
   } else {
