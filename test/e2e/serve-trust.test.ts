@@ -73,6 +73,30 @@ describe('rq serve', () => {
     expect(rq.stderr()).toMatch(/INFO  stopped/);
   });
 
+  it('after SIGTERM with reservations open (one leased), a restart on the same data dir has every item back', async () => {
+    const data = fresh();
+    rq = await spawnRq(['--data-dir', data, '--fsync', 'always']);
+    const c = await connect(rq.port);
+    c.send('set jobs 0 0 3\r\none\r\nset jobs 0 0 3\r\ntwo\r\nset jobs 0 0 5\r\nthree\r\n');
+    expect(await c.readUntil('STORED\r\nSTORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\nSTORED\r\n');
+    expect(await c.request('get jobs\r\n', 'END\r\n')).toBe('VALUE jobs 0 3\r\none\r\nEND\r\n');
+    expect(await c.request('get jobs/lease=600000\r\n', 'END\r\n')).toBe('VALUE jobs/lease=600000 0 3\r\ntwo\r\nEND\r\n');
+    expect(await rq.kill('SIGTERM')).toBe(0);
+    await c.waitClosed();
+
+    rq = await spawnRq(['--data-dir', data]);
+    const again = await connect(rq.port);
+    const got: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const reply = await again.request('get jobs\r\n', 'END\r\n');
+      got.push(reply.split('\r\n')[1]);
+    }
+    // `one` went back to the head when its connection closed; `two`, still leased when the server
+    // stopped, is put back at the head by the replay, ahead of the ready items.
+    expect(got).toEqual(['two', 'one', 'three']);
+    expect(await again.request('get jobs\r\n')).toBe('END\r\n');
+  });
+
   it('warns, on a non-loopback address without --auth-file, what anyone can do', async () => {
     const s = await spawnRq(['--data-dir', fresh(), '--host', '0.0.0.0']);
     rq = s;
