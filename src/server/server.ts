@@ -55,6 +55,7 @@ export class RqServer {
   /** Set by shutdown: called when the last connection has closed. */
   private whenEmpty: (() => void) | null = null;
   private stopping = false;
+  private persistenceClosed: Promise<void> | null = null;
   private timerAt = Infinity;
   private readonly binaryFactory: SessionFactory = (conn) => new BinarySession(conn);
 
@@ -168,7 +169,7 @@ export class RqServer {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     // Every reply is out and every closing connection's releases are appended: write, sync, close.
-    await this.persistence.close();
+    await this.closePersistence();
     return { forced };
   }
 
@@ -181,13 +182,19 @@ export class RqServer {
     });
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
-    await this.persistence.close();
+    await this.closePersistence();
   }
 
   /** Serves new connections with another certificate and key (renewed ones, on SIGHUP); open ones keep theirs. */
   reloadTls(files: TlsFiles): void {
     if (!(this.listener instanceof tls.Server)) throw new Error('the server does not use TLS');
     this.listener.setSecureContext({ cert: files.cert, key: files.key });
+  }
+
+  /** Closes the journal once, whether stop and close are both called or not. */
+  private closePersistence(): Promise<void> {
+    this.persistenceClosed ??= this.persistence.close();
+    return this.persistenceClosed;
   }
 
   /** Reply bytes buffered for all clients (built, held for the journal, or queued in sockets). */
