@@ -1,7 +1,9 @@
 /**
- * The options every client subcommand takes (--server, --json, --timeout) and what they mean.
+ * The options every client subcommand takes (--server, --json, --timeout, and --tls, --tls-ca,
+ * --user, --password for a server that requires them) and what they mean.
  * Imports only pure modules: loading this must stay cheap (see fast-path.ts).
  */
+import fs from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from '../client/defaults.js';
 import { AddressError, resolveServers, type ServerAddress } from '../client/servers.js';
 import { UsageError, type OptionSpec, type RawArgs } from './command-spec.js';
@@ -20,7 +22,28 @@ export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     describe: 'Seconds to wait for a server to answer (beyond any --wait) before giving up with status 3',
     default: DEFAULT_TIMEOUT_MS / 1000,
   },
+  tls: { type: 'boolean', describe: 'Connect with TLS, checking the server certificate against the system CAs (or --tls-ca)' },
+  'tls-ca': {
+    type: 'string',
+    describe: 'PEM file of the CA that signed the server certificate (implies --tls)',
+    defaultDescription: '$RQ_TLS_CA',
+  },
+  user: { type: 'string', describe: 'Log in as this user (the server has --auth-file)', defaultDescription: '$RQ_USER' },
+  password: {
+    type: 'string',
+    describe: 'The password of --user; prefer $RQ_PASSWORD, which other users cannot see in ps',
+    defaultDescription: '$RQ_PASSWORD',
+  },
 };
+
+/** How to reach the servers: TLS and a login, as the command line and environment say. */
+export interface SecurityPlan {
+  readonly tls: boolean;
+  /** PEM CA certificates to trust instead of the system's (the --tls-ca file's contents). */
+  readonly ca?: Buffer;
+  readonly user?: string;
+  readonly password?: string;
+}
 
 /** The longest --timeout: a day, as long as the longest wait. */
 const MAX_TIMEOUT_S = 24 * 60 * 60;
@@ -29,6 +52,7 @@ export interface ClientPlan {
   readonly servers: readonly ServerAddress[];
   readonly json: boolean;
   readonly timeoutMs: number;
+  readonly security: SecurityPlan;
 }
 
 /** Reads the shared options; throws UsageError. The environment supplies servers not given. */
@@ -50,7 +74,33 @@ export function clientPlan(raw: RawArgs, env: NodeJS.ProcessEnv = process.env): 
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) {
     throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}`);
   }
-  return { servers, json: raw.json === true, timeoutMs: Math.ceil(timeout * 1000) };
+  return { servers, json: raw.json === true, timeoutMs: Math.ceil(timeout * 1000), security: securityPlan(raw, env) };
+}
+
+/** Reads --tls, --tls-ca, --user, --password, falling back on RQ_TLS_CA, RQ_USER and RQ_PASSWORD. */
+export function securityPlan(raw: RawArgs, env: NodeJS.ProcessEnv): SecurityPlan {
+  const text = (name: string, envName: string): string | undefined => {
+    const v = raw[name];
+    if (v !== undefined) {
+      if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} needs a value`);
+      return v;
+    }
+    return env[envName] || undefined;
+  };
+  const caFile = text('tls-ca', 'RQ_TLS_CA');
+  const user = text('user', 'RQ_USER');
+  const password = text('password', 'RQ_PASSWORD');
+  if (user === undefined && password !== undefined) throw new UsageError('a password needs a user: give --user or RQ_USER');
+  if (user !== undefined && password === undefined) throw new UsageError(`no password for ${user}: set RQ_PASSWORD (or give --password)`);
+  let ca: Buffer | undefined;
+  if (caFile !== undefined) {
+    try {
+      ca = fs.readFileSync(caFile);
+    } catch (err) {
+      throw new UsageError(`cannot read --tls-ca ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  return { tls: raw.tls === true || caFile !== undefined, ca, user, password };
 }
 
 /** A positional that must be a single non-empty string (yargs may hand over numbers). */

@@ -10,6 +10,7 @@
  * are null or false; failures to talk to a server are RqClientError.
  */
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
+import type { Security } from './connect.js';
 import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
@@ -30,6 +31,8 @@ export interface ClientOptions {
   readonly rotationStart?: number;
   /** Told about each server skipped because it could not be reached. */
   readonly onServerSkipped?: (error: RqClientError) => void;
+  /** TLS and a login for every connection (connect.ts); plain TCP when absent. */
+  readonly security?: Security;
 }
 
 export interface PushOptions {
@@ -64,6 +67,7 @@ export class RqClient {
   private readonly rotation: Rotation;
   private readonly connections: Array<Promise<MemjsServer> | undefined>;
   private readonly onServerSkipped: (error: RqClientError) => void;
+  private readonly security: Security | undefined;
 
   constructor(options: ClientOptions) {
     if (options.servers.length === 0) throw new Error('RqClient needs at least one server');
@@ -73,6 +77,7 @@ export class RqClient {
     this.rotation = new Rotation(options.servers.length, options.rotationStart);
     this.connections = options.servers.map(() => undefined);
     this.onServerSkipped = options.onServerSkipped ?? (() => {});
+    this.security = options.security;
   }
 
   /** Pushes one item to one server; resolves with the server that stored it. */
@@ -110,6 +115,7 @@ export class RqClient {
       flags: options.flags ?? 0,
       exptime: exptimeFor(options.ttlSeconds ?? 0, Date.now()),
       timeoutMs: this.timeoutMs,
+      security: this.security,
     });
   }
 
@@ -128,6 +134,7 @@ export class RqClient {
       count: options.count,
       waitMs: options.waitMs ?? 0,
       timeoutMs: this.timeoutMs,
+      security: this.security,
       signal: options.signal,
     }, deliver);
   }
@@ -240,7 +247,7 @@ export class RqClient {
     const drop = () => {
       if (this.connections[i] === opening) this.connections[i] = undefined;
     };
-    const opening = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs, drop));
+    const opening = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs, drop, this.security));
     opening.catch(drop);
     this.connections[i] = opening;
     return opening;

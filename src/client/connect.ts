@@ -13,6 +13,7 @@ import tls from 'node:tls';
 import { OP, STATUS } from '../protocol/binary/constants.js';
 import { SASL_PLAIN } from '../protocol/credentials.js';
 import { decodePackets, encodeRequest } from '../protocol/binary/packet.js';
+import { RqClientError, unreachable } from './errors.js';
 
 /** How to reach and log in to the servers. */
 export interface Security {
@@ -33,6 +34,37 @@ export class ConnectError extends Error {
     super(message);
     this.name = 'ConnectError';
   }
+}
+
+/** True when connecting needs more than a plain TCP connect (TLS, or a login). */
+export function needsSetUp(security: Security | undefined): security is Security {
+  return security !== undefined && (security.tls || security.user !== undefined);
+}
+
+/**
+ * A ConnectError as the client's error, marked as before sending (no request reached the server, so
+ * another server may be tried): a refused login or TLS failure is a protocol error (exit status 3
+ * with the reason), a timeout a timeout, anything else unreachable.
+ */
+export function asClientError(server: string, err: unknown): RqClientError {
+  if (!(err instanceof ConnectError)) return unreachable(server, err);
+  const kind = err.reason === 'timeout' ? 'timeout' : err.reason === 'connect' ? 'unreachable' : 'protocol';
+  const message = err.reason === 'tls' ? `TLS: ${err.message}` : err.message;
+  if (kind === 'unreachable') return unreachable(server, Object.assign(new Error(message), { code: err.code }));
+  return new RqClientError(kind, server, message, undefined, true);
+}
+
+/** The TCP socket under each TLS socket opened here. */
+const TCP_UNDER = new WeakMap<net.Socket, net.Socket>();
+
+/**
+ * Drops a connection with a reset, not a FIN: a server keeps a half-closed connection open until it
+ * has answered what it owes (a blocked get, say). For TLS, the TCP socket underneath is reset.
+ */
+export function resetConnection(socket: net.Socket): void {
+  const tcp = TCP_UNDER.get(socket) ?? socket;
+  if (!tcp.destroyed) tcp.resetAndDestroy();
+  socket.destroy();
 }
 
 /** An opaque no other request uses (the client's requests count up from 1). */
@@ -78,12 +110,16 @@ export function openConnection(host: string, port: number, security: Security, t
       fail(new ConnectError(tlsProblem ? 'tls' : 'connect', err.message, err.code));
     };
     if (security.tls) {
+      // Over a TCP socket of our own, which resetConnection() can reset (a TLS socket cannot be).
+      const tcp = net.connect(port, host);
+      tcp.on('error', onError);
       socket = tls.connect({
-        host, port, ca: security.ca,
+        socket: tcp, host, ca: security.ca,
         // Verify the name in the certificate against the host (not possible for an IP in SNI).
         servername: net.isIP(host) === 0 ? host : undefined,
         minVersion: 'TLSv1.2',
       }, ready);
+      TCP_UNDER.set(socket, tcp);
     } else {
       socket = net.connect(port, host, ready);
     }

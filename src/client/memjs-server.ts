@@ -21,12 +21,16 @@
  *   MemjsServer is never reused once broken: it says so through `onBroken`, and the client opens
  *   a new one (client.ts).
  * - It reads MEMCACHIER_/MEMCACHE_ USERNAME and PASSWORD from the environment and would start SASL
- *   with them; rq does not use SASL, so the credentials are cleared.
+ *   with them: the credentials are cleared, and rq's own (--user) are used by connect.ts instead.
+ * - It connects with net.connect only: no TLS. With TLS or a login (connect.ts), the connection is
+ *   opened and logged in here and handed to memjs as if it had made it (adopt()); memjs never
+ *   opens a plain connection of its own for such a server.
  */
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type * as Memjs from 'memjs';
 import { MAX_WAIT_MS } from '../protocol/key.js';
+import { asClientError, needsSetUp, openConnection, resetConnection, type Security } from './connect.js';
 import { beforeSending, RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
 import { encodeStat } from './requests.js';
@@ -55,19 +59,29 @@ interface ClientInternals {
 
 const SILENT = { log: () => {} };
 
+/** The fields of memjs's Server (1.3.2, lib/memjs/server.js) that adopt() sets as its own sock() does. */
+interface MemjsSocketInternals {
+  _socket: Socket | undefined;
+  connected: boolean;
+  responseHandler(chunk: Buffer): void;
+}
+
 export class MemjsServer {
   readonly server: string;
   private readonly watched = new WeakSet<Socket>();
   /** The socket memjs uses now, once connected. */
   private socket: Socket | null = null;
   private broken = false;
+  /** A connection being opened by connect.ts (TLS, login), shared by the requests that wait for it. */
+  private opening: Promise<void> | null = null;
 
   private constructor(
     private readonly client: Memjs.Client,
     private readonly memServer: Memjs.Server,
     private readonly timeoutMs: number,
-    address: ServerAddress,
+    private readonly address: ServerAddress,
     private readonly onBroken: () => void,
+    private readonly security: Security | undefined,
   ) {
     this.server = formatAddress(address);
   }
@@ -76,8 +90,9 @@ export class MemjsServer {
    * Prepares a connection (opened on the first request). `onBroken` is called once, when the
    * connection can no longer be used: it could not be opened, broke, timed out, or was closed by
    * either side. Every request in flight then fails; later ones belong on a new MemjsServer.
+   * `security` asks for TLS and a login (connect.ts).
    */
-  static async open(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}): Promise<MemjsServer> {
+  static async open(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}, security?: Security): Promise<MemjsServer> {
     const memjs = await loadMemjs();
     const memServer = new memjs.Server(address.host, address.port, undefined, undefined, {
       // Seconds. Past the longest wait plus our deadline, so memjs's own timeout never fires first.
@@ -87,7 +102,7 @@ export class MemjsServer {
     });
     Object.assign(memServer, { username: undefined, password: undefined });
     const client = new memjs.Client([memServer], { retries: 1, failover: false, logger: SILENT });
-    return new MemjsServer(client, memServer, timeoutMs, address, onBroken);
+    return new MemjsServer(client, memServer, timeoutMs, address, onBroken, security);
   }
 
   /**
@@ -95,7 +110,8 @@ export class MemjsServer {
    * Rejects with an RqClientError ('unreachable' or 'timeout'); waitMs extends the deadline for a
    * request that blocks on the server.
    */
-  request(encode: (opaque: number) => Buffer, waitMs = 0): Promise<Reply> {
+  async request(encode: (opaque: number) => Buffer, waitMs = 0): Promise<Reply> {
+    await this.ready();
     const internals = this.client as unknown as ClientInternals;
     internals.incrSeq();
     const seq = internals.seq;
@@ -110,7 +126,8 @@ export class MemjsServer {
    * collects the pairs into an object, which loses the order and merges equal names, and both
    * matter (`queue_a_total_items` is queue `a_total`'s items and queue `a`'s total_items).
    */
-  stats(): Promise<StatsPairs> {
+  async stats(): Promise<StatsPairs> {
+    await this.ready();
     const internals = this.client as unknown as ClientInternals;
     internals.incrSeq();
     const seq = internals.seq;
@@ -143,8 +160,45 @@ export class MemjsServer {
    */
   destroy(): void {
     this.markBroken();
-    if (this.socket !== null && !this.socket.destroyed) this.socket.resetAndDestroy();
+    if (this.socket !== null && !this.socket.destroyed) resetConnection(this.socket);
     this.memServer.error(new RqClientError('unreachable', this.server, 'connection closed by the client'));
+  }
+
+  /**
+   * With TLS or a login, makes sure memjs has a connection opened by connect.ts before a request;
+   * rejects with an RqClientError marked as before sending (and this MemjsServer is then broken).
+   * Without them, memjs connects itself.
+   */
+  private ready(): Promise<void> {
+    if (!needsSetUp(this.security)) return Promise.resolve();
+    const internals = this.memServer as unknown as MemjsSocketInternals;
+    if (internals._socket !== undefined) return Promise.resolve();
+    this.opening ??= openConnection(this.address.host, this.address.port, this.security, this.timeoutMs).then(
+      (socket) => {
+        this.opening = null;
+        this.adopt(socket);
+      },
+      (err: unknown) => {
+        this.opening = null;
+        this.markBroken();
+        throw asClientError(this.server, err);
+      },
+    );
+    return this.opening;
+  }
+
+  /** Hands memjs an open (and logged-in) socket, wired as memjs wires the ones it opens (memjs server.js sock()). */
+  private adopt(socket: Socket): void {
+    const internals = this.memServer as unknown as MemjsSocketInternals;
+    internals._socket = socket;
+    internals.connected = true;
+    socket.on('data', (chunk: Buffer) => internals.responseHandler(chunk));
+    socket.on('error', (err) => this.memServer.error(err));
+    socket.on('close', () => {
+      if (internals._socket !== socket) return;
+      internals.connected = false;
+      internals._socket = undefined;
+    });
   }
 
   private markBroken(): void {

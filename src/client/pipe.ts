@@ -14,6 +14,7 @@
  */
 import net from 'node:net';
 import { decodePackets, type Packet } from '../protocol/binary/packet.js';
+import { asClientError, needsSetUp, openConnection, resetConnection, type Security } from './connect.js';
 import { RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
 
@@ -49,9 +50,18 @@ export class Pipe {
     socket.on('close', () => this.fail(new RqClientError('unreachable', this.server, 'connection closed by the server')));
   }
 
-  /** Connects, or rejects with an 'unreachable' or 'timeout' RqClientError. */
-  static connect(address: ServerAddress, timeoutMs: number, handlers: PipeHandlers): Promise<Pipe> {
+  /**
+   * Connects (with TLS and a login when `security` asks for them: connect.ts), or rejects with an
+   * RqClientError: 'unreachable', 'timeout', or 'protocol' for a refused login or certificate.
+   */
+  static connect(address: ServerAddress, timeoutMs: number, handlers: PipeHandlers, security?: Security): Promise<Pipe> {
     const server = formatAddress(address);
+    if (needsSetUp(security)) {
+      return openConnection(address.host, address.port, security, timeoutMs).then(
+        (socket) => new Pipe(socket, address, timeoutMs, handlers),
+        (err: unknown) => Promise.reject(asClientError(server, err)),
+      );
+    }
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: address.host, port: address.port });
       const timer = setTimeout(() => {
@@ -108,7 +118,7 @@ export class Pipe {
     this.dead = true;
     this.stopTimer();
     // A reset, not a FIN: a server keeps a half-closed connection open for the replies it owes.
-    this.socket.resetAndDestroy();
+    resetConnection(this.socket);
     this.drained.splice(0).forEach((resolve) => resolve());
   }
 

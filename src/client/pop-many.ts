@@ -6,6 +6,7 @@
  * call; when every server is empty and the pop may wait, it blocks on one server at a time for at
  * most MULTI_WAIT_SLICE_MS, so an item pushed to another server waits at most that long per server.
  */
+import type { Security } from './connect.js';
 import { MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import { wireName } from './keys.js';
@@ -20,6 +21,8 @@ export interface PopManyOptions {
   /** How long to wait for each item when the queues are empty, in ms: 0, a number, or Infinity. */
   readonly waitMs: number;
   readonly timeoutMs: number;
+  /** TLS and login (connect.ts); plain TCP when absent. */
+  readonly security?: Security;
   /** Aborting stops taking items: what is written is acknowledged, the rest released. */
   readonly signal?: AbortSignal;
 }
@@ -53,7 +56,7 @@ export async function popMany(
       const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
         onReplies: (replies) => session.onReplies(replies),
         onFailure: (error) => session.onFailure(error),
-      });
+      }, options.security);
       session.attach(pipe);
       sessions.set(i, session);
       return session;

@@ -9,6 +9,7 @@
  * each chunk of the source is dealt out over the rest. Nothing is sent twice: a connection that
  * fails with pushes in flight ends the push, and the report says how many items have unknown fate.
  */
+import type { Security } from './connect.js';
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
 import type { Packet } from '../protocol/binary/packet.js';
 import { RqClientError } from './errors.js';
@@ -27,6 +28,8 @@ export interface PushStreamOptions {
   readonly flags: number;
   readonly exptime: number;
   readonly timeoutMs: number;
+  /** TLS and login (connect.ts); plain TCP when absent. */
+  readonly security?: Security;
 }
 
 export interface Refusal {
@@ -109,7 +112,7 @@ export async function pushStream(
       const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
         onReplies: (replies) => onReplies(lane!, replies),
         onFailure: (error) => onFailure(lane!, error),
-      });
+      }, options.security);
       lane = new Lane(pipe);
       lanes.push(lane);
     } catch (err) {

@@ -7,6 +7,7 @@ export function openClient(command: string, plan: ClientPlan): RqClient {
   return new RqClient({
     servers: plan.servers,
     timeoutMs: plan.timeoutMs,
+    security: plan.security,
     onServerSkipped: (error) => warn(command, `skipping ${error.message}`),
   });
 }
