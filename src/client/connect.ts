@@ -13,7 +13,7 @@ import tls from 'node:tls';
 import { OP, STATUS } from '../protocol/binary/constants.js';
 import { SASL_PLAIN } from '../protocol/credentials.js';
 import { decodePackets, encodeRequest } from '../protocol/binary/packet.js';
-import { RqClientError, unreachable } from './errors.js';
+import { beforeSending, RqClientError, unreachable } from './errors.js';
 
 /** How to reach and log in to the servers. */
 export interface Security {
@@ -47,10 +47,10 @@ export function needsSetUp(security: Security | undefined): security is Security
  * with the reason), a timeout a timeout, anything else unreachable.
  */
 export function asClientError(server: string, err: unknown): RqClientError {
-  if (!(err instanceof ConnectError)) return unreachable(server, err);
+  if (!(err instanceof ConnectError)) return beforeSending(unreachable(server, err));
   const kind = err.reason === 'timeout' ? 'timeout' : err.reason === 'connect' ? 'unreachable' : 'protocol';
   const message = err.reason === 'tls' ? `TLS: ${err.message}` : err.message;
-  if (kind === 'unreachable') return unreachable(server, Object.assign(new Error(message), { code: err.code }));
+  if (kind === 'unreachable') return beforeSending(unreachable(server, Object.assign(new Error(message), { code: err.code })));
   return new RqClientError(kind, server, message, undefined, true);
 }
 

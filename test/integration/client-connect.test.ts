@@ -81,3 +81,25 @@ describe('openConnection', () => {
     }
   });
 });
+
+describe('RqClient with security', () => {
+  it('moves a push on to the next server when one refuses the login or cannot be reached over TLS', async () => {
+    srv = await startServer({ tls: { cert: certs.cert, key: certs.key }, auth: users() });
+    const other = await startServer({ tls: { cert: certs.cert, key: certs.key } });
+    const { RqClient } = await import('../../src/client/client.js');
+    const skipped: string[] = [];
+    try {
+      const client = new RqClient({
+        servers: [{ host: 'localhost', port: srv.port }, { host: 'localhost', port: other.port }],
+        rotationStart: 0,
+        security: { tls: true, ca: certs.ca, user: 'alice', password: 'wrong' },
+        onServerSkipped: (e) => skipped.push(e.message),
+      });
+      expect(await client.push('q', 'x')).toBe(`localhost:${other.port}`);
+      expect(skipped).toEqual([`localhost:${srv.port}: login refused for user "alice" (wrong user or password)`]);
+      client.close();
+    } finally {
+      await other.close();
+    }
+  });
+});
