@@ -3,7 +3,7 @@
  * stdin and stdout, no --once/--json) or one frame, and loads Ink and React only for the former.
  */
 import { EXIT_OK, EXIT_UNREACHABLE } from './exit-codes.js';
-import type { TopArgs } from './commands/top.js';
+import { topSecurity, type TopArgs } from './commands/top.js';
 import { createTopSource } from './top-source.js';
 import { topServers } from './top-servers.js';
 
@@ -14,7 +14,7 @@ function timeoutFor(intervalMs: number): number {
 
 export async function runTop(args: TopArgs): Promise<void> {
   const servers = topServers(args, process.env);
-  const source = createTopSource({ timeoutMs: timeoutFor(args.interval) });
+  const source = createTopSource({ timeoutMs: timeoutFor(args.interval), security: topSecurity(args) });
   const live = !args.once && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (live) {
     // React's development build checks and times every render (several times the CPU); rq top

@@ -7,6 +7,7 @@
  * that comes back is reached on the next poll. The client's errors read "host:port: reason"; the
  * address is shown on the server's line already, so only the reason is passed on.
  */
+import type { Security } from '../client/connect.js';
 import { parseAddress, RqClient, RqClientError } from '../client/index.js';
 import type { HeadItem, StatsPairs, StatsSource } from '../tui/source.js';
 
@@ -17,12 +18,12 @@ function reason(err: unknown): unknown {
   return new Error(err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message, { cause: err });
 }
 
-export function createTopSource(options: { timeoutMs: number }): StatsSource {
+export function createTopSource(options: { timeoutMs: number; security?: Security }): StatsSource {
   const clients = new Map<string, RqClient>();
   const clientFor = (server: string): RqClient => {
     let c = clients.get(server);
     if (c === undefined) {
-      c = new RqClient({ servers: [parseAddress(server)], timeoutMs: options.timeoutMs });
+      c = new RqClient({ servers: [parseAddress(server)], timeoutMs: options.timeoutMs, security: options.security });
       clients.set(server, c);
     }
     return c;

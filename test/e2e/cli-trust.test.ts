@@ -70,6 +70,16 @@ describe('client subcommands with TLS and a login', () => {
     expect(await exited(worker)).toBe(0);
   });
 
+  it('rq top --json watches a server with TLS and logins; a refused login shows it down', async () => {
+    await sh('rq push q a b', env);
+    const top = await sh('rq top --json', env);
+    expect(top.status).toBe(0);
+    expect(JSON.parse(top.stdout.toString())).toMatchObject({ servers: [{ state: 'up' }] });
+    const refused = await sh('rq top --json', { ...env, RQ_PASSWORD: 'guess' });
+    expect(refused.status).toBe(3);
+    expect(refused.stderr.toString()).toContain('login refused for user "worker"');
+  });
+
   it('the options work as well as the environment', async () => {
     const flags = `--server localhost:${srv.port} --tls-ca "$CERTS/ca.pem" --user worker --password 's3cret pass'`;
     const local = { CERTS: certs.dir };

@@ -1,5 +1,6 @@
 /** `rq top`: a live monitor of one or many servers (man/rq-top.1). Ink and React load only here, lazily. */
 import type { Argv, CommandModule } from 'yargs';
+import { CLIENT_OPTIONS, securityPlan, type SecurityPlan } from '../client-options.js';
 import { topServers } from '../top-servers.js';
 
 export interface TopArgs {
@@ -8,6 +9,15 @@ export interface TopArgs {
   interval: number;
   once: boolean;
   json: boolean;
+  tls?: boolean;
+  'tls-ca'?: string;
+  user?: string;
+  password?: string;
+}
+
+/** TLS and login for the servers, as the client subcommands read them (client-options.ts). */
+export function topSecurity(args: TopArgs, env: NodeJS.ProcessEnv = process.env): SecurityPlan {
+  return securityPlan({ ...args, _: [] }, env);
 }
 
 /** Polling faster than this buys nothing a person can read and costs the server. */
@@ -21,6 +31,7 @@ export function topArgsProblem(args: TopArgs): string | null {
   }
   try {
     topServers(args, process.env);
+    topSecurity(args);
   } catch (err) {
     return (err as Error).message;
   }
@@ -37,6 +48,10 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .option('interval', { type: 'number', default: 1000, describe: 'Milliseconds between polls' })
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
+      .option('tls', { type: 'boolean', describe: CLIENT_OPTIONS.tls.describe })
+      .option('tls-ca', { type: 'string', describe: CLIENT_OPTIONS['tls-ca'].describe, defaultDescription: '$RQ_TLS_CA' })
+      .option('user', { type: 'string', describe: CLIENT_OPTIONS.user.describe, defaultDescription: '$RQ_USER' })
+      .option('password', { type: 'string', describe: CLIENT_OPTIONS.password.describe, defaultDescription: '$RQ_PASSWORD' })
       .check((argv) => {
         const problem = topArgsProblem(argv as unknown as TopArgs);
         if (problem !== null) throw new Error(problem);
