@@ -97,6 +97,23 @@ describe('rq serve', () => {
     expect(await again.request('get jobs\r\n')).toBe('END\r\n');
   });
 
+  it('items dropped by --discard-old stay dropped after a restart (journaled as expired)', async () => {
+    const data = fresh();
+    const limits = ['--data-dir', data, '--max-queue-items', '2', '--discard-old'];
+    rq = await spawnRq(limits);
+    const c = await connect(rq.port);
+    for (const v of ['a', 'b', 'c', 'd']) expect(await c.request(`set q 0 0 1\r\n${v}\r\n`)).toBe('STORED\r\n');
+    expect(await c.request('stats\r\n', 'END\r\n')).toContain('STAT queue_q_discarded 2\r\n');
+    expect(await rq.kill('SIGTERM')).toBe(0);
+    rq = await spawnRq(limits);
+    const again = await connect(rq.port);
+    expect(await again.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 1\r\nc\r\nEND\r\n');
+    expect(await again.request('stats\r\n', 'END\r\n')).toContain('STAT queue_q_items 2\r\n');
+    // Full again at once: the restored items count.
+    expect(await again.request('set q 0 0 1\r\ne\r\n')).toBe('STORED\r\n');
+    expect(await again.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 1\r\nd\r\nEND\r\n');
+  });
+
   it('warns, on a non-loopback address without --auth-file, what anyone can do', async () => {
     const s = await spawnRq(['--data-dir', fresh(), '--host', '0.0.0.0']);
     rq = s;
