@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/server.js';
-import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { spawnRq, type RqServeProcess as SpawnedRq } from '../helpers/rq-process.js';
 import { connectTls, makeCertificates, type TestCertificates } from '../helpers/tls.js';
 import { waitFor } from '../helpers/wait-for.js';
 

@@ -19,7 +19,7 @@ import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { REPLY_HIGH_WATER } from '../../src/server/outbox.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { spawnRq, type SpawnedRq } from '../helpers/spawn-rq.js';
+import { spawnRq, type RqServeProcess as SpawnedRq } from '../helpers/rq-process.js';
 import { chunks, fuzzStream, GOOD_PREFIX, Rng } from './inputs.js';
 
 const SECONDS = Number(process.env.FUZZ_SECONDS ?? 3);
