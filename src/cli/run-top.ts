@@ -20,6 +20,9 @@ export async function runTop(args: TopArgs): Promise<void> {
     // React's development build checks and times every render (several times the CPU); rq top
     // ships the production one unless the user asks otherwise.
     process.env.NODE_ENV ??= 'production';
+    // Ink draws only a last frame when it sees CI or CONTINUOUS_INTEGRATION in the environment;
+    // the live screen runs only on a terminal, so a shell that exports CI still gets a live screen.
+    for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in process.env) process.env[name] = 'false';
     const { runLive } = await import('../tui/run.js');
     await runLive({ servers, source, intervalMs: args.interval });
     process.exitCode = EXIT_OK;
