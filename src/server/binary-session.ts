@@ -13,41 +13,23 @@ import type {
 } from '../protocol/binary/requests.js';
 import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
-import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
 import { BinaryReplies } from './binary-replies.js';
-import type { Connection, ProtocolSession } from './connection.js';
+import type { Connection } from './connection.js';
+import { OrderedSession } from './ordered-session.js';
 import { enqueueRefusal } from './context.js';
-import { REPLY_HIGH_WATER } from './outbox.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
 /** The message of an Auth failure status sent to a request made before login. */
 const AUTH_REQUIRED = 'Authentication required: log in with SASL PLAIN first';
 
-export class BinarySession implements ProtocolSession {
-  private readonly parser: BinaryParser;
+export class BinarySession extends OrderedSession<BinaryRequest> {
   private readonly out: BinaryReplies;
-  private pending: BinaryRequest[] = [];
-  private next = 0;
-  private waiting = false;
-  private stopped = false;
 
-  constructor(private readonly conn: Connection) {
-    this.parser = new BinaryParser(conn.ctx.limits.maxItemSize);
+  constructor(conn: Connection) {
+    super(conn, new BinaryParser(conn.ctx.limits.maxItemSize));
     this.out = new BinaryReplies(conn.outbox.replies);
-  }
-
-  receive(chunk: Buffer): void {
-    const requests = this.parser.push(chunk);
-    if (requests.length === 0) return;
-    if (this.next >= this.pending.length) {
-      this.pending = requests;
-      this.next = 0;
-    } else {
-      for (const r of requests) this.pending.push(r);
-    }
-    this.run();
   }
 
   /** Status 0x0084 with the reason, on a NOOP with opaque 0: it answers no request in particular. */
@@ -55,33 +37,7 @@ export class BinarySession implements ProtocolSession {
     return encodeResponse({ opcode: OP.NOOP, status: STATUS.INTERNAL_ERROR, value: reason });
   }
 
-  get idle(): boolean {
-    return !this.waiting && this.next >= this.pending.length;
-  }
-
-  resume(): void {
-    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
-  }
-
-  /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
-  private run(): void {
-    const now = this.conn.ctx.now();
-    while (this.next < this.pending.length && !this.waiting && !this.stopped) {
-      this.handle(this.pending[this.next++], now);
-      if (this.conn.outbox.replies.length >= REPLY_HIGH_WATER) {
-        this.conn.commit();
-        if (this.conn.outputBlocked) break; // resume() goes on once the peer has read
-      }
-    }
-    if (this.next >= this.pending.length) {
-      this.pending = [];
-      this.next = 0;
-    }
-    if (this.stopped) this.conn.end();
-    else this.conn.commit();
-  }
-
-  private handle(req: BinaryRequest, now: number): void {
+  protected handle(req: BinaryRequest, now: number): void {
     if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
       case 'get': return this.get(req, now);
@@ -149,12 +105,7 @@ export class BinarySession implements ProtocolSession {
     else if (req.mechanism !== SASL_PLAIN) credentials = `SASL mechanism ${JSON.stringify(req.mechanism)} is not offered (only PLAIN)`;
     else credentials = parseSaslPlain(req.data);
     if (logIn(this.conn, credentials)) return this.out.text(req, STATUS.SUCCESS, '', 'Authenticated');
-    this.waiting = true;
-    this.conn.holdFor(this.conn.ctx.auth!.failureDelayMs, () => {
-      this.out.error(req, STATUS.AUTH_ERROR);
-      this.waiting = false;
-      this.run();
-    });
+    this.answerAfter(this.conn.ctx.auth!.failureDelayMs, () => this.out.error(req, STATUS.AUTH_ERROR));
   }
 
   /** A success that a quiet form (SETQ, DELETEQ, FLUSHQ) does not send. */
@@ -212,23 +163,9 @@ export class BinarySession implements ProtocolSession {
 
   /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
   private wait(req: BinaryGet, key: KeyOptions, now: number): void {
-    this.waiting = true;
-    this.conn.setWaiting(true);
-    this.conn.ctx.engine.wait(this.conn.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item: Item | null) => {
-      // Called from inside the engine: reply and resume after it returns.
-      queueMicrotask(() => {
-        if (this.conn.isClosed) return;
-        if (item !== null) {
-          this.conn.ctx.counters.getHits++;
-          this.out.item(req, req.withKey ? req.key : null, item);
-        } else {
-          this.conn.ctx.counters.getMisses++;
-          this.miss(req);
-        }
-        this.waiting = false;
-        this.conn.setWaiting(false);
-        this.run();
-      });
+    this.waitForItem(key, now, (item) => {
+      if (item !== null) this.out.item(req, req.withKey ? req.key : null, item);
+      else this.miss(req);
     });
   }
 

@@ -10,70 +10,27 @@ import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
 import { parseTextCredentials } from '../protocol/credentials.js';
 import { logIn } from './auth.js';
-import type { Connection, ProtocolSession } from './connection.js';
-import { enqueueRefusal } from './context.js';
+import type { Connection } from './connection.js';
+import { OrderedSession } from './ordered-session.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
+import { enqueueRefusal } from './context.js';
 import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
-export class TextSession implements ProtocolSession {
-  private readonly parser: TextParser;
-  private pending: TextRequest[] = [];
-  private next = 0;
-  private waiting = false;
-  private stopped = false;
-
-  constructor(private readonly conn: Connection) {
-    this.parser = new TextParser(conn.ctx.limits.maxItemSize);
-  }
-
-  receive(chunk: Buffer): void {
-    const requests = this.parser.push(chunk);
-    if (requests.length === 0) return;
-    if (this.next >= this.pending.length) {
-      this.pending = requests;
-      this.next = 0;
-    } else {
-      for (const r of requests) this.pending.push(r);
-    }
-    this.run();
+export class TextSession extends OrderedSession<TextRequest> {
+  constructor(conn: Connection) {
+    super(conn, new TextParser(conn.ctx.limits.maxItemSize));
   }
 
   failureReply(reason: string): Buffer {
     return Buffer.from(W.serverError(reason), 'latin1');
   }
 
-  get idle(): boolean {
-    return !this.waiting && this.next >= this.pending.length;
-  }
-
-  resume(): void {
-    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
-  }
-
-  /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
-  private run(): void {
-    const now = this.conn.ctx.now();
-    while (this.next < this.pending.length && !this.waiting && !this.stopped) {
-      this.handle(this.pending[this.next++], now);
-      if (this.conn.outbox.replies.length >= REPLY_HIGH_WATER) {
-        this.conn.commit();
-        if (this.conn.outputBlocked) break; // resume() goes on once the peer has read
-      }
-    }
-    if (this.next >= this.pending.length) {
-      this.pending = [];
-      this.next = 0;
-    }
-    if (this.stopped) this.conn.end();
-    else this.conn.commit();
-  }
-
   private reply(s: string): void {
     this.conn.outbox.replies.text(s);
   }
 
-  private handle(req: TextRequest, now: number): void {
+  protected handle(req: TextRequest, now: number): void {
     if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
       case 'storage': return this.store(req, now);
@@ -121,12 +78,7 @@ export class TextSession implements ProtocolSession {
   /** memcached's text login: a `set` whose data is `<user> <password>`. A failure is answered after a delay. */
   private logIn(req: StorageRequest): void {
     if (logIn(this.conn, parseTextCredentials(req.data))) return this.answer(req.noreply, W.STORED);
-    this.waiting = true;
-    this.conn.holdFor(this.conn.ctx.auth!.failureDelayMs, () => {
-      this.answer(req.noreply, W.AUTH_FAILURE);
-      this.waiting = false;
-      this.run();
-    });
+    this.answerAfter(this.conn.ctx.auth!.failureDelayMs, () => this.answer(req.noreply, W.AUTH_FAILURE));
   }
 
   private answer(noreply: boolean, line: string): void {
@@ -213,23 +165,9 @@ export class TextSession implements ProtocolSession {
 
   /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
   private wait(rawKey: string, key: KeyOptions, withCas: boolean, now: number): void {
-    this.waiting = true;
-    this.conn.setWaiting(true);
-    this.conn.ctx.engine.wait(this.conn.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item) => {
-      // Called from inside the engine: reply and resume after it returns.
-      queueMicrotask(() => {
-        if (this.conn.isClosed) return;
-        if (item !== null) {
-          this.conn.ctx.counters.getHits++;
-          this.value(rawKey, item, withCas);
-        } else {
-          this.conn.ctx.counters.getMisses++;
-        }
-        this.reply(W.END);
-        this.waiting = false;
-        this.conn.setWaiting(false);
-        this.run();
-      });
+    this.waitForItem(key, now, (item) => {
+      if (item !== null) this.value(rawKey, item, withCas);
+      this.reply(W.END);
     });
   }
 
