@@ -9,34 +9,10 @@
 import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { OP } from '../../src/protocol/binary/constants.js';
 
-/** mulberry32: small, fast, and the same sequence for a seed on every machine. */
-export class Rng {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(0, items.length - 1)];
-  }
-  bytes(n: number): Buffer {
-    const b = Buffer.alloc(n);
-    for (let i = 0; i < n; i++) b[i] = this.int(0, 255);
-    return b;
-  }
-}
+/** The fuzz test's seeded generator is the suite's own (test/helpers/random.ts). */
+import { Random as Rng } from '../helpers/random.js';
+
+export { Rng };
 
 /** The prefix of the well-behaved clients' queues; fuzz input never contains it. */
 export const GOOD_PREFIX = 'good';

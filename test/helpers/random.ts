@@ -31,6 +31,13 @@ export class Random {
   pick<T>(items: readonly T[]): T {
     return items[this.int(0, items.length - 1)];
   }
+
+  /** n random bytes. */
+  bytes(n: number): Buffer {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) b[i] = this.int(0, 255);
+    return b;
+  }
 }
 
 /** Splits `data` into chunks at random points (at least one byte each). */
