@@ -188,6 +188,8 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
 
   private flush(req: BinaryFlush, now: number): void {
     const engine = this.conn.ctx.engine;
+    const refusal = this.conn.ctx.writeRefusal();
+    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
     if (req.queue === null) {
       engine.flushAll(now, req.delay * 1000);
       return this.done(req);

@@ -4,6 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../src/journal/memory-store.js';
+import { OP, STATUS } from '../../src/protocol/binary/constants.js';
+import { BinaryClient } from '../helpers/binary-client.js';
 import { startJournalServer, type JournalServer } from '../helpers/journal-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -84,5 +86,31 @@ describe('disk faults', () => {
     srv = await startJournalServer(store.crashed());
     const b = await connect(srv.port);
     expect(await b.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\nx\r\nEND\r\n');
+  });
+
+  it('a binary FLUSH is refused as the text flush is, and flushes nothing, then or after a restart', async () => {
+    const store = new MemoryStore();
+    srv = await startJournalServer(store, { retryMs: 20 });
+    const a = await connect(srv.port);
+    expect(await a.request(set('q', 'one') + set('q', 'two'), 'STORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\n');
+    store.fault = 'ENOSPC';
+    expect(await a.request(set('other', 'x'))).toMatch(/^SERVER_ERROR journal write failed/);
+    await a.waitClosed();
+
+    const b = await BinaryClient.connect(srv.port);
+    clients.push(b.raw);
+    for (const [i, flush] of [{ opcode: OP.FLUSH, key: 'q' }, { opcode: OP.FLUSHQ, key: 'q' }, { opcode: OP.FLUSH }].entries()) {
+      const reply = await b.request({ ...flush, opaque: i + 1 });
+      expect(reply, JSON.stringify(flush)).toMatchObject({ opcode: flush.opcode, status: STATUS.INTERNAL_ERROR, opaque: i + 1 });
+      expect(reply.value.toString()).toMatch(/^journal unavailable \(ENOSPC\)/);
+    }
+    expect((await b.request({ opcode: OP.GET, key: 'q/peek' })).value.toString()).toBe('one');
+
+    store.fault = null;
+    await srv.opened.journal!.recovered();
+    await srv.close();
+    srv = await startJournalServer(store.crashed());
+    const c = await connect(srv.port);
+    expect(await c.request('get q\r\nget q\r\n', 'END\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n')).toBe('VALUE q 0 3\r\none\r\nEND\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n');
   });
 });
