@@ -3,6 +3,7 @@
 // cycle — and one line of figures: cycles per second, wall and CPU ns per cycle, bytes written.
 
 import { Duplex } from 'node:stream';
+import { UNLIMITED } from '../dist/queue/limits.js';
 import { RqServer } from '../dist/server/server.js';
 
 /** Requests per batch, as qbench's depth 16. */
@@ -17,7 +18,8 @@ export const PAYLOAD = Buffer.from('x'.repeat(64));
  */
 export function runCycles({ sets, gets, dels }) {
   const cycles = Number(process.argv[2] ?? 2_000_000);
-  const server = new RqServer({ host: '127.0.0.1', port: 0, limits: { maxItemSize: 1 << 20, maxOpen: 100 } });
+  const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity };
+  const server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   let written = 0;
   const stream = new Duplex({ read() {}, write(chunk, _enc, cb) { written += chunk.length; cb(); } });
   server.handle(stream);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
+import { UNLIMITED } from '../dist/queue/limits.js';
 import { RqServer } from '../dist/server/server.js';
 import { openJournaled } from '../dist/server/persistence.js';
 import { FileStore } from '../dist/journal/file-store.js';
@@ -18,15 +19,15 @@ const payload = 'x'.repeat(64);
 const sets = Buffer.from(`set q 0 0 64\r\n${payload}\r\n`.repeat(DEPTH));
 const gets = Buffer.from('get q\r\n'.repeat(DEPTH));
 const dels = Buffer.from('delete q\r\n'.repeat(DEPTH));
-const limits = { maxItemSize: 1 << 20, maxOpen: 100 };
+const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity };
 
 async function run(label, fsync) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-j-'));
   let server, opened = null;
   if (fsync === null) server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   else {
-    opened = openJournaled(100, new FileStore(dir), { fsync, warn: () => {} });
-    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened.persistence.durability, opened.engine, opened.persistence);
+    opened = openJournaled(limits, new FileStore(dir), { fsync, warn: () => {} });
+    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened);
   }
   let pending = 0;
   const streams = [];

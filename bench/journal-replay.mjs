@@ -12,6 +12,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { Journal } = await import(path.join(root, 'dist/journal/journal.js'));
 const { FileStore } = await import(path.join(root, 'dist/journal/file-store.js'));
 const { QueueEngine } = await import(path.join(root, 'dist/queue/engine.js'));
+const { UNLIMITED } = await import(path.join(root, 'dist/queue/limits.js'));
 
 const items = Number(process.argv[2] ?? 1_000_000);
 const size = Number(process.argv[3] ?? 64);
@@ -19,7 +20,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-bench-'));
 
 // Write: 1M enqueues plus some churn (acks) so the journal has a snapshot and segments, as in life.
 const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn: () => {} });
-const engine = new QueueEngine({ maxOpen: 100, changes: journal });
+const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
 journal.open(engine, Date.now());
 const data = Buffer.alloc(size, 'x');
 const h = engine.openHolder();

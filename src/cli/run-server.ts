@@ -7,15 +7,13 @@
 import fs from 'node:fs';
 import { DataDirLockedError } from '../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../journal/policy.js';
-import { QueueEngine } from '../queue/engine.js';
-import { engineOptions, type Limits } from '../server/context.js';
-import { MEMORY_ONLY, openDataDir, type Opened } from '../server/persistence.js';
+import { memoryOnly, openDataDir, type Backing, type Opened } from '../server/persistence.js';
 import { RqServer } from '../server/server.js';
 import { VERSION } from '../version.js';
 import type { ServeArgs } from './commands/serve.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
 import { exposureWarnings } from './exposure.js';
-import { trustLimits } from './serve-options.js';
+import { limitsOf } from './serve-options.js';
 import { installSignals, prepare, SetupError } from './server-setup.js';
 
 function fail(message: string, code: number): never {
@@ -32,13 +30,14 @@ export async function runServer(args: ServeArgs): Promise<void> {
     throw err;
   }
   const { log, auth, tls } = prepared;
-  const limits: Limits = { maxItemSize: args['max-item-size'], maxOpen: args['max-open'], ...trustLimits(args) };
+  const limits = limitsOf(args);
   const dataDir = args['data-dir'];
-  let opened: Opened;
+  let backing: Backing;
   if (args.journal) {
+    let opened: Opened;
     try {
       fs.mkdirSync(dataDir, { recursive: true });
-      opened = openDataDir(dataDir, engineOptions(limits), {
+      opened = openDataDir(dataDir, limits, {
         fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy,
         warn: (line) => log.warn(line),
       });
@@ -53,22 +52,23 @@ export async function runServer(args: ServeArgs): Promise<void> {
         'data-dir': dataDir, ms: Math.round(r.ms), expired: r.expired,
       });
     }
+    backing = opened;
   } else {
-    opened = { engine: new QueueEngine(engineOptions(limits)), journal: null, persistence: MEMORY_ONLY, report: null };
+    backing = memoryOnly(limits);
   }
   let server: RqServer;
   try {
-    server = new RqServer({ host: args.host, port: args.port, limits, log, auth, tls }, opened.persistence.durability, opened.engine, opened.persistence);
+    server = new RqServer({ host: args.host, port: args.port, limits, log, auth, tls }, backing);
   } catch (err) {
     // node:tls refuses a certificate or key it cannot read, or a key that does not match.
-    await opened.persistence.close();
+    await backing.persistence.close();
     fail(`cannot use --tls-cert ${args['tls-cert']} with --tls-key ${args['tls-key']}: ${(err as Error).message}`, EXIT_USAGE);
   }
   let address;
   try {
     address = await server.listen();
   } catch (err) {
-    await opened.persistence.close();
+    await backing.persistence.close();
     fail(`cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`, EXIT_UNREACHABLE);
   }
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;

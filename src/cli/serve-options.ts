@@ -67,9 +67,11 @@ function limit(v: number): number {
   return v === 0 ? Infinity : v;
 }
 
-/** The server limits these options set. */
-export function trustLimits(args: TrustArgs): Pick<Limits, 'maxConnections' | 'maxQueueItems' | 'maxQueueBytes' | 'discardOld' | 'maxQueues'> {
+/** Every limit of `rq serve`, from its flags: the one place they are filled in. */
+export function limitsOf(args: TrustArgs & { 'max-item-size': number; 'max-open': number }): Limits {
   return {
+    maxItemSize: args['max-item-size'],
+    maxOpen: args['max-open'],
     maxConnections: limit(args['max-connections']),
     maxQueueItems: limit(args['max-queue-items']),
     maxQueueBytes: limit(args['max-queue-bytes']),

@@ -13,23 +13,6 @@ import { NO_CHANGE_LOG, type ChangeLog, type Item, type QueueStats } from './typ
 
 export { Holder, type Reservation, type Waiter } from './queue.js';
 
-export interface EngineOptions {
-  /** Open reservations one holder may have on one queue (`--max-open`). */
-  readonly maxOpen: number;
-  /** Items (ready plus open) one queue may hold (`--max-queue-items`); Infinity for no limit. */
-  readonly maxQueueItems?: number;
-  /** Data bytes (ready plus open) one queue may hold (`--max-queue-bytes`); Infinity for no limit. */
-  readonly maxQueueBytes?: number;
-  /**
-   * On a full queue, drop its oldest ready items to make room for a new one (`--discard-old`, as
-   * kestrel's discardOldWhenFull) instead of refusing the new one.
-   */
-  readonly discardOld?: boolean;
-  /** Queues that may exist at once (`--max-queues`); Infinity for no limit. */
-  readonly maxQueues?: number;
-  readonly changes?: ChangeLog;
-}
-
 /** Returned by reserve when the holder already has maxOpen reservations on the queue. */
 export const TOO_MANY_OPEN = 'too_many_open' as const;
 
@@ -50,10 +33,6 @@ export interface EngineTotals {
 export class QueueEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
-  private readonly changes: ChangeLog;
-  private readonly maxOpen: number;
-  private readonly limits: QueueLimits;
-  private readonly maxQueues: number;
   private nextItemId = 1;
   private nextHolderId = 1;
   private totalEnqueued = 0;
@@ -61,16 +40,11 @@ export class QueueEngine {
   /** Set by endWaits: the server is stopping and nobody waits any more. */
   private waitsEnded = false;
 
-  constructor(options: EngineOptions) {
-    this.maxOpen = options.maxOpen;
-    this.limits = {
-      maxItems: options.maxQueueItems ?? Infinity,
-      maxBytes: options.maxQueueBytes ?? Infinity,
-      discardOld: options.discardOld ?? false,
-    };
-    this.maxQueues = options.maxQueues ?? Infinity;
-    this.changes = options.changes ?? NO_CHANGE_LOG;
-  }
+  /** `changes` receives every state change (the journal); none are recorded without it. */
+  constructor(
+    readonly limits: QueueLimits,
+    private readonly changes: ChangeLog = NO_CHANGE_LOG,
+  ) {}
 
   /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */
   get nextId(): number {
@@ -147,7 +121,7 @@ export class QueueEngine {
     const queue = this.queues.get(name);
     if (queue === undefined) return null;
     const list = holder.held.get(queue);
-    if (list !== undefined && list.length >= this.maxOpen) return TOO_MANY_OPEN;
+    if (list !== undefined && list.length >= this.limits.maxOpen) return TOO_MANY_OPEN;
     const item = this.takeHead(queue, now);
     if (item === null) return null;
     this.open(queue, holder, item, leaseMs > 0 ? now + leaseMs : Infinity);
@@ -388,7 +362,7 @@ export class QueueEngine {
 
   /** A new queue, or null when maxQueues exist. */
   private newQueue(name: string): Queue | null {
-    if (this.queues.size >= this.maxQueues) return null;
+    if (this.queues.size >= this.limits.maxQueues) return null;
     return this.queueFor(name);
   }
 

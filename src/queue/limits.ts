@@ -1,23 +1,41 @@
 /**
- * Per-queue limits (`--max-queue-items`, `--max-queue-bytes`, `--discard-old`): whether one more
+ * The engine's limits, the one type that carries them from `rq serve`'s flags to the rules, and
+ * the per-queue rules (`--max-queue-items`, `--max-queue-bytes`, `--discard-old`): whether one more
  * item fits a queue, and which of its oldest ready items to drop to make it fit. Ready and open
  * (reserved) items both count, so an item put back (released, or returned by a closing
  * connection) always fits. Pure rules over a Queue; the engine applies them.
  */
 import type { Queue } from './queue.js';
 
+/** Every limit the engine applies; Infinity (false for discardOld) for none. */
 export interface QueueLimits {
-  /** Items, ready plus open; Infinity for no limit. */
-  readonly maxItems: number;
-  /** Data bytes, ready plus open; Infinity for no limit. */
-  readonly maxBytes: number;
-  /** Drop the oldest ready items for a new one instead of refusing it (kestrel's discardOldWhenFull). */
+  /** Open reservations one holder may have on one queue (`--max-open`). */
+  readonly maxOpen: number;
+  /** Items one queue may hold, ready plus open (`--max-queue-items`). */
+  readonly maxQueueItems: number;
+  /** Data bytes one queue may hold, ready plus open (`--max-queue-bytes`). */
+  readonly maxQueueBytes: number;
+  /**
+   * On a full queue, drop its oldest ready items to make room for a new one (`--discard-old`, as
+   * kestrel's discardOldWhenFull) instead of refusing the new one.
+   */
   readonly discardOld: boolean;
+  /** Queues that may exist at once (`--max-queues`). */
+  readonly maxQueues: number;
 }
+
+/** No limit at all: what a caller spreads its own limits over (`{ ...UNLIMITED, maxOpen: 3 }`). */
+export const UNLIMITED: QueueLimits = {
+  maxOpen: Infinity,
+  maxQueueItems: Infinity,
+  maxQueueBytes: Infinity,
+  discardOld: false,
+  maxQueues: Infinity,
+};
 
 /** True when one more item of `size` bytes keeps `queue` within `limits`. */
 export function fits(queue: Queue, size: number, limits: QueueLimits): boolean {
-  return queue.ready.count + queue.open.size < limits.maxItems && queue.ready.bytes + queue.openBytes + size <= limits.maxBytes;
+  return queue.ready.count + queue.open.size < limits.maxQueueItems && queue.ready.bytes + queue.openBytes + size <= limits.maxQueueBytes;
 }
 
 /**
@@ -28,7 +46,7 @@ export function fits(queue: Queue, size: number, limits: QueueLimits): boolean {
  */
 export function discardOldest(queue: Queue, size: number, limits: QueueLimits, dropped: (id: number) => void): boolean {
   if (!limits.discardOld) return false;
-  if (queue.open.size + 1 > limits.maxItems || queue.openBytes + size > limits.maxBytes) return false;
+  if (queue.open.size + 1 > limits.maxQueueItems || queue.openBytes + size > limits.maxQueueBytes) return false;
   while (!fits(queue, size, limits)) {
     const item = queue.ready.shift()!;
     queue.discarded++;

@@ -1,8 +1,8 @@
 /**
- * The memcache binary protocol on one connection: parsed packets in, queue operations, response
- * packets out. The same queue semantics as the text protocol (text-session.ts) through the same
- * operations (operations.ts); requests run strictly in order and a GET that waits (`/t=`) holds back
- * the requests behind it. Opcode and opaque are echoed exactly. Meanings: docs/protocol.md
+ * The memcache binary protocol on one connection: parsed packets in, queue operations
+ * (queue-ops/operations.ts), their outcomes put into response packets. The same queue semantics as
+ * the text protocol (text-session.ts) through the same operations; requests run strictly in order
+ * and a GET that waits (`/t=`) holds back the requests behind it. Opcode and opaque are echoed exactly. Meanings: docs/protocol.md
  * "Binary protocol"; wire values: protocol/binary/constants.ts.
  */
 import { encodeResponse } from '../protocol/binary/packet.js';
@@ -11,18 +11,30 @@ import { BinaryParser } from '../protocol/binary/parser.js';
 import type {
   BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySaslAuth, BinarySet, BinaryStat,
 } from '../protocol/binary/requests.js';
-import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, type DeleteTarget } from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
+import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
-import { BinaryReplies } from './binary-replies.js';
+import { BinaryReplies, type Echo } from './binary-replies.js';
 import type { Connection } from './connection.js';
 import { OrderedSession } from './ordered-session.js';
-import { enqueueRefusal } from './context.js';
-import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
+import { unsupportedReason } from './queue-ops/failures.js';
+import { Failure, isPending, type FailureKind } from './queue-ops/operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
 /** The message of an Auth failure status sent to a request made before login. */
 const AUTH_REQUIRED = 'Authentication required: log in with SASL PLAIN first';
+
+/**
+ * The status of each kind of declined operation (docs/protocol.md: binary protocol). A full queue
+ * is "out of memory", as memcached answers when it may not evict to make room.
+ */
+const FAILURE_STATUS: Readonly<Record<FailureKind, number>> = {
+  invalid: STATUS.INVALID_ARGUMENTS,
+  refused: STATUS.INTERNAL_ERROR,
+  full: STATUS.OUT_OF_MEMORY,
+  busy: STATUS.TEMPORARY_FAILURE,
+};
 
 export class BinarySession extends OrderedSession<BinaryRequest> {
   private readonly out: BinaryReplies;
@@ -55,8 +67,7 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
         this.stopped = true;
         return;
       case 'unsupported':
-        return this.out.error(req, STATUS.NOT_SUPPORTED,
-          `${req.command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+        return this.out.error(req, STATUS.NOT_SUPPORTED, unsupportedReason(req.command));
       case 'sasl_list':
       case 'sasl_auth':
         // Without --auth-file there is nothing to log in to: "unknown command", so clients carry on.
@@ -113,60 +124,38 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
     if (!req.quiet) this.out.empty(req, STATUS.SUCCESS, cas);
   }
 
+  /** A declined operation: its reason, with the status that says what kind of failure it is. */
+  private failed(req: Echo, failure: Failure): void {
+    this.out.error(req, FAILURE_STATUS[failure.kind], failure.reason);
+  }
+
   private set(req: BinarySet, now: number): void {
-    const ctx = this.conn.ctx;
-    ctx.counters.cmdSet++;
-    const problem = queueNameError(req.key);
-    if (problem !== null) {
-      const reason = req.key.includes('/') ? 'set takes a bare queue name: options belong to get and delete' : problem;
-      return this.out.error(req, STATUS.INVALID_ARGUMENTS, reason);
-    }
-    const refusal = ctx.writeRefusal();
-    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
-    const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.value, now);
-    // memcached answers "out of memory" when it may not evict to make room: the closest status to a full queue.
-    if (typeof id !== 'number') return this.out.error(req, STATUS.OUT_OF_MEMORY, enqueueRefusal(id, req.key, ctx.limits));
-    this.done(req, id);
+    const outcome = this.conn.ops.enqueue(req.key, req.flags, req.exptime, req.value, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.stored(req, settled));
+    this.stored(req, outcome);
+  }
+
+  /** Success carries the item id as CAS. */
+  private stored(req: BinarySet, outcome: number | Failure): void {
+    if (outcome instanceof Failure) return this.failed(req, outcome);
+    this.done(req, outcome);
   }
 
   private get(req: BinaryGet, now: number): void {
-    const ctx = this.conn.ctx;
     const key = parseKeyCached(req.key);
     if (key instanceof KeyError) return this.out.error(req, STATUS.INVALID_ARGUMENTS, key.message);
-    if (key.open || key.close || key.abort) {
-      const refusal = ctx.writeRefusal();
-      if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
+    const outcome = this.conn.ops.get(key, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.got(req, settled));
+    this.got(req, outcome);
+  }
+
+  private got(req: BinaryGet, outcome: Item | null | Failure): void {
+    if (outcome === null) {
+      if (!req.quiet) this.out.miss(req, req.withKey ? req.key : null);
+      return;
     }
-    const full = overOpenLimit(ctx.engine, this.conn.holder, [key], ctx.limits.maxOpen);
-    if (full !== null) return this.tooManyOpen(req, full);
-    ctx.counters.cmdGet++;
-    const item = fetch(ctx.engine, this.conn.holder, key, now);
-    if (item !== null && item !== TOO_MANY_OPEN) {
-      ctx.counters.getHits++;
-      return this.out.item(req, req.withKey ? req.key : null, item);
-    }
-    if (item === null && key.waitMs > 0) return this.wait(req, key, now); // counted when it ends
-    ctx.counters.getMisses++;
-    if (item === TOO_MANY_OPEN) return this.tooManyOpen(req, key.queue);
-    this.miss(req);
-  }
-
-  private miss(req: BinaryGet): void {
-    if (!req.quiet) this.out.miss(req, req.withKey ? req.key : null);
-  }
-
-  private tooManyOpen(req: BinaryGet, queue: string): void {
-    const max = this.conn.ctx.limits.maxOpen;
-    this.out.error(req, STATUS.TEMPORARY_FAILURE,
-      `too many open reservations on ${queue} (max ${max}): delete or close one first`);
-  }
-
-  /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
-  private wait(req: BinaryGet, key: KeyOptions, now: number): void {
-    this.waitForItem(key, now, (item) => {
-      if (item !== null) this.out.item(req, req.withKey ? req.key : null, item);
-      else this.miss(req);
-    });
+    if (outcome instanceof Failure) return this.failed(req, outcome);
+    this.out.item(req, req.withKey ? req.key : null, outcome);
   }
 
   private delete(req: BinaryDelete, now: number): void {
@@ -180,23 +169,26 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       }
       target = { ...target, id: req.cas };
     }
-    const refusal = this.conn.ctx.writeRefusal();
-    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
-    if (endReservation(this.conn.ctx.engine, this.conn.holder, target, now)) this.done(req);
+    const outcome = this.conn.ops.end(target, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req, settled));
+    this.deleted(req, outcome);
+  }
+
+  private deleted(req: BinaryDelete, outcome: boolean | Failure): void {
+    if (outcome instanceof Failure) return this.failed(req, outcome);
+    if (outcome) this.done(req);
     else this.out.error(req, STATUS.KEY_NOT_FOUND);
   }
 
   private flush(req: BinaryFlush, now: number): void {
-    const engine = this.conn.ctx.engine;
-    const refusal = this.conn.ctx.writeRefusal();
-    if (refusal !== null) return this.out.error(req, STATUS.INTERNAL_ERROR, refusal);
-    if (req.queue === null) {
-      engine.flushAll(now, req.delay * 1000);
-      return this.done(req);
-    }
-    const problem = queueNameError(req.queue);
-    if (problem !== null) return this.out.error(req, STATUS.INVALID_ARGUMENTS, problem);
-    engine.flush(req.queue);
+    const ops = this.conn.ops;
+    const outcome = req.queue === null ? ops.flushAll(req.delay, now) : ops.flush(req.queue, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.flushed(req, settled));
+    this.flushed(req, outcome);
+  }
+
+  private flushed(req: BinaryFlush, outcome: number | undefined | Failure): void {
+    if (outcome instanceof Failure) return this.failed(req, outcome);
     this.done(req);
   }
 

@@ -1,14 +1,16 @@
 /**
  * One client connection over any Duplex stream (a TCP socket, a TLS socket, or a test's duplexPair).
  * Tells the protocol from the first byte (0x80 starts a binary request, as in memcached), then hands
- * bytes to that protocol's session. Owns what both protocols share: the holder of the connection's
- * reservations, the ordered outbox, input flow control and clean-up when the peer goes away.
+ * bytes to that protocol's session. Owns what both protocols share: the queue operations that hold
+ * the connection's reservations, the ordered outbox, input flow control and clean-up when the peer
+ * goes away.
  */
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Holder } from '../queue/engine.js';
+import { BinarySession } from './binary-session.js';
 import type { ServerContext } from './context.js';
 import { Outbox } from './outbox.js';
+import type { QueueOperations } from './queue-ops/operations.js';
 import { TextSession } from './text-session.js';
 
 /** A protocol's handling of one connection's bytes. */
@@ -25,10 +27,9 @@ export interface ProtocolSession {
 /** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
 const BINARY_REQUEST_MAGIC = 0x80;
 
-export type SessionFactory = (conn: Connection) => ProtocolSession;
-
 export class Connection {
-  readonly holder: Holder;
+  /** This connection's queue operations; they hold its reservations. */
+  readonly ops: QueueOperations;
   readonly outbox: Outbox;
   private session: ProtocolSession | null = null;
   private closed = false;
@@ -53,16 +54,15 @@ export class Connection {
   constructor(
     private readonly stream: Duplex,
     readonly ctx: ServerContext,
-    private readonly binaryFactory: SessionFactory | null = null,
     private readonly onClosed: (conn: Connection) => void = () => {},
   ) {
-    this.holder = ctx.engine.openHolder();
+    this.ops = ctx.queues.connect();
     this.loggedIn = ctx.auth === null;
     if (ctx.auth !== null) this.loginTimer = setTimeout(() => this.loginTimedOut(), ctx.auth.loginDeadlineMs);
     const socket = stream as Partial<Socket>;
     this.peer = socket.remoteAddress === undefined ? '-' : `${socket.remoteAddress}:${socket.remotePort}`;
     this.outbox = new Outbox(
-      ctx.durability,
+      ctx.persistence.durability,
       (data) => this.send(data),
       (error) => this.journalFailed(error),
       // Not from inside the outbox's callback: a journal may call back while a session is running.
@@ -126,8 +126,7 @@ export class Connection {
   private receive(chunk: Buffer): void {
     if (this.closed || this.ending) return;
     if (this.session === null) {
-      this.session =
-        chunk[0] === BINARY_REQUEST_MAGIC && this.binaryFactory !== null ? this.binaryFactory(this) : new TextSession(this);
+      this.session = chunk[0] === BINARY_REQUEST_MAGIC ? new BinarySession(this) : new TextSession(this);
     }
     this.session.receive(chunk);
   }
@@ -223,7 +222,7 @@ export class Connection {
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     if (this.loginTimer !== null) clearTimeout(this.loginTimer);
     this.outbox.discard();
-    this.ctx.engine.closeHolder(this.holder, this.ctx.now());
+    this.ops.disconnect(this.ctx.now());
     this.ctx.afterChanges();
     this.onClosed(this);
   }

@@ -1,10 +1,8 @@
 /**
  * What the text and binary sessions share: requests run strictly in the order they arrived, one
- * batch of replies per read, and a request that must wait (a blocking get, a delayed login failure)
- * holds back every request behind it until it is answered.
+ * batch of replies per read, and a request that must wait (a blocking get, an outcome that comes
+ * later, a delayed login failure) holds back every request behind it until it is answered.
  */
-import type { KeyOptions } from '../protocol/key.js';
-import type { Item } from '../queue/types.js';
 import type { Connection, ProtocolSession } from './connection.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
 
@@ -48,25 +46,36 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   }
 
   /**
-   * Blocks this connection until an item arrives on the key's queue or the wait times out;
-   * `answer` then writes the reply (item, or null on timeout) and the requests behind go on.
-   * The get is counted here, as a hit or a miss, when it ends.
+   * Holds the requests behind this one until `pending` settles, then `answer`s with its value (and
+   * the time then) and goes on, so replies keep request order. Reading stops meanwhile, so requests
+   * do not pile up behind it. A get that waits (`/t=`) is answered this way, as is any outcome of a
+   * store that answers later (queue-ops/operations.ts).
    */
-  protected waitForItem(key: KeyOptions, now: number, answer: (item: Item | null) => void): void {
+  protected later<T>(pending: Promise<T>, answer: (value: T, now: number) => void): void {
     this.waiting = true;
     this.conn.setWaiting(true);
-    this.conn.ctx.engine.wait(this.conn.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item) => {
-      // Called from inside the engine: reply and resume after it returns.
-      queueMicrotask(() => {
+    const goOn = () => {
+      this.waiting = false;
+      this.conn.setWaiting(false);
+      this.run();
+    };
+    pending.then(
+      (value) => {
         if (this.conn.isClosed) return;
-        if (item !== null) this.conn.ctx.counters.getHits++;
-        else this.conn.ctx.counters.getMisses++;
-        answer(item);
-        this.waiting = false;
-        this.conn.setWaiting(false);
-        this.run();
-      });
-    });
+        answer(value, this.conn.ctx.now());
+        goOn();
+      },
+      (error: unknown) => {
+        // Outcomes never reject (they carry a Failure instead): this is a bug, and the connection's
+        // later requests cannot be trusted to follow it. Say so and close.
+        if (this.conn.isClosed) return;
+        const reason = error instanceof Error ? error.message : String(error);
+        this.conn.ctx.log.error('operation failed', { peer: this.conn.peer, reason });
+        this.conn.outbox.replies.bytes(this.failureReply(`operation failed: ${reason}`));
+        this.stopped = true;
+        goOn();
+      },
+    );
   }
 
   /** Holds the requests behind this one for `delayMs` (a failed login), then `answer`s and goes on. */

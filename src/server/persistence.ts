@@ -7,7 +7,8 @@ import { FileStore } from '../journal/file-store.js';
 import { Journal, type JournalOptions, type OpenReport } from '../journal/journal.js';
 import { lockDataDir } from '../journal/lock.js';
 import type { JournalStore } from '../journal/store.js';
-import { QueueEngine, type EngineOptions } from '../queue/engine.js';
+import { QueueEngine } from '../queue/engine.js';
+import type { QueueLimits } from '../queue/limits.js';
 import { IMMEDIATE, type Durability } from './durability.js';
 
 /** What the server asks of its persistence. */
@@ -28,11 +29,20 @@ export const MEMORY_ONLY: Persistence = {
   close: async () => {},
 };
 
-export interface Opened {
+/** What a server serves: an engine, and the persistence that keeps its changes. */
+export interface Backing {
   readonly engine: QueueEngine;
+  readonly persistence: Persistence;
+}
+
+/** An engine with these limits that keeps its queues in memory only (`--no-journal`). */
+export function memoryOnly(limits: QueueLimits): Backing {
+  return { engine: new QueueEngine(limits), persistence: MEMORY_ONLY };
+}
+
+export interface Opened extends Backing {
   /** The journal (null with --no-journal). */
   readonly journal: Journal | null;
-  readonly persistence: Persistence;
   readonly report: OpenReport | null;
 }
 
@@ -40,11 +50,9 @@ export interface Opened {
  * Opens the journal in `store` (a FileStore on the data dir unless a test passes another) and
  * restores its state into a new engine.
  */
-export function openJournaled(engineOptions: EngineOptions | number, store: JournalStore, options: JournalOptions, now = Date.now()): Opened {
+export function openJournaled(limits: QueueLimits, store: JournalStore, options: JournalOptions, now = Date.now()): Opened {
   const journal = new Journal(store, options);
-  // A number is --max-open alone (no queue limits).
-  const base = typeof engineOptions === 'number' ? { maxOpen: engineOptions } : engineOptions;
-  const engine = new QueueEngine({ ...base, changes: journal });
+  const engine = new QueueEngine(limits, journal);
   const report = journal.open(engine, now);
   return {
     engine,
@@ -62,10 +70,10 @@ export function openJournaled(engineOptions: EngineOptions | number, store: Jour
 }
 
 /** `rq serve`: locks `dataDir` (throws DataDirLockedError if another rq has it) and opens its journal. */
-export function openDataDir(dataDir: string, engineOptions: EngineOptions, options: JournalOptions): Opened {
+export function openDataDir(dataDir: string, limits: QueueLimits, options: JournalOptions): Opened {
   const lock = lockDataDir(dataDir);
   try {
-    const opened = openJournaled(engineOptions, new FileStore(dataDir), options);
+    const opened = openJournaled(limits, new FileStore(dataDir), options);
     const close = opened.persistence.close;
     return {
       ...opened,

@@ -4,14 +4,13 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { QueueEngine } from '../queue/engine.js';
+import type { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
 import type { Authenticator } from './auth.js';
-import { BinarySession } from './binary-session.js';
-import { Connection, type SessionFactory } from './connection.js';
-import { engineOptions, type Limits, type ServerContext } from './context.js';
-import { IMMEDIATE, type Durability } from './durability.js';
-import { MEMORY_ONLY, type Persistence } from './persistence.js';
+import { Connection } from './connection.js';
+import type { Limits, ServerContext } from './context.js';
+import { memoryOnly, type Backing, type Persistence } from './persistence.js';
+import { EngineQueues } from './queue-ops/engine-operations.js';
 import { SILENT_LOG, type Logger } from './log.js';
 import { refuseConnection } from './refuse.js';
 import { collectStats, ServerCounters } from './stats.js';
@@ -21,6 +20,10 @@ export interface ServerOptions {
   readonly host: string;
   /** Port; 0 picks a free one. */
   readonly port: number;
+  /**
+   * `--max-item-size` and `--max-connections`; the queue limits are the engine's, and build it when
+   * the server is given no engine.
+   */
   readonly limits: Limits;
   /** Where events go; nothing is logged when absent. */
   readonly log?: Logger;
@@ -51,29 +54,30 @@ export class RqServer {
   /** Sockets turned away and not yet closed. */
   private readonly refused = new Set<net.Socket>();
   private readonly ctx: ServerContext;
+  private readonly persistence: Persistence;
   private timer: NodeJS.Timeout | null = null;
   /** Set by shutdown: called when the last connection has closed. */
   private whenEmpty: (() => void) | null = null;
   private stopping = false;
   private persistenceClosed: Promise<void> | null = null;
   private timerAt = Infinity;
-  private readonly binaryFactory: SessionFactory = (conn) => new BinarySession(conn);
 
   /**
-   * `persistence` is the journal (server/persistence.ts builds it with the engine it restored);
-   * without it the server keeps its queues in memory only.
+   * Serves `backing`: an engine and the journal that restored it (server/persistence.ts builds
+   * both), or by default an engine that keeps its queues in memory only. Replies wait for the
+   * journal's durability, changes are refused while it refuses them, and it is closed on stop.
    */
   constructor(
     private readonly options: ServerOptions,
-    durability: Durability = IMMEDIATE,
-    engine?: QueueEngine,
-    private readonly persistence: Persistence = MEMORY_ONLY,
+    backing: Backing = memoryOnly(options.limits),
   ) {
-    this.engine = engine ?? new QueueEngine(engineOptions(options.limits));
+    this.engine = backing.engine;
+    const persistence = backing.persistence;
+    this.persistence = persistence;
     const startedAt = Date.now();
     this.ctx = {
-      engine: this.engine,
-      durability,
+      queues: new EngineQueues(this.engine, persistence, this.counters),
+      persistence,
       counters: this.counters,
       limits: options.limits,
       log: options.log ?? SILENT_LOG,
@@ -83,7 +87,6 @@ export class RqServer {
       now: () => Date.now(),
       afterChanges: () => this.armTimer(),
       stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: persistence.stats }, now),
-      writeRefusal: persistence.writeRefusal,
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply, blocking gets included; the connection ends its side when done.
@@ -126,7 +129,7 @@ export class RqServer {
   handle(stream: import('node:stream').Duplex): Connection {
     this.counters.currConnections++;
     this.counters.totalConnections++;
-    const conn = new Connection(stream, this.ctx, this.binaryFactory, (c) => {
+    const conn = new Connection(stream, this.ctx, (c) => {
       this.connections.delete(c);
       this.counters.currConnections--;
       this.ctx.log.debug('connection closed', { peer: c.peer });
@@ -211,7 +214,7 @@ export class RqServer {
       socket.destroy();
       return;
     }
-    const max = this.options.limits.maxConnections ?? Infinity;
+    const max = this.options.limits.maxConnections;
     if (this.connections.size >= max) {
       this.counters.rejectedConnections++;
       this.ctx.log.warn('connection refused: too many connections', { peer: peerOf(socket), max });

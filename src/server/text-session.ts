@@ -1,11 +1,14 @@
 /**
- * The memcache text protocol on one connection: parsed requests in, queue operations, reply lines out.
- * Requests run strictly in order; a get that waits (`/t=`) holds back the requests behind it.
+ * The memcache text protocol on one connection: parsed requests in, queue operations
+ * (queue-ops/operations.ts), their outcomes put into reply lines. Requests run strictly in order;
+ * a get that waits (`/t=`) holds back the requests behind it.
  * Wire words come from protocol/text/words.ts; their meanings are in docs/protocol.md.
  */
-import { KeyError, parseDeleteKeyCached, parseKeyCached, queueNameError, type KeyOptions } from '../protocol/key.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, type KeyOptions } from '../protocol/key.js';
 import { TextParser } from '../protocol/text/parser.js';
-import type { DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest } from '../protocol/text/requests.js';
+import type {
+  DeleteQueueRequest, DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest,
+} from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
 import { parseTextCredentials } from '../protocol/credentials.js';
@@ -13,8 +16,8 @@ import { logIn } from './auth.js';
 import type { Connection } from './connection.js';
 import { OrderedSession } from './ordered-session.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
-import { enqueueRefusal } from './context.js';
-import { endReservation, expiresAt, fetch, overOpenLimit, TOO_MANY_OPEN } from './operations.js';
+import { unsupportedReason } from './queue-ops/failures.js';
+import { Failure, isPending } from './queue-ops/operations.js';
 import { EMPTY_STATS_GROUPS } from './stats.js';
 
 export class TextSession extends OrderedSession<TextRequest> {
@@ -37,14 +40,7 @@ export class TextSession extends OrderedSession<TextRequest> {
       case 'get': return this.get(req, now);
       case 'delete': return this.delete(req, now);
       case 'flush': return this.flush(req, now);
-      case 'delete_queue': {
-        const problem = queueNameError(req.queue);
-        if (problem !== null) return this.answer(req.noreply, W.clientError(problem));
-        const refusal = this.conn.ctx.writeRefusal();
-        if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
-        const dropped = this.conn.ctx.engine.dropQueue(req.queue);
-        return this.answer(req.noreply, dropped ? W.DELETED : W.NOT_FOUND);
-      }
+      case 'delete_queue': return this.deleteQueue(req, now);
       case 'stats': return this.stats(req.args, now);
       case 'version': return this.reply(W.VERSION + this.conn.ctx.version + W.CRLF);
       case 'verbosity': return this.answer(req.noreply, W.OK);
@@ -87,63 +83,75 @@ export class TextSession extends OrderedSession<TextRequest> {
 
   private store(req: StorageRequest, now: number): void {
     if (req.command !== 'set') return this.answer(req.noreply, unsupported(req.command));
-    const ctx = this.conn.ctx;
-    ctx.counters.cmdSet++;
-    const problem = queueNameError(req.key);
-    if (problem !== null) {
-      const reason = req.key.includes('/') ? 'set takes a bare queue name: options belong to get and delete' : problem;
-      return this.answer(req.noreply, W.clientError(reason));
-    }
-    const refusal = ctx.writeRefusal();
-    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
-    const id = ctx.engine.enqueue(req.key, req.flags, expiresAt(req.exptime, now), req.data, now);
-    if (typeof id !== 'number') return this.answer(req.noreply, W.serverError(enqueueRefusal(id, req.key, ctx.limits)));
-    this.answer(req.noreply, W.STORED);
+    const outcome = this.conn.ops.enqueue(req.key, req.flags, req.exptime, req.data, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.stored(req, settled));
+    this.stored(req, outcome);
+  }
+
+  private stored(req: StorageRequest, outcome: number | Failure): void {
+    this.answer(req.noreply, outcome instanceof Failure ? failureLine(outcome) : W.STORED);
   }
 
   private get(req: GetRequest, now: number): void {
-    const ctx = this.conn.ctx;
     const keys: KeyOptions[] = [];
-    let changes = false;
     let waits = false;
     for (const raw of req.keys) {
       const parsed = parseKeyCached(raw);
       if (parsed instanceof KeyError) return this.reply(W.clientError(parsed.message));
       keys.push(parsed);
-      changes ||= parsed.open || parsed.close || parsed.abort;
       waits ||= parsed.waitMs > 0;
     }
-    if (keys.length > 1 && waits) return this.reply(W.clientError('t= needs a get with a single key'));
-    if (changes) {
-      const refusal = ctx.writeRefusal();
-      if (refusal !== null) return this.reply(W.serverError(refusal));
+    if (keys.length > 1) {
+      if (waits) return this.reply(W.clientError('t= needs a get with a single key'));
+      const failure = this.conn.ops.checkKeys(keys);
+      if (failure !== null) return this.reply(failureLine(failure));
     }
-    const full = overOpenLimit(ctx.engine, this.conn.holder, keys, ctx.limits.maxOpen);
-    if (full !== null) {
-      return this.reply(W.serverError(`too many open reservations on ${full} (max ${ctx.limits.maxOpen}): delete or close one first`));
-    }
-    const withCas = req.command === 'gets';
-    const replies = this.conn.outbox.replies;
-    const start = replies.length;
-    for (let i = 0; i < keys.length; i++) {
-      ctx.counters.cmdGet++;
+    this.getFrom(req, keys, 0, 0, now);
+  }
+
+  /**
+   * Answers keys[i…] of a get, then END. `shown` is the reply bytes of the items shown so far: past
+   * REPLY_HIGH_WATER a get shows and reserves no more items, and its remaining keys are misses (their
+   * close or abort still happens); `get q q/abort q q/abort …` would otherwise copy one item a
+   * thousand times into one reply.
+   */
+  private getFrom(req: GetRequest, keys: readonly KeyOptions[], i: number, shown: number, now: number): void {
+    for (; i < keys.length; i++) {
       let key = keys[i];
-      // Past REPLY_HIGH_WATER bytes, a get shows and reserves no more items: its remaining keys are
-      // misses (their close or abort still happens). `get q q/abort q q/abort …` would otherwise
-      // copy one item a thousand times into one reply.
-      if (replies.length - start >= REPLY_HIGH_WATER && (key.open || key.peek)) key = { ...key, open: false, peek: false };
-      const item = fetch(ctx.engine, this.conn.holder, key, now);
-      if (item !== null && item !== TOO_MANY_OPEN) {
-        ctx.counters.getHits++;
-        this.value(req.keys[i], item, withCas);
-        if (withCas) break; // gets: the first non-empty queue answers
-      } else {
-        // A get that waits is counted when it ends, as a hit or a miss.
-        if (item === null && keys[i].waitMs > 0) return this.wait(req.keys[i], keys[i], withCas, now);
-        ctx.counters.getMisses++;
+      if (shown >= REPLY_HIGH_WATER && (key.open || key.peek)) key = { ...key, open: false, peek: false };
+      const outcome = this.conn.ops.get(key, now);
+      if (isPending(outcome)) {
+        const at = i;
+        return this.later(outcome, (settled, later) => {
+          const bytes = this.show(req, at, settled);
+          if (bytes >= 0) this.getFrom(req, keys, at + 1, shown + bytes, later);
+        });
       }
+      const bytes = this.show(req, i, outcome);
+      if (bytes < 0) return;
+      shown += bytes;
     }
     this.reply(W.END);
+  }
+
+  /**
+   * Writes what key `i` of a get showed; returns the bytes written, or -1 when the get has been
+   * answered in full (a failure, or the item of a `gets`: the first non-empty queue answers).
+   */
+  private show(req: GetRequest, i: number, outcome: Item | null | Failure): number {
+    if (outcome === null) return 0;
+    if (outcome instanceof Failure) {
+      this.reply(failureLine(outcome));
+      return -1;
+    }
+    const replies = this.conn.outbox.replies;
+    const before = replies.length;
+    this.value(req.keys[i], outcome, req.command === 'gets');
+    if (req.command === 'gets') {
+      this.reply(W.END);
+      return -1;
+    }
+    return replies.length - before;
   }
 
   private value(key: string, item: Item, withCas: boolean): void {
@@ -163,35 +171,35 @@ export class TextSession extends OrderedSession<TextRequest> {
     r.text(W.CRLF);
   }
 
-  /** Blocks this connection until an item arrives on the key's queue or the wait times out. */
-  private wait(rawKey: string, key: KeyOptions, withCas: boolean, now: number): void {
-    this.waitForItem(key, now, (item) => {
-      if (item !== null) this.value(rawKey, item, withCas);
-      this.reply(W.END);
-    });
-  }
-
   private delete(req: DeleteRequest, now: number): void {
     const target = parseDeleteKeyCached(req.key);
     if (target instanceof KeyError) return this.answer(req.noreply, W.clientError(target.message));
-    const refusal = this.conn.ctx.writeRefusal();
-    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
-    const done = endReservation(this.conn.ctx.engine, this.conn.holder, target, now);
-    this.answer(req.noreply, done ? W.DELETED : W.NOT_FOUND);
+    const outcome = this.conn.ops.end(target, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req.noreply, settled));
+    this.deleted(req.noreply, outcome);
+  }
+
+  private deleteQueue(req: DeleteQueueRequest, now: number): void {
+    const outcome = this.conn.ops.dropQueue(req.queue, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req.noreply, settled));
+    this.deleted(req.noreply, outcome);
+  }
+
+  /** DELETED, or NOT_FOUND when there was nothing to delete. */
+  private deleted(noreply: boolean, outcome: boolean | Failure): void {
+    if (outcome instanceof Failure) return this.answer(noreply, failureLine(outcome));
+    this.answer(noreply, outcome ? W.DELETED : W.NOT_FOUND);
   }
 
   private flush(req: FlushRequest, now: number): void {
-    const engine = this.conn.ctx.engine;
-    const refusal = this.conn.ctx.writeRefusal();
-    if (refusal !== null) return this.answer(req.noreply, W.serverError(refusal));
-    if (req.queue === null) {
-      engine.flushAll(now, req.delay * 1000);
-      return this.answer(req.noreply, W.OK);
-    }
-    const problem = queueNameError(req.queue);
-    if (problem !== null) return this.answer(req.noreply, W.clientError(problem));
-    engine.flush(req.queue);
-    this.answer(req.noreply, W.OK);
+    const ops = this.conn.ops;
+    const outcome = req.queue === null ? ops.flushAll(req.delay, now) : ops.flush(req.queue, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.flushed(req, settled));
+    this.flushed(req, outcome);
+  }
+
+  private flushed(req: FlushRequest, outcome: number | undefined | Failure): void {
+    this.answer(req.noreply, outcome instanceof Failure ? failureLine(outcome) : W.OK);
   }
 
   private stats(args: string[], now: number): void {
@@ -205,5 +213,10 @@ export class TextSession extends OrderedSession<TextRequest> {
 }
 
 function unsupported(command: string): string {
-  return W.clientError(`${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+  return W.clientError(unsupportedReason(command));
+}
+
+/** A declined operation's line: the client's fault, or the server's (docs/protocol.md: errors). */
+function failureLine(failure: Failure): string {
+  return failure.kind === 'invalid' ? W.clientError(failure.reason) : W.serverError(failure.reason);
 }

@@ -1,6 +1,7 @@
 /** Helpers for engine tests: a ChangeLog that records every change as a line, a fixture, item data shortcuts. */
 import { beforeEach } from 'vitest';
 import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../../src/queue/engine.js';
+import { UNLIMITED } from '../../src/queue/limits.js';
 import type { ChangeLog, Item, QueueStats } from '../../src/queue/types.js';
 
 /** The time engine tests start at (ms since the epoch). */
@@ -53,11 +54,11 @@ export function text(item: Item | null | string): string | null {
  */
 export class EngineFixture {
   log = new RecordingLog();
-  engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+  engine = new QueueEngine({ ...UNLIMITED, maxOpen: 3 }, this.log);
 
   reset(): void {
     this.log = new RecordingLog();
-    this.engine = new QueueEngine({ maxOpen: 3, changes: this.log });
+    this.engine = new QueueEngine({ ...UNLIMITED, maxOpen: 3 }, this.log);
   }
 
   /** Enqueues each text at T0; returns the ids. */

@@ -4,9 +4,10 @@
  */
 import type { JournalOptions } from '../../src/journal/journal.js';
 import type { JournalStore } from '../../src/journal/store.js';
-import { DEFAULT_MAX_ITEM_SIZE } from '../../src/server/defaults.js';
+import type { Limits } from '../../src/server/context.js';
 import { openJournaled, type Opened } from '../../src/server/persistence.js';
 import { RqServer } from '../../src/server/server.js';
+import { testLimits } from './server.js';
 
 export interface JournalServer {
   readonly server: RqServer;
@@ -16,15 +17,15 @@ export interface JournalServer {
   close(): Promise<void>;
 }
 
-export async function startJournalServer(store: JournalStore, options: Partial<JournalOptions> = {}): Promise<JournalServer> {
+export async function startJournalServer(
+  store: JournalStore,
+  options: Partial<JournalOptions> = {},
+  given: Partial<Limits> = {},
+): Promise<JournalServer> {
   const warnings: string[] = [];
-  const opened = openJournaled(100, store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
-  const server = new RqServer(
-    { host: '127.0.0.1', port: 0, limits: { maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: 100 } },
-    opened.persistence.durability,
-    opened.engine,
-    opened.persistence,
-  );
+  const limits = testLimits({ maxOpen: 100, ...given });
+  const opened = openJournaled(limits, store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
+  const server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened);
   const { port } = await server.listen();
   return { server, opened, port, warnings, close: () => server.close() };
 }

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RqServer, type TlsFiles } from '../../src/server/server.js';
 import type { Authenticator } from '../../src/server/auth.js';
+import { UNLIMITED } from '../../src/queue/limits.js';
 import type { Limits } from '../../src/server/context.js';
 import type { Logger } from '../../src/server/log.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
@@ -30,16 +31,21 @@ export interface TestServerOptions {
   tls?: TlsFiles;
 }
 
+/** The limits of a test server: the default item size and --max-open, nothing else limited, then `given`. */
+export function testLimits(given: Partial<Limits> = {}): Limits {
+  return { ...UNLIMITED, maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: DEFAULT_MAX_OPEN, maxConnections: Infinity, ...given };
+}
+
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-test-'));
   const server = new RqServer({
     host: '127.0.0.1',
     port: 0,
-    limits: {
+    limits: testLimits({
       maxItemSize: options.maxItemSize ?? DEFAULT_MAX_ITEM_SIZE,
       maxOpen: options.maxOpen ?? DEFAULT_MAX_OPEN,
       ...options.limits,
-    },
+    }),
     auth: options.auth,
     log: options.log,
     tls: options.tls,
@@ -62,13 +68,9 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
  * a test restarts a server on the same port and data dir by calling this again.
  */
 export async function startDataDirServer(dataDir: string, port = 0): Promise<TestServer> {
-  const opened = openDataDir(dataDir, DEFAULT_MAX_OPEN, { fsync: { kind: 'always' } });
-  const server = new RqServer(
-    { host: '127.0.0.1', port, limits: { maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: DEFAULT_MAX_OPEN } },
-    opened.persistence.durability,
-    opened.engine,
-    opened.persistence,
-  );
+  const limits = testLimits();
+  const opened = openDataDir(dataDir, limits, { fsync: { kind: 'always' } });
+  const server = new RqServer({ host: '127.0.0.1', port, limits }, opened);
   try {
     const listening = await server.listen();
     return { server, port: listening.port, dataDir, close: () => server.close() };

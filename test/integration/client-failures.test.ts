@@ -9,7 +9,7 @@ import { decodePackets } from '../../src/protocol/binary/packet.js';
 import { RqClientError } from '../../src/client/errors.js';
 import { Clients, deadPort, HostilePeer } from '../helpers/clients.js';
 import { RqServer } from '../../src/server/server.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, testLimits, type TestServer } from '../helpers/server.js';
 
 const clients = new Clients();
 const peers: HostilePeer[] = [];
@@ -119,7 +119,7 @@ describe('a server that restarts', () => {
     expect((await c.stats())[0].state).toBe('up');
     await first.close();
     expect((await c.stats())[0]).toMatchObject({ state: 'down', error: { kind: 'unreachable' } });
-    const again = new RqServer({ host: '127.0.0.1', port: first.port, limits: { maxItemSize: 1024, maxOpen: 10 } });
+    const again = new RqServer({ host: '127.0.0.1', port: first.port, limits: testLimits({ maxItemSize: 1024, maxOpen: 10 }) });
     await again.listen();
     try {
       expect((await c.stats())[0].state).toBe('up');

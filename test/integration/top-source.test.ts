@@ -6,12 +6,11 @@
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTopSource } from '../../src/cli/top-source.js';
-import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
 import { RqServer } from '../../src/server/server.js';
 import type { StatsSource } from '../../src/tui/source.js';
 import { parseStats } from '../../src/client/stats.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, testLimits, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
 let source: StatsSource;
@@ -101,7 +100,7 @@ describe('top source', () => {
 
 /** The real server on a given port (for the comes-back test). */
 async function startServerOn(port: number): Promise<{ close(): Promise<void> }> {
-  const server = new RqServer({ host: '127.0.0.1', port, limits: { maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: DEFAULT_MAX_OPEN } });
+  const server = new RqServer({ host: '127.0.0.1', port, limits: testLimits() });
   await server.listen();
   return { close: () => server.close() };
 }

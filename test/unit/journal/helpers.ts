@@ -2,6 +2,7 @@
 import { Journal, type JournalOptions } from '../../../src/journal/journal.js';
 import type { JournalStore } from '../../../src/journal/store.js';
 import { QueueEngine } from '../../../src/queue/engine.js';
+import { UNLIMITED } from '../../../src/queue/limits.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -14,7 +15,7 @@ export interface Journaled {
 export function openEngine(store: JournalStore, options: Partial<JournalOptions> = {}, now = T0): Journaled {
   const warnings: string[] = [];
   const journal = new Journal(store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
-  const engine = new QueueEngine({ maxOpen: 100, changes: journal });
+  const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
   journal.open(engine, now);
   return { engine, journal, warnings };
 }

@@ -8,6 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../../../src/queue/engine.js';
+import { UNLIMITED } from '../../../src/queue/limits.js';
 import type { Item } from '../../../src/queue/types.js';
 import { RecordingLog } from '../../helpers/engine.js';
 import { MAX_OPEN, MHolder, Model, type MItem } from '../../helpers/queue-model.js';
@@ -25,7 +26,7 @@ interface Pair { readonly engine: Holder; readonly model: MHolder; waiting: bool
 function run(seed: number, steps: number): void {
   const random = new Random(seed);
   const log = new RecordingLog();
-  const engine = new QueueEngine({ maxOpen: MAX_OPEN, changes: log });
+  const engine = new QueueEngine({ ...UNLIMITED, maxOpen: MAX_OPEN }, log);
   const model = new Model();
   const engineWakes: string[] = [];
   const wakeCounts = new Map<string, number>();

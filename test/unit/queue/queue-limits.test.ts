@@ -1,6 +1,7 @@
 /** Per-queue item and byte limits in the engine: refuse by default, or discard the oldest ready items. */
 import { describe, expect, it } from 'vitest';
 import { QUEUE_FULL, QueueEngine, TOO_MANY_QUEUES } from '../../../src/queue/engine.js';
+import { UNLIMITED } from '../../../src/queue/limits.js';
 import type { ChangeLog } from '../../../src/queue/types.js';
 
 const T0 = 1_700_000_000_000;
@@ -36,7 +37,7 @@ function drain(engine: QueueEngine, name: string): string[] {
 
 describe('max queue items', () => {
   it('refuses the item past the limit and leaves the queue as it was', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2 });
     expect(e.enqueue('q', 0, 0, data('a'), T0)).toBe(1);
     expect(e.enqueue('q', 0, 0, data('b'), T0)).toBe(2);
     expect(e.enqueue('q', 0, 0, data('c'), T0)).toBe(QUEUE_FULL);
@@ -48,7 +49,7 @@ describe('max queue items', () => {
   });
 
   it('counts open items: a release can always go back', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2 });
     const h = e.openHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
@@ -59,7 +60,7 @@ describe('max queue items', () => {
   });
 
   it('other queues are not affected', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 1 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 1 });
     e.enqueue('q', 0, 0, data('a'), T0);
     expect(e.enqueue('q', 0, 0, data('b'), T0)).toBe(QUEUE_FULL);
     expect(e.enqueue('r', 0, 0, data('b'), T0)).not.toBe(QUEUE_FULL);
@@ -67,7 +68,7 @@ describe('max queue items', () => {
 
   it('expired items at the head make room before anything is refused', () => {
     const { log, lines } = recorder();
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, changes: log });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2 }, log);
     e.enqueue('q', 0, T0 + 10, data('short-lived'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
     expect(e.enqueue('q', 0, 0, data('c'), T0 + 20)).toBe(3);
@@ -78,7 +79,7 @@ describe('max queue items', () => {
 
 describe('max queue bytes', () => {
   it('refuses an item that would pass the byte limit, counting open bytes', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 10 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueBytes: 10 });
     const h = e.openHolder();
     expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(1);
     e.reserve(h, 'q', T0);
@@ -92,7 +93,7 @@ describe('max queue bytes', () => {
 describe('discard old', () => {
   it('drops the oldest ready items to make room, recording each as expired', () => {
     const { log, lines } = recorder();
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 3, discardOld: true, changes: log });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 3, discardOld: true }, log);
     for (const s of ['a', 'b', 'c', 'd', 'e']) expect(e.enqueue('q', 0, 0, data(s), T0)).not.toBe(QUEUE_FULL);
     expect(lines.filter((l) => l.startsWith('expired'))).toEqual(['expired q 1', 'expired q 2']);
     expect(e.stats(T0)[0]).toMatchObject({ items: 3, discarded: 2, rejected: 0 });
@@ -100,7 +101,7 @@ describe('discard old', () => {
   });
 
   it('drops as many small items as a large one needs', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 6, discardOld: true });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueBytes: 6, discardOld: true });
     for (const s of ['aa', 'bb', 'cc']) e.enqueue('q', 0, 0, data(s), T0);
     expect(e.enqueue('q', 0, 0, data('dddd'), T0)).not.toBe(QUEUE_FULL);
     expect(drain(e, 'q')).toEqual(['cc', 'dddd']);
@@ -108,7 +109,7 @@ describe('discard old', () => {
 
   it('never drops open items: refuses, and drops nothing, when they alone leave no room', () => {
     const { log, lines } = recorder();
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, discardOld: true, changes: log });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2, discardOld: true }, log);
     const h = e.openHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
@@ -120,14 +121,14 @@ describe('discard old', () => {
   });
 
   it('refuses an item larger than the byte limit without dropping anything', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueBytes: 4, discardOld: true });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueBytes: 4, discardOld: true });
     e.enqueue('q', 0, 0, data('ab'), T0);
     expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(QUEUE_FULL);
     expect(drain(e, 'q')).toEqual(['ab']);
   });
 
   it('drops a released item at the head like any other ready item', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueueItems: 2, discardOld: true });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2, discardOld: true });
     const h = e.openHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
@@ -140,7 +141,7 @@ describe('discard old', () => {
 
 describe('max queues', () => {
   it('refuses an item for a new queue once the limit is reached; existing queues take items', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueues: 2 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueues: 2 });
     e.enqueue('a', 0, 0, data('1'), T0);
     e.enqueue('b', 0, 0, data('1'), T0);
     expect(e.enqueue('c', 0, 0, data('1'), T0)).toBe(TOO_MANY_QUEUES);
@@ -151,7 +152,7 @@ describe('max queues', () => {
   });
 
   it('a wait on a new queue past the limit is answered at once, as an empty queue, and creates nothing', () => {
-    const e = new QueueEngine({ maxOpen: 10, maxQueues: 1 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueues: 1 });
     e.enqueue('a', 0, 0, data('1'), T0);
     const woken: unknown[] = [];
     e.wait(e.openHolder(), 'new', T0, 10_000, false, 0, (item) => woken.push(item));
@@ -163,7 +164,7 @@ describe('max queues', () => {
 
 describe('endWaits (the server is stopping)', () => {
   it('wakes every blocked reader with null, and each new one at once', () => {
-    const e = new QueueEngine({ maxOpen: 10 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
     const woken: string[] = [];
     e.wait(e.openHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${item}`));
     e.wait(e.openHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${item}`));
@@ -180,7 +181,7 @@ describe('endWaits (the server is stopping)', () => {
 
 describe('the deadline heap stays proportional to live waits and leases', () => {
   it('waits served at once and leases acknowledged early leave no pile of entries behind', () => {
-    const e = new QueueEngine({ maxOpen: 10 });
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
     const h = e.openHolder();
     for (let i = 0; i < 100_000; i++) {
       // A worker's blocking get, served by the next enqueue long before its one-minute deadline...

@@ -6,9 +6,10 @@ import { duplexPair, type Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OP } from '../../../src/protocol/binary/constants.js';
 import { decodePackets, encodeRequest, type PacketFields } from '../../../src/protocol/binary/packet.js';
-import { DEFAULT_MAX_OPEN } from '../../../src/server/defaults.js';
 import type { Durability } from '../../../src/server/durability.js';
+import { MEMORY_ONLY, memoryOnly } from '../../../src/server/persistence.js';
 import { RqServer } from '../../../src/server/server.js';
+import { testLimits } from '../../helpers/server.js';
 
 const servers: RqServer[] = [];
 
@@ -17,7 +18,9 @@ afterEach(async () => {
 });
 
 function newServer(durability?: Durability): RqServer {
-  const s = new RqServer({ host: '127.0.0.1', port: 0, limits: { maxItemSize: 100, maxOpen: DEFAULT_MAX_OPEN } }, durability);
+  const limits = testLimits({ maxItemSize: 100 });
+  const { engine } = memoryOnly(limits);
+  const s = new RqServer({ host: '127.0.0.1', port: 0, limits }, { engine, persistence: { ...MEMORY_ONLY, durability: durability ?? MEMORY_ONLY.durability } });
   servers.push(s);
   return s;
 }

@@ -1,0 +1,163 @@
+/**
+ * The queue operations over the embedded engine and its journal (the QueueOperations of
+ * operations.ts): every outcome is known at once, except a get that waits. Checks come before any
+ * change, in the same order for both protocols; counters are bumped here and nowhere else.
+ */
+import { expiresAtMs } from '../../protocol/exptime.js';
+import { queueNameError, type DeleteTarget, type KeyOptions } from '../../protocol/key.js';
+import { QUEUE_FULL, TOO_MANY_OPEN, type Holder, type QueueEngine } from '../../queue/engine.js';
+import type { Item } from '../../queue/types.js';
+import type { Persistence } from '../persistence.js';
+import type { ServerCounters } from '../stats.js';
+import { BARE_NAME_ONLY, invalid, queueFull, refused, tooManyOpen, tooManyQueues } from './failures.js';
+import type { Failure, QueueOperations, Queues } from './operations.js';
+
+/** The engine and journal of `rq serve`, shared by every connection. */
+export class EngineQueues implements Queues {
+  constructor(
+    readonly engine: QueueEngine,
+    readonly persistence: Persistence,
+    readonly counters: ServerCounters,
+  ) {}
+
+  connect(): EngineOperations {
+    return new EngineOperations(this.engine, this.persistence, this.counters, this.engine.openHolder());
+  }
+}
+
+/** One connection's operations: `holder` holds its reservations. */
+export class EngineOperations implements QueueOperations {
+  constructor(
+    private readonly engine: QueueEngine,
+    private readonly persistence: Persistence,
+    private readonly counters: ServerCounters,
+    private readonly holder: Holder,
+  ) {}
+
+  enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): number | Failure {
+    this.counters.cmdSet++;
+    const problem = queueNameError(key);
+    if (problem !== null) return invalid(key.includes('/') ? BARE_NAME_ONLY : problem);
+    const refusal = this.persistence.writeRefusal();
+    if (refusal !== null) return refused(refusal);
+    const id = this.engine.enqueue(key, flags, expiresAtMs(exptime, now), data, now);
+    if (typeof id === 'number') return id;
+    return id === QUEUE_FULL ? queueFull(key, this.engine.limits) : tooManyQueues(this.engine.limits);
+  }
+
+  checkKeys(keys: readonly KeyOptions[]): Failure | null {
+    if (keys.some(changes)) {
+      const refusal = this.persistence.writeRefusal();
+      if (refusal !== null) return refused(refusal);
+    }
+    const held = new Map<string, number>();
+    for (const key of keys) {
+      const after = heldAfter(held.get(key.queue) ?? this.engine.heldCount(this.holder, key.queue), key);
+      if (key.open && after > this.engine.limits.maxOpen) return tooManyOpen(key.queue, this.engine.limits);
+      held.set(key.queue, after);
+    }
+    return null;
+  }
+
+  get(key: KeyOptions, now: number): Item | null | Failure | Promise<Item | null> {
+    if (changes(key)) {
+      const refusal = this.persistence.writeRefusal();
+      if (refusal !== null) return refused(refusal);
+      // The one check of --max-open; the engine's own (TOO_MANY_OPEN) cannot then refuse.
+      if (key.open && heldAfter(this.engine.heldCount(this.holder, key.queue), key) > this.engine.limits.maxOpen) {
+        return tooManyOpen(key.queue, this.engine.limits);
+      }
+    }
+    this.counters.cmdGet++;
+    const item = this.carryOut(key, now);
+    if (item === TOO_MANY_OPEN) {
+      this.counters.getMisses++;
+      return tooManyOpen(key.queue, this.engine.limits);
+    }
+    if (item !== null) {
+      this.counters.getHits++;
+      return item;
+    }
+    if (key.waitMs > 0) return this.wait(key, now);
+    this.counters.getMisses++;
+    return null;
+  }
+
+  end(target: DeleteTarget, now: number): boolean | Failure {
+    const refusal = this.persistence.writeRefusal();
+    if (refusal !== null) return refused(refusal);
+    const { queue, id } = target;
+    const engine = this.engine;
+    if (target.abort) return id > 0 ? engine.releaseById(queue, id, now) : engine.release(this.holder, queue, now);
+    return id > 0 ? engine.ackById(queue, id) : engine.ack(this.holder, queue);
+  }
+
+  flush(queue: string): number | Failure {
+    const refusal = this.persistence.writeRefusal();
+    if (refusal !== null) return refused(refusal);
+    const problem = queueNameError(queue);
+    if (problem !== null) return invalid(problem);
+    return this.engine.flush(queue);
+  }
+
+  flushAll(delaySeconds: number, now: number): undefined | Failure {
+    const refusal = this.persistence.writeRefusal();
+    if (refusal !== null) return refused(refusal);
+    this.engine.flushAll(now, delaySeconds * 1000);
+    return undefined;
+  }
+
+  dropQueue(queue: string): boolean | Failure {
+    const problem = queueNameError(queue);
+    if (problem !== null) return invalid(problem);
+    const refusal = this.persistence.writeRefusal();
+    if (refusal !== null) return refused(refusal);
+    return this.engine.dropQueue(queue);
+  }
+
+  disconnect(now: number): void {
+    this.engine.closeHolder(this.holder, now);
+  }
+
+  /** The engine calls of a get key: close or abort first, then reserve or peek. */
+  private carryOut(key: KeyOptions, now: number): Item | null | typeof TOO_MANY_OPEN {
+    const { queue, id } = key;
+    if (key.close) {
+      if (id > 0) this.engine.ackById(queue, id);
+      else this.engine.ack(this.holder, queue);
+    } else if (key.abort) {
+      if (id > 0) this.engine.releaseById(queue, id, now);
+      else this.engine.release(this.holder, queue, now);
+      return null;
+    }
+    if (key.peek) return this.engine.peek(queue, now);
+    if (!key.open) return null;
+    return this.engine.reserve(this.holder, queue, now, key.leaseMs);
+  }
+
+  /** Blocks until an item arrives on the key's queue (reserved, or shown for peek) or the wait times out. */
+  private wait(key: KeyOptions, now: number): Promise<Item | null> {
+    return new Promise((resolve) => {
+      // A get that waits is counted when it ends, as a hit or a miss.
+      this.engine.wait(this.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item) => {
+        if (item !== null) this.counters.getHits++;
+        else this.counters.getMisses++;
+        resolve(item);
+      });
+    });
+  }
+}
+
+/** True when a get key changes something (and so is refused while the journal refuses changes). */
+function changes(key: KeyOptions): boolean {
+  return key.open || key.close || key.abort;
+}
+
+/**
+ * The reservations a holder with `held` on the key's queue has after the key's close and open.
+ * Closing by id makes no room: the item may be another connection's.
+ */
+function heldAfter(held: number, key: KeyOptions): number {
+  const closed = key.close && key.id < 0 && held > 0 ? held - 1 : held;
+  return key.open ? closed + 1 : closed;
+}

@@ -1,0 +1,42 @@
+/** The embedded engine's queue operations pass the conformance suite, in memory and with a journal. */
+import { MemoryStore } from '../../../src/journal/memory-store.js';
+import { QueueEngine } from '../../../src/queue/engine.js';
+import { MEMORY_ONLY, openJournaled, type Persistence } from '../../../src/server/persistence.js';
+import { EngineQueues } from '../../../src/server/queue-ops/engine-operations.js';
+import { ServerCounters } from '../../../src/server/stats.js';
+import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
+import { waitFor } from '../../helpers/wait-for.js';
+
+operationsConformance('memory only', async (limits) => {
+  let refusal: string | null = null;
+  const persistence: Persistence = { ...MEMORY_ONLY, writeRefusal: () => refusal };
+  const counters = new ServerCounters();
+  return {
+    queues: new EngineQueues(new QueueEngine(limits), persistence, counters),
+    counters,
+    refuseChanges: async () => {
+      refusal = 'changes are refused';
+    },
+    close: async () => {},
+  };
+});
+
+operationsConformance('journal', async (limits) => {
+  const store = new MemoryStore();
+  const opened = openJournaled(limits, store, { fsync: { kind: 'always' }, warn: () => {} });
+  const counters = new ServerCounters();
+  return {
+    queues: new EngineQueues(opened.engine, opened.persistence, counters),
+    counters,
+    // A disk fault: the next write fails, and from then on the journal refuses changes.
+    refuseChanges: async () => {
+      store.fault = 'ENOSPC';
+      opened.engine.enqueue('fault', 0, 0, Buffer.from('x'), Date.now());
+      await waitFor(() => opened.persistence.writeRefusal() !== null, 'the journal to refuse changes');
+    },
+    close: async () => {
+      store.fault = null;
+      await opened.persistence.close();
+    },
+  };
+});
