@@ -6,52 +6,31 @@
  * A field a server does not send, or sends as something other than a number, stays undefined:
  * older and newer servers may send fewer or more fields, and the client must not guess.
  */
+import { QUEUE_STATS_FIELDS, QUEUE_STATS_PREFIX, type QueueStatsName } from '../protocol/queue-stats.js';
 import type { RqClientError } from './errors.js';
 
 /** A `stats` reply as the server sent it: name/value pairs in order. */
 export type StatsPairs = ReadonlyArray<readonly [string, string]>;
 
-export interface QueueStats {
-  readonly name: string;
-  /** Ready items (not reserved). */
-  readonly items?: number;
-  /** Reserved and not yet acknowledged or released. */
-  readonly open?: number;
-  readonly bytes?: number;
-  /** Items ever pushed. */
-  readonly totalItems?: number;
-  readonly expiredItems?: number;
-  readonly acked?: number;
-  readonly released?: number;
-  /** Readers blocked waiting for an item. */
-  readonly waiters?: number;
-  /** Age of the oldest ready item in ms (0 when empty). */
-  readonly ageMs?: number;
-}
+/**
+ * A queue's figures without its name (their meanings: protocol/queue-stats.ts, docs/protocol.md):
+ * ready `items`, `open` (reserved), `bytes`, `totalItems` pushed, `expiredItems`, `acked`,
+ * `released`, `discarded`, `rejected`, `waiters`, `ageMs` of the oldest ready item.
+ */
+export type QueueFigures = { readonly [K in QueueStatsName]?: number };
 
-/** A queue's figures without its name. */
-export type QueueFigures = Omit<QueueStats, 'name'>;
+/** One queue's figures as a server reported them. */
+export type QueueStats = { readonly name: string } & QueueFigures;
+
 type MutableQueueStats = { -readonly [K in keyof QueueStats]: QueueStats[K] };
-type FigureName = keyof QueueFigures;
 
-/** The per-queue fields, as the server names them and as QueueStats names them. */
-const FIELDS: ReadonlyArray<readonly [string, FigureName]> = [
-  ['items', 'items'],
-  ['open', 'open'],
-  ['bytes', 'bytes'],
-  ['total_items', 'totalItems'],
-  ['expired_items', 'expiredItems'],
-  ['acked', 'acked'],
-  ['released', 'released'],
-  ['waiters', 'waiters'],
-  ['age_ms', 'ageMs'],
-];
-const FIELD_BY_WIRE = new Map(FIELDS);
+/** The name of every per-queue figure, in the server's order. */
+export const QUEUE_FIGURE_NAMES: readonly QueueStatsName[] = QUEUE_STATS_FIELDS.map((f) => f.name);
+const FIELD_BY_WIRE = new Map<string, QueueStatsName>(QUEUE_STATS_FIELDS.map((f) => [f.wire, f.name]));
 /** Longest first, so that `…_total_items` is tried before `…_items`. */
-const WIRE_BY_LENGTH = FIELDS.map(([wire]) => wire).sort((a, b) => b.length - a.length);
-const QUEUE_PREFIX = 'queue_';
-/** Every queue's group of fields starts with this one (src/server/stats.ts). */
-const FIRST_FIELD = 'items';
+const WIRE_BY_LENGTH = QUEUE_STATS_FIELDS.map((f) => f.wire as string).sort((a, b) => b.length - a.length);
+/** Every queue's group of fields starts with this one. */
+const FIRST_FIELD: string = QUEUE_STATS_FIELDS[0].wire;
 
 export interface ParsedStats {
   /** Every general (non-queue) field, as text, in the server's order. */
@@ -105,12 +84,12 @@ export function parseStats(pairs: StatsPairs): ParsedStats {
   const queues = new Map<string, MutableQueueStats>();
   let current: { stats: MutableQueueStats; seen: Set<string> } | null = null;
   for (const [key, value] of pairs) {
-    if (!key.startsWith(QUEUE_PREFIX)) {
+    if (!key.startsWith(QUEUE_STATS_PREFIX)) {
       general.set(key, value);
       current = null;
       continue;
     }
-    const rest = key.slice(QUEUE_PREFIX.length);
+    const rest = key.slice(QUEUE_STATS_PREFIX.length);
     let wire: string | null = null;
     if (current !== null && rest.startsWith(current.stats.name + '_')) {
       const f = rest.slice(current.stats.name.length + 1);
@@ -138,7 +117,7 @@ export function parseStats(pairs: StatsPairs): ParsedStats {
 /** Sums one queue's figures over several servers (a queue spread by round-robin pushes). */
 export function sumQueue(name: string, parts: readonly QueueStats[]): QueueStats {
   const sum: MutableQueueStats = { name };
-  for (const [, field] of FIELDS) {
+  for (const field of QUEUE_FIGURE_NAMES) {
     let total: number | undefined;
     for (const p of parts) {
       const v = p[field];

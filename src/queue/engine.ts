@@ -9,7 +9,7 @@
 import { DeadlineHeap } from './deadlines.js';
 import { discardOldest, fits, type QueueLimits } from './limits.js';
 import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
-import { NO_CHANGE_LOG, type ChangeLog, type Item, type QueueStats } from './types.js';
+import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from './types.js';
 
 export { Holder, type Reservation, type Waiter } from './queue.js';
 
@@ -304,8 +304,8 @@ export class QueueEngine {
   }
 
   /** Per-queue figures; drops expired items found at each head first, so ages are honest. */
-  stats(now: number): QueueStats[] {
-    const out: QueueStats[] = [];
+  stats(now: number): EngineQueueStats[] {
+    const out: EngineQueueStats[] = [];
     for (const queue of this.queues.values()) {
       this.dropExpiredHead(queue, now);
       out.push(queue.stats(now));

@@ -4,7 +4,7 @@
  */
 import type { Timed } from './deadlines.js';
 import { ReadyList } from './ready-list.js';
-import type { Item, QueueStats } from './types.js';
+import type { Item, EngineQueueStats } from './types.js';
 
 /** A connection (or any party) that can hold reservations. One per client connection. */
 export class Holder {
@@ -57,7 +57,7 @@ export class Queue {
 
   constructor(readonly name: string) {}
 
-  stats(now: number): QueueStats {
+  stats(now: number): EngineQueueStats {
     const head = this.ready.headMeta();
     return {
       name: this.name,

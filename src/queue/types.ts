@@ -37,7 +37,7 @@ export const NO_CHANGE_LOG: ChangeLog = {
 };
 
 /** Per-queue figures, as `stats` reports them (docs/protocol.md: stats). */
-export interface QueueStats {
+export interface EngineQueueStats {
   readonly name: string;
   /** Items ready to be reserved. */
   readonly items: number;

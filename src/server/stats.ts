@@ -1,8 +1,9 @@
 /**
  * The `stats` reply as name/value pairs, shared by both protocols (docs/protocol.md: stats).
  * General fields follow memcached's names so that memcache tools (memcstat, …) read them;
- * per-queue fields are `queue_<name>_<field>`.
+ * per-queue fields are `queue_<name>_<field>`, from protocol/queue-stats.ts.
  */
+import { QUEUE_STATS_FIELDS, QUEUE_STATS_PREFIX } from '../protocol/queue-stats.js';
 import type { QueueEngine } from '../queue/engine.js';
 
 /** Stats groups memcache tools ask for (`stats settings`, …): rq has nothing to report in them, so they are empty. */
@@ -58,20 +59,8 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
   ];
   if (src.extra) pairs.push(...src.extra());
   for (const q of src.engine.stats(now)) {
-    const p = `queue_${q.name}_`;
-    pairs.push(
-      [p + 'items', q.items],
-      [p + 'open', q.open],
-      [p + 'bytes', q.bytes],
-      [p + 'total_items', q.totalItems],
-      [p + 'expired_items', q.expiredItems],
-      [p + 'acked', q.acked],
-      [p + 'released', q.released],
-      [p + 'discarded', q.discarded],
-      [p + 'rejected', q.rejected],
-      [p + 'waiters', q.waiters],
-      [p + 'age_ms', q.ageMs],
-    );
+    const prefix = QUEUE_STATS_PREFIX + q.name + '_';
+    for (const field of QUEUE_STATS_FIELDS) pairs.push([prefix + field.wire, q[field.name]]);
   }
   return pairs;
 }

@@ -18,6 +18,7 @@ function totals(row: QueueRow): string {
   return [
     `enqueued ${formatCount(row.totalItems)}`, `acked ${formatCount(row.acked)}`,
     `released ${formatCount(row.released)}`, `expired ${formatCount(row.expiredItems)}`,
+    `discarded ${formatCount(row.discarded)}`, `rejected ${formatCount(row.rejected)}`,
   ].join('  ');
 }
 

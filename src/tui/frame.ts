@@ -54,6 +54,8 @@ export function snapshotJson(snapshot: Snapshot): unknown {
       expired_items: orNull(q.expiredItems),
       acked: orNull(q.acked),
       released: orNull(q.released),
+      discarded: orNull(q.discarded),
+      rejected: orNull(q.rejected),
       enqueue_per_s: orNull(q.enqueue),
       dequeue_per_s: orNull(q.dequeue),
       ack_per_s: orNull(q.ack),

@@ -7,7 +7,7 @@
 import type { HeadItem } from './source.js';
 import type { QueuePoint } from './history.js';
 import { sampleRates, sumRates, type QueueRates, type Sample } from './rates.js';
-import type { QueueStats, ParsedStats } from '../client/stats.js';
+import { QUEUE_FIGURE_NAMES, type QueueStats, type ParsedStats } from '../client/stats.js';
 
 export type ServerState = 'connecting' | 'up' | 'down';
 
@@ -114,7 +114,8 @@ export function serverView(track: ServerTrack, now: number): ServerView {
   };
 }
 
-const SUMMED = ['items', 'open', 'bytes', 'totalItems', 'expiredItems', 'acked', 'released', 'waiters'] as const;
+/** Every figure but the age is summed over servers; the age is the oldest anywhere. */
+const SUMMED = QUEUE_FIGURE_NAMES.filter((f) => f !== 'ageMs');
 
 function sumDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : a + b;

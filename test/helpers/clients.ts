@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { RqClient, type ClientOptions } from '../../src/client/client.js';
-import type { QueueStats } from '../../src/queue/types.js';
+import type { EngineQueueStats } from '../../src/queue/types.js';
 import type { TestServer } from './server.js';
 
 /** Opens clients and closes them all in afterEach. */
@@ -27,7 +27,7 @@ export class Clients {
 const EMPTY = { items: 0, open: 0, bytes: 0, totalItems: 0, expiredItems: 0, acked: 0, released: 0, waiters: 0, ageMs: 0 };
 
 /** A queue's figures on an in-process test server (all zero for a queue it does not have). */
-export function queueStats(srv: TestServer, name: string): Omit<QueueStats, 'name' | 'ageMs'> {
+export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats, 'name' | 'ageMs'> {
   const q = srv.server.engine.stats(Date.now()).find((s) => s.name === name) ?? { name, ...EMPTY };
   const { name: _n, ageMs: _a, ...figures } = q;
   return figures;

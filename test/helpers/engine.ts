@@ -2,7 +2,7 @@
 import { beforeEach } from 'vitest';
 import { QueueEngine, TOO_MANY_OPEN, type Holder } from '../../src/queue/engine.js';
 import { UNLIMITED } from '../../src/queue/limits.js';
-import type { ChangeLog, Item, QueueStats } from '../../src/queue/types.js';
+import type { ChangeLog, Item, EngineQueueStats } from '../../src/queue/types.js';
 
 /** The time engine tests start at (ms since the epoch). */
 export const T0 = 1_700_000_000_000;
@@ -72,7 +72,7 @@ export class EngineFixture {
 
   readonly readyTexts = (queue: string): string[] => [...this.engine.readyItems(queue)].map((i) => text(i)!);
 
-  readonly statsOf = (queue: string, now = T0): QueueStats | undefined => this.engine.stats(now).find((s) => s.name === queue);
+  readonly statsOf = (queue: string, now = T0): EngineQueueStats | undefined => this.engine.stats(now).find((s) => s.name === queue);
 }
 
 /** For an engine test file: one fixture, with a new engine before each test (registers the beforeEach). */

@@ -4,7 +4,7 @@
  * the journal changes and wake-ups it would make, as lines, for comparison.
  */
 import { TOO_MANY_OPEN } from '../../src/queue/engine.js';
-import type { QueueStats } from '../../src/queue/types.js';
+import type { EngineQueueStats } from '../../src/queue/types.js';
 
 /** The engine's maxOpen in the model test. */
 export const MAX_OPEN = 3;
@@ -256,7 +256,7 @@ export class Model {
     }
   }
 
-  stats(now: number): QueueStats[] {
+  stats(now: number): EngineQueueStats[] {
     return [...this.queues.values()].map((q) => {
       this.dropExpiredHead(q, now);
       const bytes = (items: MItem[]) => items.reduce((n, i) => n + i.data.length, 0);

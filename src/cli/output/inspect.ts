@@ -34,8 +34,16 @@ function count(n: number | undefined): string {
   return n === undefined ? '–' : String(n);
 }
 
-/** The columns of the queue table: heading, how to show a queue, right-aligned or not. */
-const COLUMNS: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
+/**
+ * A column of the queue table (or a row of the detail view): heading, how to show a queue, and,
+ * for figures that only matter once a limit was hit, when to show it at all.
+ */
+type Column = readonly [string, (q: QueueStats) => string, ((q: QueueStats) => boolean)?];
+
+/** Shown only when some queue has dropped (`--discard-old`) or refused items: the table stays narrow otherwise. */
+const dropped = (q: QueueStats) => (q.discarded ?? 0) > 0 || (q.rejected ?? 0) > 0;
+
+const COLUMNS: readonly Column[] = [
   ['QUEUE', (q) => q.name],
   ['READY', (q) => count(q.items)],
   ['OPEN', (q) => count(q.open)],
@@ -45,8 +53,15 @@ const COLUMNS: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
   ['ACKED', (q) => count(q.acked)],
   ['RELEASED', (q) => count(q.released)],
   ['EXPIRED', (q) => count(q.expiredItems)],
+  ['DISCARDED', (q) => count(q.discarded), dropped],
+  ['REJECTED', (q) => count(q.rejected), dropped],
   ['WAITING', (q) => count(q.waiters)],
 ];
+
+/** The columns to show for these queues. */
+function shown(columns: readonly Column[], queues: readonly QueueStats[]): Column[] {
+  return columns.filter(([, , when]) => when === undefined || queues.some(when));
+}
 
 /** One line per server: where, which version, how long up, or why it is down. */
 export function serverLine(s: ServerStats): string {
@@ -87,10 +102,14 @@ export function renderOverview(stats: readonly ServerStats[]): string {
   const head = stats.map(serverLine).join('\n') + '\n';
   const queues = mergeQueues(stats);
   if (queues.length === 0) return head + (stats.some((s) => s.state === 'up') ? 'no queues\n' : '');
-  return head + '\n' + table(COLUMNS.map(([h]) => h), queues.map((q) => COLUMNS.map(([, show]) => show(q))));
+  const columns = shown(COLUMNS, queues);
+  return head + '\n' + table(columns.map(([h]) => h), queues.map((q) => columns.map(([, show]) => show(q))));
 }
 
-const DETAIL: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
+/** A figure that servers older than this client do not send: shown when one sent it. */
+const sent = (field: 'discarded' | 'rejected') => (q: QueueStats) => q[field] !== undefined;
+
+const DETAIL: readonly Column[] = [
   ['ready', (q) => count(q.items)],
   ['open', (q) => count(q.open)],
   ['oldest ready', (q) => (q.items === 0 ? '–' : formatDuration(q.ageMs))],
@@ -99,6 +118,8 @@ const DETAIL: ReadonlyArray<readonly [string, (q: QueueStats) => string]> = [
   ['acked', (q) => count(q.acked)],
   ['released', (q) => count(q.released)],
   ['expired', (q) => count(q.expiredItems)],
+  ['discarded', (q) => count(q.discarded), sent('discarded')],
+  ['rejected', (q) => count(q.rejected), sent('rejected')],
   ['waiting readers', (q) => count(q.waiters)],
 ];
 
@@ -112,7 +133,7 @@ export function renderQueue(name: string, stats: readonly ServerStats[]): string
   }
   if (columns.length === 0) return null;
   if (columns.length > 1) columns.push(['total', sumQueue(name, columns.map(([, q]) => q))]);
-  const rows = DETAIL.map(([label, show]) => [label, ...columns.map(([, q]) => show(q))]);
+  const rows = shown(DETAIL, columns.map(([, q]) => q)).map(([label, show]) => [label, ...columns.map(([, q]) => show(q))]);
   return `${name}\n` + table(['', ...columns.map(([server]) => server)], rows);
 }
 

@@ -35,6 +35,11 @@ describe('snapshotJson', () => {
     expect(json.queues[0]).toMatchObject({ name: 'q', items: 0, age_ms: null, enqueue_per_s: null, ack_per_s: 3 });
     expect(() => JSON.stringify(json)).not.toThrow();
   });
+
+  it('gives each queue\'s dropped and refused items, null when a server does not report them', () => {
+    const json = snapshotJson(snapshot({ queues: [row('a', { discarded: 2, rejected: 1 }), row('b')] })) as { queues: Array<Record<string, unknown>> };
+    expect(json.queues.map((q) => [q.discarded, q.rejected])).toEqual([[2, 1], [null, null]]);
+  });
 });
 
 describe('server line with a journal', () => {

@@ -81,6 +81,12 @@ describe('Screen', () => {
     expect(lines.length).toBeLessThanOrEqual(23);
   });
 
+  it('shows in the detail how many items a full queue dropped and refused', () => {
+    const q = row('jobs', { items: 3, discarded: 4, rejected: 5 });
+    const text = draw(snapshot({ queues: [q] }), { columns: 120, rows: 24 }, { view: 'detail', selected: 'jobs' }).join('\n');
+    expect(text).toContain('discarded 4  rejected 5');
+  });
+
   it('shows the keys on ?', () => {
     const text = draw(snapshot(), { columns: 80, rows: 20 }, { view: 'help' }).join('\n');
     expect(text).toContain('rq top: keys');
