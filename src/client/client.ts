@@ -10,6 +10,8 @@
  * are null or false; failures to talk to a server are RqClientError.
  */
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
+import { readCas } from '../protocol/binary/packet.js';
+import { exptimeFor } from '../protocol/exptime.js';
 import type { Security } from './connect.js';
 import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
@@ -19,7 +21,7 @@ import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-stream.js';
 import type { PushReport } from './push-stream.js';
-import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf, idOfCas } from './requests.js';
+import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
 import type { ServerStats, StatsPairs } from './stats.js';
 
@@ -49,15 +51,7 @@ export interface ReserveOptions {
   readonly leaseMs?: number;
 }
 
-/** memcached protocol.txt: an exptime above 30 days is an absolute unix time. */
-const RELATIVE_EXPTIME_LIMIT_S = 60 * 60 * 24 * 30;
-
-/** A memcache exptime for a TTL in seconds (0 = never expires). */
-export function exptimeFor(ttlSeconds: number, nowMs: number): number {
-  if (ttlSeconds <= 0) return 0;
-  const ttl = Math.ceil(ttlSeconds);
-  return ttl <= RELATIVE_EXPTIME_LIMIT_S ? ttl : Math.floor(nowMs / 1000) + ttl;
-}
+export { exptimeFor };
 
 export class RqClient {
   readonly servers: readonly ServerAddress[];
@@ -279,7 +273,8 @@ export class RqClient {
     const status = reply.header.status;
     if (status === STATUS.KEY_NOT_FOUND) return null;
     if (status !== STATUS.SUCCESS) throw this.refusal(i, reply);
-    return { queue, id: idOfCas(reply.header.cas), data: reply.val, flags: flagsOf(reply), server: this.names[i] };
+    // memjs hands over the header's 8 CAS bytes: the item id (docs/protocol.md: binary GET).
+    return { queue, id: readCas(reply.header.cas, 0), data: reply.val, flags: flagsOf(reply), server: this.names[i] };
   }
 
   private async deleteKey(i: number, key: string): Promise<boolean> {

@@ -67,11 +67,6 @@ export function flagsOf(reply: { readonly extras: Buffer }): number {
   return reply.extras.length >= 4 ? reply.extras.readUInt32BE(0) : 0;
 }
 
-/** The item id in the 8-byte CAS field memjs hands over (docs/protocol.md: binary; ids are < 2^53). */
-export function idOfCas(cas: Buffer): number {
-  return cas.length === 8 ? cas.readUInt32BE(0) * 0x1_0000_0000 + cas.readUInt32BE(4) : 0;
-}
-
 /** The text a server sends with an error status, made safe to print. */
 export function errorText(value: Buffer, fallback: string): string {
   const text = value.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 200).trim();

@@ -37,8 +37,7 @@ export const RECORD_NAMES: Record<number, string> = {
   8: 'next_id', 9: 'snapshot_end',
 };
 
-/** Queue names are 1–250 bytes (docs/protocol.md: keys). */
-export const MAX_QUEUE_NAME_BYTES = 250;
+export { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 /**
  * Largest record the reader accepts: a length beyond this is damage, not a record. Items are limited by
  * --max-item-size (1 MiB by default); 256 MiB leaves room for any sane limit and catches garbage lengths.

@@ -7,13 +7,15 @@
  * see docs/protocol.md "Keys and options". Unlike kestrel, an unknown or
  * contradictory option is an error, never silently ignored.
  */
+import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
+import { RELATIVE_EXPTIME_LIMIT_S } from './exptime.js';
 
-/** docs/protocol.md: a queue name is 1–250 bytes (memcached's key limit). */
-export const MAX_QUEUE_NAME_BYTES = 250;
+export { MAX_QUEUE_NAME_BYTES };
+
 /** The longest wait a `t=` option may ask for: one day. */
 export const MAX_WAIT_MS = 24 * 60 * 60 * 1000;
 /** The longest lease a `lease=` option may ask for: thirty days, memcache's relative-exptime limit. */
-export const MAX_LEASE_MS = 30 * 24 * 60 * 60 * 1000;
+export const MAX_LEASE_MS = RELATIVE_EXPTIME_LIMIT_S * 1000;
 
 export interface KeyOptions {
   /** The queue name (latin1 byte string). */

@@ -14,7 +14,7 @@ export interface Packet {
   readonly opcode: number;
   readonly status: number;
   readonly opaque: number;
-  /** The CAS field; an item id (< 2^53) in rq. Values past 2^53 lose precision: see casFromHeader. */
+  /** The CAS field; an item id (< 2^53) in rq. Values past 2^53 lose precision: see readCas. */
   readonly cas: number;
   readonly dataType: number;
   readonly extras: Buffer;
@@ -74,9 +74,12 @@ export function writeHeader(
   t[o + 23] = cas;
 }
 
-/** Reads the CAS field: exact below 2^53 (every rq item id), rounded above (never a valid id). */
-export function casFromHeader(buf: Buffer, offset: number): number {
-  return buf.readUInt32BE(offset + OFFSET.cas) * TWO_32 + buf.readUInt32BE(offset + OFFSET.cas + 4);
+/**
+ * Reads an 8-byte CAS value at `at` (a header's, or the one a client library hands over): exact
+ * below 2^53 (every rq item id), rounded above (never a valid id).
+ */
+export function readCas(buf: Buffer, at: number): number {
+  return buf.readUInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
 }
 
 function bytesOf(v: Buffer | string | undefined): Buffer {
@@ -127,7 +130,7 @@ export function decodePackets(buf: Buffer): { packets: Packet[]; used: number } 
       opcode: buf[pos + OFFSET.opcode],
       status: buf.readUInt16BE(pos + OFFSET.status),
       opaque: buf.readUInt32BE(pos + OFFSET.opaque),
-      cas: casFromHeader(buf, pos),
+      cas: readCas(buf, pos + OFFSET.cas),
       dataType: buf[pos + OFFSET.dataType],
       extras: buf.subarray(body, body + extrasLength),
       key: buf.subarray(body + extrasLength, body + extrasLength + keyLength),

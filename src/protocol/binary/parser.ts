@@ -13,7 +13,7 @@
  *   yields one `fatal` request, after which the parser takes nothing more.
  */
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
-import { casFromHeader } from './packet.js';
+import { readCas } from './packet.js';
 import { interpret, type BinaryRequest, type RequestHeader as Header } from './requests.js';
 
 export class BinaryParser {
@@ -117,7 +117,7 @@ export class BinaryParser {
     return {
       opcode, keyLength, extrasLength, bodyLength, opaque,
       dataType: buf[at + OFFSET.dataType],
-      cas: casFromHeader(buf, at),
+      cas: readCas(buf, at + OFFSET.cas),
     };
   }
 }

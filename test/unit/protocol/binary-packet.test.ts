@@ -1,7 +1,7 @@
 /** Binary packets: exact header bytes, and encode/decode round trips for requests and responses. */
 import { describe, expect, it } from 'vitest';
-import { MAGIC_REQUEST, MAGIC_RESPONSE, OP, STATUS } from '../../../src/protocol/binary/constants.js';
-import { decodePackets, encodeRequest, encodeResponse, type PacketFields } from '../../../src/protocol/binary/packet.js';
+import { MAGIC_REQUEST, MAGIC_RESPONSE, OFFSET, OP, STATUS } from '../../../src/protocol/binary/constants.js';
+import { decodePackets, encodeRequest, encodeResponse, readCas, type PacketFields } from '../../../src/protocol/binary/packet.js';
 import { BinaryParser } from '../../../src/protocol/binary/parser.js';
 
 describe('encodeResponse', () => {
@@ -75,5 +75,15 @@ describe('encodeRequest → BinaryParser', () => {
     });
     const [d] = new BinaryParser(1024).push(encodeRequest({ opcode: OP.DELETE, key: 'jobs', cas: 2 ** 53 - 1 }));
     expect(d).toMatchObject({ type: 'delete', cas: 2 ** 53 - 1 });
+  });
+});
+
+describe('readCas', () => {
+  it('reads the 8 bytes writeHeader writes, exactly up to 2^53 - 1, wherever they are', () => {
+    for (const cas of [0, 1, 0xffffffff, 2 ** 32, 2 ** 52 + 3, Number.MAX_SAFE_INTEGER]) {
+      const header = encodeRequest({ opcode: OP.GET, cas });
+      expect(readCas(header, OFFSET.cas)).toBe(cas);
+      expect(readCas(header.subarray(OFFSET.cas, OFFSET.cas + 8), 0)).toBe(cas);
+    }
   });
 });
