@@ -1,9 +1,6 @@
-/**
- * The client's defaults. The port is the server's (src/server/defaults.ts), repeated here because the
- * client layer may not import the server; test/unit/client/defaults.test.ts keeps the two equal.
- */
+/** The client's defaults: a server on this machine, on rq's port (protocol/port.ts). */
+export { DEFAULT_PORT } from '../protocol/port.js';
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 22133;
 
 /**
  * How long a request may go unanswered (beyond any wait it asked for) before the client gives up,

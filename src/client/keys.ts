@@ -18,9 +18,6 @@ export function wireName(queue: string): string {
   return wire;
 }
 
-/** Longest single wait the client asks for; longer waits are several requests in a row. */
-export const WAIT_SLICE_MS = MAX_WAIT_MS;
-
 export interface ReserveKey {
   /** Acknowledge the oldest item this connection holds first (`close`). */
   readonly ack?: boolean;
