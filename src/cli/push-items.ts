@@ -1,87 +1,39 @@
 /**
- * `rq replay-journal --push-to host:port`: re-enqueues the items a restart would restore into a running
- * server over the memcache text protocol (migration, or recovery on another machine). Sets are
- * pipelined in windows; every one must be answered STORED. Expiry travels as an absolute unix time.
+ * `rq replay-journal --push-to host:port`: re-enqueues the items a restart would restore into a
+ * running server (migration, or recovery on another machine), through the client library's bulk
+ * push: pipelined, each item on its queue with its flags and its expiry as an absolute time. Every
+ * item must be stored; the first refusal or failure is the error.
  */
-import net from 'node:net';
+import { RqClient, type PushItem, type ServerAddress } from '../client/index.js';
 import { FileStore } from '../journal/file-store.js';
 import { readJournal } from '../journal/reader.js';
-import type { Item } from '../queue/types.js';
 
-/** Sets in flight at once: enough to fill the pipe, few enough to stop soon after an error. */
-const WINDOW = 256;
+/** Items handed to the client at a time: it pipelines them in larger batches of its own. */
+const CHUNK = 1024;
 
-export interface PushResult {
-  readonly pushed: number;
-  readonly perQueue: Map<string, number>;
-}
-
-export async function pushItems(dataDir: string, host: string, port: number, now: number): Promise<PushResult> {
+/** Pushes every live item of the journal in `dataDir` (live at `now`) to `server`; resolves with how many. */
+export async function pushItems(dataDir: string, server: ServerAddress, now: number): Promise<number> {
   const read = readJournal(new FileStore(dataDir));
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect(port, host, () => {
-      s.off('error', reject);
-      resolve(s);
-    });
-    s.once('error', reject);
-  });
-  const perQueue = new Map<string, number>();
-  let pushed = 0;
-  let inFlight = 0;
-  let buffered = '';
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  socket.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('latin1');
-    let at: number;
-    while ((at = buffered.indexOf('\r\n')) >= 0) {
-      const line = buffered.slice(0, at);
-      buffered = buffered.slice(at + 2);
-      inFlight--;
-      if (line !== 'STORED' && failure === null) failure = new Error(`the server answered ${JSON.stringify(line)} to a set`);
-    }
-    wake?.();
-  });
-  socket.on('error', (err) => {
-    failure ??= err;
-    wake?.();
-  });
-  socket.on('close', () => {
-    failure ??= new Error('the server closed the connection');
-    wake?.();
-  });
-  const until = (ready: () => boolean) =>
-    new Promise<void>((resolve) => {
-      const check = () => {
-        if (ready() || failure !== null) {
-          wake = null;
-          resolve();
-        } else wake = check;
-      };
-      check();
-    });
-  try {
+  async function* chunks(): AsyncGenerator<PushItem[]> {
     for (const [name, q] of read.state.queues) {
-      const items: Item[] = [];
+      const queue = Buffer.from(name, 'latin1');
+      const items: PushItem[] = [];
       q.forEach((item) => {
-        if (item.expiresAt === 0 || item.expiresAt > now) items.push(item);
+        if (item.expiresAt === 0 || item.expiresAt > now) items.push({ queue, data: item.data, flags: item.flags, expiresAt: item.expiresAt });
       });
-      for (const item of items) {
-        const exptime = item.expiresAt === 0 ? 0 : Math.ceil(item.expiresAt / 1000);
-        socket.write(Buffer.concat([Buffer.from(`set ${name} ${item.flags} ${exptime} ${item.data.length}\r\n`, 'latin1'), item.data, CRLF]));
-        inFlight++;
-        pushed++;
-        perQueue.set(name, (perQueue.get(name) ?? 0) + 1);
-        if (inFlight >= WINDOW) await until(() => inFlight < WINDOW / 2);
-        if (failure !== null) throw failure;
-      }
+      for (let i = 0; i < items.length; i += CHUNK) yield items.slice(i, i + CHUNK);
     }
-    await until(() => inFlight === 0);
-    if (failure !== null) throw failure;
-  } finally {
-    socket.destroy();
   }
-  return { pushed, perQueue };
+  const client = new RqClient({ servers: [server] });
+  try {
+    const report = await client.pushItems(chunks());
+    if (report.failure !== null) throw report.failure;
+    if (report.refused > 0) {
+      const first = report.refusals[0];
+      throw new Error(`${report.refused} items refused, the first (item ${first.index}): ${first.reason}`);
+    }
+    return report.pushed;
+  } finally {
+    client.destroy();
+  }
 }
-
-const CRLF = Buffer.from('\r\n');

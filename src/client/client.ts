@@ -21,7 +21,7 @@ import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-stream.js';
 import type { PushReport } from './push-stream.js';
-import { encodeDelete, encodeFlush, encodeGet, encodeSets, errorText, flagsOf } from './requests.js';
+import { encodeDelete, encodeFlush, encodeGet, encodePushItems, encodeSets, errorText, flagsOf, type PushItem } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
 import type { ServerStats, StatsPairs } from './stats.js';
 
@@ -104,13 +104,26 @@ export class RqClient {
    */
   async pushAll(queue: string, source: AsyncIterable<readonly Buffer[]>, options: PushOptions = {}): Promise<PushReport> {
     const wire = wireName(queue);
+    const flags = options.flags ?? 0;
+    const exptime = exptimeFor(options.ttlSeconds ?? 0, Date.now());
     const { pushStream } = await import('./push-stream.js');
-    return pushStream(this.servers, this.rotation, wire, source, {
-      flags: options.flags ?? 0,
-      exptime: exptimeFor(options.ttlSeconds ?? 0, Date.now()),
-      timeoutMs: this.timeoutMs,
-      security: this.security,
-    });
+    return pushStream(this.servers, this.rotation, source, {
+      bytes: (item) => item.length,
+      encode: (batch, firstOpaque) => encodeSets(wire, batch, flags, exptime, firstOpaque),
+    }, { timeoutMs: this.timeoutMs, security: this.security });
+  }
+
+  /**
+   * Pushes items that each name their queue and keep their flags and expiry (moving items between
+   * servers, as `rq replay-journal --push-to` does), pipelined and reported as pushAll. Refused
+   * items (a bad name, a full queue) are counted in the report, not thrown.
+   */
+  async pushItems(source: AsyncIterable<readonly PushItem[]>): Promise<PushReport> {
+    const { pushStream } = await import('./push-stream.js');
+    return pushStream(this.servers, this.rotation, source, {
+      bytes: (item) => item.data.length,
+      encode: encodePushItems,
+    }, { timeoutMs: this.timeoutMs, security: this.security });
   }
 
   /**

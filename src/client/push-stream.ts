@@ -14,7 +14,7 @@ import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
 import type { Packet } from '../protocol/binary/packet.js';
 import { RqClientError } from './errors.js';
 import { Pipe } from './pipe.js';
-import { encodeSets, errorText } from './requests.js';
+import { errorText } from './requests.js';
 import type { Rotation, ServerAddress } from './servers.js';
 
 /** Items per batch on one connection: big writes, and a bounded amount of encoding at a time. */
@@ -24,9 +24,15 @@ const BATCH_BYTES = 1 << 20;
 /** Refusals listed in a report; past this only the count grows (a bad stream can refuse millions). */
 const MAX_LISTED_REFUSALS = 100;
 
+/** How the items of a stream become SET requests. */
+export interface SetEncoding<T> {
+  /** The data bytes of one item (a batch is cut at BATCH_BYTES). */
+  bytes(item: T): number;
+  /** The SET requests of a batch, in one buffer, opaques counting up from `firstOpaque`. */
+  encode(batch: readonly T[], firstOpaque: number): Buffer;
+}
+
 export interface PushStreamOptions {
-  readonly flags: number;
-  readonly exptime: number;
   readonly timeoutMs: number;
   /** TLS and login (connect.ts); plain TCP when absent. */
   readonly security?: Security;
@@ -71,11 +77,11 @@ class Lane {
   }
 }
 
-export async function pushStream(
+export async function pushStream<T>(
   servers: readonly ServerAddress[],
   rotation: Rotation,
-  key: string,
-  source: AsyncIterable<readonly Buffer[]>,
+  source: AsyncIterable<readonly T[]>,
+  encoding: SetEncoding<T>,
   options: PushStreamOptions,
 ): Promise<PushReport> {
   const report: PushReport = { pushed: 0, refusals: [], refused: 0, unconfirmed: 0, skipped: [], failure: null, sourceError: null };
@@ -125,14 +131,14 @@ export async function pushStream(
   }
 
   /** Sends items[from], items[from + stride], … (up to `count`) on one lane. */
-  const send = async (lane: Lane, items: readonly Buffer[], from: number, stride: number, first: number): Promise<void> => {
-    let batch: Buffer[] = [];
+  const send = async (lane: Lane, items: readonly T[], from: number, stride: number, first: number): Promise<void> => {
+    let batch: T[] = [];
     let bytes = 0;
     let batchFirst = first;
     const flush = async () => {
       if (batch.length === 0) return;
       lane.batches.push({ first: batchFirst, stride, count: batch.length, done: 0 });
-      const encoded = encodeSets(key, batch, options.flags, options.exptime, lane.opaque);
+      const encoded = encoding.encode(batch, lane.opaque);
       lane.opaque = (lane.opaque + batch.length) >>> 0;
       batchFirst += stride * batch.length;
       batch = [];
@@ -141,7 +147,7 @@ export async function pushStream(
     };
     for (let j = from; j < items.length; j += stride) {
       batch.push(items[j]);
-      bytes += items[j].length;
+      bytes += encoding.bytes(items[j]);
       if (batch.length >= BATCH_ITEMS || bytes >= BATCH_BYTES) await flush();
     }
     await flush();

@@ -5,6 +5,7 @@
  */
 import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES } from '../protocol/binary/constants.js';
 import { writeHeader } from '../protocol/binary/packet.js';
+import { exptimeAt } from '../protocol/exptime.js';
 
 /** A get-style request: a key, no extras, no value. */
 function keyOnly(opcode: number, key: string, opaque: number): Buffer {
@@ -51,15 +52,46 @@ export function encodeSets(key: string, items: readonly Buffer[], flags: number,
   let pos = 0;
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const body = SET_EXTRAS_BYTES + keyBytes + item.length;
-    writeHeader(out, pos, MAGIC_REQUEST, OP.SET, keyBytes, SET_EXTRAS_BYTES, 0, body, (firstOpaque + i) >>> 0, 0);
-    out.writeUInt32BE(flags >>> 0, pos + HEADER_BYTES);
-    out.writeUInt32BE(exptime >>> 0, pos + HEADER_BYTES + 4);
-    out.write(key, pos + HEADER_BYTES + SET_EXTRAS_BYTES, 'latin1');
-    item.copy(out, pos + fixed);
-    pos += fixed + item.length;
+    const at = writeSetHead(out, pos, (firstOpaque + i) >>> 0, flags, exptime, keyBytes, item.length);
+    out.write(key, at, 'latin1');
+    item.copy(out, at + keyBytes);
+    pos = at + keyBytes + item.length;
   }
   return out;
+}
+
+/** An item to push to its own queue with its own flags and expiry (RqClient.pushItems). */
+export interface PushItem {
+  /** The queue name's bytes as the server knows them (any name the server accepts, UTF-8 or not). */
+  readonly queue: Buffer;
+  readonly data: Buffer;
+  readonly flags: number;
+  /** When the item expires, in ms since the epoch; 0 = never. */
+  readonly expiresAt: number;
+}
+
+/** SET requests for `items` in one buffer, each on its own queue, opaques counting up from `firstOpaque`. */
+export function encodePushItems(items: readonly PushItem[], firstOpaque: number): Buffer {
+  let size = 0;
+  for (const r of items) size += HEADER_BYTES + SET_EXTRAS_BYTES + r.queue.length + r.data.length;
+  const out = Buffer.allocUnsafe(size);
+  let pos = 0;
+  for (let i = 0; i < items.length; i++) {
+    const r = items[i];
+    const at = writeSetHead(out, pos, (firstOpaque + i) >>> 0, r.flags, exptimeAt(r.expiresAt), r.queue.length, r.data.length);
+    r.queue.copy(out, at);
+    r.data.copy(out, at + r.queue.length);
+    pos = at + r.queue.length + r.data.length;
+  }
+  return out;
+}
+
+/** Writes a SET's header and extras at `pos`; returns where its key goes (its data follows the key). */
+function writeSetHead(out: Buffer, pos: number, opaque: number, flags: number, exptime: number, keyBytes: number, dataBytes: number): number {
+  writeHeader(out, pos, MAGIC_REQUEST, OP.SET, keyBytes, SET_EXTRAS_BYTES, 0, SET_EXTRAS_BYTES + keyBytes + dataBytes, opaque, 0);
+  out.writeUInt32BE(flags >>> 0, pos + HEADER_BYTES);
+  out.writeUInt32BE(exptime >>> 0, pos + HEADER_BYTES + 4);
+  return pos + HEADER_BYTES + SET_EXTRAS_BYTES;
 }
 
 /** The flags of a GET hit (spec 4.1: 4 bytes of extras); 0 when the server sent none. */

@@ -21,3 +21,8 @@ export function exptimeFor(ttlSeconds: number, nowMs: number): number {
   const ttl = Math.ceil(ttlSeconds);
   return ttl <= RELATIVE_EXPTIME_LIMIT_S ? ttl : Math.floor(nowMs / 1000) + ttl;
 }
+
+/** The client's writing of an absolute expiry (ms since the epoch; 0 = never): a unix time, rounded up to the second. */
+export function exptimeAt(expiresAtMs: number): number {
+  return expiresAtMs === 0 ? 0 : Math.ceil(expiresAtMs / 1000);
+}

@@ -101,6 +101,13 @@ describe('rq replay-journal', () => {
     expect(await c.request('get bin\r\n', 'END\r\n')).toBe('VALUE bin 4294967295 6\r\n\x00\x01\x02\r\n\xff\r\nEND\r\n');
   });
 
+  it('--push-to fails with exit 3 when the server refuses items, saying how many and why', async () => {
+    server = await spawnRq(['--no-journal', '--max-queue-items', '4']);
+    const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/push to .* failed: 6 items refused, the first \(item \d+\): queue jobs is full \(max 4 items, \d+ bytes\): not stored/);
+  });
+
   it('refuses bad input with a clear message and exit status', async () => {
     const missing = rq(path.join(dir, 'nope'));
     expect(missing.status).toBe(2);
@@ -116,7 +123,7 @@ describe('rq replay-journal', () => {
     });
     const unreachable = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${port}`], { encoding: 'utf8' });
     expect(unreachable.status).toBe(3);
-    expect(unreachable.stderr).toMatch(/push to .* failed: .*ECONNREFUSED/);
+    expect(unreachable.stderr).toMatch(/push to .* failed: .*connection refused/);
     const notJournal = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-notj-'));
     fs.writeFileSync(path.join(notJournal, 'journal.0000000001'), 'hello, not a journal');
     const r = rq(notJournal, '--verify');

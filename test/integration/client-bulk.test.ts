@@ -1,6 +1,8 @@
 /** Pipelined pushes and pops (the client's own binary pipe) against the real server. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../../src/client/item.js';
+import type { PushItem } from '../../src/client/requests.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { Clients, connectionsBecome, queueStats } from '../helpers/clients.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
@@ -49,6 +51,36 @@ describe('pushAll', () => {
     }
     const report = await c.pushAll('q', bad());
     expect(report).toMatchObject({ pushed: 2, sourceError: { message: 'bad input' } });
+  });
+});
+
+describe('pushItems', () => {
+  it('pushes each item to its own queue, any bytes for a name, with its flags and expiry; names each refusal', async () => {
+    const c = clients.client([srv]);
+    const odd = Buffer.from([0xff, 0x41]); // not UTF-8: a name the server takes as bytes
+    const later = Date.now() + 3_600_000;
+    async function* items(): AsyncGenerator<PushItem[]> {
+      yield [
+        { queue: Buffer.from('a'), data: Buffer.from('one'), flags: 7, expiresAt: 0 },
+        { queue: odd, data: Buffer.from('two'), flags: 0xffffffff, expiresAt: later },
+      ];
+      yield [
+        { queue: Buffer.from('a b'), data: Buffer.from('bad name'), flags: 0, expiresAt: 0 },
+        { queue: Buffer.from('a'), data: Buffer.from('three'), flags: 0, expiresAt: 0 },
+      ];
+    }
+    const report = await c.pushItems(items());
+    expect(report).toMatchObject({ pushed: 3, refused: 1, unconfirmed: 0, failure: null });
+    expect(report.refusals).toEqual([{ index: 3, server: `127.0.0.1:${srv.port}`, reason: expect.stringContaining('queue name') }]);
+    const raw = await RawClient.connect(srv.port);
+    try {
+      expect(await raw.request('get a\r\nget a\r\n', 'END\r\nVALUE a 0 5\r\nthree\r\nEND\r\n')).toBe('VALUE a 7 3\r\none\r\nEND\r\nVALUE a 0 5\r\nthree\r\nEND\r\n');
+      expect(await raw.request('get \xffA\r\n', 'END\r\n')).toBe('VALUE \xffA 4294967295 3\r\ntwo\r\nEND\r\n');
+    } finally {
+      raw.close();
+    }
+    const [held] = srv.server.engine.openItems('\xffA');
+    expect(Math.abs(held.expiresAt - later)).toBeLessThan(1000);
   });
 });
 

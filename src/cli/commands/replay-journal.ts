@@ -59,12 +59,11 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     }
     const pushTo = args['push-to'];
     if (pushTo !== undefined) {
-      const at = pushTo.lastIndexOf(':');
-      const host = pushTo.slice(0, at).replace(/^\[|\]$/g, '');
+      const { parseAddress } = await import('../../client/servers.js');
       const { pushItems } = await import('../push-items.js');
       try {
-        const pushed = await pushItems(dir, host, Number(pushTo.slice(at + 1)), now);
-        process.stderr.write(`rq replay-journal: pushed ${pushed.pushed} items to ${pushTo}\n`);
+        const pushed = await pushItems(dir, parseAddress(pushTo), now);
+        process.stderr.write(`rq replay-journal: pushed ${pushed} items to ${pushTo}\n`);
       } catch (err) {
         process.stderr.write(`rq replay-journal: push to ${pushTo} failed: ${(err as Error).message}\n`);
         process.exit(EXIT_UNREACHABLE);
