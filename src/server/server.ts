@@ -72,12 +72,11 @@ export class RqServer {
     backing: Backing = memoryOnly(options.limits),
   ) {
     this.engine = backing.engine;
-    const persistence = backing.persistence;
-    this.persistence = persistence;
+    this.persistence = backing.persistence;
     const startedAt = Date.now();
     this.ctx = {
-      queues: new EngineQueues(this.engine, persistence, this.counters),
-      persistence,
+      queues: new EngineQueues(this.engine, this.persistence, this.counters),
+      persistence: this.persistence,
       counters: this.counters,
       limits: options.limits,
       log: options.log ?? SILENT_LOG,
@@ -86,7 +85,7 @@ export class RqServer {
       startedAt,
       now: () => Date.now(),
       afterChanges: () => this.armTimer(),
-      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: persistence.stats }, now),
+      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: () => this.persistence.stats() }, now),
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply, blocking gets included; the connection ends its side when done.

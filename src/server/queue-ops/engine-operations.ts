@@ -38,8 +38,8 @@ export class EngineOperations implements QueueOperations {
     this.counters.cmdSet++;
     const problem = queueNameError(key);
     if (problem !== null) return invalid(key.includes('/') ? BARE_NAME_ONLY : problem);
-    const refusal = this.persistence.writeRefusal();
-    if (refusal !== null) return refused(refusal);
+    const refusal = this.refusal();
+    if (refusal !== null) return refusal;
     const id = this.engine.enqueue(key, flags, expiresAtMs(exptime, now), data, now);
     if (typeof id === 'number') return id;
     return id === QUEUE_FULL ? queueFull(key, this.engine.limits) : tooManyQueues(this.engine.limits);
@@ -47,8 +47,8 @@ export class EngineOperations implements QueueOperations {
 
   checkKeys(keys: readonly KeyOptions[]): Failure | null {
     if (keys.some(changes)) {
-      const refusal = this.persistence.writeRefusal();
-      if (refusal !== null) return refused(refusal);
+      const refusal = this.refusal();
+      if (refusal !== null) return refusal;
     }
     const held = new Map<string, number>();
     for (const key of keys) {
@@ -61,8 +61,8 @@ export class EngineOperations implements QueueOperations {
 
   get(key: KeyOptions, now: number): Item | null | Failure | Promise<Item | null> {
     if (changes(key)) {
-      const refusal = this.persistence.writeRefusal();
-      if (refusal !== null) return refused(refusal);
+      const refusal = this.refusal();
+      if (refusal !== null) return refusal;
       // The one check of --max-open; the engine's own (TOO_MANY_OPEN) cannot then refuse.
       if (key.open && heldAfter(this.engine.heldCount(this.holder, key.queue), key) > this.engine.limits.maxOpen) {
         return tooManyOpen(key.queue, this.engine.limits);
@@ -84,8 +84,8 @@ export class EngineOperations implements QueueOperations {
   }
 
   end(target: DeleteTarget, now: number): boolean | Failure {
-    const refusal = this.persistence.writeRefusal();
-    if (refusal !== null) return refused(refusal);
+    const refusal = this.refusal();
+    if (refusal !== null) return refusal;
     const { queue, id } = target;
     const engine = this.engine;
     if (target.abort) return id > 0 ? engine.releaseById(queue, id, now) : engine.release(this.holder, queue, now);
@@ -93,16 +93,16 @@ export class EngineOperations implements QueueOperations {
   }
 
   flush(queue: string): number | Failure {
-    const refusal = this.persistence.writeRefusal();
-    if (refusal !== null) return refused(refusal);
+    const refusal = this.refusal();
+    if (refusal !== null) return refusal;
     const problem = queueNameError(queue);
     if (problem !== null) return invalid(problem);
     return this.engine.flush(queue);
   }
 
   flushAll(delaySeconds: number, now: number): undefined | Failure {
-    const refusal = this.persistence.writeRefusal();
-    if (refusal !== null) return refused(refusal);
+    const refusal = this.refusal();
+    if (refusal !== null) return refusal;
     this.engine.flushAll(now, delaySeconds * 1000);
     return undefined;
   }
@@ -110,13 +110,19 @@ export class EngineOperations implements QueueOperations {
   dropQueue(queue: string): boolean | Failure {
     const problem = queueNameError(queue);
     if (problem !== null) return invalid(problem);
-    const refusal = this.persistence.writeRefusal();
-    if (refusal !== null) return refused(refusal);
+    const refusal = this.refusal();
+    if (refusal !== null) return refusal;
     return this.engine.dropQueue(queue);
   }
 
   disconnect(now: number): void {
     this.engine.closeHolder(this.holder, now);
+  }
+
+  /** Why changes are refused now (the journal cannot write), or null when they are taken. */
+  private refusal(): Failure | null {
+    const reason = this.persistence.writeRefusal();
+    return reason === null ? null : refused(reason);
   }
 
   /** The engine calls of a get key: close or abort first, then reserve or peek. */
