@@ -63,7 +63,7 @@ export class EngineOperations implements QueueOperations {
     if (changes(key)) {
       const refusal = this.refusal();
       if (refusal !== null) return refusal;
-      // The one check of --max-open; the engine's own (TOO_MANY_OPEN) cannot then refuse.
+      // --max-open, by the rule checkKeys applies (heldAfter): the engine's own guard cannot then refuse.
       if (key.open && heldAfter(this.engine.heldCount(this.holder, key.queue), key) > this.engine.limits.maxOpen) {
         return tooManyOpen(key.queue, this.engine.limits);
       }
