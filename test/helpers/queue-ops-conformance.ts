@@ -95,6 +95,16 @@ export function operationsConformance(label: string, make: (limits: QueueLimits)
       expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
     }));
 
+    it('a wait stopped early is answered as none and counted as a miss; what comes later is not taken', withQueues(async (f, a, b) => {
+      a.stopWaiting(); // none waits: nothing happens
+      const waiting = a.get(parseKey('q/t=60000'), T0);
+      a.stopWaiting();
+      expect(await waiting).toBe(null);
+      await b.enqueue('q', 0, 0, data('later'), T0);
+      expect(await get(b, 'q/peek')).toBe('later');
+      expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
+    }));
+
     it('refuses a reservation past max-open, and a get of several keys as a whole', withQueues(async (_f, a, b) => {
       for (const t of ['one', 'two', 'three']) await a.enqueue('q', 0, 0, data(t), T0);
       expect(await get(a, 'q')).toBe('one');

@@ -27,6 +27,9 @@ export class EngineQueues implements Queues {
 
 /** One connection's operations: `holder` holds its reservations. */
 export class EngineOperations implements QueueOperations {
+  /** Answers the get that waits now, if one does. */
+  private answerWait: ((item: Item | null) => void) | null = null;
+
   constructor(
     private readonly engine: QueueEngine,
     private readonly persistence: Persistence,
@@ -115,7 +118,15 @@ export class EngineOperations implements QueueOperations {
     return this.engine.dropQueue(queue);
   }
 
+  stopWaiting(): void {
+    const answer = this.answerWait;
+    if (answer === null) return;
+    if (this.holder.waiter !== null) this.engine.cancelWait(this.holder.waiter);
+    answer(null);
+  }
+
   disconnect(now: number): void {
+    this.answerWait = null;
     this.engine.closeHolder(this.holder, now);
   }
 
@@ -145,11 +156,13 @@ export class EngineOperations implements QueueOperations {
   private wait(key: KeyOptions, now: number): Promise<Item | null> {
     return new Promise((resolve) => {
       // A get that waits is counted when it ends, as a hit or a miss.
-      this.engine.wait(this.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, (item) => {
+      this.answerWait = (item) => {
+        this.answerWait = null;
         if (item !== null) this.counters.getHits++;
         else this.counters.getMisses++;
         resolve(item);
-      });
+      };
+      this.engine.wait(this.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, this.answerWait);
     });
   }
 }

@@ -80,8 +80,14 @@ export interface QueueOperations {
   dropQueue(queue: string, now: number): Outcome<boolean>;
 
   /**
+   * Ends this connection's waiting get now, answered as if its time ran out (null, a miss): the
+   * client will send nothing more, or the server is stopping. Nothing happens when none waits.
+   */
+  stopWaiting(): void;
+
+  /**
    * The connection is gone: its reservations go back to their queues (leased ones when their lease
-   * ends) and its wait is cancelled. No operation is called after this.
+   * ends) and its wait is cancelled unanswered. No operation is called after this.
    */
   disconnect(now: number): void;
 }
