@@ -1,6 +1,6 @@
 /**
  * What `rq top` needs from the outside world, and nothing more: the stats of a server and a peek at
- * the head of a queue. The CLI injects an implementation (src/cli/top-source.ts, over the client
+ * the head of a queue. The CLI injects an implementation (src/cli/top/source.ts, over the client
  * library); tests inject their own. The TUI never opens a socket itself.
  */
 

@@ -3,7 +3,7 @@
  * protocol/queue-stats.ts), discarded and rejected items included, and `rq inspect` shows them.
  */
 import { afterEach, expect, it } from 'vitest';
-import { renderOverview, renderQueue } from '../../src/cli/output/inspect.js';
+import { renderOverview, renderQueue } from '../../src/cli/client/inspect-output.js';
 import { QUEUE_STATS_FIELDS } from '../../src/protocol/queue-stats.js';
 import { Clients } from '../helpers/clients.js';
 import { RawClient } from '../helpers/raw-client.js';

@@ -1,11 +1,11 @@
 /**
- * rq top's stats source (src/cli/top-source.ts, over the client library) against the real server,
+ * rq top's stats source (src/cli/top/source.ts, over the client library) against the real server,
  * against a server that goes away and comes back, and against peers that misbehave: whatever
  * happens, stats() and peek() settle with data or an Error, never hang, and recover.
  */
 import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTopSource } from '../../src/cli/top-source.js';
+import { createTopSource } from '../../src/cli/top/source.js';
 import { RqServer } from '../../src/server/server.js';
 import type { StatsSource } from '../../src/tui/source.js';
 import { parseStats } from '../../src/client/stats.js';

@@ -1,8 +1,8 @@
 /** `rq ack`: acknowledges reserved items by id (man/rq-ack.1). Its arguments are shared with `rq release`. */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client-options.js';
+import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
-import { parseItemRef, type ItemRef } from '../item-ref.js';
+import { parseItemRef, type ItemRef } from '../client/item-ref.js';
 
 export interface EndPlan extends ClientPlan {
   readonly queue: string;
@@ -34,7 +34,7 @@ export const ackSpec: CommandSpec<EndPlan> = {
   ],
   plan: endPlan,
   run: async (plan) => {
-    const { runEnd } = await import('../run/end.js');
+    const { runEnd } = await import('../client/end.js');
     await runEnd('ack', plan);
   },
 };

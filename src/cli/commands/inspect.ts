@@ -1,6 +1,6 @@
 /** `rq inspect`: the servers' figures in a readable form, or one queue in detail (man/rq-inspect.1). */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, type ClientPlan } from '../client-options.js';
+import { CLIENT_OPTIONS, clientPlan, type ClientPlan } from '../client/options.js';
 import type { CommandSpec } from '../command-spec.js';
 
 export interface InspectPlan extends ClientPlan {
@@ -25,7 +25,7 @@ export const inspectSpec: CommandSpec<InspectPlan> = {
     return { ...client, queue };
   },
   run: async (plan) => {
-    const { runInspect } = await import('../run/inspect.js');
+    const { runInspect } = await import('../client/inspect.js');
     await runInspect(plan);
   },
 };

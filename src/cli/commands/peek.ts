@@ -1,8 +1,8 @@
 /** `rq peek`: shows the head item of a queue without taking it (man/rq-peek.1). */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client-options.js';
+import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import type { CommandSpec } from '../command-spec.js';
-import type { ItemFormat } from '../output/items.js';
+import type { ItemFormat } from '../client/item-output.js';
 import { FORMAT_OPTIONS, formatOf } from './pop.js';
 
 export interface PeekPlan extends ClientPlan {
@@ -26,7 +26,7 @@ export const peekSpec: CommandSpec<PeekPlan> = {
     return { ...client, queue, format: formatOf(raw) };
   },
   run: async (plan) => {
-    const { runPeek } = await import('../run/peek.js');
+    const { runPeek } = await import('../client/peek.js');
     await runPeek(plan);
   },
 };

@@ -1,9 +1,9 @@
 /** `rq pop`: prints items and acknowledges each once it is written (man/rq-pop.1). */
 import { MAX_LEASE_MS, MAX_WAIT_MS } from '../../protocol/key.js';
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client-options.js';
+import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, type CommandSpec, type RawArgs } from '../command-spec.js';
-import type { ItemFormat } from '../output/items.js';
+import type { ItemFormat } from '../client/item-output.js';
 
 export interface PopPlan extends ClientPlan {
   readonly queue: string;
@@ -89,7 +89,7 @@ export const popSpec: CommandSpec<PopPlan> = {
     };
   },
   run: async (plan) => {
-    const { runPop } = await import('../run/pop.js');
+    const { runPop } = await import('../client/pop.js');
     await runPop(plan);
   },
 };

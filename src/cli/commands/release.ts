@@ -1,5 +1,5 @@
 /** `rq release`: puts reserved items back at the head of their queue, by id (man/rq-release.1). */
-import { CLIENT_OPTIONS } from '../client-options.js';
+import { CLIENT_OPTIONS } from '../client/options.js';
 import type { CommandSpec } from '../command-spec.js';
 import { END_POSITIONALS, endPlan, type EndPlan } from './ack.js';
 
@@ -13,7 +13,7 @@ export const releaseSpec: CommandSpec<EndPlan> = {
   ],
   plan: endPlan,
   run: async (plan) => {
-    const { runEnd } = await import('../run/end.js');
+    const { runEnd } = await import('../client/end.js');
     await runEnd('release', plan);
   },
 };

@@ -39,7 +39,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       process.stderr.write(`rq replay-journal: ${dir} is not a directory\n`);
       process.exit(EXIT_USAGE);
     }
-    const { formatRecordLine, formatReport, reportJournal } = await import('../journal-report.js');
+    const { formatRecordLine, formatReport, reportJournal } = await import('../replay-journal/report.js');
     const now = Date.now();
     const out = (s: string) => process.stdout.write(s);
     const { DataDirLockedError } = await import('../../journal/lock.js');
@@ -60,7 +60,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     const pushTo = args['push-to'];
     if (pushTo !== undefined) {
       const { parseAddress } = await import('../../client/servers.js');
-      const { pushItems } = await import('../push-items.js');
+      const { pushItems } = await import('../replay-journal/push-items.js');
       try {
         const pushed = await pushItems(dir, parseAddress(pushTo), now);
         process.stderr.write(`rq replay-journal: pushed ${pushed} items to ${pushTo}\n`);

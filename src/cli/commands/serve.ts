@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseFsyncPolicy } from '../../journal/policy.js';
 import { DEFAULT_FSYNC, DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
-import { withTrustOptions, type TrustArgs } from '../serve-options.js';
+import { withTrustOptions, type TrustArgs } from '../serve/trust-options.js';
 
 export interface ServeArgs extends TrustArgs {
   host: string;
@@ -47,7 +47,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms')
       .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS') as unknown as Argv<ServeArgs>,
   handler: async (args) => {
-    const { runServer } = await import('../run-server.js');
+    const { runServer } = await import('../serve/serve.js');
     await runServer(args);
   },
 };

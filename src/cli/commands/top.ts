@@ -1,7 +1,7 @@
 /** `rq top`: a live monitor of one or many servers (man/rq-top.1). Ink and React load only here, lazily. */
 import type { Argv, CommandModule } from 'yargs';
-import { CLIENT_OPTIONS, securityPlan, type SecurityPlan } from '../client-options.js';
-import { topServers } from '../top-servers.js';
+import { CLIENT_OPTIONS, securityPlan, type SecurityPlan } from '../client/options.js';
+import { topServers } from '../top/servers.js';
 
 export interface TopArgs {
   server?: string;
@@ -15,7 +15,7 @@ export interface TopArgs {
   password?: string;
 }
 
-/** TLS and login for the servers, as the client subcommands read them (client-options.ts). */
+/** TLS and login for the servers, as the client subcommands read them (client/options.ts). */
 export function topSecurity(args: TopArgs, env: NodeJS.ProcessEnv = process.env): SecurityPlan {
   return securityPlan({ ...args, _: [] }, env);
 }
@@ -61,7 +61,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .example('$0 top --server a:22133,b:22133', 'watch two servers, queues combined')
       .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs') as unknown as Argv<TopArgs>,
   handler: async (args) => {
-    const { runTop } = await import('../run-top.js');
+    const { runTop } = await import('../top/top.js');
     await runTop(args);
   },
 };

@@ -1,6 +1,6 @@
 /** `rq work`: runs a command for each item, acknowledging on success (man/rq-work.1). */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client-options.js';
+import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
 
 export interface WorkPlan extends ClientPlan {
@@ -53,7 +53,7 @@ export const workSpec: CommandSpec<WorkPlan> = {
     return { ...client, queue, command, concurrency: c, limit: n, drain: raw.drain === true };
   },
   run: async (plan) => {
-    const { runWork } = await import('../run/work.js');
+    const { runWork } = await import('../client/work.js');
     await runWork(plan);
   },
 };

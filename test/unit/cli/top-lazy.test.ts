@@ -43,7 +43,7 @@ describe('lazy loading of Ink and React', () => {
   });
 
   it('rq top without a terminal (--once, --json) does not import them', () => {
-    const packages = staticPackages(path.join(SRC, 'cli/run-top.ts'));
+    const packages = staticPackages(path.join(SRC, 'cli/top/top.ts'));
     expect([...packages].filter((p) => p === 'ink' || p === 'react')).toEqual([]);
   });
 

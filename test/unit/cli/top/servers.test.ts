@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topServers } from '../../../src/cli/top-servers.js';
+import { topServers } from '../../../../src/cli/top/servers.js';
 
 describe('rq top servers', () => {
   it('takes --server or --servers, else RQ_SERVERS, else RQ_SERVER, else the local default', () => {

@@ -1,14 +1,14 @@
 /**
  * The `rq serve` options that keep a server safe to expose: limits, logging, authentication, TLS,
  * and how long a stop may take (man/rq-serve.1 lists each with its default). Kept apart from
- * serve.ts so that the command module stays a list of option groups.
+ * commands/serve.ts so that the command module stays a list of option groups.
  */
 import type { Argv } from 'yargs';
-import type { Limits } from '../server/context.js';
+import type { Limits } from '../../server/context.js';
 import {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_MAX_QUEUES, DEFAULT_SHUTDOWN_TIMEOUT_S,
-} from '../server/defaults.js';
-import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../server/log.js';
+} from '../../server/defaults.js';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 
 export interface TrustArgs {
   'max-connections': number;

@@ -3,7 +3,7 @@
  * resolveServers): --server (or its synonym --servers) with one address or several separated by
  * commas, else RQ_SERVERS, else RQ_SERVER, else 127.0.0.1:22133. Returned as `host:port` names.
  */
-import { formatAddress, resolveServers } from '../client/index.js';
+import { formatAddress, resolveServers } from '../../client/index.js';
 
 /** The servers for the options and environment; throws with a reason fit for a usage error. */
 export function topServers(args: { server?: unknown; servers?: unknown }, env: NodeJS.ProcessEnv): string[] {

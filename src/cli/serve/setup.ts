@@ -5,11 +5,11 @@
  * SetupError whose message names the file at fault.
  */
 import fs from 'node:fs';
-import { AuthFileError, loadAuthFile } from '../server/auth-file.js';
-import { Authenticator } from '../server/auth.js';
-import { openLog, type Logger } from '../server/log.js';
-import type { RqServer, TlsFiles } from '../server/server.js';
-import type { TrustArgs } from './serve-options.js';
+import { AuthFileError, loadAuthFile } from '../../server/auth-file.js';
+import { Authenticator } from '../../server/auth.js';
+import { openLog, type Logger } from '../../server/log.js';
+import type { RqServer, TlsFiles } from '../../server/server.js';
+import type { TrustArgs } from './trust-options.js';
 
 export class SetupError extends Error {}
 

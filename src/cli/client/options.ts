@@ -1,12 +1,12 @@
 /**
  * The options every client subcommand takes (--server, --json, --timeout, and --tls, --tls-ca,
  * --user, --password for a server that requires them) and what they mean.
- * Imports only pure modules: loading this must stay cheap (see fast-path.ts).
+ * Imports only pure modules: loading this must stay cheap (see ../fast-path.ts).
  */
 import fs from 'node:fs';
-import { DEFAULT_TIMEOUT_MS } from '../client/defaults.js';
-import { AddressError, resolveServers, type ServerAddress } from '../client/servers.js';
-import { UsageError, type OptionSpec, type RawArgs } from './command-spec.js';
+import { DEFAULT_TIMEOUT_MS } from '../../client/defaults.js';
+import { AddressError, resolveServers, type ServerAddress } from '../../client/servers.js';
+import { UsageError, type OptionSpec, type RawArgs } from '../command-spec.js';
 
 export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   server: {

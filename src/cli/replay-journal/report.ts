@@ -2,12 +2,12 @@
  * `rq replay-journal`: what a restart would restore from a data directory, read with the server's own
  * reader (journal/reader.ts) and never written to. Builds the report; the command module prints it.
  */
-import type { DecodedRecord } from '../journal/decoder.js';
-import { FileStore } from '../journal/file-store.js';
-import { RECORD_NAMES, RecordType } from '../journal/format.js';
-import { lockDataDir } from '../journal/lock.js';
-import { readJournal, type FileReport } from '../journal/reader.js';
-import { cutDamage } from '../journal/repair.js';
+import type { DecodedRecord } from '../../journal/decoder.js';
+import { FileStore } from '../../journal/file-store.js';
+import { RECORD_NAMES, RecordType } from '../../journal/format.js';
+import { lockDataDir } from '../../journal/lock.js';
+import { readJournal, type FileReport } from '../../journal/reader.js';
+import { cutDamage } from '../../journal/repair.js';
 
 export interface QueueReport {
   readonly name: string;

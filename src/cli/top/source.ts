@@ -7,9 +7,9 @@
  * that comes back is reached on the next poll. The client's errors read "host:port: reason"; the
  * address is shown on the server's line already, so only the reason is passed on.
  */
-import type { Security } from '../client/connect.js';
-import { parseAddress, RqClient, RqClientError } from '../client/index.js';
-import type { HeadItem, StatsPairs, StatsSource } from '../tui/source.js';
+import type { Security } from '../../client/connect.js';
+import { parseAddress, RqClient, RqClientError } from '../../client/index.js';
+import type { HeadItem, StatsPairs, StatsSource } from '../../tui/source.js';
 
 /** An error whose message is the reason alone, keeping the client's error as its cause. */
 function reason(err: unknown): unknown {

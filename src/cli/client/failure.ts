@@ -3,8 +3,8 @@
  * (src/cli/exit-codes.ts, man/rq.1). Errors are typed where they arise; this is the one place
  * that translates them.
  */
-import { EXIT_NOTHING, EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
-import { isUsageError } from './command-spec.js';
+import { EXIT_NOTHING, EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
+import { isUsageError } from '../command-spec.js';
 
 /** Output could not be written (a closed pipe, a full disk). */
 export class OutputError extends Error {

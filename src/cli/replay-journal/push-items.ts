@@ -4,9 +4,9 @@
  * push: pipelined, each item on its queue with its flags and its expiry as an absolute time. Every
  * item must be stored; the first refusal or failure is the error.
  */
-import { RqClient, type PushItem, type ServerAddress } from '../client/index.js';
-import { FileStore } from '../journal/file-store.js';
-import { readJournal } from '../journal/reader.js';
+import { RqClient, type PushItem, type ServerAddress } from '../../client/index.js';
+import { FileStore } from '../../journal/file-store.js';
+import { readJournal } from '../../journal/reader.js';
 
 /** Items handed to the client at a time: it pipelines them in larger batches of its own. */
 const CHUNK = 1024;

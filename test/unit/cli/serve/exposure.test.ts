@@ -1,6 +1,6 @@
 /** The warning rq serve prints when it listens where others can reach it. */
 import { describe, expect, it } from 'vitest';
-import { exposureWarnings, isLoopback } from '../../../src/cli/exposure.js';
+import { exposureWarnings, isLoopback } from '../../../../src/cli/serve/exposure.js';
 
 describe('isLoopback', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopback(a)).toBe(true));

@@ -1,20 +1,20 @@
 /**
  * Starts the server for `rq serve`: prepares the log, logins and TLS; locks the data dir and replays
  * its journal (or, with --no-journal, starts empty); listens, prints where, warns when strangers
- * could reach it; and stops gracefully on SIGINT/SIGTERM (server-setup.ts), the journal synced and
+ * could reach it; and stops gracefully on SIGINT/SIGTERM (setup.ts), the journal synced and
  * closed and the lock released.
  */
 import fs from 'node:fs';
-import { DataDirLockedError } from '../journal/lock.js';
-import { parseFsyncPolicy, type FsyncPolicy } from '../journal/policy.js';
-import { memoryOnly, openDataDir, type Backing, type Opened } from '../server/persistence.js';
-import { RqServer } from '../server/server.js';
-import { VERSION } from '../version.js';
-import type { ServeArgs } from './commands/serve.js';
-import { EXIT_UNREACHABLE, EXIT_USAGE } from './exit-codes.js';
+import { DataDirLockedError } from '../../journal/lock.js';
+import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
+import { memoryOnly, openDataDir, type Backing, type Opened } from '../../server/persistence.js';
+import { RqServer } from '../../server/server.js';
+import { VERSION } from '../../version.js';
+import type { ServeArgs } from '../commands/serve.js';
+import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 import { exposureWarnings } from './exposure.js';
-import { limitsOf } from './serve-options.js';
-import { installSignals, prepare, SetupError } from './server-setup.js';
+import { limitsOf } from './trust-options.js';
+import { installSignals, prepare, SetupError } from './setup.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`rq serve: ${message}\n`);

@@ -1,9 +1,9 @@
 /** `rq peek`, once the arguments are understood. */
 import type { PeekPlan } from '../commands/peek.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
-import { guard, warn } from '../failure.js';
-import { formatItems, writeOut } from '../output/items.js';
-import { openClient } from './open-client.js';
+import { guard, warn } from './failure.js';
+import { formatItems, writeOut } from './item-output.js';
+import { openClient } from './new-client.js';
 
 export async function runPeek(plan: PeekPlan): Promise<void> {
   const client = openClient('peek', plan);

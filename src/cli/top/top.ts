@@ -2,10 +2,10 @@
  * `rq top`'s handler body, loaded only when `rq top` runs: picks the live screen (a terminal on both
  * stdin and stdout, no --once/--json) or one frame, and loads Ink and React only for the former.
  */
-import { EXIT_OK, EXIT_UNREACHABLE } from './exit-codes.js';
-import { topSecurity, type TopArgs } from './commands/top.js';
-import { createTopSource } from './top-source.js';
-import { topServers } from './top-servers.js';
+import { EXIT_OK, EXIT_UNREACHABLE } from '../exit-codes.js';
+import { topSecurity, type TopArgs } from '../commands/top.js';
+import { createTopSource } from './source.js';
+import { topServers } from './servers.js';
 
 /** How long one poll may take before the server is called down: 2 s, or the interval if longer. */
 function timeoutFor(intervalMs: number): number {
@@ -23,12 +23,12 @@ export async function runTop(args: TopArgs): Promise<void> {
     // Ink draws only a last frame when it sees CI or CONTINUOUS_INTEGRATION in the environment;
     // the live screen runs only on a terminal, so a shell that exports CI still gets a live screen.
     for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in process.env) process.env[name] = 'false';
-    const { runLive } = await import('../tui/run.js');
+    const { runLive } = await import('../../tui/run.js');
     await runLive({ servers, source, intervalMs: args.interval });
     process.exitCode = EXIT_OK;
     return;
   }
-  const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../tui/once.js'), import('../tui/frame.js')]);
+  const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../../tui/once.js'), import('../../tui/frame.js')]);
   const snapshot = await pollTwice({ servers, source, intervalMs: args.interval });
   source.close();
   const out = args.json ? JSON.stringify(snapshotJson(snapshot), null, 2) + '\n' : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);

@@ -1,9 +1,9 @@
 /** `rq ack` / `rq release`, once the arguments are understood: one request per id, in order. */
 import type { EndPlan } from '../commands/ack.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
-import { guard, warn } from '../failure.js';
-import { writeOut } from '../output/items.js';
-import { openClient } from './open-client.js';
+import { guard, warn } from './failure.js';
+import { writeOut } from './item-output.js';
+import { openClient } from './new-client.js';
 
 export async function runEnd(verb: 'ack' | 'release', plan: EndPlan): Promise<void> {
   const client = openClient(verb, plan);

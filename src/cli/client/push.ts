@@ -1,10 +1,10 @@
 /** `rq push`, once the arguments are understood: one item through memjs, or a pipelined stream. */
 import type { PushReport } from '../../client/push-stream.js';
 import type { PushPlan } from '../commands/push.js';
-import { exitCodeFor, guard, warn } from '../failure.js';
-import { writeOut } from '../output/items.js';
+import { exitCodeFor, guard, warn } from './failure.js';
+import { writeOut } from './item-output.js';
 import { EXIT_UNREACHABLE } from '../exit-codes.js';
-import { openClient } from './open-client.js';
+import { openClient } from './new-client.js';
 
 export async function runPush(plan: PushPlan): Promise<void> {
   const client = openClient('push', plan);
@@ -14,7 +14,7 @@ export async function runPush(plan: PushPlan): Promise<void> {
   // single requests) would cost a one-item push a tenth of its start-up just to load.
   const source = messages !== null
     ? (async function* () { yield messages.map((m) => Buffer.from(m)); })()
-    : (await import('../input/split.js')).splitItems(process.stdin, plan.mode);
+    : (await import('./split-items.js')).splitItems(process.stdin, plan.mode);
   if (messages === null && process.stdin.isTTY) warn('push', 'reading items from the terminal, one per line; end with Ctrl-D');
   try {
     await guard('push', async () => {

@@ -2,8 +2,8 @@
  * Item ids as users give them to `rq ack` and `rq release`: `42`, or `42@host:port` when several
  * servers are in use (ids are unique per server only; `rq pop --lease` prints the second form then).
  */
-import { AddressError, formatAddress, parseAddress, type ServerAddress } from '../client/servers.js';
-import { UsageError } from './command-spec.js';
+import { AddressError, formatAddress, parseAddress, type ServerAddress } from '../../client/servers.js';
+import { UsageError } from '../command-spec.js';
 
 export interface ItemRef {
   readonly id: number;

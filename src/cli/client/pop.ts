@@ -8,9 +8,9 @@ import type { RqClient } from '../../client/client.js';
 import type { Item } from '../../client/item.js';
 import type { PopPlan } from '../commands/pop.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
-import { guard, OutputError, warn } from '../failure.js';
-import { formatItems, writeOut } from '../output/items.js';
-import { openClient } from './open-client.js';
+import { guard, OutputError, warn } from './failure.js';
+import { formatItems, writeOut } from './item-output.js';
+import { openClient } from './new-client.js';
 
 export async function runPop(plan: PopPlan): Promise<void> {
   const client = openClient('pop', plan);

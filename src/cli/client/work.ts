@@ -16,10 +16,10 @@ import type { RqClient } from '../../client/client.js';
 import type { Item } from '../../client/item.js';
 import type { WorkPlan } from '../commands/work.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
-import { exitCodeFor, warn } from '../failure.js';
-import { writeOut } from '../output/items.js';
-import { openClient } from './open-client.js';
-import { runCommand, type CommandOutcome } from './run-command.js';
+import { exitCodeFor, warn } from './failure.js';
+import { writeOut } from './item-output.js';
+import { openClient } from './new-client.js';
+import { runCommand, type CommandOutcome } from './spawn-command.js';
 
 /**
  * A failed item is held this long before it is released for another try, doubling with each

@@ -5,7 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { Item } from '../../client/item.js';
-import { OutputError } from '../failure.js';
+import { OutputError } from './failure.js';
 
 export type ItemFormat = 'lines' | 'nul' | 'raw' | 'json';
 

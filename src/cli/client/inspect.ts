@@ -1,10 +1,10 @@
 /** `rq inspect`, once the arguments are understood: one `stats` per server, rendered. */
 import type { InspectPlan } from '../commands/inspect.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
-import { guard, warn } from '../failure.js';
-import { renderOverview, renderQueue, statsJson } from '../output/inspect.js';
-import { writeOut } from '../output/items.js';
-import { openClient } from './open-client.js';
+import { guard, warn } from './failure.js';
+import { renderOverview, renderQueue, statsJson } from './inspect-output.js';
+import { writeOut } from './item-output.js';
+import { openClient } from './new-client.js';
 
 export async function runInspect(plan: InspectPlan): Promise<void> {
   const client = openClient('inspect', plan);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../../src/client/item.js';
-import type { QueueStats, ServerStats } from '../../../src/client/stats.js';
-import { RqClientError } from '../../../src/client/errors.js';
-import { formatItems, itemJson } from '../../../src/cli/output/items.js';
-import { formatBytes, formatDuration, renderOverview, renderQueue, statsJson } from '../../../src/cli/output/inspect.js';
+import type { Item } from '../../../../src/client/item.js';
+import type { QueueStats, ServerStats } from '../../../../src/client/stats.js';
+import { RqClientError } from '../../../../src/client/errors.js';
+import { formatItems, itemJson } from '../../../../src/cli/client/item-output.js';
+import { formatBytes, formatDuration, renderOverview, renderQueue, statsJson } from '../../../../src/cli/client/inspect-output.js';
 
 const item = (data: Buffer | string, id = 7): Item => ({
   queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133',
