@@ -3,10 +3,10 @@ import type { EndPlan } from '../commands/ack.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
 import { guard, warn } from './failure.js';
 import { writeOut } from './item-output.js';
-import { openClient } from './new-client.js';
+import { newClient } from './new-client.js';
 
 export async function runEnd(verb: 'ack' | 'release', plan: EndPlan): Promise<void> {
-  const client = openClient(verb, plan);
+  const client = newClient(verb, plan);
   const done = verb === 'ack' ? 'acked' : 'released';
   await guard(verb, async () => {
     try {

@@ -4,10 +4,10 @@ import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
 import { guard, warn } from './failure.js';
 import { renderOverview, renderQueue, statsJson } from './inspect-output.js';
 import { writeOut } from './item-output.js';
-import { openClient } from './new-client.js';
+import { newClient } from './new-client.js';
 
 export async function runInspect(plan: InspectPlan): Promise<void> {
-  const client = openClient('inspect', plan);
+  const client = newClient('inspect', plan);
   await guard('inspect', async () => {
     try {
       const stats = await client.stats();

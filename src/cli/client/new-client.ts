@@ -1,9 +1,9 @@
-/** Opens the client library for a command, with skipped servers reported on stderr. */
+/** A client library instance for a client subcommand, with skipped servers reported on stderr. */
 import { RqClient } from '../../client/client.js';
 import type { ClientPlan } from './options.js';
 import { warn } from './failure.js';
 
-export function openClient(command: string, plan: ClientPlan): RqClient {
+export function newClient(command: string, plan: ClientPlan): RqClient {
   return new RqClient({
     servers: plan.servers,
     timeoutMs: plan.timeoutMs,

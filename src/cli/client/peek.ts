@@ -3,10 +3,10 @@ import type { PeekPlan } from '../commands/peek.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
 import { guard, warn } from './failure.js';
 import { formatItems, writeOut } from './item-output.js';
-import { openClient } from './new-client.js';
+import { newClient } from './new-client.js';
 
 export async function runPeek(plan: PeekPlan): Promise<void> {
-  const client = openClient('peek', plan);
+  const client = newClient('peek', plan);
   await guard('peek', async () => {
     try {
       const item = await client.peek(plan.queue);

@@ -10,10 +10,10 @@ import type { PopPlan } from '../commands/pop.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
 import { guard, OutputError, warn } from './failure.js';
 import { formatItems, writeOut } from './item-output.js';
-import { openClient } from './new-client.js';
+import { newClient } from './new-client.js';
 
 export async function runPop(plan: PopPlan): Promise<void> {
-  const client = openClient('pop', plan);
+  const client = newClient('pop', plan);
   await guard('pop', async () => {
     try {
       const popped = plan.leaseMs > 0 ? await leaseItems(client, plan) : await popItems(client, plan);

@@ -4,10 +4,10 @@ import type { PushPlan } from '../commands/push.js';
 import { exitCodeFor, guard, warn } from './failure.js';
 import { writeOut } from './item-output.js';
 import { EXIT_UNREACHABLE } from '../exit-codes.js';
-import { openClient } from './new-client.js';
+import { newClient } from './new-client.js';
 
 export async function runPush(plan: PushPlan): Promise<void> {
-  const client = openClient('push', plan);
+  const client = newClient('push', plan);
   const options = { ttlSeconds: plan.ttlSeconds, flags: plan.flags };
   const messages = plan.messages;
   // Arguments go through the same pipelined path as standard input: memjs (the client's path for

@@ -1,4 +1,4 @@
-/** Runs one command for `rq work`: the item's data on its stdin, its id in RQ_ITEM_ID. */
+/** Spawns one command for `rq work`: the item's data on its stdin, its id in RQ_ITEM_ID. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Item } from '../../client/item.js';
 
@@ -8,8 +8,8 @@ export type CommandOutcome =
   /** The command could not be started (not found, not executable). */
   | { readonly kind: 'failed-to-start'; readonly error: Error };
 
-/** Runs the command; `running` holds its process while it runs (so that a second Ctrl-C can stop it). */
-export function runCommand(command: readonly string[], item: Item, running: Set<ChildProcess>): Promise<CommandOutcome> {
+/** Spawns the command and resolves once it ends; `running` holds its process while it runs (so that a second Ctrl-C can stop it). */
+export function spawnCommand(command: readonly string[], item: Item, running: Set<ChildProcess>): Promise<CommandOutcome> {
   return new Promise((resolve) => {
     const child = spawn(command[0], command.slice(1), {
       stdio: ['pipe', 'inherit', 'inherit'],

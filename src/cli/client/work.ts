@@ -18,8 +18,8 @@ import type { WorkPlan } from '../commands/work.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 import { exitCodeFor, warn } from './failure.js';
 import { writeOut } from './item-output.js';
-import { openClient } from './new-client.js';
-import { runCommand, type CommandOutcome } from './spawn-command.js';
+import { newClient } from './new-client.js';
+import { spawnCommand, type CommandOutcome } from './spawn-command.js';
 
 /**
  * A failed item is held this long before it is released for another try, doubling with each
@@ -87,7 +87,7 @@ interface Delayed {
 
 async function slot(work: Work): Promise<void> {
   const { plan } = work;
-  const client = openClient('work', plan);
+  const client = newClient('work', plan);
   const delayed: Delayed[] = [];
   try {
     while (!work.stopping && work.taken < plan.limit) {
@@ -154,7 +154,7 @@ async function settle(work: Work, action: () => Promise<boolean>): Promise<void>
  */
 async function handle(work: Work, client: RqClient, item: Item): Promise<boolean> {
   const { plan } = work;
-  const outcome = await runCommand(plan.command, item, work.running);
+  const outcome = await spawnCommand(plan.command, item, work.running);
   if (outcome.kind === 'exited' && outcome.code === 0) {
     await settle(work, async () => {
       if (await client.ack(plan.queue, item.id, item.server)) work.acked++;

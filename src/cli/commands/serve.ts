@@ -47,7 +47,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms')
       .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS') as unknown as Argv<ServeArgs>,
   handler: async (args) => {
-    const { runServer } = await import('../serve/serve.js');
-    await runServer(args);
+    const { runServe } = await import('../serve/serve.js');
+    await runServe(args);
   },
 };

@@ -21,7 +21,7 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-export async function runServer(args: ServeArgs): Promise<void> {
+export async function runServe(args: ServeArgs): Promise<void> {
   let prepared;
   try {
     prepared = prepare(args);

@@ -23,7 +23,7 @@ export async function runTop(args: TopArgs): Promise<void> {
     // Ink draws only a last frame when it sees CI or CONTINUOUS_INTEGRATION in the environment;
     // the live screen runs only on a terminal, so a shell that exports CI still gets a live screen.
     for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in process.env) process.env[name] = 'false';
-    const { runLive } = await import('../../tui/run.js');
+    const { runLive } = await import('../../tui/live.js');
     await runLive({ servers, source, intervalMs: args.interval });
     process.exitCode = EXIT_OK;
     return;

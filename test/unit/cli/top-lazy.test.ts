@@ -48,7 +48,7 @@ describe('lazy loading of Ink and React', () => {
   });
 
   it('the live screen does', () => {
-    const packages = staticPackages(path.join(SRC, 'tui/run.tsx'));
+    const packages = staticPackages(path.join(SRC, 'tui/live.tsx'));
     expect(packages.has('ink')).toBe(true);
     expect(packages.has('react')).toBe(true);
   });
