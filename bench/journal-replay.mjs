@@ -23,7 +23,7 @@ const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn
 const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
 journal.open(engine, Date.now());
 const data = Buffer.alloc(size, 'x');
-const h = engine.openHolder();
+const h = engine.newHolder();
 for (let i = 0; i < items; i++) {
   engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now());
   if (i % 10 === 0) {

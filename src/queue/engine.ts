@@ -53,7 +53,8 @@ export class QueueEngine {
 
   // ---- holders (connections) ----
 
-  openHolder(): Holder {
+  /** A holder for a new connection's reservations. */
+  newHolder(): Holder {
     return new Holder(this.nextHolderId++);
   }
 

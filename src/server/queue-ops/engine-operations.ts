@@ -21,7 +21,7 @@ export class EngineQueues implements Queues {
   ) {}
 
   connect(): EngineOperations {
-    return new EngineOperations(this.engine, this.persistence, this.counters, this.engine.openHolder());
+    return new EngineOperations(this.engine, this.persistence, this.counters, this.engine.newHolder());
   }
 }
 

@@ -22,8 +22,8 @@ describe('compaction', () => {
   ])('keeps the directory bounded while a queue that never empties churns, with held and released items (%s)', async (_how, options) => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store, options);
-    const held = engine.openHolder(); // holds two items for the whole run
-    const worker = engine.openHolder();
+    const held = engine.newHolder(); // holds two items for the whole run
+    const worker = engine.newHolder();
     let n = 0;
     const push = () => engine.enqueue('q', 0, 0, Buffer.from(`item-${String(n++).padStart(6, '0')}-${'x'.repeat(40)}`), T0);
     for (let i = 0; i < 50; i++) push();
@@ -59,7 +59,7 @@ describe('compaction', () => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store, { ...SMALL, compactMinBytes: 1 << 30 });
     for (let i = 0; i < 300; i++) engine.enqueue('q', i, 0, Buffer.from(`item${i}`), T0);
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     for (let i = 0; i < 200; i++) {
       engine.reserve(h, 'q', T0);
       if (i % 2 === 0) engine.ack(h, 'q');
@@ -90,7 +90,7 @@ describe('compaction', () => {
   it('a snapshot taken from the engine at a segment switch is crash-safe at every turn too', async () => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store, { ...SMALL, compactMinBytes: 1 << 30 });
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     let n = 0;
     // Write until a segment switch starts a compaction from the engine's state, then stop changing things.
     while (journal.figures.compactions === 0) {
@@ -148,7 +148,7 @@ describe('a damaged snapshot', () => {
     expect(items.length).toBeLessThan(100);
     expect(items).toEqual(Array.from({ length: items.length }, (_, i) => `item${String(i).padStart(3, '0')}-${'z'.repeat(40)}`));
     // The next compaction reads the cut snapshot and replaces it.
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     for (let round = 0; journal.figures.compactions === 0; round++) {
       engine.enqueue('q', 0, 0, Buffer.from('more'.repeat(20)), T0);
       engine.reserve(h, 'q', T0);

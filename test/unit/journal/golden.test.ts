@@ -36,8 +36,8 @@ async function writeGolden(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const { engine, journal } = openEngine(new FileStore(dir), { segmentBytes: 512, compactMinBytes: 1024 });
-  const h = engine.openHolder();
-  const w = engine.openHolder();
+  const h = engine.newHolder();
+  const w = engine.newHolder();
   for (let i = 0; i < 30; i++) engine.enqueue('jobs', i, 0, Buffer.from(`job ${i} ${'.'.repeat(i)}`), T0 + i);
   for (let i = 0; i < 20; i++) {
     engine.reserve(w, 'jobs', T0);

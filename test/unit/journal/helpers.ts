@@ -27,7 +27,7 @@ export function settled(journal: Journal): Promise<void> {
 
 /** Reserves every ready item of `queue` with a fresh holder and returns their data as strings. */
 export function drain(engine: QueueEngine, queue: string, now = T0): string[] {
-  const h = engine.openHolder();
+  const h = engine.newHolder();
   const out: string[] = [];
   for (;;) {
     const item = engine.reserve(h, queue, now);

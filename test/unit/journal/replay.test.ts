@@ -11,7 +11,7 @@ describe('replay', () => {
     const { engine, journal } = openEngine(store);
     for (const s of ['a', 'b', 'c', 'd']) engine.enqueue('q', 0, 0, b(s), T0);
     engine.enqueue('other', 3, 0, b('x'), T0);
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     engine.reserve(h, 'q', T0);
     expect(engine.ack(h, 'q')).toBe(true);
     await settled(journal);
@@ -24,8 +24,8 @@ describe('replay', () => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store);
     for (const s of ['a', 'b', 'c', 'd', 'e']) engine.enqueue('q', 0, 0, b(s), T0);
-    const h1 = engine.openHolder();
-    const h2 = engine.openHolder();
+    const h1 = engine.newHolder();
+    const h2 = engine.newHolder();
     engine.reserve(h1, 'q', T0); // a
     engine.reserve(h2, 'q', T0); // b
     engine.reserve(h1, 'q', T0); // c
@@ -55,7 +55,7 @@ describe('replay', () => {
   it('keeps ids increasing across restarts, even when every item was acknowledged and compacted away', async () => {
     let store = new MemoryStore();
     let { engine, journal } = openEngine(store);
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     let last = 0;
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < 5; i++) last = engine.enqueue('q', 0, 0, b('x'), T0);
@@ -75,7 +75,7 @@ describe('replay', () => {
     const { engine, journal } = openEngine(store);
     for (const s of ['a', 'b', 'c']) engine.enqueue('q', 0, 0, b(s), T0);
     engine.enqueue('gone', 0, 0, b('z'), T0);
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     engine.reserve(h, 'q', T0); // a stays open through the flush
     engine.flush('q');
     engine.enqueue('q', 0, 0, b('d'), T0);
@@ -143,7 +143,7 @@ describe('restarts', () => {
     let store = new MemoryStore();
     let { engine, journal } = openEngine(store);
     const last = engine.enqueue('q', 0, 0, b('x'), T0);
-    const h = engine.openHolder();
+    const h = engine.newHolder();
     engine.reserve(h, 'q', T0);
     engine.ack(h, 'q');
     await settled(journal);

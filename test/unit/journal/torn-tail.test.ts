@@ -26,7 +26,7 @@ beforeAll(async () => {
     engine.enqueue('q', 0, 0, Buffer.from(`item${i}`), T0);
     await settled(journal);
   }
-  const h = engine.openHolder();
+  const h = engine.newHolder();
   engine.reserve(h, 'q', T0);
   await settled(journal);
   engine.ack(h, 'q');

@@ -35,7 +35,7 @@ function run(seed: number, steps: number): void {
   let now = 1_000_000;
   let waiterSeq = 0;
 
-  const newPair = (): Pair => ({ engine: engine.openHolder(), model: new MHolder(), waiting: false });
+  const newPair = (): Pair => ({ engine: engine.newHolder(), model: new MHolder(), waiting: false });
   const pairs: Pair[] = [newPair(), newPair(), newPair(), newPair()];
 
   /** A duration from now whose end no other deadline shares. */

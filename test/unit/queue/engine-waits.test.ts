@@ -11,8 +11,8 @@ const { put, reserveText, readyTexts, statsOf } = f;
 
 describe('waiting readers', () => {
   it('wakes the first waiter with a reserved item, exactly once', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     const wa = recorder();
     const wb = recorder();
     f.engine.wait(a, 'q', T0, 1000, false, 0, wa.wake);
@@ -39,7 +39,7 @@ describe('waiting readers', () => {
   it('serves waiters in the order they came, one item each', () => {
     const wakes: string[] = [];
     for (const name of ['a', 'b', 'c']) {
-      f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, false, 0, (item) => wakes.push(`${name}:${text(item)}`));
+      f.engine.wait(f.engine.newHolder(), 'q', T0, 1000, false, 0, (item) => wakes.push(`${name}:${text(item)}`));
     }
     put('q', '1', '2');
     expect(wakes).toEqual(['a:1', 'b:2']);
@@ -50,7 +50,7 @@ describe('waiting readers', () => {
 
   it('times out at its deadline with null and not before', () => {
     const w = recorder();
-    f.engine.wait(f.engine.openHolder(), 'q', T0, 250, false, 0, w.wake);
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 250, false, 0, w.wake);
     f.engine.tick(T0 + 249);
     expect(w.calls).toEqual([]);
     f.engine.tick(T0 + 250);
@@ -62,8 +62,8 @@ describe('waiting readers', () => {
   it('shows a peek waiter the item and lets a reserving waiter behind it take it', () => {
     const peeker = recorder();
     const reader = recorder();
-    const r = f.engine.openHolder();
-    f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
+    const r = f.engine.newHolder();
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 1000, true, 0, peeker.wake);
     f.engine.wait(r, 'q', T0, 1000, false, 0, reader.wake);
     put('q', 'x');
     expect(peeker.calls.map(text)).toEqual(['x']);
@@ -73,14 +73,14 @@ describe('waiting readers', () => {
 
   it('leaves the item ready for a peek waiter alone', () => {
     const peeker = recorder();
-    f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, true, 0, peeker.wake);
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 1000, true, 0, peeker.wake);
     put('q', 'x');
     expect(peeker.calls.map(text)).toEqual(['x']);
     expect(readyTexts('q')).toEqual(['x']);
   });
 
   it('reserves with the lease the waiter asked for', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     const w = recorder();
     f.engine.wait(a, 'q', T0, 1000, false, 300, w.wake);
     f.engine.enqueue('q', 0, 0, buf('x'), T0 + 100);
@@ -92,19 +92,19 @@ describe('waiting readers', () => {
   });
 
   it('is woken by a release, by a lease end and by another holder closing', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', 'x');
     reserveText(a, 'q', T0, 100);
     const w1 = recorder();
-    f.engine.wait(f.engine.openHolder(), 'q', T0, 10_000, false, 0, w1.wake);
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 10_000, false, 0, w1.wake);
     f.engine.tick(T0 + 100);
     expect(w1.calls.map(text)).toEqual(['x']);
 
-    const b = f.engine.openHolder();
+    const b = f.engine.newHolder();
     put('r', 'y');
     reserveText(b, 'r');
     const w2 = recorder();
-    f.engine.wait(f.engine.openHolder(), 'r', T0, 10_000, false, 0, w2.wake);
+    f.engine.wait(f.engine.newHolder(), 'r', T0, 10_000, false, 0, w2.wake);
     f.engine.release(b, 'r', T0 + 1);
     expect(w2.calls.map(text)).toEqual(['y']);
   });
@@ -112,18 +112,18 @@ describe('waiting readers', () => {
   it('is woken once when a lease ending in the same late tick serves it before its own deadline', () => {
     // The timer fired late: the lease (T0+100) and the wait (T0+150) are both due at T0+200.
     // Serving the waiter from the returned item must take it off the due list too.
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', 'x');
     reserveText(a, 'q', T0, 100);
     const w = recorder();
-    f.engine.wait(f.engine.openHolder(), 'q', T0, 150, false, 0, w.wake);
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 150, false, 0, w.wake);
     f.engine.tick(T0 + 200);
     expect(w.calls.map(text)).toEqual(['x']);
   });
 
   it('is not called after cancelWait', () => {
     const w = recorder();
-    const waiter = f.engine.wait(f.engine.openHolder(), 'q', T0, 1000, false, 0, w.wake);
+    const waiter = f.engine.wait(f.engine.newHolder(), 'q', T0, 1000, false, 0, w.wake);
     f.engine.cancelWait(waiter);
     f.engine.cancelWait(waiter);
     put('q', 'x');
@@ -135,7 +135,7 @@ describe('waiting readers', () => {
   it('skips expired items when serving a waiter', () => {
     const w = recorder();
     f.engine.enqueue('q', 0, T0 + 10, buf('old'), T0);
-    f.engine.wait(f.engine.openHolder(), 'q', T0 + 20, 1000, false, 0, w.wake);
+    f.engine.wait(f.engine.newHolder(), 'q', T0 + 20, 1000, false, 0, w.wake);
     f.engine.enqueue('q', 0, 0, buf('new'), T0 + 30);
     expect(w.calls.map(text)).toEqual(['new']);
     expect(statsOf('q', T0 + 30)).toMatchObject({ expiredItems: 1 });
@@ -152,7 +152,7 @@ describe('expiry', () => {
   });
 
   it('drops expired items lazily when they reach the head, never delivering them', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     f.engine.enqueue('q', 0, T0 + 100, buf('short'), T0);
     f.engine.enqueue('q', 0, 0, buf('keep'), T0);
     f.engine.enqueue('q', 0, T0 + 100, buf('short2'), T0);
@@ -174,7 +174,7 @@ describe('expiry', () => {
   });
 
   it('drops a released item that expired while it was reserved', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     f.engine.enqueue('q', 0, T0 + 10, buf('a'), T0);
     reserveText(h, 'q', T0);
     f.engine.release(h, 'q', T0 + 20);
@@ -185,7 +185,7 @@ describe('expiry', () => {
 
 describe('flush and dropQueue', () => {
   it('flush removes ready items and leaves open reservations open', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     put('q', 'a', 'b', 'c');
     reserveText(h, 'q');
     f.log.take();
@@ -222,8 +222,8 @@ describe('flush and dropQueue', () => {
   });
 
   it('dropQueue removes items, reservations and waiters', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     put('q', '1', '2', '3');
     reserveText(a, 'q');
     reserveText(a, 'q', T0, 100);

@@ -13,7 +13,7 @@ const { put, reserveText, readyTexts, statsOf } = f;
 
 describe('enqueue and reserve', () => {
   it('delivers items in FIFO order with their fields', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     const a = f.engine.enqueue('q', 16, 0, buf('one'), T0);
     const b = f.engine.enqueue('q', 7, T0 + 60_000, buf('two'), T0 + 5);
     const first = f.engine.reserve(h, 'q', T0 + 10) as Item;
@@ -27,7 +27,7 @@ describe('enqueue and reserve', () => {
     const data = buf('abc');
     f.engine.enqueue('q', 0, 0, data, T0);
     data.write('xyz');
-    expect(reserveText(f.engine.openHolder(), 'q')).toBe('abc');
+    expect(reserveText(f.engine.newHolder(), 'q')).toBe('abc');
   });
 
   it('gives ids that always increase, across queues', () => {
@@ -37,14 +37,14 @@ describe('enqueue and reserve', () => {
   });
 
   it('finds nothing on an unknown queue and does not create it', () => {
-    expect(f.engine.reserve(f.engine.openHolder(), 'nope', T0)).toBeNull();
+    expect(f.engine.reserve(f.engine.newHolder(), 'nope', T0)).toBeNull();
     expect(f.engine.peek('nope', T0)).toBeNull();
     expect(f.engine.queueNames()).toEqual([]);
     expect(f.log.take()).toEqual([]);
   });
 
   it('reports enqueued and reserved changes in order', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     f.engine.enqueue('q', 3, 0, buf('x'), T0);
     f.engine.reserve(h, 'q', T0 + 1);
     expect(f.log.take()).toEqual([`enqueued q 1 3 0 ${T0} x`, 'reserved q 1']);
@@ -53,7 +53,7 @@ describe('enqueue and reserve', () => {
 
 describe('ack and release', () => {
   it('acknowledges the oldest item the holder has, never a ready one', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     put('q', 'a', 'b', 'c');
     reserveText(h, 'q');
     reserveText(h, 'q');
@@ -68,8 +68,8 @@ describe('ack and release', () => {
   });
 
   it('does not let another holder acknowledge by holder', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     put('q', 'x');
     reserveText(a, 'q');
     expect(f.engine.ack(b, 'q')).toBe(false);
@@ -78,7 +78,7 @@ describe('ack and release', () => {
   });
 
   it('puts a released item back at the head, ahead of newer items', () => {
-    const h = f.engine.openHolder();
+    const h = f.engine.newHolder();
     put('q', 'a', 'b');
     reserveText(h, 'q');
     expect(f.engine.release(h, 'q', T0)).toBe(true);
@@ -89,8 +89,8 @@ describe('ack and release', () => {
   });
 
   it('acknowledges and releases by id from any holder', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     const [id1, id2] = put('q', 'x', 'y');
     reserveText(a, 'q');
     reserveText(a, 'q');
@@ -116,8 +116,8 @@ describe('ack and release', () => {
 
 describe('several reservations and --max-open', () => {
   it('refuses a reservation past maxOpen per holder and queue, and takes nothing', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     put('q', '1', '2', '3', '4', '5');
     put('r', 'r1');
     expect([reserveText(a, 'q'), reserveText(a, 'q'), reserveText(a, 'q')]).toEqual(['1', '2', '3']);
@@ -132,8 +132,8 @@ describe('several reservations and --max-open', () => {
 
 describe('closing a holder', () => {
   it('returns its items to the head in their original order, ahead of newer items', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     put('q', '1', '2', '3', '4');
     reserveText(a, 'q');
     reserveText(b, 'q');
@@ -148,7 +148,7 @@ describe('closing a holder', () => {
   });
 
   it('returns its items in their queue order even when it reserved them in another order', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', '1', '2', '3');
     reserveText(a, 'q');
     reserveText(a, 'q');
@@ -159,7 +159,7 @@ describe('closing a holder', () => {
   });
 
   it('returns items of every queue it held', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', 'q1');
     put('r', 'r1');
     reserveText(a, 'q');
@@ -170,7 +170,7 @@ describe('closing a holder', () => {
   });
 
   it('cancels its waiter without calling it', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     const w = recorder();
     f.engine.wait(a, 'q', T0, 1000, false, 0, w.wake);
     f.engine.closeHolder(a, T0);
@@ -182,8 +182,8 @@ describe('closing a holder', () => {
   });
 
   it('hands returned items to waiting readers', () => {
-    const a = f.engine.openHolder();
-    const b = f.engine.openHolder();
+    const a = f.engine.newHolder();
+    const b = f.engine.newHolder();
     put('q', 'x');
     reserveText(a, 'q');
     const w = recorder();
@@ -196,7 +196,7 @@ describe('closing a holder', () => {
 
 describe('leases', () => {
   it('keeps a leased reservation open past its holder, then returns it to the head at the lease end', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     const [id] = put('q', 'leased', 'next');
     expect(reserveText(a, 'q', T0, 500)).toBe('leased');
     expect(f.engine.nextDeadline()).toBe(T0 + 500);
@@ -212,7 +212,7 @@ describe('leases', () => {
   });
 
   it('ends the lease of a live holder too: the holder no longer has it', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', 'x');
     reserveText(a, 'q', T0, 100);
     f.engine.tick(T0 + 100);
@@ -222,7 +222,7 @@ describe('leases', () => {
   });
 
   it('is cancelled by an ack before its end', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     const [id] = put('q', 'x');
     reserveText(a, 'q', T0, 100);
     f.engine.closeHolder(a, T0);
@@ -234,7 +234,7 @@ describe('leases', () => {
   });
 
   it('returns items whose leases end in one late tick, each as its own release to the head', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     put('q', '1', '2', '3');
     reserveText(a, 'q', T0, 100);
     reserveText(a, 'q', T0, 200);
@@ -261,7 +261,7 @@ describe('restoring', () => {
 
 describe('stats and totals', () => {
   it('reports every per-queue figure', () => {
-    const a = f.engine.openHolder();
+    const a = f.engine.newHolder();
     f.engine.enqueue('q', 0, 0, buf('12345'), T0);
     f.engine.enqueue('q', 0, 0, buf('123'), T0 + 10);
     f.engine.enqueue('q', 0, 0, buf('1'), T0 + 20);
@@ -270,7 +270,7 @@ describe('stats and totals', () => {
     reserveText(a, 'q');
     f.engine.ack(a, 'q');
     f.engine.release(a, 'q', T0 + 30);
-    f.engine.wait(f.engine.openHolder(), 'other', T0, 1000, false, 0, () => {});
+    f.engine.wait(f.engine.newHolder(), 'other', T0, 1000, false, 0, () => {});
     expect(f.engine.stats(T0 + 40)).toEqual([
       { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30 },
       { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0 },

@@ -24,7 +24,7 @@ function recorder(): { log: ChangeLog; lines: string[] } {
 const data = (s: string) => Buffer.from(s);
 
 function drain(engine: QueueEngine, name: string): string[] {
-  const h = engine.openHolder();
+  const h = engine.newHolder();
   const out: string[] = [];
   for (;;) {
     const item = engine.reserve(h, name, T0);
@@ -50,7 +50,7 @@ describe('max queue items', () => {
 
   it('counts open items: a release can always go back', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2 });
-    const h = e.openHolder();
+    const h = e.newHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
     e.reserve(h, 'q', T0);
@@ -80,7 +80,7 @@ describe('max queue items', () => {
 describe('max queue bytes', () => {
   it('refuses an item that would pass the byte limit, counting open bytes', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueBytes: 10 });
-    const h = e.openHolder();
+    const h = e.newHolder();
     expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(1);
     e.reserve(h, 'q', T0);
     expect(e.enqueue('q', 0, 0, data('12345'), T0)).toBe(2);
@@ -110,7 +110,7 @@ describe('discard old', () => {
   it('never drops open items: refuses, and drops nothing, when they alone leave no room', () => {
     const { log, lines } = recorder();
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2, discardOld: true }, log);
-    const h = e.openHolder();
+    const h = e.newHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
     e.reserve(h, 'q', T0);
@@ -129,7 +129,7 @@ describe('discard old', () => {
 
   it('drops a released item at the head like any other ready item', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueueItems: 2, discardOld: true });
-    const h = e.openHolder();
+    const h = e.newHolder();
     e.enqueue('q', 0, 0, data('a'), T0);
     e.enqueue('q', 0, 0, data('b'), T0);
     e.reserve(h, 'q', T0);
@@ -155,7 +155,7 @@ describe('max queues', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueues: 1 });
     e.enqueue('a', 0, 0, data('1'), T0);
     const woken: unknown[] = [];
-    e.wait(e.openHolder(), 'new', T0, 10_000, false, 0, (item) => woken.push(item));
+    e.wait(e.newHolder(), 'new', T0, 10_000, false, 0, (item) => woken.push(item));
     expect(woken).toEqual([null]);
     expect(e.queueNames()).toEqual(['a']);
     expect(e.nextDeadline()).toBe(Infinity);
@@ -166,11 +166,11 @@ describe('endWaits (the server is stopping)', () => {
   it('wakes every blocked reader with null, and each new one at once', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
     const woken: string[] = [];
-    e.wait(e.openHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${item}`));
-    e.wait(e.openHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${item}`));
+    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${item}`));
+    e.wait(e.newHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${item}`));
     e.endWaits();
     expect(woken).toEqual(['a:null', 'b:null']);
-    e.wait(e.openHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${item}`));
+    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${item}`));
     expect(woken).toEqual(['a:null', 'b:null', 'late:null']);
     expect(e.stats(T0).map((q) => q.waiters)).toEqual([0, 0]);
     // An item enqueued now stays ready for the next start; nobody takes it.
@@ -182,7 +182,7 @@ describe('endWaits (the server is stopping)', () => {
 describe('the deadline heap stays proportional to live waits and leases', () => {
   it('waits served at once and leases acknowledged early leave no pile of entries behind', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
-    const h = e.openHolder();
+    const h = e.newHolder();
     for (let i = 0; i < 100_000; i++) {
       // A worker's blocking get, served by the next enqueue long before its one-minute deadline...
       e.wait(h, 'q', T0, 60_000, false, 0, () => {});
@@ -194,7 +194,7 @@ describe('the deadline heap stays proportional to live waits and leases', () => 
       e.ack(h, 'q');
     }
     expect(e.deadlineEntries).toBeLessThan(5000);
-    const live = e.openHolder();
+    const live = e.newHolder();
     e.wait(live, 'r', T0, 5000, false, 0, () => {});
     expect(e.nextDeadline()).toBe(T0 + 5000);
   });
