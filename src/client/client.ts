@@ -19,7 +19,7 @@ import type { Item } from './item.js';
 import { ackIdKey, peekKey, releaseIdKey, reserveKey, wireName } from './keys.js';
 import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
-import type { Deliver } from './pop-stream.js';
+import type { Deliver } from './pop-session.js';
 import type { PushReport } from './push-stream.js';
 import { encodeDelete, encodeFlush, encodeGet, encodePushItems, encodeSets, errorText, flagsOf, type PushItem } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';

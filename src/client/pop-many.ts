@@ -11,7 +11,7 @@ import { MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import { wireName } from './keys.js';
 import { Pipe } from './pipe.js';
-import { PopSession, type Deliver } from './pop-stream.js';
+import { PopSession, type Deliver } from './pop-session.js';
 import { formatAddress, type Rotation, type ServerAddress } from './servers.js';
 
 
@@ -67,8 +67,8 @@ export async function popMany(
     }
   };
 
-  /** Runs one session; returns whether the queue was empty there. */
-  const runOn = async (i: number, waitMs: number, waitSliceMs: number): Promise<boolean> => {
+  /** Gives one server's session a turn; returns whether the queue was empty there. */
+  const popFrom = async (i: number, waitMs: number, waitSliceMs: number): Promise<boolean> => {
     const session = await sessionFor(i);
     if (session === null) return true;
     active = session;
@@ -82,7 +82,7 @@ export async function popMany(
   const order = rotation.popOrder();
   try {
     if (servers.length === 1) {
-      await runOn(0, options.waitMs, WAIT_SLICE_MS);
+      await popFrom(0, options.waitMs, WAIT_SLICE_MS);
     } else {
       const waitUntil = options.waitMs === Infinity ? Infinity : Date.now() + options.waitMs;
       let allEmpty = false;
@@ -91,7 +91,7 @@ export async function popMany(
         allEmpty = true;
         for (const i of order) {
           if (stopped()) break;
-          if (!(await runOn(i, 0, 0))) allEmpty = false;
+          if (!(await popFrom(i, 0, 0))) allEmpty = false;
         }
         if (!allEmpty) continue;
         if (Date.now() >= waitUntil || skipped.length === servers.length) break;
@@ -101,7 +101,7 @@ export async function popMany(
           if (stopped() || Date.now() >= waitUntil) break;
           const slice = Math.min(MULTI_WAIT_SLICE_MS, waitUntil - Date.now());
           const before = popped;
-          await runOn(i, slice, slice);
+          await popFrom(i, slice, slice);
           if (popped > before) {
             found = true;
             break;

@@ -33,24 +33,24 @@ export type Deliver = (items: Item[]) => Promise<void>;
  */
 export const DEFAULT_WINDOW = 100;
 
-export interface SessionRun {
-  /** Items wanted in this run (Infinity for --follow). */
+export interface PopTurn {
+  /** Items wanted in this turn (Infinity for --follow). */
   readonly count: number;
-  /** How long the queue may stay empty before the run ends, in ms: 0 = not at all, Infinity = forever. */
+  /** How long the queue may stay empty before the turn ends, in ms: 0 = not at all, Infinity = forever. */
   readonly waitMs: number;
   /** Longest single blocking request, in ms. */
   readonly waitSliceMs: number;
 }
 
-export interface SessionResult {
+export interface TurnResult {
   readonly popped: number;
-  /** The run ended because the queue was empty (and stayed so for waitMs). */
+  /** The turn ended because the queue was empty (and stayed so for waitMs). */
   readonly empty: boolean;
 }
 
 type Request = { readonly opaque: number; readonly kind: 'open' | 'close'; readonly acks: boolean };
 
-/** One server's side of a pop: a pipe and the bookkeeping of what it holds. Reused across runs. */
+/** One server's side of a pop: a pipe and the bookkeeping of what it holds. Reused across turns (start() calls). */
 export class PopSession {
   private window = DEFAULT_WINDOW;
   private readonly sent: Request[] = [];
@@ -70,11 +70,11 @@ export class PopSession {
   private stopping = false;
   private failure: RqClientError | null = null;
   private outputError: Error | null = null;
-  private run: (SessionRun & { readonly waitUntil: number }) | null = null;
+  private turn: (PopTurn & { readonly waitUntil: number }) | null = null;
   private reserved = 0;
-  /** Items of this run the caller has written. */
+  /** Items of this turn the caller has written. */
   private delivered = 0;
-  private finish: ((r: SessionResult) => void) | null = null;
+  private finish: ((r: TurnResult) => void) | null = null;
   private fail: ((e: Error) => void) | null = null;
 
   constructor(
@@ -91,9 +91,9 @@ export class PopSession {
   }
 
   /** Runs until `count` items are popped or the queue stays empty for waitMs. */
-  start(run: SessionRun): Promise<SessionResult> {
+  start(turn: PopTurn): Promise<TurnResult> {
     if (this.failure) return Promise.reject(this.failure);
-    this.run = { ...run, waitUntil: run.waitMs === Infinity ? Infinity : Date.now() + run.waitMs };
+    this.turn = { ...turn, waitUntil: turn.waitMs === Infinity ? Infinity : Date.now() + turn.waitMs };
     this.reserved = 0;
     this.delivered = 0;
     this.empty = false;
@@ -108,7 +108,7 @@ export class PopSession {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
-    if (this.run === null) this.pipe?.close();
+    if (this.turn === null) this.pipe?.close();
     else this.pump();
   }
 
@@ -157,15 +157,15 @@ export class PopSession {
     this.pump();
   }
 
-  /** Decides what to send next, and whether the run is over. */
+  /** Decides what to send next, and whether the turn is over. */
   private pump(): void {
     const pipe = this.pipe!;
-    const run = this.run;
-    if (this.failure || run === null) return;
+    const turn = this.turn;
+    if (this.failure || turn === null) return;
     if (this.stopping || this.outputError) return this.windDown();
     if (!this.delivering && this.ready.length > 0) this.startDelivery();
 
-    const wanted = run.count - this.reserved - this.opening;
+    const wanted = turn.count - this.reserved - this.opening;
     const keys: string[] = [];
     const requests: Request[] = [];
     const add = (key: string, kind: Request['kind'], acks: boolean) => {
@@ -184,9 +184,9 @@ export class PopSession {
       const room = Math.min(this.window - this.held - this.opening, Math.ceil(this.window / 2) - this.opening + ride, wanted - ride);
       for (let i = 0; i < room; i++) add(reserveKey(this.wire), 'open', false);
       if (room > 0) this.opening += room;
-    } else if (wanted > 0 && this.canWait(run) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {
+    } else if (wanted > 0 && this.canWait(turn) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {
       // Dry: one blocking request, nothing else in flight, carrying the last acknowledgement.
-      waitMs = Math.min(run.waitSliceMs, run.waitUntil - Date.now());
+      waitMs = Math.min(turn.waitSliceMs, turn.waitUntil - Date.now());
       for (; this.unacked > 1; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
       const acks = this.unacked === 1;
       add(reserveKey(this.wire, { ack: acks, waitMs }), 'open', acks);
@@ -204,12 +204,12 @@ export class PopSession {
 
     const done = pipe.inFlight === 0 && !this.delivering && this.ready.length === 0 && this.unacked === 0;
     if (!done) return;
-    if (this.reserved >= run.count) return this.end({ popped: this.delivered, empty: false });
-    if (this.empty && !this.canWait(run)) return this.end({ popped: this.delivered, empty: true });
+    if (this.reserved >= turn.count) return this.end({ popped: this.delivered, empty: false });
+    if (this.empty && !this.canWait(turn)) return this.end({ popped: this.delivered, empty: true });
   }
 
-  private canWait(run: SessionRun & { readonly waitUntil: number }): boolean {
-    return run.waitMs > 0 && Date.now() < run.waitUntil;
+  private canWait(turn: PopTurn & { readonly waitUntil: number }): boolean {
+    return turn.waitMs > 0 && Date.now() < turn.waitUntil;
   }
 
   private send(keys: string[], requests: Request[], waitMs: number): void {
@@ -264,11 +264,11 @@ export class PopSession {
     else this.end({ popped: this.delivered, empty: false });
   }
 
-  private end(result: SessionResult): void {
+  private end(result: TurnResult): void {
     const finish = this.finish;
     this.finish = null;
     this.fail = null;
-    this.run = null;
+    this.turn = null;
     finish?.(result);
   }
 
