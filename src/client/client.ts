@@ -252,12 +252,12 @@ export class RqClient {
     const cached = this.connections[i];
     if (cached !== undefined) return cached;
     const drop = () => {
-      if (this.connections[i] === opening) this.connections[i] = undefined;
+      if (this.connections[i] === connecting) this.connections[i] = undefined;
     };
-    const opening = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.open(this.servers[i], this.timeoutMs, drop, this.security));
-    opening.catch(drop);
-    this.connections[i] = opening;
-    return opening;
+    const connecting = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.create(this.servers[i], this.timeoutMs, drop, this.security));
+    connecting.catch(drop);
+    this.connections[i] = connecting;
+    return connecting;
   }
 
   /** The index of a server named `host:port`; with no name, the only server. */

@@ -71,10 +71,10 @@ export function resetConnection(socket: net.Socket): void {
 const LOGIN_OPAQUE = 0x5a51_0000;
 
 /**
- * Opens a connection to host:port, with TLS and a login as `security` says, within `timeoutMs`.
+ * Connects to host:port, with TLS and a login as `security` says, within `timeoutMs`.
  * Resolves with a socket ready for binary requests; rejects with ConnectError.
  */
-export function openConnection(host: string, port: number, security: Security, timeoutMs: number): Promise<net.Socket> {
+export function connect(host: string, port: number, security: Security, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let socket: net.Socket;

@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type * as Memjs from 'memjs';
 import { MAX_WAIT_MS } from '../protocol/key.js';
-import { asClientError, needsSetUp, openConnection, resetConnection, type Security } from './connect.js';
+import { asClientError, needsSetUp, connect, resetConnection, type Security } from './connect.js';
 import { beforeSending, RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
 import { encodeStat } from './requests.js';
@@ -73,7 +73,7 @@ export class MemjsServer {
   private socket: Socket | null = null;
   private broken = false;
   /** A connection being opened by connect.ts (TLS, login), shared by the requests that wait for it. */
-  private opening: Promise<void> | null = null;
+  private connecting: Promise<void> | null = null;
 
   private constructor(
     private readonly client: Memjs.Client,
@@ -92,7 +92,7 @@ export class MemjsServer {
    * either side. Every request in flight then fails; later ones belong on a new MemjsServer.
    * `security` asks for TLS and a login (connect.ts).
    */
-  static async open(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}, security?: Security): Promise<MemjsServer> {
+  static async create(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}, security?: Security): Promise<MemjsServer> {
     const memjs = await loadMemjs();
     const memServer = new memjs.Server(address.host, address.port, undefined, undefined, {
       // Seconds. Past the longest wait plus our deadline, so memjs's own timeout never fires first.
@@ -173,18 +173,18 @@ export class MemjsServer {
     if (!needsSetUp(this.security)) return Promise.resolve();
     const internals = this.memServer as unknown as MemjsSocketInternals;
     if (internals._socket !== undefined) return Promise.resolve();
-    this.opening ??= openConnection(this.address.host, this.address.port, this.security, this.timeoutMs).then(
+    this.connecting ??= connect(this.address.host, this.address.port, this.security, this.timeoutMs).then(
       (socket) => {
-        this.opening = null;
+        this.connecting = null;
         this.adopt(socket);
       },
       (err: unknown) => {
-        this.opening = null;
+        this.connecting = null;
         this.markBroken();
         throw asClientError(this.server, err);
       },
     );
-    return this.opening;
+    return this.connecting;
   }
 
   /** Hands memjs an open (and logged-in) socket, wired as memjs wires the ones it opens (memjs server.js sock()). */

@@ -14,7 +14,7 @@
  */
 import net from 'node:net';
 import { decodePackets, type Packet } from '../protocol/binary/packet.js';
-import { asClientError, needsSetUp, openConnection, resetConnection, type Security } from './connect.js';
+import { asClientError, needsSetUp, connect, resetConnection, type Security } from './connect.js';
 import { RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
 
@@ -57,7 +57,7 @@ export class Pipe {
   static connect(address: ServerAddress, timeoutMs: number, handlers: PipeHandlers, security?: Security): Promise<Pipe> {
     const server = formatAddress(address);
     if (needsSetUp(security)) {
-      return openConnection(address.host, address.port, security, timeoutMs).then(
+      return connect(address.host, address.port, security, timeoutMs).then(
         (socket) => new Pipe(socket, address, timeoutMs, handlers),
         (err: unknown) => Promise.reject(asClientError(server, err)),
       );

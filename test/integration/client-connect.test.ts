@@ -1,7 +1,7 @@
 /** The client's way in: TLS with a private CA, and a SASL PLAIN login, against the real server. */
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectError, openConnection, type Security } from '../../src/client/connect.js';
+import { ConnectError, connect, type Security } from '../../src/client/connect.js';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { Authenticator } from '../../src/server/auth.js';
 import { BinaryClient } from '../helpers/binary-client.js';
@@ -25,23 +25,23 @@ afterEach(async () => {
   srv = null;
 });
 
-async function open(security: Security, host = '127.0.0.1'): Promise<BinaryClient> {
-  const socket = await openConnection(host, srv!.port, security, 5000);
+async function connected(security: Security, host = '127.0.0.1'): Promise<BinaryClient> {
+  const socket = await connect(host, srv!.port, security, 5000);
   sockets.push(socket);
   return new BinaryClient(RawClient.wrap(socket));
 }
 
 async function failure(security: Security, host = '127.0.0.1'): Promise<ConnectError> {
-  const err = await openConnection(host, srv!.port, security, 5000).then(() => null, (e: unknown) => e);
+  const err = await connect(host, srv!.port, security, 5000).then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(ConnectError);
   return err as ConnectError;
 }
 
-describe('openConnection', () => {
+describe('connect', () => {
   it('over TLS with a private CA, logged in with a UTF-8 password', async () => {
     srv = await startServer({ tls: { cert: certs.cert, key: certs.key }, auth: users() });
     for (const host of ['127.0.0.1', 'localhost']) {
-      const c = await open({ tls: true, ca: certs.ca, user: 'alice', password: 'pässword' }, host);
+      const c = await connected({ tls: true, ca: certs.ca, user: 'alice', password: 'pässword' }, host);
       const reply = await c.request({ opcode: OP.SET, key: 'q', extras: Buffer.alloc(8), value: 'x', opaque: 1 });
       expect([reply.opaque, reply.status]).toEqual([1, STATUS.SUCCESS]);
     }
@@ -55,7 +55,7 @@ describe('openConnection', () => {
 
   it('logs in to a server without logins as well (it answers "unknown command")', async () => {
     srv = await startServer();
-    const c = await open({ tls: false, user: 'alice', password: 'x' });
+    const c = await connected({ tls: false, user: 'alice', password: 'x' });
     expect((await c.request({ opcode: OP.VERSION, opaque: 2 })).status).toBe(STATUS.SUCCESS);
   });
 
@@ -72,7 +72,7 @@ describe('openConnection', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as net.AddressInfo).port;
-      const err = await openConnection('127.0.0.1', port, { tls: false, user: 'a', password: 'b' }, 200).catch((e: ConnectError) => e);
+      const err = await connect('127.0.0.1', port, { tls: false, user: 'a', password: 'b' }, 200).catch((e: ConnectError) => e);
       expect(err).toBeInstanceOf(ConnectError);
       expect((err as ConnectError).reason).toBe('timeout');
     } finally {
