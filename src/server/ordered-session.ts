@@ -34,7 +34,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     } else {
       for (const r of requests) this.pending.push(r);
     }
-    this.run();
+    this.handlePending();
   }
 
   get idle(): boolean {
@@ -42,7 +42,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   }
 
   resume(): void {
-    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.run();
+    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.handlePending();
   }
 
   /**
@@ -57,7 +57,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     const goOn = () => {
       this.waiting = false;
       this.conn.setWaiting(false);
-      this.run();
+      this.handlePending();
     };
     pending.then(
       (value) => {
@@ -84,12 +84,12 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     this.conn.holdFor(delayMs, () => {
       answer();
       this.waiting = false;
-      this.run();
+      this.handlePending();
     });
   }
 
   /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
-  private run(): void {
+  private handlePending(): void {
     const now = this.conn.ctx.now();
     while (this.next < this.pending.length && !this.waiting && !this.stopped) {
       this.handle(this.pending[this.next++], now);
