@@ -40,17 +40,18 @@ export function memoryOnly(limits: QueueLimits): Backing {
   return { engine: new QueueEngine(limits), persistence: MEMORY_ONLY };
 }
 
-export interface Opened extends Backing {
+/** An engine restored from its journal at start-up, with the journal and what the restore found. */
+export interface Restored extends Backing {
   /** The journal (null with --no-journal). */
   readonly journal: Journal | null;
   readonly report: OpenReport | null;
 }
 
 /**
- * Opens the journal in `store` (a FileStore on the data dir unless a test passes another) and
- * restores its state into a new engine.
+ * Restores the journal in `store` (a FileStore on the data dir unless a test passes another) into
+ * a new engine, which then writes its changes to that journal.
  */
-export function openJournaled(limits: QueueLimits, store: JournalStore, options: JournalOptions, now = Date.now()): Opened {
+export function restoreFromStore(limits: QueueLimits, store: JournalStore, options: JournalOptions, now = Date.now()): Restored {
   const journal = new Journal(store, options);
   const engine = new QueueEngine(limits, journal);
   const report = journal.open(engine, now);
@@ -69,16 +70,16 @@ export function openJournaled(limits: QueueLimits, store: JournalStore, options:
   };
 }
 
-/** `rq serve`: locks `dataDir` (throws DataDirLockedError if another rq has it) and opens its journal. */
-export function openDataDir(dataDir: string, limits: QueueLimits, options: JournalOptions): Opened {
+/** `rq serve`: locks `dataDir` (throws DataDirLockedError if another rq has it) and restores its journal. */
+export function restoreDataDir(dataDir: string, limits: QueueLimits, options: JournalOptions): Restored {
   const lock = lockDataDir(dataDir);
   try {
-    const opened = openJournaled(limits, new FileStore(dataDir), options);
-    const close = opened.persistence.close;
+    const restored = restoreFromStore(limits, new FileStore(dataDir), options);
+    const close = restored.persistence.close;
     return {
-      ...opened,
+      ...restored,
       persistence: {
-        ...opened.persistence,
+        ...restored.persistence,
         close: async () => {
           try {
             await close();

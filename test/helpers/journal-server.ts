@@ -5,13 +5,13 @@
 import type { JournalOptions } from '../../src/journal/journal.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import type { Limits } from '../../src/server/context.js';
-import { openJournaled, type Opened } from '../../src/server/persistence.js';
+import { restoreFromStore, type Restored } from '../../src/server/persistence.js';
 import { RqServer } from '../../src/server/server.js';
 import { testLimits } from './server.js';
 
 export interface JournalServer {
   readonly server: RqServer;
-  readonly opened: Opened;
+  readonly restored: Restored;
   readonly port: number;
   readonly warnings: string[];
   close(): Promise<void>;
@@ -24,8 +24,8 @@ export async function startJournalServer(
 ): Promise<JournalServer> {
   const warnings: string[] = [];
   const limits = testLimits({ maxOpen: 100, ...given });
-  const opened = openJournaled(limits, store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
-  const server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened);
+  const restored = restoreFromStore(limits, store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
+  const server = new RqServer({ host: '127.0.0.1', port: 0, limits }, restored);
   const { port } = await server.listen();
-  return { server, opened, port, warnings, close: () => server.close() };
+  return { server, restored, port, warnings, close: () => server.close() };
 }

@@ -11,7 +11,7 @@ import { UNLIMITED } from '../../src/queue/limits.js';
 import type { Limits } from '../../src/server/context.js';
 import type { Logger } from '../../src/server/log.js';
 import { DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN } from '../../src/server/defaults.js';
-import { openDataDir } from '../../src/server/persistence.js';
+import { restoreDataDir } from '../../src/server/persistence.js';
 
 export interface TestServer {
   readonly server: RqServer;
@@ -69,13 +69,13 @@ export async function startServer(options: TestServerOptions = {}): Promise<Test
  */
 export async function startDataDirServer(dataDir: string, port = 0): Promise<TestServer> {
   const limits = testLimits();
-  const opened = openDataDir(dataDir, limits, { fsync: { kind: 'always' } });
-  const server = new RqServer({ host: '127.0.0.1', port, limits }, opened);
+  const restored = restoreDataDir(dataDir, limits, { fsync: { kind: 'always' } });
+  const server = new RqServer({ host: '127.0.0.1', port, limits }, restored);
   try {
     const listening = await server.listen();
     return { server, port: listening.port, dataDir, close: () => server.close() };
   } catch (err) {
-    await opened.persistence.close();
+    await restored.persistence.close();
     throw err;
   }
 }

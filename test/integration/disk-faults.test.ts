@@ -47,7 +47,7 @@ describe('disk faults', () => {
     expect(stats).toContain('STAT journal_faults 1\r\n');
 
     store.fault = null;
-    await srv.opened.journal!.recovered();
+    await srv.restored.journal!.recovered();
     expect(await b.request(set('q', 'after'))).toBe('STORED\r\n');
     expect(await b.request('stats\r\n', 'END\r\n')).toContain('STAT journal_state ok\r\n');
     expect(srv.warnings.join('\n')).toMatch(/write failed \(ENOSPC\)[\s\S]*takes writes again/);
@@ -81,7 +81,7 @@ describe('disk faults', () => {
     store.releaseSyncs();
     expect(await a.readLine()).toMatch(/^SERVER_ERROR journal write failed: .*EIO.*fdatasync/);
     store.fault = null;
-    await srv.opened.journal!.recovered();
+    await srv.restored.journal!.recovered();
     await srv.close();
     srv = await startJournalServer(store.crashed());
     const b = await connect(srv.port);
@@ -107,7 +107,7 @@ describe('disk faults', () => {
     expect((await b.request({ opcode: OP.GET, key: 'q/peek' })).value.toString()).toBe('one');
 
     store.fault = null;
-    await srv.opened.journal!.recovered();
+    await srv.restored.journal!.recovered();
     await srv.close();
     srv = await startJournalServer(store.crashed());
     const c = await connect(srv.port);

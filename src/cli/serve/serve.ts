@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import { DataDirLockedError } from '../../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
-import { memoryOnly, openDataDir, type Backing, type Opened } from '../../server/persistence.js';
+import { memoryOnly, restoreDataDir, type Backing, type Restored } from '../../server/persistence.js';
 import { RqServer } from '../../server/server.js';
 import { VERSION } from '../../version.js';
 import type { ServeArgs } from '../commands/serve.js';
@@ -34,10 +34,10 @@ export async function runServe(args: ServeArgs): Promise<void> {
   const dataDir = args['data-dir'];
   let backing: Backing;
   if (args.journal) {
-    let opened: Opened;
+    let restored: Restored;
     try {
       fs.mkdirSync(dataDir, { recursive: true });
-      opened = openDataDir(dataDir, limits, {
+      restored = restoreDataDir(dataDir, limits, {
         fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy,
         warn: (line) => log.warn(line),
       });
@@ -46,13 +46,13 @@ export async function runServe(args: ServeArgs): Promise<void> {
       log.close();
       fail(why, EXIT_UNREACHABLE);
     }
-    const r = opened.report!;
+    const r = restored.report!;
     if (r.records > 0) {
       log.info(`restored ${r.items} items (${r.bytes} bytes) in ${r.queues} queues`, {
         'data-dir': dataDir, ms: Math.round(r.ms), expired: r.expired,
       });
     }
-    backing = opened;
+    backing = restored;
   } else {
     backing = memoryOnly(limits);
   }

@@ -1,7 +1,7 @@
 /** The embedded engine's queue operations pass the conformance suite, in memory and with a journal. */
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { QueueEngine } from '../../../src/queue/engine.js';
-import { MEMORY_ONLY, openJournaled, type Persistence } from '../../../src/server/persistence.js';
+import { MEMORY_ONLY, restoreFromStore, type Persistence } from '../../../src/server/persistence.js';
 import { EngineQueues } from '../../../src/server/queue-ops/engine-operations.js';
 import { ServerCounters } from '../../../src/server/stats.js';
 import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
@@ -23,20 +23,20 @@ operationsConformance('memory only', async (limits) => {
 
 operationsConformance('journal', async (limits) => {
   const store = new MemoryStore();
-  const opened = openJournaled(limits, store, { fsync: { kind: 'always' }, warn: () => {} });
+  const restored = restoreFromStore(limits, store, { fsync: { kind: 'always' }, warn: () => {} });
   const counters = new ServerCounters();
   return {
-    queues: new EngineQueues(opened.engine, opened.persistence, counters),
+    queues: new EngineQueues(restored.engine, restored.persistence, counters),
     counters,
     // A disk fault: the next write fails, and from then on the journal refuses changes.
     refuseChanges: async () => {
       store.fault = 'ENOSPC';
-      opened.engine.enqueue('fault', 0, 0, Buffer.from('x'), Date.now());
-      await waitFor(() => opened.persistence.writeRefusal() !== null, 'the journal to refuse changes');
+      restored.engine.enqueue('fault', 0, 0, Buffer.from('x'), Date.now());
+      await waitFor(() => restored.persistence.writeRefusal() !== null, 'the journal to refuse changes');
     },
     close: async () => {
       store.fault = null;
-      await opened.persistence.close();
+      await restored.persistence.close();
     },
   };
 });
