@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generalNumber, parseStats, sumQueue, type StatsPairs } from '../../../src/client/stats.js';
-import { statsReply } from '../tui/fixtures.js';
+import { statsReply } from '../../helpers/tui-fixtures.js';
 
 const FIELDS = ['items', 'open', 'bytes', 'total_items', 'expired_items', 'acked', 'released', 'waiters', 'age_ms'];
 

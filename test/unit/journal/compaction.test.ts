@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
-import { contents, openEngine, settled, T0 } from './helpers.js';
+import { contents, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 /** Tiny thresholds; a slice (8 KiB) per turn outpaces what the test writes per turn, as 1 MiB does under real load. */
 const SMALL = { segmentBytes: 4096, compactMinBytes: 8192, compactSliceBytes: 8192 };

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileStore } from '../../../src/journal/file-store.js';
 import { readJournal } from '../../../src/journal/reader.js';
-import { openEngine, settled, T0 } from './helpers.js';
+import { openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/journal');
 /** When the fixture is opened: after 'soon' expired, before 'later' does. */

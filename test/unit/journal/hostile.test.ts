@@ -4,7 +4,7 @@ import { encodeHeader, RecordEncoder } from '../../../src/journal/encoder.js';
 import { FileKind, RecordType } from '../../../src/journal/format.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { readJournal } from '../../../src/journal/reader.js';
-import { contents, openEngine } from './helpers.js';
+import { contents, openEngine } from '../../helpers/journaled-engine.js';
 
 function segment(seq: number, build: (e: RecordEncoder) => void, kind: FileKind = FileKind.Segment): Buffer {
   const e = new RecordEncoder();

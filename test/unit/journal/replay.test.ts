@@ -1,7 +1,7 @@
 /** Replay: what a restart restores, against the memory store (process and machine crashes simulated). */
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
-import { contents, openEngine, settled, T0 } from './helpers.js';
+import { contents, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 const b = (s: string) => Buffer.from(s);
 

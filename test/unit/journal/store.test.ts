@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileStore } from '../../../src/journal/file-store.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
-import { storeConformance } from './store-conformance.js';
+import { storeConformance } from '../../helpers/store-conformance.js';
 
 storeConformance('file', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-store-'));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileStore } from '../../../src/journal/file-store.js';
 import { segmentName } from '../../../src/journal/names.js';
 import { readJournal } from '../../../src/journal/reader.js';
-import { contents, openEngine, settled, T0 } from './helpers.js';
+import { contents, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-torn-'));
 const SEGMENT = segmentName(1);

@@ -3,9 +3,9 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/tui/App.js';
 import { Poller } from '../../../src/tui/poller.js';
-import { statsReply } from './fixtures.js';
-import { ManualClock } from './manual-clock.js';
-import { ScriptedSource } from './scripted-source.js';
+import { statsReply } from '../../helpers/tui-fixtures.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { ScriptedSource } from '../../helpers/scripted-source.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { plainFrame, snapshotJson } from '../../../src/tui/frame.js';
-import { row, snapshot, upServer } from './fixtures.js';
+import { row, snapshot, upServer } from '../../helpers/tui-fixtures.js';
 
 describe('plainFrame', () => {
   it('prints servers, a full table sorted by name and a status line, with no escape codes', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INITIAL_UI, pressKey, splitKeys, type UiState } from '../../../src/tui/keys.js';
 import { filterRows, moveSelection, sortRows, visibleWindow } from '../../../src/tui/view.js';
-import { row } from './fixtures.js';
+import { row } from '../../helpers/tui-fixtures.js';
 
 const names = ['a', 'b', 'c'];
 const press = (s: UiState, input: string, extra: object = {}) => pressKey(s, { input, ...extra }, names, 2);

@@ -1,9 +1,9 @@
 /** The poller with time passed in: a manual clock and a scripted source, no sockets, no sleeps. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Poller } from '../../../src/tui/poller.js';
-import { statsReply } from './fixtures.js';
-import { ManualClock, settle } from './manual-clock.js';
-import { refused, ScriptedSource } from './scripted-source.js';
+import { statsReply } from '../../helpers/tui-fixtures.js';
+import { ManualClock, settle } from '../../helpers/manual-clock.js';
+import { refused, ScriptedSource } from '../../helpers/scripted-source.js';
 
 const A = 'a:1';
 const B = 'b:2';

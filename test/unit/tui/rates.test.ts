@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { counterRate, sameRun, sampleRates, sumRates } from '../../../src/tui/rates.js';
 import { parseStats } from '../../../src/client/stats.js';
-import { statsReply, type WireFigures } from './fixtures.js';
+import { statsReply, type WireFigures } from '../../helpers/tui-fixtures.js';
 
 const sample = (at: number, queues: Record<string, WireFigures>, general: Record<string, string | number> = {}) => ({ at, stats: parseStats(statsReply(general, queues)) });
 

@@ -5,7 +5,7 @@ import { Screen } from '../../../src/tui/components/Screen.js';
 import { INITIAL_UI, type UiState } from '../../../src/tui/keys.js';
 import type { QueueRow, Snapshot } from '../../../src/tui/snapshot.js';
 import { visibleRows } from '../../../src/tui/view.js';
-import { row, snapshot, upServer } from './fixtures.js';
+import { row, snapshot, upServer } from '../../helpers/tui-fixtures.js';
 
 const unmounts: Array<() => void> = [];
 afterEach(() => {

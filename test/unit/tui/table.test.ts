@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headerLine, rowLine, tableLayout } from '../../../src/tui/table.js';
-import { row } from './fixtures.js';
+import { row } from '../../helpers/tui-fixtures.js';
 
 describe('tableLayout', () => {
   it('shows every column in a wide terminal, with the name column as wide as the longest name', () => {

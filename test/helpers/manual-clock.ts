@@ -1,5 +1,5 @@
 /** A clock for poller tests: time moves only when the test says so, and due timers fire then. */
-import type { Clock } from '../../../src/tui/poller.js';
+import type { Clock } from '../../src/tui/poller.js';
 
 export class ManualClock implements Clock {
   private t: number;

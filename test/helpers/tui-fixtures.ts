@@ -1,7 +1,7 @@
 /** Stats replies and snapshots for the TUI's tests, built the way the server builds them. */
-import type { StatsPairs } from '../../../src/tui/source.js';
-import type { QueueRow, ServerView, Snapshot } from '../../../src/tui/snapshot.js';
-import { parseStats, type QueueFigures } from '../../../src/client/stats.js';
+import type { StatsPairs } from '../../src/tui/source.js';
+import type { QueueRow, ServerView, Snapshot } from '../../src/tui/snapshot.js';
+import { parseStats, type QueueFigures } from '../../src/client/stats.js';
 
 /** A queue's figures as the server names them on the wire. */
 export interface WireFigures {

@@ -1,5 +1,5 @@
 /** A StatsSource for poller tests whose replies the test decides: figures, errors, or never. */
-import type { HeadItem, StatsPairs, StatsSource } from '../../../src/tui/source.js';
+import type { HeadItem, StatsPairs, StatsSource } from '../../src/tui/source.js';
 
 export type Reply = StatsPairs | Error | 'hang';
 

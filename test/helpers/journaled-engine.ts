@@ -1,10 +1,11 @@
 /** Engine + journal on a store, for journal tests: no server, no sockets, time passed in. */
-import { Journal, type JournalOptions } from '../../../src/journal/journal.js';
-import type { JournalStore } from '../../../src/journal/store.js';
-import { QueueEngine } from '../../../src/queue/engine.js';
-import { UNLIMITED } from '../../../src/queue/limits.js';
+import { Journal, type JournalOptions } from '../../src/journal/journal.js';
+import type { JournalStore } from '../../src/journal/store.js';
+import { QueueEngine } from '../../src/queue/engine.js';
+import { UNLIMITED } from '../../src/queue/limits.js';
+import { T0 } from './engine.js';
 
-export const T0 = 1_700_000_000_000;
+export { T0 };
 
 export interface Journaled {
   readonly engine: QueueEngine;

@@ -1,9 +1,9 @@
 /**
  * The behaviour every JournalStore must have (src/journal/store.ts). Run against the file store and the
- * memory store by store.test.ts; a new store passes this suite before the journal may use it.
+ * memory store by test/unit/journal/store.test.ts; a new store passes this suite before the journal may use it.
  */
 import { describe, expect, it } from 'vitest';
-import type { JournalStore } from '../../../src/journal/store.js';
+import type { JournalStore } from '../../src/journal/store.js';
 
 export function storeConformance(label: string, make: () => { store: JournalStore; cleanup: () => void }): void {
   describe(`${label} store conformance`, () => {
