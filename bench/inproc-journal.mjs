@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { UNLIMITED } from '../dist/queue/limits.js';
 import { RqServer } from '../dist/server/server.js';
-import { openJournaled } from '../dist/server/persistence.js';
+import { restoreFromStore } from '../dist/server/persistence.js';
 import { FileStore } from '../dist/journal/file-store.js';
 
 const cycles = Number(process.argv[2] ?? 1_000_000);
@@ -23,16 +23,15 @@ const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnection
 
 async function run(label, fsync) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-j-'));
-  let server, opened = null;
+  let server, restored = null;
   if (fsync === null) server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   else {
-    opened = openJournaled(limits, new FileStore(dir), { fsync, warn: () => {} });
-    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, opened);
+    restored = restoreFromStore(limits, new FileStore(dir), { fsync, warn: () => {} });
+    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, restored);
   }
-  let pending = 0;
   const streams = [];
   for (let c = 0; c < CONNS; c++) {
-    const s = new Duplex({ read() {}, write(chunk, _e, cb) { pending--; cb(); } });
+    const s = new Duplex({ read() {}, write(_chunk, _e, cb) { cb(); } });
     server.handle(s);
     streams.push(s);
   }
@@ -43,7 +42,7 @@ async function run(label, fsync) {
       for (const s of streams) s.emit('data', phase);
       // One event-loop turn per phase, as when 50 clients' requests arrive together; wait for the replies.
       await new Promise((resolve) => setImmediate(resolve));
-      if (fsync !== null && fsync.kind === 'always') await new Promise((resolve) => opened.persistence.durability.whenDurable(opened.persistence.durability.appended, resolve));
+      if (fsync !== null && fsync.kind === 'always') await new Promise((resolve) => restored.persistence.durability.whenDurable(restored.persistence.durability.appended, resolve));
     }
   }
   const ns = Number(process.hrtime.bigint() - t0);
