@@ -41,6 +41,12 @@ export class RecordingLog implements ChangeLog {
 
 export const buf = (s: string): Buffer => Buffer.from(s, 'latin1');
 
+/** The id of an item the engine stored; throws when it refused the item (a full queue, too many queues). */
+export function enqueuedId(result: ReturnType<QueueEngine['enqueue']>): number {
+  if (typeof result !== 'number') throw new Error(`enqueue refused: ${result}`);
+  return result;
+}
+
 /** An item's data as text, or null. */
 export function text(item: Item | null | string): string | null {
   if (item === null) return null;
@@ -63,7 +69,7 @@ export class EngineFixture {
 
   /** Enqueues each text at T0; returns the ids. */
   readonly put = (queue: string, ...data: string[]): number[] =>
-    data.map((d) => this.engine.enqueue(queue, 0, 0, buf(d), T0));
+    data.map((d) => enqueuedId(this.engine.enqueue(queue, 0, 0, buf(d), T0)));
 
   readonly reserveText = (holder: Holder, queue: string, now = T0, leaseMs = 0): string | null | typeof TOO_MANY_OPEN => {
     const r = this.engine.reserve(holder, queue, now, leaseMs);

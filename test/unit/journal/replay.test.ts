@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { contents, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
+import { enqueuedId } from '../../helpers/engine.js';
 
 const b = (s: string) => Buffer.from(s);
 
@@ -58,7 +59,7 @@ describe('replay', () => {
     const h = engine.newHolder();
     let last = 0;
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 5; i++) last = engine.enqueue('q', 0, 0, b('x'), T0);
+      for (let i = 0; i < 5; i++) last = enqueuedId(engine.enqueue('q', 0, 0, b('x'), T0));
       for (let i = 0; i < 5; i++) {
         engine.reserve(h, 'q', T0);
         engine.ack(h, 'q');
@@ -142,7 +143,7 @@ describe('restarts', () => {
   it('do not pile up empty segments, and ids still keep increasing', async () => {
     let store = new MemoryStore();
     let { engine, journal } = openEngine(store);
-    const last = engine.enqueue('q', 0, 0, b('x'), T0);
+    const last = enqueuedId(engine.enqueue('q', 0, 0, b('x'), T0));
     const h = engine.newHolder();
     engine.reserve(h, 'q', T0);
     engine.ack(h, 'q');

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Holder } from '../../../src/queue/engine.js';
-import { buf, engineEachTest, recorder, T0, text } from '../../helpers/engine.js';
+import { buf, enqueuedId, engineEachTest, recorder, T0, text } from '../../helpers/engine.js';
 
 const f = engineEachTest();
 const { put, reserveText, readyTexts, statsOf } = f;
@@ -144,7 +144,7 @@ describe('waiting readers', () => {
 
 describe('expiry', () => {
   it('never stores an item that is already expired, but counts it and uses up its id', () => {
-    const id = f.engine.enqueue('q', 0, T0 - 1, buf('x'), T0);
+    const id = enqueuedId(f.engine.enqueue('q', 0, T0 - 1, buf('x'), T0));
     expect(f.engine.enqueue('q', 0, T0, buf('y'), T0)).toBe(id + 1);
     expect(readyTexts('q')).toEqual([]);
     expect(statsOf('q')).toMatchObject({ items: 0, totalItems: 2, expiredItems: 2 });

@@ -16,7 +16,7 @@ describe('keys', () => {
   });
 
   it('moves the selection with arrows, j/k and pages, within the rows', () => {
-    let s = { ...INITIAL_UI, selected: 'a' };
+    let s: UiState = { ...INITIAL_UI, selected: 'a' };
     s = press(s, 'j');
     expect(s.selected).toBe('b');
     s = press(s, '', { downArrow: true });
