@@ -5,8 +5,7 @@
  */
 import type { CommandSpec } from './command-spec.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Load = () => Promise<CommandSpec<any>>;
+type Load = () => Promise<CommandSpec<unknown>>;
 
 export const CLIENT_COMMANDS: Readonly<Record<string, Load>> = {
   push: async () => (await import('./commands/push.js')).pushSpec,

@@ -35,8 +35,12 @@ export interface CommandSpec<Plan> {
   readonly examples: ReadonlyArray<readonly [string, string]>;
   /** What the arguments ask for; throws UsageError. Shared by both parsers. */
   readonly plan: (raw: RawArgs) => Plan;
-  /** Does it. Loads what it needs lazily. */
-  readonly run: (plan: Plan) => Promise<void>;
+  /**
+   * Does it. Loads what it needs lazily. A method, so that a CommandSpec<PushPlan> is also a
+   * CommandSpec<unknown> (method parameters are bivariant): the command lists hold specs of every
+   * plan type, and only ever hand run() what the same spec's plan() returned.
+   */
+  run(plan: Plan): Promise<void>;
 }
 
 /** A command line that is wrong: exit status 2 with the message. */
@@ -65,8 +69,7 @@ function usageLine(spec: CommandSpec<unknown>): string {
   return [spec.name, ...parts].join(' ');
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function toYargs(spec: CommandSpec<any>): CommandModule<object, any> {
+export function toYargs(spec: CommandSpec<unknown>): CommandModule<object, RawArgs> {
   return {
     command: usageLine(spec),
     describe: spec.describe,
@@ -82,12 +85,12 @@ export function toYargs(spec: CommandSpec<any>): CommandModule<object, any> {
       }
       // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {
-        spec.plan(raw as unknown as RawArgs);
+        spec.plan(raw);
         return true;
       });
       for (const [cmd, what] of spec.examples) b = b.example(cmd, what);
       return b;
     },
-    handler: async (raw) => spec.run(spec.plan(raw as unknown as RawArgs)),
+    handler: async (raw) => spec.run(spec.plan(raw)),
   };
 }

@@ -1,5 +1,5 @@
 /** Every subcommand of rq, in the order `rq --help` lists them. A test checks each has a man page. */
-import type { CommandModule } from 'yargs';
+import type { Argv, CommandModule } from 'yargs';
 import { toYargs, type CommandSpec } from './command-spec.js';
 import { ackSpec } from './commands/ack.js';
 import { inspectSpec } from './commands/inspect.js';
@@ -13,8 +13,23 @@ import { topCommand } from './commands/top.js';
 import { workSpec } from './commands/work.js';
 
 /** The client subcommands, described as data so that the fast path (fast-path.ts) can run them without yargs. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const clientCommands: CommandSpec<any>[] = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, workSpec];
+export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, workSpec];
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [serveCommand, ...clientCommands.map(toYargs), topCommand, replayJournalCommand];
+/** A subcommand as main() registers it: its usage line, and how to add it to yargs. */
+export interface Registration {
+  /** As `rq --help` shows it: the name, then the positionals (`replay-journal <data-dir>`). */
+  readonly command: string;
+  register(y: Argv): Argv;
+}
+
+function registration<Args>(module: CommandModule<object, Args>): Registration {
+  return { command: String(module.command), register: (y) => y.command(module) };
+}
+
+/** Every subcommand, in the order `rq --help` lists them. */
+export const commands: readonly Registration[] = [
+  registration(serveCommand),
+  ...clientCommands.map((spec) => registration(toYargs(spec))),
+  registration(topCommand),
+  registration(replayJournalCommand),
+];

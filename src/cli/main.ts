@@ -36,6 +36,6 @@ export async function main(argv: string[]): Promise<void> {
       process.stderr.write(`rq: ${message}\nTry \`rq --help\`.\n`);
       process.exit(EXIT_USAGE);
     });
-  for (const command of commands) cli = cli.command(command);
+  for (const command of commands) cli = command.register(cli);
   await cli.parseAsync();
 }

@@ -97,7 +97,7 @@ export class Compaction {
     }
     this.maxPauseMs = Math.max(this.maxPauseMs, performance.now() - t);
     if (next instanceof Promise) next.then((s) => this.slice(s), failed);
-    else if (next !== null) setImmediate(() => this.slice(next as Step));
+    else if (next !== null) setImmediate(() => this.slice(next));
   }
 
   /** Reads the next chunk off the main thread, then decodes it in the next slice. */

@@ -25,7 +25,7 @@ export function decodeHeader(buf: Buffer): FileHeader | string {
   if (version !== FORMAT_VERSION) return `journal format version ${version} is not supported (this rq reads ${FORMAT_VERSION})`;
   const kind = buf[10];
   if (kind !== 1 && kind !== 2) return `unknown file kind ${kind}`;
-  return { version, kind: kind as FileKind, seq: buf.readUInt32LE(12) };
+  return { version, kind, seq: buf.readUInt32LE(12) };
 }
 
 /**

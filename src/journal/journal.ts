@@ -631,7 +631,8 @@ export class Journal implements ChangeLog {
       now: Date.now(),
       captured: captured ?? undefined,
     });
-    this.compaction.finished.then((result) => this.compacted(result));
+    // Never rejects: a compaction that fails resolves with kind 'failed'.
+    void this.compaction.finished.then((result) => this.compacted(result));
   }
 
   private compacted(result: CompactionResult): void {

@@ -11,15 +11,15 @@ import { QueueEngine } from '../queue/engine.js';
 import type { QueueLimits } from '../queue/limits.js';
 import { IMMEDIATE, type Durability } from './durability.js';
 
-/** What the server asks of its persistence. */
+/** What the server asks of its persistence: functions (not methods), which the server passes around unbound. */
 export interface Persistence {
   readonly durability: Durability;
   /** Why changes are refused now (disk fault), or null. */
-  writeRefusal(): string | null;
+  readonly writeRefusal: () => string | null;
   /** Extra `stats` pairs. */
-  stats(): Array<[string, string | number]>;
+  readonly stats: () => Array<[string, string | number]>;
   /** Writes and syncs what is pending, releases the data directory. */
-  close(): Promise<void>;
+  readonly close: () => Promise<void>;
 }
 
 export const MEMORY_ONLY: Persistence = {

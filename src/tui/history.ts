@@ -41,7 +41,7 @@ export function sparkline(points: readonly QueuePoint[], now: number, width: num
   if (width <= 0) return '';
   const slice = windowMs / width;
   const start = now - windowMs;
-  const levels: Array<number | undefined> = new Array(width).fill(undefined);
+  const levels = new Array<number | undefined>(width).fill(undefined);
   for (const p of points) {
     if (p.items === undefined || p.at > now || p.at < start) continue;
     const i = Math.min(width - 1, Math.floor((p.at - start) / slice));

@@ -165,20 +165,16 @@ export class Poller {
   }
 
   /** Runs a source call with the timeout; a call that never settles cannot hold the poller. */
-  private bounded<T>(call: () => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const timer = this.clock.setTimeout(() => reject(new Timeout(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)), this.timeoutMs);
-      let promise: Promise<T>;
-      try {
-        promise = call();
-      } catch (err) {
-        promise = Promise.reject(err);
-      }
-      promise.then(
-        (v) => { this.clock.clearTimeout(timer); resolve(v); },
-        (e) => { this.clock.clearTimeout(timer); reject(e); },
-      );
+  private async bounded<T>(call: () => Promise<T>): Promise<T> {
+    let timer: unknown;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.clock.setTimeout(() => reject(new Timeout(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)), this.timeoutMs);
     });
+    try {
+      return await Promise.race([call(), timeout]);
+    } finally {
+      this.clock.clearTimeout(timer);
+    }
   }
 
   private reason(err: unknown): string {

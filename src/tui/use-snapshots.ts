@@ -2,9 +2,10 @@
 import { useSyncExternalStore } from 'react';
 import type { Snapshot } from './snapshot.js';
 
+/** Functions, not methods: React calls them unbound. */
 export interface SnapshotStore {
-  subscribe(listener: () => void): () => void;
-  getSnapshot(): Snapshot;
+  readonly subscribe: (listener: () => void) => () => void;
+  readonly getSnapshot: () => Snapshot;
 }
 
 export function useSnapshots(store: SnapshotStore): Snapshot {

@@ -45,7 +45,7 @@ describe('client subcommands with TLS and a login', () => {
     expect((await sh('rq pop q -n 50', env)).stdout.toString()).toBe(Array.from({ length: 50 }, (_, i) => `${i + 1}\n`).join(''));
     const leased = await sh('rq pop q --lease 60 --json', env);
     expect(leased.status).toBe(0);
-    const id = JSON.parse(leased.stdout.toString()).id as number;
+    const { id } = JSON.parse(leased.stdout.toString()) as { id: number };
     expect(await sh(`rq ack q ${id}`, env)).toMatchObject({ status: 0 });
     expect((await sh('rq inspect --json', env)).stdout.toString()).toContain('"q"');
     expect(queueStats(srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 51 });

@@ -129,7 +129,7 @@ describe('peek and inspect', () => {
     const detail = await sh('rq inspect jobs', env);
     expect(detail.stdout.toString()).toMatch(/^jobs\n/);
     expect(detail.stdout.toString()).toMatch(/\nready +5\n/);
-    const json = JSON.parse((await sh('rq inspect --json', env)).stdout.toString());
+    const json = JSON.parse((await sh('rq inspect --json', env)).stdout.toString()) as unknown[];
     expect(json[0]).toMatchObject({ state: 'up', queues: [expect.objectContaining({ name: 'jobs', items: 5 })] });
     expect((await sh('rq inspect nope', env)).status).toBe(1);
   });

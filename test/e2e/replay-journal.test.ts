@@ -52,7 +52,7 @@ describe('rq replay-journal', () => {
   it('--records --json prints every record as one JSON object, with file and offset', () => {
     const r = rq(dir, '--records', '--json');
     expect(r.status).toBe(0);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
     expect(new Set(records.map((x) => x.type))).toEqual(
       new Set(['enqueued', 'reserved', 'acked', 'released', 'expired', 'flushed', 'dropped', 'next_id', 'snapshot_end']));
     expect(records[0]).toMatchObject({ file: 'snapshot.0000000002', offset: 20, type: 'next_id' });

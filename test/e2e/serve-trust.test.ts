@@ -176,7 +176,7 @@ describe('rq serve', () => {
     rq.child.kill('SIGHUP');
     await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'), 'the log to be reopened');
     expect(await rq.kill('SIGTERM')).toBe(0);
-    const events = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    const events = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
     expect(events).toEqual(['log file reopened', 'stopping', 'stopped']);
   });
 });

@@ -51,7 +51,9 @@ async function produce(): Promise<void> {
   })();
   // Wait until the queue exists, so both of rq top's polls see it.
   const probe = await client();
-  while (!(await probe.request('stats\r\n', 'END\r\n')).includes('queue_busy_items')) {}
+  while (!(await probe.request('stats\r\n', 'END\r\n')).includes('queue_busy_items')) {
+    // Each check is a round trip: the producer's sets get in between.
+  }
 }
 
 function row(frame: string, queue: string): string[] {
@@ -86,10 +88,10 @@ describe('rq top --once', () => {
     await load();
     const r = await runRq(['top', '--json', '--interval', '200'], { env: { RQ_SERVER: `127.0.0.1:${server.port}` } });
     expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout);
+    const json = JSON.parse(r.stdout) as { servers: Array<{ stats: Record<string, unknown> }>; queues: Array<{ name: string }> };
     expect(json.servers[0]).toMatchObject({ address: `127.0.0.1:${server.port}`, state: 'up', error: null, enqueue_per_s: 0 });
-    expect(json.servers[0].stats).toMatchObject({ version: expect.any(String), curr_items: 50, open_items: 3 });
-    const byName = Object.fromEntries(json.queues.map((q: { name: string }) => [q.name, q]));
+    expect(json.servers[0].stats).toMatchObject({ version: expect.any(String) as unknown, curr_items: 50, open_items: 3 });
+    const byName = Object.fromEntries(json.queues.map((q) => [q.name, q]));
     expect(byName.jobs).toMatchObject({ items: 40, open: 3, bytes: 430, total_items: 43, acked: 0, enqueue_per_s: 0, dequeue_per_s: 0 });
     expect(byName.emails).toMatchObject({ items: 7, open: 0, total_items: 17, acked: 10 });
     expect(byName.idle).toMatchObject({ items: 0, waiters: 1, age_ms: null });

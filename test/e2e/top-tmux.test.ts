@@ -105,7 +105,7 @@ describe.skipIf(!hasTmux)('rq top in a terminal', () => {
     keys('s');
     await waitFor(/sort rate/, 'sort rate');
     keys('s');
-    s = await waitFor(/sort name/, 'sort name');
+    await waitFor(/sort name/, 'sort name');
     await waitFor(/^alpha\s+3\s[\s\S]*^beta\s+9\s/m, 'alpha above beta (sorted by name)');
 
     keys('j', 'Enter');
@@ -118,7 +118,7 @@ describe.skipIf(!hasTmux)('rq top in a terminal', () => {
     keys('/', 'a', 'l', 'p');
     await waitFor(/filter: alp/, 'the filter being typed');
     keys('Enter');
-    s = await waitFor(/filter "alp"/, 'the filter kept');
+    await waitFor(/filter "alp"/, 'the filter kept');
     await waitFor((t) => /^alpha\s/m.test(t) && !/^beta\s/m.test(t), 'only alpha');
     keys('Escape');
     await waitFor(/^beta\s/m, 'beta back after Esc clears the filter');

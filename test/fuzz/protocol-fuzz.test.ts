@@ -171,8 +171,10 @@ describe(`protocol fuzz (seed ${SEED}, ${SECONDS} s)`, () => {
     const deadline = Date.now() + SECONDS * 1000;
     const done = () => Date.now() > deadline;
     const open = new Set<FuzzConn>();
-    let failure: Error | null = null;
-    rq.exited.then((code) => {
+    // Not narrowed to null: the server's exit and the lanes set it.
+    let failure = null as Error | null;
+    // exited never rejects: it resolves with the exit code or signal.
+    void rq.exited.then((code) => {
       failure ??= new Error(`rq serve exited (${code}); inputs at ${saveFailure([...open])}; stderr: ${rq.stderr()}`);
     });
 

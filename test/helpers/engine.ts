@@ -71,7 +71,8 @@ export class EngineFixture {
   readonly put = (queue: string, ...data: string[]): number[] =>
     data.map((d) => enqueuedId(this.engine.enqueue(queue, 0, 0, buf(d), T0)));
 
-  readonly reserveText = (holder: Holder, queue: string, now = T0, leaseMs = 0): string | null | typeof TOO_MANY_OPEN => {
+  /** The reserved item's text, null when the queue is empty, or TOO_MANY_OPEN (a string too). */
+  readonly reserveText = (holder: Holder, queue: string, now = T0, leaseMs = 0): string | null => {
     const r = this.engine.reserve(holder, queue, now, leaseMs);
     return r === TOO_MANY_OPEN ? r : text(r);
   };

@@ -41,7 +41,7 @@ export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'ar
   const child = spawn(process.execPath, [RQ_BIN, 'serve', '--port', String(options.port ?? 0), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   let out = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const kill = (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -52,11 +52,11 @@ export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'ar
       child.kill('SIGKILL');
       reject(new Error(`rq serve did not start within ${deadlineMs} ms; stdout: ${out}; stderr: ${err}`));
     }, deadlineMs);
-    exited.then((code) => {
+    void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`rq serve exited (${code}) before listening; stderr: ${err}`));
     });
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       const m = /listening on \S+:(\d+)/.exec(out);
       if (m === null) return;

@@ -40,10 +40,16 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       const f = s.create('a');
       f.write(Buffer.from('abc'), 0, 3, 0);
       let inline = true;
-      const done = new Promise<Error | null>((resolve) => f.sync((err) => resolve(err)));
+      let calledInline: boolean | null = null;
+      const done = new Promise<Error | null>((resolve) =>
+        f.sync((err) => {
+          calledInline = inline;
+          resolve(err);
+        }),
+      );
       inline = false;
       expect(await done).toBeNull();
-      expect(inline).toBe(false);
+      expect(calledInline).toBe(false);
       f.syncNow();
       f.close();
     }));

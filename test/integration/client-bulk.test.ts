@@ -71,7 +71,7 @@ describe('pushItems', () => {
     }
     const report = await c.pushItems(items());
     expect(report).toMatchObject({ pushed: 3, refused: 1, unconfirmed: 0, failure: null });
-    expect(report.refusals).toEqual([{ index: 3, server: `127.0.0.1:${srv.port}`, reason: expect.stringContaining('queue name') }]);
+    expect(report.refusals).toEqual([{ index: 3, server: `127.0.0.1:${srv.port}`, reason: expect.stringContaining('queue name') as unknown }]);
     const raw = await RawClient.connect(srv.port);
     try {
       expect(await raw.request('get a\r\nget a\r\n', 'END\r\nVALUE a 0 5\r\nthree\r\nEND\r\n')).toBe('VALUE a 7 3\r\none\r\nEND\r\nVALUE a 0 5\r\nthree\r\nEND\r\n');

@@ -41,7 +41,7 @@ it('counts every get once: get_hits + get_misses = cmd_get, waits included', asy
 });
 
 it('reports the package version in the shape memcache clients accept (major ≥ 1)', async () => {
-  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'));
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
   expect(VERSION).toBe(pkg.version);
   const c = await connect();
   expect(await c.request('version\r\n')).toBe(`VERSION ${VERSION}\r\n`);

@@ -152,13 +152,13 @@ describe('a client that does not read its replies', () => {
     const served = await checkBounded(s, await flood(hog, line, 680));
 
     // Another client is served meanwhile.
-    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item}\r\nEND\r\n`);
+    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item.toString()}\r\nEND\r\n`);
 
     // The hog reads: replies come in order and whole, and the server works on.
     hog.socket.resume();
     for (let i = 0; i < 2000; i++) {
       expect(await hog.readLine()).toBe(`VALUE q/peek 0 ${itemBytes}`);
-      expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(`${item}\r\n`);
+      expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(`${item.toString()}\r\n`);
       if ((i + 1) % 680 === 0) expect(await hog.readLine()).toBe('END');
     }
     await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');

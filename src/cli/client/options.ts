@@ -62,7 +62,7 @@ export function clientPlan(raw: RawArgs, env: NodeJS.ProcessEnv = process.env): 
   if (flag !== undefined && (typeof flag !== 'string' || flag.trim() === '')) throw new UsageError('--server needs host:port');
   let servers: ServerAddress[];
   try {
-    servers = resolveServers(flag as string | undefined, env);
+    servers = resolveServers(flag, env);
   } catch (err) {
     if (err instanceof AddressError) {
       const source = flag !== undefined ? '--server' : env.RQ_SERVERS ? 'RQ_SERVERS' : 'RQ_SERVER';
@@ -107,6 +107,7 @@ export function securityPlan(raw: RawArgs, env: NodeJS.ProcessEnv): SecurityPlan
 export function stringArg(raw: RawArgs, name: string): string {
   const v = raw[name];
   if (v === undefined || v === null) throw new UsageError(`missing <${name}>`);
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`give <${name}> once`);
   const s = String(v);
   if (s === '') throw new UsageError(`<${name}> is empty`);
   return s;

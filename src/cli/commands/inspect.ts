@@ -1,6 +1,6 @@
 /** `rq inspect`: the servers' figures in a readable form, or one queue in detail (man/rq-inspect.1). */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import type { CommandSpec } from '../command-spec.js';
 
 export interface InspectPlan extends ClientPlan {
@@ -20,7 +20,7 @@ export const inspectSpec: CommandSpec<InspectPlan> = {
   ],
   plan: (raw) => {
     const client = clientPlan(raw);
-    const queue = raw.queue === undefined ? null : String(raw.queue);
+    const queue = raw.queue === undefined ? null : stringArg(raw, 'queue');
     if (queue !== null) wireName(queue);
     return { ...client, queue };
   },

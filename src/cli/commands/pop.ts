@@ -33,6 +33,7 @@ export function formatOf(raw: RawArgs): ItemFormat {
 export function waitOf(value: unknown): number {
   if (value === undefined) return 0;
   if (value === '') return Infinity;
+  if (typeof value !== 'string' && typeof value !== 'number') throw new UsageError('give --wait once');
   const text = String(value);
   if (!/^[0-9]+(\.[0-9]+)?$/.test(text)) {
     throw new UsageError(`--wait takes seconds (--wait=5), or nothing to wait for ever; got ${JSON.stringify(text)}`);

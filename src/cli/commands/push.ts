@@ -58,7 +58,7 @@ export const pushSpec: CommandSpec<PushPlan> = {
       queue,
       messages: args.length > 0 ? args : null,
       mode: whole ? 'whole' : nul ? 'nul' : 'lines',
-      ttlSeconds: (ttl as number | undefined) ?? 0,
+      ttlSeconds: ttl ?? 0,
       flags,
     };
   },

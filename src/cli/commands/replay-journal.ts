@@ -32,7 +32,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       .example('$0 replay-journal ~/.local/share/rq', 'per-queue counts, bytes and oldest age')
       .example('$0 replay-journal /var/lib/rq --records --json | jq .type', 'every record as JSON')
       .example('$0 replay-journal /var/lib/rq --verify --repair', 'check, and cut a torn tail')
-      .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'move the items to another server') as unknown as Argv<ReplayJournalArgs>,
+      .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'move the items to another server'),
   handler: async (args) => {
     const dir = args['data-dir'];
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {

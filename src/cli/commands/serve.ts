@@ -45,7 +45,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve', 'listen on 127.0.0.1:22133')
       .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq')
       .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms')
-      .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS') as unknown as Argv<ServeArgs>,
+      .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS'),
   handler: async (args) => {
     const { runServe } = await import('../serve/serve.js');
     await runServe(args);

@@ -53,13 +53,13 @@ export const topCommand: CommandModule<object, TopArgs> = {
       .option('user', { type: 'string', describe: CLIENT_OPTIONS.user.describe, defaultDescription: '$RQ_USER' })
       .option('password', { type: 'string', describe: CLIENT_OPTIONS.password.describe, defaultDescription: '$RQ_PASSWORD' })
       .check((argv) => {
-        const problem = topArgsProblem(argv as unknown as TopArgs);
+        const problem = topArgsProblem(argv);
         if (problem !== null) throw new Error(problem);
         return true;
       })
       .example('$0 top', 'watch the local server')
       .example('$0 top --server a:22133,b:22133', 'watch two servers, queues combined')
-      .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs') as unknown as Argv<TopArgs>,
+      .example('$0 top --once | grep jobs', 'one plain frame, for scripts and logs'),
   handler: async (args) => {
     const { runTop } = await import('../top/top.js');
     await runTop(args);

@@ -48,18 +48,18 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
     .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
     .option('discard-old', { type: 'boolean', default: false, describe: 'On a full queue, drop its oldest ready items instead of refusing the new one' })
-    .option('log-level', { choices: LOG_LEVELS, default: 'info' as LogLevel, describe: 'Least severe events logged' })
-    .option('log-format', { choices: LOG_FORMATS, default: 'text' as LogFormat, describe: 'One line per event: text, or a JSON object' })
+    .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Least severe events logged' })
+    .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'One line per event: text, or a JSON object' })
     .option('log-file', { type: 'string', describe: 'Append the log to this file (reopened on SIGHUP) instead of stderr' })
     .option('auth-file', { type: 'string', describe: 'Require a login: user:password lines (see man rq-serve)' })
     .option('tls-cert', { type: 'string', describe: 'Serve over TLS with this PEM certificate chain (needs --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'The PEM private key of --tls-cert' })
     .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, describe: 'Seconds a stop waits for clients to take their last replies' })
     .check((argv) => {
-      const wrong = problem(argv as Record<string, unknown>);
+      const wrong = problem(argv);
       if (wrong !== null) throw new Error(wrong);
       return true;
-    }) as unknown as Argv<T & TrustArgs>;
+    }) as Argv<T & TrustArgs>;
 }
 
 /** 0 means no limit on the command line; Infinity in the server. */

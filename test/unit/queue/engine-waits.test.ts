@@ -3,7 +3,6 @@
  * expiry, flush and dropQueue.
  */
 import { describe, expect, it } from 'vitest';
-import type { Holder } from '../../../src/queue/engine.js';
 import { buf, enqueuedId, engineEachTest, recorder, T0, text } from '../../helpers/engine.js';
 
 const f = engineEachTest();

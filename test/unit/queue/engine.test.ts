@@ -4,7 +4,7 @@
  * reports to the journal. Waits, expiry, flush and drop: engine-waits.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { TOO_MANY_OPEN, type Holder } from '../../../src/queue/engine.js';
+import { TOO_MANY_OPEN } from '../../../src/queue/engine.js';
 import type { Item } from '../../../src/queue/types.js';
 import { buf, engineEachTest, recorder, T0, text } from '../../helpers/engine.js';
 

@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { QUEUE_FULL, QueueEngine, TOO_MANY_QUEUES } from '../../../src/queue/engine.js';
 import { UNLIMITED } from '../../../src/queue/limits.js';
 import type { ChangeLog } from '../../../src/queue/types.js';
-
-const T0 = 1_700_000_000_000;
+import { T0, text } from '../../helpers/engine.js';
 
 /** A ChangeLog that keeps every change as a line, to check what a journal would be told. */
 function recorder(): { log: ChangeLog; lines: string[] } {
@@ -166,11 +165,11 @@ describe('endWaits (the server is stopping)', () => {
   it('wakes every blocked reader with null, and each new one at once', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
     const woken: string[] = [];
-    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${item}`));
-    e.wait(e.newHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${item}`));
+    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`a:${text(item)}`));
+    e.wait(e.newHolder(), 'b', T0, 10_000, true, 0, (item) => woken.push(`b:${text(item)}`));
     e.endWaits();
     expect(woken).toEqual(['a:null', 'b:null']);
-    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${item}`));
+    e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${text(item)}`));
     expect(woken).toEqual(['a:null', 'b:null', 'late:null']);
     expect(e.stats(T0).map((q) => q.waiters)).toEqual([0, 0]);
     // An item enqueued now stays ready for the next start; nobody takes it.

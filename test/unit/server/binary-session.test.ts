@@ -2,7 +2,7 @@
  * BinarySession over an in-memory duplex stream (no port): the same conversation gives the same
  * bytes back whether it arrives whole, byte by byte, or in odd-sized pieces.
  */
-import { duplexPair, type Duplex } from 'node:stream';
+import { duplexPair } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OP } from '../../../src/protocol/binary/constants.js';
 import { decodePackets, encodeRequest, type PacketFields } from '../../../src/protocol/binary/packet.js';
@@ -51,7 +51,7 @@ const conversation: PacketFields[] = [
 /** Sends `bytes` in pieces of `size` (one write each), returns every byte the server sends until it closes. */
 async function converse(bytes: Buffer, size: number, durability?: Durability): Promise<Buffer> {
   const [client, server] = duplexPair();
-  newServer(durability).handle(server as Duplex);
+  newServer(durability).handle(server);
   const received: Buffer[] = [];
   client.on('data', (b: Buffer) => received.push(b));
   const ended = new Promise<void>((resolve) => client.on('end', () => resolve()));

@@ -57,8 +57,8 @@ describe('openLog', () => {
     log.info('still to the old file');
     log.reopen();
     log.info('after');
-    const old = fs.readFileSync(file + '.1', 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
-    const fresh = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+    const old = fs.readFileSync(file + '.1', 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
+    const fresh = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
     expect(old).toEqual(['before', 'still to the old file']);
     expect(fresh).toEqual(['log file reopened', 'after']);
   });

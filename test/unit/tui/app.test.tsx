@@ -52,10 +52,10 @@ async function start() {
 describe('App', () => {
   it('sorts by depth, moves the selection, opens the detail with a peek, and comes back', async () => {
     const { app, source } = await start();
-    let frame = await frameWhere(app, (f) => /beta[\s\S]*alpha[\s\S]*gamma/.test(f), 'depth order');
+    await frameWhere(app, (f) => /beta[\s\S]*alpha[\s\S]*gamma/.test(f), 'depth order');
     app.stdin.write(DOWN);
     app.stdin.write(ENTER);
-    frame = await frameWhere(app, (f) => f.includes('beta-head'), 'the detail view with the peeked head');
+    let frame = await frameWhere(app, (f) => f.includes('beta-head'), 'the detail view with the peeked head');
     expect(frame).toContain('queue alpha');
     expect(frame).toContain('head item (peek, not consumed) on s:1: id 5');
     expect(source.peeks.at(-1)).toEqual(['s:1', 'alpha']);
@@ -70,9 +70,9 @@ describe('App', () => {
     await frameWhere(app, (f) => f.includes('sort age'), 'sort age');
     app.stdin.write('/');
     app.stdin.write('am');
-    let frame = await frameWhere(app, (f) => f.includes('filter: am'), 'the filter being typed');
+    await frameWhere(app, (f) => f.includes('filter: am'), 'the filter being typed');
     app.stdin.write(ENTER);
-    frame = await frameWhere(app, (f) => f.includes('filter "am"'), 'the filter kept');
+    const frame = await frameWhere(app, (f) => f.includes('filter "am"'), 'the filter kept');
     expect(frame).toContain('gamma');
     expect(frame).not.toMatch(/^beta/m);
     app.stdin.write('p');

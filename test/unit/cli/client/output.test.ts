@@ -24,7 +24,7 @@ describe('printing items', () => {
 
   it('writes one JSON object per line, data as UTF-8 text or else base64', () => {
     const lines = formatItems([item('héllo'), item(Buffer.from([0xff, 0xfe]), 8)], 'json', (i) => ({ lease: String(i.id) }))
-      .toString().trimEnd().split('\n').map((l) => JSON.parse(l));
+      .toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
       { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, bytes: 6, encoding: 'utf8', data: 'héllo', lease: '7' },
       { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, bytes: 2, encoding: 'base64', data: '//4=', lease: '8' },
