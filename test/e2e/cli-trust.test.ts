@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { Authenticator } from '../../src/server/auth.js';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 import { exited, Output, requireBuild, sh, start } from '../helpers/shell.js';
 import { makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
@@ -65,7 +65,7 @@ describe('client subcommands with TLS and a login', () => {
     await connectionsBecome(srv, 0);
     expect(await sh('rq push jobs a b', env)).toMatchObject({ status: 0 });
     const worker = start('exec rq work jobs -- sh -c \'cat >> "$T/done"; echo >> "$T/done"\'', env);
-    await waitFor(() => queueStats(srv, 'jobs').acked === 2, 'rq work to finish both items', 10_000);
+    await eventually(() => queueStats(srv, 'jobs').acked === 2, 'rq work to finish both items', { deadlineMs: 10_000 });
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
   });

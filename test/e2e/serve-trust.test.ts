@@ -10,7 +10,7 @@ import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/server.js';
 import { spawnRq, type RqServeProcess as SpawnedRq } from '../helpers/rq-process.js';
 import { connectTls, makeCertificates, type TestCertificates } from '../helpers/tls.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 
 const RQ = path.resolve(__dirname, '../../bin/rq');
 let dir: { dir: string; remove: () => void };
@@ -117,7 +117,7 @@ describe('rq serve', () => {
   it('warns, on a non-loopback address without --auth-file, what anyone can do', async () => {
     const s = await spawnRq(['--data-dir', fresh(), '--host', '0.0.0.0']);
     rq = s;
-    await waitFor(() => s.stderr().includes('without TLS'), 'the warnings');
+    await eventually(() => s.stderr().includes('without TLS'), 'the warnings');
     expect(rq.stderr()).toContain('without --auth-file: anyone who can reach this port can enqueue items, read, take, acknowledge and release every queued item');
     expect(rq.stderr()).toContain('without TLS');
   });
@@ -170,11 +170,11 @@ describe('rq serve', () => {
   it('reopens its --log-file on SIGHUP, as logrotate needs', async () => {
     const log = path.join(fresh(), 'rq.log');
     rq = await spawnRq(['--data-dir', path.join(dir.dir, 'data'), '--log-file', log, '--log-format', 'json']);
-    await waitFor(() => fs.readFileSync(log, 'utf8').includes('"listening"'), 'the listening line in the log');
+    await eventually(() => fs.readFileSync(log, 'utf8').includes('"listening"'), 'the listening line in the log');
     expect(JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n')[0])).toMatchObject({ level: 'info', event: 'listening' });
     fs.renameSync(log, log + '.1');
     rq.child.kill('SIGHUP');
-    await waitFor(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'), 'the log to be reopened');
+    await eventually(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'), 'the log to be reopened');
     expect(await rq.kill('SIGTERM')).toBe(0);
     const events = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
     expect(events).toEqual(['log file reopened', 'stopping', 'stopped']);

@@ -11,7 +11,8 @@ import { VERSION } from '../../src/version.js';
 import { runChild } from '../helpers/child.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/server.js';
-import { Connections, eventually, setCommand, stat } from '../helpers/wire.js';
+import { eventually } from '../helpers/eventually.js';
+import { Connections, setCommand, stat } from '../helpers/wire.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/rq');

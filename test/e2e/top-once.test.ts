@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { runRq, spawnServer, type ServerProcess } from '../helpers/rq-process.js';
 
@@ -51,9 +52,7 @@ async function produce(): Promise<void> {
   })();
   // Wait until the queue exists, so both of rq top's polls see it.
   const probe = await client();
-  while (!(await probe.request('stats\r\n', 'END\r\n')).includes('queue_busy_items')) {
-    // Each check is a round trip: the producer's sets get in between.
-  }
+  await eventually(async () => (await probe.request('stats\r\n', 'END\r\n')).includes('queue_busy_items'), 'the queue to exist');
 }
 
 function row(frame: string, queue: string): string[] {

@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RQ_BIN, spawnServer, type ServerProcess } from '../helpers/rq-process.js';
 
@@ -32,16 +33,12 @@ function screen(): string {
   return tmux('capture-pane', '-p', '-t', 'top');
 }
 
-/** Waits until the screen matches, with a deadline; the screen is polled, nothing sleeps blindly. */
+/** Waits until the screen matches and returns it; each look runs tmux, so looks are 50 ms apart. */
 async function waitFor(pattern: RegExp | ((s: string) => boolean), what: string, deadlineMs = 10_000): Promise<string> {
   const ok = typeof pattern === 'function' ? pattern : (s: string) => pattern.test(s);
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    const s = screen();
-    if (ok(s)) return s;
-    if (Date.now() > deadline) throw new Error(`screen never showed ${what}; it shows:\n${s}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let s = '';
+  await eventually(() => ok((s = screen())), () => `the screen to show ${what}; it shows:\n${s}`, { deadlineMs, intervalMs: 50 });
+  return s;
 }
 
 function keys(...k: string[]): void {

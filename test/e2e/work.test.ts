@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
+import { eventually } from '../helpers/eventually.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { exited, Output, requireBuild, sh, start } from '../helpers/shell.js';
 
@@ -107,11 +108,7 @@ describe('rq work, stopped while waiting for items', () => {
   it('leaves no connection or waiter behind on the server', async () => {
     const worker = start('exec rq work jobs -c 2 -- cat', env);
     // Both slots block waiting for an item: two connections, two waiters.
-    const deadline = Date.now() + 10_000;
-    while (queueStats(srv, 'jobs').waiters < 2) {
-      if (Date.now() > deadline) throw new Error('the workers never waited');
-      await new Promise((r) => setImmediate(r));
-    }
+    await eventually(() => queueStats(srv, 'jobs').waiters >= 2, 'both slots to wait', { deadlineMs: 10_000 });
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
     await connectionsBecome(srv, 0);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/server/auth.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 import { chunks, Rng } from './inputs.js';
 
 const DIR = path.resolve(__dirname, '../fixtures/fuzz');
@@ -64,7 +64,7 @@ describe('fuzz regressions', () => {
       await replay(srv.port, chunks(new Rng(input.length), input));
       await stillServes(srv.port, login);
       const s = srv.server;
-      await waitFor(() => s.counters.currConnections === 0, 'every connection to be closed');
+      await eventually(() => s.counters.currConnections === 0, 'every connection to be closed');
     });
   }
 });

@@ -6,6 +6,7 @@
 import net from 'node:net';
 import { RqClient, type ClientOptions } from '../../src/client/client.js';
 import type { EngineQueueStats } from '../../src/queue/types.js';
+import { eventually } from './eventually.js';
 import type { TestServer } from './server.js';
 
 /** Opens clients and closes them all in afterEach. */
@@ -33,13 +34,10 @@ export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats
   return figures;
 }
 
-/** Resolves once the server counts exactly `n` connections, polling each turn of the event loop. */
-export async function connectionsBecome(srv: TestServer, n: number, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (srv.server.counters.currConnections !== n) {
-    if (Date.now() > end) throw new Error(`connections: ${srv.server.counters.currConnections}, not ${n}, after ${deadlineMs} ms`);
-    await new Promise((r) => setImmediate(r));
-  }
+/** Resolves once the server counts exactly `n` connections. */
+export async function connectionsBecome(srv: TestServer, n: number): Promise<void> {
+  const count = () => srv.server.counters.currConnections;
+  await eventually(() => count() === n, () => `${n} connections (the server counts ${count()})`);
 }
 
 /** A TCP peer that accepts connections and either never answers or hangs up on the first bytes. */

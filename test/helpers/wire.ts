@@ -1,4 +1,4 @@
-/** Shared pieces of wire tests: raw connections closed after each test, polling with a deadline, stats parsing. */
+/** Shared pieces of wire tests: raw connections closed after each test, stats parsing. */
 import { RawClient } from './raw-client.js';
 
 /** Opens raw connections and closes them all in afterEach. */
@@ -39,14 +39,4 @@ export async function stats(c: RawClient): Promise<Map<string, string>> {
 /** One stats field as a number (NaN when absent). */
 export async function stat(c: RawClient, name: string): Promise<number> {
   return Number((await stats(c)).get(name));
-}
-
-/** Polls an async condition until it holds; each poll is a real round trip, never a sleep. */
-export async function eventually(check: () => Promise<boolean>, what: string, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`${what}: not within ${deadlineMs} ms`);
 }

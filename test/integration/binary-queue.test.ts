@@ -5,6 +5,7 @@ import type { Packet } from '../../src/protocol/binary/packet.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer;
 const clients: Array<BinaryClient | RawClient> = [];
@@ -220,10 +221,10 @@ describe('reservations and connections', () => {
     await a.request({ opcode: OP.GET, key: 'q' });
     a.close();
     const b = await connect();
-    await expectEventually(async () => {
+    await eventually(async () => {
       b.send({ opcode: OP.STAT });
       return (await b.readStats()).get('queue_q_items') === '2';
-    });
+    }, 'the items to come back');
     expect((await b.request({ opcode: OP.GET, key: 'q' })).value.toString()).toBe('1');
   });
 
@@ -244,10 +245,10 @@ describe('blocking GET (q/t=)', () => {
     const waiter = await connect();
     const producer = await connect();
     waiter.send({ opcode: OP.GETK, key: 'q/t=10000', opaque: 1 }, { opcode: OP.VERSION, opaque: 2 });
-    await expectEventually(async () => {
+    await eventually(async () => {
       producer.send({ opcode: OP.STAT });
       return (await producer.readStats()).get('queue_q_waiters') === '1';
-    });
+    }, 'the waiter');
     expect(waiter.raw.unread.length).toBe(0);
     const stored = await producer.request(set('q', 'wake', 0, 3));
     const hit = await waiter.read();
@@ -331,7 +332,7 @@ describe('FLUSH, STAT, VERSION, NOOP, VERBOSITY, QUIT', () => {
     await c.waitClosed();
     expect(c.raw.unread.length).toBe(0);
     const d = await connect();
-    await expectEventually(async () => (await d.request({ opcode: OP.GET, key: 'q/peek' })).status === STATUS.SUCCESS);
+    await eventually(async () => (await d.request({ opcode: OP.GET, key: 'q/peek' })).status === STATUS.SUCCESS, 'the held item to come back');
   });
 
   it('QUITQ closes without a reply', async () => {
@@ -488,7 +489,7 @@ describe('oversized and hostile packets', () => {
     await evil.waitClosed();
 
     // good still holds 'one'; 'two' went back to the head when evil closed
-    await expectEventually(async () => (await good.request({ opcode: OP.GET, key: 'q/peek' })).value.toString() === 'two');
+    await eventually(async () => (await good.request({ opcode: OP.GET, key: 'q/peek' })).value.toString() === 'two', "evil's item to come back");
     expect(await good.request({ opcode: OP.DELETE, key: 'q', cas: 0, opaque: 3 })).toMatchObject({ status: 0, opaque: 3 });
     expect((await good.request({ opcode: OP.DELETE, key: `q/id=${held.cas}` })).status).toBe(STATUS.KEY_NOT_FOUND);
     good.send({ opcode: OP.STAT });
@@ -499,15 +500,6 @@ describe('oversized and hostile packets', () => {
   });
 });
 
-/** Polls an async condition until it holds (each poll is a real round trip, not a sleep). */
-async function expectEventually(check: () => Promise<boolean>, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error('condition not met in time');
-}
 
 describe('docs/protocol.md', () => {
   it('the worked example of docs/protocol.md, byte for byte', async () => {

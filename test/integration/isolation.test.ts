@@ -8,7 +8,8 @@ import { OP } from '../../src/protocol/binary/constants.js';
 import type { RawClient } from '../helpers/raw-client.js';
 import { Random } from '../helpers/random.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { Connections, eventually, setCommand, stat } from '../helpers/wire.js';
+import { eventually } from '../helpers/eventually.js';
+import { Connections, setCommand, stat } from '../helpers/wire.js';
 
 const MiB = 1024 * 1024;
 

@@ -7,7 +7,7 @@ import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer | null = null;
 const clients: RawClient[] = [];
@@ -45,7 +45,7 @@ describe('--max-connections', () => {
     expect(await a.request('stats\r\n', 'END\r\n')).toContain('STAT rejected_connections 1\r\n');
     // A place frees up when a client leaves.
     a.close();
-    await waitFor(() => s.server.counters.currConnections === 1, 'the server to see the close');
+    await eventually(() => s.server.counters.currConnections === 1, 'the server to see the close');
     const next = await connect();
     expect(await next.request('version\r\n')).toMatch(/^VERSION \d+\.\d+\.\d+\r\n$/);
   });
@@ -133,7 +133,7 @@ describe('a client that does not read its replies', () => {
   }
 
   async function checkBounded(s: TestServer, sent: number): Promise<number> {
-    await waitFor(() => s.server.bufferedOutput() >= REPLY_HIGH_WATER / 2, 'replies to pile up');
+    await eventually(() => s.server.bufferedOutput() >= REPLY_HIGH_WATER / 2, 'replies to pile up');
     // The bound holds: a batch of replies past REPLY_HIGH_WATER (one reply over it at most) on top of
     // what the socket held when the batch began (below the high water mark that paused reading).
     expect(s.server.bufferedOutput()).toBeLessThan(2 * REPLY_HIGH_WATER + itemBytes + 64);
@@ -161,7 +161,7 @@ describe('a client that does not read its replies', () => {
       expect((await hog.readBytes(itemBytes + 2)).toString()).toBe(`${item.toString()}\r\n`);
       if ((i + 1) % 680 === 0) expect(await hog.readLine()).toBe('END');
     }
-    await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
+    await eventually(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
   });
 
   it('binary: the same for pipelined GETs', async () => {
@@ -180,6 +180,6 @@ describe('a client that does not read its replies', () => {
       const reply = await hog.read();
       expect([reply.opaque, reply.status, reply.value.length]).toEqual([7, STATUS.SUCCESS, itemBytes]);
     }
-    await waitFor(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
+    await eventually(() => s.server.counters.cmdGet > served + 2000, 'the server to serve the hog again');
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/server/connection.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -38,7 +38,7 @@ describe('retention', () => {
     await c.readUntil(last);
     const ref = new WeakRef([...connections(s)][0]);
     c.close();
-    await waitFor(() => connections(s).size === 0, 'the server to drop the connection');
+    await eventually(() => connections(s).size === 0, 'the server to drop the connection');
     // Let the close's callbacks and timers finish, then collect.
     for (let i = 0; i < 5 && ref.deref() !== undefined; i++) {
       await new Promise((resolve) => setImmediate(resolve));

@@ -4,7 +4,7 @@ import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { BinaryClient } from '../helpers/binary-client.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer | null = null;
 const clients: RawClient[] = [];
@@ -32,7 +32,7 @@ describe('shutdown', () => {
     expect(await worker.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 3\r\none\r\nEND\r\n');
     // A blocked get with requests pipelined behind it, read in the same packet.
     waiter.send('get empty/t=60000\r\nset after 0 0 5\r\nlater\r\nversion\r\n');
-    await waitFor(() => s.engine.stats(Date.now()).some((q) => q.name === 'empty' && q.waiters === 1), 'the get to block');
+    await eventually(() => s.engine.stats(Date.now()).some((q) => q.name === 'empty' && q.waiters === 1), 'the get to block');
 
     const stopped = s.shutdown(5000);
     expect(await waiter.readUntil('\r\n')).toBe('END\r\n');
@@ -52,7 +52,7 @@ describe('shutdown', () => {
     srv = await startServer();
     const c = new BinaryClient(await connect());
     c.send({ opcode: OP.GET, key: 'empty/t=60000', opaque: 42 });
-    await waitFor(() => srv!.server.engine.stats(Date.now()).some((q) => q.waiters === 1), 'the get to block');
+    await eventually(() => srv!.server.engine.stats(Date.now()).some((q) => q.waiters === 1), 'the get to block');
     const stopped = srv.server.shutdown(5000);
     const reply = await c.read();
     expect([reply.opaque, reply.status]).toEqual([42, STATUS.KEY_NOT_FOUND]);
@@ -65,7 +65,7 @@ describe('shutdown', () => {
     const c = await connect();
     // The first wait is ended by the stop; the second is read in the same packet and must not block.
     c.send('get a/t=60000\r\nget b/t=60000\r\n');
-    await waitFor(() => srv!.server.engine.stats(Date.now()).some((q) => q.waiters === 1), 'the get to block');
+    await eventually(() => srv!.server.engine.stats(Date.now()).some((q) => q.waiters === 1), 'the get to block');
     const stopped = srv.server.shutdown(60_000);
     expect(await c.readUntil('END\r\nEND\r\n')).toBe('END\r\nEND\r\n');
     expect(await stopped).toEqual({ forced: 0 });
@@ -79,7 +79,7 @@ describe('shutdown', () => {
     expect(await setter.request(`set q 0 0 1000\r\n${'x'.repeat(1000)}\r\n`)).toBe('STORED\r\n');
     const line = `get ${Array.from({ length: 600 }, () => 'q/peek').join(' ')}\r\n`;
     for (let i = 0; i < 200; i++) hog.send(line);
-    await waitFor(() => srv!.server.bufferedOutput() > 100_000, 'replies to pile up');
+    await eventually(() => srv!.server.bufferedOutput() > 100_000, 'replies to pile up');
     expect(await srv.server.shutdown(300)).toEqual({ forced: 1 });
     await setter.waitClosed();
   });

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { Connections, eventually, setCommand, stat, stats } from '../helpers/wire.js';
+import { eventually } from '../helpers/eventually.js';
+import { Connections, setCommand, stat, stats } from '../helpers/wire.js';
 
 let srv: TestServer;
 const conns = new Connections(() => srv.port);

@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer;
 const clients: RawClient[] = [];
@@ -67,7 +68,7 @@ describe('reservations and connections', () => {
     a.close();
     const b = await connect();
     // The release happens when the server sees the close; wait for it through stats.
-    await expectEventually(async () => (await b.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_items 3\r\n'));
+    await eventually(async () => (await b.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_items 3\r\n'), 'the items to come back');
     const got = await b.request('get q q q\r\n', 'END\r\n');
     expect(got).toBe('VALUE q 0 1\r\n1\r\nVALUE q 0 1\r\n2\r\nVALUE q 0 1\r\n3\r\nEND\r\n');
   });
@@ -123,7 +124,7 @@ describe('blocking get', () => {
     const producer = await connect();
     waiter.send('get q/t=10000\r\nversion\r\n');
     // Make sure the get is waiting before the set (stats reports waiters).
-    await expectEventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 1\r\n'));
+    await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 1\r\n'), 'the waiter');
     expect(waiter.unread.length).toBe(0);
     await producer.request(set('q', 'wake'));
     expect(await waiter.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nwake\r\nEND\r\n');
@@ -136,7 +137,7 @@ describe('blocking get', () => {
     const producer = await connect();
     w1.send('get q/t=10000\r\n');
     w2.send('get q/t=300\r\n');
-    await expectEventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 2\r\n'));
+    await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 2\r\n'), 'both waiters');
     await producer.request(set('q', 'only'));
     expect(await w1.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nonly\r\nEND\r\n');
     expect(await w2.readUntil('END\r\n')).toBe('END\r\n');
@@ -157,12 +158,3 @@ describe('expiry', () => {
   });
 });
 
-/** Polls an async condition until it holds (each poll is a real round trip, not a sleep). */
-async function expectEventually(check: () => Promise<boolean>, deadlineMs = 5000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error('condition not met in time');
-}

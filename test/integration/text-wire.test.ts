@@ -8,7 +8,8 @@ import { OP } from '../../src/protocol/binary/constants.js';
 import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
-import { Connections, eventually, setCommand, stat, stats } from '../helpers/wire.js';
+import { eventually } from '../helpers/eventually.js';
+import { Connections, setCommand, stat, stats } from '../helpers/wire.js';
 
 const MAX_ITEM = 1024;
 

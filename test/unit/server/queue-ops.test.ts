@@ -5,7 +5,7 @@ import { MEMORY_ONLY, restoreFromStore, type Persistence } from '../../../src/se
 import { EngineQueues } from '../../../src/server/queue-ops/engine-operations.js';
 import { ServerCounters } from '../../../src/server/stats.js';
 import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { eventually } from '../../helpers/eventually.js';
 
 operationsConformance('memory only', async (limits) => {
   let refusal: string | null = null;
@@ -32,7 +32,7 @@ operationsConformance('journal', async (limits) => {
     refuseChanges: async () => {
       store.fault = 'ENOSPC';
       restored.engine.enqueue('fault', 0, 0, Buffer.from('x'), Date.now());
-      await waitFor(() => restored.persistence.writeRefusal() !== null, 'the journal to refuse changes');
+      await eventually(() => restored.persistence.writeRefusal() !== null, 'the journal to refuse changes');
     },
     close: async () => {
       store.fault = null;

@@ -3,6 +3,7 @@ import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../../src/tui/App.js';
 import { Poller } from '../../../src/tui/poller.js';
+import { eventually } from '../../helpers/eventually.js';
 import { statsReply } from '../../helpers/tui-fixtures.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 import { ScriptedSource } from '../../helpers/scripted-source.js';
@@ -17,19 +18,11 @@ const ENTER = '\r';
 const ESC = '\x1b';
 
 /** Waits, with a deadline, until `ok()` holds, letting React and the poller run in between. */
-async function until(ok: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
 const plain = (app: ReturnType<typeof render>) => (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '');
 
 /** Waits until the latest frame satisfies `ok`; returns it without colours. */
 async function frameWhere(app: ReturnType<typeof render>, ok: (frame: string) => boolean, what: string): Promise<string> {
-  await until(() => ok(plain(app)), `a frame with ${what}; last:\n${plain(app)}`);
+  await eventually(() => ok(plain(app)), () => `a frame with ${what}; last:\n${plain(app)}`);
   return plain(app);
 }
 
@@ -77,7 +70,7 @@ describe('App', () => {
     expect(frame).not.toMatch(/^beta/m);
     app.stdin.write('p');
     await frameWhere(app, (f) => f.includes('PAUSED'), 'the pause');
-    await until(() => poller.getSnapshot().paused, 'the poller to pause');
+    await eventually(() => poller.getSnapshot().paused, 'the poller to pause');
     app.stdin.write('?');
     await frameWhere(app, (f) => f.includes('rq top: keys'), 'the help');
   });
@@ -87,7 +80,7 @@ describe('App', () => {
     expect(app.stdin.listenerCount('readable')).toBeGreaterThan(0);
     app.stdin.write('q');
     // useApp().exit() unmounts, and Ink stops reading the keyboard.
-    await until(() => app.stdin.listenerCount('readable') === 0, 'Ink to let go of stdin');
+    await eventually(() => app.stdin.listenerCount('readable') === 0, 'Ink to let go of stdin');
     const before = app.frames.length;
     app.stdin.write('s');
     await new Promise((r) => setImmediate(r));
