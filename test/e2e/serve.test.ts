@@ -9,10 +9,9 @@ import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { runChild } from '../helpers/child.js';
-import { RawClient } from '../helpers/raw-client.js';
 import { tempDir } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { Connections, setCommand, stat } from '../helpers/wire.js';
+import { Connections, RawClient, setCommand, stat } from '../helpers/raw-client.js';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/rq');

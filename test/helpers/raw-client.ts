@@ -1,6 +1,7 @@
 /**
- * A raw TCP client for protocol tests: send exact bytes, read exact replies.
- * Every read waits for data with a deadline; nothing sleeps.
+ * A raw TCP client for protocol tests: send exact bytes, read exact replies. Every read waits for
+ * data with a deadline; nothing sleeps. With it: the connections a test opens, closed after it, and
+ * the text protocol's storage command and stats, written and parsed once for every wire test.
  */
 import net from 'node:net';
 
@@ -117,4 +118,54 @@ export class RawClient {
       check();
     });
   }
+}
+
+/** The connections a test opens (raw, binary or TLS), all closed by closeAll() in afterEach. */
+export class Connections {
+  private readonly open: Array<{ close(): void }> = [];
+
+  constructor(private readonly port: () => number) {}
+
+  /** A raw connection to the test's server. */
+  async connect(): Promise<RawClient> {
+    return this.add(await RawClient.connect(this.port()));
+  }
+
+  /** A connection opened another way, to be closed with the rest. */
+  add<C extends { close(): void }>(c: C): C {
+    this.open.push(c);
+    return c;
+  }
+
+  closeAll(): void {
+    for (const c of this.open.splice(0)) c.close();
+  }
+}
+
+/** A storage command with its data block (latin1). */
+export function setCommand(queue: string, data: string | Buffer, flags = 0, exptime = 0, noreply = false): Buffer {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  const line = `set ${queue} ${flags} ${exptime} ${bytes.length}${noreply ? ' noreply' : ''}\r\n`;
+  return Buffer.concat([Buffer.from(line, 'latin1'), bytes, Buffer.from('\r\n')]);
+}
+
+/** setCommand as latin1 text, to join with other request lines. */
+export function setText(queue: string, data: string, flags = 0, exptime = 0, noreply = false): string {
+  return setCommand(queue, data, flags, exptime, noreply).toString('latin1');
+}
+
+/** Sends `stats` and returns its pairs. */
+export async function stats(c: RawClient): Promise<Map<string, string>> {
+  const text = await c.request('stats\r\n', 'END\r\n');
+  const out = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const m = /^STAT (\S+) (.*)$/.exec(line);
+    if (m) out.set(m[1], m[2]);
+  }
+  return out;
+}
+
+/** One stats field as a number (NaN when absent). */
+export async function stat(c: RawClient, name: string): Promise<number> {
+  return Number((await stats(c)).get(name));
 }

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, expect } from 'vitest';
 import { missingClient, runChild } from './child.js';
 import { startServer, type TestServer } from './server.js';
-import { Connections } from './wire.js';
+import { Connections } from './raw-client.js';
 
 export interface RealClientSetup {
   /** Why the suite cannot run (a missing Debian package or program), or null. */

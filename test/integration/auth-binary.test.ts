@@ -6,16 +6,14 @@ import type { Packet } from '../../src/protocol/binary/packet.js';
 import { Authenticator } from '../../src/server/auth.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
+import { Connections } from '../helpers/raw-client.js';
 
 const PASSWORD = 'p4ss word';
 let srv: TestServer;
-const clients: BinaryClient[] = [];
-const memjsClients: memjs.Client[] = [];
+const conns = new Connections(() => srv.port);
 
 async function connect(): Promise<BinaryClient> {
-  const c = await BinaryClient.connect(srv.port);
-  clients.push(c);
-  return c;
+  return conns.add(await BinaryClient.connect(srv.port));
 }
 
 function saslAuth(message: string, opaque = 0x5a51, mechanism = 'PLAIN') {
@@ -31,8 +29,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const c of memjsClients.splice(0)) c.close();
+  conns.closeAll();
   await srv.close();
 });
 
@@ -134,7 +131,7 @@ describe('before login', () => {
 describe('memjs', () => {
   function client(credentials: string): memjs.Client {
     const c = memjs.Client.create(`${credentials}@127.0.0.1:${srv.port}`, { timeout: 10, retries: 1, logger: { log: () => {} } });
-    memjsClients.push(c);
+    conns.add(c);
     return c;
   }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/server/auth.js';
 import { openLog } from '../../src/server/log.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient, setText } from '../helpers/raw-client.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'open sesame';
@@ -15,21 +15,15 @@ const FAILURE = 'CLIENT_ERROR authentication failure\r\n';
 let srv: TestServer;
 let logDir: { dir: string; remove: () => void };
 let logFile: string;
-const clients: RawClient[] = [];
-
-function setLine(key: string, data: string, noreply = false): string {
-  return `set ${key} 0 0 ${Buffer.byteLength(data, 'latin1')}${noreply ? ' noreply' : ''}\r\n${data}\r\n`;
-}
+const conns = new Connections(() => srv.port);
 
 async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(srv.port);
-  clients.push(c);
-  return c;
+  return conns.connect();
 }
 
 async function loggedIn(): Promise<RawClient> {
   const c = await connect();
-  expect(await c.request(setLine('auth', `alice ${PASSWORD}`))).toBe('STORED\r\n');
+  expect(await c.request(setText('auth', `alice ${PASSWORD}`))).toBe('STORED\r\n');
   return c;
 }
 
@@ -41,7 +35,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv.close();
   srv.server.log.close();
   logDir.remove();
@@ -50,7 +44,7 @@ afterEach(async () => {
 describe('before login', () => {
   it('refuses every command, reveals nothing, and changes nothing', async () => {
     const owner = await loggedIn();
-    expect(await owner.request(setLine('jobs', 'secret work'))).toBe('STORED\r\n');
+    expect(await owner.request(setText('jobs', 'secret work'))).toBe('STORED\r\n');
 
     const c = await connect();
     for (const command of ['get jobs', 'gets jobs', 'get jobs/peek', 'delete jobs', 'delete jobs/id=1', 'flush jobs',
@@ -72,11 +66,11 @@ describe('before login', () => {
   it('a set with wrong credentials enqueues nothing and is answered after the delay', async () => {
     const c = await connect();
     const started = Date.now();
-    expect(await c.request(setLine('jobs', `alice ${WRONG}`))).toBe(FAILURE);
+    expect(await c.request(setText('jobs', `alice ${WRONG}`))).toBe(FAILURE);
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(await c.request(setLine('jobs', 'not credentials at all'))).toBe(FAILURE);
-    expect(await c.request(setLine('jobs', 'nospace'))).toBe(FAILURE);
-    expect(await c.request(setLine('jobs', `bob ${PASSWORD}`))).toBe(FAILURE);
+    expect(await c.request(setText('jobs', 'not credentials at all'))).toBe(FAILURE);
+    expect(await c.request(setText('jobs', 'nospace'))).toBe(FAILURE);
+    expect(await c.request(setText('jobs', `bob ${PASSWORD}`))).toBe(FAILURE);
     const owner = await loggedIn();
     const stats = await owner.request('stats\r\n', 'END\r\n');
     expect(stats).not.toContain('queue_jobs');
@@ -86,7 +80,7 @@ describe('before login', () => {
 
   it('requests pipelined behind a failed login wait for its answer and stay in order', async () => {
     const c = await connect();
-    c.send(setLine('x', `alice ${WRONG}`) + 'get jobs\r\n' + setLine('x', `alice ${PASSWORD}`) + 'version\r\n');
+    c.send(setText('x', `alice ${WRONG}`) + 'get jobs\r\n' + setText('x', `alice ${PASSWORD}`) + 'version\r\n');
     expect(await c.readUntil('\r\n')).toBe(FAILURE);
     expect(await c.readUntil('\r\n')).toBe(REQUIRED);
     expect(await c.readUntil('\r\n')).toBe('STORED\r\n');
@@ -96,7 +90,7 @@ describe('before login', () => {
   it('other connections are served while a failed login waits', async () => {
     const guesser = await connect();
     const owner = await loggedIn();
-    guesser.send(setLine('x', `alice ${WRONG}`));
+    guesser.send(setText('x', `alice ${WRONG}`));
     expect(await owner.request('version\r\n')).toMatch(/^VERSION /);
     expect(guesser.unread.length).toBe(0);
     expect(await guesser.readUntil('\r\n')).toBe(FAILURE);
@@ -114,7 +108,7 @@ describe('before login', () => {
 
   it('a noreply login gets no answer either way', async () => {
     const c = await connect();
-    c.send(setLine('x', `alice ${WRONG}`, true) + setLine('x', `alice ${PASSWORD}`, true));
+    c.send(setText('x', `alice ${WRONG}`, 0, 0, true) + setText('x', `alice ${PASSWORD}`, 0, 0, true));
     expect(await c.request('version\r\n')).toMatch(/^VERSION /);
   });
 });
@@ -122,7 +116,7 @@ describe('before login', () => {
 describe('after login', () => {
   it('serves the queue as usual; set is an ordinary enqueue again', async () => {
     const c = await loggedIn();
-    expect(await c.request(setLine('q', 'alice pw'))).toBe('STORED\r\n');
+    expect(await c.request(setText('q', 'alice pw'))).toBe('STORED\r\n');
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 8\r\nalice pw\r\nEND\r\n');
     expect(await c.request('delete q\r\n')).toBe('DELETED\r\n');
   });
@@ -130,7 +124,7 @@ describe('after login', () => {
   it('the log names users and peers but never a password', async () => {
     const good = await loggedIn();
     const bad = await connect();
-    expect(await bad.request(setLine('x', `alice ${WRONG}`))).toBe(FAILURE);
+    expect(await bad.request(setText('x', `alice ${WRONG}`))).toBe(FAILURE);
     good.close();
     bad.close();
     await srv.close();
@@ -148,11 +142,12 @@ describe('the login deadline', () => {
     try {
       // The logged-in client connects first: once the others are closed, its deadline has passed too.
       const good = await RawClient.connect(quick.port);
-      clients.push(good);
+      conns.add(good);
       expect(await good.request('set a 0 0 8\r\nalice pw\r\n')).toBe('STORED\r\n');
       const idle = await RawClient.connect(quick.port);
       const busy = await RawClient.connect(quick.port);
-      clients.push(idle, busy);
+      conns.add(idle);
+      conns.add(busy);
       expect(await busy.request('version\r\n')).toBe(REQUIRED);
       expect(await idle.readLine()).toBe('SERVER_ERROR no login within 0.2 s: closing the connection');
       await idle.waitClosed();

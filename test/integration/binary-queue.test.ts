@@ -3,17 +3,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import type { Packet } from '../../src/protocol/binary/packet.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer;
-const clients: Array<BinaryClient | RawClient> = [];
+const conns = new Connections(() => srv.port);
 
 async function connect(): Promise<BinaryClient> {
-  const c = await BinaryClient.connect(srv.port);
-  clients.push(c);
-  return c;
+  return conns.add(await BinaryClient.connect(srv.port));
 }
 
 function set(queue: string, value: string | Buffer, opaque = 0, flags = 0, exptime = 0) {
@@ -29,7 +27,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv.close();
 });
 
@@ -104,7 +102,7 @@ describe('worker flow (SET, GET, DELETE)', () => {
 
   it('shares queues with the text protocol', async () => {
     const text = await RawClient.connect(srv.port);
-    clients.push(text);
+    conns.add(text);
     expect(await text.request('set shared 5 0 4\r\nfrom\r\n')).toBe('STORED\r\n');
     const b = await connect();
     const hit = await b.request({ opcode: OP.GET, key: 'shared' });
@@ -121,7 +119,7 @@ describe('worker flow (SET, GET, DELETE)', () => {
     const hit = await c.request({ opcode: OP.GETK, key: Buffer.concat([name, Buffer.from('/peek')]) });
     expect(hit.key).toEqual(Buffer.concat([name, Buffer.from('/peek')]));
     const text = await RawClient.connect(srv.port);
-    clients.push(text);
+    conns.add(text);
     const reply = await text.request(Buffer.concat([Buffer.from('get '), name, Buffer.from('\r\n')]), 'END\r\n');
     expect(Buffer.from(reply, 'latin1')).toEqual(Buffer.concat([Buffer.from('VALUE '), name, Buffer.from(' 0 1\r\nx\r\nEND\r\n')]));
   });

@@ -3,25 +3,23 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
 let srv: TestServer;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv.port);
 
 beforeEach(async () => {
   srv = await startServer({ maxOpen: 1 });
 });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv.close();
 });
 
 async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(srv.port);
-  clients.push(c);
-  return c;
+  return conns.connect();
 }
 
 function stat(text: string, name: string): number {

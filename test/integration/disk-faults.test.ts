@@ -7,21 +7,17 @@ import { MemoryStore } from '../../src/journal/memory-store.js';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { BinaryClient } from '../helpers/binary-client.js';
 import { startJournalServer, type JournalServer } from '../helpers/journal-server.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient, setText } from '../helpers/raw-client.js';
 
 let srv: JournalServer | null = null;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv!.port);
 
 async function connect(port: number): Promise<RawClient> {
-  const c = await RawClient.connect(port);
-  clients.push(c);
-  return c;
+  return conns.add(await RawClient.connect(port));
 }
 
-const set = (q: string, data: string) => `set ${q} 0 0 ${data.length}\r\n${data}\r\n`;
-
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv?.close();
   srv = null;
 });
@@ -31,14 +27,14 @@ describe('disk faults', () => {
     const store = new MemoryStore();
     srv = await startJournalServer(store, { retryMs: 20 });
     const a = await connect(srv.port);
-    expect(await a.request(set('q', 'kept'))).toBe('STORED\r\n');
+    expect(await a.request(setText('q', 'kept'))).toBe('STORED\r\n');
 
     store.fault = 'ENOSPC';
-    expect(await a.request(set('q', 'unknown'))).toMatch(/^SERVER_ERROR journal write failed: .*ENOSPC.*\r\n$/);
+    expect(await a.request(setText('q', 'unknown'))).toMatch(/^SERVER_ERROR journal write failed: .*ENOSPC.*\r\n$/);
     await a.waitClosed();
 
     const b = await connect(srv.port);
-    for (const change of [set('q', 'refused'), 'get q\r\n', 'delete q\r\n', 'flush q\r\n', 'delete_queue q\r\n']) {
+    for (const change of [setText('q', 'refused'), 'get q\r\n', 'delete q\r\n', 'flush q\r\n', 'delete_queue q\r\n']) {
       expect(await b.request(change), change).toMatch(/^SERVER_ERROR journal unavailable \(ENOSPC\)/);
     }
     expect(await b.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 4\r\nkept\r\nEND\r\n');
@@ -48,7 +44,7 @@ describe('disk faults', () => {
 
     store.fault = null;
     await srv.restored.journal!.recovered();
-    expect(await b.request(set('q', 'after'))).toBe('STORED\r\n');
+    expect(await b.request(setText('q', 'after'))).toBe('STORED\r\n');
     expect(await b.request('stats\r\n', 'END\r\n')).toContain('STAT journal_state ok\r\n');
     expect(srv.warnings.join('\n')).toMatch(/write failed \(ENOSPC\)[\s\S]*takes writes again/);
 
@@ -71,7 +67,7 @@ describe('disk faults', () => {
     srv = await startJournalServer(store, { retryMs: 20 });
     const a = await connect(srv.port);
     store.holdSyncs = true;
-    a.send(set('q', 'x'));
+    a.send(setText('q', 'x'));
     await new Promise<void>((resolve) => {
       const check = () => (store.heldSyncCount > 0 ? resolve() : setImmediate(check));
       check();
@@ -92,13 +88,13 @@ describe('disk faults', () => {
     const store = new MemoryStore();
     srv = await startJournalServer(store, { retryMs: 20 });
     const a = await connect(srv.port);
-    expect(await a.request(set('q', 'one') + set('q', 'two'), 'STORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\n');
+    expect(await a.request(setText('q', 'one') + setText('q', 'two'), 'STORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\n');
     store.fault = 'ENOSPC';
-    expect(await a.request(set('other', 'x'))).toMatch(/^SERVER_ERROR journal write failed/);
+    expect(await a.request(setText('other', 'x'))).toMatch(/^SERVER_ERROR journal write failed/);
     await a.waitClosed();
 
     const b = await BinaryClient.connect(srv.port);
-    clients.push(b.raw);
+    conns.add(b);
     for (const [i, flush] of [{ opcode: OP.FLUSH, key: 'q' }, { opcode: OP.FLUSHQ, key: 'q' }, { opcode: OP.FLUSH }].entries()) {
       const reply = await b.request({ ...flush, opaque: i + 1 });
       expect(reply, JSON.stringify(flush)).toMatchObject({ opcode: flush.opcode, status: STATUS.INTERNAL_ERROR, opaque: i + 1 });

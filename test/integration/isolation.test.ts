@@ -5,11 +5,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { OP } from '../../src/protocol/binary/constants.js';
-import type { RawClient } from '../helpers/raw-client.js';
 import { Random } from '../helpers/random.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { Connections, setCommand, stat } from '../helpers/wire.js';
+import { Connections, setCommand, stat, type RawClient } from '../helpers/raw-client.js';
 
 const MiB = 1024 * 1024;
 

@@ -5,12 +5,12 @@ import type { Limits } from '../../src/server/context.js';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient, setCommand } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer | null = null;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv!.port);
 
 async function start(limits: Partial<Limits>): Promise<TestServer> {
   srv = await startServer({ limits });
@@ -18,18 +18,11 @@ async function start(limits: Partial<Limits>): Promise<TestServer> {
 }
 
 async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(srv!.port);
-  clients.push(c);
-  return c;
-}
-
-function set(queue: string, data: string | Buffer, noreply = false): Buffer {
-  const body = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
-  return Buffer.concat([Buffer.from(`set ${queue} 0 0 ${body.length}${noreply ? ' noreply' : ''}\r\n`), body, Buffer.from('\r\n')]);
+  return conns.connect();
 }
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv?.close();
   srv = null;
 });
@@ -54,7 +47,7 @@ describe('--max-connections', () => {
     await start({ maxConnections: 1 });
     await connect();
     const late = await connect();
-    late.send(set('q', 'x'.repeat(1000)));
+    late.send(setCommand('q', 'x'.repeat(1000)));
     expect(await late.readLine()).toMatch(/^SERVER_ERROR too many connections/);
     await late.waitClosed();
   });
@@ -64,11 +57,11 @@ describe('--max-queue-items and --max-queue-bytes', () => {
   it('refuses a set on a full queue with SERVER_ERROR, stores nothing, and counts it', async () => {
     await start({ maxQueueItems: 2 });
     const c = await connect();
-    expect(await c.request(set('q', 'a'))).toBe('STORED\r\n');
-    expect(await c.request(set('q', 'b'))).toBe('STORED\r\n');
-    expect(await c.request(set('q', 'c'))).toBe('SERVER_ERROR queue q is full (max 2 items): not stored\r\n');
+    expect(await c.request(setCommand('q', 'a'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('q', 'b'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('q', 'c'))).toBe('SERVER_ERROR queue q is full (max 2 items): not stored\r\n');
     // noreply: no reply at all, not even the error; the next command answers in step.
-    c.send(set('q', 'd', true));
+    c.send(setCommand('q', 'd', 0, 0, true));
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\na\r\nEND\r\n');
     const stats = await c.request('stats\r\n', 'END\r\n');
     expect(stats).toContain('STAT queue_q_rejected 2\r\n');
@@ -79,25 +72,25 @@ describe('--max-queue-items and --max-queue-bytes', () => {
   it('--max-queues refuses a set that would create one queue too many', async () => {
     await start({ maxQueues: 2 });
     const c = await connect();
-    expect(await c.request(set('a', 'x'))).toBe('STORED\r\n');
-    expect(await c.request(set('b', 'x'))).toBe('STORED\r\n');
-    expect(await c.request(set('c', 'x'))).toBe('SERVER_ERROR too many queues (max 2): not stored; delete_queue the ones no longer used\r\n');
+    expect(await c.request(setCommand('a', 'x'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('b', 'x'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('c', 'x'))).toBe('SERVER_ERROR too many queues (max 2): not stored; delete_queue the ones no longer used\r\n');
     expect(await c.request('get c/t=60000\r\n')).toBe('END\r\n');
     expect(await c.request('delete_queue b\r\n')).toBe('DELETED\r\n');
-    expect(await c.request(set('c', 'x'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('c', 'x'))).toBe('STORED\r\n');
   });
 
   it('names the byte limit', async () => {
     await start({ maxQueueBytes: 10 });
     const c = await connect();
-    expect(await c.request(set('q', '0123456789'))).toBe('STORED\r\n');
-    expect(await c.request(set('q', 'x'))).toBe('SERVER_ERROR queue q is full (max 10 bytes): not stored\r\n');
+    expect(await c.request(setCommand('q', '0123456789'))).toBe('STORED\r\n');
+    expect(await c.request(setCommand('q', 'x'))).toBe('SERVER_ERROR queue q is full (max 10 bytes): not stored\r\n');
   });
 
   it('--discard-old drops the oldest ready items instead, and counts them', async () => {
     await start({ maxQueueItems: 2, discardOld: true });
     const c = await connect();
-    for (const v of ['a', 'b', 'c', 'd']) expect(await c.request(set('q', v))).toBe('STORED\r\n');
+    for (const v of ['a', 'b', 'c', 'd']) expect(await c.request(setCommand('q', v))).toBe('STORED\r\n');
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 1\r\nc\r\nEND\r\n');
     expect(await c.request('stats\r\n', 'END\r\n')).toContain('STAT queue_q_discarded 2\r\n');
   });
@@ -107,7 +100,7 @@ describe('a full queue over the binary protocol', () => {
   it('answers SET with Out of memory and the reason, SETQ too', async () => {
     await start({ maxQueueItems: 1 });
     const c = await BinaryClient.connect(srv!.port);
-    clients.push(c.raw);
+    conns.add(c.raw);
     expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'a', opaque: 1 })).status).toBe(STATUS.SUCCESS);
     c.send({ opcode: OP.SETQ, key: 'q', extras: setExtras(), value: 'b', opaque: 2 });
     const reply = await c.read();
@@ -145,7 +138,7 @@ describe('a client that does not read its replies', () => {
   it('text: stops being served at a bounded backlog, and carries on when it reads', async () => {
     const s = await start({});
     const setter = await connect();
-    expect(await setter.request(set('q', item))).toBe('STORED\r\n');
+    expect(await setter.request(setCommand('q', item))).toBe('STORED\r\n');
     // Each 8 KiB line asks for 680 peeks of the 1 KiB item: ~85 reply bytes for every request byte.
     const line = Buffer.from(`get ${Array.from({ length: 680 }, () => 'q/peek').join(' ')}\r\n`);
     const hog = await connect();
@@ -167,12 +160,12 @@ describe('a client that does not read its replies', () => {
   it('binary: the same for pipelined GETs', async () => {
     const s = await start({});
     const setter = await BinaryClient.connect(s.port);
-    clients.push(setter.raw);
+    conns.add(setter.raw);
     expect((await setter.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: item, opaque: 1 })).status).toBe(STATUS.SUCCESS);
     const get = encodeRequest({ opcode: OP.GET, key: 'q/peek', opaque: 7 });
     const chunk = Buffer.concat(Array.from({ length: 256 }, () => get));
     const hog = await BinaryClient.connect(s.port);
-    clients.push(hog.raw);
+    conns.add(hog.raw);
     const served = await checkBounded(s, await flood(hog.raw, chunk, 256));
     expect((await setter.request({ opcode: OP.GET, key: 'q/peek', opaque: 2 })).value).toEqual(item);
     hog.raw.socket.resume();

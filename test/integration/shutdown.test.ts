@@ -2,21 +2,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { BinaryClient } from '../helpers/binary-client.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer | null = null;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv!.port);
 
 async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(srv!.port);
-  clients.push(c);
-  return c;
+  return conns.connect();
 }
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv?.close();
   srv = null;
 });

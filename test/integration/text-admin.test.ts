@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { Connections, setCommand, stat, stats } from '../helpers/wire.js';
+import { Connections, setCommand, stat, stats } from '../helpers/raw-client.js';
 
 let srv: TestServer;
 const conns = new Connections(() => srv.port);

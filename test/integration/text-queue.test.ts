@@ -1,20 +1,14 @@
 /** The queue semantics of the text protocol, against the real server over TCP. */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient, setText } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 
 let srv: TestServer;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv.port);
 
 async function connect(): Promise<RawClient> {
-  const c = await RawClient.connect(srv.port);
-  clients.push(c);
-  return c;
-}
-
-function set(queue: string, data: string, flags = 0, exptime = 0): string {
-  return `set ${queue} ${flags} ${exptime} ${Buffer.byteLength(data, 'latin1')}\r\n${data}\r\n`;
+  return conns.connect();
 }
 
 beforeEach(async () => {
@@ -22,15 +16,15 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv.close();
 });
 
 describe('worker flow (set, get, delete)', () => {
   it('enqueues, reserves the head, acknowledges', async () => {
     const c = await connect();
-    expect(await c.request(set('jobs', 'one', 16))).toBe('STORED\r\n');
-    expect(await c.request(set('jobs', 'two'))).toBe('STORED\r\n');
+    expect(await c.request(setText('jobs', 'one', 16))).toBe('STORED\r\n');
+    expect(await c.request(setText('jobs', 'two'))).toBe('STORED\r\n');
     expect(await c.request('get jobs\r\n', 'END\r\n')).toBe('VALUE jobs 16 3\r\none\r\nEND\r\n');
     expect(await c.request('delete jobs\r\n')).toBe('DELETED\r\n');
     expect(await c.request('get jobs\r\n', 'END\r\n')).toBe('VALUE jobs 0 3\r\ntwo\r\nEND\r\n');
@@ -41,7 +35,7 @@ describe('worker flow (set, get, delete)', () => {
 
   it('close/open acknowledges and reserves the next item in one request', async () => {
     const c = await connect();
-    await c.request(set('q', 'a') + set('q', 'b'), 'STORED\r\nSTORED\r\n');
+    await c.request(setText('q', 'a') + setText('q', 'b'), 'STORED\r\nSTORED\r\n');
     expect(await c.request('get q/open\r\n', 'END\r\n')).toBe('VALUE q/open 0 1\r\na\r\nEND\r\n');
     expect(await c.request('get q/close/open\r\n', 'END\r\n')).toBe('VALUE q/close/open 0 1\r\nb\r\nEND\r\n');
     expect(await c.request('get q/close\r\n')).toBe('END\r\n');
@@ -50,7 +44,7 @@ describe('worker flow (set, get, delete)', () => {
 
   it('abort puts the item back at the head; peek does not reserve', async () => {
     const c = await connect();
-    await c.request(set('q', 'a') + set('q', 'b'), 'STORED\r\nSTORED\r\n');
+    await c.request(setText('q', 'a') + setText('q', 'b'), 'STORED\r\nSTORED\r\n');
     await c.request('get q\r\n', 'END\r\n');
     expect(await c.request('get q/abort\r\n')).toBe('END\r\n');
     expect(await c.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 1\r\na\r\nEND\r\n');
@@ -62,7 +56,7 @@ describe('worker flow (set, get, delete)', () => {
 describe('reservations and connections', () => {
   it('returns held items to the head, in order, when the connection closes', async () => {
     const a = await connect();
-    await a.request(set('q', '1') + set('q', '2') + set('q', '3'), 'STORED\r\nSTORED\r\nSTORED\r\n');
+    await a.request(setText('q', '1') + setText('q', '2') + setText('q', '3'), 'STORED\r\nSTORED\r\nSTORED\r\n');
     await a.request('get q\r\n', 'END\r\n');
     await a.request('get q\r\n', 'END\r\n');
     a.close();
@@ -75,7 +69,7 @@ describe('reservations and connections', () => {
 
   it('allows several reservations per connection up to --max-open', async () => {
     const c = await connect();
-    for (let i = 0; i < 5; i++) await c.request(set('q', `${i}`));
+    for (let i = 0; i < 5; i++) await c.request(setText('q', `${i}`));
     for (let i = 0; i < 3; i++) expect(await c.request('get q\r\n', 'END\r\n')).toBe(`VALUE q 0 1\r\n${i}\r\nEND\r\n`);
     expect(await c.request('get q\r\n')).toMatch(/^SERVER_ERROR too many open reservations on q \(max 3\)/);
     expect(await c.request('delete q\r\n')).toBe('DELETED\r\n');
@@ -85,7 +79,7 @@ describe('reservations and connections', () => {
   it('acks and releases by id from another connection', async () => {
     const a = await connect();
     const b = await connect();
-    await a.request(set('q', 'x') + set('q', 'y'), 'STORED\r\nSTORED\r\n');
+    await a.request(setText('q', 'x') + setText('q', 'y'), 'STORED\r\nSTORED\r\n');
     const first = await a.request('gets q\r\n', 'END\r\n');
     const id = Number(/^VALUE q 0 1 (\d+)\r\n/.exec(first)![1]);
     const second = await a.request('gets q\r\n', 'END\r\n');
@@ -101,7 +95,7 @@ describe('reservations and connections', () => {
 
   it('keeps a leased reservation past its connection until the lease ends', async () => {
     const a = await connect();
-    await a.request(set('q', 'leased'), 'STORED\r\n');
+    await a.request(setText('q', 'leased'), 'STORED\r\n');
     const got = await a.request('gets q/lease=200\r\n', 'END\r\n');
     const id = Number(/ (\d+)\r\n/.exec(got)![1]);
     a.close();
@@ -126,7 +120,7 @@ describe('blocking get', () => {
     // Make sure the get is waiting before the set (stats reports waiters).
     await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 1\r\n'), 'the waiter');
     expect(waiter.unread.length).toBe(0);
-    await producer.request(set('q', 'wake'));
+    await producer.request(setText('q', 'wake'));
     expect(await waiter.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nwake\r\nEND\r\n');
     expect(await waiter.readLine()).toMatch(/^VERSION \d+\.\d+\.\d+$/);
   });
@@ -138,7 +132,7 @@ describe('blocking get', () => {
     w1.send('get q/t=10000\r\n');
     w2.send('get q/t=300\r\n');
     await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 2\r\n'), 'both waiters');
-    await producer.request(set('q', 'only'));
+    await producer.request(setText('q', 'only'));
     expect(await w1.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nonly\r\nEND\r\n');
     expect(await w2.readUntil('END\r\n')).toBe('END\r\n');
   });
@@ -147,11 +141,11 @@ describe('blocking get', () => {
 describe('expiry', () => {
   it('never delivers an expired item and counts it', async () => {
     const c = await connect();
-    await c.request(set('q', 'gone', 0, -1));
+    await c.request(setText('q', 'gone', 0, -1));
     expect(await c.request('get q\r\n')).toBe('END\r\n');
     const nowS = Math.floor(Date.now() / 1000);
-    await c.request(set('q', 'past', 0, nowS - 10));
-    await c.request(set('q', 'future', 0, nowS + 1000));
+    await c.request(setText('q', 'past', 0, nowS - 10));
+    await c.request(setText('q', 'future', 0, nowS + 1000));
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 6\r\nfuture\r\nEND\r\n');
     const stats = await c.request('stats\r\n', 'END\r\n');
     expect(stats).toContain('STAT queue_q_expired_items 2\r\n');

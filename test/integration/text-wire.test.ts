@@ -9,7 +9,7 @@ import { encodeRequest } from '../../src/protocol/binary/packet.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { Connections, setCommand, stat, stats } from '../helpers/wire.js';
+import { Connections, setCommand, stat, stats } from '../helpers/raw-client.js';
 
 const MAX_ITEM = 1024;
 

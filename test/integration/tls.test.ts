@@ -4,28 +4,26 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
 import { Authenticator } from '../../src/server/auth.js';
 import { BinaryClient, setExtras } from '../helpers/binary-client.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { Connections, RawClient } from '../helpers/raw-client.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 import { connectTls, makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
 let certs: TestCertificates;
 let srv: TestServer | null = null;
-const clients: RawClient[] = [];
+const conns = new Connections(() => srv!.port);
 
 beforeAll(() => {
   certs = makeCertificates();
 });
 afterAll(() => certs.remove());
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  conns.closeAll();
   await srv?.close();
   srv = null;
 });
 
 async function connect(): Promise<RawClient> {
-  const c = await connectTls(srv!.port, certs.ca);
-  clients.push(c);
-  return c;
+  return conns.add(await connectTls(srv!.port, certs.ca));
 }
 
 describe('TLS', () => {
@@ -52,7 +50,7 @@ describe('TLS', () => {
   it('a plain-TCP client gets no service, and the server carries on', async () => {
     srv = await startServer({ tls: { cert: certs.cert, key: certs.key } });
     const plain = await RawClient.connect(srv.port);
-    clients.push(plain);
+    conns.add(plain);
     plain.send('set q 0 0 1\r\nx\r\nstats\r\n');
     await plain.waitClosed();
     expect(plain.unread.toString('latin1')).not.toContain('STORED');
@@ -75,7 +73,7 @@ describe('TLS', () => {
       srv.server.reloadTls({ cert: other.cert, key: other.key });
       await expect(connectTls(srv.port, certs.ca)).rejects.toThrow();
       const c = await connectTls(srv.port, other.ca);
-      clients.push(c);
+      conns.add(c);
       expect(await c.request('version\r\n')).toMatch(/^VERSION /);
     } finally {
       other.remove();

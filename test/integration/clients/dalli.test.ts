@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { realClientSetup, runScript } from '../../helpers/real-clients.js';
-import { setCommand, stat } from '../../helpers/wire.js';
+import { setCommand, stat } from '../../helpers/raw-client.js';
 
 const RUBY = '/usr/bin/ruby';
 const suite = realClientSetup('dalli', ['ruby-dalli', 'ruby'], [RUBY]);

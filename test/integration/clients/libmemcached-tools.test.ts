@@ -11,7 +11,7 @@ import { runChild } from '../../helpers/child.js';
 import { realClientSetup } from '../../helpers/real-clients.js';
 import { tempDir } from '../../helpers/server.js';
 import { eventually } from '../../helpers/eventually.js';
-import { setCommand, stat, stats } from '../../helpers/wire.js';
+import { setCommand, stat, stats } from '../../helpers/raw-client.js';
 
 const suite = realClientSetup('libmemcached-tools', ['libmemcached-tools'], ['/usr/bin/memccp', '/usr/bin/memccat', '/usr/bin/memcstat', '/usr/bin/memcexist']);
 const { conns } = suite;

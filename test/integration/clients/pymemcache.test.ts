@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { realClientSetup, runScript } from '../../helpers/real-clients.js';
-import { stat } from '../../helpers/wire.js';
+import { stat } from '../../helpers/raw-client.js';
 
 const PYTHON = '/usr/bin/python3';
 const suite = realClientSetup('pymemcache', ['python3-pymemcache'], [PYTHON]);

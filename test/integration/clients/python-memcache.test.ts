@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { realClientSetup, runScript } from '../../helpers/real-clients.js';
-import { stat } from '../../helpers/wire.js';
+import { stat } from '../../helpers/raw-client.js';
 
 const PYTHON = '/usr/bin/python3';
 const suite = realClientSetup('python-memcache', ['python3-memcache'], [PYTHON]);
