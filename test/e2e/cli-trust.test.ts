@@ -4,114 +4,103 @@
  * stats) connects with TLS and logs in; a refused login, an untrusted certificate and a missing
  * CA file say so and exit with their documented status.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/server/auth.js';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
-import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
-import { exited, Output, requireBuild, sh, start } from '../helpers/shell.js';
+import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
 import { makeCertificates, type TestCertificates } from '../helpers/tls.js';
 
 let certs: TestCertificates;
-let srv: TestServer;
-let tmp: { dir: string; remove: () => void };
-let env: Record<string, string>;
 
 beforeAll(() => {
-  requireBuild();
   certs = makeCertificates();
 });
 afterAll(() => certs.remove());
 
-beforeEach(async () => {
-  srv = await startServer({
+const shell = shellEachTest({
+  server: () => ({
     tls: { cert: certs.cert, key: certs.key },
     auth: new Authenticator({ users: new Map([['worker', 's3cret pass']]), warnings: [] }, 20),
-  });
-  tmp = tempDir('rq-e2e-trust-');
-  env = { RQ_SERVER: `localhost:${srv.port}`, RQ_TLS_CA: certs.caFile, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass', T: tmp.dir };
-});
-
-afterEach(async () => {
-  await srv.close();
-  tmp.remove();
+  }),
+  env: (srv) => ({ RQ_SERVER: `localhost:${srv.port}`, RQ_TLS_CA: certs.caFile, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass' }),
 });
 
 describe('client subcommands with TLS and a login', () => {
   it('push, pop, peek, inspect, ack by id: every path', async () => {
-    expect(await sh('seq 50 | rq push q', env)).toMatchObject({ status: 0, stderr: '' });
-    expect(await sh('rq push q last', env)).toMatchObject({ status: 0, stderr: '' });
-    expect((await sh('rq peek q', env)).stdout.toString()).toBe('1\n');
-    expect((await sh('rq pop q -n 50', env)).stdout.toString()).toBe(Array.from({ length: 50 }, (_, i) => `${i + 1}\n`).join(''));
-    const leased = await sh('rq pop q --lease 60 --json', env);
+    expect(await sh('seq 50 | rq push q', shell.env)).toMatchObject({ status: 0, stderr: '' });
+    expect(await sh('rq push q last', shell.env)).toMatchObject({ status: 0, stderr: '' });
+    expect((await sh('rq peek q', shell.env)).stdout.toString()).toBe('1\n');
+    expect((await sh('rq pop q -n 50', shell.env)).stdout.toString()).toBe(Array.from({ length: 50 }, (_, i) => `${i + 1}\n`).join(''));
+    const leased = await sh('rq pop q --lease 60 --json', shell.env);
     expect(leased.status).toBe(0);
     const { id } = JSON.parse(leased.stdout.toString()) as { id: number };
-    expect(await sh(`rq ack q ${id}`, env)).toMatchObject({ status: 0 });
-    expect((await sh('rq inspect --json', env)).stdout.toString()).toContain('"q"');
-    expect(queueStats(srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 51 });
+    expect(await sh(`rq ack q ${id}`, shell.env)).toMatchObject({ status: 0 });
+    expect((await sh('rq inspect --json', shell.env)).stdout.toString()).toContain('"q"');
+    expect(queueStats(shell.srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 51 });
   });
 
   it('pop --follow and rq work over TLS: items as they come, a clean stop on a signal', async () => {
-    const follower = start('exec rq pop q --follow', env);
+    const follower = start('exec rq pop q --follow', shell.env);
     const output = new Output(follower);
-    await sh('rq push q one', env);
+    await sh('rq push q one', shell.env);
     await output.shows('one\n');
     follower.kill('SIGINT');
     expect(await exited(follower)).toBe(0);
-    const waiting = start('exec rq pop empty --wait=60', env);
-    await connectionsBecome(srv, 1);
+    const waiting = start('exec rq pop empty --wait=60', shell.env);
+    await connectionsBecome(shell.srv, 1);
     waiting.kill('SIGTERM');
     await exited(waiting);
-    await connectionsBecome(srv, 0);
-    expect(await sh('rq push jobs a b', env)).toMatchObject({ status: 0 });
-    const worker = start('exec rq work jobs -- sh -c \'cat >> "$T/done"; echo >> "$T/done"\'', env);
-    await eventually(() => queueStats(srv, 'jobs').acked === 2, 'rq work to finish both items', { deadlineMs: 10_000 });
+    await connectionsBecome(shell.srv, 0);
+    expect(await sh('rq push jobs a b', shell.env)).toMatchObject({ status: 0 });
+    const worker = start('exec rq work jobs -- sh -c \'cat >> "$T/done"; echo >> "$T/done"\'', shell.env);
+    await eventually(() => queueStats(shell.srv, 'jobs').acked === 2, 'rq work to finish both items', { deadlineMs: 10_000 });
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe(0);
   });
 
   it('rq top --json watches a server with TLS and logins; a refused login shows it down', async () => {
-    await sh('rq push q a b', env);
-    const top = await sh('rq top --json', env);
+    await sh('rq push q a b', shell.env);
+    const top = await sh('rq top --json', shell.env);
     expect(top.status).toBe(0);
     expect(JSON.parse(top.stdout.toString())).toMatchObject({ servers: [{ state: 'up' }] });
-    const refused = await sh('rq top --json', { ...env, RQ_PASSWORD: 'guess' });
+    const refused = await sh('rq top --json', { ...shell.env, RQ_PASSWORD: 'guess' });
     expect(refused.status).toBe(3);
     expect(refused.stderr.toString()).toContain('login refused for user "worker"');
   });
 
   it('the options work as well as the environment', async () => {
-    const flags = `--server localhost:${srv.port} --tls-ca "$CERTS/ca.pem" --user worker --password 's3cret pass'`;
+    const flags = `--server localhost:${shell.srv.port} --tls-ca "$CERTS/ca.pem" --user worker --password 's3cret pass'`;
     const local = { CERTS: certs.dir };
     expect(await sh(`rq push q hello ${flags}`, local)).toMatchObject({ status: 0, stderr: '' });
     expect((await sh(`rq pop q ${flags}`, local)).stdout.toString()).toBe('hello\n');
   });
 
   it('a wrong password: the message names the user, status 3, nothing pushed', async () => {
-    const run = await sh('rq push q hello', { ...env, RQ_PASSWORD: 'guess' });
+    const run = await sh('rq push q hello', { ...shell.env, RQ_PASSWORD: 'guess' });
     expect(run.status).toBe(3);
     expect(run.stderr.toString()).toContain('login refused for user "worker"');
-    expect(queueStats(srv, 'q')).toMatchObject({ items: 0, totalItems: 0 });
-    const pop = await sh('rq pop q', { ...env, RQ_PASSWORD: 'guess' });
+    expect(queueStats(shell.srv, 'q')).toMatchObject({ items: 0, totalItems: 0 });
+    const pop = await sh('rq pop q', { ...shell.env, RQ_PASSWORD: 'guess' });
     expect([pop.status, pop.stderr.toString()]).toEqual([3, expect.stringContaining('login refused')]);
   });
 
   it('no login at all: the server refuses the request, status 3', async () => {
-    const run = await sh('rq push q hello', { RQ_SERVER: env.RQ_SERVER, RQ_TLS_CA: certs.caFile });
+    const run = await sh('rq push q hello', { RQ_SERVER: shell.env.RQ_SERVER, RQ_TLS_CA: certs.caFile });
     expect(run.status).toBe(3);
     expect(run.stderr.toString()).toMatch(/Authentication required|Auth failure|refused/i);
   });
 
   it('a certificate the client does not trust: status 3, with TLS in the message', async () => {
-    const run = await sh('rq peek q --tls', { RQ_SERVER: env.RQ_SERVER, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass' });
+    const run = await sh('rq peek q --tls', { RQ_SERVER: shell.env.RQ_SERVER, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass' });
     expect(run.status).toBe(3);
     expect(run.stderr.toString()).toContain('TLS');
   });
 
   it('a CA file that cannot be read, or a user without a password: usage errors, status 2', async () => {
-    const ca = await sh('rq peek q --tls-ca "$T/missing.pem"', { ...env, RQ_TLS_CA: '' });
+    const ca = await sh('rq peek q --tls-ca "$T/missing.pem"', { ...shell.env, RQ_TLS_CA: '' });
     expect([ca.status, ca.stderr.toString()]).toEqual([2, expect.stringContaining('cannot read --tls-ca')]);
-    const user = await sh('rq peek q', { ...env, RQ_PASSWORD: '' });
+    const user = await sh('rq peek q', { ...shell.env, RQ_PASSWORD: '' });
     expect([user.status, user.stderr.toString()]).toEqual([2, expect.stringContaining('no password for worker')]);
   });
 });

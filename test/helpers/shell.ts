@@ -5,6 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { afterEach, beforeAll, beforeEach } from 'vitest';
+import { startServer, tempDir, type TestServer, type TestServerOptions } from './server.js';
 
 export const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin');
@@ -93,4 +95,62 @@ export function exited(child: ChildProcess, deadlineMs = 20_000): Promise<number
       resolve(status);
     });
   });
+}
+
+/** What a shell test runs against; read it inside a test (it is new for each one). */
+export interface ShellWorld {
+  /** A real server in this process. */
+  readonly srv: TestServer;
+  /** A temporary directory, `$T` in the shell. */
+  readonly dir: string;
+  /** For sh() and start(): RQ_SERVER naming srv (or what the file asked for), and T. */
+  readonly env: Record<string, string>;
+}
+
+export interface ShellWorldOptions {
+  /** The server's options, read before each test (after the file's beforeAll). */
+  readonly server?: () => TestServerOptions;
+  /** The environment for a server; by default RQ_SERVER=127.0.0.1:<port>. */
+  readonly env?: (srv: TestServer) => Record<string, string>;
+}
+
+/**
+ * For a file of shell tests: checks once that the CLI is built; before each test starts a server,
+ * makes a temporary directory and the environment; after it stops the server and removes the
+ * directory.
+ */
+export function shellEachTest(options: ShellWorldOptions = {}): ShellWorld {
+  let world: (ShellWorld & { remove(): void }) | null = null;
+  const current = () => {
+    if (world === null) throw new Error('the shell world exists only inside a test');
+    return world;
+  };
+  beforeAll(requireBuild);
+  beforeEach(async () => {
+    const srv = await startServer(options.server?.());
+    const tmp = tempDir('rq-shell-');
+    const env = options.env?.(srv) ?? { RQ_SERVER: `127.0.0.1:${srv.port}` };
+    world = { srv, dir: tmp.dir, env: { ...env, T: tmp.dir }, remove: tmp.remove };
+  });
+  afterEach(async () => {
+    const w = world;
+    world = null;
+    if (w === null) return;
+    try {
+      await w.srv.close();
+    } finally {
+      w.remove();
+    }
+  });
+  return {
+    get srv() {
+      return current().srv;
+    },
+    get dir() {
+      return current().dir;
+    },
+    get env() {
+      return current().env;
+    },
+  };
 }
