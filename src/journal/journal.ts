@@ -74,8 +74,8 @@ export interface OpenReport {
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
  * 24 MiB of closed segments before compacting. The directory then peaks at about: snapshot + 24 MiB +
- * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction,
- * within the issue's bound of 64 MiB + twice the live bytes.
+ * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction:
+ * under 64 MiB + twice the live bytes.
  */
 const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
 /**

@@ -1,7 +1,7 @@
 /**
  * Where journal files live: a flat directory of named files. The journal needs only these few
  * operations, so that a memory store (tests, fault injection) and the file store are interchangeable
- * and pass one conformance suite (test/unit/journal/store-conformance.ts).
+ * and pass one conformance suite (test/helpers/store-conformance.ts).
  *
  * Everything is synchronous except `StoreFile.sync`, which the hot path must not wait for: writes go
  * to the page cache in microseconds, an fsync takes a disk round trip and runs off the main thread.

@@ -41,8 +41,7 @@ export interface KeyOptions {
 /**
  * Why a key is wrong. Built without a stack trace: a bad key is an answer to the client, not a bug,
  * and parsed keys are cached (below), where a captured stack would keep the connection that sent
- * the key alive (V8 keeps each frame's receiver until the stack is formatted): 4096 cached errors
- * held over 4000 closed connections and their buffers, found by the protocol fuzz test.
+ * the key alive, with its buffers (V8 keeps each frame's receiver until the stack is formatted).
  */
 export class KeyError extends Error {
   constructor(message: string) {

@@ -1,6 +1,7 @@
 /**
  * Runs shell command lines the way a user would, with the built `rq` (bin/rq → dist/, made by
- * `npm run build`) first on PATH. Asynchronous, so that a server in this process keeps serving.
+ * `npm run build`) first on PATH, asynchronously so that a server in this process keeps serving;
+ * and sets up what a file of shell tests runs against (shellEachTest).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,7 +1,7 @@
 /**
- * A closed connection is garbage: nothing the server keeps (the key cache above all) holds on to it.
- * Found by the protocol fuzz test's memory bound: cached KeyErrors kept the connections that sent
- * the bad keys, with their buffers, through the receivers in their stack traces.
+ * A closed connection is garbage: nothing the server keeps holds on to it, the key cache above all,
+ * whose KeyErrors would keep the connection that sent a bad key, with its buffers, through the
+ * receivers in a stack trace.
  */
 import v8 from 'node:v8';
 import vm from 'node:vm';

@@ -1,4 +1,4 @@
-/** `rq push`, once the arguments are understood: one item through memjs, or a pipelined stream. */
+/** `rq push`, once the arguments are understood: items from the arguments or standard input, pipelined. */
 import type { PushReport } from '../../client/push-stream.js';
 import type { PushPlan } from '../commands/push.js';
 import { exitCodeFor, guard, warn } from './failure.js';
