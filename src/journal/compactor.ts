@@ -132,7 +132,9 @@ export class Compaction {
   private count = 0;
 
   private beginWrite = (): Step => {
-    this.out = this.store.create(snapshotName(this.input.targetSeq) + TEMP_SUFFIX);
+    const temp = snapshotName(this.input.targetSeq) + TEMP_SUFFIX;
+    this.store.remove(temp); // a .tmp is never read: one left by a failed attempt goes (create never replaces)
+    this.out = this.store.create(temp);
     const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq);
     this.out.write(header, 0, header.length, 0);
     this.outSize = header.length;

@@ -37,7 +37,7 @@ export class FileStore implements JournalStore {
   }
 
   create(name: string): StoreFile {
-    return new File(name, fs.openSync(this.path(name), 'w'));
+    return new File(name, fs.openSync(this.path(name), 'wx'));
   }
 
   rename(from: string, to: string): void {

@@ -49,6 +49,11 @@ export class MemoryStore implements JournalStore {
 
   create(name: string): StoreFile {
     this.check('open');
+    if (this.files.has(name)) {
+      const err = new Error(`EEXIST: file already exists, ${name}`) as NodeJS.ErrnoException;
+      err.code = 'EEXIST';
+      throw err;
+    }
     const file: MemFile = { data: Buffer.alloc(0), size: 0, synced: Buffer.alloc(0) };
     this.files.set(name, file);
     return new MemStoreFile(this, name, file);

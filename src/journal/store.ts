@@ -16,7 +16,10 @@ export interface JournalStore {
   size(name: string): number;
   /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
   read(name: string, position: number, length: number): Buffer;
-  /** Creates a file (empty; replacing any file of that name) and opens it for writing. */
+  /**
+   * Creates a new, empty file and opens it for writing. Never replaces a file: one of that name
+   * makes it throw EEXIST (a journal file is never overwritten, whatever the state on disk).
+   */
   create(name: string): StoreFile;
   /** Renames a file, replacing `to` if it exists (atomic on POSIX file systems). */
   rename(from: string, to: string): void;

@@ -28,12 +28,12 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       expect(s.list()).toEqual(['a']);
     }));
 
-    it('create replaces an existing file', withStore((s) => {
-      s.create('a').write(Buffer.from('long content'), 0, 12, 0);
+    it('create never replaces an existing file: EEXIST, and the file is left as it was', withStore((s) => {
       const f = s.create('a');
-      f.write(Buffer.from('x'), 0, 1, 0);
+      f.write(Buffer.from('long content'), 0, 12, 0);
       f.close();
-      expect(s.read('a', 0, 100).toString()).toBe('x');
+      expect(() => s.create('a')).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+      expect(s.read('a', 0, 100).toString()).toBe('long content');
     }));
 
     it('syncs asynchronously and blocking', withStore(async (s) => {
