@@ -22,6 +22,11 @@ export interface ProtocolSession {
   resume(): void;
   /** True when every request read so far has been answered (none queued, no get waiting). */
   readonly idle: boolean;
+  /**
+   * The peer has closed its sending side (FIN): it sends nothing more, and may be gone altogether
+   * (a close looks the same), so a blocked get stops waiting now, answered as if its time ran out.
+   */
+  inputEnded(): void;
 }
 
 /** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
@@ -36,8 +41,12 @@ export class Connection {
   private ending = false;
   /** The server is stopping: read nothing more, answer what was read, then close. */
   private draining = false;
-  /** Reasons input is paused: a blocked get, a client not reading its replies. */
-  private pausedForWait = false;
+  /**
+   * Reasons input is paused: the session holds all the input it may behind a request that waits, a
+   * client not reading its replies. A wait alone never pauses reading: a paused socket would not
+   * see the peer close, and a closed client would keep its place and its waiter.
+   */
+  private pausedForBacklog = false;
   private pausedForOutput = false;
   /** The peer has shut down its side: ours ends once the requests it sent are answered. */
   private peerEnded = false;
@@ -80,6 +89,7 @@ export class Connection {
     });
     stream.on('end', () => {
       this.peerEnded = true;
+      this.session?.inputEnded();
       this.endIfAnswered();
     });
     stream.on('close', () => this.cleanUp());
@@ -131,23 +141,26 @@ export class Connection {
     this.session.receive(chunk);
   }
 
-  /** Stops (or restarts) reading while a blocked get waits: later pipelined commands must wait behind it. */
-  setWaiting(waiting: boolean): void {
-    this.pausedForWait = waiting;
+  /** True once the peer has closed its sending side: it will send no more requests. */
+  get inputEnded(): boolean {
+    return this.peerEnded;
+  }
+
+  /** Stops (or restarts) reading: the session holds as much unrun input as it may. */
+  holdInput(full: boolean): void {
+    this.pausedForBacklog = full;
     this.updateFlow();
   }
 
   /**
-   * Stops reading for `ms`, then calls `then` (unless the connection closed meanwhile) and reads
-   * again: a failed login's answer waits this way, and the requests behind it with it. A timer, so
-   * other connections are served meanwhile.
+   * Calls `then` after `ms`, unless the connection closed meanwhile: a failed login's answer waits
+   * this way (the session holds the requests behind it). A timer, so other connections are served
+   * meanwhile.
    */
   holdFor(ms: number, then: () => void): void {
-    this.setWaiting(true);
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       if (this.closed) return;
-      this.setWaiting(false);
       then();
     }, ms);
   }
@@ -203,7 +216,7 @@ export class Connection {
 
   private updateFlow(): void {
     if (this.closed || this.ending) return;
-    if (this.pausedForWait || this.pausedForOutput || this.draining) this.stream.pause();
+    if (this.pausedForBacklog || this.pausedForOutput || this.draining) this.stream.pause();
     else this.stream.resume();
   }
 

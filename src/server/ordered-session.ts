@@ -1,10 +1,19 @@
 /**
  * What the text and binary sessions share: requests run strictly in the order they arrived, one
  * batch of replies per read, and a request that must wait (a blocking get, an outcome that comes
- * later, a delayed login failure) holds back every request behind it until it is answered.
+ * later, a delayed login failure) holds back every request behind it until it is answered. Input
+ * that arrives meanwhile is held here unparsed, up to BACKLOG_HIGH_WATER, while the connection goes
+ * on reading, so that a client that closes while it waits is seen at once.
  */
 import type { Connection, ProtocolSession } from './connection.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
+
+/**
+ * Bytes of input held behind a waiting request before the connection stops reading: room for a
+ * deep pipeline of small commands, and a bound on what a client can park in the server. Past it,
+ * the socket's own buffers take the rest (and the peer's close is seen once the wait ends).
+ */
+export const BACKLOG_HIGH_WATER = 64 * 1024;
 
 /** A protocol's push-fed parser: bytes in, the requests they complete out. */
 export interface RequestParser<R> {
@@ -15,6 +24,9 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   private pending: R[] = [];
   private next = 0;
   private waiting = false;
+  /** Input received while a request waits, not parsed yet. */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
   /** Set by a request that ends the connection (quit, a stream that cannot be resynchronised). */
   protected stopped = false;
 
@@ -26,19 +38,21 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   abstract failureReply(reason: string): Buffer;
 
   receive(chunk: Buffer): void {
-    const requests = this.parser.push(chunk);
-    if (requests.length === 0) return;
-    if (this.next >= this.pending.length) {
-      this.pending = requests;
-      this.next = 0;
-    } else {
-      for (const r of requests) this.pending.push(r);
+    if (this.waiting) {
+      this.backlog.push(chunk);
+      this.backlogBytes += chunk.length;
+      if (this.backlogBytes >= BACKLOG_HIGH_WATER) this.conn.holdInput(true);
+      return;
     }
-    this.handlePending();
+    if (this.parse(chunk)) this.handlePending();
   }
 
   get idle(): boolean {
-    return !this.waiting && this.next >= this.pending.length;
+    return !this.waiting && this.next >= this.pending.length && this.backlog.length === 0;
+  }
+
+  inputEnded(): void {
+    this.conn.ops.stopWaiting();
   }
 
   resume(): void {
@@ -47,18 +61,15 @@ export abstract class OrderedSession<R> implements ProtocolSession {
 
   /**
    * Holds the requests behind this one until `pending` settles, then `answer`s with its value (and
-   * the time then) and goes on, so replies keep request order. Reading stops meanwhile, so requests
-   * do not pile up behind it. A get that waits (`/t=`) is answered this way, as is any outcome of a
-   * store that answers later (queue-ops/operations.ts).
+   * the time then) and goes on, so replies keep request order; input that arrives meanwhile waits
+   * in the backlog. A get that waits (`/t=`) is answered this way, as is any outcome of a store that
+   * answers later (queue-ops/operations.ts). Once the client has closed its sending side nobody may
+   * be left to answer, so a wait is stopped as soon as it starts (answered as if its time ran out).
    */
   protected later<T>(pending: Promise<T>, answer: (value: T, now: number) => void): void {
     this.waiting = true;
-    this.conn.setWaiting(true);
-    const goOn = () => {
-      this.waiting = false;
-      this.conn.setWaiting(false);
-      this.handlePending();
-    };
+    if (this.conn.inputEnded) this.conn.ops.stopWaiting();
+    const goOn = () => this.endWait();
     pending.then(
       (value) => {
         if (this.conn.isClosed) return;
@@ -83,9 +94,34 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     this.waiting = true;
     this.conn.holdFor(delayMs, () => {
       answer();
-      this.waiting = false;
-      this.handlePending();
+      this.endWait();
     });
+  }
+
+  /** The waiting request is answered: parses the input held meanwhile and runs what follows. */
+  private endWait(): void {
+    this.waiting = false;
+    if (this.backlog.length > 0) {
+      const held = this.backlog;
+      this.backlog = [];
+      this.backlogBytes = 0;
+      this.conn.holdInput(false);
+      for (const chunk of held) this.parse(chunk);
+    }
+    this.handlePending();
+  }
+
+  /** Parses a chunk and queues its requests; false when it completed none. */
+  private parse(chunk: Buffer): boolean {
+    const requests = this.parser.push(chunk);
+    if (requests.length === 0) return false;
+    if (this.next >= this.pending.length) {
+      this.pending = requests;
+      this.next = 0;
+    } else {
+      for (const r of requests) this.pending.push(r);
+    }
+    return true;
   }
 
   /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */

@@ -88,7 +88,8 @@ export class RqServer {
       stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: () => this.persistence.stats() }, now),
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
-    // still gets every reply, blocking gets included; the connection ends its side when done.
+    // still gets every reply (a blocking get answers at once: nobody may be left to wait for it);
+    // the connection ends its side when done.
     if (options.tls === undefined) {
       this.listener = net.createServer({ allowHalfOpen: true }, (socket) => this.accept(socket));
     } else {
