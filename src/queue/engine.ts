@@ -191,18 +191,14 @@ export class QueueEngine {
    */
   wait(holder: Holder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number,
     wake: (item: Item | null) => void): Waiter {
-    const queue = this.queues.get(name) ?? this.newQueue(name);
+    const queue = this.waitsEnded ? null : (this.queues.get(name) ?? this.newQueue(name));
     if (queue === null) {
-      // No room for another queue to wait on: answered as a wait that timed out (the queue is empty).
+      // The server is stopping, or there is no room for another queue to wait on: answered as a
+      // wait that timed out (the queue is empty), and no queue is created.
       wake(null);
       return { queue: new Queue(name), holder, peek, leaseMs, wake, deadline: now, cancelled: true };
     }
     const waiter: Waiter = { queue, holder, peek, leaseMs, wake, deadline: now + waitMs, cancelled: false };
-    if (this.waitsEnded) {
-      waiter.cancelled = true;
-      wake(null);
-      return waiter;
-    }
     queue.waiters.push(waiter);
     holder.waiter = waiter;
     this.deadlines.push(waiter);
@@ -446,7 +442,10 @@ export class QueueEngine {
     this.changes.released(r.queue.name, r.item.id);
   }
 
-  /** Takes a waiter off its queue and its holder; it will not be called. */
+  /**
+   * Takes a waiter off its queue and its holder; it will not be called. A queue that only waiters
+   * ever used goes with its last one: waiting creates no queue that stays or counts toward maxQueues.
+   */
   private unlinkWaiter(w: Waiter): void {
     w.cancelled = true;
     this.deadlines.noteCancelled();
@@ -454,6 +453,7 @@ export class QueueEngine {
     const at = list.indexOf(w);
     if (at >= 0) list.splice(at, 1);
     if (w.holder.waiter === w) w.holder.waiter = null;
+    if (w.queue.unused && this.queues.get(w.queue.name) === w.queue) this.queues.delete(w.queue.name);
   }
 
   /** Hands ready items to blocked readers: every peeker sees the head, then one reader per item reserves it. */

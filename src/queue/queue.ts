@@ -57,6 +57,12 @@ export class Queue {
 
   constructor(readonly name: string) {}
 
+  /** Nothing but waiting ever happened here: no item, no reservation, no waiter, every counter at zero. */
+  get unused(): boolean {
+    return this.ready.count === 0 && this.open.size === 0 && this.waiters.length === 0 && this.totalItems === 0
+      && this.acked === 0 && this.released === 0 && this.expiredItems === 0 && this.discarded === 0 && this.rejected === 0;
+  }
+
   stats(now: number): EngineQueueStats {
     const head = this.ready.headMeta();
     return {

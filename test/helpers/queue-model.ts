@@ -88,9 +88,14 @@ export class Model {
     this.log.push(`released ${r.queue.name} ${r.item.id}`);
   }
 
+  /** A queue that nothing but waiting ever used goes with its last waiter. */
   private unlinkWaiter(w: MWaiter): void {
-    w.queue.waiters.splice(w.queue.waiters.indexOf(w), 1);
+    const q = w.queue;
+    q.waiters.splice(q.waiters.indexOf(w), 1);
     if (w.holder.waiter === w) w.holder.waiter = null;
+    const unused = q.ready.length === 0 && q.open.length === 0 && q.waiters.length === 0
+      && q.totalItems === 0 && q.expiredItems === 0 && q.acked === 0 && q.released === 0;
+    if (unused && this.queues.get(q.name) === q) this.queues.delete(q.name);
   }
 
   private serveWaiters(q: MQueue, now: number): void {

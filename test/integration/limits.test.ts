@@ -80,6 +80,21 @@ describe('--max-queue-items and --max-queue-bytes', () => {
     expect(await c.request(setCommand('c', 'x'))).toBe('STORED\r\n');
   });
 
+  it('--max-queues: a blocking get on a new queue leaves no queue behind once it ends', async () => {
+    await start({ maxQueues: 2 });
+    const c = await connect();
+    expect(await c.request(setCommand('a', 'x'))).toBe('STORED\r\n');
+    expect(await c.request('get never-set/t=20\r\n')).toBe('END\r\n'); // times out
+    const closing = await connect();
+    closing.send('get also-never/t=60000\r\n');
+    await eventually(() => srv!.server.engine.queueNames().includes('also-never'), 'the waiter');
+    closing.close();
+    await eventually(() => srv!.server.counters.currConnections === 1, 'the waiting client to be gone');
+    expect(srv!.server.engine.queueNames()).toEqual(['a']);
+    expect(await c.request(setCommand('b', 'x'))).toBe('STORED\r\n');
+    expect(await c.request('stats\r\n', 'END\r\n')).not.toContain('never');
+  });
+
   it('names the byte limit', async () => {
     await start({ maxQueueBytes: 10 });
     const c = await connect();

@@ -161,6 +161,47 @@ describe('max queues', () => {
   });
 });
 
+describe('a queue that only waiters used', () => {
+  it('goes away with its last waiter (timed out, cancelled or closed), so it never counts toward maxQueues', () => {
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10, maxQueues: 2 });
+    e.enqueue('a', 0, 0, data('1'), T0);
+    const woken: unknown[] = [];
+    const h1 = e.newHolder();
+    const h2 = e.newHolder();
+    e.wait(h1, 'new', T0, 1000, false, 0, (item) => woken.push(item));
+    e.wait(h2, 'new', T0, 2000, true, 0, (item) => woken.push(item));
+    expect(e.queueNames()).toEqual(['a', 'new']);
+    e.tick(T0 + 1000);
+    expect(woken).toEqual([null]);
+    expect(e.queueNames()).toEqual(['a', 'new']); // a waiter is left
+    e.closeHolder(h2, T0 + 1500);
+    expect(e.queueNames()).toEqual(['a']);
+    expect(e.enqueue('b', 0, 0, data('1'), T0)).not.toBe(TOO_MANY_QUEUES);
+    const h3 = e.newHolder();
+    const w = e.wait(h3, 'gone', T0, 1000, false, 0, (item) => woken.push(item));
+    expect(woken).toEqual([null, null]); // no room for a third queue: answered at once
+    e.cancelWait(w);
+    expect(e.queueNames()).toEqual(['a', 'b']);
+  });
+
+  it('stays once it has held an item, and a queue created by a set stays empty', () => {
+    const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
+    const h = e.newHolder();
+    e.wait(h, 'q', T0, 1000, false, 0, () => {});
+    e.enqueue('q', 0, 0, data('1'), T0);
+    expect(e.ack(h, 'q')).toBe(true);
+    e.wait(h, 'q', T0, 1000, false, 0, () => {});
+    e.tick(T0 + 1000);
+    expect(e.queueNames()).toEqual(['q']);
+    e.enqueue('s', 0, 0, data('1'), T0);
+    e.reserve(h, 's', T0);
+    e.ack(h, 's');
+    e.wait(h, 's', T0, 1000, false, 0, () => {});
+    e.tick(T0 + 1000);
+    expect(e.queueNames()).toEqual(['q', 's']);
+  });
+});
+
 describe('endWaits (the server is stopping)', () => {
   it('wakes every blocked reader with null, and each new one at once', () => {
     const e = new QueueEngine({ ...UNLIMITED, maxOpen: 10 });
@@ -171,7 +212,7 @@ describe('endWaits (the server is stopping)', () => {
     expect(woken).toEqual(['a:null', 'b:null']);
     e.wait(e.newHolder(), 'a', T0, 10_000, false, 0, (item) => woken.push(`late:${text(item)}`));
     expect(woken).toEqual(['a:null', 'b:null', 'late:null']);
-    expect(e.stats(T0).map((q) => q.waiters)).toEqual([0, 0]);
+    expect(e.stats(T0)).toEqual([]); // queues only waiters used went with them
     // An item enqueued now stays ready for the next start; nobody takes it.
     e.enqueue('a', 0, 0, data('x'), T0);
     expect(e.stats(T0)[0]).toMatchObject({ items: 1, open: 0 });
