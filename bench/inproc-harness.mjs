@@ -18,7 +18,7 @@ export const PAYLOAD = Buffer.from('x'.repeat(64));
  */
 export function runCycles({ sets, gets, dels }) {
   const cycles = Number(process.argv[2] ?? 2_000_000);
-  const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity };
+  const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity, maxPartialBytes: Infinity };
   const server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   let written = 0;
   const stream = new Duplex({ read() {}, write(chunk, _enc, cb) { written += chunk.length; cb(); } });

@@ -19,7 +19,7 @@ const payload = 'x'.repeat(64);
 const sets = Buffer.from(`set q 0 0 64\r\n${payload}\r\n`.repeat(DEPTH));
 const gets = Buffer.from('get q\r\n'.repeat(DEPTH));
 const dels = Buffer.from('delete q\r\n'.repeat(DEPTH));
-const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity };
+const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity, maxPartialBytes: Infinity };
 
 async function run(label, fsync) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-j-'));

@@ -9,6 +9,23 @@ export interface Credentials {
   readonly password: string;
 }
 
+/**
+ * The most the server holds of one request still arriving (a line or data that spans reads) before
+ * its connection has logged in: what a login needs, a text `set` line (a key of up to 250 bytes)
+ * with `<user> <password>` as its data, or a SASL PLAIN body (`[user] NUL user NUL password`, with
+ * MAX_USER_BYTES and MAX_PASSWORD_BYTES at most), with room to spare. Larger ones are refused
+ * unread, so a stranger cannot make the server hold more. A request that arrives whole in one read
+ * costs nothing to hold, and is answered as any request before login.
+ */
+export const LOGIN_REQUEST_BYTES = 1024;
+
+/** Why a request still arriving was refused before login (both protocols). */
+export const BEFORE_LOGIN_REFUSAL = `log in first: before login, a request still arriving may hold at most ${LOGIN_REQUEST_BYTES} bytes`;
+
+/** The longest user name and password a login can carry within LOGIN_REQUEST_BYTES (see above). */
+export const MAX_USER_BYTES = 250;
+export const MAX_PASSWORD_BYTES = 500;
+
 /** The one SASL mechanism rq offers (RFC 4616), as SASL_LIST_MECHS lists it. */
 export const SASL_PLAIN = 'PLAIN';
 

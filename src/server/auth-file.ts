@@ -9,10 +9,11 @@
  * are skipped. Anything doubtful stops the server from starting, with the line number: a line
  * without `:`, an empty user or password, a user with a space or control character, a password
  * that starts or ends with whitespace (invisible in an editor, and almost always a mistake), a user
- * listed twice. The file must not be writable by every user (then anyone on the machine could add
+ * or password too long for a login (credentials.ts), a user listed twice. The file must not be writable by every user (then anyone on the machine could add
  * themselves); readable by every user is allowed but reported.
  */
 import fs from 'node:fs';
+import { MAX_PASSWORD_BYTES, MAX_USER_BYTES } from '../protocol/credentials.js';
 
 export class AuthFileError extends Error {}
 
@@ -62,6 +63,9 @@ export function parseAuthFile(bytes: Buffer, path = 'auth file'): Map<string, st
     if (/[\x00-\x20\x7f]/.test(user)) throw new AuthFileError(`${where}: user name contains a space or control character`);
     if (password === '') throw new AuthFileError(`${where}: empty password for ${user}`);
     if (/^\s|\s$/.test(password)) throw new AuthFileError(`${where}: password for ${user} starts or ends with whitespace`);
+    // A connection that has not logged in may send only a short request (LOGIN_REQUEST_BYTES).
+    if (user.length > MAX_USER_BYTES) throw new AuthFileError(`${where}: user name longer than ${MAX_USER_BYTES} bytes`);
+    if (password.length > MAX_PASSWORD_BYTES) throw new AuthFileError(`${where}: password for ${user} longer than ${MAX_PASSWORD_BYTES} bytes`);
     const seen = lineOf.get(user);
     if (seen !== undefined) throw new AuthFileError(`${where}: user ${user} is already listed on line ${seen}`);
     users.set(user, password);

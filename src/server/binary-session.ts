@@ -40,7 +40,7 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
   private readonly out: BinaryReplies;
 
   constructor(conn: Connection) {
-    super(conn, new BinaryParser(conn.ctx.limits.maxItemSize));
+    super(conn, new BinaryParser(conn.ctx.limits.maxItemSize, conn.ctx.partialBytes));
     this.out = new BinaryReplies(conn.outbox.replies);
   }
 
@@ -80,6 +80,8 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       case 'too_large':
         return this.out.error(req, STATUS.VALUE_TOO_LARGE,
           `value of ${req.valueLength} bytes is larger than the item size limit (${this.conn.ctx.limits.maxItemSize})`);
+      case 'no_room':
+        return this.out.error(req, STATUS.OUT_OF_MEMORY, req.reason);
       case 'fatal':
         this.out.error(req, STATUS.INVALID_ARGUMENTS, `${req.reason}; closing the connection`);
         this.stopped = true;
@@ -97,6 +99,8 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
         return this.out.text(req, STATUS.SUCCESS, '', SASL_PLAIN);
       case 'sasl_auth':
         return this.logIn(req);
+      case 'no_room':
+        return this.out.error(req, STATUS.OUT_OF_MEMORY, req.reason);
       case 'quit':
         if (!req.quiet) this.out.empty(req);
         this.stopped = true;

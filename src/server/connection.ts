@@ -27,6 +27,10 @@ export interface ProtocolSession {
    * (a close looks the same), so a blocked get stops waiting now, answered as if its time ran out.
    */
   inputEnded(): void;
+  /** The connection logged in (or, after a failed binary login, out again). */
+  loginChanged(loggedIn: boolean): void;
+  /** The connection is gone: gives back what the session holds for it. */
+  close(): void;
 }
 
 /** memcached protocol_binary.h: PROTOCOL_BINARY_REQ. */
@@ -102,6 +106,7 @@ export class Connection {
   /** Marks the connection logged in (or out again, after a failed login on a binary connection). */
   setAuthenticated(value: boolean): void {
     this.loggedIn = value;
+    this.session?.loginChanged(value);
     if (value && this.loginTimer !== null) {
       clearTimeout(this.loginTimer);
       this.loginTimer = null;
@@ -235,6 +240,7 @@ export class Connection {
     if (this.holdTimer !== null) clearTimeout(this.holdTimer);
     if (this.loginTimer !== null) clearTimeout(this.loginTimer);
     this.outbox.discard();
+    this.session?.close();
     this.ops.disconnect(this.ctx.now());
     this.ctx.afterChanges();
     this.onClosed(this);

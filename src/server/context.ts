@@ -3,6 +3,7 @@
  * the journal, the counters and the limits. Built once by the server; sessions reach the rest of
  * the server only through it.
  */
+import type { PartialBytes } from '../protocol/partial-bytes.js';
 import type { QueueLimits } from '../queue/limits.js';
 import type { Authenticator } from './auth.js';
 import type { Logger } from './log.js';
@@ -10,12 +11,14 @@ import type { Persistence } from './persistence.js';
 import type { Queues } from './queue-ops/operations.js';
 import type { ServerCounters } from './stats.js';
 
-/** Every limit of `rq serve`, filled once from its flags: the engine's, and the two the server applies itself. */
+/** Every limit of `rq serve`, filled once from its flags: the engine's, and the three the server applies itself. */
 export interface Limits extends QueueLimits {
   /** Largest item data in bytes (`--max-item-size`). */
   readonly maxItemSize: number;
   /** Connections served at once (`--max-connections`); more are refused. Infinity for no limit. */
   readonly maxConnections: number;
+  /** Bytes of item data still arriving held at once, over all connections (`--max-partial-bytes`). Infinity for no limit. */
+  readonly maxPartialBytes: number;
 }
 
 export interface ServerContext {
@@ -25,6 +28,8 @@ export interface ServerContext {
   readonly persistence: Persistence;
   readonly counters: ServerCounters;
   readonly limits: Limits;
+  /** What the parsers of every connection hold for requests still arriving, and its bound. */
+  readonly partialBytes: PartialBytes;
   /** The users of `--auth-file`, or null when connections need not authenticate. */
   readonly auth: Authenticator | null;
   /** The server's log (never given a password or an item's data). */

@@ -20,6 +20,16 @@ export const DEFAULT_MAX_CONNECTIONS = 1024;
 export const DEFAULT_MAX_QUEUE_ITEMS = 10_000_000;
 /** Data bytes (ready plus open) one queue may hold: rq keeps every item in memory. */
 export const DEFAULT_MAX_QUEUE_BYTES = 1024 * 1024 * 1024;
+/**
+ * Bytes of item data still arriving that the server holds at once, over all connections: a set's
+ * data is collected whole once it spans reads. 256 MiB lets hundreds of producers send large items
+ * at once and keeps a flood of slow senders from exhausting memory; never less than four of the
+ * largest items, so that big items do not starve each other.
+ */
+export function defaultMaxPartialBytes(maxItemSize: number): number {
+  return Math.max(256 * 1024 * 1024, 4 * maxItemSize);
+}
+
 /** Seconds a stopping server gives its clients to read their last replies. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
 /**

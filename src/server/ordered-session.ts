@@ -18,6 +18,10 @@ export const BACKLOG_HIGH_WATER = 64 * 1024;
 /** A protocol's push-fed parser: bytes in, the requests they complete out. */
 export interface RequestParser<R> {
   push(chunk: Buffer): R[];
+  /** While on, accepts only requests as small as a login needs. */
+  limitToLogin(on: boolean): void;
+  /** Gives back the bytes held for a request still arriving (the connection is gone). */
+  release(): void;
 }
 
 export abstract class OrderedSession<R> implements ProtocolSession {
@@ -30,7 +34,9 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   /** Set by a request that ends the connection (quit, a stream that cannot be resynchronised). */
   protected stopped = false;
 
-  constructor(protected readonly conn: Connection, private readonly parser: RequestParser<R>) {}
+  constructor(protected readonly conn: Connection, private readonly parser: RequestParser<R>) {
+    parser.limitToLogin(!conn.authenticated);
+  }
 
   /** Runs one request, writing its replies into `conn.outbox.replies`. */
   protected abstract handle(req: R, now: number): void;
@@ -49,6 +55,16 @@ export abstract class OrderedSession<R> implements ProtocolSession {
 
   get idle(): boolean {
     return !this.waiting && this.next >= this.pending.length && this.backlog.length === 0;
+  }
+
+  loginChanged(loggedIn: boolean): void {
+    this.parser.limitToLogin(!loggedIn);
+  }
+
+  close(): void {
+    this.parser.release();
+    this.backlog = [];
+    this.backlogBytes = 0;
   }
 
   inputEnded(): void {

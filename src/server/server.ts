@@ -4,6 +4,7 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
+import { PartialBytes } from '../protocol/partial-bytes.js';
 import type { QueueEngine } from '../queue/engine.js';
 import { VERSION } from '../version.js';
 import type { Authenticator } from './auth.js';
@@ -49,6 +50,7 @@ const MAX_TIMER_MS = 0x7fffffff;
 export class RqServer {
   readonly engine: QueueEngine;
   readonly counters = new ServerCounters();
+  readonly partialBytes: PartialBytes;
   private readonly listener: net.Server | tls.Server;
   private readonly connections = new Set<Connection>();
   /** Sockets turned away and not yet closed. */
@@ -73,19 +75,24 @@ export class RqServer {
   ) {
     this.engine = backing.engine;
     this.persistence = backing.persistence;
+    this.partialBytes = new PartialBytes(options.limits.maxPartialBytes);
     const startedAt = Date.now();
     this.ctx = {
       queues: new EngineQueues(this.engine, this.persistence, this.counters),
       persistence: this.persistence,
       counters: this.counters,
       limits: options.limits,
+      partialBytes: this.partialBytes,
       log: options.log ?? SILENT_LOG,
       auth: options.auth ?? null,
       version: VERSION,
       startedAt,
       now: () => Date.now(),
       afterChanges: () => this.armTimer(),
-      stats: (now) => collectStats({ engine: this.engine, counters: this.counters, version: VERSION, startedAt, extra: () => this.persistence.stats() }, now),
+      stats: (now) => collectStats({
+        engine: this.engine, counters: this.counters, partialBytes: this.partialBytes, version: VERSION, startedAt,
+        extra: () => this.persistence.stats(),
+      }, now),
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply (a blocking get answers at once: nobody may be left to wait for it);

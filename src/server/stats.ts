@@ -3,6 +3,7 @@
  * General fields follow memcached's names so that memcache tools (memcstat, …) read them;
  * per-queue fields are `queue_<name>_<field>`, from protocol/queue-stats.ts.
  */
+import type { PartialBytes } from '../protocol/partial-bytes.js';
 import { QUEUE_STATS_FIELDS, QUEUE_STATS_PREFIX } from '../protocol/queue-stats.js';
 import type { QueueEngine } from '../queue/engine.js';
 
@@ -27,6 +28,7 @@ export class ServerCounters {
 export interface StatsSources {
   readonly engine: QueueEngine;
   readonly counters: ServerCounters;
+  readonly partialBytes: PartialBytes;
   readonly version: string;
   readonly startedAt: number;
   /** Extra pairs appended after the general ones (journal figures, limits, …). */
@@ -56,6 +58,9 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
     ['bytes', totals.bytes],
     ['open_items', totals.open],
     ['rss_bytes', memory.rss],
+    ['partial_bytes', src.partialBytes.held],
+    ['partial_bytes_limit', src.partialBytes.limit === Infinity ? 0 : src.partialBytes.limit],
+    ['partial_refusals', src.partialBytes.refusals],
   ];
   if (src.extra) pairs.push(...src.extra());
   for (const q of src.engine.stats(now)) {

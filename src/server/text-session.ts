@@ -22,7 +22,7 @@ import { EMPTY_STATS_GROUPS } from './stats.js';
 
 export class TextSession extends OrderedSession<TextRequest> {
   constructor(conn: Connection) {
-    super(conn, new TextParser(conn.ctx.limits.maxItemSize));
+    super(conn, new TextParser(conn.ctx.limits.maxItemSize, conn.ctx.partialBytes));
   }
 
   failureReply(reason: string): Buffer {

@@ -159,6 +159,17 @@ describe('rq serve, spawned as a user runs it', () => {
     expect(await c.request(setCommand('q', 'y'))).toBe('STORED\r\n');
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 10\r\nxxxxxxxxxx\r\nEND\r\n');
     expect(await c.request('get q\r\n')).toMatch(/^SERVER_ERROR too many open reservations on q \(max 1\)/);
+    // --max-partial-bytes by default: 256 MiB, or four of the largest items.
+    expect(await c.request('stats\r\n', 'END\r\n')).toContain(`STAT partial_bytes_limit ${256 * 1024 * 1024}\r\n`);
+    s.child.kill('SIGTERM');
+    expect((await s.exited()).code).toBe(0);
+  });
+
+  it('takes --max-partial-bytes', async () => {
+    const s = await serve('--port', '0', '--data-dir', dataDir(), '--max-item-size', '100', '--max-partial-bytes', '70000');
+    conns = new Connections(() => s.port);
+    const c = await conns.connect();
+    expect(await c.request('stats\r\n', 'END\r\n')).toContain('STAT partial_bytes_limit 70000\r\n');
     s.child.kill('SIGTERM');
     expect((await s.exited()).code).toBe(0);
   });
@@ -181,6 +192,8 @@ describe('rq serve, spawned as a user runs it', () => {
     [['--port', '-1'], /--port must be 0–65535/],
     [['--max-open', '0'], /--max-open must be a positive whole number/],
     [['--max-item-size', '1.5'], /--max-item-size must be a positive whole number of bytes/],
+    [['--max-partial-bytes', '1000000'], /--max-partial-bytes must be at least --max-item-size \+ 65790 \(1114366\)/],
+    [['--max-partial-bytes', '-1'], /--max-partial-bytes must be a whole number/],
     [['--bogus'], /Unknown argument: bogus/],
   ];
   for (const [flags, reason] of badFlags) {

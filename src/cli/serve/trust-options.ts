@@ -4,9 +4,11 @@
  * commands/serve.ts so that the command module stays a list of option groups.
  */
 import type { Argv } from 'yargs';
+import { MAX_KEY_AND_EXTRAS_BYTES } from '../../protocol/binary/constants.js';
 import type { Limits } from '../../server/context.js';
 import {
   DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_MAX_QUEUES, DEFAULT_SHUTDOWN_TIMEOUT_S,
+  defaultMaxPartialBytes,
 } from '../../server/defaults.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 
@@ -16,6 +18,7 @@ export interface TrustArgs {
   'max-queue-bytes': number;
   'discard-old': boolean;
   'max-queues': number;
+  'max-partial-bytes'?: number;
   'log-level': LogLevel;
   'log-format': LogFormat;
   'log-file'?: string;
@@ -30,6 +33,13 @@ function problem(a: Record<string, unknown>): string | null {
   for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) {
     const v = a[name];
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return `--${name} must be a whole number (0 for no limit)`;
+  }
+  const partial = a['max-partial-bytes'];
+  if (partial !== undefined) {
+    if (typeof partial !== 'number' || !Number.isSafeInteger(partial) || partial < 0) return '--max-partial-bytes must be a whole number (0 for no limit)';
+    // The largest request still arriving must fit, or such items could never be received.
+    const largest = Number(a['max-item-size']) + MAX_KEY_AND_EXTRAS_BYTES;
+    if (partial !== 0 && partial < largest) return `--max-partial-bytes must be at least --max-item-size + ${MAX_KEY_AND_EXTRAS_BYTES} (${largest}), the largest request, or 0 for no limit`;
   }
   const timeout = a['shutdown-timeout'];
   if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) return '--shutdown-timeout must be a number of seconds, more than 0 and at most 3600';
@@ -47,6 +57,10 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
     .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
     .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
+    .option('max-partial-bytes', {
+      type: 'number', defaultDescription: '256 MiB, or 4 × --max-item-size if more',
+      describe: 'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
+    })
     .option('discard-old', { type: 'boolean', default: false, describe: 'On a full queue, drop its oldest ready items instead of refusing the new one' })
     .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Least severe events logged' })
     .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'One line per event: text, or a JSON object' })
@@ -69,9 +83,11 @@ function limit(v: number): number {
 
 /** Every limit of `rq serve`, from its flags: the one place they are filled in. */
 export function limitsOf(args: TrustArgs & { 'max-item-size': number; 'max-open': number }): Limits {
+  const partial = args['max-partial-bytes'];
   return {
     maxItemSize: args['max-item-size'],
     maxOpen: args['max-open'],
+    maxPartialBytes: partial === undefined ? defaultMaxPartialBytes(args['max-item-size']) : limit(partial),
     maxConnections: limit(args['max-connections']),
     maxQueueItems: limit(args['max-queue-items']),
     maxQueueBytes: limit(args['max-queue-bytes']),

@@ -9,9 +9,14 @@
  * - memory is bounded: a body is buffered only when its value fits the item size limit (so at most
  *   maxItemSize + MAX_KEY_AND_EXTRAS_BYTES); a larger body yields `too_large` and is skipped
  *   byte-exactly, keeping the stream in sync;
+ * - a body that spans reads is held only when it may be (before login, limitToLogin, at most
+ *   LOGIN_REQUEST_BYTES) and the shared PartialBytes has room for it; otherwise it yields
+ *   `no_room` with the reason and is skipped;
  * - a stream that cannot be followed (a magic other than 0x80, key and extras longer than the body)
  *   yields one `fatal` request, after which the parser takes nothing more.
  */
+import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
+import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
 import { readCas } from './packet.js';
 import { interpret, type BinaryRequest, type RequestHeader as Header } from './requests.js';
@@ -28,8 +33,28 @@ export class BinaryParser {
   /** Bytes still to skip of an oversized body. */
   private skip = 0;
   private dead = false;
+  /** The connection has not logged in: a body that spans reads is held only up to a login's size. */
+  private beforeLogin = false;
 
-  constructor(private readonly maxItemSize: number) {}
+  /** `partial`: the bound on bodies held across reads, shared by every connection's parser. */
+  constructor(private readonly maxItemSize: number, private readonly partial = new PartialBytes(Infinity)) {}
+
+  /**
+   * While `on` (the connection has not logged in), a body still arriving that is larger than
+   * LOGIN_REQUEST_BYTES, what a SASL login needs, is skipped unread and yields `no_room`. A body that
+   * arrives whole costs nothing to hold and is parsed as usual.
+   */
+  limitToLogin(on: boolean): void {
+    this.beforeLogin = on;
+  }
+
+  /** The connection is gone: gives back what is held for a body still arriving. */
+  release(): void {
+    if (this.body !== null) this.partial.give(this.body.length);
+    this.body = null;
+    this.header = null;
+    this.dead = true;
+  }
 
   /** Feeds bytes; returns the requests completed by them, in order. */
   push(chunk: Buffer): BinaryRequest[] {
@@ -75,12 +100,24 @@ export class BinaryParser {
         this.header = null;
         continue;
       }
-      this.body ??= Buffer.allocUnsafe(h.bodyLength);
+      if (this.body === null) {
+        let refusal: string | null = null;
+        if (this.beforeLogin && h.bodyLength > LOGIN_REQUEST_BYTES) refusal = BEFORE_LOGIN_REFUSAL;
+        else if (!this.partial.take(h.bodyLength)) refusal = noRoomReason(this.partial.limit);
+        if (refusal !== null) {
+          this.header = null;
+          this.skip = h.bodyLength;
+          out.push({ type: 'no_room', opcode: h.opcode, opaque: h.opaque, reason: refusal });
+          continue;
+        }
+        this.body = Buffer.allocUnsafe(h.bodyLength);
+      }
       const n = Math.min(h.bodyLength - this.bodyFilled, chunk.length - pos);
       chunk.copy(this.body, this.bodyFilled, pos, pos + n);
       this.bodyFilled += n;
       pos += n;
       if (this.bodyFilled === h.bodyLength) {
+        this.partial.give(h.bodyLength);
         out.push(interpret(h, this.body, 0));
         this.header = null;
         this.body = null;

@@ -108,6 +108,16 @@ export interface BinaryTooLarge extends Base {
   readonly valueLength: number;
 }
 
+/**
+ * A packet whose body spans reads and may not be held: before login, larger than a login needs;
+ * after, more than the server may hold of data still arriving (PartialBytes). Its body was skipped:
+ * status 0x0082 Out of memory with the reason.
+ */
+export interface BinaryNoRoom extends Base {
+  readonly type: 'no_room';
+  readonly reason: string;
+}
+
 /** A stream that cannot be followed (bad magic, key and extras longer than the body): reply and close. */
 export interface BinaryFatal extends Base {
   readonly type: 'fatal';
@@ -117,7 +127,7 @@ export interface BinaryFatal extends Base {
 export type BinaryRequest =
   | BinaryGet | BinarySet | BinaryDelete | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
   | BinarySaslList | BinarySaslAuth
-  | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryFatal;
+  | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryNoRoom | BinaryFatal;
 
 /** Commands refused as in the text protocol (docs/protocol.md): their names by opcode. */
 const UNSUPPORTED: ReadonlyMap<number, string> = new Map([

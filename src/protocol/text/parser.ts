@@ -8,8 +8,13 @@
  * - every command line yields exactly one request, so replies stay in step with commands;
  * - a data block larger than the limit is skipped byte-exactly, keeping the stream in sync;
  * - memory is bounded: a line is at most MAX_LINE_BYTES, a data block at most maxItemSize;
- *   anything longer is answered with an error (and for a line, the connection closes).
+ *   anything longer is answered with an error (and for a line, the connection closes); before
+ *   login (limitToLogin) a line or data block that spans reads is at most LOGIN_REQUEST_BYTES;
+ * - a data block that spans reads is held only while the shared PartialBytes has room for it;
+ *   otherwise it is skipped and answered with an error.
  */
+import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
+import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import type { StorageCommand, TextRequest } from './requests.js';
 import { MAX_LINE_BYTES, clientError, serverError, ERROR } from './words.js';
 
@@ -42,8 +47,29 @@ export class TextParser {
   private pending: PendingData | null = null;
   private swallow = 0;
   private dead = false;
+  /** The connection has not logged in: lines and data that span reads are held to a login's size. */
+  private beforeLogin = false;
 
-  constructor(private readonly maxItemSize: number) {}
+  /** `partial`: the bound on data held across reads, shared by every connection's parser. */
+  constructor(private readonly maxItemSize: number, private readonly partial = new PartialBytes(Infinity)) {}
+
+  /**
+   * While `on` (the connection has not logged in), holds across reads only what a login needs
+   * (LOGIN_REQUEST_BYTES): a longer partial line closes the connection, and a larger data block
+   * still arriving is skipped unread and answered with BEFORE_LOGIN_REFUSAL. Lines and blocks that
+   * arrive whole cost nothing to hold and are parsed as usual (a set pipelined behind a login).
+   */
+  limitToLogin(on: boolean): void {
+    this.beforeLogin = on;
+  }
+
+  /** The connection is gone: gives back the data held for a block still arriving. */
+  release(): void {
+    if (this.pending !== null && this.pending.block !== null) this.partial.give(this.pending.size);
+    this.pending = null;
+    this.leftover = null;
+    this.dead = true;
+  }
 
   /** Feeds bytes; returns the requests completed by them, in order. */
   push(chunk: Buffer): TextRequest[] {
@@ -78,9 +104,9 @@ export class TextParser {
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) {
         // A CR at the end may be the first half of the line end, so it does not count: a line of
-        // exactly MAX_LINE_BYTES is accepted however it is split.
+        // exactly the limit is accepted however it is split.
         const lineBytes = buf.length - pos - (buf[buf.length - 1] === CR ? 1 : 0);
-        if (lineBytes > MAX_LINE_BYTES) {
+        if (lineBytes > (this.beforeLogin ? LOGIN_REQUEST_BYTES : MAX_LINE_BYTES)) {
           out.push(this.fatal('line too long'));
         } else {
           this.leftover = Buffer.from(buf.subarray(pos));
@@ -111,15 +137,31 @@ export class TextParser {
     return out;
   }
 
-  /** Copies block bytes of a storage command; emits the request once the block is complete. */
+  /**
+   * Copies block bytes of a storage command; emits the request once the block is complete. The
+   * block is allocated whole on its first bytes, if it may be held (before login, a login's size;
+   * room in PartialBytes); if not, it is skipped and answered with the reason.
+   */
   private fillPending(buf: Buffer, pos: number, out: TextRequest[]): number {
     const p = this.pending!;
-    p.block ??= Buffer.allocUnsafe(p.size);
+    if (p.block === null) {
+      let refusal: string | null = null;
+      if (this.beforeLogin && p.size > LOGIN_REQUEST_BYTES) refusal = clientError(BEFORE_LOGIN_REFUSAL);
+      else if (!this.partial.take(p.size)) refusal = serverError(noRoomReason(this.partial.limit));
+      if (refusal !== null) {
+        this.pending = null;
+        this.swallow = p.size;
+        out.push({ type: 'error', reply: refusal, close: false, noreply: p.noreply });
+        return pos;
+      }
+      p.block = Buffer.allocUnsafe(p.size);
+    }
     const take = Math.min(p.size - p.filled, buf.length - pos);
     buf.copy(p.block, p.filled, pos, pos + take);
     p.filled += take;
     if (p.filled === p.size) {
       this.pending = null;
+      this.partial.give(p.size);
       out.push(this.finishStorage(p, p.block));
     }
     return pos + take;

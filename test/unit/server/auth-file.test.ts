@@ -41,6 +41,8 @@ describe('parseAuthFile', () => {
     ['alice:pw \n', 'line 1: password for alice starts or ends with whitespace'],
     ['alice: pw\n', 'line 1: password for alice starts or ends with whitespace'],
     ['alice:a\nbob:b\nalice:c\n', 'line 3: user alice is already listed on line 1'],
+    [`${'u'.repeat(251)}:pw\n`, 'line 1: user name longer than 250 bytes'],
+    [`alice:${'p'.repeat(501)}\n`, 'line 1: password for alice longer than 500 bytes'],
     ['# nobody\n\n', 'lists no users'],
   ])('refuses %j: %s', (text, message) => {
     expect(() => parseAuthFile(Buffer.from(text), 'users')).toThrow(AuthFileError);
