@@ -185,12 +185,19 @@ export class Connection {
 
   /**
    * The server is stopping: reads nothing more, lets the requests already read finish (the server
-   * ends blocked gets), sends their replies once durable, then closes. Reservations still open go
-   * back to their queues when the connection closes, as for any disconnect.
+   * ends blocked gets), sends their replies once durable, then closes as soon as the last of them
+   * is handed to the system (an idle connection that has every reply: at once), without waiting
+   * for the client to close its side: a pooled idle connection may never do so, and nothing more
+   * is owed to it. Reservations still open go back to their queues when the connection closes, as
+   * for any disconnect.
    */
   drain(): void {
     if (this.closed || this.draining) return;
     this.draining = true;
+    // Closing the socket after its last byte is written still delivers it: the system sends what
+    // it holds, then the FIN.
+    if (this.stream.writableFinished) return void this.stream.destroy();
+    this.stream.once('finish', () => this.stream.destroy());
     this.updateFlow();
     this.endIfAnswered();
   }

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../helpers/raw-client.js';
@@ -16,6 +17,7 @@ const RQ = path.resolve(__dirname, '../../bin/rq');
 let dir: { dir: string; remove: () => void };
 let rq: SpawnedRq | null = null;
 const clients: RawClient[] = [];
+const sockets: net.Socket[] = [];
 let certs: TestCertificates;
 
 beforeAll(() => {
@@ -25,6 +27,7 @@ afterAll(() => certs.remove());
 
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
+  for (const s of sockets.splice(0)) s.destroy();
   if (rq !== null && rq.child.exitCode === null && rq.child.signalCode === null) await rq.kill('SIGKILL');
   rq = null;
   dir?.remove();
@@ -72,6 +75,28 @@ describe('rq serve', () => {
     expect(rq.stderr()).toMatch(/INFO  stopping signal=SIGTERM/);
     expect(rq.stderr()).toMatch(/INFO  stopped/);
   });
+
+  it('stops at once on SIGTERM with idle clients that never close their side, and cuts nobody off', async () => {
+    rq = await spawnRq(['--data-dir', fresh(), '--shutdown-timeout', '600']);
+    // Clients that keep an idle connection and do not answer the server's FIN by closing theirs
+    // (a pooled connection nobody reads): one that never sent anything, one that has every reply.
+    const idle: net.Socket[] = [];
+    for (let i = 0; i < 2; i++) {
+      const s = net.connect({ port: rq.port, host: '127.0.0.1', allowHalfOpen: true });
+      s.on('error', () => {});
+      sockets.push(s);
+      await new Promise((resolve) => s.once('connect', resolve));
+      idle.push(s);
+    }
+    idle[1].write('version\r\n');
+    await new Promise((resolve) => idle[1].once('data', resolve));
+    const ended = idle.map((s) => new Promise((resolve) => s.once('end', resolve)));
+    // The test's deadline (30 s) is far below the 600 s the server could wait.
+    expect(await rq.kill('SIGTERM')).toBe(0);
+    await Promise.all(ended); // the server's FIN
+    expect(rq.stderr()).toMatch(/INFO  stopped/);
+    expect(rq.stderr()).not.toMatch(/cut off/);
+  }, 30_000);
 
   it('after SIGTERM with reservations open (one leased), a restart on the same data dir has every item back', async () => {
     const data = fresh();
