@@ -13,6 +13,7 @@ import type { Limits, ServerContext } from './context.js';
 import { memoryOnly, type Backing, type Persistence } from './persistence.js';
 import { EngineQueues } from './queue-ops/engine-operations.js';
 import { SILENT_LOG, type Logger } from './log.js';
+import { REFUSING_AT_ONCE } from './descriptors.js';
 import { refuseConnection } from './refuse.js';
 import { collectStats, ServerCounters } from './stats.js';
 
@@ -224,6 +225,11 @@ export class RqServer {
     const max = this.options.limits.maxConnections;
     if (this.connections.size >= max) {
       this.counters.rejectedConnections++;
+      if (this.refused.size >= REFUSING_AT_ONCE) {
+        // A burst: no descriptor to spare for one more error line (descriptors.ts).
+        socket.destroy();
+        return;
+      }
       this.ctx.log.warn('connection refused: too many connections', { peer: peerOf(socket), max });
       this.refused.add(socket);
       socket.on('close', () => this.refused.delete(socket));

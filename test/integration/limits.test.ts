@@ -1,5 +1,7 @@
 /** Limits that keep one client from hurting the others, against the real server over TCP. */
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REFUSING_AT_ONCE } from '../../src/server/descriptors.js';
 import { REPLY_HIGH_WATER } from '../../src/server/outbox.js';
 import type { Limits } from '../../src/server/context.js';
 import { OP, STATUS } from '../../src/protocol/binary/constants.js';
@@ -41,6 +43,27 @@ describe('--max-connections', () => {
     await eventually(() => s.server.counters.currConnections === 1, 'the server to see the close');
     const next = await connect();
     expect(await next.request('version\r\n')).toMatch(/^VERSION \d+\.\d+\.\d+\r\n$/);
+  });
+
+  it('a burst of refused clients that hold on costs at most REFUSING_AT_ONCE descriptors; the rest are closed at once', async () => {
+    await start({ maxConnections: 1 });
+    await connect();
+    // Clients that keep their side open, so each refused socket lingers (refuse.ts) until cut off.
+    const sockets: net.Socket[] = [];
+    const burst = await Promise.all(Array.from({ length: REFUSING_AT_ONCE + 36 }, () => new Promise<{ line: boolean }>((resolve) => {
+      const s = net.connect({ port: srv!.port, host: '127.0.0.1', allowHalfOpen: true });
+      sockets.push(s);
+      let line = false;
+      s.on('data', () => (line = true));
+      s.on('error', () => {});
+      s.on('end', () => resolve({ line })); // the server's FIN, after its line or without one
+      s.on('close', () => resolve({ line }));
+    })));
+    for (const s of sockets) s.destroy();
+    const withLine = burst.filter((r) => r.line).length;
+    expect(withLine).toBeGreaterThan(0);
+    expect(withLine).toBeLessThanOrEqual(REFUSING_AT_ONCE);
+    expect(srv!.server.counters.rejectedConnections).toBe(REFUSING_AT_ONCE + 36);
   });
 
   it('a refused client that already sent a request still reads the error line', async () => {

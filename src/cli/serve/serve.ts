@@ -7,11 +7,13 @@
 import fs from 'node:fs';
 import { DataDirLockedError } from '../../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
+import { openFileLimit } from '../../server/descriptors.js';
 import { memoryOnly, restoreDataDir, type Backing, type Restored } from '../../server/persistence.js';
 import { RqServer } from '../../server/server.js';
 import { VERSION } from '../../version.js';
 import type { ServeArgs } from '../commands/serve.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
+import { chooseMaxConnections } from './connection-limit.js';
 import { exposureWarnings } from './exposure.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
@@ -30,7 +32,11 @@ export async function runServe(args: ServeArgs): Promise<void> {
     throw err;
   }
   const { log, auth, tls } = prepared;
-  const limits = limitsOf(args);
+  const openFiles = openFileLimit();
+  const connections = chooseMaxConnections(args['max-connections'], openFiles);
+  const fdFields = { max_connections: connections.max === Infinity ? 0 : connections.max, open_files: openFiles ?? 'unknown' };
+  if (connections.warning !== null) log.warn(connections.warning, fdFields);
+  const limits = limitsOf(args, connections.max);
   const dataDir = args['data-dir'];
   let backing: Backing;
   if (args.journal) {
@@ -74,7 +80,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   const where = args.journal ? `data dir ${dataDir}, fsync ${args.fsync}` : 'no journal: memory only';
   process.stdout.write(`rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
-  log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION });
+  log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION, ...fdFields });
   for (const warning of exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined)) {
     // On the terminal whatever the log's destination: whoever starts the server must see it.
     if (args['log-file'] !== undefined) process.stderr.write(`rq serve: warning: ${warning}\n`);

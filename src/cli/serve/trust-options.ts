@@ -13,7 +13,8 @@ import {
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 
 export interface TrustArgs {
-  'max-connections': number;
+  /** Absent: the default, fitted to the open-file limit (connection-limit.ts). */
+  'max-connections'?: number;
   'max-queue-items': number;
   'max-queue-bytes': number;
   'discard-old': boolean;
@@ -32,6 +33,7 @@ export interface TrustArgs {
 function problem(a: Record<string, unknown>): string | null {
   for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) {
     const v = a[name];
+    if (v === undefined && name === 'max-connections') continue;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return `--${name} must be a whole number (0 for no limit)`;
   }
   const partial = a['max-partial-bytes'];
@@ -53,7 +55,10 @@ function problem(a: Record<string, unknown>): string | null {
 /** Adds the options to `rq serve`'s builder, with their checks. */
 export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
   return y
-    .option('max-connections', { type: 'number', default: DEFAULT_MAX_CONNECTIONS, describe: 'Connections served at once; more are refused with an error line (0: no limit)' })
+    .option('max-connections', {
+      type: 'number', defaultDescription: `${DEFAULT_MAX_CONNECTIONS}, fewer if the open file limit is low`,
+      describe: 'Connections served at once; more are refused with an error line (0: no limit)',
+    })
     .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
     .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
     .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
@@ -81,14 +86,17 @@ function limit(v: number): number {
   return v === 0 ? Infinity : v;
 }
 
-/** Every limit of `rq serve`, from its flags: the one place they are filled in. */
-export function limitsOf(args: TrustArgs & { 'max-item-size': number; 'max-open': number }): Limits {
+/**
+ * Every limit of `rq serve`, from its flags: the one place they are filled in. `maxConnections` is
+ * --max-connections as chosen against the open-file limit (connection-limit.ts).
+ */
+export function limitsOf(args: TrustArgs & { 'max-item-size': number; 'max-open': number }, maxConnections: number): Limits {
   const partial = args['max-partial-bytes'];
   return {
     maxItemSize: args['max-item-size'],
     maxOpen: args['max-open'],
     maxPartialBytes: partial === undefined ? defaultMaxPartialBytes(args['max-item-size']) : limit(partial),
-    maxConnections: limit(args['max-connections']),
+    maxConnections,
     maxQueueItems: limit(args['max-queue-items']),
     maxQueueBytes: limit(args['max-queue-bytes']),
     discardOld: args['discard-old'],
