@@ -5,13 +5,15 @@
  * that arrives meanwhile is held here unparsed, up to BACKLOG_HIGH_WATER, while the connection goes
  * on reading, so that a client that closes while it waits is seen at once.
  */
+import { LOGIN_REQUEST_BYTES } from '../protocol/credentials.js';
 import type { Connection, ProtocolSession } from './connection.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
 
 /**
  * Bytes of input held behind a waiting request before the connection stops reading: room for a
  * deep pipeline of small commands, and a bound on what a client can park in the server. Past it,
- * the socket's own buffers take the rest (and the peer's close is seen once the wait ends).
+ * the socket's own buffers take the rest (and the peer's close is seen once the wait ends). Before
+ * login (a failed login's delay) only what a login needs.
  */
 export const BACKLOG_HIGH_WATER = 64 * 1024;
 
@@ -47,7 +49,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     if (this.waiting) {
       this.backlog.push(chunk);
       this.backlogBytes += chunk.length;
-      if (this.backlogBytes >= BACKLOG_HIGH_WATER) this.conn.holdInput(true);
+      if (this.backlogBytes >= (this.conn.authenticated ? BACKLOG_HIGH_WATER : LOGIN_REQUEST_BYTES)) this.conn.holdInput(true);
       return;
     }
     if (this.parse(chunk)) this.handlePending();

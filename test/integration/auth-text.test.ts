@@ -1,9 +1,11 @@
 /** --auth-file over the text protocol: memcached's login `set`, and nothing done or shown before it. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { duplexPair } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/server/auth.js';
 import { openLog } from '../../src/server/log.js';
+import { eventually } from '../helpers/eventually.js';
 import { Connections, RawClient, setText } from '../helpers/raw-client.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 
@@ -85,6 +87,17 @@ describe('before login', () => {
     expect(await c.readUntil('\r\n')).toBe(REQUIRED);
     expect(await c.readUntil('\r\n')).toBe('STORED\r\n');
     expect(await c.readLine()).toMatch(/^VERSION /);
+  });
+
+  it('while a failed login waits, the server holds only about a login\'s worth of what follows, then stops reading', async () => {
+    const [client, server] = duplexPair();
+    srv.server.handle(server);
+    client.on('data', () => {});
+    client.write(setText('x', `alice ${WRONG}`));
+    for (let i = 0; i < 10; i++) client.write('version\r\n'.repeat(200)); // 18 KiB behind the failed login
+    await eventually(() => server.isPaused(), 'the server to stop reading');
+    await eventually(() => !server.isPaused(), 'the server to read again once the login is answered');
+    client.destroy();
   });
 
   it('other connections are served while a failed login waits', async () => {
