@@ -17,6 +17,7 @@ import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
 import { BinaryReplies, type Echo } from './binary-replies.js';
 import type { Connection } from './connection.js';
+import type { StatsPairs } from './context.js';
 import { OrderedSession } from './ordered-session.js';
 import { unsupportedReason } from './queue-ops/failures.js';
 import { Failure, isPending, type FailureKind } from './queue-ops/operations.js';
@@ -199,10 +200,17 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
   /** Spec 4.7: one packet per stat (key = name, value = value), then one with no key and no value. */
   private stat(req: BinaryStat, now: number): void {
     if (req.group === '') {
-      for (const [name, value] of this.conn.ctx.stats(now)) this.out.text(req, STATUS.SUCCESS, name, String(value));
-      return this.out.empty(req);
+      const outcome = this.conn.ctx.stats(now);
+      if (isPending(outcome)) return this.later(outcome, (settled) => this.statsReply(req, settled));
+      return this.statsReply(req, outcome);
     }
     if (EMPTY_STATS_GROUPS.has(req.group)) return this.out.empty(req);
     this.out.error(req, STATUS.KEY_NOT_FOUND, `unknown stats group ${JSON.stringify(req.group)}`);
+  }
+
+  private statsReply(req: BinaryStat, outcome: StatsPairs | Failure): void {
+    if (outcome instanceof Failure) return this.failed(req, outcome);
+    for (const [name, value] of outcome) this.out.text(req, STATUS.SUCCESS, name, String(value));
+    this.out.empty(req);
   }
 }

@@ -8,7 +8,7 @@ import type { QueueLimits } from '../queue/limits.js';
 import type { Authenticator } from './auth.js';
 import type { Logger } from './log.js';
 import type { Persistence } from './persistence.js';
-import type { Queues } from './queue-ops/operations.js';
+import type { Outcome, Queues } from './queue-ops/operations.js';
 import type { ServerCounters } from './stats.js';
 
 /** Every limit of `rq serve`, filled once from its flags: the engine's, and the three the server applies itself. */
@@ -20,6 +20,9 @@ export interface Limits extends QueueLimits {
   /** Bytes of item data still arriving held at once, over all connections (`--max-partial-bytes`). Infinity for no limit. */
   readonly maxPartialBytes: number;
 }
+
+/** `stats` as name/value pairs, in reply order. */
+export type StatsPairs = Array<[string, string | number]>;
 
 export interface ServerContext {
   /** The queues; each connection gets its operations from here. */
@@ -40,6 +43,6 @@ export interface ServerContext {
   now(): number;
   /** Called after every batch of operations: re-arms the server's one timer if a deadline moved closer. */
   afterChanges(): void;
-  /** The `stats` pairs (general, journal and per-queue). */
-  stats(now: number): Array<[string, string | number]>;
+  /** The `stats` pairs (general, the store's, per-queue); later, or a Failure, when the store is remote. */
+  stats(now: number): Outcome<StatsPairs>;
 }

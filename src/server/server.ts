@@ -1,6 +1,7 @@
 /**
- * rq's server: the only layer with a listening socket. Builds the engine and the shared context,
- * accepts connections, owns the one timer that drives the engine's deadlines, and stops cleanly.
+ * rq's server: the only layer with a listening socket. Builds the shared context over a queue store
+ * (the embedded engine, or JetStream), accepts connections, owns the one timer that drives the
+ * store's deadlines, and stops cleanly.
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -11,7 +12,8 @@ import type { Authenticator } from './auth.js';
 import { Connection } from './connection.js';
 import type { Limits, ServerContext } from './context.js';
 import { memoryOnly, type Backing, type Persistence } from './persistence.js';
-import { EngineQueues } from './queue-ops/engine-operations.js';
+import { Failure, isPending } from './queue-ops/operations.js';
+import { EngineStore, storeOf, type QueueFigures, type QueueStore } from './queue-ops/store.js';
 import { SILENT_LOG, type Logger } from './log.js';
 import { REFUSING_AT_ONCE } from './descriptors.js';
 import { refuseConnection } from './refuse.js';
@@ -49,7 +51,7 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 const MAX_TIMER_MS = 0x7fffffff;
 
 export class RqServer {
-  readonly engine: QueueEngine;
+  readonly store: QueueStore;
   readonly counters = new ServerCounters();
   readonly partialBytes: PartialBytes;
   private readonly listener: net.Server | tls.Server;
@@ -67,19 +69,26 @@ export class RqServer {
 
   /**
    * Serves `backing`: an engine and the journal that restored it (server/persistence.ts builds
-   * both), or by default an engine that keeps its queues in memory only. Replies wait for the
-   * journal's durability, changes are refused while it refuses them, and it is closed on stop.
+   * both), another QueueStore (a JetStream cluster), or by default an engine that keeps its queues
+   * in memory only. Replies wait for the persistence's durability, changes are refused while it
+   * refuses them, and it is closed on stop.
    */
   constructor(
     private readonly options: ServerOptions,
-    backing: Backing = memoryOnly(options.limits),
+    backing: Backing | QueueStore = memoryOnly(options.limits),
   ) {
-    this.engine = backing.engine;
-    this.persistence = backing.persistence;
+    const store = storeOf(backing);
+    this.store = store;
+    this.persistence = store.persistence;
     this.partialBytes = new PartialBytes(options.limits.maxPartialBytes);
     const startedAt = Date.now();
+    const stats = (figures: QueueFigures, now: number) =>
+      collectStats({
+        figures, counters: this.counters, partialBytes: this.partialBytes, version: VERSION, startedAt,
+        extra: () => this.persistence.stats(),
+      }, now);
     this.ctx = {
-      queues: new EngineQueues(this.engine, this.persistence, this.counters),
+      queues: store.queues(this.counters),
       persistence: this.persistence,
       counters: this.counters,
       limits: options.limits,
@@ -90,10 +99,11 @@ export class RqServer {
       startedAt,
       now: () => Date.now(),
       afterChanges: () => this.armTimer(),
-      stats: (now) => collectStats({
-        engine: this.engine, counters: this.counters, partialBytes: this.partialBytes, version: VERSION, startedAt,
-        extra: () => this.persistence.stats(),
-      }, now),
+      stats: (now) => {
+        const figures = store.figures(now);
+        if (!isPending(figures)) return figures instanceof Failure ? figures : stats(figures, now);
+        return figures.then((settled) => (settled instanceof Failure ? settled : stats(settled, Date.now())));
+      },
     };
     // Half-open: a client that sends its requests and shuts down its side (`printf … | nc -N`)
     // still gets every reply (a blocking get answers at once: nobody may be left to wait for it);
@@ -160,7 +170,7 @@ export class RqServer {
     const listenerClosed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     for (const socket of this.refused) socket.destroy();
     for (const conn of this.connections) conn.drain();
-    this.engine.endWaits();
+    this.store.endWaits();
     this.armTimer();
     let forced = 0;
     if (this.connections.size > 0) {
@@ -208,6 +218,12 @@ export class RqServer {
     return this.persistenceClosed;
   }
 
+  /** The embedded engine (for tests and tools); throws on a server whose queues live elsewhere. */
+  get engine(): QueueEngine {
+    if (!(this.store instanceof EngineStore)) throw new Error('this server\'s queues are not in an embedded engine');
+    return this.store.engine;
+  }
+
   /** Reply bytes buffered for all clients (built, held for the journal, or queued in sockets). */
   bufferedOutput(): number {
     let total = 0;
@@ -243,9 +259,9 @@ export class RqServer {
     return this.ctx.log;
   }
 
-  /** Keeps one timer set for the engine's earliest deadline. */
+  /** Keeps one timer set for the store's earliest deadline. */
   private armTimer(): void {
-    const next = this.engine.nextDeadline();
+    const next = this.store.nextDeadline();
     if (next >= this.timerAt) return;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timerAt = next;
@@ -261,7 +277,7 @@ export class RqServer {
   private onTimer(): void {
     this.timer = null;
     this.timerAt = Infinity;
-    this.engine.tick(Date.now());
+    this.store.tick(Date.now());
     this.armTimer();
   }
 }

@@ -5,7 +5,7 @@
  */
 import type { PartialBytes } from '../protocol/partial-bytes.js';
 import { QUEUE_STATS_FIELDS, QUEUE_STATS_PREFIX } from '../protocol/queue-stats.js';
-import type { QueueEngine } from '../queue/engine.js';
+import type { QueueFigures } from './queue-ops/store.js';
 
 /** Stats groups memcache tools ask for (`stats settings`, …): rq has nothing to report in them, so they are empty. */
 export const EMPTY_STATS_GROUPS: ReadonlySet<string> = new Set(['settings', 'items', 'slabs', 'sizes', 'conns']);
@@ -26,7 +26,8 @@ export class ServerCounters {
 }
 
 export interface StatsSources {
-  readonly engine: QueueEngine;
+  /** The queues' figures, from whichever store holds them. */
+  readonly figures: QueueFigures;
   readonly counters: ServerCounters;
   readonly partialBytes: PartialBytes;
   readonly version: string;
@@ -36,7 +37,7 @@ export interface StatsSources {
 }
 
 export function collectStats(src: StatsSources, now: number): Array<[string, string | number]> {
-  const totals = src.engine.totals();
+  const totals = src.figures.totals;
   const c = src.counters;
   const memory = process.memoryUsage();
   const pairs: Array<[string, string | number]> = [
@@ -63,7 +64,7 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
     ['partial_refusals', src.partialBytes.refusals],
   ];
   if (src.extra) pairs.push(...src.extra());
-  for (const q of src.engine.stats(now)) {
+  for (const q of src.figures.queues) {
     const prefix = QUEUE_STATS_PREFIX + q.name + '_';
     for (const field of QUEUE_STATS_FIELDS) pairs.push([prefix + field.wire, q[field.name]]);
   }

@@ -14,6 +14,7 @@ import type { Item } from '../queue/types.js';
 import { parseTextCredentials } from '../protocol/credentials.js';
 import { logIn } from './auth.js';
 import type { Connection } from './connection.js';
+import type { StatsPairs } from './context.js';
 import { OrderedSession } from './ordered-session.js';
 import { REPLY_HIGH_WATER } from './outbox.js';
 import { unsupportedReason } from './queue-ops/failures.js';
@@ -204,11 +205,18 @@ export class TextSession extends OrderedSession<TextRequest> {
 
   private stats(args: string[], now: number): void {
     if (args.length === 0) {
-      for (const [name, value] of this.conn.ctx.stats(now)) this.reply(`${W.STAT}${name} ${value}\r\n`);
-      return this.reply(W.END);
+      const outcome = this.conn.ctx.stats(now);
+      if (isPending(outcome)) return this.later(outcome, (settled) => this.statsReply(settled));
+      return this.statsReply(outcome);
     }
     if (args.length === 1 && EMPTY_STATS_GROUPS.has(args[0])) return this.reply(W.END);
     this.reply(W.clientError(`unknown stats group ${JSON.stringify(args.join(' '))}`));
+  }
+
+  private statsReply(outcome: StatsPairs | Failure): void {
+    if (outcome instanceof Failure) return this.reply(failureLine(outcome));
+    for (const [name, value] of outcome) this.reply(`${W.STAT}${name} ${value}\r\n`);
+    this.reply(W.END);
   }
 }
 
