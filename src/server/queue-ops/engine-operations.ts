@@ -11,6 +11,7 @@ import type { Persistence } from '../persistence.js';
 import type { ServerCounters } from '../stats.js';
 import { BARE_NAME_ONLY, invalid, queueFull, refused, tooManyOpen, tooManyQueues } from './failures.js';
 import type { Failure, QueueOperations, Queues } from './operations.js';
+import { changes, heldAfter } from './rules.js';
 
 /** The engine and journal of `rq serve`, shared by every connection. */
 export class EngineQueues implements Queues {
@@ -165,18 +166,4 @@ export class EngineOperations implements QueueOperations {
       this.engine.wait(this.holder, key.queue, now, key.waitMs, key.peek, key.leaseMs, this.answerWait);
     });
   }
-}
-
-/** True when a get key changes something (and so is refused while the journal refuses changes). */
-function changes(key: KeyOptions): boolean {
-  return key.open || key.close || key.abort;
-}
-
-/**
- * The reservations a holder with `held` on the key's queue has after the key's close and open.
- * Closing by id makes no room: the item may be another connection's.
- */
-function heldAfter(held: number, key: KeyOptions): number {
-  const closed = key.close && key.id < 0 && held > 0 ? held - 1 : held;
-  return key.open ? closed + 1 : closed;
 }

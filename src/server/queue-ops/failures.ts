@@ -40,3 +40,8 @@ export function tooManyOpen(queue: string, limits: QueueLimits): Failure {
 export function unsupportedReason(command: string): string {
   return `${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`;
 }
+
+/** The store behind the queues (a JetStream cluster) did not carry the change out: nothing is promised. */
+export function storeFailed(reason: string): Failure {
+  return new Failure('refused', `store: ${reason}`);
+}

@@ -1,0 +1,197 @@
+/**
+ * The queues one front end knows of on the JetStream cluster: which exist (a pull from a queue
+ * without a stream gets no answer at all, so a front end must know before it asks), making a new
+ * one (its work-queue stream and the durable pull consumer every front end reserves through), and
+ * the per-queue counts this front end keeps. What it knows is kept true by JetStream's own
+ * advisories of streams created and deleted by any front end, and forgotten on a reconnect.
+ */
+import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { QueueLimits } from '../../queue/limits.js';
+import { storeFailed, tooManyQueues } from '../queue-ops/failures.js';
+import { Failure } from '../queue-ops/operations.js';
+import { allSubjects, CONSUMER_NAME, namesOf, queueOfSubject, type QueueNames } from './names.js';
+import type { StoreOptions } from './options.js';
+import { isGone, isInUse, isStreamNotFound } from './api-errors.js';
+import { reasonOf } from './reasons.js';
+
+/** What this front end counts per queue since it started (JetStream keeps no such totals). */
+export class QueueCounts {
+  expired = 0;
+  acked = 0;
+  released = 0;
+  rejected = 0;
+}
+
+/** A queue that exists: its names, and the subject a reservation is pulled from. */
+export interface QueueHandle extends QueueNames {
+  readonly nextSubject: string;
+  readonly counts: QueueCounts;
+}
+
+/**
+ * Pull requests one consumer holds at once (JetStream's default is 512): each blocked `get …/t=`
+ * on any front end is one.
+ */
+const MAX_WAITING_PULLS = 100_000;
+
+const ADVISORY = '$JS.EVENT.ADVISORY.STREAM';
+
+/** The shortest duplicate window a queue's stream gets. */
+const MIN_DUPLICATE_WINDOW_MS = 10_000;
+
+export class Catalog {
+  /** Queue name → its handle, or null when it is known not to exist. */
+  private readonly known = new Map<string, QueueHandle | null>();
+  private readonly counts = new Map<string, QueueCounts>();
+  private advisories: Subscription | null = null;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly options: StoreOptions,
+    private readonly limits: QueueLimits,
+  ) {}
+
+  /** Listens to the cluster's stream advisories; without them a deleted queue would stay known here. */
+  start(): void {
+    this.advisories = this.nc.subscribe(`${ADVISORY}.*.>`, {
+      callback: (_err, msg) => {
+        // $JS.EVENT.ADVISORY.STREAM.<CREATED|DELETED|UPDATED>.<stream>: whatever happened, ask again.
+        const stream = msg.subject.slice(ADVISORY.length + 1).split('.')[1];
+        for (const [name, handle] of this.known) {
+          if (handle === null ? namesOf(this.options.prefix, name).stream === stream : handle.stream === stream) this.known.delete(name);
+        }
+      },
+    });
+  }
+
+  /** Forgets what it knew (after a reconnect: advisories may have been missed). */
+  clear(): void {
+    this.known.clear();
+  }
+
+  stop(): void {
+    this.advisories?.unsubscribe();
+  }
+
+  /** The handle of `name` when it is known to exist, without asking. */
+  cached(name: string): QueueHandle | null {
+    return this.known.get(name) ?? null;
+  }
+
+  /** The queue `name` if it exists (asking JetStream unless known), else null. */
+  async find(name: string): Promise<QueueHandle | null | Failure> {
+    const known = this.known.get(name);
+    if (known !== undefined) return known;
+    const names = namesOf(this.options.prefix, name);
+    try {
+      await this.jsm.streams.info(names.stream);
+    } catch (err) {
+      if (isStreamNotFound(err)) {
+        this.known.set(name, null);
+        return null;
+      }
+      return storeFailed(reasonOf(err, `looking up queue ${name}`));
+    }
+    // The stream exists; its consumer may not yet (a front end that died between the two).
+    return this.addConsumer(names);
+  }
+
+  /** The queue `name`, made if it does not exist: its stream and consumer. */
+  async make(name: string): Promise<QueueHandle | Failure> {
+    const found = await this.find(name);
+    if (found !== null) return found;
+    if (this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues) return tooManyQueues(this.limits);
+    const names = namesOf(this.options.prefix, name);
+    try {
+      await this.jsm.streams.add({
+        name: names.stream,
+        subjects: [names.subject],
+        retention: RetentionPolicy.Workqueue,
+        storage: StorageType.File,
+        num_replicas: this.options.replicas,
+        max_msgs: finite(this.limits.maxQueueItems),
+        max_bytes: finite(this.limits.maxQueueBytes),
+        discard: this.limits.discardOld ? DiscardPolicy.Old : DiscardPolicy.New,
+        allow_direct: true,
+        // Long enough to cover every retry of a publish (store.ts), short enough to keep the ids few.
+        duplicate_window: Math.max(2 * this.options.timeoutMs, MIN_DUPLICATE_WINDOW_MS) * 1_000_000,
+      });
+    } catch (err) {
+      // Made meanwhile by another front end, maybe with other limits: theirs stand.
+      if (!isInUse(err)) return storeFailed(reasonOf(err, `making queue ${name}`));
+    }
+    return this.addConsumer(names);
+  }
+
+  /** Forgets `name` (deleted by this front end) and its counts. */
+  forget(name: string): void {
+    this.known.delete(name);
+    this.counts.delete(name);
+  }
+
+  /** Every queue's stream, with its state (one request per 256 queues). */
+  async streams(): Promise<Array<{ name: string; info: StreamInfo }>> {
+    const out: Array<{ name: string; info: StreamInfo }> = [];
+    for await (const info of this.jsm.streams.list(allSubjects(this.options.prefix))) {
+      const name = queueOfSubject(this.options.prefix, info.config.subjects?.[0] ?? '');
+      if (name !== null) out.push({ name, info });
+    }
+    return out;
+  }
+
+  /** The handle of a queue listed by streams(), without asking whether it exists. */
+  handleOf(name: string): QueueHandle {
+    return this.handle(namesOf(this.options.prefix, name));
+  }
+
+  private async count(): Promise<number> {
+    let n = 0;
+    for await (const _ of this.jsm.streams.names(allSubjects(this.options.prefix))) n++;
+    return n;
+  }
+
+  /**
+   * Makes the queue's consumer unless it exists, and waits for its leader to serve it (a pull sent
+   * before would get no answer). Asked first, not made blindly: making an existing consumer again
+   * drops the pulls waiting on it.
+   */
+  private async addConsumer(names: QueueNames): Promise<QueueHandle | Failure> {
+    try {
+      await this.jsm.consumers.info(names.stream, CONSUMER_NAME);
+    } catch (err) {
+      if (!isGone(err)) return storeFailed(reasonOf(err, `reading the consumer of queue ${names.queue}`));
+      try {
+        await this.jsm.consumers.add(names.stream, {
+          durable_name: CONSUMER_NAME,
+          ack_policy: AckPolicy.Explicit,
+          ack_wait: this.options.ackWaitMs * 1_000_000,
+          max_deliver: -1,
+          max_ack_pending: -1,
+          max_waiting: MAX_WAITING_PULLS,
+        });
+        await this.jsm.consumers.info(names.stream, CONSUMER_NAME);
+      } catch (err2) {
+        if (!isInUse(err2)) return storeFailed(reasonOf(err2, `making the consumer of queue ${names.queue}`));
+      }
+    }
+    const handle = this.handle(names);
+    this.known.set(names.queue, handle);
+    return handle;
+  }
+
+  private handle(names: QueueNames): QueueHandle {
+    let counts = this.counts.get(names.queue);
+    if (counts === undefined) {
+      counts = new QueueCounts();
+      this.counts.set(names.queue, counts);
+    }
+    return { ...names, nextSubject: `$JS.API.CONSUMER.MSG.NEXT.${names.stream}.${CONSUMER_NAME}`, counts };
+  }
+}
+
+/** JetStream takes -1 for "no limit". */
+function finite(limit: number): number {
+  return limit === Infinity ? -1 : limit;
+}

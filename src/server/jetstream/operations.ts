@@ -1,0 +1,277 @@
+/**
+ * One connection's queue operations on JetStream (the QueueOperations of queue-ops/operations.ts):
+ * the same checks, in the same order, as the embedded store, then the JetStream calls of store.ts.
+ * Every change is pending until JetStream has answered; the session holds the connection's next
+ * requests meanwhile, so one connection's operations run one at a time, in order.
+ */
+import { expiresAtMs } from '../../protocol/exptime.js';
+import { queueNameError, type DeleteTarget, type KeyOptions } from '../../protocol/key.js';
+import type { Item } from '../../queue/types.js';
+import { BARE_NAME_ONLY, invalid, tooManyOpen } from '../queue-ops/failures.js';
+import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
+import { changes, heldAfter } from '../queue-ops/rules.js';
+import type { ServerCounters } from '../stats.js';
+import type { QueueHandle } from './catalog.js';
+import type { Held } from './held.js';
+import { expired, itemOfDelivered } from './items.js';
+import type { Pull, PullInbox } from './pulls.js';
+import type { JetStreamStore } from './store.js';
+
+/**
+ * A get that waits longer pulls again after this long: a pull lost to a consumer leader change (or
+ * sent just before its consumer served) costs at most this much of the wait.
+ */
+const PULL_SLICE_MS = 5_000;
+
+export class JetStreamOperations implements QueueOperations {
+  /** This connection's reservations per queue, oldest first. */
+  private readonly byQueue = new Map<string, Held[]>();
+  /** The get waiting now (a pull, or a peek watching for a publish), if one does. */
+  private waiting: { cancel(): void } | null = null;
+  /** Set by stopWaiting during a get: the wait it has not started yet must not start. */
+  private stopped = false;
+  private inGet = false;
+  private gone = false;
+  /** Where this connection's pulls are answered; made on its first reservation. */
+  private inbox: PullInbox | null = null;
+
+  constructor(
+    private readonly store: JetStreamStore,
+    private readonly counters: ServerCounters,
+  ) {}
+
+  enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): Outcome<number> {
+    this.counters.cmdSet++;
+    const problem = queueNameError(key);
+    if (problem !== null) return invalid(key.includes('/') ? BARE_NAME_ONLY : problem);
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    const expiresAt = expiresAtMs(exptime, now);
+    // Already expired (memcache's negative exptime): taken and dropped, as the embedded store does.
+    if (expiresAt !== 0 && expiresAt <= now) return 0;
+    return this.store.publish(key, flags, expiresAt, data);
+  }
+
+  checkKeys(keys: readonly KeyOptions[]): Failure | null {
+    if (keys.some(changes)) {
+      const refusal = this.store.refusal();
+      if (refusal !== null) return refusal;
+    }
+    const held = new Map<string, number>();
+    for (const key of keys) {
+      const after = heldAfter(held.get(key.queue) ?? this.heldCount(key.queue), key);
+      if (key.open && after > this.store.limits.maxOpen) return tooManyOpen(key.queue, this.store.limits);
+      held.set(key.queue, after);
+    }
+    return null;
+  }
+
+  get(key: KeyOptions, now: number): Outcome<Item | null> {
+    if (changes(key)) {
+      const refusal = this.store.refusal();
+      if (refusal !== null) return refusal;
+      if (key.open && heldAfter(this.heldCount(key.queue), key) > this.store.limits.maxOpen) {
+        return tooManyOpen(key.queue, this.store.limits);
+      }
+    }
+    this.counters.cmdGet++;
+    this.inGet = true;
+    this.stopped = false;
+    return this.carryOut(key, now).then((outcome) => {
+      this.inGet = false;
+      if (outcome instanceof Failure || outcome === null) this.counters.getMisses++;
+      else this.counters.getHits++;
+      return outcome;
+    });
+  }
+
+  end(target: DeleteTarget): Outcome<boolean> {
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    return target.abort ? this.giveBack(target.queue, target.id) : this.ack(target.queue, target.id);
+  }
+
+  flush(queue: string): Outcome<number> {
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    const problem = queueNameError(queue);
+    if (problem !== null) return invalid(problem);
+    return this.store.purge(queue);
+  }
+
+  flushAll(delaySeconds: number): Outcome<undefined> {
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    return this.store.purgeAll(delaySeconds * 1000);
+  }
+
+  dropQueue(queue: string): Outcome<boolean> {
+    const problem = queueNameError(queue);
+    if (problem !== null) return invalid(problem);
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    return this.store.drop(queue);
+  }
+
+  stopWaiting(): void {
+    if (this.inGet) this.stopped = true;
+    this.waiting?.cancel();
+  }
+
+  disconnect(): void {
+    this.gone = true;
+    this.waiting?.cancel();
+    this.inbox?.close();
+    this.store.disconnected(this);
+    for (const list of this.byQueue.values()) {
+      // Given back in the queue's order (ids grow with enqueueing): JetStream redelivers in NAK order.
+      for (const h of [...list].sort((a, b) => a.id - b.id)) {
+        if (!h.leased) {
+          this.store.giveBack(h.reply);
+          h.queue.counts.released++;
+        }
+        // A leased item stays reserved until its lease ends: JetStream holds it (store.lease).
+        this.store.release(h);
+      }
+    }
+    this.byQueue.clear();
+  }
+
+  /** Part of Held's contract: the store forgets a reservation of this connection. */
+  forget(h: Held): void {
+    const list = this.byQueue.get(h.queue.queue);
+    if (list === undefined) return;
+    const at = list.indexOf(h);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.byQueue.delete(h.queue.queue);
+  }
+
+  private heldCount(queue: string): number {
+    return this.byQueue.get(queue)?.length ?? 0;
+  }
+
+  /** A get key: close or abort first, then reserve or peek (kestrel's order). */
+  private async carryOut(key: KeyOptions, now: number): Promise<Item | null | Failure> {
+    if (key.close) {
+      const closed = await this.ack(key.queue, key.id);
+      if (closed instanceof Failure) return closed;
+    } else if (key.abort) {
+      const given = await this.giveBack(key.queue, key.id);
+      return given instanceof Failure ? given : null;
+    }
+    if (key.peek) return this.peek(key.queue, key.waitMs, now);
+    if (!key.open) return null;
+    return this.reserve(key.queue, key.waitMs, key.leaseMs, now);
+  }
+
+  private async reserve(name: string, waitMs: number, leaseMs: number, now: number): Promise<Item | null | Failure> {
+    // A get that waits makes its queue, as the embedded store does; one that does not only looks.
+    const handle = waitMs > 0 ? await this.store.catalog.make(name) : await this.store.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle;
+    // The deadline of the wait is this front end's own clock's: `now` is the caller's.
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      if (this.stopped) return null;
+      const left = deadline - Date.now();
+      this.inbox ??= this.store.pulls.inbox();
+      const msg = await this.cancellable(this.inbox.pull(handle.nextSubject, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
+      if (msg === null || msg instanceof Failure) {
+        // A long wait pulls again until its end: a pull can be lost to a consumer leader change.
+        if (waitMs > 0 && !this.stopped && !this.gone && Date.now() < deadline && this.store.refusal() === null) continue;
+        return msg instanceof Failure && waitMs > 0 ? null : msg;
+      }
+      const item = itemOfDelivered(msg);
+      if (item === null || this.gone) {
+        this.store.giveBack(msg.reply!);
+        return null;
+      }
+      if (!expired(item, now)) {
+        this.hold(handle, item.id, msg.reply!, leaseMs);
+        return item;
+      }
+      if ((await this.store.remove(handle, item.id)) === true) handle.counts.expired++;
+      if (waitMs > 0 && Date.now() >= deadline) return null;
+    }
+  }
+
+  private async peek(name: string, waitMs: number, now: number): Promise<Item | null | Failure> {
+    const handle = waitMs > 0 ? await this.store.catalog.make(name) : await this.store.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle;
+    if (this.stopped) return null;
+    if (waitMs === 0 || this.store.waitsEnded) return this.store.head(handle, now);
+    // Watch for a publish before looking, so that one in between is not missed.
+    const watch = this.store.published(handle, waitMs);
+    const head = await this.store.head(handle, now);
+    if (head !== null) {
+      watch.cancel();
+      return head;
+    }
+    const appeared = await this.cancellable(watch);
+    return appeared ? this.store.head(handle, Date.now()) : null;
+  }
+
+  /** Awaits a wait that stopWaiting or disconnect may cancel. */
+  private async cancellable<T>(w: Pull | { result: Promise<T>; cancel(): void }): Promise<T> {
+    this.waiting = w as { cancel(): void };
+    try {
+      return (await w.result) as T;
+    } finally {
+      this.waiting = null;
+    }
+  }
+
+  private hold(queue: QueueHandle, id: number, reply: string, leaseMs: number): void {
+    const h: Held = { queue, id, reply, leased: leaseMs > 0, holder: this };
+    if (h.leased) this.store.lease(reply, leaseMs);
+    this.store.held.add(h);
+    let list = this.byQueue.get(queue.queue);
+    if (list === undefined) {
+      list = [];
+      this.byQueue.set(queue.queue, list);
+    }
+    list.push(h);
+  }
+
+  /** The reservation `id` ends (or this connection's oldest on `name`, for id -1), held through this front end. */
+  private heldHere(name: string, id: number): Held | null {
+    if (id < 0) return this.byQueue.get(name)?.[0] ?? null;
+    const handle = this.store.catalog.cached(name);
+    return handle === null ? null : (this.store.held.find(handle.stream, id) ?? null);
+  }
+
+  /** Acknowledges: deletes the item, answered once a quorum has applied it. */
+  private async ack(name: string, id: number): Promise<boolean | Failure> {
+    const h = this.heldHere(name, id);
+    if (h !== null) {
+      const removed = await this.store.remove(h.queue, h.id);
+      if (removed instanceof Failure) return removed;
+      this.store.release(h);
+      if (removed) h.queue.counts.acked++;
+      return removed;
+    }
+    if (id < 0) return false;
+    const handle = await this.store.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle ?? false;
+    const removed = await this.store.removeById(handle, id);
+    if (removed === true) handle.counts.acked++;
+    return removed;
+  }
+
+  /** Gives back at once: JetStream delivers it to the next reservation. */
+  private async giveBack(name: string, id: number): Promise<boolean | Failure> {
+    const h = this.heldHere(name, id);
+    if (h !== null) {
+      const given = await this.store.giveBackNow(h.reply, name);
+      if (given instanceof Failure) return given;
+      this.store.release(h);
+      h.queue.counts.released++;
+      return true;
+    }
+    if (id < 0) return false;
+    const handle = await this.store.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle ?? false;
+    const given = await this.store.giveBackById(handle, id);
+    if (given === true) handle.counts.released++;
+    return given;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Reservations pulled from JetStream (`MSG.NEXT`, one message per pull). JetStream delivers a
+ * pulled message under its own subject, not the pull's reply subject, so each rq connection pulls
+ * through an inbox of its own (it has at most one pull in flight: its requests run in order): a
+ * message on it answers the connection's current pull; a status (no message, the wait ran out)
+ * names the pull it answers by its reply subject. A message that arrives when no pull waits for it
+ * (the client left, the wait was stopped, an answer after the deadline) is given back at once, so
+ * no item stays reserved by nobody.
+ */
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { storeFailed } from '../queue-ops/failures.js';
+import { Failure } from '../queue-ops/operations.js';
+
+/** What a pull ends with: a message (now held), none, or a failure. */
+export type PullResult = Msg | null | Failure;
+
+/** A pull in progress: settles once; `cancel` settles it with null (a late message is given back). */
+export interface Pull {
+  readonly result: Promise<PullResult>;
+  cancel(): void;
+}
+
+/** Status codes JetStream answers a pull with when it has no message for it. */
+const NO_MESSAGES = 404;
+const REQUEST_TIMEOUT = 408;
+/** The consumer was deleted, or the pull refused (too many waiting): the description says which. */
+const CONFLICT = 409;
+
+/** How long after a waiting pull's end its answer may still come before the pull counts as lost. */
+const LOST_WAIT_MARGIN_MS = 2_000;
+
+interface Current {
+  readonly token: string;
+  settle(result: PullResult): void;
+}
+
+/** What every connection's inbox shares: the NATS connection, the time limit, and shutdown. */
+export class Pulls {
+  private readonly inboxes = new Set<PullInbox>();
+  /** Set by endAll: the server is stopping, so a pull that would wait is answered with none at once. */
+  ended = false;
+
+  constructor(
+    readonly nc: NatsConnection,
+    readonly timeoutMs: number,
+    /** Gives back a message nobody waits for (a NAK). */
+    readonly giveBack: (msg: Msg) => void,
+  ) {}
+
+  /** A new connection's inbox. */
+  inbox(): PullInbox {
+    const inbox = new PullInbox(this);
+    this.inboxes.add(inbox);
+    return inbox;
+  }
+
+  forget(inbox: PullInbox): void {
+    this.inboxes.delete(inbox);
+  }
+
+  /** The server is stopping: every waiting pull is answered with none, and later ones at once. */
+  endAll(): void {
+    this.ended = true;
+    for (const inbox of this.inboxes) inbox.cancel();
+  }
+}
+
+export class PullInbox {
+  private readonly prefix = createInbox();
+  private sub: Subscription | null = null;
+  private current: Current | null = null;
+  private nextToken = 1;
+  /** Pulls sent and not yet answered by JetStream (a cancelled wait still runs there until it expires). */
+  private outstanding = 0;
+  private closed = false;
+
+  constructor(private readonly pulls: Pulls) {}
+
+  /** Pulls one message from `nextSubject`: at once, or waiting up to `waitMs` for one. */
+  pull(nextSubject: string, waitMs: number): Pull {
+    if (waitMs > 0 && this.pulls.ended) return { result: Promise.resolve(null), cancel: () => {} };
+    this.cancel();
+    const token = String(this.nextToken++);
+    let settle!: (result: PullResult) => void;
+    const result = new Promise<PullResult>((resolve) => {
+      // A wait ends with JetStream's 408 at its end; missing that, it was lost (a leader change).
+      const margin = waitMs > 0 ? Math.min(this.pulls.timeoutMs, LOST_WAIT_MARGIN_MS) : this.pulls.timeoutMs;
+      const timer = setTimeout(() => settle(storeFailed('reserving: no answer from JetStream in time')), waitMs + margin);
+      settle = (r) => {
+        if (this.current?.token !== token) return;
+        this.current = null;
+        clearTimeout(timer);
+        resolve(r);
+      };
+    });
+    this.current = { token, settle };
+    try {
+      this.sub ??= this.pulls.nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.arrived(msg) });
+      const body = waitMs > 0 ? `{"batch":1,"expires":${waitMs * 1_000_000}}` : '{"batch":1,"no_wait":true}';
+      this.pulls.nc.publish(nextSubject, body, { reply: `${this.prefix}.${token}` });
+      this.outstanding++;
+    } catch (err) {
+      settle(storeFailed(`reserving: ${(err as Error).message}`));
+    }
+    return { result, cancel: () => settle(null) };
+  }
+
+  /** Ends the current pull, if any, with none. */
+  cancel(): void {
+    this.current?.settle(null);
+  }
+
+  /**
+   * The connection is gone: its inbox closes once JetStream has answered every pull it sent, or
+   * after the time limit (then JetStream drops a pull still waiting, as nobody listens for it).
+   */
+  close(): void {
+    this.closed = true;
+    this.cancel();
+    this.closeIfDone();
+    if (this.sub !== null) setTimeout(() => this.closeNow(), this.pulls.timeoutMs).unref();
+  }
+
+  private closeNow(): void {
+    this.outstanding = 0;
+    this.closeIfDone();
+  }
+
+  private closeIfDone(): void {
+    if (!this.closed || this.outstanding > 0) return;
+    this.sub?.unsubscribe();
+    this.sub = null;
+    this.pulls.forget(this);
+  }
+
+  private arrived(msg: Msg): void {
+    const isItem = msg.reply !== undefined && msg.reply.startsWith('$JS.ACK.');
+    if (isItem) {
+      this.outstanding = Math.max(0, this.outstanding - 1);
+      if (this.current !== null) this.current.settle(msg);
+      else this.pulls.giveBack(msg);
+      return this.closeIfDone();
+    }
+    const code = msg.headers?.code ?? 0;
+    // 100: a heartbeat or flow control; not asked for, ignored.
+    if (code < 400) return;
+    this.outstanding = Math.max(0, this.outstanding - 1);
+    const token = msg.subject.slice(this.prefix.length + 1);
+    if (this.current !== null && this.current.token === token) {
+      if (code === NO_MESSAGES || code === REQUEST_TIMEOUT) this.current.settle(null);
+      else if (code === CONFLICT && /deleted/i.test(msg.headers?.description ?? '')) this.current.settle(null);
+      else this.current.settle(storeFailed(`reserving: JetStream answered ${code} ${msg.headers?.description ?? ''}`.trim()));
+    }
+    this.closeIfDone();
+  }
+}

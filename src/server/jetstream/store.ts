@@ -1,0 +1,375 @@
+/**
+ * The queues of `rq serve --store nats://…`: a stateless front end on a NATS JetStream cluster
+ * (docs/scale-out.md). Each queue is a work-queue stream with one durable pull consumer that every
+ * front end reserves through, so a reservation is held once across all of them. The mapping:
+ *
+ * - set → publish, answered once JetStream acknowledges it (stored on a quorum of the stream's replicas);
+ * - get → pull one message (`MSG.NEXT`, at once or waiting for `t=`); the item id is its stream sequence;
+ * - delete → delete the message by sequence, answered once a quorum has applied it: an ack of the
+ *   consumer is answered before it is replicated, and could come back after a leader change, where
+ *   a delete cannot; JetStream treats a pending message that is deleted as acknowledged. Any front
+ *   end can end any reservation by id this way;
+ * - give back (abort, a connection gone) → NAK, redelivered at once; a lease → NAK with the lease as
+ *   its delay, so JetStream itself gives the item back when the lease ends, whatever becomes of
+ *   this front end;
+ * - held without a lease → kept alive with `+WPI` while the front end runs (held.ts), back after the
+ *   ack wait if it dies.
+ */
+import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { nuid, type NatsConnection } from '@nats-io/transport-node';
+import type { Item } from '../../queue/types.js';
+import type { QueueLimits } from '../../queue/limits.js';
+import { IMMEDIATE } from '../durability.js';
+import type { Logger } from '../log.js';
+import type { Persistence } from '../persistence.js';
+import { queueFull, storeFailed } from '../queue-ops/failures.js';
+import { Failure, type Queues } from '../queue-ops/operations.js';
+import type { QueueFigures, QueueStore } from '../queue-ops/store.js';
+import type { ServerCounters } from '../stats.js';
+import { isGone, isNoMessage, isNoStream, isTimeout } from './api-errors.js';
+import { Catalog, type QueueHandle } from './catalog.js';
+import { HeldItems, type Held } from './held.js';
+import { expired, headersOf, itemOfStored } from './items.js';
+import { CONSUMER_NAME } from './names.js';
+import { JetStreamOperations } from './operations.js';
+import type { StoreOptions } from './options.js';
+import { Pulls } from './pulls.js';
+import { queueFigures, totalsOf } from './figures.js';
+import { reasonOf } from './reasons.js';
+
+/** JetStream's answer to a publish past a stream's max_msgs or max_bytes (discard new). */
+const FULL = /maximum (messages|bytes) exceeded/;
+/** A publish is tried this many times within the time limit, each waiting this share of it. */
+const PUBLISH_ATTEMPTS = 5;
+/** The pause before sending again a publish nothing answered (a stream leader is being elected). */
+const RETRY_PAUSE_MS = 100;
+/** A peek steps over at most this many expired items (deleting them) before it answers none. */
+const MAX_EXPIRED_STEPPED = 100;
+
+export class JetStreamStore implements QueueStore {
+  readonly persistence: Persistence;
+  readonly catalog: Catalog;
+  readonly pulls: Pulls;
+  readonly held: HeldItems;
+  readonly jsm: JetStreamManager;
+  private readonly js: JetStreamClient;
+  /** Why the cluster cannot be reached now, or null while connected. */
+  private down: string | null = null;
+  private flushAllTimer: NodeJS.Timeout | null = null;
+  /** Every connection's operations, until it disconnects. */
+  private readonly connections = new Set<JetStreamOperations>();
+
+  constructor(
+    readonly nc: NatsConnection,
+    jsm: JetStreamManager,
+    readonly options: StoreOptions,
+    readonly limits: QueueLimits,
+    private readonly log: Logger,
+  ) {
+    this.jsm = jsm;
+    this.js = jetstream(nc, { timeout: options.timeoutMs });
+    this.catalog = new Catalog(nc, jsm, options, limits);
+    this.catalog.start();
+    this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.giveBack(msg.reply!));
+    this.held = new HeldItems(nc, options.ackWaitMs);
+    void this.watch();
+    this.persistence = {
+      durability: IMMEDIATE,
+      writeRefusal: () => this.down,
+      stats: () => [
+        ['store', 'jetstream'],
+        ['store_connected', this.down === null ? 1 : 0],
+        ['store_replicas', options.replicas],
+        ['store_held', this.held.size],
+      ],
+      close: () => this.close(),
+    };
+  }
+
+  queues(counters: ServerCounters): Queues {
+    return {
+      connect: () => {
+        const ops = new JetStreamOperations(this, counters);
+        this.connections.add(ops);
+        return ops;
+      },
+    };
+  }
+
+  /** Why changes are refused now (the cluster cannot be reached), or null. */
+  refusal(): Failure | null {
+    return this.down === null ? null : storeFailed(this.down);
+  }
+
+  async figures(now: number): Promise<QueueFigures | Failure> {
+    try {
+      const streams = await this.catalog.streams();
+      const queues = await Promise.all(streams.map((s) => queueFigures(this, s.name, s.info, now)));
+      return { totals: totalsOf(streams.map((s) => s.info), queues), queues };
+    } catch (err) {
+      return storeFailed(reasonOf(err, 'reading the queue figures'));
+    }
+  }
+
+  nextDeadline(): number {
+    return Infinity;
+  }
+
+  tick(): void {}
+
+  endWaits(): void {
+    this.pulls.endAll();
+    for (const ops of this.connections) ops.stopWaiting();
+  }
+
+  /** A connection is gone (its operations gave back what they held). */
+  disconnected(ops: JetStreamOperations): void {
+    this.connections.delete(ops);
+  }
+
+  /** True once the server is stopping: a get that would wait answers none at once. */
+  get waitsEnded(): boolean {
+    return this.pulls.ended;
+  }
+
+  /**
+   * Appends an item; succeeds with its id once JetStream has stored it (on a quorum of replicas).
+   * An attempt that gets no answer may or may not have been stored, so it is sent again with the
+   * same message id until the time limit: JetStream keeps one copy (its duplicate window), and
+   * answers the retry with the first copy's sequence. A publish right after a stream is made, or
+   * during a leader election, is carried through this way instead of failing.
+   */
+  async publish(name: string, flags: number, expiresAt: number, data: Buffer): Promise<number | Failure> {
+    const msgID = nuid.next();
+    const deadline = Date.now() + this.options.timeoutMs;
+    let remade = false;
+    for (;;) {
+      const handle = this.catalog.cached(name) ?? (await this.catalog.make(name));
+      if (handle instanceof Failure) return handle;
+      const left = deadline - Date.now();
+      try {
+        const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
+        const ack = await this.js.publish(handle.subject, data, { headers: headersOf(flags, expiresAt), msgID, timeout, retries: 0 });
+        return ack.seq;
+      } catch (err) {
+        if (FULL.test((err as Error).message)) {
+          handle.counts.rejected++;
+          return queueFull(name, this.limits);
+        }
+        const noStream = isNoStream(err);
+        // No stream took it: deleted by another front end? Make it again, once.
+        if (noStream && !remade) {
+          remade = true;
+          this.catalog.forget(name);
+          continue;
+        }
+        if ((!noStream && !isTimeout(err)) || Date.now() + RETRY_PAUSE_MS >= deadline) {
+          return storeFailed(reasonOf(err, `storing in queue ${name}`));
+        }
+        // No leader, or no answer: an election, most likely. Wait a moment and send it again.
+        await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
+      }
+    }
+  }
+
+  /**
+   * Acknowledges item `id` of a queue by deleting it; true once a quorum has applied the delete,
+   * false when there was no such item.
+   */
+  async remove(handle: QueueHandle, id: number): Promise<boolean | Failure> {
+    try {
+      return await this.jsm.streams.deleteMessage(handle.stream, id, false);
+    } catch (err) {
+      if (isNoMessage(err) || isGone(err)) return false;
+      return storeFailed(reasonOf(err, `acknowledging item ${id} of queue ${handle.queue}`));
+    }
+  }
+
+  /** Gives a delivered message back at once (NAK): the next reservation gets it. */
+  giveBack(reply: string): void {
+    if (!this.nc.isClosed()) this.nc.publish(reply, '-NAK');
+  }
+
+  /** Gives a delivered message back and waits for JetStream to have taken the NAK. */
+  async giveBackNow(reply: string, queue: string): Promise<true | Failure> {
+    try {
+      await this.nc.request(reply, '-NAK', { timeout: this.options.timeoutMs });
+      return true;
+    } catch (err) {
+      return storeFailed(reasonOf(err, `giving back an item of queue ${queue}`));
+    }
+  }
+
+  /** Holds a delivered message until `leaseMs` from now, whatever becomes of this front end. */
+  lease(reply: string, leaseMs: number): void {
+    this.nc.publish(reply, `-NAK {"delay":${leaseMs * 1_000_000}}`);
+  }
+
+  /**
+   * The consumer's deliveries so far: every item of the queue at or below `streamSeq` that is
+   * still in the stream is reserved, or given back and waiting to be delivered again. Null when
+   * the queue has gone.
+   */
+  async delivered(handle: QueueHandle): Promise<{ streamSeq: number; consumerSeq: number; ready: number } | null | Failure> {
+    try {
+      const ci = await this.jsm.consumers.info(handle.stream, CONSUMER_NAME);
+      return { streamSeq: ci.delivered.stream_seq, consumerSeq: ci.delivered.consumer_seq, ready: ci.num_pending };
+    } catch (err) {
+      if (isGone(err)) return null;
+      return storeFailed(reasonOf(err, `reading queue ${handle.queue}`));
+    }
+  }
+
+  /**
+   * Gives back item `id` held through another front end: a NAK on its ack subject, which names
+   * the item by stream sequence (the consumer sequence only has to be one it has delivered).
+   * False when it is not reserved.
+   */
+  async giveBackById(handle: QueueHandle, id: number): Promise<boolean | Failure> {
+    const delivered = await this.delivered(handle);
+    if (delivered === null || delivered instanceof Failure) return delivered ?? false;
+    if (id > delivered.streamSeq) return false;
+    try {
+      const m = await this.jsm.direct.getMessage(handle.stream, { seq: id });
+      if (m === null) return false;
+    } catch (err) {
+      if (isNoMessage(err) || isGone(err)) return false;
+      return storeFailed(reasonOf(err, `reading item ${id} of queue ${handle.queue}`));
+    }
+    return this.giveBackNow(`$JS.ACK.${handle.stream}.${CONSUMER_NAME}.1.${id}.${delivered.consumerSeq}.0.0`, handle.queue);
+  }
+
+  /** Acknowledges item `id` held through another front end: false when it is not reserved. */
+  async removeById(handle: QueueHandle, id: number): Promise<boolean | Failure> {
+    const delivered = await this.delivered(handle);
+    if (delivered === null || delivered instanceof Failure) return delivered ?? false;
+    if (id > delivered.streamSeq) return false;
+    return this.remove(handle, id);
+  }
+
+  /** The item the next reservation would take among those never delivered (expired ones dropped), or null. */
+  async head(handle: QueueHandle, now: number): Promise<Item | null | Failure> {
+    const delivered = await this.delivered(handle);
+    if (delivered === null || delivered instanceof Failure) return delivered;
+    if (delivered.ready === 0) return null;
+    let seq = delivered.streamSeq + 1;
+    try {
+      for (let i = 0; i < MAX_EXPIRED_STEPPED; i++) {
+        const m = await this.jsm.direct.getMessage(handle.stream, { seq, next_by_subj: handle.subject });
+        if (m === null) return null;
+        const item = itemOfStored(m);
+        if (!expired(item, now)) return item;
+        if ((await this.remove(handle, m.seq)) === true) handle.counts.expired++;
+        seq = m.seq + 1;
+      }
+      return null;
+    } catch (err) {
+      if (isNoMessage(err)) return null;
+      return storeFailed(reasonOf(err, `peeking at queue ${handle.queue}`));
+    }
+  }
+
+  /** Resolves true when an item is published to the queue within `waitMs`, false when not (or `cancel`led). */
+  published(handle: QueueHandle, waitMs: number): { result: Promise<boolean>; cancel(): void } {
+    let done!: (appeared: boolean) => void;
+    const result = new Promise<boolean>((resolve) => {
+      const sub = this.nc.subscribe(handle.subject, { max: 1, callback: () => done(true) });
+      const timer = setTimeout(() => done(false), waitMs);
+      done = (appeared) => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(appeared);
+      };
+    });
+    return { result, cancel: () => done(false) };
+  }
+
+  /** Removes every item of a queue (JetStream purges a stream whole: reserved items too). */
+  async purge(name: string): Promise<number | Failure> {
+    const handle = await this.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle ?? 0;
+    try {
+      return (await this.jsm.streams.purge(handle.stream)).purged;
+    } catch (err) {
+      if (isGone(err)) return 0;
+      return storeFailed(reasonOf(err, `flushing queue ${name}`));
+    }
+  }
+
+  /** Purges every queue now, or after `delayMs` (a later call replaces an earlier one). */
+  async purgeAll(delayMs: number): Promise<undefined | Failure> {
+    if (this.flushAllTimer !== null) clearTimeout(this.flushAllTimer);
+    this.flushAllTimer = null;
+    if (delayMs > 0) {
+      this.flushAllTimer = setTimeout(() => {
+        this.flushAllTimer = null;
+        void this.purgeAll(0).then((outcome) => {
+          if (outcome instanceof Failure) this.log.warn('delayed flush_all failed', { reason: outcome.reason });
+        });
+      }, delayMs);
+      this.flushAllTimer.unref();
+      return undefined;
+    }
+    try {
+      for (const { name } of await this.catalog.streams()) {
+        const outcome = await this.purge(name);
+        if (outcome instanceof Failure) return outcome;
+      }
+      return undefined;
+    } catch (err) {
+      return storeFailed(reasonOf(err, 'flushing every queue'));
+    }
+  }
+
+  /** Deletes a queue's stream: its items, reservations and waits end. False when there was none. */
+  async drop(name: string): Promise<boolean | Failure> {
+    const handle = await this.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle ?? false;
+    try {
+      const deleted = await this.jsm.streams.delete(handle.stream);
+      this.catalog.forget(name);
+      return deleted;
+    } catch (err) {
+      if (isGone(err)) return false;
+      return storeFailed(reasonOf(err, `deleting queue ${name}`));
+    }
+  }
+
+  /** Forgets a reservation held through this front end (acknowledged, given back, or its queue gone). */
+  release(h: Held): void {
+    this.held.delete(h);
+    h.holder?.forget(h);
+    h.holder = null;
+  }
+
+  private async watch(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') {
+        this.down = `lost the connection to the NATS server ${s.server}; reconnecting`;
+        this.log.warn('store unreachable', { server: s.server });
+      } else if (s.type === 'reconnect') {
+        this.down = null;
+        // Advisories may have been missed meanwhile.
+        this.catalog.clear();
+        this.log.info('store reachable again', { server: s.server });
+      } else if (s.type === 'close') {
+        this.down = 'the connection to the NATS servers is closed';
+      }
+    }
+  }
+
+  private async close(): Promise<void> {
+    this.pulls.endAll();
+    this.held.stop();
+    if (this.flushAllTimer !== null) clearTimeout(this.flushAllTimer);
+    if (this.nc.isClosed()) return;
+    // The give-backs of the connections just closed go out before the connection ends.
+    try {
+      await this.nc.flush();
+    } catch {
+      // Unreachable: JetStream gives those items back after the ack wait.
+    }
+    this.catalog.stop();
+    await this.nc.close();
+  }
+}
