@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseFsyncPolicy } from '../../journal/policy.js';
 import { DEFAULT_FSYNC, DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
+import { withStoreOptions, type StoreArgs } from '../serve/store-options.js';
 import { withTrustOptions, type TrustArgs } from '../serve/trust-options.js';
 
-export interface ServeArgs extends TrustArgs {
+export interface ServeArgs extends TrustArgs, StoreArgs {
   host: string;
   port: number;
   'data-dir': string;
@@ -26,7 +27,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Run the queue server',
   builder: (y: Argv) =>
-    withTrustOptions(y
+    withStoreOptions(withTrustOptions(y
       .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'Address to listen on (loopback by default)' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'Port to listen on; 0 picks a free one' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), defaultDescription: '$XDG_DATA_HOME/rq', describe: 'Directory of the journal' })
@@ -41,10 +42,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         if (!Number.isInteger(argv['max-item-size']) || argv['max-item-size'] < 1) throw new Error('--max-item-size must be a positive whole number of bytes');
         if (!Number.isInteger(argv['max-open']) || argv['max-open'] < 1) throw new Error('--max-open must be a positive whole number');
         return true;
-      }))
+      })))
       .example('$0 serve', 'listen on 127.0.0.1:22133')
       .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq')
       .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms')
+      .example('$0 serve --store nats://n1:4222,nats://n2:4222,nats://n3:4222', 'a front end on a JetStream cluster (docs/scale-out.md)')
       .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS'),
   handler: async (args) => {
     const { runServe } = await import('../serve/serve.js');

@@ -9,6 +9,7 @@ import { DataDirLockedError } from '../../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
 import { openFileLimit } from '../../server/descriptors.js';
 import { memoryOnly, restoreDataDir, type Backing, type Restored } from '../../server/persistence.js';
+import type { QueueStore } from '../../server/queue-ops/store.js';
 import { RqServer } from '../../server/server.js';
 import { VERSION } from '../../version.js';
 import type { ServeArgs } from '../commands/serve.js';
@@ -17,6 +18,7 @@ import { chooseMaxConnections } from './connection-limit.js';
 import { exposureWarnings } from './exposure.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
+import { storeOptionsOf } from './store-options.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`rq serve: ${message}\n`);
@@ -36,10 +38,19 @@ export async function runServe(args: ServeArgs): Promise<void> {
   const connections = chooseMaxConnections(args['max-connections'], openFiles);
   const fdFields = { max_connections: connections.max === Infinity ? 0 : connections.max, open_files: openFiles ?? 'unknown' };
   if (connections.warning !== null) log.warn(connections.warning, fdFields);
-  const limits = limitsOf(args, connections.max);
+  let limits = limitsOf(args, connections.max);
   const dataDir = args['data-dir'];
-  let backing: Backing;
-  if (args.journal) {
+  const storeRequest = storeOptionsOf(args);
+  let backing: Backing | QueueStore;
+  let where = args.journal ? `data dir ${dataDir}, fsync ${args.fsync}` : 'no journal: memory only';
+  if (storeRequest !== null) {
+    // Loaded only here: the NATS client costs the embedded server nothing.
+    const { openStore, storeDescription } = await import('./open-store.js');
+    const opened = await openStore(storeRequest, limits, log);
+    where = storeDescription(opened.store);
+    backing = opened.store;
+    limits = opened.limits;
+  } else if (args.journal) {
     let restored: Restored;
     try {
       fs.mkdirSync(dataDir, { recursive: true });
@@ -78,7 +89,6 @@ export async function runServe(args: ServeArgs): Promise<void> {
     fail(`cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`, EXIT_UNREACHABLE);
   }
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
-  const where = args.journal ? `data dir ${dataDir}, fsync ${args.fsync}` : 'no journal: memory only';
   process.stdout.write(`rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
   log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION, ...fdFields });
   for (const warning of exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined)) {

@@ -9,7 +9,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
 import type { QueueLimits } from '../../queue/limits.js';
-import type { StoreOptions } from './options.js';
+import { AUTO_CLUSTER_REPLICAS, type StoreOptions, type StoreRequest } from './options.js';
 import { JetStreamStore } from './store.js';
 import { VERSION } from '../../version.js';
 
@@ -18,7 +18,7 @@ export class StoreSetupError extends Error {}
 /** How long start-up waits for the first connection before it gives up. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
-function connectOptions(options: StoreOptions): NodeConnectionOptions {
+function connectOptions(options: StoreRequest): NodeConnectionOptions {
   const o: NodeConnectionOptions = {
     servers: [...options.servers],
     name: `rq ${VERSION}`,
@@ -49,11 +49,11 @@ function connectOptions(options: StoreOptions): NodeConnectionOptions {
 }
 
 /** Connects and checks; the store is ready to serve when this resolves. */
-export async function openJetStream(options: StoreOptions, limits: QueueLimits & { maxItemSize: number }, log: Logger): Promise<JetStreamStore> {
-  const where = options.servers.join(',');
+export async function openJetStream(request: StoreRequest, limits: QueueLimits, log: Logger): Promise<JetStreamStore> {
+  const where = request.servers.join(',');
   let nc: NatsConnection;
   try {
-    nc = await connect(connectOptions(options));
+    nc = await connect(connectOptions(request));
   } catch (err) {
     if (err instanceof StoreSetupError) throw err;
     throw new StoreSetupError(`cannot connect to --store ${where}: ${describe(err)}`);
@@ -61,16 +61,16 @@ export async function openJetStream(options: StoreOptions, limits: QueueLimits &
   try {
     let jsm;
     try {
-      jsm = await jetstreamManager(nc, { timeout: options.timeoutMs });
+      jsm = await jetstreamManager(nc, { timeout: request.timeoutMs });
     } catch (err) {
       throw new StoreSetupError(`the NATS servers at ${where} do not serve JetStream (${describe(err)}): start nats-server with JetStream on (-js, or a jetstream {} block)`);
     }
     const info = nc.info;
-    if (options.replicas > 1 && info !== undefined && info.cluster === undefined) {
+    const clustered = info?.cluster !== undefined;
+    const replicas = request.replicas === 'auto' ? (clustered ? AUTO_CLUSTER_REPLICAS : 1) : request.replicas;
+    const options: StoreOptions = { ...request, replicas };
+    if (options.replicas > 1 && !clustered) {
       throw new StoreSetupError(`--store-replicas ${options.replicas} needs a JetStream cluster; ${where} is a single server (use --store-replicas 1)`);
-    }
-    if (info !== undefined && limits.maxItemSize > info.max_payload - 1024) {
-      throw new StoreSetupError(`--max-item-size ${limits.maxItemSize} does not fit the NATS servers' max_payload (${info.max_payload} bytes, less 1 KiB of headers): lower it, or raise max_payload`);
     }
     log.info('store connected', { servers: where, server: info?.server_name ?? '?', version: info?.version ?? '?', replicas: options.replicas });
     return new JetStreamStore(nc, jsm, options, limits, log);

@@ -32,3 +32,9 @@ export const DEFAULT_ACK_WAIT_MS = 30_000;
 /** Long enough for a stream leader election (a few seconds), short enough for a client's patience. */
 export const DEFAULT_STORE_TIMEOUT_MS = 5_000;
 export const DEFAULT_STORE_PREFIX = 'rq';
+
+/** The options as `rq serve` is given them: `auto` replicas are 3 on a cluster, 1 on a single server (connect.ts). */
+export type StoreRequest = Omit<StoreOptions, 'replicas'> & { readonly replicas: number | 'auto' };
+
+/** Replicas `auto` asks for on a cluster: a quorum of 2 survives the loss of any one server. */
+export const AUTO_CLUSTER_REPLICAS = 3;

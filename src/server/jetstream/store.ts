@@ -39,6 +39,8 @@ import { reasonOf } from './reasons.js';
 
 /** JetStream's answer to a publish past a stream's max_msgs or max_bytes (discard new). */
 const FULL = /maximum (messages|bytes) exceeded/;
+/** Bytes of a NATS payload kept for rq's headers (flags, expiry, message id). */
+const HEADER_ROOM = 1024;
 /** A publish is tried this many times within the time limit, each waiting this share of it. */
 const PUBLISH_ATTEMPTS = 5;
 /** The pause before sending again a publish nothing answered (a stream leader is being elected). */
@@ -94,6 +96,14 @@ export class JetStreamStore implements QueueStore {
         return ops;
       },
     };
+  }
+
+  /**
+   * The largest item the NATS servers take: their max_payload, less room for rq's headers. rq
+   * serve lowers --max-item-size to it.
+   */
+  get maxItemSize(): number {
+    return (this.nc.info?.max_payload ?? HEADER_ROOM * 1024) - HEADER_ROOM;
   }
 
   /** Why changes are refused now (the cluster cannot be reached), or null. */
