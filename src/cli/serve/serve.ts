@@ -18,7 +18,7 @@ import { chooseMaxConnections } from './connection-limit.js';
 import { exposureWarnings } from './exposure.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
-import { storeOptionsOf } from './store-options.js';
+import { storeLimits, storeOptionsOf } from './store-options.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`rq serve: ${message}\n`);
@@ -46,7 +46,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
   if (storeRequest !== null) {
     // Loaded only here: the NATS client costs the embedded server nothing.
     const { openStore, storeDescription } = await import('./open-store.js');
-    const opened = await openStore(storeRequest, limits, log);
+    const opened = await openStore(storeRequest, storeLimits(limits), log);
     where = storeDescription(opened.store);
     backing = opened.store;
     limits = opened.limits;

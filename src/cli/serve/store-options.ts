@@ -79,7 +79,7 @@ export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
       const a = argv as Record<string, unknown>;
       for (const [name, variable] of Object.entries(ENV)) {
         const value = process.env[variable];
-        if (value !== undefined && value !== '' && !process.argv.some((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))) a[name] = value;
+        if (value !== undefined && value !== '' && !givenOnCommandLine(name)) a[name] = value;
       }
     }, true)
     .check((argv) => {
@@ -87,6 +87,24 @@ export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
       if (wrong !== null) throw new Error(wrong);
       return true;
     }) as unknown as Argv<T & StoreArgs>;
+}
+
+/** True when the command line names `--<flag>` itself (not its default). */
+export function givenOnCommandLine(flag: string): boolean {
+  return process.argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+}
+
+/**
+ * The limits of a front end on JetStream: a queue's item and byte limits become its stream's
+ * max_msgs and max_bytes, and JetStream reserves max_bytes on every replica, so they apply only
+ * when given; the defaults of the embedded store (sized for a queue held in memory) do not.
+ */
+export function storeLimits<L extends { maxQueueItems: number; maxQueueBytes: number }>(limits: L): L {
+  return {
+    ...limits,
+    maxQueueItems: givenOnCommandLine('max-queue-items') ? limits.maxQueueItems : Infinity,
+    maxQueueBytes: givenOnCommandLine('max-queue-bytes') ? limits.maxQueueBytes : Infinity,
+  };
 }
 
 /** The store of `rq serve`, or null for the embedded journal. */

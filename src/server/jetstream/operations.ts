@@ -168,17 +168,20 @@ export class JetStreamOperations implements QueueOperations {
     // A get that waits makes its queue, as the embedded store does; one that does not only looks.
     const handle = waitMs > 0 ? await this.store.catalog.make(name) : await this.store.catalog.find(name);
     if (handle === null || handle instanceof Failure) return handle;
-    // The deadline of the wait is this front end's own clock's: `now` is the caller's.
+    // The deadline of the wait is this front end's own clock's: `now` is the caller's. A get
+    // that does not wait still tries again, within the time limit, a pull that got no answer.
     const deadline = Date.now() + waitMs;
+    const giveUp = deadline + this.store.options.timeoutMs;
     for (;;) {
       if (this.stopped) return null;
       const left = deadline - Date.now();
       this.inbox ??= this.store.pulls.inbox();
       const msg = await this.cancellable(this.inbox.pull(handle.nextSubject, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
-      if (msg === null || msg instanceof Failure) {
-        // A long wait pulls again until its end: a pull can be lost to a consumer leader change.
-        if (waitMs > 0 && !this.stopped && !this.gone && Date.now() < deadline && this.store.refusal() === null) continue;
-        return msg instanceof Failure && waitMs > 0 ? null : msg;
+      if (msg === null && (waitMs === 0 || this.stopped || this.gone || Date.now() >= deadline)) return null;
+      if (msg === null) continue; // a slice of a longer wait ended
+      if (msg instanceof Failure) {
+        if (this.stopped || this.gone || Date.now() >= giveUp || this.store.refusal() !== null) return waitMs > 0 ? null : msg;
+        continue; // no answer: a consumer leader change; pull again
       }
       const item = itemOfDelivered(msg);
       if (item === null || this.gone) {

@@ -28,6 +28,8 @@ const CONFLICT = 409;
 
 /** How long after a waiting pull's end its answer may still come before the pull counts as lost. */
 const LOST_WAIT_MARGIN_MS = 2_000;
+/** A pull that does not wait is tried this many times within the time limit. */
+const NO_WAIT_ATTEMPTS = 5;
 
 interface Current {
   readonly token: string;
@@ -83,8 +85,9 @@ export class PullInbox {
     const token = String(this.nextToken++);
     let settle!: (result: PullResult) => void;
     const result = new Promise<PullResult>((resolve) => {
-      // A wait ends with JetStream's 408 at its end; missing that, it was lost (a leader change).
-      const margin = waitMs > 0 ? Math.min(this.pulls.timeoutMs, LOST_WAIT_MARGIN_MS) : this.pulls.timeoutMs;
+      // JetStream answers a pull at once (a message, or none) or at the end of its wait; missing
+      // that, it was lost (a consumer leader change), and the caller pulls again.
+      const margin = Math.min(this.pulls.timeoutMs, waitMs > 0 ? LOST_WAIT_MARGIN_MS : this.pulls.timeoutMs / NO_WAIT_ATTEMPTS);
       const timer = setTimeout(() => settle(storeFailed('reserving: no answer from JetStream in time')), waitMs + margin);
       settle = (r) => {
         if (this.current?.token !== token) return;
