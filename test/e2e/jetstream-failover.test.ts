@@ -1,0 +1,157 @@
+/**
+ * The promise of rq on JetStream under failure: producers and consumers run through two front
+ * ends while the queue's stream leader is killed with SIGKILL and restarted, and then the new
+ * leader. Nothing STORED is lost, nothing DELETED comes back, every item delivered is one a
+ * producer sent, the front ends answer SERVER_ERROR (never a false STORED) meanwhile, and they
+ * recover by themselves. Bounded in items and time.
+ */
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsCluster, NO_NATS_SERVER, type NatsNode } from '../helpers/nats-cluster.js';
+import { RawClient } from '../helpers/raw-client.js';
+import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
+import { setCommand } from '../helpers/wire.js';
+
+const ACK_WAIT_S = 2;
+const PREFIX = 'failover';
+const QUEUE = 'jobs';
+/** Each producer stops here at the latest, whatever the failures have reached. */
+const MAX_ITEMS_PER_PRODUCER = 1500;
+/** A reply may take the store's time limit (5 s) during an election, and more on a loaded machine. */
+const REPLY_DEADLINE_MS = 30_000;
+
+describe.skipIf(NO_NATS_SERVER !== null)(`JetStream failover${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
+  let cluster: NatsCluster;
+  const fronts: RqServeProcess[] = [];
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await NatsCluster.start();
+    for (let i = 0; i < 2; i++) {
+      fronts.push(await spawnRq(['--store', cluster.urls, '--store-prefix', PREFIX, '--store-ack-wait', String(ACK_WAIT_S)]));
+    }
+  });
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await Promise.all(fronts.map((f) => f.kill('SIGKILL')));
+    await cluster?.stop();
+  });
+
+  async function client(front: RqServeProcess): Promise<RawClient> {
+    const c = await RawClient.connect(front.port);
+    clients.push(c);
+    return c;
+  }
+
+  /** The node leading the queue's stream now. */
+  async function streamLeader(): Promise<NatsNode> {
+    const nc = await connect({ servers: cluster.nodes.filter((n) => n.running).map((n) => n.url) });
+    try {
+      const jsm = await jetstreamManager(nc, { timeout: 10_000 });
+      for (;;) {
+        const info = await jsm.streams.info(`${PREFIX}_${QUEUE}`);
+        const leader = info.cluster?.leader;
+        if (leader !== undefined && leader !== '') return cluster.node(leader);
+      }
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it('loses nothing STORED and brings back nothing DELETED while stream leaders die', async () => {
+    const stored = new Set<string>();
+    /** Sets answered SERVER_ERROR: stored or not, either is allowed. */
+    const unsure = new Set<string>();
+    const deleted = new Set<string>();
+    const received: string[] = [];
+    const violations: string[] = [];
+    let producing = true;
+
+    const produce = async (p: number) => {
+      const c = await client(fronts[p % 2]);
+      for (let i = 0; producing && i < MAX_ITEMS_PER_PRODUCER; i++) {
+        const data = `p${p}-${i}`;
+        c.send(setCommand(QUEUE, data));
+        const reply = await c.readLine(REPLY_DEADLINE_MS);
+        if (reply === 'STORED') stored.add(data);
+        else if (reply.startsWith('SERVER_ERROR ')) unsure.add(data);
+        else violations.push(`set ${data}: ${reply}`);
+      }
+    };
+
+    /** Takes items until `until()` holds and a wait finds nothing; acknowledges each. */
+    const consume = async (k: number, until: () => boolean) => {
+      const c = await client(fronts[(k + 1) % 2]);
+      for (;;) {
+        c.send(`get ${QUEUE}/t=1000\r\n`);
+        const line = await c.readLine(REPLY_DEADLINE_MS);
+        if (line === 'END') {
+          if (until()) return;
+          continue;
+        }
+        if (line.startsWith('SERVER_ERROR ')) continue;
+        const m = /^VALUE \S+ 0 (\d+)$/.exec(line);
+        if (m === null) {
+          violations.push(`get: ${line}`);
+          return;
+        }
+        const data = (await c.readBytes(Number(m[1]) + 2, REPLY_DEADLINE_MS)).toString('latin1', 0, Number(m[1]));
+        expect(await c.readLine(REPLY_DEADLINE_MS)).toBe('END');
+        received.push(data);
+        if (deleted.has(data)) violations.push(`${data} came back after DELETED`);
+        c.send(`delete ${QUEUE}\r\n`);
+        const ack = await c.readLine(REPLY_DEADLINE_MS);
+        if (ack === 'DELETED') deleted.add(data);
+        else if (!ack.startsWith('SERVER_ERROR ') && ack !== 'NOT_FOUND') violations.push(`delete ${data}: ${ack}`);
+      }
+    };
+
+    /** Resolves once `more` further items are STORED: the front ends work again. */
+    const progress = async (more: number) => {
+      const target = stored.size + more;
+      const deadline = Date.now() + 60_000;
+      while (stored.size < target) {
+        if (Date.now() > deadline) throw new Error(`no recovery: ${stored.size} of ${target} stored; ${violations.join('; ')}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+
+    const producers = [0, 1].map(produce);
+    const consumers = [0, 1].map((k) => consume(k, () => !producing));
+    await progress(50);
+    for (let round = 0; round < 2; round++) {
+      const leader = await streamLeader();
+      await leader.kill('SIGKILL');
+      await progress(30);
+      await cluster.restart(leader);
+      await progress(30);
+    }
+    producing = false;
+    await Promise.all(producers);
+    await Promise.all(consumers);
+    // What a failed acknowledgement left reserved comes back after the ack wait: take it all.
+    const last = await client(fronts[0]);
+    for (;;) {
+      last.send(`get ${QUEUE}/t=${ACK_WAIT_S * 2000}\r\n`);
+      const line = await last.readLine(REPLY_DEADLINE_MS);
+      if (line === 'END') break;
+      if (line.startsWith('SERVER_ERROR ')) continue;
+      const n = Number(/^VALUE \S+ 0 (\d+)$/.exec(line)![1]);
+      const data = (await last.readBytes(n + 2, REPLY_DEADLINE_MS)).toString('latin1', 0, n);
+      await last.readLine(REPLY_DEADLINE_MS);
+      received.push(data);
+      if (deleted.has(data)) violations.push(`${data} came back after DELETED`);
+      last.send(`delete ${QUEUE}\r\n`);
+      if ((await last.readLine(REPLY_DEADLINE_MS)) === 'DELETED') deleted.add(data);
+    }
+
+    // Checked now: a consumer may take an item before its producer has read STORED.
+    for (const data of received) if (!stored.has(data) && !unsure.has(data)) violations.push(`${data} was never sent`);
+    expect(violations).toEqual([]);
+    const got = new Set(received);
+    const lost = [...stored].filter((d) => !got.has(d));
+    expect(lost).toEqual([]);
+    expect(stored.size).toBeGreaterThan(100);
+  }, 240_000);
+});
