@@ -1,6 +1,13 @@
-/** What the JetStream store's tests share: store options with short waits, and what the store promises. */
+/**
+ * What the JetStream store's tests share: store options with short waits, what the store promises,
+ * and an rq server in this process on a JetStream store.
+ */
+import { openJetStream } from '../../src/server/jetstream/connect.js';
 import { DEFAULT_STORE_TIMEOUT_MS, type StoreOptions } from '../../src/server/jetstream/options.js';
+import { SILENT_LOG } from '../../src/server/log.js';
+import { RqServer } from '../../src/server/server.js';
 import type { StoreTraits } from './queue-ops-conformance.js';
+import { testLimits } from './server.js';
 
 /**
  * JetStream's differences from the embedded store (docs/scale-out.md: semantics): an item given
@@ -24,4 +31,13 @@ export function testStoreOptions(urls: string, more: Partial<StoreOptions> = {})
     prefix: 'rq',
     ...more,
   };
+}
+
+/** An rq server in this process whose queues live on the JetStream servers at `urls`. */
+export async function startJetStreamServer(urls: string, options: Partial<StoreOptions> = {}): Promise<{ server: RqServer; port: number; close(): Promise<void> }> {
+  const limits = testLimits();
+  const store = await openJetStream(testStoreOptions(urls, options), limits, SILENT_LOG);
+  const server = new RqServer({ host: '127.0.0.1', port: 0, limits: { ...limits, maxItemSize: Math.min(limits.maxItemSize, store.maxItemSize) } }, store);
+  const { port } = await server.listen();
+  return { server, port, close: () => server.close() };
 }

@@ -6,7 +6,8 @@
  */
 import { afterEach, beforeEach, expect } from 'vitest';
 import { missingClient, runChild } from './child.js';
-import { startServer, type TestServer } from './server.js';
+import { EMBEDDED_TRAITS, type StoreTraits } from './queue-ops-conformance.js';
+import { startServer } from './server.js';
 import { Connections } from './raw-client.js';
 
 export interface RealClientSetup {
@@ -20,10 +21,34 @@ export interface RealClientSetup {
   readonly conns: Connections;
 }
 
+/** A server a suite's tests talk to. */
+export interface ClientTestServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts each test's server: the embedded store, unless a file runs the suites on another. */
+let startClientServer: () => Promise<ClientTestServer> = () => startServer();
+let storeTraits: StoreTraits = EMBEDDED_TRAITS;
+
+/**
+ * Runs the suites registered from now on against servers `start` makes (a front end on JetStream),
+ * whose store promises `traits` (a suite checks what differs by them).
+ */
+export function serveRealClientsWith(start: () => Promise<ClientTestServer>, traits: StoreTraits): void {
+  startClientServer = start;
+  storeTraits = traits;
+}
+
+/** What the store under test promises where stores differ (docs/scale-out.md). */
+export function traitsUnderTest(): StoreTraits {
+  return storeTraits;
+}
+
 /** Registers the hooks for a suite of `name` that needs `packages` and `programs` installed. */
 export function realClientSetup(name: string, packages: readonly string[], programs: readonly string[] = []): RealClientSetup {
   const skip = missingClient(packages, programs);
-  let srv: TestServer | null = null;
+  let srv: ClientTestServer | null = null;
   const port = () => {
     if (srv === null) throw new Error('no server outside a test');
     return srv.port;
@@ -31,7 +56,7 @@ export function realClientSetup(name: string, packages: readonly string[], progr
   const conns = new Connections(port);
   beforeEach(async () => {
     if (skip) return;
-    srv = await startServer();
+    srv = await startClientServer();
   });
   afterEach(async () => {
     if (skip) return;

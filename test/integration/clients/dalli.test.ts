@@ -8,7 +8,7 @@
  * through dalli needs the id from another source, or the swap undone.
  */
 import { describe, expect, it } from 'vitest';
-import { realClientSetup, runScript } from '../../helpers/real-clients.js';
+import { realClientSetup, runScript, traitsUnderTest } from '../../helpers/real-clients.js';
 import { setCommand, stat } from '../../helpers/raw-client.js';
 
 const RUBY = '/usr/bin/ruby';
@@ -48,7 +48,8 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
       'p dc.get("q/peek")',
       'p dc.get("q/close")',
     ].join('\n'));
-    expect(out).toBe('"a"\n"b"\nnil\n"b"\nnil\n');
+    // Peek shows the item given back by abort, on a store that shows it before it is delivered again.
+    expect(out).toBe(traitsUnderTest().peekShowsGivenBack ? '"a"\n"b"\nnil\n"b"\nnil\n' : '"a"\n"b"\nnil\nnil\nnil\n');
   });
 
   it('returns what it reserved to the head when it closes without acknowledging', async () => {
