@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 ALL_CONFIGS=(memcached redis redis-reliable redis-aof-everysec redis-aof-always
   redis-aof-always-reliable beanstalkd beanstalkd-f0 beanstalkd-mem
-  rq-mem rq-default rq-always rq-never)
+  rq-mem rq-default rq-always rq-never jetstream)
 
 usage() {
   cat <<EOF
@@ -24,6 +24,8 @@ usage: bench/run.sh [options]
   --out FILE       also append the markdown table to FILE
   --wait-idle S    before each run wait up to S s for other load to go (default 60, 0: off)
 configurations: ${ALL_CONFIGS[*]}
+  (jetstream: rq on a NATS JetStream store next to a plain nats.js client and the
+  embedded rq, run by bench/jetstream.sh after the others, with its own table)
 environment: RQ_BIN (rq entry point, default bin/rq), TMPDIR (where data dirs
   go: put it on the disk you mean to measure), QBENCH_SRC (qbench.c)
 EOF
@@ -52,6 +54,13 @@ if [[ -n $ONLY ]]; then
   done
 fi
 IFS=, read -ra DEPTH_LIST <<<"$DEPTHS"
+JETSTREAM=""
+if [[ " ${CONFIGS[*]} " == *" jetstream "* ]]; then
+  JETSTREAM=1
+  for i in "${!CONFIGS[@]}"; do [[ ${CONFIGS[i]} != jetstream ]] || unset 'CONFIGS[i]'; done
+  CONFIGS=("${CONFIGS[@]}")
+  ((${#CONFIGS[@]} > 0)) || exec "$BENCH_DIR/jetstream.sh" --seconds "$DURATION" --reps "$REPS" ${OUT:+--out "$OUT"}
+fi
 
 # Same client load for every server: 50 connections, 64-byte payloads, one
 # client thread (the client gets CPU 1 alone, the server CPU 0).
@@ -184,3 +193,8 @@ done
   node "$BENCH_DIR/summarize.mjs" "$RESULTS" "$REF" "${CONFIGS[*]}"
   for c in "${!SKIP[@]}"; do echo "- skipped $c: ${SKIP[$c]}"; done
 } | tee -a "${OUT:-/dev/null}"
+
+# --- JetStream, in the same run --------------------------------------------------
+if [[ -n $JETSTREAM ]]; then
+  "$BENCH_DIR/jetstream.sh" --seconds "$DURATION" --reps "$REPS" ${OUT:+--out "$OUT"}
+fi
