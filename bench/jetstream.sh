@@ -5,16 +5,17 @@
 # Configurations (each run starts fresh nats-servers and front ends in a temp dir, then stops them):
 #   rq-embedded      rq serve with its journal (default fsync), qbench mcq
 #   direct-r1        bench/nats-direct.mjs on one nats-server: publish, next, ackAck per cycle
+#   direct-del-r1    the same acknowledging as rq does: a delete by sequence instead of ackAck
 #   rq-js-r1         one rq front end on that server, qbench mcq
 #   rq-js-r1-2fe     two front ends, qbench with half the connections on each (ops/s summed)
-#   direct-r3, rq-js-r3, rq-js-r3-2fe: the same on a three-node cluster, streams with 3 replicas
+#   direct-r3, direct-del-r3, rq-js-r3, rq-js-r3-2fe: the same on a three-node cluster, R3 streams
 # Every client runs the same cycle (enqueue, reserve, acknowledge) with the same number of
 # connections (or workers) and payload size. Nothing is pinned: the nats-servers, front ends and
 # client share the machine's CPUs, as they would on one host.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ALL=(rq-embedded direct-r1 rq-js-r1 rq-js-r1-2fe direct-r3 rq-js-r3 rq-js-r3-2fe)
+ALL=(rq-embedded direct-r1 direct-del-r1 rq-js-r1 rq-js-r1-2fe direct-r3 direct-del-r3 rq-js-r3 rq-js-r3-2fe)
 DURATION=5 REPS=3 CONNS=50 ONLY="" OUT=""
 while (($#)); do
   case $1 in
@@ -103,9 +104,11 @@ run_one() {
   dir=$(mktemp -d "$WORK/$name.XXXX")
   case $name in
     rq-embedded) start_rq "$dir" --data-dir "$dir/data"; json=$(qbench_on "$RQ_PORT") ;;
-    direct-r1 | direct-r3)
+    direct-r1 | direct-r3 | direct-del-r1 | direct-del-r3)
+      local ack=ack
+      [[ $name != direct-del-* ]] || ack=delete
       start_nats "$dir" "${name: -1}"
-      json=$(node "$BENCH_DIR/nats-direct.mjs" --servers "$NATS_URLS" --replicas "${name: -1}" --conns "$CONNS" --seconds "$DURATION" --label "$name" | tail -n 1) ;;
+      json=$(node "$BENCH_DIR/nats-direct.mjs" --servers "$NATS_URLS" --replicas "${name: -1}" --conns "$CONNS" --seconds "$DURATION" --ack "$ack" --label "$name" | tail -n 1) ;;
     rq-js-r1 | rq-js-r3)
       start_nats "$dir" "${name: -1}"
       start_rq "$dir" --store "$NATS_URLS" --store-replicas "${name: -1}"

@@ -1,9 +1,11 @@
 // bench/nats-direct.mjs — what JetStream itself does for a plain nats.js client: the same cycle
 // as qbench's mcq (enqueue, reserve, acknowledge) at the same concurrency, with nothing between.
 //
-// usage: node bench/nats-direct.mjs --servers URLS --replicas R [--conns 50] [--size 64] [--seconds 5] [--label L]
+// usage: node bench/nats-direct.mjs --servers URLS --replicas R [--conns 50] [--size 64] [--seconds 5]
+//        [--ack ack|delete] [--label L]
 // Each of --conns workers loops: js.publish (awaits the stream's ack), consumer.next() (one pull),
-// msg.ackAck() (awaits the ack's confirmation). All share one NATS connection, as an rq front end's
+// then acknowledges: msg.ackAck() (awaits the consumer leader's confirmation), or with --ack delete
+// as rq does, deletes the message by sequence (answered once a quorum has applied it). All share one NATS connection, as an rq front end's
 // connections do. Prints one JSON line like qbench --json: ops_per_s counts whole cycles.
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -15,6 +17,7 @@ const conns = Number(args.conns ?? 50);
 const size = Number(args.size ?? 64);
 const seconds = Number(args.seconds ?? 5);
 const label = args.label ?? 'nats-direct';
+const byDelete = args.ack === 'delete';
 
 const nc = await connect({ servers });
 const jsm = await jetstreamManager(nc);
@@ -38,7 +41,8 @@ async function worker() {
       await js.publish(subject, payload);
       const m = await consumer.next({ expires: 1000 });
       if (m === null) continue;
-      await m.ackAck();
+      if (byDelete) await jsm.streams.deleteMessage(stream, m.seq, false);
+      else await m.ackAck();
       cycles++;
       latencies.push(performance.now() - t);
     } catch {
