@@ -9,9 +9,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsCluster, NO_NATS_SERVER, type NatsNode } from '../helpers/nats-cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { RawClient, setCommand } from '../helpers/raw-client.js';
 import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
-import { setCommand } from '../helpers/wire.js';
 
 const ACK_WAIT_S = 2;
 const PREFIX = 'failover';

@@ -6,11 +6,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NatsCluster, NatsServer, NO_NATS_SERVER } from '../helpers/nats-cluster.js';
-import { RawClient } from '../helpers/raw-client.js';
-import { runRq, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 import { runChild } from '../helpers/child.js';
-import { RQ_BIN } from '../helpers/rq-process.js';
-import { setCommand, stats } from '../helpers/wire.js';
+import { RawClient, setCommand, stats } from '../helpers/raw-client.js';
+import { RQ_BIN, runRq, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
 /** The ack wait of these front ends: a dead one's items come back after it. */
 const ACK_WAIT_S = 2;

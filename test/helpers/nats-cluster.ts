@@ -64,7 +64,7 @@ export class NatsNode {
     this.log = '';
     const child = spawn('nats-server', ['-c', this.configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
-    child.stderr!.on('data', (d: Buffer) => {
+    child.stderr.on('data', (d: Buffer) => {
       this.log += d.toString();
       for (const w of [...this.watchers]) w(false);
     });

@@ -83,10 +83,10 @@ export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
       }
     }, true)
     .check((argv) => {
-      const wrong = problem(argv as unknown as StoreArgs);
+      const wrong = problem(argv);
       if (wrong !== null) throw new Error(wrong);
       return true;
-    }) as unknown as Argv<T & StoreArgs>;
+    });
 }
 
 /** True when the command line names `--<flag>` itself (not its default). */

@@ -147,9 +147,9 @@ export class Catalog {
   }
 
   private async count(): Promise<number> {
-    let n = 0;
-    for await (const _ of this.jsm.streams.names(allSubjects(this.options.prefix))) n++;
-    return n;
+    const names: string[] = [];
+    for await (const name of this.jsm.streams.names(allSubjects(this.options.prefix))) names.push(name);
+    return names.length;
   }
 
   /**

@@ -215,7 +215,7 @@ export class JetStreamOperations implements QueueOperations {
 
   /** Awaits a wait that stopWaiting or disconnect may cancel. */
   private async cancellable<T>(w: Pull | { result: Promise<T>; cancel(): void }): Promise<T> {
-    this.waiting = w as { cancel(): void };
+    this.waiting = w;
     try {
       return (await w.result) as T;
     } finally {

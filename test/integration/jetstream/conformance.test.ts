@@ -10,7 +10,7 @@ import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
 import { ServerCounters } from '../../../src/server/stats.js';
 import { NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
-import { waitFor } from '../../helpers/wait-for.js';
+import { eventually } from '../../helpers/eventually.js';
 import { JETSTREAM_TRAITS, testStoreOptions } from '../../helpers/jetstream.js';
 
 describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
@@ -26,7 +26,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` ($
   operationsConformance('JetStream R3', async (limits) => {
     const store: JetStreamStore = await openJetStream(
       testStoreOptions(cluster.urls, { replicas: 3, prefix: `c${++made}` }),
-      { ...limits, maxItemSize: 1024 },
+      limits,
       SILENT_LOG,
     );
     const counters = new ServerCounters();
@@ -38,7 +38,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` ($
       refuseChanges: async () => {
         killed = true;
         await Promise.all(cluster.nodes.map((n) => n.kill('SIGKILL')));
-        await waitFor(() => store.persistence.writeRefusal() !== null, 'the store to refuse changes');
+        await eventually(() => store.persistence.writeRefusal() !== null, 'the store to refuse changes');
       },
       close: async () => {
         await store.persistence.close();
