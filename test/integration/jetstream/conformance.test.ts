@@ -13,7 +13,8 @@ import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
 import { eventually } from '../../helpers/eventually.js';
 import { JETSTREAM_TRAITS, testStoreOptions } from '../../helpers/jetstream.js';
 
-describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
+// Replicated streams take a moment to make, and one test restarts the cluster: room for a loaded machine.
+describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, { timeout: 90_000 }, () => {
   let cluster: NatsCluster;
   let made = 0;
   beforeAll(async () => {
