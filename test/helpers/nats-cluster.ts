@@ -8,22 +8,16 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { deadPort } from './clients.js';
 
 /** Why the JetStream tests cannot run here, or null when nats-server is installed. */
 export const NO_NATS_SERVER: string | null =
   spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0 ? null : 'nats-server is not installed (scripts/install-test-deps)';
 
-/** A free TCP port on 127.0.0.1 (free when asked: the server binds it a moment later). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+/** A free TCP port on 127.0.0.1: one nothing listens on (free when asked; a server binds it a moment later). */
+const freePort = deadPort;
 
 export interface NodeOptions {
   /** Serve JetStream (true unless a test wants a server without it). */
