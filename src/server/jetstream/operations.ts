@@ -176,6 +176,7 @@ export class JetStreamOperations implements QueueOperations {
       if (this.stopped) return null;
       const left = deadline - Date.now();
       this.inbox ??= this.store.pulls.inbox();
+      await this.store.settled(handle);
       const msg = await this.cancellable(this.inbox.pull(handle.nextSubject, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
       if (msg === null && (waitMs === 0 || this.stopped || this.gone || Date.now() >= deadline)) return null;
       if (msg === null) continue; // a slice of a longer wait ended
@@ -201,6 +202,7 @@ export class JetStreamOperations implements QueueOperations {
     const handle = waitMs > 0 ? await this.store.catalog.make(name) : await this.store.catalog.find(name);
     if (handle === null || handle instanceof Failure) return handle;
     if (this.stopped) return null;
+    await this.store.settled(handle);
     if (waitMs === 0 || this.store.waitsEnded) return this.store.head(handle, now);
     // Watch for a publish before looking, so that one in between is not missed.
     const watch = this.store.published(handle, waitMs);

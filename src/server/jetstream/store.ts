@@ -29,7 +29,7 @@ import type { ServerCounters } from '../stats.js';
 import { isGone, isNoMessage, isNoStream, isTimeout } from './api-errors.js';
 import { Catalog, type QueueHandle } from './catalog.js';
 import { HeldItems, type Held } from './held.js';
-import { expired, headersOf, itemOfStored } from './items.js';
+import { deliveryOf, expired, headersOf, itemOfStored } from './items.js';
 import { CONSUMER_NAME } from './names.js';
 import { JetStreamOperations } from './operations.js';
 import type { StoreOptions } from './options.js';
@@ -58,6 +58,8 @@ export class JetStreamStore implements QueueStore {
   /** Why the cluster cannot be reached now, or null while connected. */
   private down: string | null = null;
   private flushAllTimer: NodeJS.Timeout | null = null;
+  /** Give-backs sent and not yet answered, per stream (giveBack). */
+  private readonly givingBack = new Map<string, Set<Promise<void>>>();
   /** Every connection's operations, until it disconnects. */
   private readonly connections = new Set<JetStreamOperations>();
 
@@ -195,9 +197,35 @@ export class JetStreamStore implements QueueStore {
     }
   }
 
-  /** Gives a delivered message back at once (NAK): the next reservation gets it. */
+  /**
+   * Gives a delivered message back at once (NAK): the next reservation gets it. Not waited for by
+   * the caller (a connection that has gone), but a pull from the same queue through this front end
+   * waits for it (settled()): nats-server queues a consumer's acks and may serve a pull that came
+   * after a NAK before the NAK, which would take the next item instead of the one given back.
+   */
   giveBack(reply: string): void {
-    if (!this.nc.isClosed()) this.nc.publish(reply, '-NAK');
+    const stream = deliveryOf(reply)?.stream;
+    if (stream === undefined || this.nc.isClosed()) return;
+    const sent = this.nc.request(reply, '-NAK', { timeout: this.options.timeoutMs }).then(
+      () => undefined,
+      () => undefined, // unanswered: JetStream gives it back after the ack wait anyway
+    );
+    let pending = this.givingBack.get(stream);
+    if (pending === undefined) {
+      pending = new Set();
+      this.givingBack.set(stream, pending);
+    }
+    pending.add(sent);
+    void sent.then(() => {
+      pending.delete(sent);
+      if (pending.size === 0 && this.givingBack.get(stream) === pending) this.givingBack.delete(stream);
+    });
+  }
+
+  /** Resolves once JetStream has taken every give-back this front end sent on the queue's stream. */
+  async settled(handle: QueueHandle): Promise<void> {
+    const pending = this.givingBack.get(handle.stream);
+    if (pending !== undefined) await Promise.all(pending);
   }
 
   /** Gives a delivered message back and waits for JetStream to have taken the NAK. */
