@@ -128,12 +128,13 @@ export class RqClient {
 
   /**
    * Pops up to `count` items, handing them to `deliver` and acknowledging each only after deliver
-   * resolved for it; if deliver rejects, the items it was given are released and the rejection
-   * is passed on. Resolves with how many were popped.
+   * resolved for it; if deliver rejects, the items it was given are released (but for those a
+   * PartlyDelivered rejection counts as delivered) and the rejection is passed on. Resolves with
+   * how many were popped.
    */
   async popMany(
     queue: string,
-    options: { count: number; waitMs?: number; signal?: AbortSignal },
+    options: { count: number; waitMs?: number; signal?: AbortSignal; onConnected?: (server: string) => void },
     deliver: Deliver,
   ): Promise<PopManyReport> {
     const { popMany } = await import('./pop-many.js');
@@ -143,6 +144,7 @@ export class RqClient {
       timeoutMs: this.timeoutMs,
       security: this.security,
       signal: options.signal,
+      onConnected: options.onConnected,
     }, deliver);
   }
 

@@ -4,7 +4,7 @@ export type { PushItem } from './requests.js';
 export { RqClientError, type FailureKind } from './errors.js';
 export type { Item } from './item.js';
 export { QueueNameError } from './keys.js';
-export type { Deliver } from './pop-session.js';
+export { PartlyDelivered, type Deliver } from './pop-session.js';
 export type { PushReport, Refusal } from './push-stream.js';
 export { AddressError, formatAddress, parseAddress, parseServerList, resolveServers, type ServerAddress } from './servers.js';
 export {

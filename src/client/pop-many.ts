@@ -25,6 +25,8 @@ export interface PopManyOptions {
   readonly security?: Security;
   /** Aborting stops taking items: what is written is acknowledged, the rest released. */
   readonly signal?: AbortSignal;
+  /** Told of each server once connected to it (`rq pop --follow` says when it is back). */
+  readonly onConnected?: (server: string) => void;
 }
 
 export interface PopManyReport {
@@ -59,6 +61,7 @@ export async function popMany(
       }, options.security);
       session.attach(pipe);
       sessions.set(i, session);
+      options.onConnected?.(pipe.server);
       return session;
     } catch (err) {
       sessions.set(i, 'down');

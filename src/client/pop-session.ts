@@ -22,8 +22,20 @@ import { ackOldestKey, reserveKey } from './keys.js';
 import type { Pipe } from './pipe.js';
 import { encodeGet, errorText, flagsOf } from './requests.js';
 
-/** Writes items in order; resolves once they are written, rejects if the output failed. */
+/**
+ * Hands items to the consumer, in order; resolves once every one of them may be acknowledged, and
+ * rejects when they cannot all be delivered. A rejection with a PartlyDelivered error says how
+ * many of the first items were delivered all the same: those are acknowledged, the rest released.
+ */
 export type Deliver = (items: Item[]) => Promise<void>;
+
+/** A delivery that stopped part-way: the first `delivered` items of the batch reached the consumer. */
+export class PartlyDelivered extends Error {
+  constructor(readonly delivered: number, override readonly cause: Error) {
+    super(cause.message);
+    this.name = 'PartlyDelivered';
+  }
+}
 
 /**
  * Reservations one pop keeps outstanding: the server's default `--max-open` (the most one
@@ -64,8 +76,8 @@ export class PopSession {
   private unacked = 0;
   private ready: Item[] = [];
   private delivering = false;
-  /** The one request in flight is a blocking get (`t=`). */
-  private blockingInFlight = false;
+  /** The opaque of the blocking get (`t=`) in flight, the last request sent; null when there is none. */
+  private blockingOpaque: number | null = null;
   private empty = false;
   private stopping = false;
   private failure: RqClientError | null = null;
@@ -120,12 +132,12 @@ export class PopSession {
   }
 
   onReplies(replies: Packet[]): void {
-    this.blockingInFlight = false;
     for (const reply of replies) {
       const request = this.sent[this.sentHead++];
       if (reply.opaque !== request.opaque) {
         return this.protocolFailure(`reply ${reply.opaque} arrived for request ${request.opaque}`);
       }
+      if (request.opaque === this.blockingOpaque) this.blockingOpaque = null;
       if (request.kind === 'close') {
         // `q/close` acknowledges and reserves nothing: the server answers with a miss.
         if (reply.status !== STATUS.KEY_NOT_FOUND && reply.status !== STATUS.SUCCESS) return this.refused(reply);
@@ -190,7 +202,7 @@ export class PopSession {
       for (; this.unacked > 1; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
       const acks = this.unacked === 1;
       add(reserveKey(this.wire, { ack: acks, waitMs }), 'open', acks);
-      this.blockingInFlight = true;
+      this.blockingOpaque = requests[requests.length - 1].opaque;
       if (acks) {
         this.unacked = 0;
         this.held--;
@@ -230,24 +242,30 @@ export class PopSession {
         this.pump();
       },
       (err: Error) => {
-        // Not written (or not all of it): these stay reserved and are released when the pipe closes.
+        // What was delivered is acknowledged; the rest stays reserved and is released when the pipe closes.
         this.delivering = false;
-        this.outputError = err;
+        const delivered = err instanceof PartlyDelivered ? Math.min(err.delivered, batch.length) : 0;
+        this.delivered += delivered;
+        this.unacked += delivered;
+        this.outputError = err instanceof PartlyDelivered ? err.cause : err;
         this.pump();
       },
     );
   }
 
   /**
-   * Stop or output failure: once no delivery is under way, acknowledge what was written, wait for
+   * Stop or output failure: once no delivery is under way, acknowledge what was delivered, wait for
    * the replies (so the acknowledgements are surely done), then close; the server releases the
-   * rest. A blocking request in flight is alone (everything was acknowledged before it was sent):
-   * the connection is dropped at once instead of waiting for the wait to end.
+   * rest. A blocking request in flight was sent after every acknowledgement: once their replies are
+   * in, the connection is dropped at once instead of waiting for the wait to end.
    */
   private windDown(): void {
     const pipe = this.pipe!;
-    if (this.delivering || pipe.isDead) return;
-    if (this.blockingInFlight) {
+    if (this.delivering) return;
+    if (pipe.isDead) {
+      // Closed already (stopped between turns): nothing is held.
+    } else if (this.blockingOpaque !== null) {
+      if (pipe.inFlight > 1) return; // called again as the acknowledgements' replies come
       pipe.abort();
     } else {
       const keys: string[] = [];
