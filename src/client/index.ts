@@ -8,5 +8,5 @@ export { PartlyDelivered, type Deliver } from './pop-session.js';
 export type { PushReport, Refusal } from './push-stream.js';
 export { AddressError, formatAddress, parseAddress, parseServerList, resolveServers, type ServerAddress } from './servers.js';
 export {
-  generalNumber, parseStats, sumQueue, type ParsedStats, type QueueFigures, type QueueStats, type ServerStats, type StatsPairs,
+  generalNumber, generalValues, parseStats, sumQueue, type ParsedStats, type QueueFigures, type QueueStats, type ServerStats, type StatsPairs,
 } from './stats.js';

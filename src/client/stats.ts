@@ -56,6 +56,11 @@ export function generalNumber(stats: ParsedStats | undefined, field: string): nu
   return text === undefined ? undefined : toNumber(text);
 }
 
+/** The general fields for a machine-readable form: a numeric value as a number, anything else as sent. */
+export function generalValues(stats: ParsedStats): Record<string, string | number> {
+  return Object.fromEntries([...stats.general].map(([k, v]) => [k, toNumber(v) ?? v]));
+}
+
 /**
  * Where a queue key that does not continue the current queue belongs: `[name, wire field]`, or
  * null. A new group starts with `items`; a key with another field (a server listing fields in

@@ -5,7 +5,7 @@
 import { formatClock, truncate } from './format.js';
 import { serverLine } from './server-line.js';
 import type { Snapshot } from './snapshot.js';
-import { generalNumber } from '../client/stats.js';
+import { generalValues } from '../client/stats.js';
 import { headerLine, longestName, rowLine, tableLayout } from './table.js';
 import { sortRows } from './view.js';
 
@@ -27,17 +27,20 @@ export function plainFrame(snapshot: Snapshot, width: number | undefined): strin
 
 const orNull = (v: number | undefined) => (v === undefined ? null : v);
 
-/** The snapshot for scripts: unknown figures are null, never guessed; rates are per second. */
-export function snapshotJson(snapshot: Snapshot): unknown {
+/**
+ * The snapshot for scripts (docs/json.md "rq top --json"): unknown figures are null, never
+ * guessed; rates are per second; times are ms since the epoch.
+ */
+export function snapshotJson(snapshot: Snapshot): object {
   return {
-    at: new Date(snapshot.at).toISOString(),
+    at: snapshot.at,
     interval_ms: snapshot.intervalMs,
     servers: snapshot.servers.map((s) => ({
-      address: s.address,
+      server: s.address,
       state: s.state,
       error: s.error ?? null,
-      last_good_at: s.lastGoodAt === undefined ? null : new Date(s.lastGoodAt).toISOString(),
-      stats: s.stats === undefined ? null : Object.fromEntries([...s.stats.general].map(([k, v]) => [k, generalNumber(s.stats, k) ?? v])),
+      last_good_at: s.lastGoodAt ?? null,
+      stats: s.stats === undefined ? null : generalValues(s.stats),
       enqueue_per_s: orNull(s.enqueue),
       dequeue_per_s: orNull(s.dequeue),
       ack_per_s: orNull(s.ack),

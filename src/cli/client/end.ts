@@ -2,7 +2,8 @@
 import type { EndPlan } from '../commands/ack.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
 import { guard, warn } from './failure.js';
-import { writeOut } from './item-output.js';
+import { writeOut } from '../output/items.js';
+import { jsonLine } from '../output/json.js';
 import { newClient } from './new-client.js';
 
 export async function runEnd(verb: 'ack' | 'release', plan: EndPlan): Promise<void> {
@@ -15,7 +16,7 @@ export async function runEnd(verb: 'ack' | 'release', plan: EndPlan): Promise<vo
           ? await client.ack(plan.queue, ref.id, ref.server)
           : await client.release(plan.queue, ref.id, ref.server);
         if (plan.json) {
-          await writeOut(JSON.stringify({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }) + '\n');
+          await writeOut(jsonLine({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }));
         }
         if (!ok) {
           warn(verb, `item ${ref.text} is not open on ${plan.queue} (unknown id, or already acknowledged or released)`);

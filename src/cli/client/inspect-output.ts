@@ -3,7 +3,7 @@
  * over several servers is one row, its figures summed (its oldest item is the oldest anywhere);
  * each server gets a status line above the table.
  */
-import { sumQueue, type QueueStats, type ServerStats } from '../../client/stats.js';
+import { generalValues, sumQueue, type QueueStats, type ServerStats } from '../../client/stats.js';
 
 /** 1234 → "1.2s", 75_000 → "1m15s", 7_500_000 → "2h05m", 200_000_000 → "2d07h". */
 export function formatDuration(ms: number | undefined): string {
@@ -137,11 +137,16 @@ export function renderQueue(name: string, stats: readonly ServerStats[]): string
   return `${name}\n` + table(['', ...columns.map(([server]) => server)], rows);
 }
 
-/** The JSON form: the parsed stats, a down server's error as text. */
-export function statsJson(stats: readonly ServerStats[]): unknown[] {
-  return stats.map((s) =>
-    s.state === 'up'
-      ? { server: s.server, state: 'up', general: Object.fromEntries(s.general), queues: [...s.queues.values()] }
-      : { server: s.server, state: 'down', error: s.error.message },
-  );
+/**
+ * The JSON form (docs/json.md "rq inspect --json"): each server with its general stats and its
+ * queues (`only`: that one queue), a down server with its error as text.
+ */
+export function statsJson(stats: readonly ServerStats[], only: string | null = null): object {
+  return {
+    servers: stats.map((s) =>
+      s.state === 'up'
+        ? { server: s.server, state: 'up', stats: generalValues(s), queues: [...s.queues.values()].filter((q) => only === null || q.name === only) }
+        : { server: s.server, state: 'down', error: s.error.message },
+    ),
+  };
 }

@@ -3,7 +3,8 @@ import type { InspectPlan } from '../commands/inspect.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
 import { guard, warn } from './failure.js';
 import { renderOverview, renderQueue, statsJson } from './inspect-output.js';
-import { writeOut } from './item-output.js';
+import { writeOut } from '../output/items.js';
+import { jsonLine } from '../output/json.js';
 import { newClient } from './new-client.js';
 
 export async function runInspect(plan: InspectPlan): Promise<void> {
@@ -13,8 +14,7 @@ export async function runInspect(plan: InspectPlan): Promise<void> {
       const stats = await client.stats();
       const down = stats.filter((s) => s.state === 'down');
       if (plan.json) {
-        const shown = plan.queue === null ? statsJson(stats) : statsJson(stats).map((s) => onlyQueue(s, plan.queue!));
-        await writeOut(JSON.stringify(shown) + '\n');
+        await writeOut(jsonLine(statsJson(stats, plan.queue)));
       } else if (plan.queue === null) {
         await writeOut(renderOverview(stats));
       } else {
@@ -31,9 +31,4 @@ export async function runInspect(plan: InspectPlan): Promise<void> {
       client.close();
     }
   }, plan.timeoutMs * 2);
-}
-
-function onlyQueue(s: unknown, queue: string): unknown {
-  const server = s as { queues?: Array<{ name: string }> };
-  return server.queues === undefined ? s : { ...server, queues: server.queues.filter((q) => q.name === queue) };
 }

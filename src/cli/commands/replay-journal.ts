@@ -40,12 +40,13 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       process.exit(EXIT_USAGE);
     }
     const { formatRecordLine, formatReport, reportJournal } = await import('../replay-journal/report.js');
+    const { jsonLine } = await import('../output/json.js');
     const now = Date.now();
     const out = (s: string) => process.stdout.write(s);
     const { DataDirLockedError } = await import('../../journal/lock.js');
     let report;
     try {
-      report = reportJournal(dir, now, args.records ? (l) => out((args.json ? JSON.stringify(l) : formatRecordLine(l)) + '\n') : undefined, args.repair);
+      report = reportJournal(dir, now, args.records ? (l) => out(args.json ? jsonLine(l) : formatRecordLine(l) + '\n') : undefined, args.repair);
     } catch (err) {
       if (!(err instanceof DataDirLockedError)) throw err;
       process.stderr.write(`rq replay-journal: cannot repair: ${err.message}\n`);
@@ -55,7 +56,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       for (const w of report.warnings) process.stderr.write(`rq replay-journal: ${w}\n`);
       for (const c of report.repaired) process.stderr.write(`rq replay-journal: repaired: ${c}\n`);
     } else {
-      out(args.json ? JSON.stringify(report) + '\n' : formatReport(report));
+      out(args.json ? jsonLine(report) : formatReport(report));
     }
     const pushTo = args['push-to'];
     if (pushTo !== undefined) {

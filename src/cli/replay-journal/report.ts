@@ -16,8 +16,8 @@ export interface QueueReport {
   /** Of which were open (reserved) when the journal ended: they come back at the head. */
   readonly open: number;
   readonly bytes: number;
-  /** Age of the oldest restored item, in ms (0 when empty). */
-  readonly oldestAgeMs: number;
+  /** Age of the oldest restored item, in ms (0 when empty): the `age_ms` its queue will show. */
+  readonly ageMs: number;
   readonly expired: number;
 }
 
@@ -78,7 +78,7 @@ export function reportJournal(dataDir: string, now: number, onRecord?: (line: Re
       if (item.enqueuedAt < oldest) oldest = item.enqueuedAt;
     });
     if (items === 0 && expired === 0) continue; // an emptied queue: a restart does not bring it back
-    queues.push({ name, items, open, bytes, expired, oldestAgeMs: items === 0 ? 0 : Math.max(0, now - oldest) });
+    queues.push({ name, items, open, bytes, expired, ageMs: items === 0 ? 0 : Math.max(0, now - oldest) });
   }
   queues.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files = read.files.map((f) => ({
@@ -119,7 +119,7 @@ export function formatReport(r: JournalReport): string {
   if (r.queues.length === 0) lines.push(`${r.dataDir}: no items would be restored`);
   else {
     lines.push('queue\titems\topen\tbytes\toldest_age_s\texpired');
-    for (const q of r.queues) lines.push([q.name, q.items, q.open, q.bytes, (q.oldestAgeMs / 1000).toFixed(1), q.expired].join('\t'));
+    for (const q of r.queues) lines.push([q.name, q.items, q.open, q.bytes, (q.ageMs / 1000).toFixed(1), q.expired].join('\t'));
   }
   lines.push(`next id ${r.nextId}; ${r.records} records in ${r.files.length} files (${r.files.map((f) => f.name).join(', ') || 'none'})`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);

@@ -4,6 +4,7 @@
  */
 import { EXIT_OK, EXIT_UNREACHABLE } from '../exit-codes.js';
 import { topSecurity, type TopArgs } from '../commands/top.js';
+import { jsonLine } from '../output/json.js';
 import { createTopSource } from './source.js';
 import { topServers } from './servers.js';
 
@@ -31,7 +32,7 @@ export async function runTop(args: TopArgs): Promise<void> {
   const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../../tui/once.js'), import('../../tui/frame.js')]);
   const snapshot = await pollTwice({ servers, source, intervalMs: args.interval });
   source.close();
-  const out = args.json ? JSON.stringify(snapshotJson(snapshot), null, 2) + '\n' : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
+  const out = args.json ? jsonLine(snapshotJson(snapshot)) : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
   process.stdout.write(out);
   const down = snapshot.servers.filter((s) => s.state !== 'up');
   for (const s of down) process.stderr.write(`rq top: ${s.address}: ${s.error ?? 'no reply'}\n`);

@@ -1,37 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../../../../src/client/item.js';
 import type { QueueStats, ServerStats } from '../../../../src/client/stats.js';
 import { RqClientError } from '../../../../src/client/errors.js';
-import { formatItems, itemJson } from '../../../../src/cli/client/item-output.js';
 import { formatBytes, formatDuration, renderOverview, renderQueue, statsJson } from '../../../../src/cli/client/inspect-output.js';
-
-const item = (data: Buffer | string, id = 7): Item => ({
-  queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133',
-});
-
-describe('printing items', () => {
-  it('ends each item with a newline, a NUL, or nothing', () => {
-    const items = [item('a'), item('b\nc')];
-    expect(formatItems(items, 'lines').toString()).toBe('a\nb\nc\n');
-    expect(formatItems(items, 'nul').toString()).toBe('a\0b\nc\0');
-    expect(formatItems(items, 'raw').toString()).toBe('ab\nc');
-  });
-
-  it('keeps binary data byte for byte outside JSON', () => {
-    const bytes = Buffer.from([0, 0xff, 0x0a, 0x80]);
-    expect(formatItems([item(bytes)], 'raw').equals(bytes)).toBe(true);
-  });
-
-  it('writes one JSON object per line, data as UTF-8 text or else base64', () => {
-    const lines = formatItems([item('héllo'), item(Buffer.from([0xff, 0xfe]), 8)], 'json', (i) => ({ lease: String(i.id) }))
-      .toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
-    expect(lines).toEqual([
-      { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, bytes: 6, encoding: 'utf8', data: 'héllo', lease: '7' },
-      { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, bytes: 2, encoding: 'base64', data: '//4=', lease: '8' },
-    ]);
-    expect(Buffer.from(itemJson(item(Buffer.from([0xff]))).data as string, 'base64')).toEqual(Buffer.from([0xff]));
-  });
-});
+import { jsonLine } from '../../../../src/cli/output/json.js';
 
 describe('rq inspect output', () => {
   it('formats durations and sizes compactly', () => {
@@ -86,11 +57,14 @@ describe('rq inspect output', () => {
     expect(renderQueue('nope', [up('h:1', [q]), down])).toBeNull();
   });
 
-  it('gives scripts the parsed figures, a down server as its error text', () => {
-    expect(statsJson([down])).toEqual([{ server: 'h:2', state: 'down', error: 'h:2: connection refused' }]);
-    const q = { name: 'jobs', items: 1, ageMs: 5 };
-    expect(JSON.parse(JSON.stringify(statsJson([up('h:1', [q])])))).toEqual([{
-      server: 'h:1', state: 'up', general: { version: '0.1.0', uptime: '3700', curr_connections: '2' }, queues: [q],
-    }]);
+  it('gives scripts the parsed figures in snake_case, numbers as numbers, a down server as its error text', () => {
+    expect(JSON.parse(jsonLine(statsJson([down])))).toEqual({ servers: [{ server: 'h:2', state: 'down', error: 'h:2: connection refused' }] });
+    const q = { name: 'jobs', items: 1, totalItems: 4, ageMs: 5 };
+    expect(JSON.parse(jsonLine(statsJson([up('h:1', [q, { name: 'other', items: 0 }])], 'jobs')))).toEqual({
+      servers: [{
+        server: 'h:1', state: 'up', stats: { version: '0.1.0', uptime: 3700, curr_connections: 2 },
+        queues: [{ name: 'jobs', items: 1, total_items: 4, age_ms: 5 }],
+      }],
+    });
   });
 });
