@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionsBecome, deadPort, queueStats } from '../helpers/clients.js';
+import { eventually } from '../helpers/eventually.js';
 import { startServer } from '../helpers/server.js';
 import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
 
@@ -80,9 +81,28 @@ describe('leases across processes', () => {
     expect(again.stderr).toContain('not open');
   });
 
-  it('rq release puts a leased item back at the head', async () => {
+  it('--id-file keeps the id apart from warnings: a script acknowledges with it though a server is down', async () => {
+    const both = { ...shell.env, RQ_SERVERS: `127.0.0.1:${shell.srv.port},127.0.0.1:${await deadPort()}` };
+    // The pop looks at both servers (the dead one warns on stderr), then waits for the item.
+    const pop = start('exec rq pop jobs --lease 60 --wait=20 --id-file "$T/id" > "$T/job.txt"', both);
+    let stderr = '';
+    pop.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    await eventually(() => stderr.includes('connection refused') && queueStats(shell.srv, 'jobs').waiters === 1, () => `the warning and the wait; stderr: ${stderr}`, { deadlineMs: 10_000 });
+    await sh('rq push jobs job-1', shell.env);
+    expect(await exited(pop)).toBe(0);
+    const id = fs.readFileSync(path.join(shell.dir, 'id'), 'utf8');
+    expect(id).toMatch(/^\d+@127\.0\.0\.1:\d+\n$/);
+    expect(fs.readFileSync(path.join(shell.dir, 'job.txt'), 'utf8')).toBe('job-1\n');
+    expect(await sh('rq ack jobs "$(cat "$T/id")"', both)).toMatchObject({ status: 0 });
+    expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, acked: 1 });
+    expect((await sh('rq pop jobs --id-file "$T/id"', shell.env)).stderr).toContain('--id-file goes with --lease');
+  });
+
+  it('rq release puts a leased item back at the head; --json gives the id as a number', async () => {
     await sh('rq push jobs a b', shell.env);
-    const id = (await sh('rq pop jobs --lease 60 --json', shell.env)).stdout.toString().match(/"lease":"(\d+)"/)![1];
+    const leased = JSON.parse((await sh('rq pop jobs --lease 60 --json', shell.env)).stdout.toString()) as { id: unknown; lease_ms: unknown };
+    expect(leased).toMatchObject({ id: expect.any(Number) as unknown, lease_ms: 60_000 });
+    const id = String(leased.id);
     expect((await sh(`rq release jobs ${id}`, shell.env)).status).toBe(0);
     expect((await sh('rq pop jobs', shell.env)).stdout.toString()).toBe('a\n');
   });
@@ -117,8 +137,8 @@ describe('peek and inspect', () => {
     const detail = await sh('rq inspect jobs', shell.env);
     expect(detail.stdout.toString()).toMatch(/^jobs\n/);
     expect(detail.stdout.toString()).toMatch(/\nready +5\n/);
-    const json = JSON.parse((await sh('rq inspect --json', shell.env)).stdout.toString()) as unknown[];
-    expect(json[0]).toMatchObject({ state: 'up', queues: [expect.objectContaining({ name: 'jobs', items: 5 })] });
+    const json = JSON.parse((await sh('rq inspect --json', shell.env)).stdout.toString()) as { servers: unknown[] };
+    expect(json.servers[0]).toMatchObject({ state: 'up', queues: [expect.objectContaining({ name: 'jobs', items: 5, total_items: 5 })] });
     expect((await sh('rq inspect nope', shell.env)).status).toBe(1);
   });
 });
@@ -148,6 +168,9 @@ describe('exit statuses', () => {
     expect(empty).toMatchObject({ status: 1 });
     expect(empty.stdout.length).toBe(0);
     expect(empty.stderr).toContain('empty is empty');
+    // With --json an empty queue is silent: the status says it.
+    expect(await sh('rq pop empty --json', shell.env)).toMatchObject({ status: 1, stderr: '' });
+    expect(await sh('rq peek empty --json', shell.env)).toMatchObject({ status: 1, stderr: '' });
     expect((await sh('rq peek empty', shell.env)).status).toBe(1);
     expect((await sh('rq ack q 12345', shell.env)).status).toBe(1);
     for (const line of ['rq pop', 'rq pop q -n x', 'rq pop q --bogus', 'rq frobnicate', 'rq push "bad name" x', 'rq pop q --server nope:0']) {
@@ -163,7 +186,7 @@ describe('exit statuses', () => {
   });
 
   it('every command has --help with an example', async () => {
-    for (const name of ['push', 'pop', 'ack', 'release', 'peek', 'inspect', 'work']) {
+    for (const name of ['push', 'pop', 'ack', 'release', 'peek', 'inspect', 'flush', 'drop', 'work']) {
       const help = await sh(`rq ${name} --help`, shell.env);
       expect({ name, status: help.status }).toEqual({ name, status: 0 });
       expect(help.stdout.toString()).toContain('Examples:');
@@ -172,7 +195,7 @@ describe('exit statuses', () => {
 });
 
 describe('rq pop --follow', () => {
-  it('prints items as they arrive and, on SIGINT, acknowledges what it printed and exits 0', async () => {
+  it('prints items as they arrive and, on SIGINT, acknowledges what it printed and ends by the signal', async () => {
     const follower = start('exec rq pop q --follow', shell.env);
     const output = new Output(follower);
     await sh('rq push q one', shell.env);
@@ -180,7 +203,7 @@ describe('rq pop --follow', () => {
     await sh('rq push q two', shell.env);
     expect(await output.shows('two\n')).toBe('one\ntwo\n');
     follower.kill('SIGINT');
-    expect(await exited(follower)).toBe(0);
+    expect(await exited(follower)).toBe('SIGINT');
     await connectionsBecome(shell.srv, 0);
     expect(queueStats(shell.srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 2 });
   });

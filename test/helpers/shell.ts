@@ -29,9 +29,13 @@ export function shellEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return env;
 }
 
-/** Starts `sh -c line`; the caller reads its output or signals it. */
-export function start(line: string, env: Record<string, string>, cwd = ROOT): ChildProcess {
-  return spawn('sh', ['-c', line], { env: shellEnv(env), cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+/**
+ * Starts `sh -c line`; the caller reads its output or signals it. With `group`, the shell leads a
+ * process group of its own, so that `process.kill(-child.pid, signal)` reaches the whole pipeline,
+ * as Ctrl-C in a terminal does.
+ */
+export function start(line: string, env: Record<string, string>, cwd = ROOT, group = false): ChildProcess {
+  return spawn('sh', ['-c', line], { env: shellEnv(env), cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: group });
 }
 
 /** Runs `sh -c line` to completion, with `input` on its stdin, within a deadline. */
@@ -86,14 +90,14 @@ export class Output {
   }
 }
 
-/** Resolves with the exit status. */
-export function exited(child: ChildProcess, deadlineMs = 20_000): Promise<number | null> {
+/** Resolves with the exit status, or the name of the signal that ended the process. */
+export function exited(child: ChildProcess, deadlineMs = 20_000): Promise<number | string | null> {
   return new Promise((resolve, reject) => {
-    if (child.exitCode !== null) return resolve(child.exitCode);
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode ?? child.signalCode);
     const timer = setTimeout(() => reject(new Error(`not exited within ${deadlineMs} ms`)), deadlineMs);
-    child.on('close', (status) => {
+    child.on('close', (status, signal) => {
       clearTimeout(timer);
-      resolve(status);
+      resolve(status ?? signal);
     });
   });
 }

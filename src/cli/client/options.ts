@@ -103,13 +103,16 @@ export function securityPlan(raw: RawArgs, env: NodeJS.ProcessEnv): SecurityPlan
   return { tls: raw.tls === true || caFile !== undefined, ca, user, password };
 }
 
-/** A positional that must be a single non-empty string (yargs may hand over numbers). */
-export function stringArg(raw: RawArgs, name: string): string {
+/**
+ * A positional (or, with `label`, an option) that must be a single non-empty string (yargs may
+ * hand over numbers). Messages name it as the user wrote it: `<queue>`, `--id-file`.
+ */
+export function stringArg(raw: RawArgs, name: string, label = `<${name}>`): string {
   const v = raw[name];
-  if (v === undefined || v === null) throw new UsageError(`missing <${name}>`);
-  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`give <${name}> once`);
+  if (v === undefined || v === null) throw new UsageError(`missing ${label}`);
+  if (typeof v !== 'string' && typeof v !== 'number') throw new UsageError(`give ${label} once`);
   const s = String(v);
-  if (s === '') throw new UsageError(`<${name}> is empty`);
+  if (s === '') throw new UsageError(label.startsWith('<') ? `${label} is empty` : `${label} needs a value`);
   return s;
 }
 

@@ -1,16 +1,28 @@
 /**
  * `rq pop`, once the arguments are understood. Without --lease, items stream through the client's
- * popMany: each is acknowledged only after its bytes are written to stdout, and if stdout fails
- * the unwritten ones are released. With --lease, items are reserved one at a time with a lease and
- * their ids printed on stderr for a later `rq ack`.
+ * popMany into an ItemSink (../output/item-sink.ts), which says when each item is delivered: only
+ * then is it acknowledged; what is not delivered goes back to the queue. With --lease, items are
+ * reserved one at a time with a lease and their ids written for a later `rq ack`.
+ *
+ * SIGINT/SIGTERM (stop-signals.ts): what was delivered is acknowledged, the rest released, within
+ * STOP_GRACE_MS; then rq pop ends by the signal. With --follow, a lost server is waited for
+ * (reconnect.ts) unless --no-reconnect.
  */
+import fs from 'node:fs';
 import type { RqClient } from '../../client/client.js';
 import type { Item } from '../../client/item.js';
 import type { PopPlan } from '../commands/pop.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
+import { Interrupted, ItemSink } from '../output/item-sink.js';
+import { formatItems, stdoutIsTerminal, writeOut } from '../output/items.js';
 import { guard, OutputError, warn } from './failure.js';
-import { formatItems, writeOut } from './item-output.js';
 import { newClient } from './new-client.js';
+import { UsageError } from '../command-spec.js';
+import { Reconnect } from './reconnect.js';
+import { StopSignals } from './stop-signals.js';
+
+/** How long a stop may take to acknowledge what was delivered and release the rest. */
+const STOP_GRACE_MS = 1000;
 
 export async function runPop(plan: PopPlan): Promise<void> {
   const client = newClient('pop', plan);
@@ -18,7 +30,8 @@ export async function runPop(plan: PopPlan): Promise<void> {
     try {
       const popped = plan.leaseMs > 0 ? await leaseItems(client, plan) : await popItems(client, plan);
       if (popped === 0 && process.exitCode === undefined) {
-        warn('pop', plan.waitMs > 0 ? `nothing arrived on ${plan.queue}` : `${plan.queue} is empty`);
+        // With --json an empty pop is silent (docs/json.md): the status says it.
+        if (!plan.json) warn('pop', plan.waitMs > 0 ? `nothing arrived on ${plan.queue}` : `${plan.queue} is empty`);
         process.exitCode = EXIT_NOTHING;
       }
     } finally {
@@ -27,51 +40,76 @@ export async function runPop(plan: PopPlan): Promise<void> {
   });
 }
 
-/** Streams items to stdout, acknowledging them as they are written. Returns how many. */
+/** Streams items to stdout, acknowledging each once delivered. Returns how many. */
 async function popItems(client: RqClient, plan: PopPlan): Promise<number> {
+  const sink = new ItemSink(plan.format);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  let written = 0;
+  const reconnect = new Reconnect('pop', plan.follow && plan.reconnect);
+  const signals = new StopSignals(() => {
+    reconnect.stop();
+    sink.stop();
+    stop.abort();
+  }, { graceMs: STOP_GRACE_MS });
   try {
-    const report = await client.popMany(plan.queue, { count: plan.count, waitMs: plan.waitMs, signal: stop.signal }, async (items) => {
-      await writeOut(formatItems(items, plan.format));
-      written += items.length;
-    });
-    for (const s of report.skipped) warn('pop', `skipped ${s.message}`);
-    if (report.popped === 0 && report.skipped.length > 0) process.exitCode = EXIT_UNREACHABLE;
-    return report.popped;
-  } catch (err) {
-    if (err instanceof OutputError) {
-      warn('pop', `${err.message}: items not written were released back to ${plan.queue}`);
-      process.exitCode = EXIT_NOTHING;
-      return written;
+    for (;;) {
+      try {
+        const report = await client.popMany(plan.queue, {
+          count: plan.count - sink.delivered,
+          waitMs: plan.waitMs,
+          signal: stop.signal,
+          onConnected: (server) => reconnect.connected(server),
+        }, sink.deliver);
+        for (const s of report.skipped) warn('pop', `skipped ${s.message}`);
+        if (report.popped === 0 && report.skipped.length > 0) process.exitCode = EXIT_UNREACHABLE;
+        break;
+      } catch (err) {
+        if (err instanceof Interrupted) break;
+        if (err instanceof OutputError) {
+          warn('pop', `${err.message}: the items it did not read went back to ${plan.queue}`);
+          process.exitCode = EXIT_NOTHING;
+          break;
+        }
+        // The server released what this connection held: what the reader has not read yet is taken back too.
+        await sink.takeBack();
+        if (!(await reconnect.retry(err))) {
+          if (stop.signal.aborted) break;
+          throw err;
+        }
+      }
     }
-    throw err;
+    return sink.delivered;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    await signals.finish();
   }
 }
 
-/** Reserves items with a lease, prints each and its id (on stderr). Returns how many. */
+/** Reserves items with a lease, prints each and writes its id (to --id-file or stderr). Returns how many. */
 async function leaseItems(client: RqClient, plan: PopPlan): Promise<number> {
   const several = client.servers.length > 1;
   const ref = (item: Item) => (several ? `${item.id}@${item.server}` : String(item.id));
+  // Emptied before the first item, so that a script never reads a stale id.
+  if (plan.idFile !== null) {
+    try {
+      fs.writeFileSync(plan.idFile, '');
+    } catch (err) {
+      throw new UsageError(`cannot write --id-file ${plan.idFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  }
+  const terminal = stdoutIsTerminal();
   let leased = 0;
   while (leased < plan.count) {
     const item = await client.reserve(plan.queue, { waitMs: plan.waitMs, leaseMs: plan.leaseMs });
     if (item === null) break;
     try {
-      await writeOut(formatItems([item], plan.format, () => ({ lease: ref(item), lease_ms: plan.leaseMs })));
+      await writeOut(formatItems([item], plan.format, { terminal, extra: () => ({ lease_ms: plan.leaseMs }) }));
+      if (plan.idFile !== null) fs.appendFileSync(plan.idFile, `${ref(item)}\n`);
     } catch (err) {
       await client.release(plan.queue, item.id, item.server);
       warn('pop', `${(err as Error).message}: item ${ref(item)} was released back to ${plan.queue}`);
       process.exitCode = EXIT_NOTHING;
       return leased;
     }
-    process.stderr.write(`${ref(item)}\n`);
+    if (plan.idFile === null) process.stderr.write(`${ref(item)}\n`);
     leased++;
   }
   return leased;

@@ -20,7 +20,7 @@ export function endPlan(raw: Parameters<CommandSpec<EndPlan>['plan']>[0]): EndPl
 
 export const END_POSITIONALS = [
   { name: 'queue', describe: 'Queue name' },
-  { name: 'ids', describe: 'Item ids, as rq pop --lease printed them', variadic: true },
+  { name: 'ids', describe: 'Item ids, as rq pop --lease wrote them (its --id-file, or the id of --json)', variadic: true },
 ] as const;
 
 export const ackSpec: CommandSpec<EndPlan> = {
@@ -30,7 +30,7 @@ export const ackSpec: CommandSpec<EndPlan> = {
   options: CLIENT_OPTIONS,
   examples: [
     ['$0 ack jobs 42', 'acknowledge item 42 of jobs'],
-    ['id=$($0 pop jobs --lease 60 2>&1 >job.txt) && work < job.txt && $0 ack jobs "$id"', 'lease, work, then acknowledge'],
+    ['$0 pop jobs --lease 60 --id-file id > job.txt && ./work < job.txt && $0 ack jobs "$(cat id)"', 'lease, work, then acknowledge'],
   ],
   plan: endPlan,
   run: async (plan) => {

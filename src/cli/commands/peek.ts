@@ -2,7 +2,7 @@
 import { wireName } from '../../client/keys.js';
 import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import type { CommandSpec } from '../command-spec.js';
-import type { ItemFormat } from '../client/item-output.js';
+import type { ItemFormat } from '../output/items.js';
 import { FORMAT_OPTIONS, formatOf } from './pop.js';
 
 export interface PeekPlan extends ClientPlan {

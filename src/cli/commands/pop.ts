@@ -3,7 +3,7 @@ import { MAX_LEASE_MS, MAX_WAIT_MS } from '../../protocol/key.js';
 import { wireName } from '../../client/keys.js';
 import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, type CommandSpec, type RawArgs } from '../command-spec.js';
-import type { ItemFormat } from '../client/item-output.js';
+import type { ItemFormat } from '../output/items.js';
 
 export interface PopPlan extends ClientPlan {
   readonly queue: string;
@@ -13,7 +13,12 @@ export interface PopPlan extends ClientPlan {
   readonly waitMs: number;
   /** Reserve with this lease (ms) instead of acknowledging; 0 = acknowledge. */
   readonly leaseMs: number;
+  /** With --lease: the file that gets each leased item's id; null = stderr. */
+  readonly idFile: string | null;
   readonly format: ItemFormat;
+  /** --follow: pop until stopped (and ride out server restarts unless `reconnect` is false). */
+  readonly follow: boolean;
+  readonly reconnect: boolean;
 }
 
 /** Output options shared with `rq peek`: how items are printed. */
@@ -48,17 +53,20 @@ export const popSpec: CommandSpec<PopPlan> = {
   options: {
     count: { type: 'number', alias: 'n', describe: 'Pop up to this many items', defaultDescription: '1, or no limit with --follow' },
     wait: { type: 'string', describe: 'If the queue is empty, wait for an item: for ever, or --wait=SECONDS' },
-    follow: { type: 'boolean', alias: 'f', describe: 'Keep printing items as they arrive until interrupted' },
-    lease: { type: 'number', describe: 'Reserve for this many seconds without acknowledging; the id goes to stderr for rq ack' },
+    follow: { type: 'boolean', alias: 'f', describe: 'Keep printing items as they arrive until interrupted, reconnecting when the server restarts' },
+    reconnect: { type: 'boolean', default: true, describe: 'With --follow, reconnect after losing the server (--no-reconnect: exit with status 3 instead)' },
+    lease: { type: 'number', describe: 'Reserve for this many seconds without acknowledging; each id goes to --id-file (or stderr) for rq ack' },
+    'id-file': { type: 'string', describe: 'With --lease, write each id to this file, one per line, instead of to stderr' },
     ...FORMAT_OPTIONS,
     ...CLIENT_OPTIONS,
+    timeout: { ...CLIENT_OPTIONS.timeout, describe: 'Seconds to wait for a server to answer, beyond any --wait, before giving up with status 3' },
   },
   examples: [
     ['$0 pop jobs', 'print the next item and acknowledge it'],
     ['$0 pop jobs -n 100 > batch.txt', 'up to 100 items, one per line'],
     ['$0 pop jobs --wait=30', 'wait up to 30 seconds for an item'],
-    ['$0 pop jobs --follow | while read -r job; do …; done', 'stream items as they come'],
-    ['id=$($0 pop jobs --lease 300 2>&1 >job.txt)', 'lease an item for 5 minutes; `rq ack jobs $id` when done'],
+    ['$0 pop jobs --follow | while read -r job; do echo "$job"; done', 'stream items as they come'],
+    ['$0 pop jobs --lease 300 --id-file id > job.txt', 'lease an item for 5 minutes; rq ack jobs "$(cat id)" when done'],
   ],
   plan: (raw) => {
     const client = clientPlan(raw);
@@ -80,13 +88,18 @@ export const popSpec: CommandSpec<PopPlan> = {
       if (leaseMs < 1) throw new UsageError('--lease must be at least 0.001 seconds');
       if (follow) throw new UsageError('--lease and --follow cannot be combined');
     }
+    const idFile = raw['id-file'] === undefined ? null : stringArg(raw, 'id-file', '--id-file');
+    if (idFile !== null && leaseMs === 0) throw new UsageError('--id-file goes with --lease (only a leased item has an id to keep)');
     return {
       ...client,
       queue,
       count: n,
       waitMs,
       leaseMs,
+      idFile,
       format: formatOf(raw),
+      follow,
+      reconnect: raw.reconnect !== false,
     };
   },
   run: async (plan) => {
