@@ -32,6 +32,11 @@ export interface CommandSpec<Plan> {
   readonly describe: string;
   readonly positionals: readonly PositionalSpec[];
   readonly options: Readonly<Record<string, OptionSpec>>;
+  /**
+   * The last positional is a command line to run (`rq work q sh -c …`): from its first word on,
+   * every argument is the command's, options included (see protectCommandLine).
+   */
+  readonly commandLine?: boolean;
   readonly examples: ReadonlyArray<readonly [string, string]>;
   /** What the arguments ask for; throws UsageError. Shared by both parsers. */
   readonly plan: (raw: RawArgs) => Plan;
@@ -59,6 +64,34 @@ export function isUsageError(err: unknown): boolean {
 export function variadic(raw: RawArgs, name: string): string[] {
   const before = (raw[name] as ReadonlyArray<string | number> | undefined) ?? [];
   return [...before, ...raw._.slice(1)].map(String);
+}
+
+/**
+ * The arguments (after the subcommand's name) with `--` put before the command line of a spec with
+ * `commandLine`, so that neither parser reads the command's options as rq's: `rq work q sh -c x`
+ * is `rq work q -- sh -c x`, as xargs and GNU parallel read it. The command line starts at the
+ * first argument, after the other positionals, that is neither an option nor an option's value.
+ */
+export function protectCommandLine(spec: CommandSpec<unknown>, argv: readonly string[]): readonly string[] {
+  if (spec.commandLine !== true) return argv;
+  const valueTaking = new Set<string>();
+  for (const [name, o] of Object.entries(spec.options)) {
+    if (o.type === 'boolean') continue;
+    valueTaking.add(`--${name}`);
+    if (o.alias !== undefined) valueTaking.add(`-${o.alias}`);
+  }
+  let positionals = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') return argv;
+    if (arg.startsWith('-') && arg !== '-') {
+      if (valueTaking.has(arg)) i++; // `--timeout 5`, `-c 4`; `--timeout=5` and `-c4` carry their value
+      continue;
+    }
+    if (positionals === spec.positionals.length - 1) return [...argv.slice(0, i), '--', ...argv.slice(i)];
+    positionals++;
+  }
+  return argv;
 }
 
 function usageLine(spec: CommandSpec<unknown>): string {

@@ -7,7 +7,8 @@
 import { EXIT_USAGE } from './exit-codes.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
 
-export async function main(argv: string[]): Promise<void> {
+export async function main(args: string[]): Promise<void> {
+  let argv = args;
   if (argv.length === 1 && argv[0] === '--version') {
     // What yargs would print, without loading it (scripts ask for the version often).
     const { VERSION } = await import('../version.js');
@@ -16,8 +17,9 @@ export async function main(argv: string[]): Promise<void> {
   }
   const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
   if (load !== undefined) {
-    const { runFast } = await import('./fast-path.js');
-    if (await runFast(await load(), argv)) return;
+    const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([import('./fast-path.js'), import('./command-spec.js'), load()]);
+    argv = [argv[0], ...protectCommandLine(spec, argv.slice(1))];
+    if (await runFast(spec, argv)) return;
   }
   const [{ default: yargs }, { commands }, { VERSION }] = await Promise.all([import('yargs'), import('./commands.js'), import('../version.js')]);
   let cli = yargs(argv)

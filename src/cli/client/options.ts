@@ -19,7 +19,7 @@ export const CLIENT_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', describe: 'Machine-readable output: one JSON object per line' },
   timeout: {
     type: 'number',
-    describe: 'Seconds to wait for a server to answer (beyond any --wait) before giving up with status 3',
+    describe: 'Seconds to wait for a server to answer before giving up with status 3',
     default: DEFAULT_TIMEOUT_MS / 1000,
   },
   tls: { type: 'boolean', describe: 'Connect with TLS, checking the server certificate against the system CAs (or --tls-ca)' },
@@ -55,8 +55,11 @@ export interface ClientPlan {
   readonly security: SecurityPlan;
 }
 
-/** Reads the shared options; throws UsageError. The environment supplies servers not given. */
-export function clientPlan(raw: RawArgs, env: NodeJS.ProcessEnv = process.env): ClientPlan {
+/**
+ * Reads the shared options; throws UsageError. The environment supplies servers not given.
+ * `timeoutOption` names the option that holds the server timeout (rq work's is --server-timeout).
+ */
+export function clientPlan(raw: RawArgs, env: NodeJS.ProcessEnv = process.env, timeoutOption = 'timeout'): ClientPlan {
   const flag = raw.server ?? raw.servers;
   if (raw.server !== undefined && raw.servers !== undefined) throw new UsageError('give --server or --servers, not both');
   if (flag !== undefined && (typeof flag !== 'string' || flag.trim() === '')) throw new UsageError('--server needs host:port');
@@ -70,9 +73,9 @@ export function clientPlan(raw: RawArgs, env: NodeJS.ProcessEnv = process.env): 
     }
     throw err;
   }
-  const timeout = raw.timeout;
+  const timeout = raw[timeoutOption];
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0 || timeout > MAX_TIMEOUT_S) {
-    throw new UsageError(`--timeout must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}`);
+    throw new UsageError(`--${timeoutOption} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_S}`);
   }
   return { servers, json: raw.json === true, timeoutMs: Math.ceil(timeout * 1000), security: securityPlan(raw, env) };
 }

@@ -1,6 +1,6 @@
 /** `rq work`: runs a command for each item, acknowledging on success (man/rq-work.1). */
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
 
 export interface WorkPlan extends ClientPlan {
@@ -12,48 +12,83 @@ export interface WorkPlan extends ClientPlan {
   readonly limit: number;
   /** Stop when the queue is empty instead of waiting for more. */
   readonly drain: boolean;
+  /** Kill a command still running after this many ms (Infinity = never). */
+  readonly commandTimeoutMs: number;
+  /** Append a line per command run to this file; null = none. */
+  readonly joblog: string | null;
+  /** Draw a progress line on stderr when it is a terminal. */
+  readonly progress: boolean;
+  /** Hand RQ_USER and RQ_PASSWORD on to the command. */
+  readonly passCredentials: boolean;
+  /** Reconnect after losing the server, instead of exiting with status 3. */
+  readonly reconnect: boolean;
 }
 
 /** More concurrent commands than this is surely a typo (each holds a connection and a process). */
 const MAX_CONCURRENCY = 1024;
+/** The longest --timeout for a command: a week. */
+const MAX_COMMAND_TIMEOUT_S = 7 * 24 * 60 * 60;
+
+const { timeout, ...clientOptions } = CLIENT_OPTIONS;
 
 export const workSpec: CommandSpec<WorkPlan> = {
   name: 'work',
-  describe: 'Run a command for each item (data on its stdin): acknowledge on success, release on failure',
+  describe: 'Run a command for each item (data on its stdin): acknowledge on success, retry on failure',
   positionals: [
     { name: 'queue', describe: 'Queue name' },
     // Optional for yargs, which does not count what follows `--`; plan() insists on it.
-    { name: 'command', describe: 'The command to run, after --', optional: true, variadic: true },
+    { name: 'command', describe: 'The command to run; everything from its first word on is the command\'s', optional: true, variadic: true },
   ],
+  commandLine: true,
   options: {
     concurrency: { type: 'number', alias: 'c', describe: 'Run this many commands at once', default: 1 },
     count: { type: 'number', alias: 'n', describe: 'Stop after this many items', defaultDescription: 'no limit' },
     drain: { type: 'boolean', describe: 'Stop when the queue is empty instead of waiting for more items' },
-    ...CLIENT_OPTIONS,
+    timeout: { type: 'number', describe: 'Kill a command still running after this many seconds (a failure: its item is retried)', defaultDescription: 'none' },
+    joblog: { type: 'string', describe: 'Append a line per command run to this file (tab-separated, with a header)' },
+    progress: { type: 'boolean', describe: 'Show done, failed and running counts on stderr when it is a terminal' },
+    'pass-credentials': { type: 'boolean', describe: 'Hand RQ_USER and RQ_PASSWORD on to the command (kept from it otherwise)' },
+    reconnect: { type: 'boolean', default: true, describe: 'Reconnect after losing the server (--no-reconnect: exit with status 3 instead)' },
+    ...clientOptions,
+    'server-timeout': { ...timeout, describe: 'Seconds to wait for a server to answer before giving up with status 3' },
   },
   examples: [
-    ['$0 work jobs -- sh -c \'convert "$(cat)" -resize 50% out/\'', 'one item at a time, for ever'],
-    ['$0 work urls -c 8 -- curl -sf -K -', 'eight at once'],
-    ['$0 work jobs --drain -- ./handle.sh', 'until the queue is empty'],
+    ['$0 work jobs sh -c \'echo "got $(cat)"\'', 'one item at a time, for ever; the command\'s options are its own'],
+    ['$0 work urls -c 8 --drain --timeout 60 -- sh -c \'curl -fsS --max-time 50 "$(cat)"\'', 'eight at once, until the queue is empty'],
+    ['$0 work jobs --joblog jobs.log --progress ./handle.sh', 'a line per run in jobs.log; counts on the terminal'],
   ],
   plan: (raw) => {
-    const client = clientPlan(raw);
+    const client = clientPlan(raw, process.env, 'server-timeout');
     const queue = stringArg(raw, 'queue');
     wireName(queue);
     const command = variadic(raw, 'command');
-    if (command.length === 0) throw new UsageError('give the command to run after --, as in: rq work jobs -- ./handle.sh');
+    if (command.length === 0) throw new UsageError('give the command to run after the queue, as in: rq work jobs ./handle.sh');
     const c = raw.concurrency;
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > MAX_CONCURRENCY) {
       throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
     }
     const n = raw.count ?? Infinity;
     if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
-      throw new UsageError('-n must be a whole number of at least 1');
+      throw new UsageError('--count must be a whole number of at least 1');
     }
-    return { ...client, queue, command, concurrency: c, limit: n, drain: raw.drain === true };
+    const commandTimeoutMs = raw.timeout === undefined ? Infinity : secondsArg(raw.timeout, '--timeout', MAX_COMMAND_TIMEOUT_S);
+    if (commandTimeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
+    return {
+      ...client,
+      queue,
+      command,
+      concurrency: c,
+      limit: n,
+      drain: raw.drain === true,
+      commandTimeoutMs,
+      joblog: raw.joblog === undefined ? null : stringArg(raw, 'joblog', '--joblog'),
+      progress: raw.progress === true,
+      passCredentials: raw['pass-credentials'] === true,
+      reconnect: raw.reconnect !== false,
+    };
   },
   run: async (plan) => {
-    const { runWork } = await import('../client/work.js');
+    const { runWork } = await import('../work/run.js');
     await runWork(plan);
   },
 };

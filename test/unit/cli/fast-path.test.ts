@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toYargs, type CommandSpec, type RawArgs } from '../../../src/cli/command-spec.js';
+import { protectCommandLine, toYargs, type CommandSpec, type RawArgs } from '../../../src/cli/command-spec.js';
 import { clientCommands } from '../../../src/cli/commands.js';
 import { fastParse } from '../../../src/cli/fast-path.js';
 
@@ -65,6 +65,10 @@ const ACCEPTED: Array<[string, string[]]> = [
   ['work', ['q', '-c', '4', '--drain', '--', 'cat', '-n']],
   ['work', ['q', 'cat', '--', '-x']],
   ['work', ['q', '-n', '3', '--', 'true']],
+  ['work', ['q', '--timeout', '2', '--joblog', 'log', '--', 'true']],
+  ['pop', ['q', '--lease', '5', '--id-file', 'id']],
+  ['flush', ['q', '--yes']],
+  ['drop', ['q', '-y', '--json']],
 ];
 
 describe('the fast path', () => {
@@ -117,6 +121,8 @@ describe('the fast path', () => {
     ['ack', ['q', '5@c:3', '--server', 'a:1,b:2'], 'not among the servers'],
     ['work', ['q'], 'give the command'],
     ['work', ['q', '-c', '0', '--', 'x'], '--concurrency'],
+    ['work', ['q', '--timeout', '0', '--', 'x'], '--timeout'],
+    ['pop', ['q', '--id-file', 'f'], '--id-file goes with --lease'],
     ['inspect', ['--server', 'a:b'], '--server'],
     ['inspect', ['--timeout', '0'], '--timeout'],
     ['inspect', ['--server', 'a:1', '--servers', 'b:2'], 'not both'],
@@ -126,5 +132,31 @@ describe('the fast path', () => {
     if (fast !== null) expect(() => s.plan(fast)).toThrow(reason);
     const slow = await viaYargs(s, argv);
     expect(slow).toEqual({ error: expect.stringContaining(reason) as unknown });
+  });
+});
+
+describe('a command line to run (rq work)', () => {
+  it.each([
+    [['q', 'sh', '-c', 'exit 1'], ['q', '--', 'sh', '-c', 'exit 1']],
+    [['-c', '4', 'q', 'cat', '-n'], ['-c', '4', 'q', '--', 'cat', '-n']],
+    [['q', '--timeout', '5', '--drain', 'x', '--drain'], ['q', '--timeout', '5', '--drain', '--', 'x', '--drain']],
+    [['q', '--timeout=5', '-c4', 'x'], ['q', '--timeout=5', '-c4', '--', 'x']],
+    [['q', '--', 'x', '-c'], ['q', '--', 'x', '-c']],
+    [['q'], ['q']],
+    [['--help'], ['--help']],
+  ])('reads the options up to the command: %j is %j', (argv, protectedArgv) => {
+    expect(protectCommandLine(spec('work'), argv)).toEqual(protectedArgv);
+  });
+
+  it('leaves the other commands alone', () => {
+    expect(protectCommandLine(spec('push'), ['q', 'a', '-0'])).toEqual(['q', 'a', '-0']);
+  });
+
+  it('hands the command its own options, on both paths', async () => {
+    const argv = protectCommandLine(spec('work'), ['q', 'sh', '-c', 'echo $0', 'x']);
+    const plan = spec('work').plan(fastParse(spec('work'), argv)!) as { command: string[]; concurrency: number };
+    expect(plan).toMatchObject({ command: ['sh', '-c', 'echo $0', 'x'], concurrency: 1 });
+    const slow = await viaYargs(spec('work'), [...argv]);
+    expect(spec('work').plan((slow as { raw: RawArgs }).raw)).toMatchObject({ command: ['sh', '-c', 'echo $0', 'x'] });
   });
 });
