@@ -14,5 +14,7 @@ export const CLIENT_COMMANDS: Readonly<Record<string, Load>> = {
   release: async () => (await import('./commands/release.js')).releaseSpec,
   peek: async () => (await import('./commands/peek.js')).peekSpec,
   inspect: async () => (await import('./commands/inspect.js')).inspectSpec,
+  flush: async () => (await import('./commands/flush.js')).flushSpec,
+  drop: async () => (await import('./commands/drop.js')).dropSpec,
   work: async () => (await import('./commands/work.js')).workSpec,
 };

@@ -2,6 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { toYargs, type CommandSpec } from './command-spec.js';
 import { ackSpec } from './commands/ack.js';
+import { dropSpec } from './commands/drop.js';
+import { flushSpec } from './commands/flush.js';
 import { inspectSpec } from './commands/inspect.js';
 import { peekSpec } from './commands/peek.js';
 import { popSpec } from './commands/pop.js';
@@ -13,7 +15,7 @@ import { topCommand } from './commands/top.js';
 import { workSpec } from './commands/work.js';
 
 /** The client subcommands, described as data so that the fast path (fast-path.ts) can run them without yargs. */
-export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, workSpec];
+export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, flushSpec, dropSpec, workSpec];
 
 /** A subcommand as main() registers it: its usage line, and how to add it to yargs. */
 export interface Registration {

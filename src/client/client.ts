@@ -212,6 +212,21 @@ export class RqClient {
     }));
   }
 
+  /**
+   * Removes the queue with everything in it, open reservations included (`delete_queue`), on every
+   * server. Resolves with whether each server had it, in the order of `servers`.
+   */
+  async dropQueue(queue: string): Promise<boolean[]> {
+    const key = wireName(queue);
+    const { textCommand } = await import('./text-command.js');
+    return Promise.all(this.servers.map(async (address, i) => {
+      const reply = await textCommand(address, this.security, this.timeoutMs, `delete_queue ${key}`);
+      if (reply === 'DELETED') return true;
+      if (reply === 'NOT_FOUND') return false;
+      throw new RqClientError('protocol', this.names[i], reply);
+    }));
+  }
+
   /** One server's `stats` pairs, in the server's order. Rejects with RqClientError. */
   async statsOf(server: string): Promise<StatsPairs> {
     return (await this.connection(this.serverIndex(server))).stats();
