@@ -115,6 +115,8 @@ export function toYargs(spec: CommandSpec<unknown>): CommandModule<object, RawAr
       for (const [name, o] of Object.entries(spec.options)) {
         // Only the keys that are set: an explicit `default: undefined` changes how yargs reads a bare `--wait`.
         options[name] = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+        // `-n` with nothing after it is an error, not a NaN (a string option may stand alone: `--wait`).
+        if (o.type === 'number') options[name].requiresArg = true;
       }
       // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {

@@ -1,7 +1,9 @@
 /** Every subcommand of rq, in the order `rq --help` lists them. A test checks each has a man page. */
 import type { Argv, CommandModule } from 'yargs';
 import { toYargs, type CommandSpec } from './command-spec.js';
+import { wholeExamples } from './help.js';
 import { ackSpec } from './commands/ack.js';
+import { completionCommand } from './commands/completion.js';
 import { dropSpec } from './commands/drop.js';
 import { flushSpec } from './commands/flush.js';
 import { inspectSpec } from './commands/inspect.js';
@@ -25,7 +27,13 @@ export interface Registration {
 }
 
 function registration<Args>(module: CommandModule<object, Args>): Registration {
-  return { command: String(module.command), register: (y) => y.command(module) };
+  const builder = module.builder as (y: Argv) => Argv<Args>;
+  const command = String(module.command);
+  const manPage = `rq-${command.split(' ')[0]}`;
+  return {
+    command,
+    register: (y) => y.command({ ...module, builder: (b: Argv) => builder(wholeExamples(b)).epilogue(`More in the manual: man ${manPage}`) }),
+  };
 }
 
 /** Every subcommand, in the order `rq --help` lists them. */
@@ -34,4 +42,5 @@ export const commands: readonly Registration[] = [
   ...clientCommands.map((spec) => registration(toYargs(spec))),
   registration(topCommand),
   registration(replayJournalCommand),
+  registration(completionCommand),
 ];

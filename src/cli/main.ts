@@ -1,8 +1,9 @@
 /**
  * rq's command line: yargs wiring only. Each subcommand is one module (command, describe, builder
- * with an example, handler) registered from the list below; handlers load what they need lazily so
- * that `rq push` never pays for the server or for Ink. A well-formed client command runs without
- * loading yargs at all (fast-path.ts); everything else, --help and errors included, goes to yargs.
+ * with an example, handler) registered from the list in commands.ts; handlers load what they need
+ * lazily so that `rq push` never pays for the server or for Ink. A well-formed client command runs
+ * without loading yargs at all (fast-path.ts); everything else, --help and errors included, goes
+ * to yargs.
  */
 import { EXIT_USAGE } from './exit-codes.js';
 import { CLIENT_COMMANDS } from './client-commands.js';
@@ -15,27 +16,35 @@ export async function main(args: string[]): Promise<void> {
     process.stdout.write(`${VERSION}\n`);
     return;
   }
+  // `rq help pop` is `rq pop --help`, as git and go have it.
+  if (argv[0] === 'help') argv = argv.length > 1 ? [argv[1], '--help'] : ['--help'];
   const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
   if (load !== undefined) {
     const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([import('./fast-path.js'), import('./command-spec.js'), load()]);
     argv = [argv[0], ...protectCommandLine(spec, argv.slice(1))];
     if (await runFast(spec, argv)) return;
   }
-  const [{ default: yargs }, { commands }, { VERSION }] = await Promise.all([import('yargs'), import('./commands.js'), import('../version.js')]);
+  const [{ default: yargs }, { commands }, { VERSION }, { mainEpilogue, usageMessage }] = await Promise.all([
+    import('yargs'), import('./commands.js'), import('../version.js'), import('./help.js'),
+  ]);
+  const usage = commands.find((c) => c.command.split(' ')[0] === argv[0])?.command;
+  const subcommand = usage === undefined ? 'rq' : `rq ${argv[0]}`;
   let cli = yargs(argv)
     .scriptName('rq')
     .usage('$0 <command> [options]\n\nA persistent work queue that speaks the memcache protocol.')
     .version(VERSION)
+    .help()
+    .alias('help', 'h')
     .strict()
     .demandCommand(1, 'Name a command; `rq --help` lists them.')
     .recommendCommands()
     .wrap(Math.min(100, process.stdout.columns || 100))
-    .epilogue('Each command has a man page: man rq-<command>. Exit codes: 0 ok, 1 nothing there, 2 usage, 3 server unreachable.')
+    .epilogue(mainEpilogue())
     .fail((message, error) => {
       // yargs gives a message for every usage failure, a check that threw included (`--port 70000`);
       // an error thrown by a command's handler comes without one and is no usage error.
       if (error && message == null) throw error;
-      process.stderr.write(`rq: ${message}\nTry \`rq --help\`.\n`);
+      process.stderr.write(`${subcommand}: ${usageMessage(message, argv, usage)}\nTry \`${subcommand} --help\`.\n`);
       process.exit(EXIT_USAGE);
     });
   for (const command of commands) cli = command.register(cli);

@@ -65,7 +65,7 @@ describe('rq top --once', () => {
   it('prints one plain frame with the right numbers and real rates', async () => {
     await load();
     await produce();
-    const r = await runRq(['top', '--once', '--server', `127.0.0.1:${server.port}`, '--interval', '500']);
+    const r = await runRq(['top', '--once', '--server', `127.0.0.1:${server.port}`, '--interval', '0.5']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b/);
@@ -85,10 +85,11 @@ describe('rq top --once', () => {
 
   it('prints JSON with exact figures for scripts', async () => {
     await load();
-    const r = await runRq(['top', '--json', '--interval', '200'], { env: { RQ_SERVER: `127.0.0.1:${server.port}` } });
+    const r = await runRq(['top', '--json', '--interval', '0.2'], { env: { RQ_SERVER: `127.0.0.1:${server.port}` } });
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as { servers: Array<{ stats: Record<string, unknown> }>; queues: Array<{ name: string }> };
-    expect(json.servers[0]).toMatchObject({ address: `127.0.0.1:${server.port}`, state: 'up', error: null, enqueue_per_s: 0 });
+    expect(json.servers[0]).toMatchObject({ server: `127.0.0.1:${server.port}`, state: 'up', error: null, enqueue_per_s: 0 });
+    expect(r.stdout.split('\n')).toHaveLength(2); // one line
     expect(json.servers[0].stats).toMatchObject({ version: expect.any(String) as unknown, curr_items: 50, open_items: 3 });
     const byName = Object.fromEntries(json.queues.map((q) => [q.name, q]));
     expect(byName.jobs).toMatchObject({ items: 40, open: 3, bytes: 430, total_items: 43, acked: 0, enqueue_per_s: 0, dequeue_per_s: 0 });
@@ -98,7 +99,7 @@ describe('rq top --once', () => {
 
   it('keeps going when one of several servers is down: marks it, exits 3, shows the others', async () => {
     await load();
-    const r = await runRq(['top', '--once', '--interval', '200', '--servers', `127.0.0.1:${server.port},127.0.0.1:1`]);
+    const r = await runRq(['top', '--once', '-d', '0.2', '--servers', `127.0.0.1:${server.port},127.0.0.1:1`]);
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/^✗ 127\.0\.0\.1:1  down: connection refused\b.*  never reached$/m);
     expect(row(r.stdout, 'jobs').slice(0, 2)).toEqual(['jobs', '40']);
@@ -106,12 +107,12 @@ describe('rq top --once', () => {
   });
 
   it('rejects bad options with a usage error (exit 2)', async () => {
-    const bad = [['--interval', '5'], ['--interval', 'soon'], ['--server', 'h:99999'], ['--servers', ','], ['--server', 'a:1', '--server', 'b:2'], ['--server', 'a:1', '--servers', 'b:2'], ['--server']];
+    const bad = [['--interval', '0.05'], ['--interval', '3601'], ['--interval', 'soon'], ['--interval'], ['--server', 'h:99999'], ['--servers', ','], ['--server', 'a:1', '--server', 'b:2'], ['--server', 'a:1', '--servers', 'b:2'], ['--server']];
     for (const args of bad) {
       const r = await runRq(['top', '--once', ...args]);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^rq: /);
+      expect(r.stderr).toMatch(/^rq top: /);
     }
     const env = await runRq(['top', '--once'], { env: { RQ_SERVERS: 'a:1,::1' } });
     expect(env.code).toBe(2);

@@ -59,7 +59,7 @@ async function push(queue: string, ...items: string[]): Promise<void> {
 function startTop(extra = ''): void {
   const script = [
     'before=$(stty -g)',
-    `${JSON.stringify(process.execPath)} ${JSON.stringify(RQ_BIN)} top --server 127.0.0.1:${port} --interval 200 ${extra}`,
+    `${JSON.stringify(process.execPath)} ${JSON.stringify(RQ_BIN)} top --server 127.0.0.1:${port} --interval 0.2 ${extra}`,
     'code=$?',
     '[ "$before" = "$(stty -g)" ] && echo "TTY RESTORED"',
     'echo "EXIT $code"',

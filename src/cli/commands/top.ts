@@ -6,6 +6,7 @@ import { topServers } from '../top/servers.js';
 export interface TopArgs {
   server?: string;
   servers?: string;
+  /** Seconds between polls, as top's -d (fractions allowed). */
   interval: number;
   once: boolean;
   json: boolean;
@@ -21,13 +22,18 @@ export function topSecurity(args: TopArgs, env: NodeJS.ProcessEnv = process.env)
 }
 
 /** Polling faster than this buys nothing a person can read and costs the server. */
-const MIN_INTERVAL_MS = 100;
-const MAX_INTERVAL_MS = 3_600_000;
+const MIN_INTERVAL_S = 0.1;
+const MAX_INTERVAL_S = 3600;
+
+/** The poll interval in ms. */
+export function intervalMs(args: TopArgs): number {
+  return Math.round(args.interval * 1000);
+}
 
 /** What is wrong with the options, in a sentence, or null. */
 export function topArgsProblem(args: TopArgs): string | null {
-  if (!Number.isInteger(args.interval) || args.interval < MIN_INTERVAL_MS || args.interval > MAX_INTERVAL_MS) {
-    return `--interval must be a whole number of milliseconds, ${MIN_INTERVAL_MS}–${MAX_INTERVAL_MS}`;
+  if (!Number.isFinite(args.interval) || args.interval < MIN_INTERVAL_S || args.interval > MAX_INTERVAL_S) {
+    return `--interval must be a number of seconds from ${MIN_INTERVAL_S} to ${MAX_INTERVAL_S}`;
   }
   try {
     topServers(args, process.env);
@@ -45,7 +51,7 @@ export const topCommand: CommandModule<object, TopArgs> = {
     y
       .option('server', { type: 'string', alias: 's', describe: 'Server host:port, or several separated by commas (queues are combined)', defaultDescription: '$RQ_SERVERS, $RQ_SERVER or 127.0.0.1:22133' })
       .option('servers', { type: 'string', describe: 'Same as --server' })
-      .option('interval', { type: 'number', default: 1000, describe: 'Milliseconds between polls' })
+      .option('interval', { type: 'number', alias: 'd', default: 1, requiresArg: true, describe: 'Seconds between polls, as top -d (fractions allowed: 0.5)' })
       .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
       .option('tls', { type: 'boolean', describe: CLIENT_OPTIONS.tls.describe })

@@ -3,7 +3,7 @@
  * stdin and stdout, no --once/--json) or one frame, and loads Ink and React only for the former.
  */
 import { EXIT_OK, EXIT_UNREACHABLE } from '../exit-codes.js';
-import { topSecurity, type TopArgs } from '../commands/top.js';
+import { intervalMs, topSecurity, type TopArgs } from '../commands/top.js';
 import { jsonLine } from '../output/json.js';
 import { createTopSource } from './source.js';
 import { topServers } from './servers.js';
@@ -15,7 +15,8 @@ function timeoutFor(intervalMs: number): number {
 
 export async function runTop(args: TopArgs): Promise<void> {
   const servers = topServers(args, process.env);
-  const source = createTopSource({ timeoutMs: timeoutFor(args.interval), security: topSecurity(args) });
+  const interval = intervalMs(args);
+  const source = createTopSource({ timeoutMs: timeoutFor(interval), security: topSecurity(args) });
   const live = !args.once && !args.json && process.stdout.isTTY === true && process.stdin.isTTY === true;
   if (live) {
     // React's development build checks and times every render (several times the CPU); rq top
@@ -25,12 +26,12 @@ export async function runTop(args: TopArgs): Promise<void> {
     // the live screen runs only on a terminal, so a shell that exports CI still gets a live screen.
     for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in process.env) process.env[name] = 'false';
     const { runLive } = await import('../../tui/live.js');
-    await runLive({ servers, source, intervalMs: args.interval });
+    await runLive({ servers, source, intervalMs: interval });
     process.exitCode = EXIT_OK;
     return;
   }
   const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../../tui/once.js'), import('../../tui/frame.js')]);
-  const snapshot = await pollTwice({ servers, source, intervalMs: args.interval });
+  const snapshot = await pollTwice({ servers, source, intervalMs: interval });
   source.close();
   const out = args.json ? jsonLine(snapshotJson(snapshot)) : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
   process.stdout.write(out);
