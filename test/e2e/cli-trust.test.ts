@@ -46,7 +46,7 @@ describe('client subcommands with TLS and a login', () => {
     await sh('rq push q one', shell.env);
     await output.shows('one\n');
     follower.kill('SIGINT');
-    expect(await exited(follower)).toBe(0);
+    expect(await exited(follower)).toBe('SIGINT');
     const waiting = start('exec rq pop empty --wait=60', shell.env);
     await connectionsBecome(shell.srv, 1);
     waiting.kill('SIGTERM');
@@ -56,7 +56,7 @@ describe('client subcommands with TLS and a login', () => {
     const worker = start('exec rq work jobs -- sh -c \'cat >> "$T/done"; echo >> "$T/done"\'', shell.env);
     await eventually(() => queueStats(shell.srv, 'jobs').acked === 2, 'rq work to finish both items', { deadlineMs: 10_000 });
     worker.kill('SIGTERM');
-    expect(await exited(worker)).toBe(0);
+    expect(await exited(worker)).toBe('SIGTERM');
   });
 
   it('rq top --json watches a server with TLS and logins; a refused login shows it down', async () => {
@@ -85,16 +85,23 @@ describe('client subcommands with TLS and a login', () => {
     expect([pop.status, pop.stderr.toString()]).toEqual([3, expect.stringContaining('login refused')]);
   });
 
-  it('no login at all: the server refuses the request, status 3', async () => {
-    const run = await sh('rq push q hello', { RQ_SERVER: shell.env.RQ_SERVER, RQ_TLS_CA: certs.caFile });
-    expect(run.status).toBe(3);
-    expect(run.stderr.toString()).toMatch(/Authentication required|Auth failure|refused/i);
+  it('no login at all: the server refuses the request, status 3, and the message says how to log in', async () => {
+    const noLogin = { RQ_SERVER: shell.env.RQ_SERVER, RQ_TLS_CA: certs.caFile };
+    for (const line of ['rq push q hello', 'rq pop q', 'rq peek q', 'rq inspect', 'rq drop q --yes']) {
+      const run = await sh(line, noLogin);
+      expect({ line, status: run.status }).toEqual({ line, status: 3 });
+      expect(run.stderr.toString()).toContain('the server wants a login: set RQ_USER and RQ_PASSWORD');
+    }
   });
 
-  it('a certificate the client does not trust: status 3, with TLS in the message', async () => {
-    const run = await sh('rq peek q --tls', { RQ_SERVER: shell.env.RQ_SERVER, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass' });
-    expect(run.status).toBe(3);
-    expect(run.stderr.toString()).toContain('TLS');
+  it('a certificate the client does not trust, or no TLS at all: status 3, and the message says what to add', async () => {
+    const login = { RQ_SERVER: shell.env.RQ_SERVER, RQ_USER: 'worker', RQ_PASSWORD: 's3cret pass' };
+    const untrusted = await sh('rq peek q --tls', login);
+    expect(untrusted.status).toBe(3);
+    expect(untrusted.stderr.toString()).toMatch(/TLS: .*: give the CA that signed the server's certificate with --tls-ca FILE/);
+    const plain = await sh('rq peek q', login);
+    expect(plain.status).toBe(3);
+    expect(plain.stderr.toString()).toContain('add --tls-ca FILE or --tls');
   });
 
   it('a CA file that cannot be read, or a user without a password: usage errors, status 2', async () => {

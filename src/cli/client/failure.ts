@@ -22,9 +22,38 @@ export function exitCodeFor(err: unknown): number {
   return EXIT_UNREACHABLE;
 }
 
-/** Prints `rq <command>: <message>` on stderr. */
+/** Whether the command connects with TLS: set by newClient, for the hints below. */
+let usingTls = false;
+
+export function connectingWithTls(tls: boolean): void {
+  usingTls = tls;
+}
+
+/**
+ * A server's refusal in words that say what to do: the server wants a login, or TLS, or speaks no
+ * TLS, or has a certificate this machine does not trust. The reasons come from several layers
+ * (memjs, node:tls, the server's own text); this is the one place that reads them.
+ */
+export function explainFailure(message: string): string {
+  if (/authentication required|authentication failed!/i.test(message)) {
+    return `${message.replace(/: (Memcached server authentication failed!|Authentication required.*|CLIENT_ERROR authentication required.*)$/, '')}: the server wants a login: set RQ_USER and RQ_PASSWORD (or give --user)`;
+  }
+  if (/CLIENT_ERROR authentication failure/.test(message)) return message.replace('CLIENT_ERROR authentication failure', 'wrong user or password');
+  if (/TLS: .*wrong version number/.test(message)) {
+    return message.replace(/TLS: .*wrong version number\S*/, 'TLS: the server does not speak TLS: drop --tls and --tls-ca (and RQ_TLS_CA)');
+  }
+  if (/TLS: (unable to verify|self[- ]signed|unable to get local issuer)/.test(message)) {
+    return `${message}: give the CA that signed the server's certificate with --tls-ca FILE (or RQ_TLS_CA)`;
+  }
+  if (!usingTls && /connection closed by the server|closed the connection during the login/.test(message)) {
+    return `${message} (a server with --tls-cert closes plain connections: if it has one, add --tls-ca FILE or --tls)`;
+  }
+  return message;
+}
+
+/** Prints `rq <command>: <message>` on stderr, with a hint at what to do when the message calls for one. */
 export function warn(command: string, message: string): void {
-  process.stderr.write(`rq ${command}: ${message}\n`);
+  process.stderr.write(`rq ${command}: ${explainFailure(message)}\n`);
 }
 
 /** Reports an error and sets the exit status (the process ends when its work is done). */

@@ -1,9 +1,10 @@
 /** A client library instance for a client subcommand, with skipped servers reported on stderr. */
 import { RqClient } from '../../client/client.js';
 import type { ClientPlan } from './options.js';
-import { warn } from './failure.js';
+import { connectingWithTls, warn } from './failure.js';
 
 export function newClient(command: string, plan: ClientPlan): RqClient {
+  connectingWithTls(plan.security.tls);
   return new RqClient({
     servers: plan.servers,
     timeoutMs: plan.timeoutMs,
