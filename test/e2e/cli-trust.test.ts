@@ -6,7 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Authenticator } from '../../src/server/auth.js';
+import fs from 'node:fs';
+import path from 'node:path';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
+import { startDataDirServer } from '../helpers/server.js';
 import { eventually } from '../helpers/eventually.js';
 import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
 import { makeCertificates, type TestCertificates } from '../helpers/tls.js';
@@ -102,6 +105,24 @@ describe('client subcommands with TLS and a login', () => {
     const plain = await sh('rq peek q', login);
     expect(plain.status).toBe(3);
     expect(plain.stderr.toString()).toContain('add --tls-ca FILE or --tls');
+  });
+
+  it('rq replay-journal --push-to copies a journal into the server with TLS and a login, and says it copied', async () => {
+    const dataDir = path.join(shell.dir, 'old');
+    fs.mkdirSync(dataDir);
+    const old = await startDataDirServer(dataDir);
+    try {
+      expect((await sh('seq 3 | rq push moved', { RQ_SERVER: `127.0.0.1:${old.port}` })).status).toBe(0);
+    } finally {
+      await old.close();
+    }
+    const push = await sh(`rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}"`, shell.env);
+    expect(push.status).toBe(0);
+    expect(push.stderr).toContain(`copied 3 items to localhost:${shell.srv.port}; ${dataDir} is unchanged`);
+    expect(queueStats(shell.srv, 'moved')).toMatchObject({ items: 3 });
+    const refused = await sh(`rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}" --user worker --password guess`, shell.env);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain('login refused');
   });
 
   it('a CA file that cannot be read, or a user without a password: usage errors, status 2', async () => {

@@ -91,7 +91,7 @@ describe('rq replay-journal', () => {
   it('--push-to re-enqueues the live items into a running server', async () => {
     server = await spawnRq(['--no-journal']);
     const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });
-    expect(r.stderr).toContain('pushed 11 items');
+    expect(r.stderr).toContain('copied 11 items');
     expect(r.status).toBe(0);
     const c = await RawClient.connect(server.port);
     clients.push(c);

@@ -1,6 +1,7 @@
 /** `rq replay-journal <data-dir>`: reads a journal offline and reports what a restart would restore (man/rq-replay-journal.1). */
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
+import { CLIENT_OPTIONS, securityPlan } from '../client/options.js';
 import { EXIT_DAMAGED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 
 export interface ReplayJournalArgs {
@@ -10,6 +11,10 @@ export interface ReplayJournalArgs {
   verify: boolean;
   repair: boolean;
   'push-to'?: string;
+  tls?: boolean;
+  'tls-ca'?: string;
+  user?: string;
+  password?: string;
 }
 
 export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
@@ -22,17 +27,22 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       .option('json', { type: 'boolean', default: false, describe: 'JSON output (one object per record with --records)' })
       .option('verify', { type: 'boolean', default: false, describe: `Exit ${EXIT_DAMAGED} if the journal is damaged` })
       .option('repair', { type: 'boolean', default: false, describe: 'Cut damaged files at their last good record, as rq serve does at startup (not while a server uses the directory)' })
-      .option('push-to', { type: 'string', describe: 'Re-enqueue the live items into the server at host:port' })
+      .option('push-to', { type: 'string', describe: 'Copy the live items into the server at host:port (the journal is left as it is)' })
+      .option('tls', { type: 'boolean', describe: `With --push-to: ${CLIENT_OPTIONS.tls.describe}` })
+      .option('tls-ca', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS['tls-ca'].describe}`, defaultDescription: '$RQ_TLS_CA' })
+      .option('user', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS.user.describe}`, defaultDescription: '$RQ_USER' })
+      .option('password', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS.password.describe}`, defaultDescription: '$RQ_PASSWORD' })
       .check((argv) => {
         if (argv['push-to'] !== undefined && !/^[^:\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(argv['push-to'])) {
           throw new Error('--push-to takes host:port');
         }
+        if (argv['push-to'] !== undefined) securityPlan({ ...argv, _: [] }, process.env);
         return true;
       })
       .example('$0 replay-journal ~/.local/share/rq', 'per-queue counts, bytes and oldest age')
       .example('$0 replay-journal /var/lib/rq --records --json | jq .type', 'every record as JSON')
       .example('$0 replay-journal /var/lib/rq --verify --repair', 'check, and cut a torn tail')
-      .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'move the items to another server'),
+      .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'copy the items to another server'),
   handler: async (args) => {
     const dir = args['data-dir'];
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
@@ -62,9 +72,10 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     if (pushTo !== undefined) {
       const { parseAddress } = await import('../../client/servers.js');
       const { pushItems } = await import('../replay-journal/push-items.js');
+      const { plural } = await import('../output/plural.js');
       try {
-        const pushed = await pushItems(dir, parseAddress(pushTo), now);
-        process.stderr.write(`rq replay-journal: pushed ${pushed} items to ${pushTo}\n`);
+        const pushed = await pushItems(dir, parseAddress(pushTo), now, securityPlan({ ...args, _: [] }, process.env));
+        process.stderr.write(`rq replay-journal: copied ${plural(pushed, 'item')} to ${pushTo}; ${dir} is unchanged (remove it, or start no server on it, to make this a move)\n`);
       } catch (err) {
         process.stderr.write(`rq replay-journal: push to ${pushTo} failed: ${(err as Error).message}\n`);
         process.exit(EXIT_UNREACHABLE);
