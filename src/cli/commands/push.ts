@@ -1,7 +1,7 @@
 /** `rq push`: adds items to a queue from arguments or standard input (man/rq-push.1). */
 import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
-import type { SplitMode } from '../client/split-items.js';
+import type { SplitMode } from '../input/split-items.js';
 import { wireName } from '../../client/keys.js';
 
 export interface PushPlan extends ClientPlan {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../../src/cli/command-spec.js';
-import { splitItems, type SplitMode } from '../../../../src/cli/client/split-items.js';
+import { splitItems, type SplitMode } from '../../../../src/cli/input/split-items.js';
 
 async function* chunks(parts: Array<Buffer | string>): AsyncGenerator<Buffer | string> {
   for (const p of parts) yield p;
