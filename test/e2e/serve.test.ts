@@ -194,14 +194,14 @@ describe('rq serve, spawned as a user runs it', () => {
     [['--max-item-size', '1.5'], /--max-item-size must be a positive whole number of bytes/],
     [['--max-partial-bytes', '1000000'], /--max-partial-bytes must be at least --max-item-size \+ 65790 \(1114366\)/],
     [['--max-partial-bytes', '-1'], /--max-partial-bytes must be a whole number/],
-    [['--bogus'], /Unknown argument: bogus/],
+    [['--bogus'], /unknown option --bogus/],
   ];
   for (const [flags, reason] of badFlags) {
     it(`exits 2 with a usage error for ${flags.join(' ')}`, async () => {
       const r = await runChild(process.execPath, [BIN, 'serve', '--data-dir', dataDir(), ...flags], { cwd: ROOT, deadlineMs: DEADLINE_MS });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(reason);
-      expect(r.stderr).toMatch(/^rq: /);
+      expect(r.stderr).toMatch(/^rq serve: /);
       expect(r.stderr).not.toMatch(/^\s+at /m);
       expect(r.stdout).toBe('');
     });

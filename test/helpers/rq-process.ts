@@ -13,7 +13,8 @@ export const RQ_BIN = path.resolve(__dirname, '../../bin/rq');
 export interface RqServeProcess {
   readonly child: ChildProcess;
   readonly port: number;
-  /** Everything written to stderr so far. */
+  /** Everything written to stdout and to stderr so far. */
+  stdout(): string;
   stderr(): string;
   /** Resolves with the exit code (or signal) once the process is gone. */
   readonly exited: Promise<number | string>;
@@ -33,7 +34,8 @@ export interface ServeOptions {
 }
 
 /**
- * Starts `rq serve --port <port> <args>` and resolves once it prints "listening on host:port";
+ * Starts `rq serve --port <port> <args>` and resolves once it prints "listening on host:port" (or,
+ * with --log-format json, its JSON form);
  * rejects (having killed it) if it exits first or stays silent past the deadline.
  */
 export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'args'> = {}): Promise<RqServeProcess> {
@@ -58,10 +60,10 @@ export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'ar
     });
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /listening on \S+:(\d+)/.exec(out);
+      const m = /listening on \S+:(\d+)|"event":"listening","address":"[^"]+:(\d+)"/.exec(out);
       if (m === null) return;
       clearTimeout(timer);
-      resolve({ child, port: Number(m[1]), stderr: () => err, exited, kill, stop: () => kill('SIGTERM') });
+      resolve({ child, port: Number(m[1] ?? m[2]), stdout: () => out, stderr: () => err, exited, kill, stop: () => kill('SIGTERM') });
     });
   });
 }

@@ -4,17 +4,18 @@
  * could reach it; and stops gracefully on SIGINT/SIGTERM (setup.ts), the journal synced and
  * closed and the lock released.
  */
-import fs from 'node:fs';
 import { DataDirLockedError } from '../../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
 import { openFileLimit } from '../../server/descriptors.js';
 import { memoryOnly, restoreDataDir, type Backing, type Restored } from '../../server/persistence.js';
+import { formatLine } from '../../server/log.js';
 import type { QueueStore } from '../../server/queue-ops/store.js';
 import { RqServer } from '../../server/server.js';
 import { VERSION } from '../../version.js';
 import type { ServeArgs } from '../commands/serve.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 import { chooseMaxConnections } from './connection-limit.js';
+import { makeDataDir } from './data-dir.js';
 import { exposureWarnings } from './exposure.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
@@ -53,7 +54,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
   } else if (args.journal) {
     let restored: Restored;
     try {
-      fs.mkdirSync(dataDir, { recursive: true });
+      makeDataDir(dataDir);
       restored = restoreDataDir(dataDir, limits, {
         fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy,
         warn: (line) => log.warn(line),
@@ -89,7 +90,14 @@ export async function runServe(args: ServeArgs): Promise<void> {
     fail(`cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`, EXIT_UNREACHABLE);
   }
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
-  process.stdout.write(`rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
+  // The banner on stdout speaks the log's format: a JSON line with --log-format json.
+  const journaled = storeRequest === null && args.journal;
+  process.stdout.write(args['log-format'] === 'json'
+    ? formatLine('json', new Date(), 'info', 'listening', {
+      address: `${shown}:${address.port}`, version: VERSION,
+      'data-dir': journaled ? dataDir : null, fsync: journaled ? args.fsync : null, store: storeRequest === null ? null : where,
+    })
+    : `rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
   log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION, ...fdFields });
   for (const warning of exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined)) {
     // On the terminal whatever the log's destination: whoever starts the server must see it.
