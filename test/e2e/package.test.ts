@@ -11,18 +11,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { runChild } from '../helpers/child.js';
+import { runChild, runs } from '../helpers/child.js';
 import { ROOT } from '../helpers/shell.js';
 import { tempDir } from '../helpers/server.js';
 
-const hasMan = (() => {
-  try {
-    execFileSync('man', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasMan = runs('man', ['--version']);
 
 let tmp: { dir: string; remove: () => void };
 let prefix: string;

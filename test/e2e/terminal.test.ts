@@ -6,18 +6,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runs } from '../helpers/child.js';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
 import { sh, shellEachTest, shellEnv } from '../helpers/shell.js';
 
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTmux = runs('tmux');
 
 const shell = shellEachTest();
 const SOCKET = `rq-terminal-test-${process.pid}`;

@@ -7,18 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runs } from '../helpers/child.js';
 import { eventually } from '../helpers/eventually.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { RQ_BIN, spawnServer, type ServerProcess } from '../helpers/rq-process.js';
 
-const hasTmux = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasTmux = runs('tmux');
 
 const SOCKET = `rq-top-test-${process.pid}`;
 let server: ServerProcess | null = null;

@@ -65,3 +65,13 @@ export function missingClient(packages: readonly string[], programs: readonly st
   const what = [...missing.map((p) => `Debian package ${p}`), ...absent.map((p) => `program ${p}`)].join(', ');
   return `skipped: ${what} not installed (run scripts/install-test-deps)`;
 }
+
+/** True when `program` runs (asked for its version, or with `args`): tmux, man, … */
+export function runs(program: string, args: readonly string[] = ['-V']): boolean {
+  try {
+    execFileSync(program, args, { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}

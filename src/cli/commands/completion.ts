@@ -12,7 +12,7 @@ export const completionCommand: CommandModule<object, CompletionArgs> = {
     y
       .positional('shell', { choices: ['bash', 'zsh'] as const, demandOption: true, describe: 'The shell to complete for' })
       .example('source <(rq completion bash)', 'complete rq in this bash')
-      .example('rq completion zsh > "${fpath[1]}/_rq"', 'install it for zsh (then restart zsh)') as Argv<CompletionArgs>,
+      .example('rq completion zsh > "${fpath[1]}/_rq"', 'install it for zsh (then restart zsh)'),
   handler: async (args) => {
     // yargs writes the script of the shell named in SHELL (read when an instance is made); the
     // script calls `rq --get-yargs-completions …`, which main() hands to yargs like any command line.

@@ -17,7 +17,7 @@ export function makeDataDir(dir: string): void {
     try {
       stat = fs.statSync(at);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${at}: ${reason(err)}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`${at}: ${reason(err)}`, { cause: err });
     }
     if (stat !== undefined) {
       if (!stat.isDirectory()) throw new Error(`${at} is not a directory`);
@@ -33,7 +33,7 @@ export function makeDataDir(dir: string): void {
       fs.mkdirSync(d);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(d).isDirectory()) continue;
-      throw new Error(`cannot create ${d}: ${reason(err)}`);
+      throw new Error(`cannot create ${d}: ${reason(err)}`, { cause: err });
     }
   }
 }
