@@ -13,6 +13,8 @@ export const QUEUE_STATS_FIELDS = [
   { wire: 'bytes', name: 'bytes' },
   /** Items enqueued since the start. */
   { wire: 'total_items', name: 'totalItems' },
+  /** Reservations made since the start (an item reserved again counts again). */
+  { wire: 'delivered', name: 'delivered' },
   { wire: 'expired_items', name: 'expiredItems' },
   { wire: 'acked', name: 'acked' },
   { wire: 'released', name: 'released' },

@@ -400,6 +400,7 @@ export class QueueEngine {
     const r: Reservation = { item, queue, holder, deadline, cancelled: false };
     queue.open.set(item.id, r);
     queue.openBytes += item.data.length;
+    queue.delivered++;
     let list = holder.held.get(queue);
     if (list === undefined) {
       list = [];

@@ -47,6 +47,8 @@ export class Queue {
   /** Blocked readers, first come first served; only live ones (timed-out and cancelled ones are removed). */
   readonly waiters: Waiter[] = [];
   totalItems = 0;
+  /** Reservations made: each time an item was handed out to be worked on, redeliveries included. */
+  delivered = 0;
   expiredItems = 0;
   acked = 0;
   released = 0;
@@ -71,6 +73,7 @@ export class Queue {
       open: this.open.size,
       bytes: this.ready.bytes + this.openBytes,
       totalItems: this.totalItems,
+      delivered: this.delivered,
       expiredItems: this.expiredItems,
       acked: this.acked,
       released: this.released,

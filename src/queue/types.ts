@@ -47,6 +47,8 @@ export interface EngineQueueStats {
   readonly bytes: number;
   /** Items ever enqueued (since start). */
   readonly totalItems: number;
+  /** Reservations made since start: an item released and reserved again counts twice. */
+  readonly delivered: number;
   readonly expiredItems: number;
   readonly acked: number;
   readonly released: number;

@@ -20,7 +20,7 @@ class MQueue {
   ready: MItem[] = [];
   open: MRes[] = [];
   waiters: MWaiter[] = [];
-  totalItems = 0; expiredItems = 0; acked = 0; released = 0;
+  totalItems = 0; delivered = 0; expiredItems = 0; acked = 0; released = 0;
   constructor(readonly name: string) {}
 }
 
@@ -64,6 +64,7 @@ export class Model {
   private open(q: MQueue, h: MHolder, item: MItem, deadline: number): void {
     const r: MRes = { item, queue: q, holder: h, deadline };
     q.open.push(r);
+    q.delivered++;
     if (!h.held.has(q)) h.held.set(q, []);
     h.held.get(q)!.push(r);
     this.log.push(`reserved ${q.name} ${item.id}`);
@@ -268,7 +269,7 @@ export class Model {
       return {
         name: q.name, items: q.ready.length, open: q.open.length,
         bytes: bytes(q.ready) + bytes(q.open.map((r) => r.item)),
-        totalItems: q.totalItems, expiredItems: q.expiredItems, acked: q.acked, released: q.released,
+        totalItems: q.totalItems, delivered: q.delivered, expiredItems: q.expiredItems, acked: q.acked, released: q.released,
         // The model has no queue limits: nothing is ever discarded or refused.
         discarded: 0, rejected: 0,
         waiters: q.waiters.length, ageMs: q.ready.length === 0 ? 0 : Math.max(0, now - q.ready[0].enqueuedAt),

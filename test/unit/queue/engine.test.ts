@@ -43,6 +43,18 @@ describe('enqueue and reserve', () => {
     expect(f.log.take()).toEqual([]);
   });
 
+  it('counts every delivery: a reservation, one handed to a waiter, one of an item put back', () => {
+    const h = f.engine.newHolder();
+    put('q', 'a');
+    reserveText(h, 'q');
+    f.engine.release(h, 'q', T0);
+    reserveText(h, 'q');
+    f.engine.peek('q', T0);
+    f.engine.wait(f.engine.newHolder(), 'q', T0, 1000, false, 0, () => {});
+    put('q', 'b');
+    expect(statsOf('q')).toMatchObject({ items: 0, open: 2, delivered: 3 });
+  });
+
   it('reports enqueued and reserved changes in order', () => {
     const h = f.engine.newHolder();
     f.engine.enqueue('q', 3, 0, buf('x'), T0);
@@ -272,8 +284,8 @@ describe('stats and totals', () => {
     f.engine.release(a, 'q', T0 + 30);
     f.engine.wait(f.engine.newHolder(), 'other', T0, 1000, false, 0, () => {});
     expect(f.engine.stats(T0 + 40)).toEqual([
-      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30 },
-      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0 },
+      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, delivered: 2, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30 },
+      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0 },
     ]);
     reserveText(a, 'q');
     expect(f.engine.totals()).toEqual({ items: 2, bytes: 4, open: 1, totalItems: 4 });
