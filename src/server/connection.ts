@@ -139,6 +139,7 @@ export class Connection {
   }
 
   private receive(chunk: Buffer): void {
+    this.ctx.counters.bytesRead += chunk.length;
     if (this.closed || this.ending) return;
     if (this.session === null) {
       this.session = chunk[0] === BINARY_REQUEST_MAGIC ? new BinarySession(this) : new TextSession(this);
@@ -219,6 +220,7 @@ export class Connection {
 
   private send(data: Buffer): void {
     if (this.closed) return;
+    this.ctx.counters.bytesWritten += data.length;
     if (!this.stream.write(data)) {
       this.pausedForOutput = true;
       this.updateFlow();

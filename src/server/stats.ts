@@ -20,6 +20,19 @@ export class ServerCounters {
   cmdSet = 0;
   getHits = 0;
   getMisses = 0;
+  /** `delete` (and binary DELETE) that ended a reservation, and those that found none (memcached's names). */
+  deleteHits = 0;
+  deleteMisses = 0;
+  /** `flush` and `flush_all` carried out (memcached's cmd_flush). */
+  cmdFlush = 0;
+  /** Changes refused because the journal (or store) took none: each answered with an error. */
+  refusedChanges = 0;
+  /**
+   * Bytes read from and written to clients (memcached's names), counted once per read event and
+   * once per reply write, not per request; after TLS decryption.
+   */
+  bytesRead = 0;
+  bytesWritten = 0;
   /** Authentication attempts, and the failed ones (memcached's names). */
   authCmds = 0;
   authErrors = 0;
@@ -52,6 +65,12 @@ export function collectStats(src: StatsSources, now: number): Array<[string, str
     ['cmd_set', c.cmdSet],
     ['get_hits', c.getHits],
     ['get_misses', c.getMisses],
+    ['delete_hits', c.deleteHits],
+    ['delete_misses', c.deleteMisses],
+    ['cmd_flush', c.cmdFlush],
+    ['refused_changes', c.refusedChanges],
+    ['bytes_read', c.bytesRead],
+    ['bytes_written', c.bytesWritten],
     ['auth_cmds', c.authCmds],
     ['auth_errors', c.authErrors],
     ['curr_items', totals.items],

@@ -38,6 +38,31 @@ it('counts every get once: get_hits + get_misses = cmd_get, waits included', asy
   expect(stat(stats, 'get_misses')).toBe(2);
 });
 
+it('counts deletes that ended a reservation and those that found none, and flushes', async () => {
+  const c = await connect();
+  await c.request('set q 0 0 1\r\nx\r\n');
+  await c.request('get q\r\n', 'END\r\n');
+  expect(await c.request('delete q\r\n')).toBe('DELETED\r\n');
+  expect(await c.request('delete q\r\n')).toBe('NOT_FOUND\r\n');
+  expect(await c.request('delete q/abort/id=99\r\n')).toBe('NOT_FOUND\r\n');
+  await c.request('flush q\r\n');
+  await c.request('flush_all\r\n');
+  const stats = await c.request('stats\r\n', 'END\r\n');
+  expect(stat(stats, 'delete_hits')).toBe(1);
+  expect(stat(stats, 'delete_misses')).toBe(2);
+  expect(stat(stats, 'cmd_flush')).toBe(2);
+});
+
+it('counts the bytes clients sent and were sent, up to the stats request itself', async () => {
+  const c = await connect();
+  const requests = ['set q 0 0 3\r\nabc\r\n', 'get q\r\n', 'delete q\r\n'];
+  const replies = [await c.request(requests[0]), await c.request(requests[1], 'END\r\n'), await c.request(requests[2])];
+  const stats = await c.request('stats\r\n', 'END\r\n');
+  const length = (parts: string[]) => parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
+  expect(stat(stats, 'bytes_read')).toBe(length([...requests, 'stats\r\n']));
+  expect(stat(stats, 'bytes_written')).toBe(length(replies));
+});
+
 it('reports the package version in the shape memcache clients accept (major ≥ 1)', async () => {
   const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { version: string };
   expect(VERSION).toBe(pkg.version);

@@ -41,6 +41,7 @@ describe('disk faults', () => {
     const stats = await b.request('stats\r\n', 'END\r\n');
     expect(stats).toContain('STAT journal_state failed:ENOSPC\r\n');
     expect(stats).toContain('STAT journal_faults 1\r\n');
+    expect(stats).toContain('STAT refused_changes 5\r\n');
 
     store.fault = null;
     await srv.restored.journal!.recovered();

@@ -92,8 +92,12 @@ export class EngineOperations implements QueueOperations {
     if (refusal !== null) return refusal;
     const { queue, id } = target;
     const engine = this.engine;
-    if (target.abort) return id > 0 ? engine.releaseById(queue, id, now) : engine.release(this.holder, queue, now);
-    return id > 0 ? engine.ackById(queue, id) : engine.ack(this.holder, queue);
+    let ended: boolean;
+    if (target.abort) ended = id > 0 ? engine.releaseById(queue, id, now) : engine.release(this.holder, queue, now);
+    else ended = id > 0 ? engine.ackById(queue, id) : engine.ack(this.holder, queue);
+    if (ended) this.counters.deleteHits++;
+    else this.counters.deleteMisses++;
+    return ended;
   }
 
   flush(queue: string): number | Failure {
@@ -101,12 +105,14 @@ export class EngineOperations implements QueueOperations {
     if (refusal !== null) return refusal;
     const problem = queueNameError(queue);
     if (problem !== null) return invalid(problem);
+    this.counters.cmdFlush++;
     return this.engine.flush(queue);
   }
 
   flushAll(delaySeconds: number, now: number): undefined | Failure {
     const refusal = this.refusal();
     if (refusal !== null) return refusal;
+    this.counters.cmdFlush++;
     this.engine.flushAll(now, delaySeconds * 1000);
     return undefined;
   }
@@ -134,7 +140,9 @@ export class EngineOperations implements QueueOperations {
   /** Why changes are refused now (the journal cannot write), or null when they are taken. */
   private refusal(): Failure | null {
     const reason = this.persistence.writeRefusal();
-    return reason === null ? null : refused(reason);
+    if (reason === null) return null;
+    this.counters.refusedChanges++;
+    return refused(reason);
   }
 
   /** The engine calls of a get key: close or abort first, then reserve or peek. */
