@@ -37,6 +37,8 @@ export interface JournalOptions {
   readonly captureMaxItems?: number;
   /** Warnings (damage found at startup, disk faults, recovery). */
   readonly warn?: (line: string) => void;
+  /** Told how long each fsync that replies wait for took, in seconds (the metrics' latency histogram). */
+  readonly onFsync?: (seconds: number) => void;
 }
 
 /**
@@ -116,6 +118,7 @@ export class Journal implements ChangeLog {
   private readonly retryMs: number;
   private readonly captureMaxItems: number;
   private readonly warn: (line: string) => void;
+  private readonly onFsync: ((seconds: number) => void) | null;
   private target: RestoreTarget | null = null;
 
   // Logical positions: bytes of records since this process opened the journal.
@@ -174,6 +177,8 @@ export class Journal implements ChangeLog {
     bytesWritten: 0,
     faults: 0,
     compactions: 0,
+    /** Time spent in compactions, all together. */
+    compactionMs: 0,
     lastCompactionAt: 0,
     lastCompactionMs: 0,
     compactionMaxPauseMs: 0,
@@ -189,6 +194,7 @@ export class Journal implements ChangeLog {
     this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
     this.captureMaxItems = options.captureMaxItems ?? CAPTURE_MAX_ITEMS;
     this.warn = options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`));
+    this.onFsync = options.onFsync ?? null;
   }
 
   // ---- startup ----
@@ -312,12 +318,10 @@ export class Journal implements ChangeLog {
 
   /** `stats` pairs (docs/protocol.md: stats). */
   stats(): Array<[string, string | number]> {
-    let bytes = this.fileSize + (this.snapshot?.bytes ?? 0) + (this.retired?.size ?? 0) + (this.next?.size ?? 0);
-    for (const s of this.closedSegments) bytes += s.bytes;
     const f = this.figures;
     return [
       ['journal_fsync', describeFsyncPolicy(this.policy)],
-      ['journal_bytes', bytes],
+      ['journal_bytes', this.diskUsage().bytes],
       ['journal_segment', this.seq],
       ['journal_fsyncs', f.fsyncs],
       ['journal_writes', f.writes],
@@ -329,6 +333,19 @@ export class Journal implements ChangeLog {
       ['journal_last_compaction_ms', Math.round(f.lastCompactionMs)],
       ['journal_compaction_max_pause_ms', Math.round(f.compactionMaxPauseMs * 10) / 10],
     ];
+  }
+
+  /** The journal's files in the data directory now (snapshot, segments, the one prepared next) and their bytes. */
+  diskUsage(): { readonly files: number; readonly bytes: number } {
+    const files = [this.snapshot?.bytes, this.retired?.size, this.next?.size, ...this.closedSegments.map((seg) => seg.bytes)];
+    let count = this.file === null ? 0 : 1;
+    let bytes = this.fileSize;
+    for (const size of files) {
+      if (size === undefined) continue;
+      count++;
+      bytes += size;
+    }
+    return { files: count, bytes };
   }
 
   /** Writes what is pending, syncs it and closes the segment. Returns false if some changes could not be written. */
@@ -419,8 +436,10 @@ export class Journal implements ChangeLog {
     this.syncing = true;
     this.figures.fsyncs++;
     this.lastSyncAt = Date.now();
+    const started = this.onFsync === null ? 0 : performance.now();
     file.sync((err) => {
       this.syncing = false;
+      if (err === null) this.onFsync?.((performance.now() - started) / 1000);
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       if (err !== null) return this.fail(err);
       if (this.failure !== null || this.closed) return;
@@ -647,6 +666,7 @@ export class Journal implements ChangeLog {
     this.closedSegments = this.closedSegments.filter((seg) => seg.seq >= result.seq);
     const f = this.figures;
     f.compactions++;
+    f.compactionMs += result.ms;
     f.lastCompactionAt = Date.now();
     f.lastCompactionMs = result.ms;
     f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
