@@ -37,3 +37,11 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_S = 10;
  * client inventing queue names can cost. Work-queue deployments use tens, not thousands.
  */
 export const DEFAULT_MAX_QUEUES = 10_000;
+/** `--metrics` given without an address: loopback, on the port the docs' scrape config uses. */
+export const DEFAULT_METRICS_ADDRESS = '127.0.0.1:9133';
+/**
+ * Per-queue series for at most this many queues (`--metrics-max-queues`): each queue adds a dozen
+ * series, and a thousand queues (12,000 series) is about what a Prometheus takes from one target
+ * without strain; deployments with more queues see the deepest ones.
+ */
+export const DEFAULT_METRICS_MAX_QUEUES = 1000;

@@ -224,6 +224,16 @@ export class RqServer {
     return this.store.engine;
   }
 
+  /**
+   * Why the server takes no changes now, or null when it does: it is stopping, or its persistence
+   * refuses them (the journal while the disk fails; any other store answers the same question).
+   * What `/readyz` reports.
+   */
+  refusal(): string | null {
+    if (this.stopping) return 'the server is stopping';
+    return this.persistence.writeRefusal();
+  }
+
   /** Reply bytes buffered for all clients (built, held for the journal, or queued in sockets). */
   bufferedOutput(): number {
     let total = 0;
