@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { parseFsyncPolicy } from '../../journal/policy.js';
 import { DEFAULT_FSYNC, DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
+import { withMetricsOptions, type MetricsArgs } from '../serve/metrics-options.js';
 import { withStoreOptions, type StoreArgs } from '../serve/store-options.js';
 import { withTrustOptions, type TrustArgs } from '../serve/trust-options.js';
 
-export interface ServeArgs extends TrustArgs, StoreArgs {
+export interface ServeArgs extends TrustArgs, StoreArgs, MetricsArgs {
   host: string;
   port: number;
   'data-dir': string;
@@ -27,7 +28,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve',
   describe: 'Run the queue server',
   builder: (y: Argv) =>
-    withStoreOptions(withTrustOptions(y
+    withMetricsOptions(withStoreOptions(withTrustOptions(y
       .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'Address to listen on (loopback by default)' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'Port to listen on; 0 picks a free one' })
       .option('data-dir', { type: 'string', default: defaultDataDir(), defaultDescription: '$XDG_DATA_HOME/rq', describe: 'Directory of the journal' })
@@ -42,11 +43,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         if (!Number.isInteger(argv['max-item-size']) || argv['max-item-size'] < 1) throw new Error('--max-item-size must be a positive whole number of bytes');
         if (!Number.isInteger(argv['max-open']) || argv['max-open'] < 1) throw new Error('--max-open must be a positive whole number');
         return true;
-      })))
+      }))))
       .example('$0 serve', 'listen on 127.0.0.1:22133')
       .example('$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq')
       .example('$0 serve --fsync 50', 'reply before fsync; fsync at most every 50 ms')
       .example('$0 serve --store nats://n1:4222,nats://n2:4222,nats://n3:4222', 'a front end on a JetStream cluster (docs/scale-out.md)')
+      .example('$0 serve --metrics 127.0.0.1:9133', 'serve Prometheus metrics on http://127.0.0.1:9133/metrics')
       .example('$0 serve --host 0.0.0.0 --auth-file /etc/rq/users --tls-cert cert.pem --tls-key key.pem', 'reachable from other machines: logins over TLS'),
   handler: async (args) => {
     const { runServe } = await import('../serve/serve.js');

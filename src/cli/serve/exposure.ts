@@ -1,6 +1,7 @@
 /**
  * What `rq serve` says when it listens where others can reach it: the exact powers a stranger gets
- * without `--auth-file`, and that logins travel in clear without TLS. Pure, for tests.
+ * without `--auth-file`, that logins travel in clear without TLS, and what its metrics port shows
+ * anyone. Pure, for tests.
  */
 
 /** True for an address only this machine can reach (127.0.0.0/8, ::1, and their IPv4-mapped form). */
@@ -9,10 +10,15 @@ export function isLoopback(address: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4) || address === '::1' || address === 'localhost';
 }
 
+/** `host:port`, an IPv6 address in brackets. */
+function hostPort(address: string, port: number): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
 /** The warnings for a server bound to `address`; none on loopback. */
 export function exposureWarnings(address: string, port: number, auth: boolean, tls: boolean): string[] {
   if (isLoopback(address)) return [];
-  const where = `${address.includes(':') ? `[${address}]` : address}:${port}`;
+  const where = hostPort(address, port);
   const warnings: string[] = [];
   if (!auth) {
     warnings.push(
@@ -29,4 +35,14 @@ export function exposureWarnings(address: string, port: number, auth: boolean, t
     );
   }
   return warnings;
+}
+
+/** The warning for a metrics endpoint bound to `address` (`--metrics`), which has no logins and no TLS; none on loopback. */
+export function metricsExposureWarnings(address: string, port: number): string[] {
+  if (isLoopback(address)) return [];
+  return [
+    `serving metrics on ${hostPort(address, port)}: anyone who can reach this port can read every queue's name, size ` +
+    'and rates and the server\'s connection counts, without a login and unencrypted (the metrics port has neither). ' +
+    'Listen on 127.0.0.1 and scrape through a firewall, VPN or a TLS proxy, or let only Prometheus reach this port.',
+  ];
 }

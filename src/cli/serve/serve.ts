@@ -4,6 +4,7 @@
  * could reach it; and stops gracefully on SIGINT/SIGTERM (setup.ts), the journal synced and
  * closed and the lock released.
  */
+import type { Journal } from '../../journal/journal.js';
 import { DataDirLockedError } from '../../journal/lock.js';
 import { parseFsyncPolicy, type FsyncPolicy } from '../../journal/policy.js';
 import { openFileLimit } from '../../server/descriptors.js';
@@ -16,7 +17,8 @@ import type { ServeArgs } from '../commands/serve.js';
 import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 import { chooseMaxConnections } from './connection-limit.js';
 import { makeDataDir } from './data-dir.js';
-import { exposureWarnings } from './exposure.js';
+import { exposureWarnings, metricsExposureWarnings } from './exposure.js';
+import { prepareMetrics } from './metrics.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
 import { storeLimits, storeOptionsOf } from './store-options.js';
@@ -42,7 +44,9 @@ export async function runServe(args: ServeArgs): Promise<void> {
   let limits = limitsOf(args, connections.max);
   const dataDir = args['data-dir'];
   const storeRequest = storeOptionsOf(args);
+  const metrics = await prepareMetrics({ ...args, journal: args.journal && storeRequest === null }, log);
   let backing: Backing | QueueStore;
+  let journal: Journal | null = null;
   let where = args.journal ? `data dir ${dataDir}, fsync ${args.fsync}` : 'no journal: memory only';
   if (storeRequest !== null) {
     // Loaded only here: the NATS client costs the embedded server nothing.
@@ -58,6 +62,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
       restored = restoreDataDir(dataDir, limits, {
         fsync: parseFsyncPolicy(args.fsync) as FsyncPolicy,
         warn: (line) => log.warn(line),
+        onFsync: metrics?.onFsync,
       });
     } catch (err) {
       const why = err instanceof DataDirLockedError ? err.message : `cannot open the journal in ${dataDir}: ${(err as Error).message}`;
@@ -71,6 +76,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
       });
     }
     backing = restored;
+    journal = restored.journal;
   } else {
     backing = memoryOnly(limits);
   }
@@ -89,6 +95,15 @@ export async function runServe(args: ServeArgs): Promise<void> {
     await backing.persistence.close();
     fail(`cannot listen on ${args.host}:${args.port}: ${(err as Error).message}`, EXIT_UNREACHABLE);
   }
+  let metricsAddress = null;
+  if (metrics !== null) {
+    try {
+      metricsAddress = await metrics.start(server, journal);
+    } catch (err) {
+      await server.close();
+      fail(`cannot serve metrics on ${args.metrics}: ${(err as Error).message}`, EXIT_UNREACHABLE);
+    }
+  }
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   // The banner on stdout speaks the log's format: a JSON line with --log-format json.
   const journaled = storeRequest === null && args.journal;
@@ -99,7 +114,14 @@ export async function runServe(args: ServeArgs): Promise<void> {
     })
     : `rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
   log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION, ...fdFields });
-  for (const warning of exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined)) {
+  const warnings = exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined);
+  if (metricsAddress !== null) {
+    const url = `http://${metricsAddress.host.includes(':') ? `[${metricsAddress.host}]` : metricsAddress.host}:${metricsAddress.port}/metrics`;
+    process.stdout.write(args['log-format'] === 'json' ? formatLine('json', new Date(), 'info', 'serving metrics', { url }) : `rq metrics on ${url}\n`);
+    log.info('serving metrics', { url });
+    warnings.push(...metricsExposureWarnings(metricsAddress.host, metricsAddress.port));
+  }
+  for (const warning of warnings) {
     // On the terminal whatever the log's destination: whoever starts the server must see it.
     if (args['log-file'] !== undefined) process.stderr.write(`rq serve: warning: ${warning}\n`);
     log.warn(warning);

@@ -1,6 +1,6 @@
 /** The warning rq serve prints when it listens where others can reach it. */
 import { describe, expect, it } from 'vitest';
-import { exposureWarnings, isLoopback } from '../../../../src/cli/serve/exposure.js';
+import { exposureWarnings, isLoopback, metricsExposureWarnings } from '../../../../src/cli/serve/exposure.js';
 
 describe('isLoopback', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopback(a)).toBe(true));
@@ -27,5 +27,16 @@ describe('exposureWarnings', () => {
 
   it('with both, says nothing', () => {
     expect(exposureWarnings('10.0.0.1', 1, true, true)).toEqual([]);
+  });
+});
+
+describe('metricsExposureWarnings', () => {
+  it('says nothing on loopback, and off it what anyone can read there without a login', () => {
+    expect(metricsExposureWarnings('127.0.0.1', 9133)).toEqual([]);
+    expect(metricsExposureWarnings('::1', 9133)).toEqual([]);
+    const [warning] = metricsExposureWarnings('0.0.0.0', 9133);
+    expect(warning).toContain('serving metrics on 0.0.0.0:9133');
+    expect(warning).toContain('every queue\'s name, size and rates');
+    expect(metricsExposureWarnings('::', 9)).toEqual([expect.stringContaining('[::]:9')]);
   });
 });

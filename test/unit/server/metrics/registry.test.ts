@@ -8,22 +8,12 @@ import { figuresRegistry } from '../../../../src/server/metrics/registry.js';
 import { JOURNAL_SERIES, OMITTED_QUEUES, QUEUE_SERIES, SERVER_SERIES } from '../../../../src/server/metrics/series.js';
 import { ServerCounters } from '../../../../src/server/stats.js';
 import { queueFigures, scrapeFigures } from '../../../helpers/metrics-figures.js';
+import { samples } from '../../../helpers/metrics.js';
 
 const TEXT = Registry.PROMETHEUS_CONTENT_TYPE;
 const OPEN_METRICS = Registry.OPENMETRICS_CONTENT_TYPE;
 
 const ALL = [...SERVER_SERIES, ...JOURNAL_SERIES, ...QUEUE_SERIES, { ...OMITTED_QUEUES, type: 'gauge' }];
-
-/** The samples of a scrape in the text format, by series name with its labels. */
-function samples(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
 
 function render(figures = scrapeFigures(), contentType: RegistryContentType = TEXT, maxQueues = Infinity): Promise<string> {
   return figuresRegistry(figures, contentType, maxQueues).metrics();

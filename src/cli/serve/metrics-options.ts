@@ -1,0 +1,54 @@
+/**
+ * `rq serve`'s metrics options (man/rq-serve.1: Monitoring): `--metrics [host:port]` turns the
+ * HTTP endpoint on, `--metrics-max-queues` caps its per-queue series. Kept apart from
+ * commands/serve.ts as trust-options.ts is.
+ */
+import type { Argv } from 'yargs';
+import { DEFAULT_METRICS_ADDRESS, DEFAULT_METRICS_MAX_QUEUES } from '../../server/defaults.js';
+
+export interface MetricsArgs {
+  /** Where to serve /metrics, /healthz and /readyz; absent: nowhere. */
+  metrics?: string;
+  'metrics-max-queues': number;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * `--metrics`'s value as an address: `host:port`, `[ipv6]:port`, or a port alone (on loopback);
+ * empty for the default address. A string saying what is wrong otherwise.
+ */
+export function parseMetricsAddress(value: string): ListenAddress | string {
+  const text = value === '' ? DEFAULT_METRICS_ADDRESS : value;
+  const m = /^(?:(?:\[([0-9a-fA-F:.]+)\]|([^:[\]\s]+)):)?([0-9]{1,5})$/.exec(text);
+  const wrong = `--metrics takes host:port, [ipv6]:port or a port (e.g. ${DEFAULT_METRICS_ADDRESS}), not ${JSON.stringify(value)}`;
+  if (m === null) return wrong;
+  const port = Number(m[3]);
+  if (port > 65535) return `--metrics: port ${port} is not 0–65535`;
+  return { host: m[1] ?? m[2] ?? DEFAULT_METRICS_ADDRESS.split(':')[0], port };
+}
+
+/** Adds the options to `rq serve`'s builder, with their checks. */
+export function withMetricsOptions<T>(y: Argv<T>): Argv<T & MetricsArgs> {
+  return y
+    .option('metrics', {
+      type: 'string',
+      describe: `Serve Prometheus /metrics, /healthz and /readyz over HTTP on host:port (alone: ${DEFAULT_METRICS_ADDRESS}; see man rq-serve)`,
+    })
+    .option('metrics-max-queues', {
+      type: 'number', default: DEFAULT_METRICS_MAX_QUEUES,
+      describe: 'Per-queue metrics for at most this many queues, the deepest (0: every queue)',
+    })
+    .check((argv) => {
+      if (argv.metrics !== undefined) {
+        const address = parseMetricsAddress(argv.metrics);
+        if (typeof address === 'string') throw new Error(address);
+      }
+      const max = argv['metrics-max-queues'];
+      if (!Number.isSafeInteger(max) || max < 0) throw new Error('--metrics-max-queues must be a whole number (0 for every queue)');
+      return true;
+    });
+}
