@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 ALL_CONFIGS=(memcached redis redis-reliable redis-aof-everysec redis-aof-always
   redis-aof-always-reliable beanstalkd beanstalkd-f0 beanstalkd-mem
-  rq-mem rq-default rq-always rq-never jetstream)
+  rq-mem rq-default rq-always rq-never rq-metrics jetstream)
 
 usage() {
   cat <<EOF
@@ -66,9 +66,10 @@ fi
 # client thread (the client gets CPU 1 alone, the server CPU 0).
 QBENCH_COMMON=(--conns 50 --size 64 --threads 1 --seconds "$DURATION")
 
-# configure NAME DIR PORT: set SERVER_CMD and CLIENT_ARGS for one configuration.
+# configure NAME DIR PORT: set SERVER_CMD and CLIENT_ARGS (and METRICS_PORT) for one configuration.
 configure() {
   local name=$1 dir=$2 port=$3
+  METRICS_PORT=""
   local redis=(redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no)
   local rq=(node "$RQ_BIN" serve --port "$port" --data-dir "$dir")
   local bs=(beanstalkd -l 127.0.0.1 -p "$port")
@@ -93,6 +94,10 @@ configure() {
     rq-default) SERVER_CMD=("${rq[@]}"); CLIENT_ARGS=(--proto mcq) ;;
     rq-always) SERVER_CMD=("${rq[@]}" --fsync always); CLIENT_ARGS=(--proto mcq) ;;
     rq-never) SERVER_CMD=("${rq[@]}" --fsync never); CLIENT_ARGS=(--proto mcq) ;;
+    # rq-default serving --metrics, scraped once a second while qbench runs (scrape_loop).
+    rq-metrics) METRICS_PORT=$(free_port)
+      while [[ $METRICS_PORT == "$port" ]]; do METRICS_PORT=$(free_port); done
+      SERVER_CMD=("${rq[@]}" --metrics "127.0.0.1:$METRICS_PORT"); CLIENT_ARGS=(--proto mcq) ;;
   esac
 }
 
@@ -106,6 +111,7 @@ for c in "${CONFIGS[@]}"; do
     beanstalkd*) command -v beanstalkd >/dev/null || ensure_packages beanstalkd || die "beanstalkd missing" ;;
   esac
 done
+if [[ " ${CONFIGS[*]} " == *" rq-metrics "* ]]; then command -v curl >/dev/null || ensure_packages curl || die "curl missing"; fi
 build_qbench
 bench_lock
 (($(nproc) >= 2)) || log "warning: fewer than 2 CPUs; server and client will share one"
@@ -132,6 +138,15 @@ fi
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 
+# scrape_loop PORT FILE: GET /metrics once a second (Prometheus' default is every 15 s) on the
+# client's CPU, one status code per line in FILE, until killed.
+scrape_loop() {
+  while :; do
+    curl -s -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$1/metrics" >>"$2" || echo 000 >>"$2"
+    sleep 1
+  done
+}
+
 # run_one NAME DEPTH REP: one fresh server, one qbench run, one line in $RESULTS.
 run_one() {
   local name=$1 depth=$2 rep=$3 dir port rc=0 json
@@ -145,8 +160,18 @@ run_one() {
     tail -n 5 "$dir.log" | sed 's/^/    /' >&2
     return
   fi
+  local scraper=""
+  if [[ -n $METRICS_PORT ]]; then
+    taskset -c 1 bash -c "$(declare -f scrape_loop); scrape_loop $METRICS_PORT $dir.scrapes" &
+    scraper=$!
+  fi
   taskset -c 1 "$QBENCH" "${CLIENT_ARGS[@]}" "${QBENCH_COMMON[@]}" --port "$port" --depth "$depth" \
     --server-pid "$SERVER_PID" --label "$name" --json >"$dir.out" 2>"$dir.err" || rc=$?
+  if [[ -n $scraper ]]; then
+    kill "$scraper" 2>/dev/null || true
+    wait "$scraper" 2>/dev/null || true
+    log "  scrapes answered 200: $(grep -c '^200$' "$dir.scrapes" || true) of $(wc -l <"$dir.scrapes")"
+  fi
   stop_server
   rm -rf "$dir"   # AOF / binlog / journal files can be large
   json=$(grep '^{' "$dir.out" | tail -n 1 || true)
