@@ -11,9 +11,10 @@ import fs from 'node:fs';
 /**
  * Descriptors kept for the server's own use: about 25 at rest (standard streams, the event loop's,
  * the listening socket, the data dir lock, the log, the current journal segment), a few more while
- * the journal rotates and compacts, and up to REFUSING_AT_ONCE sockets being turned away.
+ * the journal rotates and compacts, up to REFUSING_AT_ONCE sockets being turned away, and with
+ * `--metrics` its listener and up to 64 connections (metrics-server.ts: MAX_METRICS_CONNECTIONS).
  */
-export const RESERVED_DESCRIPTORS = 128;
+export const RESERVED_DESCRIPTORS = 192;
 
 /** Sockets turned away (over --max-connections) that may wait at once for their error line to be read. */
 export const REFUSING_AT_ONCE = 64;

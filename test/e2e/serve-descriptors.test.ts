@@ -70,10 +70,11 @@ async function connect(port: number): Promise<RawClient> {
   return c;
 }
 
+// 264 open files: room for 72 connections besides the 192 descriptors the server keeps (descriptors.ts).
 describe('rq serve under a low open-file limit', () => {
   it('lowers the default --max-connections to fit, says so, and turns the next client away with the error line', async () => {
-    const { port, logged } = await serveWithLimit(200);
-    await logged(/WARN  --max-connections lowered to 72 to fit the open file limit max_connections=72 open_files=200\n/);
+    const { port, logged } = await serveWithLimit(264);
+    await logged(/WARN  --max-connections lowered to 72 to fit the open file limit max_connections=72 open_files=264\n/);
     for (let i = 0; i < 72; i++) {
       const c = await connect(port);
       expect(await c.request('version\r\n')).toMatch(/^VERSION /);
@@ -87,7 +88,7 @@ describe('rq serve under a low open-file limit', () => {
   }, 60_000);
 
   it('warns when an explicit --max-connections is more than the limit leaves room for', async () => {
-    const { logged } = await serveWithLimit(200, '--max-connections', '500');
-    await logged(/WARN  --max-connections 500 is more than the open file limit leaves room for: clients past about 72 connections may be reset instead of refused with an error line; raise the limit \(ulimit -n, systemd LimitNOFILE=\) max_connections=500 open_files=200\n/);
+    const { logged } = await serveWithLimit(264, '--max-connections', '500');
+    await logged(/WARN  --max-connections 500 is more than the open file limit leaves room for: clients past about 72 connections may be reset instead of refused with an error line; raise the limit \(ulimit -n, systemd LimitNOFILE=\) max_connections=500 open_files=264\n/);
   });
 });
