@@ -104,6 +104,9 @@ export async function runServe(args: ServeArgs): Promise<void> {
       fail(`cannot serve metrics on ${args.metrics}: ${(err as Error).message}`, EXIT_UNREACHABLE);
     }
   }
+  // Before the line that tells a supervisor (or a test) the server is up: a SIGTERM sent on seeing
+  // it must stop the server gracefully, not kill it.
+  installSignals(server, log, args);
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   // The banner on stdout speaks the log's format: a JSON line with --log-format json.
   const journaled = storeRequest === null && args.journal;
@@ -126,5 +129,4 @@ export async function runServe(args: ServeArgs): Promise<void> {
     if (args['log-file'] !== undefined) process.stderr.write(`rq serve: warning: ${warning}\n`);
     log.warn(warning);
   }
-  installSignals(server, log, args);
 }
