@@ -91,14 +91,27 @@ export class ItemSink {
       try {
         await writeOut(bytes);
       } catch (err) {
-        throw new PartlyDelivered(done, err as Error);
+        throw await this.readerLeft(done, err as Error);
       }
       const read = await this.readBy(parts, bytes);
       done += read.items;
       this.delivered += read.items;
-      if (read.items < chunk.length) throw new PartlyDelivered(done, read.stopped ? new Interrupted() : new OutputError(new Error('the reader closed the pipe')));
+      if (read.items < chunk.length) {
+        throw read.stopped ? new PartlyDelivered(done, new Interrupted()) : await this.readerLeft(done, new OutputError(new Error('the reader closed the pipe')));
+      }
       this.window = Math.min(MAX_WINDOW, this.window * 2);
     }
+  }
+
+  /**
+   * The reader left, or writing failed. When a Ctrl-C ended the whole pipeline, its SIGINT reached
+   * rq at the same moment as the reader: one turn of the event loop (its poll phase reads pending
+   * signals) lets the handler run first, so that rq stops as interrupted (status 130, no complaint)
+   * rather than as unable to write.
+   */
+  private async readerLeft(done: number, err: Error): Promise<PartlyDelivered> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return new PartlyDelivered(done, this.stopped ? new Interrupted() : err);
   }
 
   private nextChunk(items: Item[], from: number): Item[] {
