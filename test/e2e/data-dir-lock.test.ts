@@ -2,10 +2,11 @@
  * One server per data dir (docs/durability.md: the lock), with real `rq serve` processes: servers
  * started together on one dir, a LOCK left by a dead server, a LOCK naming a live unrelated process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RQ_BIN, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
@@ -45,7 +46,31 @@ interface Started {
 
 /** Starts `rq serve` on `dir`; the server stays up until finish(), so that a rival's start overlaps it. */
 function serveOn(dir: string): Started {
-  const child = spawn(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return contender(spawn(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] }), 'listening on');
+}
+
+/**
+ * The lock as rq serve takes it (the built src/journal/lock.ts), in a process that does nothing
+ * else: it says `locked` and holds the lock until SIGTERM, or exits 3 with rq serve's message.
+ * Much lighter to start than rq serve, so the race can be run many times.
+ */
+const LOCKER = `
+const { lockDataDir, DataDirLockedError } = require(${JSON.stringify(path.resolve(RQ_BIN, '../../dist/journal/lock.js'))});
+try { lockDataDir(process.argv[1]); } catch (err) {
+  if (!(err instanceof DataDirLockedError)) throw err;
+  process.stderr.write('rq serve: ' + err.message + '\\n'); process.exit(3);
+}
+process.stdout.write('locked\\n');
+process.on('SIGTERM', () => process.exit(0));
+setInterval(() => {}, 1000);
+`;
+
+function lockOn(dir: string): Started {
+  return contender(spawn(process.execPath, ['-e', LOCKER, dir], { stdio: ['ignore', 'pipe', 'pipe'] }), 'locked');
+}
+
+/** Follows a process that either says `ready` on stdout (it runs) or exits without saying it. */
+function contender(child: ChildProcessByStdio<null, Readable, Readable>, ready: string): Started {
   let out = '';
   let err = '';
   let ran = false;
@@ -54,11 +79,11 @@ function serveOn(dir: string): Started {
   const decided = new Promise<boolean>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`rq serve neither listened nor exited within 30 s: ${err}`));
+      reject(new Error(`neither "${ready}" nor an exit within 30 s: ${err}`));
     }, 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (!ran && out.includes('listening on')) {
+      if (!ran && out.includes(ready)) {
         ran = true;
         clearTimeout(timer);
         resolve(true);
@@ -79,36 +104,49 @@ function serveOn(dir: string): Started {
   };
 }
 
-describe('the data dir lock', () => {
-  it('lets exactly one of two servers started together run, 100 times, over a stale LOCK', async () => {
-    const PAIRS = 100;
-    const AT_ONCE = 5; // pairs in flight together: enough to overlap, few enough for two cores
-    const failures: string[] = [];
-    let next = 0;
-    const runPair = async (): Promise<void> => {
-      while (next < PAIRS) {
-        const i = next++;
-        const dir = tempDir();
-        fs.writeFileSync(path.join(dir, 'LOCK'), `${deadPid()}\n`);
-        const pair = [serveOn(dir), serveOn(dir)];
-        await Promise.all(pair.map((p) => p.decided));
-        const [a, b] = await Promise.all(pair.map((p) => p.finish()));
-        const ran = [a, b].filter((o) => o.ran);
-        const refused = [a, b].filter((o) => !o.ran);
-        if (ran.length !== 1) {
-          failures.push(`pair ${i}: ${ran.length} servers ran`);
-          continue;
-        }
-        const loser = refused[0];
-        if (loser.code !== 3 || !loser.stderr.includes(`data dir ${dir} is in use by another rq`)) {
-          failures.push(`pair ${i}: the refused server exited ${loser.code}: ${loser.stderr}`);
-        }
-        if (ran[0].code !== 0) failures.push(`pair ${i}: the running server exited ${ran[0].code}: ${ran[0].stderr}`);
+/**
+ * Starts `pairs` pairs of contenders, each pair together on its own dir with a stale LOCK (a dead
+ * pid), a few pairs at a time; returns what went wrong: not exactly one ran, or the other did not
+ * exit 3 with the refusal, or the one that ran did not stop cleanly.
+ */
+async function contend(pairs: number, start: (dir: string) => Started): Promise<string[]> {
+  const AT_ONCE = 5; // pairs in flight together: enough to overlap, few enough for two cores
+  const failures: string[] = [];
+  let next = 0;
+  const stale = `${deadPid()}\n`;
+  const runPairs = async (): Promise<void> => {
+    while (next < pairs) {
+      const i = next++;
+      const dir = tempDir();
+      fs.writeFileSync(path.join(dir, 'LOCK'), stale);
+      const pair = [start(dir), start(dir)];
+      await Promise.all(pair.map((p) => p.decided));
+      const [a, b] = await Promise.all(pair.map((p) => p.finish()));
+      const ran = [a, b].filter((o) => o.ran);
+      const refused = [a, b].filter((o) => !o.ran);
+      if (ran.length !== 1) {
+        failures.push(`pair ${i}: ${ran.length} ran`);
+        continue;
       }
-    };
-    await Promise.all(Array.from({ length: AT_ONCE }, runPair));
-    expect(failures).toEqual([]);
-  }, 300_000);
+      const loser = refused[0];
+      if (loser.code !== 3 || !loser.stderr.includes(`data dir ${dir} is in use by another rq`)) {
+        failures.push(`pair ${i}: the refused one exited ${loser.code}: ${loser.stderr}`);
+      }
+      if (ran[0].code !== 0) failures.push(`pair ${i}: the one that ran exited ${ran[0].code}: ${ran[0].stderr}`);
+    }
+  };
+  await Promise.all(Array.from({ length: AT_ONCE }, runPairs));
+  return failures;
+}
+
+describe('the data dir lock', () => {
+  it('lets exactly one of two lockers started together take it, 100 times, over a stale LOCK', async () => {
+    expect(await contend(100, lockOn)).toEqual([]);
+  }, 120_000);
+
+  it('lets exactly one of two rq serve started together run, 10 times, over a stale LOCK', async () => {
+    expect(await contend(10, serveOn)).toEqual([]);
+  }, 120_000);
 
   it('takes over a LOCK that names a live process that is not an rq (a pid reused after a crash)', async () => {
     const dir = tempDir();
