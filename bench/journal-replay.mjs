@@ -21,7 +21,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-bench-'));
 // Write: 1M enqueues plus some churn (acks) so the journal has a snapshot and segments, as in life.
 const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn: () => {} });
 const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
-journal.open(engine, Date.now());
+journal.restore(engine, Date.now());
 const data = Buffer.alloc(size, 'x');
 const h = engine.newHolder();
 for (let i = 0; i < items; i++) {

@@ -62,7 +62,7 @@ export interface RestoreTarget {
 const CAPTURE_MAX_ITEMS = 20_000;
 const CAPTURE_MAX_BYTES = 16 * 1024 * 1024;
 
-export interface OpenReport {
+export interface RestoreReport {
   readonly items: number;
   readonly bytes: number;
   readonly queues: number;
@@ -94,7 +94,8 @@ const DEFAULT_RETRY_MS = 1000;
  */
 const MAX_SPARE_BYTES = 16 * 1024 * 1024;
 
-interface Waiter {
+/** A reply held until the journal is durable up to `position`. */
+interface DurableWaiter {
   readonly position: number;
   readonly done: (error: Error | null) => void;
 }
@@ -138,7 +139,7 @@ export class Journal implements ChangeLog {
     this.spareBytes -= spare.length;
     return spare;
   }
-  private waiters: Waiter[] = [];
+  private waiters: DurableWaiter[] = [];
 
   private file: StoreFile | null = null;
   private seq = 0;
@@ -204,7 +205,7 @@ export class Journal implements ChangeLog {
    * tails, removes obsolete files and starts a new segment. Items that were open come back at the head,
    * expired items are dropped, ids keep growing.
    */
-  open(target: RestoreTarget, now: number): OpenReport {
+  restore(target: RestoreTarget, now: number): RestoreReport {
     const started = performance.now();
     this.target = target;
     const read = readJournal(this.store);

@@ -4,7 +4,7 @@
  * the disk fails, stats, clean close). With `--no-journal` the engine lives in memory only.
  */
 import { FileStore } from '../journal/file-store.js';
-import { Journal, type JournalOptions, type OpenReport } from '../journal/journal.js';
+import { Journal, type JournalOptions, type RestoreReport } from '../journal/journal.js';
 import { lockDataDir } from '../journal/lock.js';
 import type { JournalStore } from '../journal/store.js';
 import { QueueEngine } from '../queue/engine.js';
@@ -44,7 +44,7 @@ export function memoryOnly(limits: QueueLimits): Backing {
 export interface Restored extends Backing {
   /** The journal (null with --no-journal). */
   readonly journal: Journal | null;
-  readonly report: OpenReport | null;
+  readonly report: RestoreReport | null;
 }
 
 /**
@@ -54,7 +54,7 @@ export interface Restored extends Backing {
 export function restoreFromStore(limits: QueueLimits, store: JournalStore, options: JournalOptions, now = Date.now()): Restored {
   const journal = new Journal(store, options);
   const engine = new QueueEngine(limits, journal);
-  const report = journal.open(engine, now);
+  const report = journal.restore(engine, now);
   return {
     engine,
     journal,

@@ -17,7 +17,7 @@ export function openEngine(store: JournalStore, options: Partial<JournalOptions>
   const warnings: string[] = [];
   const journal = new Journal(store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
   const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
-  journal.open(engine, now);
+  journal.restore(engine, now);
   return { engine, journal, warnings };
 }
 
