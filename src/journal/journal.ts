@@ -1,98 +1,32 @@
 /**
  * The journal: rq's durability layer. It sits between the queue engine and the disk: the engine
  * reports every change to it (it is the engine's ChangeLog), the server holds replies until it says
- * they are durable (it is the server's Durability), and at startup it rebuilds the engine's state.
+ * they are durable (it is the server's Durability), and at startup it rebuilds the engine's state
+ * (restore.ts).
  *
- * Hot path: each change is encoded into one growing buffer (encoder.ts); once per event-loop turn the
- * buffer is written with one positional write; with `--fsync always` an fsync then runs on the thread
- * pool, and every reply waiting for bytes written before it started is released when it ends (group
- * commit: appends made while an fsync is in flight ride on the next one). The log is split into
- * segments; closed segments are folded into a snapshot in the background (compactor.ts).
+ * This file is the write side's state machine: write → fsync → rotate → fault. Each change is encoded
+ * into one growing buffer (encoder.ts); once per event-loop turn the buffer is written with one
+ * positional write; with `--fsync always` an fsync then runs on the thread pool, and every reply
+ * waiting for bytes written before it started is released when it ends (group commit: appends made
+ * while an fsync is in flight ride on the next one). The log is split into segments; closed segments
+ * are folded into a snapshot in the background (compaction-scheduler.ts, compactor.ts).
  *
  * Faults: a failed write or fsync fails every waiting reply (SERVER_ERROR), and the journal refuses
  * changes (`refusal()`) until a retry rewrites every unconfirmed byte and syncs it. See
  * docs/journal-format.md: "Disk faults".
  */
-import type { ChangeLog, Item } from '../queue/types.js';
-import { Compaction, type CapturedState, type CompactionResult } from './compactor.js';
+import type { ChangeLog } from '../queue/types.js';
+import { CompactionScheduler } from './compaction-scheduler.js';
 import { encodeHeader, RecordEncoder } from './encoder.js';
-import { FileKind, HEADER_BYTES, RecordType } from './format.js';
+import { FileKind, RecordType } from './format.js';
 import { segmentName } from './names.js';
-import { describeFsyncPolicy, type FsyncPolicy } from './policy.js';
-import { readJournal } from './reader.js';
-import { cutDamage } from './repair.js';
+import { describeFsyncPolicy, journalSettings, type JournalOptions, type JournalSettings } from './policy.js';
+import { restoreJournal, type RestoreReport, type RestoreTarget } from './restore.js';
+import { SpareBuffers } from './spare-buffers.js';
 import type { JournalStore, StoreFile } from './store.js';
 
-export interface JournalOptions {
-  readonly fsync: FsyncPolicy;
-  /** A segment is closed and a new one started past this size. */
-  readonly segmentBytes?: number;
-  /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
-  readonly compactMinBytes?: number;
-  /** Bytes compaction reads or writes at a time (decoded or encoded in one event-loop turn). */
-  readonly compactSliceBytes?: number;
-  /** How long to wait between attempts to recover from a disk fault. */
-  readonly retryMs?: number;
-  /** Live items up to which a snapshot is taken from memory at a segment switch (tests set 0 to force reading). */
-  readonly captureMaxItems?: number;
-  /** Warnings (damage found at startup, disk faults, recovery). */
-  readonly warn?: (line: string) => void;
-  /** Told how long each fsync that replies wait for took, in seconds (the metrics' latency histogram). */
-  readonly onFsync?: (seconds: number) => void;
-}
-
-/**
- * What the journal restores into and snapshots from: the queue engine (structurally; the journal knows
- * only the queue's types).
- */
-export interface RestoreTarget {
-  restore(name: string, item: Item): void;
-  advanceNextId(next: number): void;
-  readonly nextId: number;
-  totals(): { readonly items: number; readonly bytes: number };
-  queueNames(): string[];
-  readyItems(name: string): Iterable<Item>;
-  openItems(name: string): Item[];
-}
-
-/**
- * Live state small enough to snapshot straight from the engine when switching segments: copying it
- * holds the event loop a few milliseconds at most (2,560 items of 4 KiB: ~3 ms).
- */
-const CAPTURE_MAX_ITEMS = 20_000;
-const CAPTURE_MAX_BYTES = 16 * 1024 * 1024;
-
-export interface RestoreReport {
-  readonly items: number;
-  readonly bytes: number;
-  readonly queues: number;
-  readonly expired: number;
-  readonly records: number;
-  readonly warnings: string[];
-  readonly ms: number;
-}
-
-/** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
-const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
-/**
- * 24 MiB of closed segments before compacting. The directory then peaks at about: snapshot + 24 MiB +
- * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction:
- * under 64 MiB + twice the live bytes.
- */
-const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
-/**
- * 256 KiB: decoding or encoding that much takes 1–3 ms, the longest compaction holds the event loop
- * (reads, writes, fsyncs and unlinks run on the thread pool) while the server writes little. Pieces
- * grow with the server's write rate (compactor.ts), and a compaction that starts behind (closed
- * segments past twice the threshold) starts at four times as much.
- */
-const DEFAULT_SLICE_BYTES = 256 * 1024;
-const DEFAULT_RETRY_MS = 1000;
-/**
- * Spare write buffers kept, in bytes: with `--fsync 50` a busy server writes ~50 buffers between two
- * fsyncs, and each one allocated anew (off-heap) costs a share of a full garbage collection.
- */
-const MAX_SPARE_BYTES = 16 * 1024 * 1024;
+export type { JournalOptions } from './policy.js';
+export type { RestoreReport, RestoreTarget } from './restore.js';
 
 /** A reply held until the journal is durable up to `position`. */
 interface DurableWaiter {
@@ -112,33 +46,16 @@ interface Chunk {
 
 export class Journal implements ChangeLog {
   private readonly enc = new RecordEncoder();
-  private readonly policy: FsyncPolicy;
-  private readonly segmentBytes: number;
-  private readonly compactMinBytes: number;
-  private readonly sliceBytes: number;
-  private readonly retryMs: number;
-  private readonly captureMaxItems: number;
+  private readonly settings: JournalSettings;
   private readonly warn: (line: string) => void;
-  private readonly onFsync: ((seconds: number) => void) | null;
+  private readonly compactor: CompactionScheduler;
   private target: RestoreTarget | null = null;
 
   // Logical positions: bytes of records since this process opened the journal.
   private written = 0;
   private synced = 0;
   private unsynced: Chunk[] = [];
-  /**
-   * Buffers of chunks made durable, for the encoder to reuse: a busy server fills a buffer per turn,
-   * and allocating each anew (off-heap) makes V8 run full garbage collections.
-   */
-  private readonly spares: Buffer[] = [];
-  private spareBytes = 0;
-
-  private takeSpare(): Buffer | null {
-    const spare = this.spares.pop();
-    if (spare === undefined) return null;
-    this.spareBytes -= spare.length;
-    return spare;
-  }
+  private readonly spares = new SpareBuffers();
   private waiters: DurableWaiter[] = [];
 
   private file: StoreFile | null = null;
@@ -159,17 +76,7 @@ export class Journal implements ChangeLog {
   private failure: NodeJS.ErrnoException | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private closed = false;
-  /** close() has begun: no new compaction starts. */
-  private closing = false;
   private recoveredWaiters: Array<() => void> = [];
-
-  // Compaction bookkeeping.
-  private snapshot: { seq: number; bytes: number } | null = null;
-  private closedSegments: Array<{ seq: number; name: string; bytes: number }> = [];
-  private compaction: Compaction | null = null;
-  private compactionBlocked: string | null = null;
-  /** `written` when compaction last asked how much was written (it paces itself on the answer). */
-  private writtenSeen = 0;
 
   /** Figures for `stats`. */
   readonly figures = {
@@ -188,68 +95,38 @@ export class Journal implements ChangeLog {
   private readonly flushNow = () => this.flush();
 
   constructor(private readonly store: JournalStore, options: JournalOptions) {
-    this.policy = options.fsync;
-    this.segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
-    this.compactMinBytes = options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES;
-    this.sliceBytes = options.compactSliceBytes ?? DEFAULT_SLICE_BYTES;
-    this.retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
-    this.captureMaxItems = options.captureMaxItems ?? CAPTURE_MAX_ITEMS;
-    this.warn = options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`));
-    this.onFsync = options.onFsync ?? null;
+    this.settings = journalSettings(options);
+    this.warn = this.settings.warn;
+    this.compactor = new CompactionScheduler(store, this.settings, this.figures, () => this.written);
   }
 
   // ---- startup ----
 
   /**
-   * Replays the journal into `target` (the engine, whose ChangeLog this journal is), cuts damaged
-   * tails, removes obsolete files and starts a new segment. Items that were open come back at the head,
-   * expired items are dropped, ids keep growing.
+   * Replays the journal into `target` (the engine, whose ChangeLog this journal is; restore.ts), then
+   * starts a new segment, removes segments left empty by restarts and, when the state is small,
+   * snapshots it at once.
    */
   restore(target: RestoreTarget, now: number): RestoreReport {
     const started = performance.now();
     this.target = target;
-    const read = readJournal(this.store);
-    for (const w of read.warnings) this.warn(w);
-    for (const line of cutDamage(this.store, read)) if (!line.endsWith('(not needed)')) this.warn(line);
-
-    let items = 0, bytes = 0, expired = 0, queues = 0;
-    for (const [name, q] of read.state.queues) {
-      let restored = 0;
-      q.forEach((item) => {
-        if (item.expiresAt !== 0 && item.expiresAt <= now) {
-          expired++;
-          return;
-        }
-        target.restore(name, item);
-        restored++;
-        bytes += item.data.length;
-      });
-      items += restored;
-      if (restored > 0) queues++;
-    }
-    target.advanceNextId(read.state.nextId);
-
-    const snap = read.files.find((f) => f.kind === 'snapshot');
-    this.snapshot = snap ? { seq: snap.seq, bytes: snap.size } : null;
-    this.closedSegments = read.files
-      .filter((f) => f.kind === 'segment' && (f.damage === null || f.validEnd >= HEADER_BYTES))
-      .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
+    const found = restoreJournal(this.store, target, now, this.warn);
+    this.compactor.restored(target, found.snapshot, found.closedSegments);
     // A new segment, never one the snapshot covers (its number must not be below the snapshot's).
-    this.startSegment(Math.max(read.lastSegment + 1, snap?.seq ?? 1));
+    this.startSegment(Math.max(found.lastSegment + 1, found.snapshot?.seq ?? 1));
     this.store.syncDirectory();
     // Segments that hold nothing but their next_id record (a restart without changes) are covered by
     // the new segment's next_id: remove them rather than let them pile up.
-    const empty = this.closedSegments.filter((s) => read.files.some((f) => f.name === s.name && f.records <= 1 && f.damage === null));
-    if (empty.length > 0) {
-      for (const s of empty) this.store.remove(s.name);
+    if (found.emptySegments.length > 0) {
+      for (const name of found.emptySegments) this.store.remove(name);
       this.store.syncDirectory();
-      this.closedSegments = this.closedSegments.filter((s) => !empty.includes(s));
+      this.compactor.forget(found.emptySegments);
     }
     // Right after the restore nothing is in the new segment: a small state is the snapshot before it.
-    const captured = this.closedSegments.length > 0 || this.snapshot !== null ? this.capture() : null;
-    if (captured !== null) this.startCompaction(captured);
-    else this.maybeCompact();
-    return { items, bytes, queues, expired, records: read.state.records, warnings: read.warnings, ms: performance.now() - started };
+    const captured = this.compactor.hasFiles ? this.compactor.capture() : null;
+    if (captured !== null) this.compactor.startFromCapture(captured, this.seq, null);
+    else this.compactor.maybeCompact();
+    return { ...found.report, ms: performance.now() - started };
   }
 
   // ---- ChangeLog: called by the engine for every change, before the call returns ----
@@ -298,7 +175,7 @@ export class Journal implements ChangeLog {
    */
   get durable(): number {
     if (this.failure !== null) return this.appended;
-    return this.policy.kind === 'always' ? this.synced : this.written;
+    return this.settings.fsync.kind === 'always' ? this.synced : this.written;
   }
 
   whenDurable(position: number, done: (error: Error | null) => void): void {
@@ -321,7 +198,7 @@ export class Journal implements ChangeLog {
   stats(): Array<[string, string | number]> {
     const f = this.figures;
     return [
-      ['journal_fsync', describeFsyncPolicy(this.policy)],
+      ['journal_fsync', describeFsyncPolicy(this.settings.fsync)],
       ['journal_bytes', this.diskUsage().bytes],
       ['journal_segment', this.seq],
       ['journal_fsyncs', f.fsyncs],
@@ -338,25 +215,24 @@ export class Journal implements ChangeLog {
 
   /** The journal's files in the data directory now (snapshot, segments, the one prepared next) and their bytes. */
   diskUsage(): { readonly files: number; readonly bytes: number } {
-    const files = [this.snapshot?.bytes, this.retired?.size, this.next?.size, ...this.closedSegments.map((seg) => seg.bytes)];
-    let count = this.file === null ? 0 : 1;
-    let bytes = this.fileSize;
-    for (const size of files) {
+    const behind = this.compactor.diskUsage();
+    let files = behind.files + (this.file === null ? 0 : 1);
+    let bytes = behind.bytes + this.fileSize;
+    for (const size of [this.retired?.size, this.next?.size]) {
       if (size === undefined) continue;
-      count++;
+      files++;
       bytes += size;
     }
-    return { files: count, bytes };
+    return { files, bytes };
   }
 
   /** Writes what is pending, syncs it and closes the segment. Returns false if some changes could not be written. */
   async close(): Promise<boolean> {
     if (this.closed) return true;
-    this.closing = true;
+    const stopping = this.compactor.stop();
     this.flush();
     if (this.failure !== null) this.retry();
-    this.compaction?.cancel();
-    await this.compaction?.finished;
+    await stopping;
     while (this.syncing || this.preparing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.closed = true;
     if (this.syncTimer !== null) clearTimeout(this.syncTimer);
@@ -397,8 +273,8 @@ export class Journal implements ChangeLog {
   private flush(): void {
     this.flushScheduled = false;
     if (this.enc.length === 0 || this.failure !== null || this.file === null || this.closed) return;
-    const keep = this.policy.kind !== 'never';
-    const data = keep ? this.enc.detach(this.takeSpare()) : this.enc.takeView();
+    const keep = this.settings.fsync.kind !== 'never';
+    const data = keep ? this.enc.detach(this.spares.take()) : this.enc.takeView();
     const at = this.fileSize;
     this.fileSize += data.length;
     this.written += data.length;
@@ -413,13 +289,13 @@ export class Journal implements ChangeLog {
       return;
     }
     if (keep) this.unsynced.push({ file, data, at, end: this.written });
-    if (this.fileSize >= this.segmentBytes / 2) this.prepareNext();
-    if (this.fileSize >= this.segmentBytes) this.rotate();
-    if (this.policy.kind === 'always') {
+    if (this.fileSize >= this.settings.segmentBytes / 2) this.prepareNext();
+    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
+    if (this.settings.fsync.kind === 'always') {
       this.startSync();
     } else {
       this.notify();
-      if (this.policy.kind === 'interval') this.scheduleIntervalSync();
+      if (this.settings.fsync.kind === 'interval') this.scheduleIntervalSync();
     }
   }
 
@@ -437,10 +313,11 @@ export class Journal implements ChangeLog {
     this.syncing = true;
     this.figures.fsyncs++;
     this.lastSyncAt = Date.now();
-    const started = this.onFsync === null ? 0 : performance.now();
+    const onFsync = this.settings.onFsync;
+    const started = onFsync === null ? 0 : performance.now();
     file.sync((err) => {
       this.syncing = false;
-      if (err === null) this.onFsync?.((performance.now() - started) / 1000);
+      if (err === null) onFsync?.((performance.now() - started) / 1000);
       for (const resolve of this.idleWaiters.splice(0)) resolve();
       if (err !== null) return this.fail(err);
       if (this.failure !== null || this.closed) return;
@@ -453,8 +330,8 @@ export class Journal implements ChangeLog {
   /** What follows a completed fsync. */
   private afterSync(): void {
     if (this.retired !== null) return this.startSync();
-    if (this.fileSize >= this.segmentBytes) this.rotate();
-    if (this.policy.kind === 'always') {
+    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
+    if (this.settings.fsync.kind === 'always') {
       // Changes made since the last write (earlier in this event-loop turn) ride on the next fsync
       // now rather than one fsync later.
       if (this.enc.length > 0) this.flush();
@@ -464,8 +341,9 @@ export class Journal implements ChangeLog {
 
   /** `<ms>`: one fsync at most every ms milliseconds, while something is unsynced. */
   private scheduleIntervalSync(): void {
-    if (this.syncTimer !== null || this.syncing || this.policy.kind !== 'interval') return;
-    const wait = this.retired !== null ? 0 : Math.max(0, this.lastSyncAt + this.policy.ms - Date.now());
+    const policy = this.settings.fsync;
+    if (this.syncTimer !== null || this.syncing || policy.kind !== 'interval') return;
+    const wait = this.retired !== null ? 0 : Math.max(0, this.lastSyncAt + policy.ms - Date.now());
     this.syncTimer = setTimeout(() => {
       this.syncTimer = null;
       this.startSync();
@@ -476,13 +354,7 @@ export class Journal implements ChangeLog {
   private markSynced(target: number): void {
     if (target > this.synced) this.synced = target;
     let drop = 0;
-    while (drop < this.unsynced.length && this.unsynced[drop].end <= this.synced) {
-      const d = this.unsynced[drop++].data;
-      if (this.spareBytes + d.buffer.byteLength <= MAX_SPARE_BYTES && d.byteOffset === 0) {
-        this.spares.push(Buffer.from(d.buffer, 0, d.buffer.byteLength));
-        this.spareBytes += d.buffer.byteLength;
-      }
-    }
+    while (drop < this.unsynced.length && this.unsynced[drop].end <= this.synced) this.spares.give(this.unsynced[drop++].data);
     if (drop > 0) this.unsynced.splice(0, drop);
     this.notify();
   }
@@ -525,6 +397,7 @@ export class Journal implements ChangeLog {
    */
   private prepareNext(): void {
     if (this.next !== null || this.preparing || this.failure !== null || this.closed) return;
+    const { retryMs } = this.settings;
     if (Date.now() < this.prepareAgainAt) return;
     this.preparing = true;
     const seq = this.seq + 1;
@@ -538,8 +411,8 @@ export class Journal implements ChangeLog {
       } catch {
         // a leftover empty segment is removed at startup
       }
-      this.prepareAgainAt = Date.now() + this.retryMs;
-      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${this.seq}, retrying in ${this.retryMs} ms`);
+      this.prepareAgainAt = Date.now() + retryMs;
+      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${this.seq}, retrying in ${retryMs} ms`);
     };
     let file: StoreFile;
     try {
@@ -556,7 +429,7 @@ export class Journal implements ChangeLog {
           this.preparing = false;
           for (const resolve of this.idleWaiters.splice(0)) resolve();
           this.next = { file, seq, size: this.store.size(name) };
-          if (!this.closed && this.fileSize >= this.segmentBytes) this.rotate();
+          if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
         },
         (e: Error) => failed(e, file),
       );
@@ -574,7 +447,7 @@ export class Journal implements ChangeLog {
     // Every record encoded so far is in the old segment: the engine's state now is the state before
     // the new one, and if it is small it becomes the next snapshot as it is.
     const t = performance.now();
-    const captured = this.enc.length === 0 ? this.capture() : null;
+    const captured = this.enc.length === 0 ? this.compactor.capture() : null;
     if (captured !== null) this.figures.compactionMaxPauseMs = Math.max(this.figures.compactionMaxPauseMs, performance.now() - t);
     this.retired = { file: this.file, seq: this.seq, size: this.fileSize, end: this.written };
     this.file = this.next.file;
@@ -582,96 +455,14 @@ export class Journal implements ChangeLog {
     this.fileSize = this.next.size;
     this.next = null;
     this.startSync();
-    if (captured !== null) this.startCompaction(captured);
+    if (captured !== null) this.compactor.startFromCapture(captured, this.seq, this.retired.seq);
   }
 
-  private capturable(): boolean {
-    if (this.target === null) return false;
-    const totals = this.target.totals();
-    return totals.items <= this.captureMaxItems && totals.bytes <= CAPTURE_MAX_BYTES;
-  }
-
-  /** The engine's state, if small enough and no compaction is running; else null. */
-  private capture(): CapturedState | null {
-    const t = this.target;
-    if (t === null || this.compaction !== null || this.compactionBlocked !== null || this.closing || !this.capturable()) return null;
-    const items: Array<{ queue: string; item: Item; open: boolean }> = [];
-    for (const queue of t.queueNames()) {
-      for (const item of t.readyItems(queue)) items.push({ queue, item, open: false });
-      const open = t.openItems(queue);
-      if (open.length > 1) open.sort((a, b) => a.id - b.id);
-      for (const item of open) items.push({ queue, item, open: true });
-    }
-    return { nextId: t.nextId, items };
-  }
-
-  /** The retired segment is durable: close it and hand it to compaction (unless a snapshot covers it already). */
+  /** The retired segment is durable: close it and hand it to compaction. */
   private retire(r: { file: StoreFile; seq: number; size: number }): void {
     r.file.close();
     this.retired = null;
-    if (this.snapshot !== null && r.seq < this.snapshot.seq) return;
-    this.closedSegments.push({ seq: r.seq, name: segmentName(r.seq), bytes: r.size });
-    this.maybeCompact();
-  }
-
-  // ---- compaction ----
-
-  /**
-   * Starts a compaction by reading, when the closed segments call for one and the state is too large
-   * to capture at the next segment switch (which costs no reading).
-   */
-  private maybeCompact(): void {
-    if (this.compaction !== null || this.compactionBlocked !== null || this.closing || this.closedSegments.length === 0) return;
-    if (this.capturable()) return;
-    let closed = 0;
-    for (const s of this.closedSegments) closed += s.bytes;
-    const threshold = Math.max(this.compactMinBytes, this.snapshot?.bytes ?? 0);
-    if (closed < threshold) return;
-    this.startCompaction(null, closed > 2 * threshold ? 4 * this.sliceBytes : this.sliceBytes);
-  }
-
-  /**
-   * Folds everything before the current segment into snapshot.<current>: from `captured` (the
-   * engine's state at the switch) or by reading the snapshot and the closed segments.
-   */
-  private startCompaction(captured: CapturedState | null, sliceBytes = this.sliceBytes): void {
-    this.writtenSeen = this.written;
-    const segments = this.closedSegments.map((s) => s.seq);
-    if (captured !== null && this.retired !== null) segments.push(this.retired.seq);
-    this.compaction = new Compaction(this.store, {
-      snapshotSeq: this.snapshot?.seq ?? null,
-      segments,
-      targetSeq: captured !== null ? this.seq : segments[segments.length - 1] + 1,
-      sliceBytes,
-      written: () => {
-        const n = this.written - this.writtenSeen;
-        this.writtenSeen = this.written;
-        return n;
-      },
-      now: Date.now(),
-      captured: captured ?? undefined,
-    });
-    // Never rejects: a compaction that fails resolves with kind 'failed'.
-    void this.compaction.finished.then((result) => this.compacted(result));
-  }
-
-  private compacted(result: CompactionResult): void {
-    this.compaction = null;
-    if (result.kind === 'cancelled') return;
-    if (result.kind === 'failed') {
-      this.warn(`journal: compaction failed: ${result.reason}`);
-      if (result.permanent) this.compactionBlocked = result.reason;
-      return;
-    }
-    this.snapshot = { seq: result.seq, bytes: result.bytes };
-    this.closedSegments = this.closedSegments.filter((seg) => seg.seq >= result.seq);
-    const f = this.figures;
-    f.compactions++;
-    f.compactionMs += result.ms;
-    f.lastCompactionAt = Date.now();
-    f.lastCompactionMs = result.ms;
-    f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
-    if (!this.closed) this.maybeCompact();
+    this.compactor.segmentClosed(r.seq, segmentName(r.seq), r.size);
   }
 
   // ---- faults ----
@@ -694,7 +485,7 @@ export class Journal implements ChangeLog {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.retry();
-    }, this.retryMs);
+    }, this.settings.retryMs);
     this.retryTimer.unref();
   }
 
@@ -718,6 +509,6 @@ export class Journal implements ChangeLog {
     this.warn(`journal: the disk takes writes again; changes are accepted`);
     for (const resolve of this.recoveredWaiters.splice(0)) resolve();
     if (this.enc.length > 0) this.schedule();
-    if (this.fileSize >= this.segmentBytes) this.rotate();
+    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
   }
 }

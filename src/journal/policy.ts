@@ -1,3 +1,8 @@
+/**
+ * How the journal behaves: the `--fsync` setting, the options the server (or a test) passes, and the
+ * defaults it falls back on, with why each has its value.
+ */
+
 /** The `--fsync` setting: when the journal's bytes are forced to disk, and so when replies may go out. */
 export type FsyncPolicy =
   /** fsync before replying; one fsync serves every reply waiting for it (group commit). */
@@ -22,4 +27,72 @@ export function parseFsyncPolicy(text: string): FsyncPolicy | string {
 
 export function describeFsyncPolicy(p: FsyncPolicy): string {
   return p.kind === 'interval' ? `${p.ms}ms` : p.kind;
+}
+
+export interface JournalOptions {
+  readonly fsync: FsyncPolicy;
+  /** A segment is closed and a new one started past this size. */
+  readonly segmentBytes?: number;
+  /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
+  readonly compactMinBytes?: number;
+  /** Bytes compaction reads or writes at a time (decoded or encoded in one event-loop turn). */
+  readonly compactSliceBytes?: number;
+  /** How long to wait between attempts to recover from a disk fault. */
+  readonly retryMs?: number;
+  /** Live items up to which a snapshot is taken from memory at a segment switch (tests set 0 to force reading). */
+  readonly captureMaxItems?: number;
+  /** Warnings (damage found at startup, disk faults, recovery). */
+  readonly warn?: (line: string) => void;
+  /** Told how long each fsync that replies wait for took, in seconds (the metrics' latency histogram). */
+  readonly onFsync?: (seconds: number) => void;
+}
+
+/** The options with every default filled in. */
+export interface JournalSettings {
+  readonly fsync: FsyncPolicy;
+  readonly segmentBytes: number;
+  readonly compactMinBytes: number;
+  readonly sliceBytes: number;
+  readonly retryMs: number;
+  readonly captureMaxItems: number;
+  readonly captureMaxBytes: number;
+  readonly warn: (line: string) => void;
+  readonly onFsync: ((seconds: number) => void) | null;
+}
+
+/** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
+const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
+/**
+ * 24 MiB of closed segments before compacting. The directory then peaks at about: snapshot + 24 MiB +
+ * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction:
+ * 64 MiB + twice the live bytes.
+ */
+const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
+/**
+ * 256 KiB: decoding or encoding that much takes 1–3 ms, the longest compaction holds the event loop
+ * (reads, writes, fsyncs and unlinks run on the thread pool) while the server writes little. Pieces
+ * grow with the server's write rate (compactor.ts), and a compaction that starts behind (closed
+ * segments past twice the threshold) starts at four times as much.
+ */
+const DEFAULT_SLICE_BYTES = 256 * 1024;
+const DEFAULT_RETRY_MS = 1000;
+/**
+ * Live state small enough to snapshot straight from the engine when switching segments: copying it
+ * holds the event loop a few milliseconds at most (2,560 items of 4 KiB: ~3 ms).
+ */
+const CAPTURE_MAX_ITEMS = 20_000;
+const CAPTURE_MAX_BYTES = 16 * 1024 * 1024;
+
+export function journalSettings(options: JournalOptions): JournalSettings {
+  return {
+    fsync: options.fsync,
+    segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
+    compactMinBytes: options.compactMinBytes ?? DEFAULT_COMPACT_MIN_BYTES,
+    sliceBytes: options.compactSliceBytes ?? DEFAULT_SLICE_BYTES,
+    retryMs: options.retryMs ?? DEFAULT_RETRY_MS,
+    captureMaxItems: options.captureMaxItems ?? CAPTURE_MAX_ITEMS,
+    captureMaxBytes: CAPTURE_MAX_BYTES,
+    warn: options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`)),
+    onFsync: options.onFsync ?? null,
+  };
 }

@@ -1,0 +1,164 @@
+/**
+ * When to compact, and what: the bookkeeping of the snapshot and the closed segments behind the
+ * journal, and the choice between a snapshot taken from the engine at a segment switch (when the live
+ * state is small: nothing to read) and one made by reading the files (compactor.ts does either).
+ */
+import type { Item } from '../queue/types.js';
+import { Compaction, type CapturedState, type CompactionResult } from './compactor.js';
+import type { JournalSettings } from './policy.js';
+import type { ClosedSegment, RestoreTarget } from './restore.js';
+import type { JournalStore } from './store.js';
+
+/** The journal's compaction figures for `stats` (the scheduler updates them). */
+export interface CompactionFigures {
+  compactions: number;
+  /** Time spent in compactions, all together. */
+  compactionMs: number;
+  lastCompactionAt: number;
+  lastCompactionMs: number;
+  compactionMaxPauseMs: number;
+}
+
+export class CompactionScheduler {
+  private snapshot: { seq: number; bytes: number } | null = null;
+  private closedSegments: ClosedSegment[] = [];
+  private compaction: Compaction | null = null;
+  /** Why compaction is off for good (a damaged file it cannot read), or null. */
+  private blocked: string | null = null;
+  /** The journal is closing: no new compaction starts. */
+  private stopping = false;
+  /** What `written()` returned when compaction last asked (it paces itself on the difference). */
+  private writtenSeen = 0;
+  private target: RestoreTarget | null = null;
+
+  constructor(
+    private readonly store: JournalStore,
+    private readonly settings: JournalSettings,
+    private readonly figures: CompactionFigures,
+    /** Bytes the journal has written so far. */
+    private readonly written: () => number,
+  ) {}
+
+  /** The state restore found: the engine to capture from, the snapshot and the closed segments. */
+  restored(target: RestoreTarget, snapshot: { seq: number; bytes: number } | null, closed: ClosedSegment[]): void {
+    this.target = target;
+    this.snapshot = snapshot;
+    this.closedSegments = closed;
+  }
+
+  /** Closed segments known (startup removes the empty ones it finds). */
+  forget(names: readonly string[]): void {
+    this.closedSegments = this.closedSegments.filter((s) => !names.includes(s.name));
+  }
+
+  get hasFiles(): boolean {
+    return this.closedSegments.length > 0 || this.snapshot !== null;
+  }
+
+  /** The snapshot and the closed segments: how many files, and their bytes. */
+  diskUsage(): { readonly files: number; readonly bytes: number } {
+    let bytes = this.snapshot?.bytes ?? 0;
+    for (const s of this.closedSegments) bytes += s.bytes;
+    return { files: this.closedSegments.length + (this.snapshot === null ? 0 : 1), bytes };
+  }
+
+  /** The engine's state, if small enough and no compaction is running; else null. */
+  capture(): CapturedState | null {
+    const t = this.target;
+    if (t === null || this.compaction !== null || this.blocked !== null || this.stopping || !this.capturable()) return null;
+    const items: Array<{ queue: string; item: Item; open: boolean }> = [];
+    for (const queue of t.queueNames()) {
+      for (const item of t.readyItems(queue)) items.push({ queue, item, open: false });
+      const open = t.openItems(queue);
+      if (open.length > 1) open.sort((a, b) => a.id - b.id);
+      for (const item of open) items.push({ queue, item, open: true });
+    }
+    return { nextId: t.nextId, items };
+  }
+
+  /**
+   * Writes `captured` (the engine's state as segment `targetSeq` began) as snapshot.<targetSeq>,
+   * replacing the snapshot, the closed segments and `retiredSeq` (the segment just left, if any).
+   */
+  startFromCapture(captured: CapturedState, targetSeq: number, retiredSeq: number | null): void {
+    const segments = this.closedSegments.map((s) => s.seq);
+    if (retiredSeq !== null) segments.push(retiredSeq);
+    this.start(segments, targetSeq, this.settings.sliceBytes, captured);
+  }
+
+  /** A segment is closed and durable: it waits for compaction (unless a snapshot covers it already). */
+  segmentClosed(seq: number, name: string, bytes: number): void {
+    if (this.snapshot !== null && seq < this.snapshot.seq) return;
+    this.closedSegments.push({ seq, name, bytes });
+    this.maybeCompact();
+  }
+
+  /**
+   * Starts a compaction by reading, when the closed segments call for one and the state is too large
+   * to capture at the next segment switch (which costs no reading).
+   */
+  maybeCompact(): void {
+    if (this.compaction !== null || this.blocked !== null || this.stopping || this.closedSegments.length === 0) return;
+    if (this.capturable()) return;
+    let closed = 0;
+    for (const s of this.closedSegments) closed += s.bytes;
+    const threshold = Math.max(this.settings.compactMinBytes, this.snapshot?.bytes ?? 0);
+    if (closed < threshold) return;
+    const segments = this.closedSegments.map((s) => s.seq);
+    const sliceBytes = closed > 2 * threshold ? 4 * this.settings.sliceBytes : this.settings.sliceBytes;
+    this.start(segments, segments[segments.length - 1] + 1, sliceBytes);
+  }
+
+  /** Cancels a running compaction and starts no other; resolves once it has stopped. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.compaction?.cancel();
+    await this.compaction?.finished;
+  }
+
+  private capturable(): boolean {
+    if (this.target === null) return false;
+    const totals = this.target.totals();
+    return totals.items <= this.settings.captureMaxItems && totals.bytes <= this.settings.captureMaxBytes;
+  }
+
+  /** Folds the snapshot and `segments` into snapshot.<targetSeq>: from `captured`, or by reading them. */
+  private start(segments: number[], targetSeq: number, sliceBytes: number, captured?: CapturedState): void {
+    this.writtenSeen = this.written();
+    this.compaction = new Compaction(this.store, {
+      snapshotSeq: this.snapshot?.seq ?? null,
+      segments,
+      targetSeq,
+      sliceBytes,
+      written: () => {
+        const now = this.written();
+        const n = now - this.writtenSeen;
+        this.writtenSeen = now;
+        return n;
+      },
+      now: Date.now(),
+      captured,
+    });
+    // Never rejects: a compaction that fails resolves with kind 'failed'.
+    void this.compaction.finished.then((result) => this.compacted(result));
+  }
+
+  private compacted(result: CompactionResult): void {
+    this.compaction = null;
+    if (result.kind === 'cancelled') return;
+    if (result.kind === 'failed') {
+      this.settings.warn(`journal: compaction failed: ${result.reason}`);
+      if (result.permanent) this.blocked = result.reason;
+      return;
+    }
+    this.snapshot = { seq: result.seq, bytes: result.bytes };
+    this.closedSegments = this.closedSegments.filter((seg) => seg.seq >= result.seq);
+    const f = this.figures;
+    f.compactions++;
+    f.compactionMs += result.ms;
+    f.lastCompactionAt = Date.now();
+    f.lastCompactionMs = result.ms;
+    f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
+    if (!this.stopping) this.maybeCompact();
+  }
+}
