@@ -136,7 +136,7 @@ export class CompactionScheduler {
         this.writtenSeen = now;
         return n;
       },
-      now: Date.now(),
+      now: this.settings.clock.now(),
       captured,
     });
     // Never rejects: a compaction that fails resolves with kind 'failed'.
@@ -156,7 +156,7 @@ export class CompactionScheduler {
     const f = this.figures;
     f.compactions++;
     f.compactionMs += result.ms;
-    f.lastCompactionAt = Date.now();
+    f.lastCompactionAt = this.settings.clock.now();
     f.lastCompactionMs = result.ms;
     f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
     if (!this.stopping) this.maybeCompact();

@@ -71,10 +71,10 @@ export class Journal implements ChangeLog {
   private idleWaiters: Array<() => void> = [];
   private flushScheduled = false;
   private syncing = false;
-  private syncTimer: NodeJS.Timeout | null = null;
+  private syncTimer: unknown = null;
   private lastSyncAt = 0;
   private failure: NodeJS.ErrnoException | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: unknown = null;
   private closed = false;
   private recoveredWaiters: Array<() => void> = [];
 
@@ -235,8 +235,9 @@ export class Journal implements ChangeLog {
     await stopping;
     while (this.syncing || this.preparing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     this.closed = true;
-    if (this.syncTimer !== null) clearTimeout(this.syncTimer);
-    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    const clock = this.settings.clock;
+    if (this.syncTimer !== null) clock.clearTimeout(this.syncTimer);
+    if (this.retryTimer !== null) clock.clearTimeout(this.retryTimer);
     let ok = this.failure === null;
     if (ok) {
       try {
@@ -312,7 +313,7 @@ export class Journal implements ChangeLog {
     const target = retired !== null ? retired.end : this.written;
     this.syncing = true;
     this.figures.fsyncs++;
-    this.lastSyncAt = Date.now();
+    this.lastSyncAt = this.settings.clock.now();
     const onFsync = this.settings.onFsync;
     const started = onFsync === null ? 0 : performance.now();
     file.sync((err) => {
@@ -343,12 +344,12 @@ export class Journal implements ChangeLog {
   private scheduleIntervalSync(): void {
     const policy = this.settings.fsync;
     if (this.syncTimer !== null || this.syncing || policy.kind !== 'interval') return;
-    const wait = this.retired !== null ? 0 : Math.max(0, this.lastSyncAt + policy.ms - Date.now());
-    this.syncTimer = setTimeout(() => {
+    const clock = this.settings.clock;
+    const wait = this.retired !== null ? 0 : Math.max(0, this.lastSyncAt + policy.ms - clock.now());
+    this.syncTimer = clock.setTimeout(() => {
       this.syncTimer = null;
       this.startSync();
     }, wait);
-    this.syncTimer.unref();
   }
 
   private markSynced(target: number): void {
@@ -397,8 +398,8 @@ export class Journal implements ChangeLog {
    */
   private prepareNext(): void {
     if (this.next !== null || this.preparing || this.failure !== null || this.closed) return;
-    const { retryMs } = this.settings;
-    if (Date.now() < this.prepareAgainAt) return;
+    const { clock, retryMs } = this.settings;
+    if (clock.now() < this.prepareAgainAt) return;
     this.preparing = true;
     const seq = this.seq + 1;
     const name = segmentName(seq);
@@ -411,7 +412,7 @@ export class Journal implements ChangeLog {
       } catch {
         // a leftover empty segment is removed at startup
       }
-      this.prepareAgainAt = Date.now() + retryMs;
+      this.prepareAgainAt = clock.now() + retryMs;
       this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${this.seq}, retrying in ${retryMs} ms`);
     };
     let file: StoreFile;
@@ -482,11 +483,10 @@ export class Journal implements ChangeLog {
 
   private scheduleRetry(): void {
     if (this.retryTimer !== null || this.closed) return;
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.settings.clock.setTimeout(() => {
       this.retryTimer = null;
       this.retry();
     }, this.settings.retryMs);
-    this.retryTimer.unref();
   }
 
   /** Rewrites every byte not known durable, at its place, syncs; on success takes changes again. */

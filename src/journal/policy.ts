@@ -29,6 +29,20 @@ export function describeFsyncPolicy(p: FsyncPolicy): string {
   return p.kind === 'interval' ? `${p.ms}ms` : p.kind;
 }
 
+/** Where the journal's timers and timestamps come from: the system's, or a test's manual clock. */
+export interface JournalClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The real clock; its timers never keep the process alive on their own. */
+export const SYSTEM_CLOCK: JournalClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 export interface JournalOptions {
   readonly fsync: FsyncPolicy;
   /** A segment is closed and a new one started past this size. */
@@ -45,6 +59,8 @@ export interface JournalOptions {
   readonly warn?: (line: string) => void;
   /** Told how long each fsync that replies wait for took, in seconds (the metrics' latency histogram). */
   readonly onFsync?: (seconds: number) => void;
+  /** Timers and timestamps (tests pass a manual clock). */
+  readonly clock?: JournalClock;
 }
 
 /** The options with every default filled in. */
@@ -58,6 +74,7 @@ export interface JournalSettings {
   readonly captureMaxBytes: number;
   readonly warn: (line: string) => void;
   readonly onFsync: ((seconds: number) => void) | null;
+  readonly clock: JournalClock;
 }
 
 /** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
@@ -94,5 +111,6 @@ export function journalSettings(options: JournalOptions): JournalSettings {
     captureMaxBytes: CAPTURE_MAX_BYTES,
     warn: options.warn ?? ((line) => process.stderr.write(`rq: ${line}\n`)),
     onFsync: options.onFsync ?? null,
+    clock: options.clock ?? SYSTEM_CLOCK,
   };
 }
