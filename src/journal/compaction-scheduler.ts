@@ -2,11 +2,17 @@
  * When to compact, and what: the bookkeeping of the snapshot and the closed segments behind the
  * journal, and the choice between a snapshot taken from the engine at a segment switch (when the live
  * state is small: nothing to read) and one made by reading the files (compactor.ts does either).
+ *
+ * Healing: after damage (found at startup, or by a compaction reading a file) the next snapshot is
+ * taken from the engine whatever its size: the engine holds every change, so the damaged files
+ * cost nothing more once that snapshot replaces them.
  */
 import type { Item } from '../queue/types.js';
 import { Compaction, type CapturedState, type CompactionResult } from './compactor.js';
+import type { ChainPosition } from './encoder.js';
 import type { JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
+import { damagedName, DAMAGED_SUFFIX } from './names.js';
 import type { JournalStore } from './store.js';
 
 /** The journal's compaction figures for `stats` (the scheduler updates them). */
@@ -23,8 +29,10 @@ export class CompactionScheduler {
   private snapshot: { seq: number; bytes: number } | null = null;
   private closedSegments: ClosedSegment[] = [];
   private compaction: Compaction | null = null;
-  /** Why compaction is off for good (a damaged file it cannot read), or null. */
-  private blocked: string | null = null;
+  /** The next snapshot is taken from the engine whatever its size: damage was found. */
+  private healPending = false;
+  /** The running compaction writes such a snapshot (closing waits for it rather than cancel it). */
+  private healing = false;
   /** The journal is closing: no new compaction starts. */
   private stopping = false;
   /** What `written()` returned when compaction last asked (it paces itself on the difference). */
@@ -37,6 +45,8 @@ export class CompactionScheduler {
     private readonly figures: CompactionFigures,
     /** Bytes the journal has written so far. */
     private readonly written: () => number,
+    /** Where the journal's next record goes on the chain of serials. */
+    private readonly chain: () => ChainPosition,
   ) {}
 
   /** The state restore found: the engine to capture from, the snapshot and the closed segments. */
@@ -62,10 +72,18 @@ export class CompactionScheduler {
     return { files: this.closedSegments.length + (this.snapshot === null ? 0 : 1), bytes };
   }
 
-  /** The engine's state, if small enough and no compaction is running; else null. */
+  /** Damage was found: the next snapshot is taken from the engine, at once if none is being written. */
+  heal(): void {
+    this.healPending = true;
+  }
+
+  /**
+   * The engine's state, if small enough (or healing) and no compaction is running; else null. Taken
+   * when every change before the new segment is encoded and none after it.
+   */
   capture(): CapturedState | null {
     const t = this.target;
-    if (t === null || this.compaction !== null || this.blocked !== null || this.stopping || !this.capturable()) return null;
+    if (t === null || this.compaction !== null || this.stopping || !(this.healPending || this.capturable())) return null;
     const items: Array<{ queue: string; item: Item; open: boolean }> = [];
     for (const queue of t.queueNames()) {
       for (const item of t.readyItems(queue)) items.push({ queue, item, open: false });
@@ -73,7 +91,7 @@ export class CompactionScheduler {
       if (open.length > 1) open.sort((a, b) => a.id - b.id);
       for (const item of open) items.push({ queue, item, open: true });
     }
-    return { nextId: t.nextId, items };
+    return { nextId: t.idCeiling, chain: this.chain(), flushAllAt: t.flushAllDue, items };
   }
 
   /**
@@ -83,6 +101,7 @@ export class CompactionScheduler {
   startFromCapture(captured: CapturedState, targetSeq: number, retiredSeq: number | null): void {
     const segments = this.closedSegments.map((s) => s.seq);
     if (retiredSeq !== null) segments.push(retiredSeq);
+    this.healing = this.healPending;
     this.start(segments, targetSeq, this.settings.sliceBytes, captured);
   }
 
@@ -98,8 +117,8 @@ export class CompactionScheduler {
    * to capture at the next segment switch (which costs no reading).
    */
   maybeCompact(): void {
-    if (this.compaction !== null || this.blocked !== null || this.stopping || this.closedSegments.length === 0) return;
-    if (this.capturable()) return;
+    if (this.compaction !== null || this.stopping || this.closedSegments.length === 0) return;
+    if (this.healPending || this.capturable()) return; // the next segment switch takes a snapshot from memory
     let closed = 0;
     for (const s of this.closedSegments) closed += s.bytes;
     const threshold = Math.max(this.settings.compactMinBytes, this.snapshot?.bytes ?? 0);
@@ -109,11 +128,25 @@ export class CompactionScheduler {
     this.start(segments, segments[segments.length - 1] + 1, sliceBytes);
   }
 
-  /** Cancels a running compaction and starts no other; resolves once it has stopped. */
+  /** Starts no more compactions; cancels the one running unless it heals damage; resolves once it has ended. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.compaction?.cancel();
+    if (!this.healing) this.compaction?.cancel();
     await this.compaction?.finished;
+  }
+
+  /** Keeps the original of a damaged file (repair.ts does the same at startup); says where. */
+  private keepDamaged(name: string): string {
+    try {
+      const names = this.store.list();
+      if (names.some((n) => n.startsWith(name + DAMAGED_SUFFIX))) return '';
+      const copy = damagedName(name, names);
+      this.store.keepCopy(name, copy);
+      this.store.syncDirectory();
+      return ` (its original is kept as ${copy})`;
+    } catch (err) {
+      return ` (its original could not be kept: ${(err as Error).message})`;
+    }
   }
 
   private capturable(): boolean {
@@ -145,12 +178,17 @@ export class CompactionScheduler {
 
   private compacted(result: CompactionResult): void {
     this.compaction = null;
+    const healed = this.healing;
+    this.healing = false;
     if (result.kind === 'cancelled') return;
     if (result.kind === 'failed') {
-      this.settings.warn(`journal: compaction failed: ${result.reason}`);
-      if (result.permanent) this.blocked = result.reason;
+      if (result.damaged === undefined) return this.settings.warn(`journal: compaction failed: ${result.reason}`);
+      const kept = this.keepDamaged(result.damaged);
+      this.settings.warn(`journal: ${result.reason}${kept}; nothing is lost: the next snapshot is taken from memory, which holds every change`);
+      this.healPending = true;
       return;
     }
+    if (healed) this.healPending = false;
     this.snapshot = { seq: result.seq, bytes: result.bytes };
     this.closedSegments = this.closedSegments.filter((seg) => seg.seq >= result.seq);
     const f = this.figures;

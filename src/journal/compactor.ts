@@ -12,10 +12,10 @@
  * ignores (then removes) the older files.
  */
 import type { DecodedRecord } from './decoder.js';
-import { encodeHeader, RecordEncoder } from './encoder.js';
+import { CHAIN_START, encodeHeader, RecordEncoder, type ChainPosition } from './encoder.js';
 import { FileKind, RecordType } from './format.js';
 import { segmentName, snapshotName, TEMP_SUFFIX } from './names.js';
-import { FileCursor } from './reader.js';
+import { FileCursor } from './file-cursor.js';
 import type { Item } from '../queue/types.js';
 import { ReplayState } from './replay-state.js';
 import type { JournalStore, StoreFile } from './store.js';
@@ -45,14 +45,20 @@ export interface CompactionInput {
 }
 
 export interface CapturedState {
+  /** Ids below this may have been issued. */
   readonly nextId: number;
+  /** Where the records of the segment the snapshot comes before go on (their first serial…). */
+  readonly chain: ChainPosition;
+  /** A flush_all to come at this time (0: none). */
+  readonly flushAllAt: number;
   /** Per queue: ready items head first, then open items in id order. */
   readonly items: ReadonlyArray<{ readonly queue: string; readonly item: Item; readonly open: boolean }>;
 }
 
 export type CompactionResult =
   | { readonly kind: 'done'; readonly seq: number; readonly bytes: number; readonly ms: number; readonly maxPauseMs: number }
-  | { readonly kind: 'failed'; readonly reason: string; readonly permanent: boolean }
+  /** `damaged`: a file it read is damaged (the journal then snapshots from memory instead). */
+  | { readonly kind: 'failed'; readonly reason: string; readonly damaged?: string }
   | { readonly kind: 'cancelled' };
 
 export class Compaction {
@@ -75,6 +81,9 @@ export class Compaction {
     if (input.captured === undefined) {
       if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
       for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
+      // The serials of a snapshot's records are its own; without one, segments start the chain.
+      this.state.startChain(1, 0);
+      this.startFile();
     }
     setImmediate(() => this.slice(this.readSlice));
   }
@@ -89,7 +98,7 @@ export class Compaction {
     if (this.cancelled) return this.end({ kind: 'cancelled' });
     const t = performance.now();
     let next: Step | Promise<Step> | null;
-    const failed = (err: Error) => this.end({ kind: 'failed', reason: err.message, permanent: err instanceof PermanentError });
+    const failed = (err: Error) => this.end({ kind: 'failed', reason: err.message, damaged: err instanceof DamagedFileError ? err.file : undefined });
     try {
       next = step();
     } catch (err) {
@@ -111,15 +120,25 @@ export class Compaction {
     const cursor = this.cursors[0];
     if (!cursor.decode(this.apply)) return this.readSlice;
     void cursor.close();
-    if (cursor.report.damage !== null) {
-      const d = cursor.report.damage;
-      throw new PermanentError(`${cursor.report.name} is damaged at offset ${d.offset} (${d.reason}); not compacting it`);
+    const report = cursor.report;
+    if (report.damage !== null) {
+      const d = report.damage;
+      throw new DamagedFileError(report.name, `${report.name} is damaged at offset ${d.offset} (${d.reason})`);
     }
+    if (report.header !== null) this.state.raiseNextId(report.header.nextId);
+    if (report.kind === 'snapshot') this.state.snapshotRead(report.version, report.header?.nextSerial ?? null);
     this.cursors.shift();
+    this.startFile();
     return this.readSlice;
   };
 
   private readonly apply = (r: DecodedRecord): void => this.state.apply(r);
+
+  /** Tells the state which file its next records come from. */
+  private startFile(): void {
+    const next = this.cursors[0];
+    if (next !== undefined) this.state.reading(next.report.name, next.report.kind);
+  }
 
   /** The next piece's size: sliceBytes, or four times what the journal wrote since the last piece. */
   private pieceBytes(): number {
@@ -132,16 +151,24 @@ export class Compaction {
   private count = 0;
 
   private beginWrite = (): Step => {
+    const captured = this.input.captured;
+    const nextId = captured?.nextId ?? this.state.nextId;
+    this.chain = captured?.chain ?? this.state.chainPosition();
     const temp = snapshotName(this.input.targetSeq) + TEMP_SUFFIX;
     this.store.remove(temp); // a .tmp is never read: one left by a failed attempt goes (create never replaces)
     this.out = this.store.create(temp);
-    const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq);
+    const header = encodeHeader(FileKind.Snapshot, this.input.targetSeq, nextId, this.chain.serial);
     this.out.write(header, 0, header.length, 0);
     this.outSize = header.length;
-    this.enc.nextId(this.input.captured?.nextId ?? this.state.nextId);
+    this.enc.nextId(nextId);
+    const flushAllAt = captured?.flushAllAt ?? this.state.flushAllAt;
+    if (flushAllAt !== 0) this.enc.flushAll(flushAllAt);
     this.items = this.liveItems();
     return this.writeSlice;
   };
+
+  /** Where the segment after the snapshot goes on (in its header and its snapshot_end). */
+  private chain: ChainPosition = CHAIN_START;
 
   /** Ready items head first, then open ones in id order; expired ready items are left out. */
   private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
@@ -164,7 +191,7 @@ export class Compaction {
     while (this.enc.length < piece) {
       const next = items.next();
       if (next.done) {
-        this.enc.snapshotEnd(this.count);
+        this.enc.snapshotEnd(this.count, this.chain);
         return this.writeOut().then(() => this.syncOut);
       }
       const { queue, item, open } = next.value;
@@ -185,11 +212,11 @@ export class Compaction {
   /** fsync off the main thread, then the rename and the clean-up. */
   private syncOut = (): null => {
     this.out!.sync((err) => {
-      if (err !== null) return this.end({ kind: 'failed', reason: err.message, permanent: false });
+      if (err !== null) return this.end({ kind: 'failed', reason: err.message });
       if (this.cancelled) return this.end({ kind: 'cancelled' });
       this.install().then(
         () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
-        (e: Error) => this.end({ kind: 'failed', reason: e.message, permanent: false }),
+        (e: Error) => this.end({ kind: 'failed', reason: e.message }),
       );
     });
     return null;
@@ -231,7 +258,12 @@ export class Compaction {
   }
 }
 
-class PermanentError extends Error {}
+/** A file compaction read is damaged. */
+class DamagedFileError extends Error {
+  constructor(readonly file: string, message: string) {
+    super(message);
+  }
+}
 
 /** A piece never exceeds 2 MiB (a few ms of decoding, ~20k small records), however far behind. */
 const MAX_PIECE_BYTES = 2 * 1024 * 1024;

@@ -1,46 +1,82 @@
 /**
- * Decodes journal files: the header check and the record scanner. The only parser of the format: the
- * server's startup, compaction and `rq replay-journal` all read through here (docs/journal-format.md).
- * A scan stops at the first record that is torn (cut short) or corrupt (bad length, checksum or
- * fields) and says where; every record before it is good.
+ * Decodes journal files: the header check and the record decoders of format versions 1 and 2. The
+ * only parser of the format: the server's startup, compaction and `rq replay-journal` all read
+ * through here (docs/journal-format.md). A record that does not decode is torn (cut short: the bytes
+ * end inside it) or corrupt (bad length, checksum or fields); scan.ts decides what follows.
  */
 import { crc32 } from './crc.js';
 import {
-  ENQUEUED_FIXED_BYTES, FORMAT_VERSION, HEADER_BYTES, MAGIC, MAX_QUEUE_NAME_BYTES, MAX_RECORD_BYTES,
-  RECORD_PREFIX_BYTES, readU64, RecordType, type FileKind,
+  ENQUEUED_FIXED_BYTES, FRAME_BYTES, HEADER_BYTES, MAGIC, MAX_QUEUE_NAME_BYTES, MAX_RECORD_BYTES, PREFIX_BYTES,
+  READABLE_VERSIONS, readU64, RecordType, V1_HEADER_BYTES, V1_PREFIX_BYTES, type FileKind,
 } from './format.js';
 
 export interface FileHeader {
   readonly version: number;
   readonly kind: FileKind;
   readonly seq: number;
+  /** Ids below this may have been issued (v2; 0 in v1). */
+  readonly nextId: number;
+  /** In a v2 snapshot: the serial of the first record of the segment after it (0 elsewhere). */
+  readonly nextSerial: number;
+  /** Header length: where the records begin. */
+  readonly bytes: number;
+}
+
+/** Why a file's first bytes are not a header this reader can use. */
+export interface HeaderProblem {
+  readonly problem: string;
+  /** A sound header of a format version this rq does not read: the file must be left alone. */
+  readonly unsupported: boolean;
 }
 
 /** Checks a file's first bytes; returns the header or why it is not a journal file this reader knows. */
-export function decodeHeader(buf: Buffer): FileHeader | string {
-  if (buf.length < HEADER_BYTES) return `file header cut short (${buf.length} of ${HEADER_BYTES} bytes)`;
-  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'not an rq journal file (bad magic)';
-  if (buf.readUInt32LE(16) !== crc32(buf, 0, 16)) return 'file header checksum mismatch';
+export function decodeHeader(buf: Buffer): FileHeader | HeaderProblem {
+  const bad = (problem: string, unsupported = false): HeaderProblem => ({ problem, unsupported });
+  if (buf.length < V1_HEADER_BYTES) return bad(`file header cut short (${buf.length} bytes)`);
+  if (!buf.subarray(0, MAGIC.length).equals(MAGIC)) return bad('not an rq journal file (bad magic)');
   const version = buf.readUInt16LE(8);
-  if (version !== FORMAT_VERSION) return `journal format version ${version} is not supported (this rq reads ${FORMAT_VERSION})`;
+  const v1Sound = buf.readUInt32LE(16) === crc32(buf, 0, 16);
+  const v2Sound = buf.length >= HEADER_BYTES && buf.readUInt32LE(28) === crc32(buf, 0, 28);
+  if (!READABLE_VERSIONS.includes(version)) {
+    if (v1Sound || v2Sound) return bad(`journal format version ${version} is not supported (this rq reads ${READABLE_VERSIONS.join(' and ')})`, true);
+    return bad('file header checksum mismatch');
+  }
+  if (version === 2 && buf.length < HEADER_BYTES) return bad(`file header cut short (${buf.length} of ${HEADER_BYTES} bytes)`);
+  if (!(version === 1 ? v1Sound : v2Sound)) return bad('file header checksum mismatch');
   const kind = buf[10];
-  if (kind !== 1 && kind !== 2) return `unknown file kind ${kind}`;
-  return { version, kind, seq: buf.readUInt32LE(12) };
+  if (kind !== 1 && kind !== 2 && kind !== 3) return bad(`unknown file kind ${kind}`);
+  if (version === 1) return { version, kind, seq: buf.readUInt32LE(12), nextId: 0, nextSerial: 0, bytes: V1_HEADER_BYTES };
+  const nextId = readU64(buf, 16);
+  if (nextId < 0) return bad('file header next_id out of range');
+  return { version, kind, seq: buf.readUInt32LE(12), nextId, nextSerial: buf.readUInt32LE(24), bytes: HEADER_BYTES };
+}
+
+export function isHeader(h: FileHeader | HeaderProblem): h is FileHeader {
+  return (h as FileHeader).version !== undefined;
 }
 
 /**
- * One decoded record. The scanner reuses a single instance for every record (no allocation per
+ * One decoded record. The decoders reuse a single instance for every record (no allocation per
  * record): copy what you keep. `data` is a view into the scanned buffer.
  */
 export class DecodedRecord {
   type: RecordType = RecordType.NextId;
-  /** Queue name (latin1), '' for next_id and snapshot_end. */
+  /** Queue name (latin1), '' for records without one. */
   queue = '';
-  /** Item id for item records; the number of next_id and snapshot_end. */
+  /** Item id for item records; the number of next_id, snapshot_end (items) and flush_all (time). */
   id = 0;
   flags = 0;
   expiresAt = 0;
   enqueuedAt = 0;
+  /** v2: the record's serial number; -1 in v1 (no serials). */
+  serial = -1;
+  /** v2: ending records before this one (mod 2^32), and the id the newest of them ended (0: a flush or drop, or none). */
+  endings = 0;
+  lastEndedId = 0;
+  /** v2 snapshot_end: where the segment after the snapshot goes on (its first serial, endings and last ended id). */
+  nextSerial = 0;
+  nextEndings = 0;
+  nextLastEndedId = 0;
   /** Item data of an enqueued record: source[dataStart, dataEnd). Kept as offsets so that no view is made per record. */
   source: Buffer = EMPTY;
   dataStart = 0;
@@ -62,40 +98,78 @@ export class DecodedRecord {
 }
 const EMPTY = Buffer.alloc(0);
 
-/** Why a scan stopped before the end of its bytes. */
+/** Why a record could not be read. */
 export interface Damage {
-  /** Offset (in the scanned bytes) of the first record that could not be read. */
+  /** Offset (in the scanned bytes) of the record that could not be read. */
   readonly offset: number;
   /** 'torn': the bytes end inside a record (an interrupted write); 'corrupt': the record is wrong. */
   readonly kind: 'torn' | 'corrupt';
   readonly reason: string;
 }
 
+/** Decodes one record of buf[0, end) at `at` into `out`: the offset after it, or a Damage. */
+export type RecordDecoder = (buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache) => number | Damage;
+
 /**
- * Decodes the record at `at` in buf[0, end) into `out`. Returns the offset after it, or a Damage.
- * A record that does not fit in `end` is 'torn' (more bytes may follow when scanning a stream).
+ * Decodes the version 2 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
+ * Damage. A record that does not fit in `end` is 'torn' (more bytes may follow when scanning a stream).
+ * The sync byte is not checked: it only helps scan.ts find records after damage.
  */
 export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
-  if (end - at < RECORD_PREFIX_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
+  if (end - at < FRAME_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
+  const length = buf.readUInt32LE(at + 5);
+  if (length < PREFIX_BYTES - FRAME_BYTES || length > MAX_RECORD_BYTES) return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
+  const stop = at + FRAME_BYTES + length;
+  if (stop > end) return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - FRAME_BYTES}` };
+  if (buf.readUInt32LE(at + 1) !== crc32(buf, at + 5, stop)) return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
+  out.serial = buf.readUInt32LE(at + 9);
+  out.endings = buf.readUInt32LE(at + 13);
+  out.lastEndedId = readU64(buf, at + 17);
+  if (out.lastEndedId < 0) return { offset: at, kind: 'corrupt', reason: 'number out of range' };
+  return decodeBody(buf, at, at + 25, stop, 2, out, names);
+}
+
+/** Decodes the version 1 record at `at` (docs/journal-format.md: version 1). */
+export function decodeRecordV1(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
+  if (end - at < V1_PREFIX_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
   const length = buf.readUInt32LE(at + 4);
   if (length < 1 || length > MAX_RECORD_BYTES) return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
-  const stop = at + RECORD_PREFIX_BYTES + length;
-  if (stop > end) return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - RECORD_PREFIX_BYTES}` };
+  const stop = at + V1_PREFIX_BYTES + length;
+  if (stop > end) return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - V1_PREFIX_BYTES}` };
   if (buf.readUInt32LE(at) !== crc32(buf, at + 4, stop)) return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
-  const type = buf[at + 8];
-  let p = at + 9;
+  out.serial = -1;
+  out.endings = 0;
+  out.lastEndedId = 0;
+  return decodeBody(buf, at, at + 8, stop, 1, out, names);
+}
+
+/** The record decoder of a format version. */
+export function decoderOf(version: number): RecordDecoder {
+  return version === 1 ? decodeRecordV1 : decodeRecord;
+}
+
+/** Decodes the type byte at `typeAt` and the body up to `stop`. */
+function decodeBody(buf: Buffer, at: number, typeAt: number, stop: number, version: number, out: DecodedRecord, names: NameCache): number | Damage {
+  const type = buf[typeAt];
+  let p = typeAt + 1;
   out.offset = at;
   out.size = stop - at;
   out.type = type as RecordType;
   out.queue = '';
   out.source = EMPTY;
   out.dataStart = out.dataEnd = 0;
-  const fixed = FIXED_BYTES[type];
+  const fixed = version === 1 ? FIXED_BYTES_V1[type] : FIXED_BYTES[type];
   if (fixed === undefined) return { offset: at, kind: 'corrupt', reason: `unknown record type ${type}` };
-  if (type === RecordType.NextId || type === RecordType.SnapshotEnd) {
-    if (stop - p !== 8) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
+  if (type === RecordType.NextId || type === RecordType.SnapshotEnd || type === RecordType.FlushAll) {
+    if (stop - p !== fixed) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
     out.id = readU64(buf, p);
     if (out.id < 0) return { offset: at, kind: 'corrupt', reason: 'number out of range' };
+    if (fixed === 24) {
+      out.nextSerial = buf.readUInt32LE(p + 8);
+      out.nextEndings = buf.readUInt32LE(p + 12);
+      out.nextLastEndedId = readU64(buf, p + 16);
+      if (out.nextLastEndedId < 0) return { offset: at, kind: 'corrupt', reason: 'number out of range' };
+    }
     return stop;
   }
   const nameBytes = buf[p];
@@ -122,6 +196,19 @@ export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedR
 
 /** Fixed body bytes after the type (and queue name) by record type; undefined = unknown type. */
 const FIXED_BYTES: Record<number, number> = {
+  [RecordType.Enqueued]: ENQUEUED_FIXED_BYTES,
+  [RecordType.Reserved]: 8,
+  [RecordType.Acked]: 8,
+  [RecordType.Released]: 8,
+  [RecordType.Expired]: 8,
+  [RecordType.Flushed]: 0,
+  [RecordType.Dropped]: 0,
+  [RecordType.NextId]: 8,
+  [RecordType.SnapshotEnd]: 24,
+  [RecordType.FlushAll]: 8,
+};
+/** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */
+const FIXED_BYTES_V1: Record<number, number> = {
   [RecordType.Enqueued]: ENQUEUED_FIXED_BYTES,
   [RecordType.Reserved]: 8,
   [RecordType.Acked]: 8,

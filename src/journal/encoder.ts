@@ -1,12 +1,30 @@
 /**
- * Encodes journal records into one growing buffer: the journal's hot path. Every ChangeLog call becomes
- * one record appended here with no syscall and no allocation (the buffer doubles when full); the journal
- * writes the whole buffer once per event-loop turn. Layout: docs/journal-format.md.
+ * Encodes journal records (format version 2) into one growing buffer: the journal's hot path. Every
+ * ChangeLog call becomes one record appended here with no syscall and no allocation (the buffer
+ * doubles when full); the journal writes the whole buffer once per event-loop turn. Layout:
+ * docs/journal-format.md.
+ *
+ * Each record carries its serial number and the count of ending records before it with the id the
+ * newest of them ended: the encoder keeps both running, so a reader can tell exactly what a damaged
+ * record was missing from the one after it.
  */
 import { crc32 } from './crc.js';
-import { ENQUEUED_FIXED_BYTES, FileKind, FORMAT_VERSION, HEADER_BYTES, MAGIC, MAX_QUEUE_NAME_BYTES, RECORD_PREFIX_BYTES, RecordType, writeU64 } from './format.js';
+import {
+  ENQUEUED_FIXED_BYTES, FileKind, FORMAT_VERSION, FRAME_BYTES, HEADER_BYTES, isEnding, MAGIC, MAX_QUEUE_NAME_BYTES,
+  PREFIX_BYTES, RecordType, SYNC_BYTE, writeU64,
+} from './format.js';
 
 const INITIAL_BYTES = 64 * 1024;
+
+/** Where a chain of records goes on: the next serial, the ending records so far and the newest one's item. */
+export interface ChainPosition {
+  readonly serial: number;
+  readonly endings: number;
+  readonly lastEndedId: number;
+}
+
+/** A new chain (a new data directory, or a snapshot's own records): serials from 1. */
+export const CHAIN_START: ChainPosition = { serial: 1, endings: 0, lastEndedId: 0 };
 
 export class RecordEncoder {
   private buf: Buffer;
@@ -14,14 +32,30 @@ export class RecordEncoder {
   /** The last queue name and its bytes: most records name the queue the previous one did. */
   private lastName = '';
   private lastNameBytes = Buffer.alloc(0);
+  private serial = 1;
+  private endings = 0;
+  private lastEndedId = 0;
 
-  constructor(private readonly initialBytes = INITIAL_BYTES) {
+  constructor(private readonly initialBytes = INITIAL_BYTES, from: ChainPosition = CHAIN_START) {
     this.buf = Buffer.allocUnsafe(initialBytes);
+    this.continueFrom(from);
   }
 
   /** Bytes encoded and not yet taken. */
   get length(): number {
     return this.used;
+  }
+
+  /** Where the next record goes on the chain. */
+  get position(): ChainPosition {
+    return { serial: this.serial, endings: this.endings, lastEndedId: this.lastEndedId };
+  }
+
+  /** Goes on after the records a reader found (startup). */
+  continueFrom(p: ChainPosition): void {
+    this.serial = p.serial >>> 0;
+    this.endings = p.endings >>> 0;
+    this.lastEndedId = p.lastEndedId;
   }
 
   enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
@@ -40,25 +74,37 @@ export class RecordEncoder {
     const at = this.begin(type, queue, 8);
     writeU64(this.buf, id, at);
     this.end(at + 8);
+    if (isEnding(type)) this.ended(id);
   }
 
   /** flushed, dropped: a queue. */
   queue(type: RecordType, queue: string): void {
     this.end(this.begin(type, queue, 0));
+    this.ended(0);
   }
 
-  /** next_id: the id the next enqueued item gets. */
+  /** next_id: ids below `next` may have been issued. */
   nextId(next: number): void {
     const at = this.beginBare(RecordType.NextId, 8);
     writeU64(this.buf, next, at);
     this.end(at + 8);
   }
 
-  /** snapshot_end: closes a snapshot; `items` is how many enqueued records it holds. */
-  snapshotEnd(items: number): void {
-    const at = this.beginBare(RecordType.SnapshotEnd, 8);
+  /** flush_all: every queue is flushed at `at` (0: no flush is pending). */
+  flushAll(at: number): void {
+    const p = this.beginBare(RecordType.FlushAll, 8);
+    writeU64(this.buf, Math.max(0, Math.floor(at)), p);
+    this.end(p + 8);
+  }
+
+  /** snapshot_end: closes a snapshot of `items` enqueued records; `next` is where the segment after it goes on. */
+  snapshotEnd(items: number, next: ChainPosition): void {
+    const at = this.beginBare(RecordType.SnapshotEnd, 24);
     writeU64(this.buf, items, at);
-    this.end(at + 8);
+    putU32(this.buf, next.serial >>> 0, at + 8);
+    putU32(this.buf, next.endings >>> 0, at + 12);
+    writeU64(this.buf, next.lastEndedId, at + 16);
+    this.end(at + 24);
   }
 
   /**
@@ -83,36 +129,50 @@ export class RecordEncoder {
   private begin(type: RecordType, queue: string, fixed: number): number {
     const nameBytes = queue.length; // latin1: one byte per char
     if (nameBytes === 0 || nameBytes > MAX_QUEUE_NAME_BYTES) throw new RangeError(`queue name of ${nameBytes} bytes cannot be journaled`);
-    const total = RECORD_PREFIX_BYTES + 2 + nameBytes + fixed;
-    this.reserve(total);
+    const start = this.prefix(type, 1 + nameBytes + fixed);
     const b = this.buf;
-    const start = this.used;
-    putU32(b, total - RECORD_PREFIX_BYTES, start + 4);
-    b[start + 8] = type;
-    b[start + 9] = nameBytes;
+    const at = start + PREFIX_BYTES;
+    b[at] = nameBytes;
     if (queue !== this.lastName) {
       this.lastName = queue;
       this.lastNameBytes = Buffer.from(queue, 'latin1');
     }
     const name = this.lastNameBytes;
-    for (let i = 0; i < nameBytes; i++) b[start + 10 + i] = name[i];
-    return start + 10 + nameBytes;
+    for (let i = 0; i < nameBytes; i++) b[at + 1 + i] = name[i];
+    return at + 1 + nameBytes;
   }
 
   private beginBare(type: RecordType, fixed: number): number {
-    const total = RECORD_PREFIX_BYTES + 1 + fixed;
-    this.reserve(total);
-    const start = this.used;
-    putU32(this.buf, total - RECORD_PREFIX_BYTES, start + 4);
-    this.buf[start + 8] = type;
-    return start + 9;
+    return this.prefix(type, fixed) + PREFIX_BYTES;
   }
 
-  /** Seals the record that starts at `used` and ends at `end`: writes its checksum. */
+  /** Makes room for a record with `body` bytes after its type and writes its prefix but the crc. */
+  private prefix(type: RecordType, body: number): number {
+    const total = PREFIX_BYTES + body;
+    this.reserve(total);
+    const b = this.buf;
+    const start = this.used;
+    b[start] = SYNC_BYTE;
+    putU32(b, total - FRAME_BYTES, start + 5);
+    putU32(b, this.serial, start + 9);
+    putU32(b, this.endings, start + 13);
+    writeU64(b, this.lastEndedId, start + 17);
+    b[start + 25] = type;
+    return start;
+  }
+
+  /** Seals the record that starts at `used` and ends at `end`: writes its checksum, moves the serial on. */
   private end(end: number): void {
     const start = this.used;
-    putU32(this.buf, crc32(this.buf, start + 4, end), start);
+    putU32(this.buf, crc32(this.buf, start + FRAME_BYTES - 4, end), start + 1);
     this.used = end;
+    this.serial = (this.serial + 1) >>> 0;
+  }
+
+  /** The record just sealed ended item `id` (0: a whole queue's items). */
+  private ended(id: number): void {
+    this.endings = (this.endings + 1) >>> 0;
+    this.lastEndedId = id;
   }
 
   private reserve(n: number): void {
@@ -133,14 +193,19 @@ function putU32(b: Buffer, v: number, at: number): void {
   b[at + 3] = v >>> 24;
 }
 
-/** The 20-byte header that opens every journal file. */
-export function encodeHeader(kind: FileKind, seq: number): Buffer {
+/**
+ * The 32-byte header that opens every journal file. `nextId`: ids below it may have been issued;
+ * `nextSerial`: in a snapshot, the serial of the first record of the segment after it (0 elsewhere).
+ */
+export function encodeHeader(kind: FileKind, seq: number, nextId: number, nextSerial = 0): Buffer {
   const b = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(b, 0);
   b.writeUInt16LE(FORMAT_VERSION, 8);
   b[10] = kind;
   b[11] = 0;
   b.writeUInt32LE(seq, 12);
-  b.writeUInt32LE(crc32(b, 0, 16), 16);
+  writeU64(b, nextId, 16);
+  b.writeUInt32LE(nextSerial >>> 0, 24);
+  b.writeUInt32LE(crc32(b, 0, 28), 28);
   return b;
 }

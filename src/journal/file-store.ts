@@ -48,6 +48,26 @@ export class FileStore implements JournalStore {
     fs.rmSync(this.path(name), { force: true });
   }
 
+  keepCopy(name: string, copy: string): void {
+    try {
+      fs.linkSync(this.path(name), this.path(copy));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EMLINK') throw err;
+      // No hard links here (some network and FAT file systems): a durable copy, under a temporary
+      // name until it is whole (startup removes what a crash leaves of it).
+      const temp = this.path(copy + '.tmp');
+      fs.copyFileSync(this.path(name), temp);
+      const fd = fs.openSync(temp, 'r');
+      try {
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, this.path(copy));
+    }
+  }
+
   truncate(name: string, size: number): void {
     const fd = fs.openSync(this.path(name), 'r+');
     try {

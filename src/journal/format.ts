@@ -1,22 +1,38 @@
 /**
- * The journal's on-disk vocabulary: file header, record types and limits (docs/journal-format.md is the
- * byte-by-byte description; change both together, and bump FORMAT_VERSION for anything an older reader
- * could not read).
+ * The journal's on-disk vocabulary: file headers, record types and limits (docs/journal-format.md is
+ * the byte-by-byte description; change both together, and bump FORMAT_VERSION for anything an older
+ * reader could not read). rq writes version 2 and reads 1 and 2.
  */
+
+import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 
 /** First 8 bytes of every journal file. */
 export const MAGIC = Buffer.from('rq-jrnl\n', 'latin1');
-/** Format version written in each file header; readers accept 1. */
-export const FORMAT_VERSION = 1;
-/** magic(8) version(u16) kind(u8) reserved(u8) seq(u32) crc(u32) */
-export const HEADER_BYTES = 20;
+/** Format version rq writes. */
+export const FORMAT_VERSION = 2;
+/** Versions rq reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
-/** What a file holds: a segment of the live log, or a snapshot (the state before a segment). */
-export const FileKind = { Segment: 1, Snapshot: 2 } as const;
+/** v1 header: magic(8) version(u16) kind(u8) reserved(u8) seq(u32) crc(u32). */
+export const V1_HEADER_BYTES = 20;
+/** v2 header: magic(8) version(u16) kind(u8) reserved(u8) seq(u32) next_id(u64) next_serial(u32) crc(u32). */
+export const HEADER_BYTES = 32;
+
+/** What a file holds: a segment of the live log, a snapshot (the state before a segment), or the manifest. */
+export const FileKind = { Segment: 1, Snapshot: 2, Manifest: 3 } as const;
 export type FileKind = (typeof FileKind)[keyof typeof FileKind];
 
-/** crc(u32) length(u32): length counts the type byte and the body. */
-export const RECORD_PREFIX_BYTES = 8;
+/** v1 record prefix: crc(u32) length(u32); length counts the type byte and the body. */
+export const V1_PREFIX_BYTES = 8;
+/**
+ * v2 record prefix: sync(u8) crc(u32) length(u32) serial(u32) endings(u32) last_ended(u64) type(u8);
+ * length counts everything after itself (serial … body).
+ */
+export const PREFIX_BYTES = 26;
+/** Bytes of a v2 record before its length field ends (sync, crc, length): the frame around `length`. */
+export const FRAME_BYTES = 9;
+/** First byte of every v2 record: lets a reader find the next record after a damaged length. */
+export const SYNC_BYTE = 0xa5;
 
 /** Record types. Values are part of the format. The names are the ChangeLog's (docs/architecture.md). */
 export const RecordType = {
@@ -29,15 +45,24 @@ export const RecordType = {
   Dropped: 7,
   NextId: 8,
   SnapshotEnd: 9,
+  FlushAll: 10,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 export const RECORD_NAMES: Record<number, string> = {
   1: 'enqueued', 2: 'reserved', 3: 'acked', 4: 'released', 5: 'expired', 6: 'flushed', 7: 'dropped',
-  8: 'next_id', 9: 'snapshot_end',
+  8: 'next_id', 9: 'snapshot_end', 10: 'flush_all',
 };
 
-export { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
+/**
+ * Records that end items (an item ended is gone for good). Every v2 record counts the ending records
+ * before it and names the item the newest one ended, so that one lost is found again from the next.
+ */
+export function isEnding(type: number): boolean {
+  return type === RecordType.Acked || type === RecordType.Expired || type === RecordType.Flushed || type === RecordType.Dropped;
+}
+
+export { MAX_QUEUE_NAME_BYTES };
 /**
  * Largest record the reader accepts: a length beyond this is damage, not a record. Items are limited by
  * --max-item-size (1 MiB by default); 256 MiB leaves room for any sane limit and catches garbage lengths.
@@ -45,6 +70,11 @@ export { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 export const MAX_RECORD_BYTES = 256 * 1024 * 1024;
 /** Fixed body bytes of an enqueued record after the queue name: id, flags, expiresAt, enqueuedAt. */
 export const ENQUEUED_FIXED_BYTES = 8 + 4 + 8 + 8;
+/**
+ * The largest item a record holds: MAX_RECORD_BYTES less an enqueued record's other bytes with the
+ * longest queue name. `rq serve` refuses a larger --max-item-size.
+ */
+export const MAX_ITEM_BYTES = MAX_RECORD_BYTES - (PREFIX_BYTES - FRAME_BYTES) - 1 - MAX_QUEUE_NAME_BYTES - ENQUEUED_FIXED_BYTES;
 
 const TWO_32 = 0x1_0000_0000;
 

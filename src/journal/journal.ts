@@ -19,7 +19,9 @@ import type { ChangeLog } from '../queue/types.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { encodeHeader, RecordEncoder } from './encoder.js';
 import { FileKind, RecordType } from './format.js';
+import { ManifestWriter, writeManifest, type Manifest } from './manifest.js';
 import { segmentName } from './names.js';
+import { NextSegment } from './next-segment.js';
 import { describeFsyncPolicy, journalSettings, type JournalOptions, type JournalSettings } from './policy.js';
 import { restoreJournal, type RestoreReport, type RestoreTarget } from './restore.js';
 import { SpareBuffers } from './spare-buffers.js';
@@ -61,11 +63,9 @@ export class Journal implements ChangeLog {
   private file: StoreFile | null = null;
   private seq = 0;
   private fileSize = 0;
-  /** The next segment, created and made durable ahead of time so that rotating blocks on nothing. */
-  private next: { file: StoreFile; seq: number; size: number } | null = null;
-  private preparing = false;
-  /** After a failed preparation, not before this time (a full disk must not turn every write into a warning). */
-  private prepareAgainAt = 0;
+  private readonly manifest: ManifestWriter;
+  /** The segment after this one, made ready ahead of time so that rotating blocks on nothing. */
+  private readonly next: NextSegment;
   /** The previous segment after a rotation, until its last fsync: then it is closed. */
   private retired: { file: StoreFile; seq: number; size: number; end: number } | null = null;
   private idleWaiters: Array<() => void> = [];
@@ -97,35 +97,45 @@ export class Journal implements ChangeLog {
   constructor(private readonly store: JournalStore, options: JournalOptions) {
     this.settings = journalSettings(options);
     this.warn = this.settings.warn;
-    this.compactor = new CompactionScheduler(store, this.settings, this.figures, () => this.written);
+    this.compactor = new CompactionScheduler(store, this.settings, this.figures, () => this.written, () => this.enc.position);
+    this.manifest = new ManifestWriter(store, () => this.manifestNow());
+    this.next = new NextSegment(store, this.settings, this.manifest, (seq) => this.segmentHeader(seq), () => {
+      if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
+    });
   }
 
   // ---- startup ----
 
   /**
    * Replays the journal into `target` (the engine, whose ChangeLog this journal is; restore.ts), then
-   * starts a new segment, removes segments left empty by restarts and, when the state is small,
-   * snapshots it at once.
+   * starts a new segment, names it in the manifest, removes segments left empty by restarts and,
+   * when the state is small or something was damaged, snapshots it at once.
    */
   restore(target: RestoreTarget, now: number): RestoreReport {
     const started = performance.now();
     this.target = target;
     const found = restoreJournal(this.store, target, now, this.warn);
+    this.enc.continueFrom(found.chain);
     this.compactor.restored(target, found.snapshot, found.closedSegments);
-    // A new segment, never one the snapshot covers (its number must not be below the snapshot's).
-    this.startSegment(Math.max(found.lastSegment + 1, found.snapshot?.seq ?? 1));
-    this.store.syncDirectory();
-    // Segments that hold nothing but their next_id record (a restart without changes) are covered by
-    // the new segment's next_id: remove them rather than let them pile up.
+    // A block of ids, recorded below in the new segment's header and in the manifest.
+    target.raiseIdCeiling();
+    // A new segment, after every one there is or was, and never one the snapshot covers.
+    this.startSegment(Math.max(found.newestSegment + 1, found.snapshot?.seq ?? 1));
+    writeManifest(this.store, this.manifestNow());
+    // Segments that hold no record (restarts without changes) are covered by the new segment's header.
     if (found.emptySegments.length > 0) {
       for (const name of found.emptySegments) this.store.remove(name);
       this.store.syncDirectory();
       this.compactor.forget(found.emptySegments);
     }
-    // Right after the restore nothing is in the new segment: a small state is the snapshot before it.
+    // Right after the restore nothing is in the new segment: a small state (or one restored from
+    // damaged files) is the snapshot before it.
+    if (found.heal) this.compactor.heal();
     const captured = this.compactor.hasFiles ? this.compactor.capture() : null;
     if (captured !== null) this.compactor.startFromCapture(captured, this.seq, null);
     else this.compactor.maybeCompact();
+    // A flush_all that fell due while the server was down runs now, in the new segment.
+    if (found.flushAllAt !== 0 && found.flushAllAt <= now) target.tick(now);
     return { ...found.report, ms: performance.now() - started };
   }
 
@@ -157,6 +167,16 @@ export class Journal implements ChangeLog {
   }
   dropped(queue: string): void {
     this.enc.queue(RecordType.Dropped, queue);
+    this.schedule();
+  }
+  nextId(next: number): void {
+    this.enc.nextId(next);
+    this.schedule();
+    // Also in the manifest, which outlives the loss of the newest segment.
+    this.manifest.save().catch((err: Error) => this.warn(`journal: cannot write the manifest: ${err.message}`));
+  }
+  flushAll(at: number): void {
+    this.enc.flushAll(at);
     this.schedule();
   }
 
@@ -218,10 +238,13 @@ export class Journal implements ChangeLog {
     const behind = this.compactor.diskUsage();
     let files = behind.files + (this.file === null ? 0 : 1);
     let bytes = behind.bytes + this.fileSize;
-    for (const size of [this.retired?.size, this.next?.size]) {
-      if (size === undefined) continue;
+    if (this.retired !== null) {
       files++;
-      bytes += size;
+      bytes += this.retired.size;
+    }
+    if (this.next.bytes > 0) {
+      files++;
+      bytes += this.next.bytes;
     }
     return { files, bytes };
   }
@@ -233,7 +256,8 @@ export class Journal implements ChangeLog {
     this.flush();
     if (this.failure !== null) this.retry();
     await stopping;
-    while (this.syncing || this.preparing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    while (this.syncing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.next.idle();
     this.closed = true;
     const clock = this.settings.clock;
     if (this.syncTimer !== null) clock.clearTimeout(this.syncTimer);
@@ -250,15 +274,15 @@ export class Journal implements ChangeLog {
       }
     }
     if (!ok) this.warn(`journal: ${this.appended - this.synced} bytes of changes could not be made durable`);
-    for (const f of [this.file, this.next?.file, this.retired?.file]) {
+    for (const f of [this.file, this.retired?.file]) {
       try {
         f?.close();
       } catch {
         // closing is best effort
       }
     }
-    // The prepared segment was never used: a restart would remove it anyway.
-    if (this.next !== null) this.store.remove(segmentName(this.next.seq));
+    // A segment prepared and not used stays (the manifest may name it); the next startup removes it.
+    this.next.close();
     return ok;
   }
 
@@ -374,67 +398,33 @@ export class Journal implements ChangeLog {
 
   // ---- segments ----
 
-  /** The first bytes of segment `seq`: its header and a next_id record. */
-  private segmentHead(seq: number): Buffer {
-    const head = new RecordEncoder(64);
-    head.nextId(this.target?.nextId ?? 1);
-    return Buffer.concat([encodeHeader(FileKind.Segment, seq), head.takeView()]);
+  /**
+   * The header of segment `seq`: the bound on ids issued so far, and the serial of the next record
+   * encoded (its first record's serial, or less: records encoded meanwhile go to the segment before).
+   */
+  private segmentHeader(seq: number): Buffer {
+    return encodeHeader(FileKind.Segment, seq, this.target?.idCeiling ?? 1, this.enc.position.serial);
+  }
+
+  /** What the manifest says now: the newest segment made, and the bound on ids. */
+  private manifestNow(): Manifest {
+    return { newest: Math.max(this.seq, this.next.newest), nextId: this.target?.idCeiling ?? 1 };
   }
 
   /** Creates segment `seq` and makes it durable, blocking (startup only). */
   private startSegment(seq: number): void {
     const file = this.store.create(segmentName(seq));
-    const first = this.segmentHead(seq);
-    file.write(first, 0, first.length, 0);
+    const head = this.segmentHeader(seq);
+    file.write(head, 0, head.length, 0);
     file.syncNow();
+    this.store.syncDirectory();
     this.file = file;
     this.seq = seq;
-    this.fileSize = first.length;
+    this.fileSize = head.length;
   }
 
-  /**
-   * Creates the next segment ahead of time, off the main thread where it can be: its fsync and the
-   * directory's. (Its next_id is the engine's next id now: a lower bound, which is all replay needs.)
-   */
   private prepareNext(): void {
-    if (this.next !== null || this.preparing || this.failure !== null || this.closed) return;
-    const { clock, retryMs } = this.settings;
-    if (clock.now() < this.prepareAgainAt) return;
-    this.preparing = true;
-    const seq = this.seq + 1;
-    const name = segmentName(seq);
-    const failed = (err: Error, file: StoreFile | null) => {
-      this.preparing = false;
-      for (const resolve of this.idleWaiters.splice(0)) resolve();
-      try {
-        file?.close();
-        this.store.remove(name);
-      } catch {
-        // a leftover empty segment is removed at startup
-      }
-      this.prepareAgainAt = clock.now() + retryMs;
-      this.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${this.seq}, retrying in ${retryMs} ms`);
-    };
-    let file: StoreFile;
-    try {
-      file = this.store.create(name);
-      const first = this.segmentHead(seq);
-      file.write(first, 0, first.length, 0);
-    } catch (err) {
-      return failed(err as Error, null);
-    }
-    file.sync((err) => {
-      if (err !== null) return failed(err, file);
-      this.store.syncDirectoryAsync().then(
-        () => {
-          this.preparing = false;
-          for (const resolve of this.idleWaiters.splice(0)) resolve();
-          this.next = { file, seq, size: this.store.size(name) };
-          if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
-        },
-        (e: Error) => failed(e, file),
-      );
-    });
+    if (this.failure === null && !this.closed) this.next.prepare(this.seq + 1);
   }
 
   /**
@@ -444,17 +434,17 @@ export class Journal implements ChangeLog {
    */
   private rotate(): void {
     if (this.failure !== null || this.file === null || this.retired !== null || this.closed) return;
-    if (this.next === null) return this.prepareNext();
+    if (this.next.ready === null) return this.prepareNext();
     // Every record encoded so far is in the old segment: the engine's state now is the state before
     // the new one, and if it is small it becomes the next snapshot as it is.
     const t = performance.now();
     const captured = this.enc.length === 0 ? this.compactor.capture() : null;
     if (captured !== null) this.figures.compactionMaxPauseMs = Math.max(this.figures.compactionMaxPauseMs, performance.now() - t);
     this.retired = { file: this.file, seq: this.seq, size: this.fileSize, end: this.written };
-    this.file = this.next.file;
-    this.seq = this.next.seq;
-    this.fileSize = this.next.size;
-    this.next = null;
+    const next = this.next.take();
+    this.file = next.file;
+    this.seq = next.seq;
+    this.fileSize = next.size;
     this.startSync();
     if (captured !== null) this.compactor.startFromCapture(captured, this.seq, this.retired.seq);
   }

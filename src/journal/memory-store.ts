@@ -70,6 +70,15 @@ export class MemoryStore implements JournalStore {
     this.files.delete(name);
   }
 
+  keepCopy(name: string, copy: string): void {
+    this.check('link');
+    if (this.files.has(copy)) throw Object.assign(new Error(`EEXIST: file exists, ${copy}`), { code: 'EEXIST' });
+    const f = this.get(name);
+    // The same bytes, in a file of its own (the journal never changes `name` afterwards).
+    const data = Buffer.from(f.data.subarray(0, f.size));
+    this.files.set(copy, { data, size: data.length, synced: Buffer.from(f.synced) });
+  }
+
   truncate(name: string, size: number): void {
     this.check('ftruncate');
     const f = this.get(name);

@@ -7,228 +7,44 @@
  * released first), and, since a restart ends every connection, items still open go back to the head
  * in id order, which is their original queue order (as engine.closeHolder puts them back).
  *
- * Why columns: a restart may replay millions of items. One object and one Map entry per item cost
- * ~1 s of allocation and garbage collection per million; typed-array columns cost neither. Items are
- * found by id with a binary search, since ids arrive in increasing order (a small map holds the few
- * that do not: a snapshot lists released items first).
+ * Lost records (docs/journal-format.md: Damage): version 2 records are numbered, so a gap in the
+ * serials says how many were lost, wherever (a damaged record, a missing segment). Each record also
+ * counts the ending records (ack, expiry, flush, drop) before it and names the item the newest one
+ * ended: when that item is still here after a gap, its ending was among the lost records and is
+ * applied now, so a lost ack does not bring its item back. What cannot be found again is listed in
+ * `losses`, with the items that may come back because of it.
+ *
+ * The items themselves live in per-queue columns (queue-replay.ts).
  */
-import type { Item } from '../queue/types.js';
 import type { DecodedRecord } from './decoder.js';
-import { RecordType } from './format.js';
-
-const DEAD = -1;
-const INITIAL_CAPACITY = 64;
-
-export class QueueReplay {
-  /** Live items. */
-  count = 0;
-  /** Data bytes of live items. */
-  bytes = 0;
-  private n = 0; // rows used (live and dead)
-  private ids = new Float64Array(INITIAL_CAPACITY);
-  /** The largest id up to each row: non-decreasing, so rows can be binary-searched by id. */
-  private search = new Float64Array(INITIAL_CAPACITY);
-  private flags = new Uint32Array(INITIAL_CAPACITY);
-  private expires = new Float64Array(INITIAL_CAPACITY);
-  private enqueued = new Float64Array(INITIAL_CAPACITY);
-  /** Position: > 0 tail order (row order), < 0 released (more negative = nearer the head). */
-  private keys = new Float64Array(INITIAL_CAPACITY);
-  /** Reservation order while open; 0 ready; DEAD gone. */
-  private state = new Float64Array(INITIAL_CAPACITY);
-  /** Item data: bytes [dataAt, dataAt + dataLen) of chunks[chunk] (the buffers the records were read in). */
-  private chunk = new Uint32Array(INITIAL_CAPACITY);
-  private dataAt = new Float64Array(INITIAL_CAPACITY);
-  private dataLen = new Uint32Array(INITIAL_CAPACITY);
-  /** Rows whose id is not above every earlier row's: id → row. */
-  private unordered = new Map<number, number>();
-  private maxId = 0;
-  private tailSeq = 0;
-  private headSeq = 0;
-  private reserveSeq = 0;
-
-  constructor(readonly name: string, private readonly chunks: Chunks) {}
-
-  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, source: Buffer, start: number, end: number): void {
-    if (id <= this.maxId) {
-      this.remove(id);
-      this.unordered.set(id, this.n);
-    } else {
-      this.maxId = id;
-    }
-    if (this.n === this.ids.length) this.grow();
-    const r = this.n++;
-    this.ids[r] = id;
-    this.search[r] = this.maxId;
-    this.flags[r] = flags;
-    this.expires[r] = expiresAt;
-    this.enqueued[r] = enqueuedAt;
-    this.keys[r] = ++this.tailSeq;
-    this.state[r] = 0;
-    this.chunk[r] = this.chunks.ref(source);
-    this.dataAt[r] = start;
-    this.dataLen[r] = end - start;
-    this.count++;
-    this.bytes += end - start;
-  }
-
-  remove(id: number): boolean {
-    const r = this.find(id);
-    if (r < 0) return false;
-    this.state[r] = DEAD;
-    this.bytes -= this.dataLen[r];
-    this.chunks.unref(this.chunk[r]);
-    this.count--;
-    this.unordered.delete(id);
-    if (this.n - this.count > 4096 && this.n - this.count > this.count) this.compact();
-    return true;
-  }
-
-  reserve(id: number): boolean {
-    const r = this.find(id);
-    if (r < 0) return false;
-    this.state[r] = ++this.reserveSeq;
-    return true;
-  }
-
-  release(id: number): boolean {
-    const r = this.find(id);
-    if (r < 0) return false;
-    this.state[r] = 0;
-    this.keys[r] = -++this.headSeq;
-    return true;
-  }
-
-  /** Removes every ready item; open ones stay (engine.flush). */
-  flush(): void {
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0) this.remove(this.ids[r]);
-  }
-
-  /** Visits what a restart restores, head first: open items (back at the head), then ready ones. */
-  forEach(visit: (item: Item, open: boolean) => void): void {
-    for (const r of this.openRows()) visit(this.item(r), true);
-    for (const r of this.releasedRows()) visit(this.item(r), false);
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) visit(this.item(r), false);
-  }
-
-  /** Ready items head first, then open items in id order (the order a snapshot lists them). */
-  *snapshotOrder(): Generator<{ item: Item; open: boolean }> {
-    for (const r of this.releasedRows()) yield { item: this.item(r), open: false };
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) yield { item: this.item(r), open: false };
-    for (const r of this.openRows()) yield { item: this.item(r), open: true };
-  }
-
-  private item(r: number): Item {
-    const at = this.dataAt[r];
-    const data = this.chunks.list[this.chunk[r]]!.subarray(at, at + this.dataLen[r]);
-    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data };
-  }
-
-  private openRows(): number[] {
-    const rows: number[] = [];
-    for (let r = 0; r < this.n; r++) if (this.state[r] > 0) rows.push(r);
-    return rows.sort((a, b) => this.ids[a] - this.ids[b]);
-  }
-
-  private releasedRows(): number[] {
-    const rows: number[] = [];
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] < 0) rows.push(r);
-    return rows.sort((a, b) => this.keys[a] - this.keys[b]);
-  }
-
-  /** Row of a live item, or -1. */
-  private find(id: number): number {
-    if (this.unordered.size > 0) {
-      const u = this.unordered.get(id);
-      if (u !== undefined) return this.state[u] === DEAD ? -1 : u;
-    }
-    // The first row whose running maximum reaches id is the row of id, if id came in order.
-    let lo = 0, hi = this.n;
-    const search = this.search;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (search[mid] < id) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < this.n && this.ids[lo] === id && this.state[lo] !== DEAD ? lo : -1;
-  }
-
-  private grow(): void {
-    const size = this.ids.length * 2;
-    this.ids = extend(this.ids, new Float64Array(size));
-    this.search = extend(this.search, new Float64Array(size));
-    this.flags = extend(this.flags, new Uint32Array(size));
-    this.expires = extend(this.expires, new Float64Array(size));
-    this.enqueued = extend(this.enqueued, new Float64Array(size));
-    this.keys = extend(this.keys, new Float64Array(size));
-    this.state = extend(this.state, new Float64Array(size));
-    this.chunk = extend(this.chunk, new Uint32Array(size));
-    this.dataAt = extend(this.dataAt, new Float64Array(size));
-    this.dataLen = extend(this.dataLen, new Uint32Array(size));
-  }
-
-  /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
-  private compact(): void {
-    let w = 0;
-    const unordered = new Map<number, number>();
-    for (let r = 0; r < this.n; r++) {
-      if (this.state[r] === DEAD) continue;
-      if (this.unordered.has(this.ids[r])) unordered.set(this.ids[r], w);
-      this.ids[w] = this.ids[r];
-      this.search[w] = this.search[r];
-      this.flags[w] = this.flags[r];
-      this.expires[w] = this.expires[r];
-      this.enqueued[w] = this.enqueued[r];
-      this.keys[w] = this.keys[r];
-      this.state[w] = this.state[r];
-      this.chunk[w] = this.chunk[r];
-      this.dataAt[w] = this.dataAt[r];
-      this.dataLen[w] = this.dataLen[r];
-      w++;
-    }
-    this.n = w;
-    this.unordered = unordered;
-  }
-}
-
-/** The buffers item data was read in, shared by the queues of one state (rows refer to them by index). */
-class Chunks {
-  /** Buffers by index; null once no live item is left in one (so it can be freed). */
-  readonly list: Array<Buffer | null> = [];
-  /** Live items per buffer. */
-  private readonly refs: number[] = [];
-  private last: Buffer | null = null;
-  private lastIndex = 0;
-
-  /** The index of `buf`, counting one more live item in it. */
-  ref(buf: Buffer): number {
-    let i = this.lastIndex;
-    if (buf !== this.last) {
-      i = this.list.lastIndexOf(buf);
-      if (i < 0) {
-        i = this.list.push(buf) - 1;
-        this.refs.push(0);
-      }
-      this.last = buf;
-      this.lastIndex = i;
-    }
-    this.refs[i]++;
-    return i;
-  }
-
-  /** One live item fewer in buffer `i`. */
-  unref(i: number): void {
-    if (--this.refs[i] === 0 && this.list[i] !== this.last) this.list[i] = null;
-  }
-}
-
-function extend<T extends Float64Array | Uint32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
-}
+import type { ChainPosition } from './encoder.js';
+import { isEnding, RecordType } from './format.js';
+import { Chunks, QueueReplay } from './queue-replay.js';
 
 /** Counts of records that referred to items replay did not know (normal after a flush or drop). */
 export interface ReplayAnomalies {
   unknownItems: number;
+}
+
+/** Records lost (damage, a missing file), and what that may cost. */
+export interface Loss {
+  /** Where the reader noticed: a file and offset, or between two files. */
+  readonly where: string;
+  /** How many records, from the serials around the gap; null when unknown (version 1, or nothing after it). */
+  readonly records: number | null;
+  /** The serial of the first lost record, when known. */
+  readonly firstSerial: number | null;
+  /** Ending records (ack, expiry, flush, drop) among them, from the record after the gap; null when unknown. */
+  readonly endings: number | null;
+  /** The item whose ending was found again from the record after the gap (it stays gone), or null. */
+  readonly recovered: number | null;
+  /** A flush or a queue removal was among the lost records: the items it removed are back. */
+  readonly lostFlush: boolean;
+  /**
+   * Items that were open when the records were lost, still here at the end: an ack among the lost
+   * records may have been theirs (they are restored, and may have been acknowledged already).
+   */
+  suspects: number[];
 }
 
 export class ReplayState {
@@ -237,13 +53,36 @@ export class ReplayState {
   nextId = 1;
   records = 0;
   readonly anomalies: ReplayAnomalies = { unknownItems: 0 };
+  /** A flush_all to come at this time (0: none). */
+  flushAllAt = 0;
+  readonly losses: Loss[] = [];
   private last: QueueReplay | null = null;
+
+  // The chain of version 2 records: the serial expected next (-1: unknown, do not check), and the
+  // endings through the previous record (-1: unknown).
+  private expected = -1;
+  private endingsSoFar = -1;
+  private lastEndedId = 0;
+  /** A damaged range was skipped (reader.ts): the next record says what it cost. */
+  private damagedAt: string | null = null;
+  /** Records the damaged range held, when the reader knows (a damaged record whose length was sound: 1). */
+  private damagedRecords: number | null = null;
+  /** Items suspected of a lost ack, until a later record shows they were not acked. */
+  private readonly suspects = new Set<number>();
+  /** The file being read, for messages about records missing before it. */
+  private location = '';
+  /** It is a snapshot: its records are items (enqueued, reserved), never ending records. */
+  private inSnapshot = false;
+  /** Set by a v2 snapshot_end: where the segment after the snapshot goes on. */
+  private snapshotNext: ChainPosition | null = null;
 
   /** Item data stays in the buffers records were read in: a reader must not reuse them. */
   private readonly chunks = new Chunks();
 
   apply(r: DecodedRecord): void {
     this.records++;
+    if (r.serial >= 0) this.follow(r);
+    else if (this.damagedAt !== null) this.lost(this.damagedAt, this.damagedRecords, null, null);
     switch (r.type) {
       case RecordType.Enqueued: {
         this.queue(r.queue).add(r.id, r.flags, r.expiresAt, r.enqueuedAt, r.source, r.dataStart, r.dataEnd);
@@ -251,11 +90,14 @@ export class ReplayState {
         return;
       }
       case RecordType.Reserved:
+        if (this.suspects.size > 0) this.suspects.delete(r.id);
         return this.count(this.existing(r.queue)?.reserve(r.id));
       case RecordType.Acked:
       case RecordType.Expired:
+        if (this.suspects.size > 0) this.suspects.delete(r.id);
         return this.count(this.existing(r.queue)?.remove(r.id));
       case RecordType.Released:
+        if (this.suspects.size > 0) this.suspects.delete(r.id);
         return this.count(this.existing(r.queue)?.release(r.id));
       case RecordType.Flushed:
         this.existing(r.queue)?.flush();
@@ -265,11 +107,95 @@ export class ReplayState {
         this.last = null;
         return;
       case RecordType.NextId:
-        if (r.id > this.nextId) this.nextId = r.id;
+        this.raiseNextId(r.id);
+        return;
+      case RecordType.FlushAll:
+        this.flushAllAt = r.id;
         return;
       case RecordType.SnapshotEnd:
+        if (r.serial >= 0) this.snapshotNext = { serial: r.nextSerial, endings: r.nextEndings, lastEndedId: r.nextLastEndedId };
         return;
     }
+  }
+
+  /** Ids below `next` may have been issued (a next_id record, a file header, the manifest). */
+  raiseNextId(next: number): void {
+    if (next > this.nextId) this.nextId = next;
+  }
+
+  /**
+   * The next version 2 record should have serial `serial` (null: not known, do not check), with
+   * `endings` ending records before it (null: not known). The reader calls it where a chain starts:
+   * a snapshot's own records, the segment after a snapshot, a journal's first segment.
+   */
+  startChain(serial: number | null, endings: number | null): void {
+    this.expected = serial ?? -1;
+    this.endingsSoFar = endings ?? -1;
+    this.lastEndedId = 0;
+  }
+
+  /**
+   * The reader skipped a damaged range at `where`, of `records` records when it knows; the next
+   * record (or finish()) says what it cost.
+   */
+  damaged(where: string, records: number | null): void {
+    if (this.damagedAt === null) {
+      this.damagedAt = where;
+      this.damagedRecords = records;
+    } else {
+      this.damagedRecords = null;
+    }
+  }
+
+  /** The reader starts on file `location` (a gap found at its first record is reported there). */
+  reading(location: string, kind: 'segment' | 'snapshot'): void {
+    this.location = location;
+    this.inSnapshot = kind === 'snapshot';
+  }
+
+  /**
+   * The segment being read says its first record has serial `serial` or a later one (its header):
+   * records before that which the chain has not seen are missing, even if the segment holds none.
+   */
+  segmentAtLeast(serial: number): void {
+    if (this.expected < 0 || serial <= 0) return;
+    const missing = (serial - this.expected) >>> 0;
+    if (missing === 0 || missing >= 0x8000_0000) return;
+    const where = `${this.location}: records before serial ${serial} are missing (a segment, or the snapshot, before it is gone)`;
+    this.lost(where, null, this.expected, null);
+    this.expected = serial;
+    this.endingsSoFar = -1;
+  }
+
+  /**
+   * The snapshot just read is complete: the segments after it go on from the serial it names (its
+   * header's `headerNext`, else its snapshot_end's). After a version 1 snapshot, version 2 records
+   * start at serial 1.
+   */
+  snapshotRead(version: number, headerNext: number | null): void {
+    if (version === 1) return this.startChain(1, 0);
+    const end = this.snapshotNext;
+    if (end !== null) {
+      this.startChain(end.serial, end.endings);
+      this.lastEndedId = end.lastEndedId;
+    } else {
+      this.startChain(headerNext !== null && headerNext > 0 ? headerNext : null, null);
+    }
+  }
+
+  /** Where the journal goes on writing: after the last record read. */
+  chainPosition(): ChainPosition {
+    return {
+      serial: this.expected >= 0 ? this.expected : 1,
+      endings: Math.max(0, this.endingsSoFar),
+      lastEndedId: this.lastEndedId,
+    };
+  }
+
+  /** After the last record: damage with nothing after it cost records nobody can count. */
+  finish(): void {
+    if (this.damagedAt !== null) this.lost(this.damagedAt, this.damagedRecords, null, null);
+    for (const loss of this.losses) loss.suspects = loss.suspects.filter((id) => this.suspects.has(id) && this.has(id));
   }
 
   /** Live items and bytes over all queues. */
@@ -280,6 +206,66 @@ export class ReplayState {
       bytes += q.bytes;
     }
     return { items, bytes };
+  }
+
+  /** Checks a version 2 record against the chain before it; a gap is a loss. */
+  private follow(r: DecodedRecord): void {
+    if (this.expected >= 0 && r.serial !== this.expected) {
+      const missing = (r.serial - this.expected) >>> 0;
+      const where = this.damagedAt ?? `${this.location}: records before serial ${r.serial} are missing (a segment, or the end of the one before, is gone)`;
+      if (missing >= 0x8000_0000) {
+        this.lost(`${where} (serials go back from ${this.expected - 1} to ${r.serial})`, null, null, null);
+      } else {
+        const endings = this.endingsSoFar >= 0 ? (r.endings - this.endingsSoFar) >>> 0 : null;
+        this.lost(where, missing, this.expected, endings, r);
+      }
+    } else if (this.damagedAt !== null) {
+      this.damagedAt = null; // a damaged range that held no record (a damaged header)
+    }
+    if (this.expected < 0 && this.endingsSoFar < 0) this.recover(r); // a chain of unknown start
+    this.expected = (r.serial + 1) >>> 0;
+    const ending = isEnding(r.type);
+    this.endingsSoFar = (r.endings + (ending ? 1 : 0)) >>> 0;
+    this.lastEndedId = ending ? (r.type === RecordType.Flushed || r.type === RecordType.Dropped ? 0 : r.id) : r.lastEndedId;
+  }
+
+  /**
+   * Records a loss before `after` (the first record read past it, if any): the newest lost ending is
+   * found again from it; anything more makes the items open now suspects.
+   */
+  private lost(where: string, records: number | null, firstSerial: number | null, endings: number | null, after?: DecodedRecord): void {
+    this.damagedAt = null;
+    if (this.inSnapshot) endings = 0;
+    let recovered: number | null = null;
+    let lostFlush = false;
+    if (after !== undefined && endings !== null && endings > 0) {
+      if (after.lastEndedId === 0) lostFlush = true;
+      else if (this.removeAnywhere(after.lastEndedId)) recovered = after.lastEndedId;
+    } else if (after !== undefined && endings === null) {
+      recovered = this.recover(after);
+    }
+    const unknown = endings === null || endings > 1 || lostFlush;
+    const suspects: number[] = [];
+    if (unknown) {
+      for (const q of this.queues.values()) for (const id of q.openIds()) suspects.push(id);
+      for (const id of suspects) this.suspects.add(id);
+    }
+    this.losses.push({ where, records, firstSerial, endings, recovered, lostFlush, suspects });
+  }
+
+  /** If the item the newest ending before `r` ended is still here, its ending was lost: applies it. */
+  private recover(r: DecodedRecord): number | null {
+    return r.lastEndedId > 0 && this.removeAnywhere(r.lastEndedId) ? r.lastEndedId : null;
+  }
+
+  private removeAnywhere(id: number): boolean {
+    for (const q of this.queues.values()) if (q.remove(id)) return true;
+    return false;
+  }
+
+  private has(id: number): boolean {
+    for (const q of this.queues.values()) if (q.has(id)) return true;
+    return false;
   }
 
   private existing(name: string): QueueReplay | undefined {

@@ -1,13 +1,15 @@
 /**
- * Startup restore: reads the journal of a data directory (reader.ts), cuts what is damaged
- * (repair.ts) and rebuilds the engine's state from it. Items that were open come back at the head,
- * expired items are dropped, ids keep growing. The journal then goes on writing after what this
- * found (journal.ts).
+ * Startup restore: reads the journal of a data directory (reader.ts), repairs what a restart must
+ * (repair.ts: damaged originals kept, torn tails cut, obsolete files removed) and rebuilds the
+ * engine's state from it. Items that were open come back at the head, expired items are dropped, ids
+ * never go back. The journal then goes on writing after what this found (journal.ts), and when
+ * something was lost or damaged it writes the restored state as a new snapshot at once, so that the
+ * damage is reported once and the next restart reads a sound journal.
  */
 import type { Item } from '../queue/types.js';
-import { HEADER_BYTES } from './format.js';
+import type { ChainPosition } from './encoder.js';
 import { readJournal } from './reader.js';
-import { cutDamage } from './repair.js';
+import { repairJournal } from './repair.js';
 import type { JournalStore } from './store.js';
 
 /**
@@ -17,7 +19,16 @@ import type { JournalStore } from './store.js';
 export interface RestoreTarget {
   restore(name: string, item: Item): void;
   advanceNextId(next: number): void;
+  /** Moves the bound on ids a block ahead, for the journal to record: returns it. */
+  raiseIdCeiling(): number;
+  restoreFlushAll(at: number): void;
+  /** Runs what is due by `now` (a delayed flush_all that fell due while the server was down). */
+  tick(now: number): void;
   readonly nextId: number;
+  /** Every id issued so far, and every id issued before the next nextId change, is below it. */
+  readonly idCeiling: number;
+  /** A pending delayed flush_all's time, or 0. */
+  readonly flushAllDue: number;
   totals(): { readonly items: number; readonly bytes: number };
   queueNames(): string[];
   readyItems(name: string): Iterable<Item>;
@@ -46,17 +57,30 @@ export interface Restored {
   readonly report: Omit<RestoreReport, 'ms'>;
   readonly snapshot: { readonly seq: number; readonly bytes: number } | null;
   readonly closedSegments: ClosedSegment[];
-  /** Segments that hold nothing but their head (restarts without changes): removable once a newer one exists. */
+  /** Segments that hold no record (restarts without changes): removable once a newer one exists. */
   readonly emptySegments: string[];
-  /** Sequence number of the newest segment (0 when there is none). */
-  readonly lastSegment: number;
+  /** The number the next segment must be above: the newest segment found or named by the manifest. */
+  readonly newestSegment: number;
+  /** Where the records of the next segment go on. */
+  readonly chain: ChainPosition;
+  /** Something was lost or damaged: the restored state is to become a new snapshot at once. */
+  readonly heal: boolean;
+  /** A delayed flush_all still to come (0: none). */
+  readonly flushAllAt: number;
 }
 
-/** Replays the journal in `store` into `target`, warning about damage (and cutting it). */
+/** A journal file cannot be read at all: restoring without it could lose its changes for good. */
+export class JournalUnreadableError extends Error {}
+
+/** Replays the journal in `store` into `target`, warning about what is damaged or lost (and repairing it). */
 export function restoreJournal(store: JournalStore, target: RestoreTarget, now: number, warn: (line: string) => void): Restored {
   const read = readJournal(store);
+  if (read.unreadable.length > 0) {
+    throw new JournalUnreadableError(`${read.unreadable.join('; ')}: nothing is restored or changed until it can be read ` +
+      '(or moved out of the data directory, accepting the loss of what it holds)');
+  }
   for (const w of read.warnings) warn(w);
-  for (const line of cutDamage(store, read)) if (!line.endsWith('(not needed)')) warn(line);
+  for (const line of repairJournal(store, read)) if (!line.endsWith('(not needed)')) warn(line);
 
   let items = 0, bytes = 0, expired = 0, queues = 0;
   for (const [name, q] of read.state.queues) {
@@ -74,17 +98,20 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     if (restored > 0) queues++;
   }
   target.advanceNextId(read.state.nextId);
+  if (read.state.flushAllAt !== 0) target.restoreFlushAll(read.state.flushAllAt);
 
+  const present = new Set(store.list());
   const snap = read.files.find((f) => f.kind === 'snapshot');
-  const closedSegments = read.files
-    .filter((f) => f.kind === 'segment' && (f.damage === null || f.validEnd >= HEADER_BYTES))
-    .map((f) => ({ seq: f.seq, name: f.name, bytes: f.size }));
-  const emptySegments = read.files.filter((f) => f.kind === 'segment' && f.records <= 1 && f.damage === null).map((f) => f.name);
+  const segments = read.files.filter((f) => f.kind === 'segment' && present.has(f.name));
+  const isEmpty = (f: (typeof segments)[number]) => f.damaged.length === 0 && (f.version === 1 ? f.records <= 1 : f.records === 0);
   return {
     report: { items, bytes, queues, expired, records: read.state.records, warnings: read.warnings },
     snapshot: snap ? { seq: snap.seq, bytes: snap.size } : null,
-    closedSegments,
-    emptySegments,
-    lastSegment: read.lastSegment,
+    closedSegments: segments.map((f) => ({ seq: f.seq, name: f.name, bytes: f.size })),
+    emptySegments: segments.filter(isEmpty).map((f) => f.name),
+    newestSegment: Math.max(read.lastSegment, read.manifest?.newest ?? 0),
+    chain: read.state.chainPosition(),
+    heal: read.lossy,
+    flushAllAt: read.state.flushAllAt,
   };
 }

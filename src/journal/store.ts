@@ -24,6 +24,12 @@ export interface JournalStore {
   /** Renames a file, replacing `to` if it exists (atomic on POSIX file systems). */
   rename(from: string, to: string): void;
   remove(name: string): void;
+  /**
+   * Makes `copy` a file with the bytes of `name` as they are now (a hard link where the file system
+   * has them: the caller never changes `name` afterwards, it may only remove it). The new name is
+   * made durable by the next syncDirectory.
+   */
+  keepCopy(name: string, copy: string): void;
   /** Cuts a file to `size` bytes and makes that durable. */
   truncate(name: string, size: number): void;
   /** Makes creations, renames and removals in the directory durable (fsync of the directory). */

@@ -13,6 +13,16 @@ import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from 
 
 export { Holder, type Reservation, type Waiter } from './queue.js';
 
+/**
+ * Ids are handed out in blocks: before an id is issued, the ChangeLog records a bound (`nextId`) past
+ * it, so that a restart, which starts at the highest bound recorded, never issues an id again, even
+ * one whose item left no record (a set that expired on arrival) or whose record was lost. The bound
+ * moves a block ahead once fewer than half a block of ids remain below it: it is recorded long
+ * before the ids near it are used (half a block is more ids than any server issues while one fsync
+ * or one manifest write is in flight). A restart skips at most two blocks of ids.
+ */
+const ID_BLOCK = 1 << 20;
+
 /** Returned by reserve when the holder already has maxOpen reservations on the queue. */
 export const TOO_MANY_OPEN = 'too_many_open' as const;
 
@@ -34,6 +44,8 @@ export class QueueEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
   private nextItemId = 1;
+  /** Ids below this may be issued: the bound last recorded with changes.nextId. */
+  private ceiling = 0;
   private nextHolderId = 1;
   private totalEnqueued = 0;
   private flushAllAt = Infinity;
@@ -49,6 +61,16 @@ export class QueueEngine {
   /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */
   get nextId(): number {
     return this.nextItemId;
+  }
+
+  /** Every id issued so far is below this, and every id issued before the next changes.nextId. */
+  get idCeiling(): number {
+    return Math.max(this.ceiling, this.nextItemId);
+  }
+
+  /** The time of a pending delayed flush_all, or 0. */
+  get flushAllDue(): number {
+    return this.flushAllAt === Infinity ? 0 : this.flushAllAt;
   }
 
   // ---- holders (connections) ----
@@ -100,13 +122,13 @@ export class QueueEngine {
       queue.totalItems++;
       this.totalEnqueued++;
       queue.expiredItems++;
-      return this.nextItemId++;
+      return this.issueId();
     }
     if (!fits(queue, data.length, this.limits) && !this.makeRoom(queue, data.length, now)) {
       queue.rejected++;
       return QUEUE_FULL;
     }
-    const id = this.nextItemId++;
+    const id = this.issueId();
     this.changes.enqueued(name, id, flags, expiresAt, now, data);
     queue.ready.pushTail(id, flags, expiresAt, now, data);
     queue.totalItems++;
@@ -241,9 +263,13 @@ export class QueueEngine {
   flushAll(now: number, delayMs = 0): void {
     if (delayMs > 0) {
       this.flushAllAt = now + delayMs;
+      this.changes.flushAll(this.flushAllAt);
       return;
     }
-    this.flushAllAt = Infinity;
+    if (this.flushAllAt !== Infinity) {
+      this.flushAllAt = Infinity;
+      this.changes.flushAll(0);
+    }
     for (const name of this.queues.keys()) this.flush(name);
   }
 
@@ -346,7 +372,28 @@ export class QueueEngine {
     if (next > this.nextItemId) this.nextItemId = next;
   }
 
+  /**
+   * Moves the bound on ids a block past the next id without telling the ChangeLog, and returns it:
+   * for the journal at startup, which records the bound itself before any id is issued.
+   */
+  raiseIdCeiling(): number {
+    this.ceiling = (Math.floor(this.nextItemId / ID_BLOCK) + 2) * ID_BLOCK;
+    return this.ceiling;
+  }
+
+  /** A delayed flush_all recovered from the journal, due at `at` (tick runs it; one already due, the next tick). */
+  restoreFlushAll(at: number): void {
+    this.flushAllAt = at;
+  }
+
   // ---- internals ----
+
+  /** The next item id; records a new bound first when fewer than half a block are left below it. */
+  private issueId(): number {
+    const id = this.nextItemId++;
+    if (this.nextItemId > this.ceiling - ID_BLOCK / 2) this.changes.nextId(this.raiseIdCeiling());
+    return id;
+  }
 
   /**
    * Frees room for one item of `size` bytes: drops expired head items, then (with discardOld) the

@@ -29,11 +29,15 @@ export interface ChangeLog {
   expired(queue: string, id: number): void;
   flushed(queue: string): void;
   dropped(queue: string): void;
+  /** Ids below `next` may be issued from now on: after a restart, ids start at `next` or above. */
+  nextId(next: number): void;
+  /** Every queue is to be flushed at `at` (ms), or, with 0, no such flush is pending any more. */
+  flushAll(at: number): void;
 }
 
 /** A ChangeLog that records nothing: the engine without a journal. */
 export const NO_CHANGE_LOG: ChangeLog = {
-  enqueued() {}, reserved() {}, acked() {}, released() {}, expired() {}, flushed() {}, dropped() {},
+  enqueued() {}, reserved() {}, acked() {}, released() {}, expired() {}, flushed() {}, dropped() {}, nextId() {}, flushAll() {},
 };
 
 /** Per-queue figures, as `stats` reports them (docs/protocol.md: stats). */

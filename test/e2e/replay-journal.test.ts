@@ -108,6 +108,26 @@ describe('rq replay-journal', () => {
     expect(r.stderr).toMatch(/push to .* failed: 6 items refused, the first \(item \d+\): queue jobs is full \(max 4 items, \d+ bytes\): not stored/);
   });
 
+  it('--verify exits 4 when the newest segment is missing, and --repair makes it agree', async () => {
+    server = await spawnRq(['--data-dir', dir]);
+    const c = await RawClient.connect(server.port);
+    clients.push(c);
+    expect(await c.request('set jobs 0 0 3\r\nnew\r\n')).toBe('STORED\r\n');
+    await server.kill('SIGKILL');
+    server = null;
+    expect(rq(dir, '--verify').status).toBe(0);
+    const newest = fs.readdirSync(dir).filter((f) => f.startsWith('journal.')).sort().pop()!;
+    fs.rmSync(path.join(dir, newest));
+    const r = rq(dir, '--verify');
+    expect(r.status).toBe(4);
+    expect(r.stdout).toMatch(new RegExp(`${newest}.* missing`));
+    const repaired = rq(dir, '--verify', '--repair');
+    expect(repaired.status).toBe(4);
+    expect(rq(dir, '--verify').status).toBe(0);
+    server = await spawnRq(['--data-dir', dir]);
+    expect(server.stderr()).not.toMatch(/missing|lost|damaged/);
+  });
+
   it('refuses bad input with a clear message and exit status', async () => {
     const missing = rq(path.join(dir, 'nope'));
     expect(missing.status).toBe(2);

@@ -82,6 +82,14 @@ describe('rq serve with a journal', () => {
     expect(bad.stderr).toContain('--fsync must be always, never or a number of milliseconds, not "sometimes"');
   });
 
+  it('refuses to start on a journal file it cannot read, and changes nothing', () => {
+    fs.mkdirSync(path.join(dir, 'journal.0000000002'));
+    const r = serveSync('--data-dir', dir);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/journal\.0000000002: cannot read it \(EISDIR.*nothing is restored or changed until it can be read/);
+    expect(fs.readdirSync(dir).filter((f) => f !== 'LOCK')).toEqual(['journal.0000000002']);
+  });
+
   it('--no-journal writes nothing to the data dir', async () => {
     const a = await start('--data-dir', dir, '--no-journal');
     const c = await connect(a.port);

@@ -32,6 +32,16 @@ export class RecordingLog implements ChangeLog {
   dropped(queue: string): void {
     this.lines.push(`dropped ${queue}`);
   }
+  /** Id bounds are not lines: they come every half a block of ids, and their own test checks them. */
+  nextId(next: number): void {
+    this.bounds.push(next);
+  }
+  flushAll(at: number): void {
+    this.lines.push(`flush_all ${at}`);
+  }
+
+  /** Every bound on ids recorded (nextId), in order. */
+  readonly bounds: number[] = [];
 
   /** Returns the lines recorded since the last call. */
   take(): string[] {

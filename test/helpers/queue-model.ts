@@ -214,8 +214,10 @@ export class Model {
   flushAll(now: number, delayMs: number): void {
     if (delayMs > 0) {
       this.flushAllAt = now + delayMs;
+      this.log.push(`flush_all ${this.flushAllAt}`);
       return;
     }
+    if (this.flushAllAt !== Infinity) this.log.push('flush_all 0');
     this.flushAllAt = Infinity;
     for (const name of this.queues.keys()) this.flush(name);
   }

@@ -36,6 +36,17 @@ export function storeConformance(label: string, make: () => { store: JournalStor
       expect(s.read('a', 0, 100).toString()).toBe('long content');
     }));
 
+    it('keeps a copy of a file under another name, which later changes to the file do not touch', withStore((s) => {
+      const f = s.create('a');
+      f.write(Buffer.from('original'), 0, 8, 0);
+      f.close();
+      s.keepCopy('a', 'a.damaged');
+      s.remove('a');
+      s.syncDirectory();
+      expect(s.read('a.damaged', 0, 100).toString()).toBe('original');
+      expect(s.list()).toEqual(['a.damaged']);
+    }));
+
     it('syncs asynchronously and blocking', withStore(async (s) => {
       const f = s.create('a');
       f.write(Buffer.from('abc'), 0, 3, 0);

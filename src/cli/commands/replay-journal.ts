@@ -26,7 +26,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       .option('records', { type: 'boolean', default: false, describe: 'Print every record, one per line' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output (one object per record with --records)' })
       .option('verify', { type: 'boolean', default: false, describe: `Exit ${EXIT_DAMAGED} if the journal is damaged` })
-      .option('repair', { type: 'boolean', default: false, describe: 'Cut damaged files at their last good record, as rq serve does at startup (not while a server uses the directory)' })
+      .option('repair', { type: 'boolean', default: false, describe: 'Repair as rq serve does at startup: keep damaged originals, cut torn tails, write what was read as a new snapshot (not while a server uses the directory)' })
       .option('push-to', { type: 'string', describe: 'Copy the live items into the server at host:port (the journal is left as it is)' })
       .option('tls', { type: 'boolean', describe: `With --push-to: ${CLIENT_OPTIONS.tls.describe}` })
       .option('tls-ca', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS['tls-ca'].describe}`, defaultDescription: '$RQ_TLS_CA' })
@@ -41,7 +41,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       })
       .example('$0 replay-journal ~/.local/share/rq', 'per-queue counts, bytes and oldest age')
       .example('$0 replay-journal /var/lib/rq --records --json | jq .type', 'every record as JSON')
-      .example('$0 replay-journal /var/lib/rq --verify --repair', 'check, and cut a torn tail')
+      .example('$0 replay-journal /var/lib/rq --verify --repair', 'check, and repair what is damaged')
       .example('$0 replay-journal /var/lib/rq --push-to 10.0.0.2:22133', 'copy the items to another server'),
   handler: async (args) => {
     const dir = args['data-dir'];
@@ -56,7 +56,7 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     const { DataDirLockedError } = await import('../../journal/lock.js');
     let report;
     try {
-      report = reportJournal(dir, now, args.records ? (l) => out(args.json ? jsonLine(l) : formatRecordLine(l) + '\n') : undefined, args.repair);
+      report = await reportJournal(dir, now, { onRecord: args.records ? (l) => out(args.json ? jsonLine(l) : formatRecordLine(l) + '\n') : undefined, repair: args.repair });
     } catch (err) {
       if (!(err instanceof DataDirLockedError)) throw err;
       process.stderr.write(`rq replay-journal: cannot repair: ${err.message}\n`);

@@ -1,13 +1,18 @@
 /**
  * `rq replay-journal`: what a restart would restore from a data directory, read with the server's own
- * reader (journal/reader.ts) and never written to. Builds the report; the command module prints it.
+ * reader (journal/reader.ts) and never written to unless --repair is given. Builds the report; the
+ * command module prints it.
  */
+import { Compaction, type CapturedState } from '../../journal/compactor.js';
 import type { DecodedRecord } from '../../journal/decoder.js';
 import { FileStore } from '../../journal/file-store.js';
 import { RECORD_NAMES, RecordType } from '../../journal/format.js';
 import { lockDataDir } from '../../journal/lock.js';
-import { readJournal, type FileReport } from '../../journal/reader.js';
-import { cutDamage } from '../../journal/repair.js';
+import { writeManifest } from '../../journal/manifest.js';
+import { readingJournal, type FileReport, type JournalRead } from '../../journal/reader.js';
+import { repairJournal } from '../../journal/repair.js';
+import type { JournalStore } from '../../journal/store.js';
+import type { Item } from '../../queue/types.js';
 
 export interface QueueReport {
   readonly name: string;
@@ -28,9 +33,15 @@ export interface JournalReport {
   readonly records: number;
   readonly files: Array<Pick<FileReport, 'name' | 'kind' | 'size' | 'records' | 'validEnd'> & { damage: string | null }>;
   readonly warnings: string[];
-  /** True when no file is damaged and no segment is missing. */
+  /** Journal files that could not be read at all: the report misses what they hold. */
+  readonly unreadable: string[];
+  /** Originals of damaged files kept from earlier repairs (`<name>.damaged`). */
+  readonly kept: string[];
+  /** A delayed flush_all still to come (unix ms), or 0. */
+  readonly flushAllAt: number;
+  /** True when no file is damaged or unreadable and no segment is missing. */
   readonly intact: boolean;
-  /** With --repair: what was cut or removed. */
+  /** With --repair: what was cut, kept, written or removed. */
   readonly repaired: string[];
 }
 
@@ -46,20 +57,46 @@ export interface RecordLine {
   readonly bytes?: number;
   readonly next?: number;
   readonly items?: number;
+  /** flush_all: when every queue is flushed (0: no longer pending). */
+  readonly at?: number;
+  /** The record's serial (format version 2). */
+  readonly serial?: number;
+}
+
+export interface ReportOptions {
+  /** Called for every record read, in order. */
+  readonly onRecord?: (line: RecordLine) => void;
+  /** Called every few thousand records: the caller lets its output drain before reading on. */
+  readonly pause?: () => Promise<void> | null;
+  /** Repair as startup would, under the data dir's lock. */
+  readonly repair?: boolean;
 }
 
 /**
- * Reads `dataDir`; calls onRecord for every record read, in order, when given. With `repair`, then
- * cuts the damage as startup would (under the data dir's lock) and lists what it changed.
+ * Reads `dataDir` and reports what a restart would restore. With `repair`, then does what a restart
+ * does to a damaged journal (under the data dir's lock): keeps damaged originals, cuts torn tails,
+ * writes what it read as a new snapshot when something was lost or damaged, removes the files that
+ * snapshot replaces and rewrites the manifest; it lists each change.
  */
-export function reportJournal(dataDir: string, now: number, onRecord?: (line: RecordLine) => void, repair = false): JournalReport {
+export async function reportJournal(dataDir: string, now: number, options: ReportOptions = {}): Promise<JournalReport> {
   const store = new FileStore(dataDir);
-  const read = readJournal(store, onRecord ? { onRecord: (r, f) => onRecord(recordLine(r, f)) } : {});
+  const onRecord = options.onRecord;
+  const reading = readingJournal(store, onRecord ? { onRecord: (r, f) => onRecord(recordLine(r, f)) } : {});
+  let read: JournalRead;
+  for (;;) {
+    const step = reading.next();
+    if (step.done) {
+      read = step.value;
+      break;
+    }
+    const paused = options.pause?.();
+    if (paused) await paused;
+  }
   const repaired: string[] = [];
-  if (repair) {
+  if (options.repair === true && read.unreadable.length === 0) {
     const lock = lockDataDir(dataDir);
     try {
-      repaired.push(...cutDamage(store, read));
+      repaired.push(...await repair(store, read, now));
     } finally {
       lock.release();
     }
@@ -83,15 +120,49 @@ export function reportJournal(dataDir: string, now: number, onRecord?: (line: Re
   queues.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files = read.files.map((f) => ({
     name: f.name, kind: f.kind, size: f.size, records: f.records, validEnd: f.validEnd,
-    damage: f.damage === null ? null : `${f.damage.kind} record at offset ${f.damage.offset}: ${f.damage.reason}`,
+    damage: f.unreadable ?? (f.damage === null ? null : `${f.damage.kind} record at offset ${f.damage.offset}: ${f.damage.reason}`),
   }));
-  const intact = read.warnings.length === 0;
-  return { dataDir, queues, nextId: read.state.nextId, records: read.state.records, files, warnings: read.warnings, intact, repaired };
+  const intact = read.warnings.length === 0 && read.unreadable.length === 0;
+  return {
+    dataDir, queues, nextId: read.state.nextId, records: read.state.records, files, warnings: read.warnings,
+    unreadable: read.unreadable, kept: read.kept, flushAllAt: read.state.flushAllAt, intact, repaired,
+  };
+}
+
+/**
+ * What startup does to a journal it read (journal/repair.ts, then a new snapshot when something was
+ * lost or damaged, then the manifest); returns one line per change.
+ */
+async function repair(store: JournalStore, read: JournalRead, now: number): Promise<string[]> {
+  const done = repairJournal(store, read);
+  const newest = Math.max(read.lastSegment, read.manifest?.newest ?? 0);
+  const nextId = read.state.nextId;
+  if (!read.lossy) {
+    if (read.warnings.length > 0) {
+      writeManifest(store, { newest, nextId });
+      done.push(`${store.location}/MANIFEST: written (the newest segment is ${newest})`);
+    }
+    return done;
+  }
+  // The state as read becomes snapshot.<newest + 1>, which replaces every file before it.
+  const items: Array<{ queue: string; item: Item; open: boolean }> = [];
+  for (const [queue, q] of read.state.queues) for (const { item, open } of q.snapshotOrder()) items.push({ queue, item, open });
+  const captured: CapturedState = { nextId, chain: read.state.chainPosition(), flushAllAt: read.state.flushAllAt, items };
+  const snapshot = read.files.find((f) => f.kind === 'snapshot');
+  const segments = read.files.filter((f) => f.kind === 'segment' && store.list().includes(f.name)).map((f) => f.seq);
+  const target = newest + 1;
+  const result = await new Compaction(store, { snapshotSeq: snapshot?.seq ?? null, segments, targetSeq: target, sliceBytes: 4 << 20, now, captured }).finished;
+  if (result.kind !== 'done') throw new Error(`cannot write a new snapshot: ${result.kind === 'failed' ? result.reason : 'cancelled'}`);
+  done.push(`${store.location}/snapshot.${String(target).padStart(10, '0')}: written with the ${items.length} items read; it replaces the files before it`);
+  writeManifest(store, { newest: target - 1, nextId });
+  return done;
 }
 
 function recordLine(r: DecodedRecord, f: FileReport): RecordLine {
-  const base = { file: f.name, offset: r.offset, type: RECORD_NAMES[r.type] };
+  const base = { file: f.name, offset: r.offset, type: RECORD_NAMES[r.type], ...(r.serial >= 0 ? { serial: r.serial } : {}) };
   switch (r.type) {
+    case RecordType.FlushAll:
+      return { ...base, at: r.id };
     case RecordType.Enqueued:
       return { ...base, queue: r.queue, id: r.id, flags: r.flags, expiresAt: r.expiresAt, enqueuedAt: r.enqueuedAt, bytes: r.data.length };
     case RecordType.NextId:
@@ -122,8 +193,12 @@ export function formatReport(r: JournalReport): string {
     for (const q of r.queues) lines.push([q.name, q.items, q.open, q.bytes, (q.ageMs / 1000).toFixed(1), q.expired].join('\t'));
   }
   lines.push(`next id ${r.nextId}; ${r.records} records in ${r.files.length} files (${r.files.map((f) => f.name).join(', ') || 'none'})`);
+  if (r.flushAllAt !== 0) lines.push(`a flush_all is pending: every queue is flushed at ${new Date(r.flushAllAt).toISOString()}`);
+  for (const u of r.unreadable) lines.push(`error: ${u}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
+  for (const k of r.kept) lines.push(`kept: ${k} (the original of a file found damaged earlier; not read)`);
   for (const c of r.repaired) lines.push(`repaired: ${c}`);
-  lines.push(r.intact ? 'journal intact' : 'journal DAMAGED (see warnings)');
+  lines.push(r.unreadable.length > 0 ? 'journal UNREADABLE (see errors): this report misses what those files hold'
+    : r.intact ? 'journal intact' : 'journal DAMAGED (see warnings)');
   return lines.join('\n') + '\n';
 }

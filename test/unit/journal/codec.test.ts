@@ -2,7 +2,7 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../../src/journal/crc.js';
-import { decodeHeader, decodeRecord, DecodedRecord, NameCache } from '../../../src/journal/decoder.js';
+import { decodeHeader, decodeRecord, DecodedRecord, isHeader, NameCache } from '../../../src/journal/decoder.js';
 import { encodeHeader, RecordEncoder } from '../../../src/journal/encoder.js';
 import { FileKind, RecordType } from '../../../src/journal/format.js';
 
@@ -20,7 +20,8 @@ const CASES: Case[] = [
   ['flushed', (e) => e.queue(RecordType.Flushed, 'q'), { type: RecordType.Flushed, queue: 'q' }],
   ['dropped', (e) => e.queue(RecordType.Dropped, 'q'), { type: RecordType.Dropped, queue: 'q' }],
   ['next_id', (e) => e.nextId(12345), { type: RecordType.NextId, id: 12345 }],
-  ['snapshot_end', (e) => e.snapshotEnd(0), { type: RecordType.SnapshotEnd, id: 0 }],
+  ['snapshot_end', (e) => e.snapshotEnd(0, { serial: 77, endings: 5, lastEndedId: 2 ** 40 }), { type: RecordType.SnapshotEnd, id: 0, nextSerial: 77, nextEndings: 5, nextLastEndedId: 2 ** 40 }],
+  ['flush_all', (e) => e.flushAll(1_700_000_000_000), { type: RecordType.FlushAll, id: 1_700_000_000_000 }],
 ];
 
 function decodeAll(buf: Buffer): Array<Partial<DecodedRecord>> {
@@ -62,11 +63,20 @@ describe('record codec', () => {
     }
   });
 
-  it('finds a flipped byte anywhere in a record', () => {
+  it('numbers records and counts the ending ones before each, with the id the newest one ended', () => {
+    const e = new RecordEncoder(16, { serial: 10, endings: 4, lastEndedId: 3 });
+    e.item(RecordType.Acked, 'q', 7);
+    e.queue(RecordType.Flushed, 'q');
+    e.enqueued('q', 8, 0, 0, 1, Buffer.from('x'));
+    expect(decodeAll(e.takeView()).map((r) => [r.serial, r.endings, r.lastEndedId])).toEqual([[10, 4, 3], [11, 5, 7], [12, 6, 0]]);
+    expect(e.position).toEqual({ serial: 13, endings: 6, lastEndedId: 0 });
+  });
+
+  it('finds a flipped byte anywhere in a record but its sync byte (which only helps a reader find records after damage)', () => {
     const e = new RecordEncoder();
     e.enqueued('jobs', 1, 0, 0, 0, Buffer.from('payload'));
     const good = Buffer.from(e.takeView());
-    for (let i = 0; i < good.length; i++) {
+    for (let i = 1; i < good.length; i++) {
       const bad = Buffer.from(good);
       bad[i] ^= 0x40;
       const next = decodeRecord(bad, 0, bad.length, new DecodedRecord(), new NameCache());
@@ -85,9 +95,9 @@ describe('record codec', () => {
   });
 
   it('encodes the example of docs/journal-format.md byte for byte', () => {
-    const e = new RecordEncoder();
-    e.item(RecordType.Reserved, 'jobs', 7);
-    expect(e.takeView().toString('hex')).toBe('2cb751480e00000002046a6f62730700000000000000');
+    const e = new RecordEncoder(64, { serial: 42, endings: 3, lastEndedId: 5 });
+    e.item(RecordType.Acked, 'jobs', 7);
+    expect(e.takeView().toString('hex')).toBe('a57f2d70f31e0000002a00000003000000050000000000000003046a6f62730700000000000000');
   });
 
   it('refuses to encode a queue name the format cannot hold', () => {
@@ -98,11 +108,19 @@ describe('record codec', () => {
 
 describe('file header', () => {
   it('round-trips and rejects other files', () => {
-    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42))).toEqual({ version: 1, kind: FileKind.Snapshot, seq: 42 });
-    expect(decodeHeader(Buffer.from('PK\x03\x04 not a journal at all'))).toMatch(/bad magic/);
-    expect(decodeHeader(encodeHeader(FileKind.Segment, 1).subarray(0, 10))).toMatch(/cut short/);
-    const future = encodeHeader(FileKind.Segment, 1);
-    future.writeUInt16LE(2, 8);
-    expect(decodeHeader(future)).toMatch(/checksum/);
+    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({ version: 2, kind: FileKind.Snapshot, seq: 42, nextId: 2 ** 40, nextSerial: 9, bytes: 32 });
+    const problem = (h: ReturnType<typeof decodeHeader>) => (isHeader(h) ? null : h.problem);
+    expect(problem(decodeHeader(Buffer.from('PK\x03\x04 not a journal at all')))).toMatch(/bad magic/);
+    expect(problem(decodeHeader(encodeHeader(FileKind.Segment, 1, 1).subarray(0, 10)))).toMatch(/cut short/);
+    const flipped = encodeHeader(FileKind.Segment, 1, 1);
+    flipped[13] ^= 1;
+    expect(decodeHeader(flipped)).toEqual({ problem: 'file header checksum mismatch', unsupported: false });
+  });
+
+  it('calls a sound header of a version it does not read unsupported, so that the file is left alone', () => {
+    const future = encodeHeader(FileKind.Segment, 1, 1);
+    future.writeUInt16LE(3, 8);
+    future.writeUInt32LE(crc32(future, 0, 28), 28);
+    expect(decodeHeader(future)).toEqual({ problem: 'journal format version 3 is not supported (this rq reads 1 and 2)', unsupported: true });
   });
 });

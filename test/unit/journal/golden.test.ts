@@ -1,8 +1,8 @@
 /**
- * Golden journal files (test/fixtures/journal/v1/): a data directory written by format version 1, with
- * a snapshot and segments holding every record type. Whatever the format becomes, rq must still read
- * these and restore exactly expected.json. Regenerate only for a new format version, into a new
- * directory: RQ_WRITE_GOLDEN=v<N> npx vitest run test/unit/journal/golden.test.ts
+ * Golden journal files (test/fixtures/journal/v<N>/): a data directory written by each format
+ * version, with a snapshot and segments holding every record type of that version. Whatever the
+ * format becomes, rq must still read these and restore exactly v<N>.expected.json. Regenerate only for
+ * a new format version, into a new directory: RQ_WRITE_GOLDEN=v<N> npx vitest run test/unit/journal/golden.test.ts
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,8 +16,13 @@ const FIXTURES = path.resolve(__dirname, '../../fixtures/journal');
 /** When the fixture is opened: after 'soon' expired, before 'later' does. */
 const OPEN_AT = T0 + 10_000;
 
+/** The record types each version has. */
+const TYPES: Record<string, number[]> = { v1: [1, 2, 3, 4, 5, 6, 7, 8, 9], v2: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] };
+
 interface Expected {
   nextIdAtLeast: number;
+  /** A delayed flush_all still to come (from v2). */
+  flushAllDue?: number;
   queues: Record<string, Array<{ id: number; flags: number; expiresAt: number; enqueuedAt: number; data: string }>>;
 }
 
@@ -29,7 +34,7 @@ function restoredState(dir: string) {
       id: i.id, flags: i.flags, expiresAt: i.expiresAt, enqueuedAt: i.enqueuedAt, data: i.data.toString('base64'),
     }));
   }
-  return { queues, nextId: engine.nextId, journal };
+  return { queues, nextId: engine.nextId, flushAllDue: engine.flushAllDue, journal };
 }
 
 async function writeGolden(dir: string): Promise<void> {
@@ -61,9 +66,12 @@ async function writeGolden(dir: string): Promise<void> {
   engine.reserve(w, 'jobs', T0);
   engine.ack(w, 'jobs');
   engine.enqueue('jobs', 7, 0, Buffer.from('last'), T0 + 100);
+  engine.flushAll(T0, 60_000); // replaced by the next one
+  engine.flushAll(T0, 86_400_000); // still to come when the fixture is opened
   engine.tick(T0);
   await settled(journal);
-  // Left as a crash would leave it (no clean close): the last segment stays as written.
+  await journal.close();
+  // Closed: a compaction running is cancelled (its .tmp removed); the segments stay as written.
 }
 
 describe('golden journal files', () => {
@@ -73,9 +81,9 @@ describe('golden journal files', () => {
     await writeGolden(dir);
     const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-golden-'));
     fs.cpSync(dir, copy, { recursive: true });
-    const { queues, nextId, journal } = restoredState(copy);
+    const { queues, nextId, flushAllDue, journal } = restoredState(copy);
     await journal.close();
-    const expected: Expected = { nextIdAtLeast: nextId, queues };
+    const expected: Expected = { nextIdAtLeast: nextId, flushAllDue, queues };
     fs.writeFileSync(path.join(FIXTURES, `${target}.expected.json`), JSON.stringify(expected, null, 2) + '\n');
   });
 
@@ -88,12 +96,13 @@ describe('golden journal files', () => {
         const types = new Set<number>();
         const read = readJournal(new FileStore(copy), { onRecord: (r) => types.add(r.type) });
         expect(read.warnings).toEqual([]);
-        expect([...types].sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        expect([...types].sort((a, b) => a - b)).toEqual(TYPES[version]);
         expect(read.files.some((f) => f.kind === 'snapshot')).toBe(true);
-        const { queues, nextId, journal } = restoredState(copy);
+        const { queues, nextId, flushAllDue, journal } = restoredState(copy);
         await journal.close();
         expect(queues).toEqual(expected.queues);
         expect(nextId).toBeGreaterThanOrEqual(expected.nextIdAtLeast);
+        expect(flushAllDue).toBe(expected.flushAllDue ?? 0);
       } finally {
         fs.rmSync(copy, { recursive: true, force: true });
       }

@@ -1,7 +1,7 @@
 /** Hostile and broken journal files: the reader never throws, reports where reading stopped, and startup starts. */
 import { describe, expect, it } from 'vitest';
 import { encodeHeader, RecordEncoder } from '../../../src/journal/encoder.js';
-import { FileKind, RecordType } from '../../../src/journal/format.js';
+import { FileKind, HEADER_BYTES, RecordType } from '../../../src/journal/format.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { readJournal } from '../../../src/journal/reader.js';
 import { contents, openEngine } from '../../helpers/journaled-engine.js';
@@ -9,7 +9,7 @@ import { contents, openEngine } from '../../helpers/journaled-engine.js';
 function segment(seq: number, build: (e: RecordEncoder) => void, kind: FileKind = FileKind.Segment): Buffer {
   const e = new RecordEncoder();
   build(e);
-  return Buffer.concat([encodeHeader(kind, seq), e.takeView()]);
+  return Buffer.concat([encodeHeader(kind, seq, 1), e.takeView()]);
 }
 
 /** A deterministic byte generator. */
@@ -31,14 +31,15 @@ describe('hostile journal files', () => {
     expect(warnings.length).toBeGreaterThanOrEqual(20);
   });
 
-  it('valid records after a good header, then garbage: the records count, the garbage is cut', () => {
+  it('valid records after a good header, then garbage: the records count, the file is kept as it was', () => {
     const store = new MemoryStore();
     const good = segment(1, (e) => e.enqueued('q', 1, 0, 0, 1, Buffer.from('kept')));
-    store.put('journal.0000000001', Buffer.concat([good, noise(500, 7)]));
+    const bad = Buffer.concat([good, noise(500, 7)]);
+    store.put('journal.0000000001', bad);
     const { engine, warnings } = openEngine(store);
     expect(contents(engine, 'q')).toEqual(['kept']);
     expect(warnings.join('\n')).toContain(`journal.0000000001: corrupt record at offset ${good.length}`);
-    expect(store.size('journal.0000000001')).toBe(good.length);
+    expect(store.read('journal.0000000001.damaged', 0, 1000)).toEqual(bad);
   });
 
   it('a header whose sequence or kind disagrees with the file name is damage at offset 0', () => {
@@ -55,14 +56,23 @@ describe('hostile journal files', () => {
   it('a record length of 4 GiB, or one past the end, is damage, not an allocation', () => {
     const store = new MemoryStore();
     const seg = segment(1, (e) => e.item(RecordType.Acked, 'q', 1));
-    seg.writeUInt32LE(0xffffffff, 20 + 4);
+    seg.writeUInt32LE(0xffffffff, HEADER_BYTES + 5);
     store.put('journal.0000000001', seg);
     const long = segment(2, (e) => e.item(RecordType.Acked, 'q', 1));
-    long.writeUInt32LE(1000, 20 + 4);
+    long.writeUInt32LE(1000, HEADER_BYTES + 5);
     store.put('journal.0000000002', long);
     const read = readJournal(store);
-    expect(read.files[0].damage).toMatchObject({ kind: 'corrupt', offset: 20, reason: 'impossible record length 4294967295' });
-    expect(read.files[1].damage).toMatchObject({ kind: 'torn', offset: 20 });
+    // The bytes to the end are the whole record with a wrong length: it is used.
+    expect(read.files[0].damage).toMatchObject({ kind: 'corrupt', offset: HEADER_BYTES });
+    expect(read.files[0].damage?.reason).toMatch(/^impossible record length 4294967295; only its length/);
+    expect(read.files[0].records).toBe(1);
+    expect(read.files[1].damage).toMatchObject({ kind: 'corrupt', offset: HEADER_BYTES });
+    expect(read.files[1].records).toBe(1);
+    const garbage = segment(3, (e) => e.item(RecordType.Acked, 'q', 1));
+    garbage.writeUInt32LE(1000, HEADER_BYTES + 5);
+    garbage[garbage.length - 1] ^= 1;
+    store.put('journal.0000000003', garbage);
+    expect(readJournal(store).files[2].damage).toMatchObject({ kind: 'torn', offset: HEADER_BYTES });
   });
 
   it('records for queues and items it never saw are counted and ignored', () => {
@@ -75,6 +85,7 @@ describe('hostile journal files', () => {
       e.queue(RecordType.Dropped, 'nowhere');
       e.enqueued('q', 9, 0, 0, 1, Buffer.from('z'));
     }));
+    store.put('MANIFEST', encodeHeader(FileKind.Manifest, 1, 1));
     const read = readJournal(store);
     expect(read.warnings).toEqual([]);
     expect(read.state.anomalies.unknownItems).toBe(3);

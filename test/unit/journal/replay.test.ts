@@ -72,6 +72,46 @@ describe('replay', () => {
     }
   });
 
+  it('never issues an id again after a restart, even one a set of an already expired item took', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    engine.enqueue('q', 0, 0, b('kept'), T0);
+    const expiredId = engine.enqueue('q', 0, T0 - 1, b('expired on arrival'), T0);
+    await settled(journal);
+    const after = openEngine(store.crashed());
+    expect(after.engine.enqueue('q', 0, 0, b('next'), T0)).toBeGreaterThan(expiredId as number);
+  });
+
+  it('keeps a delayed flush_all across a restart before it fires, and fires it after', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    engine.enqueue('q', 0, 0, b('before'), T0);
+    engine.flushAll(T0, 10_000);
+    await settled(journal);
+    const restarted = store.crashed();
+    const first = openEngine(restarted, {}, T0 + 4000);
+    while (first.journal.figures.compactions === 0) await new Promise((resolve) => setImmediate(resolve));
+    // The first restart replaced the files that held it with a snapshot: it is in the snapshot.
+    const early = openEngine(restarted.crashed(), {}, T0 + 5000);
+    expect(contents(early.engine, 'q')).toEqual(['before']);
+    expect(early.engine.nextDeadline()).toBe(T0 + 10_000);
+    early.engine.tick(T0 + 10_000);
+    expect(contents(early.engine, 'q')).toEqual([]);
+    await settled(early.journal);
+    expect(contents(openEngine(store.crashed(), {}, T0 + 11_000).engine, 'q')).toEqual([]);
+  });
+
+  it('fires a delayed flush_all at startup when it fell due while the server was down', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store);
+    engine.enqueue('q', 0, 0, b('before'), T0);
+    engine.flushAll(T0, 10_000);
+    await settled(journal);
+    const late = openEngine(store.crashed(), {}, T0 + 20_000);
+    late.engine.tick(T0 + 20_000);
+    expect(contents(late.engine, 'q')).toEqual([]);
+  });
+
   it('replays flush and queue removal', async () => {
     const store = new MemoryStore();
     const { engine, journal } = openEngine(store);

@@ -36,6 +36,18 @@ describe('enqueue and reserve', () => {
     expect(f.engine.nextId).toBe(5);
   });
 
+  it('records a bound past every id before issuing it, a block ahead, also for an item expired on arrival', () => {
+    const first = f.engine.enqueue('q', 0, T0 - 1, buf('expired on arrival'), T0) as number;
+    expect(f.log.bounds).toHaveLength(1);
+    expect(f.log.bounds[0]).toBeGreaterThan(first + 2 ** 19);
+    const data = buf('x');
+    while (f.log.bounds.length < 2) f.engine.enqueue('q', 0, T0 - 1, data, T0);
+    // Raised while half a block was left below the first bound; at least a block ahead.
+    expect(f.engine.nextId).toBeLessThanOrEqual(f.log.bounds[0] - 2 ** 19 + 1);
+    expect(f.log.bounds[1] - f.engine.nextId).toBeGreaterThanOrEqual(2 ** 20);
+    expect(f.engine.idCeiling).toBe(f.log.bounds[1]);
+  });
+
   it('finds nothing on an unknown queue and does not create it', () => {
     expect(f.engine.reserve(f.engine.newHolder(), 'nope', T0)).toBeNull();
     expect(f.engine.peek('nope', T0)).toBeNull();

@@ -16,6 +16,8 @@ function recorder(): { log: ChangeLog; lines: string[] } {
     expired: (q, id) => lines.push(`expired ${q} ${id}`),
     flushed: (q) => lines.push(`flushed ${q}`),
     dropped: (q) => lines.push(`dropped ${q}`),
+    nextId: () => {},
+    flushAll: (at) => lines.push(`flush_all ${at}`),
   };
   return { log, lines };
 }
