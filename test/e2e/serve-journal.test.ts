@@ -82,6 +82,13 @@ describe('rq serve with a journal', () => {
     expect(bad.stderr).toContain('--fsync must be always, never or a number of milliseconds, not "sometimes"');
   });
 
+  it('refuses a --max-item-size the journal cannot record', () => {
+    const r = serveSync('--data-dir', dir, '--max-item-size', String(270 * 1024 * 1024));
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--max-item-size 283115520 is more than the journal can record \(at most \d+ bytes/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses to start on a journal file it cannot read, and changes nothing', () => {
     fs.mkdirSync(path.join(dir, 'journal.0000000002'));
     const r = serveSync('--data-dir', dir);

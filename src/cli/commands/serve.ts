@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
+import { MAX_ITEM_BYTES } from '../../journal/format.js';
 import { parseFsyncPolicy } from '../../journal/policy.js';
 import { DEFAULT_FSYNC, DEFAULT_HOST, DEFAULT_MAX_ITEM_SIZE, DEFAULT_MAX_OPEN, DEFAULT_PORT } from '../../server/defaults.js';
 import { withMetricsOptions, type MetricsArgs } from '../serve/metrics-options.js';
@@ -41,6 +42,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         if (typeof fsync === 'string') throw new Error(fsync);
         if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error('--port must be 0–65535');
         if (!Number.isInteger(argv['max-item-size']) || argv['max-item-size'] < 1) throw new Error('--max-item-size must be a positive whole number of bytes');
+        if (argv.journal && (argv as { store?: string }).store === undefined && argv['max-item-size'] > MAX_ITEM_BYTES) {
+          throw new Error(`--max-item-size ${argv['max-item-size']} is more than the journal can record (at most ${MAX_ITEM_BYTES} bytes); use a smaller size, or --no-journal`);
+        }
         if (!Number.isInteger(argv['max-open']) || argv['max-open'] < 1) throw new Error('--max-open must be a positive whole number');
         return true;
       }))))
