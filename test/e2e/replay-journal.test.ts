@@ -5,6 +5,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FileStore } from '../../src/journal/file-store.js';
+import { Journal } from '../../src/journal/journal.js';
+import { readJournal } from '../../src/journal/reader.js';
+import { QueueEngine } from '../../src/queue/engine.js';
+import { UNLIMITED } from '../../src/queue/limits.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
@@ -106,6 +111,40 @@ describe('rq replay-journal', () => {
     const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/push to .* failed: 6 items refused, the first \(item \d+\): queue jobs is full \(max 4 items, \d+ bytes\): not stored/);
+  });
+
+  it('--records loses no line when its output goes through a pipe', async () => {
+    const big = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-big-'));
+    try {
+      const store = new FileStore(big);
+      const journal = new Journal(store, { fsync: { kind: 'never' }, warn: () => {} });
+      const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
+      journal.restore(engine, Date.now());
+      for (let i = 0; i < 120_000; i++) engine.enqueue('q', 0, 0, Buffer.from('x'), Date.now());
+      await journal.close();
+      const expected = readJournal(new FileStore(big)).state.records;
+      expect(expected).toBeGreaterThanOrEqual(120_000);
+      for (const json of [[], ['--json']]) {
+        const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${RQ}" replay-journal "${big}" --records ${json.join(' ')} | wc -l`], { encoding: 'utf8', timeout: 60_000 });
+        expect(Number(piped.stdout.trim()), `--records ${json.join(' ')}`).toBe(expected);
+      }
+    } finally {
+      fs.rmSync(big, { recursive: true, force: true });
+    }
+  });
+
+  it('reports a journal file it cannot read, or a directory named like one, without a stack trace', () => {
+    fs.mkdirSync(path.join(dir, 'journal.0000000003'));
+    const r = rq(dir, '--verify');
+    expect(r.status).toBe(4);
+    expect(r.stderr + r.stdout).toMatch(/journal\.0000000003: cannot read/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    fs.rmdirSync(path.join(dir, 'journal.0000000003'));
+    fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'journal.0000000003'));
+    const dangling = rq(dir);
+    expect(dangling.status).toBe(4);
+    expect(dangling.stderr + dangling.stdout).toMatch(/journal\.0000000003: cannot read/);
+    expect(dangling.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--verify exits 4 when the newest segment is missing, and --repair makes it agree', async () => {

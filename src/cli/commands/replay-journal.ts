@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { CLIENT_OPTIONS, securityPlan } from '../client/options.js';
-import { EXIT_DAMAGED, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
+import { EXIT_DAMAGED, EXIT_NOTHING, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 
 export interface ReplayJournalArgs {
   'data-dir': string;
@@ -51,24 +51,48 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
     }
     const { formatRecordLine, formatReport, reportJournal } = await import('../replay-journal/report.js');
     const { jsonLine } = await import('../output/json.js');
-    const now = Date.now();
-    const out = (s: string) => process.stdout.write(s);
+    const { writeOut } = await import('../output/items.js');
+    const { OutputError } = await import('../client/failure.js');
     const { DataDirLockedError } = await import('../../journal/lock.js');
+    const fail = (message: string, code: number) => {
+      process.stderr.write(`rq replay-journal: ${message}\n`);
+      process.exitCode = code;
+    };
+    const now = Date.now();
+    // Lines go out in batches, each written before reading on, so that a pipe loses nothing.
+    let batch: string[] = [];
+    const flushBatch = () => {
+      if (batch.length === 0) return null;
+      const text = batch.join('');
+      batch = [];
+      return writeOut(text);
+    };
     let report;
     try {
-      report = await reportJournal(dir, now, { onRecord: args.records ? (l) => out(args.json ? jsonLine(l) : formatRecordLine(l) + '\n') : undefined, repair: args.repair });
+      report = await reportJournal(dir, now, {
+        onRecord: args.records ? (l) => batch.push(args.json ? jsonLine(l) : formatRecordLine(l) + '\n') : undefined,
+        pause: flushBatch,
+        repair: args.repair,
+      });
+      await flushBatch();
+      if (args.records) {
+        for (const u of report.unreadable) process.stderr.write(`rq replay-journal: error: ${u}\n`);
+        for (const w of report.warnings) process.stderr.write(`rq replay-journal: ${w}\n`);
+        for (const c of report.repaired) process.stderr.write(`rq replay-journal: repaired: ${c}\n`);
+      } else {
+        await writeOut(args.json ? jsonLine(report) : formatReport(report));
+      }
     } catch (err) {
-      if (!(err instanceof DataDirLockedError)) throw err;
-      process.stderr.write(`rq replay-journal: cannot repair: ${err.message}\n`);
-      process.exit(EXIT_UNREACHABLE);
-    }
-    if (args.records) {
-      for (const w of report.warnings) process.stderr.write(`rq replay-journal: ${w}\n`);
-      for (const c of report.repaired) process.stderr.write(`rq replay-journal: repaired: ${c}\n`);
-    } else {
-      out(args.json ? jsonLine(report) : formatReport(report));
+      if (err instanceof DataDirLockedError) return fail(`cannot repair: ${err.message}`, EXIT_UNREACHABLE);
+      if (err instanceof OutputError) return fail(err.message, EXIT_NOTHING);
+      const e = err as NodeJS.ErrnoException;
+      return fail(`cannot read ${dir}: ${e.code ?? ''} ${e.message}`.replace(/\s+/g, ' '), EXIT_DAMAGED);
     }
     const pushTo = args['push-to'];
+    if (pushTo !== undefined && report.unreadable.length > 0) {
+      fail(`not pushing to ${pushTo}: some journal files cannot be read`, EXIT_DAMAGED);
+      return;
+    }
     if (pushTo !== undefined) {
       const { parseAddress } = await import('../../client/servers.js');
       const { pushItems } = await import('../replay-journal/push-items.js');
@@ -77,10 +101,11 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
         const pushed = await pushItems(dir, parseAddress(pushTo), now, securityPlan({ ...args, _: [] }, process.env));
         process.stderr.write(`rq replay-journal: copied ${plural(pushed, 'item')} to ${pushTo}; ${dir} is unchanged (remove it, or start no server on it, to make this a move)\n`);
       } catch (err) {
-        process.stderr.write(`rq replay-journal: push to ${pushTo} failed: ${(err as Error).message}\n`);
-        process.exit(EXIT_UNREACHABLE);
+        return fail(`push to ${pushTo} failed: ${(err as Error).message}`, EXIT_UNREACHABLE);
       }
     }
-    process.exit(args.verify && !report.intact ? EXIT_DAMAGED : EXIT_OK);
+    // A file that could not be read makes any report incomplete; damage matters with --verify.
+    const damaged = report.unreadable.length > 0 || (args.verify && !report.intact);
+    process.exitCode = damaged ? EXIT_DAMAGED : EXIT_OK;
   },
 };
