@@ -2,6 +2,8 @@
 // Restart time with N live items (default 1,000,000 of 64 bytes): writes a data directory through rq's
 // own journal (dist/, so `npm run build` first), then times `bin/rq serve` from spawn to its
 // "listening" line, three times, and prints the median. Usage: node bench/journal-replay.mjs [items] [bytes]
+// Environment: KEEP=1 keeps the data directory (its path is printed); DATA=<dir> times startups on
+// <dir> instead of writing one (another build's journal, for instance). Each start gets a fresh copy.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,28 +18,38 @@ const { UNLIMITED } = await import(path.join(root, 'dist/queue/limits.js'));
 
 const items = Number(process.argv[2] ?? 1_000_000);
 const size = Number(process.argv[3] ?? 64);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-bench-'));
+const dir = process.env.DATA ?? fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-bench-'));
 
-// Write: 1M enqueues plus some churn (acks) so the journal has a snapshot and segments, as in life.
-const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn: () => {} });
-const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
-journal.restore(engine, Date.now());
-const data = Buffer.alloc(size, 'x');
-const h = engine.newHolder();
-for (let i = 0; i < items; i++) {
-  engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now());
-  if (i % 10 === 0) {
-    engine.reserve(h, `q${i % 4}`, Date.now());
-    engine.ack(h, `q${i % 4}`);
-    engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now()); // keep `items` live
+if (process.env.DATA === undefined) {
+  // Write: 1M enqueues plus some churn (acks) so the journal has a snapshot and segments, as in life.
+  const journal = new Journal(new FileStore(dir), { fsync: { kind: 'never' }, warn: () => {} });
+  const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
+  // (`open` is the name in builds before the journal's renames, to compare with them.)
+  (journal.restore ?? journal.open).call(journal, engine, Date.now());
+  const data = Buffer.alloc(size, 'x');
+  const h = engine.newHolder();
+  for (let i = 0; i < items; i++) {
+    engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now());
+    if (i % 10 === 0) {
+      engine.reserve(h, `q${i % 4}`, Date.now());
+      engine.ack(h, `q${i % 4}`);
+      engine.enqueue(`q${i % 4}`, 0, 0, data, Date.now()); // keep `items` live
+    }
+    if (i % 10_000 === 0) await new Promise((r) => setImmediate(r));
   }
-  if (i % 10_000 === 0) await new Promise((r) => setImmediate(r));
+  await journal.close();
 }
-await journal.close();
 const bytes = fs.readdirSync(dir).reduce((s, f) => s + fs.statSync(path.join(dir, f)).size, 0);
-console.log(`data dir: ${items} live items of ${size} bytes, ${(bytes / 1e6).toFixed(1)} MB in ${fs.readdirSync(dir).length} files`);
+console.log(`data dir: ${dir}, ${(bytes / 1e6).toFixed(1)} MB in ${fs.readdirSync(dir).length} files`);
 
+/** Starts a server on a fresh copy of the data (a start changes the directory: new segment, manifest, compaction). */
 function startOnce() {
+  const run = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-replay-run-'));
+  fs.cpSync(dir, run, { recursive: true });
+  return startIn(run).finally(() => fs.rmSync(run, { recursive: true, force: true }));
+}
+
+function startIn(dir) {
   return new Promise((resolve, reject) => {
     const t = performance.now();
     const child = spawn(process.execPath, [path.join(root, 'bin/rq'), 'serve', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -57,4 +69,4 @@ for (let i = 0; i < 3; i++) runs.push(await startOnce());
 runs.sort((a, b) => a.ms - b.ms);
 console.log(runs[1].line);
 console.log(`restart (spawn to listening), median of 3: ${Math.round(runs[1].ms)} ms  [${runs.map((r) => Math.round(r.ms)).join(', ')}]`);
-if (process.env.KEEP) console.log(`kept ${dir}`); else fs.rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP || process.env.DATA) console.log(`kept ${dir}`); else fs.rmSync(dir, { recursive: true, force: true });
