@@ -258,6 +258,7 @@ export class Journal implements ChangeLog {
     await stopping;
     while (this.syncing) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     await this.next.idle();
+    await this.manifest.idle();
     this.closed = true;
     const clock = this.settings.clock;
     if (this.syncTimer !== null) clock.clearTimeout(this.syncTimer);

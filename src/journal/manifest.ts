@@ -74,6 +74,11 @@ export class ManifestWriter {
     return next;
   }
 
+  /** Resolves once no write runs (whether the last one succeeded or not). */
+  idle(): Promise<void> {
+    return this.running.catch(() => {});
+  }
+
   private async writeOnce(m: Manifest): Promise<void> {
     this.store.remove(TEMP);
     const file = this.store.create(TEMP);
