@@ -35,6 +35,9 @@ export class RecordEncoder {
   private serial = 1;
   private endings = 0;
   private lastEndedId = 0;
+  /** lastEndedId as the two u32 words every record carries (split once, not per record). */
+  private lastEndedLo = 0;
+  private lastEndedHi = 0;
 
   constructor(private readonly initialBytes = INITIAL_BYTES, from: ChainPosition = CHAIN_START) {
     this.buf = Buffer.allocUnsafe(initialBytes);
@@ -55,7 +58,7 @@ export class RecordEncoder {
   continueFrom(p: ChainPosition): void {
     this.serial = p.serial >>> 0;
     this.endings = p.endings >>> 0;
-    this.lastEndedId = p.lastEndedId;
+    this.setLastEnded(p.lastEndedId);
   }
 
   enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
@@ -156,7 +159,8 @@ export class RecordEncoder {
     putU32(b, total - FRAME_BYTES, start + 5);
     putU32(b, this.serial, start + 9);
     putU32(b, this.endings, start + 13);
-    writeU64(b, this.lastEndedId, start + 17);
+    putU32(b, this.lastEndedLo, start + 17);
+    putU32(b, this.lastEndedHi, start + 21);
     b[start + 25] = type;
     return start;
   }
@@ -172,7 +176,13 @@ export class RecordEncoder {
   /** The record just sealed ended item `id` (0: a whole queue's items). */
   private ended(id: number): void {
     this.endings = (this.endings + 1) >>> 0;
+    this.setLastEnded(id);
+  }
+
+  private setLastEnded(id: number): void {
     this.lastEndedId = id;
+    this.lastEndedLo = id >>> 0;
+    this.lastEndedHi = (id - this.lastEndedLo) / 0x1_0000_0000;
   }
 
   private reserve(n: number): void {
