@@ -208,17 +208,8 @@ const FIXED_BYTES: Record<number, number> = {
   [RecordType.FlushAll]: 8,
 };
 /** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */
-const FIXED_BYTES_V1: Record<number, number> = {
-  [RecordType.Enqueued]: ENQUEUED_FIXED_BYTES,
-  [RecordType.Reserved]: 8,
-  [RecordType.Acked]: 8,
-  [RecordType.Released]: 8,
-  [RecordType.Expired]: 8,
-  [RecordType.Flushed]: 0,
-  [RecordType.Dropped]: 0,
-  [RecordType.NextId]: 8,
-  [RecordType.SnapshotEnd]: 8,
-};
+const FIXED_BYTES_V1: Record<number, number> = { ...FIXED_BYTES, [RecordType.SnapshotEnd]: 8 };
+delete FIXED_BYTES_V1[RecordType.FlushAll];
 
 /**
  * Turns queue-name bytes into strings without a new string per record: a journal names few queues,

@@ -2,6 +2,7 @@
  * How the journal behaves: the `--fsync` setting, the options the server (or a test) passes, and the
  * defaults it falls back on, with why each has its value.
  */
+import type { Clock } from '../clock.js';
 
 /** The `--fsync` setting: when the journal's bytes are forced to disk, and so when replies may go out. */
 export type FsyncPolicy =
@@ -29,15 +30,8 @@ export function describeFsyncPolicy(p: FsyncPolicy): string {
   return p.kind === 'interval' ? `${p.ms}ms` : p.kind;
 }
 
-/** Where the journal's timers and timestamps come from: the system's, or a test's manual clock. */
-export interface JournalClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-/** The real clock; its timers never keep the process alive on their own. */
-export const SYSTEM_CLOCK: JournalClock = {
+/** The real clock for the journal; its timers never keep the process alive on their own. */
+export const SYSTEM_CLOCK: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms).unref(),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -60,7 +54,7 @@ export interface JournalOptions {
   /** Told how long each fsync that replies wait for took, in seconds (the metrics' latency histogram). */
   readonly onFsync?: (seconds: number) => void;
   /** Timers and timestamps (tests pass a manual clock). */
-  readonly clock?: JournalClock;
+  readonly clock?: Clock;
 }
 
 /** The options with every default filled in. */
@@ -74,7 +68,7 @@ export interface JournalSettings {
   readonly captureMaxBytes: number;
   readonly warn: (line: string) => void;
   readonly onFsync: ((seconds: number) => void) | null;
-  readonly clock: JournalClock;
+  readonly clock: Clock;
 }
 
 /** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */

@@ -10,16 +10,13 @@ import { describeError } from './describe-error.js';
 import { appendPoint, HISTORY_MS, type QueuePoint } from './history.js';
 import type { StatsSource } from './source.js';
 import { parseStats } from '../client/stats.js';
+import type { Clock } from '../clock.js';
 import {
   combineQueues, recordFailure, recordSuccess, serverView,
   type HeadView, type QueueRow, type ServerTrack, type Snapshot,
 } from './snapshot.js';
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+export type { Clock };
 
 export const realClock: Clock = {
   now: () => Date.now(),
