@@ -235,7 +235,8 @@ export class Compaction {
     try {
       await this.store.syncDirectoryAsync();
       const obsolete = this.input.segments.map((seq) => segmentName(seq));
-      if (this.input.snapshotSeq !== null) obsolete.push(snapshotName(this.input.snapshotSeq));
+      // A snapshot of the same number (one `rq replay-journal --repair` wrote) was replaced by the rename.
+      if (this.input.snapshotSeq !== null && this.input.snapshotSeq !== this.input.targetSeq) obsolete.push(snapshotName(this.input.snapshotSeq));
       for (const name of obsolete) await this.store.removeAsync(name);
       await this.store.syncDirectoryAsync();
     } catch {
