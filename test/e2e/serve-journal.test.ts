@@ -55,6 +55,24 @@ describe('rq serve with a journal', () => {
     expect(await d.request('get q\r\n', 'END\r\n')).toBe('VALUE q 3 5\r\nfirst\r\nEND\r\n');
   });
 
+  it('keeps a flush_all <delay> answered OK across a kill -9 before its time', async () => {
+    const a = await start('--data-dir', dir, '--fsync', 'always');
+    const c = await connect(a.port);
+    expect(await c.request('set q 0 0 4\r\nkept\r\n')).toBe('STORED\r\n');
+    const asked = Date.now();
+    expect(await c.request('flush_all 3600\r\n')).toBe('OK\r\n');
+    await a.kill('SIGKILL');
+
+    const b = await start('--data-dir', dir);
+    const d = await connect(b.port);
+    expect(await d.request('get q/peek\r\n', 'END\r\n')).toBe('VALUE q/peek 0 4\r\nkept\r\nEND\r\n');
+    await b.kill('SIGTERM');
+    const report = spawnSync(process.execPath, [RQ_BIN, 'replay-journal', dir, '--json'], { encoding: 'utf8' });
+    const due = (JSON.parse(report.stdout) as { flush_all_at: number }).flush_all_at;
+    expect(due).toBeGreaterThanOrEqual(asked + 3_600_000);
+    expect(due).toBeLessThanOrEqual(Date.now() + 3_600_000);
+  });
+
   it('refuses a data dir another rq is using, naming its pid', async () => {
     const a = await start('--data-dir', dir);
     const r = serveSync('--data-dir', dir);
