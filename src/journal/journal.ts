@@ -18,7 +18,7 @@
 import type { ChangeLog } from '../queue/types.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { encodeHeader, RecordEncoder } from './encoder.js';
-import { FileKind, RecordType } from './format.js';
+import { FileKind, HEADER_BYTES, RecordType } from './format.js';
 import { ManifestWriter, writeManifest, type Manifest } from './manifest.js';
 import { segmentName } from './names.js';
 import { NextSegment } from './next-segment.js';
@@ -64,6 +64,8 @@ export class Journal implements ChangeLog {
   private seq = 0;
   private fileSize = 0;
   private readonly manifest: ManifestWriter;
+  /** The manifest is written (at startup): it is one of the journal's files. */
+  private manifestWritten = false;
   /** The segment after this one, made ready ahead of time so that rotating blocks on nothing. */
   private readonly next: NextSegment;
   /** The previous segment after a rotation, until its last fsync: then it is closed. */
@@ -122,6 +124,7 @@ export class Journal implements ChangeLog {
     // A new segment, after every one there is or was, and never one the snapshot covers.
     this.startSegment(Math.max(found.newestSegment + 1, found.snapshot?.seq ?? 1));
     writeManifest(this.store, this.manifestNow());
+    this.manifestWritten = true;
     // Segments that hold no record (restarts without changes) are covered by the new segment's header.
     if (found.emptySegments.length > 0) {
       for (const name of found.emptySegments) this.store.remove(name);
@@ -233,11 +236,15 @@ export class Journal implements ChangeLog {
     ];
   }
 
-  /** The journal's files in the data directory now (snapshot, segments, the one prepared next) and their bytes. */
+  /** The journal's files in the data directory now (snapshot, segments, the one prepared next, the manifest) and their bytes. */
   diskUsage(): { readonly files: number; readonly bytes: number } {
     const behind = this.compactor.diskUsage();
     let files = behind.files + (this.file === null ? 0 : 1);
     let bytes = behind.bytes + this.fileSize;
+    if (this.manifestWritten) {
+      files++;
+      bytes += HEADER_BYTES; // a manifest is a file header alone
+    }
     if (this.retired !== null) {
       files++;
       bytes += this.retired.size;
