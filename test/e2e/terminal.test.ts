@@ -5,7 +5,9 @@
  * `rq drop` asks before removing; a long push shows its progress. Needs tmux and `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runs } from '../helpers/child.js';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
@@ -14,7 +16,15 @@ import { sh, shellEachTest, shellEnv } from '../helpers/shell.js';
 const hasTmux = runs('tmux');
 
 const shell = shellEachTest();
-const SOCKET = `rq-terminal-test-${process.pid}`;
+/**
+ * The tmux server of the current test: a new socket for each, since a new session on the socket of a
+ * server still shutting down after the last test's kill-server fails with "server exited unexpectedly".
+ */
+let socketSeq = 0;
+let SOCKET = '';
+beforeEach(() => {
+  SOCKET = `rq-terminal-test-${process.pid}-${++socketSeq}`;
+});
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
@@ -110,8 +120,10 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
   it('a long push shows its progress on the terminal, and nothing in a pipe', async () => {
     startTerminal();
     await waitFor(/\$ $/m, 'the prompt');
-    type('{ seq 1000; sleep 1.5; seq 1000; } | rq push slow; echo done');
+    // The second half comes once the test has seen the progress of the first (while $T/go is missing).
+    type('{ seq 1000; until [ -e "$T/go" ]; do sleep 0.1; done; seq 1000; } | rq push slow; echo done');
     await waitFor(/rq push: 1,000 items read · [\d,]+\/s · 0:0\d/, 'the progress line');
+    fs.writeFileSync(path.join(shell.dir, 'go'), '');
     await waitFor(/^done$/m, 'the push to end');
     const s = screen();
     expect(s).toMatch(/rq push: 2,000 items read/);

@@ -14,7 +14,15 @@ import { RQ_BIN, spawnServer, type ServerProcess } from '../helpers/rq-process.j
 
 const hasTmux = runs('tmux');
 
-const SOCKET = `rq-top-test-${process.pid}`;
+/**
+ * The tmux server of the current test: a new socket for each, since a new session on the socket of a
+ * server still shutting down after the last test's kill-server fails with "server exited unexpectedly".
+ */
+let socketSeq = 0;
+let SOCKET = '';
+beforeEach(() => {
+  SOCKET = `rq-top-test-${process.pid}-${++socketSeq}`;
+});
 let server: ServerProcess | null = null;
 let port = 0;
 const clients: RawClient[] = [];
