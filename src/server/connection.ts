@@ -119,6 +119,7 @@ export class Connection {
     const seconds = this.ctx.auth!.loginDeadlineMs / 1000;
     this.ctx.log.info('connection closed: no login in time', { peer: this.peer, seconds });
     const reason = `no login within ${seconds} s: closing the connection`;
+    this.outbox.writeNow();
     this.stream.write(this.session !== null ? this.session.failureReply(reason) : Buffer.from(`SERVER_ERROR ${reason}\r\n`));
     // Then closed for good: a stranger that never closes its side must not keep the place.
     this.stream.end(() => this.stream.destroy());
@@ -208,6 +209,7 @@ export class Connection {
     if (this.ending) return;
     this.ending = true;
     this.commit();
+    this.outbox.writeNow();
     if (!this.outbox.pending) this.stream.end();
     // Read (and drop) what the peer still sends, so that its close is seen and the socket freed.
     this.stream.resume();

@@ -1,9 +1,11 @@
 /**
  * The replies of one connection, in order, each batch held back until the journal says the changes
  * it reports are durable (group commit: many batches, from many connections, ride on one fsync).
+ * What may go out is written once per event-loop turn (turn-writes.ts), in one write.
  */
 import type { Durability } from './durability.js';
 import { ReplyBuffer } from './reply-buffer.js';
+import { writeAtEndOfTurn, type TurnWriter } from './turn-writes.js';
 
 /**
  * A session stops running a batch's requests once the replies it has collected pass this many
@@ -13,17 +15,28 @@ import { ReplyBuffer } from './reply-buffer.js';
  */
 export const REPLY_HIGH_WATER = 1024 * 1024;
 
+/**
+ * Replies that may go out are written at once, not at the end of the turn, when they pass this
+ * many bytes: past it one more write costs nothing worth saving, and the socket's back-pressure
+ * (a full socket pauses the session) must see them while the session runs.
+ */
+const WRITE_AT_ONCE_BYTES = 64 * 1024;
+
 interface HeldBatch {
   readonly data: Buffer;
   readonly position: number;
 }
 
-export class Outbox {
+export class Outbox implements TurnWriter {
   /** Replies of the batch being processed. */
   readonly replies = new ReplyBuffer();
   private readonly held: HeldBatch[] = [];
   private heldTotal = 0;
   private waiting = false;
+  /** Batches that may go out, in order, written at the end of the turn. */
+  private readonly ready: Buffer[] = [];
+  private readyTotal = 0;
+  private writeArmed = false;
 
   constructor(
     private readonly durability: Durability,
@@ -40,18 +53,27 @@ export class Outbox {
     return this.held.length > 0;
   }
 
-  /** Bytes of replies not yet handed to the peer: the batch being built and the batches held for the journal. */
+  /**
+   * Bytes of replies not yet handed to the peer: the batch being built, the batches waiting for
+   * the end of the turn and those held for the journal.
+   */
   get bufferedBytes(): number {
-    return this.replies.length + this.heldTotal;
+    return this.replies.length + this.readyTotal + this.heldTotal;
   }
 
-  /** Ends a batch: sends its replies now if every change is durable, else when it becomes so. */
+  /** Ends a batch: its replies go out at the end of the turn if every change is durable, else once it is. */
   commit(): void {
     if (this.replies.length === 0) return;
     const data = this.replies.take();
     const position = this.durability.appended;
     if (this.held.length === 0 && position <= this.durability.durable) {
-      this.send(data);
+      this.ready.push(data);
+      this.readyTotal += data.length;
+      if (this.readyTotal >= WRITE_AT_ONCE_BYTES) this.writeNow();
+      else if (!this.writeArmed) {
+        this.writeArmed = true;
+        writeAtEndOfTurn(this);
+      }
       return;
     }
     this.held.push({ data, position });
@@ -65,24 +87,43 @@ export class Outbox {
     this.durability.whenDurable(this.held[0].position, (error) => {
       this.waiting = false;
       if (error !== null) {
+        // What was durable before the failure still goes out first.
+        this.writeNow();
         this.discard();
         this.onJournalError(error);
         return;
       }
+      // Called once per journal write (which is once per turn at most): the batches it made
+      // durable go out now, behind those already ready, in one write.
       const durable = this.durability.durable;
       while (this.held.length > 0 && this.held[0].position <= durable) {
         const batch = this.held.shift()!;
         this.heldTotal -= batch.data.length;
-        this.send(batch.data);
+        this.ready.push(batch.data);
+        this.readyTotal += batch.data.length;
       }
+      this.writeNow();
       if (this.held.length === 0) this.onFlushed();
       this.waitForHead();
     });
   }
 
-  /** Drops everything held (the connection is closing). */
+  /** Writes every batch that may go out, in one write. */
+  writeNow(): void {
+    this.writeArmed = false;
+    const n = this.ready.length;
+    if (n === 0) return;
+    const data = n === 1 ? this.ready[0] : Buffer.concat(this.ready, this.readyTotal);
+    this.ready.length = 0;
+    this.readyTotal = 0;
+    this.send(data);
+  }
+
+  /** Drops everything not yet written (the connection is closing). */
   discard(): void {
     this.held.length = 0;
     this.heldTotal = 0;
+    this.ready.length = 0;
+    this.readyTotal = 0;
   }
 }
