@@ -29,6 +29,11 @@ export interface ProtocolSession {
   inputEnded(): void;
   /** The connection logged in (or, after a failed binary login, out again). */
   loginChanged(loggedIn: boolean): void;
+  /**
+   * The chunk last received is about to be overwritten (the connection reads into a reused buffer):
+   * copies whatever of it the session still holds.
+   */
+  keepInput(): void;
   /** The connection is gone: gives back what the session holds for it. */
   close(): void;
 }
@@ -146,6 +151,17 @@ export class Connection {
       this.session = chunk[0] === BINARY_REQUEST_MAGIC ? new BinarySession(this) : new TextSession(this);
     }
     this.session.receive(chunk);
+  }
+
+  /**
+   * A read into a buffer shared with every connection (shared-reads.ts): `buffer[0, nread)` is this
+   * connection's only during the call. A session that was busy (waiting, requests queued) holds the
+   * chunk, so it gets a copy; one that stays busy after it copies what it kept.
+   */
+  receiveShared(nread: number, buffer: Buffer): void {
+    const held = this.session !== null && !this.session.idle;
+    this.receive(held ? Buffer.from(buffer.subarray(0, nread)) : buffer.subarray(0, nread));
+    if (!held && this.session !== null && !this.session.idle) this.session.keepInput();
   }
 
   /** True once the peer has closed its sending side: it will send no more requests. */

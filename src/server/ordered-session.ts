@@ -69,6 +69,10 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     this.backlogBytes = 0;
   }
 
+  keepInput(): void {
+    for (let i = this.next; i < this.pending.length; i++) this.pending[i] = withOwnBytes(this.pending[i]);
+  }
+
   inputEnded(): void {
     this.conn.ops.stopWaiting();
   }
@@ -159,4 +163,13 @@ export abstract class OrderedSession<R> implements ProtocolSession {
     if (this.stopped) this.conn.end();
     else this.conn.commit();
   }
+}
+
+/** `req`, or a copy of it whose Buffer fields (views of the bytes read) are copies of their own. */
+function withOwnBytes<R>(req: R): R {
+  let copy: Record<string, unknown> | null = null;
+  for (const [name, value] of Object.entries(req as Record<string, unknown>)) {
+    if (Buffer.isBuffer(value)) (copy ??= { ...(req as Record<string, unknown>) })[name] = Buffer.from(value);
+  }
+  return (copy ?? req) as R;
 }

@@ -17,6 +17,7 @@ import { EngineStore, storeOf, type QueueFigures, type QueueStore } from './queu
 import { SILENT_LOG, type Logger } from './log.js';
 import { REFUSING_AT_ONCE } from './descriptors.js';
 import { refuseConnection } from './refuse.js';
+import { SharedReads } from './shared-reads.js';
 import { collectStats, ServerCounters } from './stats.js';
 
 export interface ServerOptions {
@@ -66,6 +67,11 @@ export class RqServer {
   private stopping = false;
   private persistenceClosed: Promise<void> | null = null;
   private timerAt = Infinity;
+  /**
+   * Plain TCP connections to the embedded engine read into one reused buffer. Not with TLS, and not
+   * with a store that answers later (it may still hold a request's bytes when the read is over).
+   */
+  private readonly sharedReads: SharedReads | null;
 
   /**
    * Serves `backing`: an engine and the journal that restored it (server/persistence.ts builds
@@ -79,6 +85,7 @@ export class RqServer {
   ) {
     const store = storeOf(backing);
     this.store = store;
+    this.sharedReads = options.tls === undefined && store instanceof EngineStore ? new SharedReads() : null;
     this.persistence = store.persistence;
     this.partialBytes = new PartialBytes(options.limits.maxPartialBytes);
     const startedAt = Date.now();
@@ -262,7 +269,8 @@ export class RqServer {
       refuseConnection(socket, `too many connections (max ${max}): try again later`);
       return;
     }
-    this.handle(socket);
+    const conn = this.handle(socket);
+    this.sharedReads?.adopt(socket, (nread, buffer) => conn.receiveShared(nread, buffer));
   }
 
   get log(): Logger {
