@@ -128,3 +128,24 @@ bench_lock() {
     flock -w 1800 "$BENCH_LOCK_FD" || die "gave up waiting for the other benchmark"
   fi
 }
+
+# process_cpu_s PID: user + system CPU seconds PID has used so far (0 if it is gone).
+process_cpu_s() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+  # Fields 14 and 15 (utime, stime) in clock ticks; the command name (field 2) may hold spaces.
+  awk -v tck="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); printf "%.2f\n", ($12 + $13) / tck }' <<<"$stat"
+}
+
+# gc_share LOG CPU_S: the share of CPU_S that a Node server run with --trace-gc spent in garbage
+# collection on its main thread (pauses, and incremental marking steps), from its LOG; null when
+# the log has no --trace-gc lines (not a Node server). Helper threads' GC work is not counted.
+gc_share() {
+  awk -v cpu="$2" '
+    / ms: (Scavenge|Mark-Compact|Mark-sweep|Minor Mark)/ {
+      n++
+      if (match($0, /MB, [0-9.]+ \//)) pause += substr($0, RSTART + 4, RLENGTH - 6)
+      if (match($0, /\(\+ [0-9.]+ ms in/)) pause += substr($0, RSTART + 3, RLENGTH - 9)
+    }
+    END { if (n == 0 || cpu <= 0) print "null"; else printf "%.4f\n", pause / 1000 / cpu }' "$1"
+}

@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 ALL_CONFIGS=(memcached redis redis-reliable redis-aof-everysec redis-aof-always
   redis-aof-always-reliable beanstalkd beanstalkd-f0 beanstalkd-mem
-  rq-mem rq-default rq-always rq-never rq-metrics jetstream)
+  rq-mem rq-default rq-always rq-never rq-metrics node-floor bullmq-aof jetstream)
 
 usage() {
   cat <<EOF
@@ -24,9 +24,11 @@ usage: bench/run.sh [options]
   --out FILE       also append the markdown table to FILE
   --wait-idle S    before each run wait up to S s for other load to go (default 60, 0: off)
 configurations: ${ALL_CONFIGS[*]}
+  (b-rq-…: the rq configuration of that name run by \$RQ_BIN_B, another build, in the
+  same interleaved run: b-rq-mem, b-rq-default, ...)
   (jetstream: rq on a NATS JetStream store next to a plain nats.js client and the
   embedded rq, run by bench/jetstream.sh after the others, with its own table)
-environment: RQ_BIN (rq entry point, default bin/rq), TMPDIR (where data dirs
+environment: RQ_BIN (rq entry point, default bin/rq), RQ_BIN_B (the b-rq-… build), TMPDIR (where data dirs
   go: put it on the disk you mean to measure), QBENCH_SRC (qbench.c)
 EOF
 }
@@ -50,7 +52,8 @@ CONFIGS=("${ALL_CONFIGS[@]}")
 if [[ -n $ONLY ]]; then
   IFS=, read -ra CONFIGS <<<"$ONLY"
   for c in "${CONFIGS[@]}"; do
-    [[ " ${ALL_CONFIGS[*]} " == *" $c "* ]] || die "unknown configuration: $c"
+    [[ " ${ALL_CONFIGS[*]} " == *" ${c#b-} "* && ($c != b-* || ${c#b-} == rq-*) ]] || die "unknown configuration: $c"
+    [[ $c != b-* || -n ${RQ_BIN_B:-} ]] || die "$c needs RQ_BIN_B (the other rq build)"
   done
 fi
 IFS=, read -ra DEPTH_LIST <<<"$DEPTHS"
@@ -68,10 +71,13 @@ QBENCH_COMMON=(--conns 50 --size 64 --threads 1 --seconds "$DURATION")
 
 # configure NAME DIR PORT: set SERVER_CMD and CLIENT_ARGS (and METRICS_PORT) for one configuration.
 configure() {
-  local name=$1 dir=$2 port=$3
+  local name=$1 dir=$2 port=$3 bin=$RQ_BIN
   METRICS_PORT=""
+  CLIENT_CMD=("$QBENCH")
+  if [[ $name == b-* ]]; then name=${name#b-} bin=$RQ_BIN_B; fi
   local redis=(redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no)
-  local rq=(node "$RQ_BIN" serve --port "$port" --data-dir "$dir")
+  # --trace-gc: one line per collection with its pause, summed into the GC share (gc_share).
+  local rq=(node --trace-gc "$bin" serve --port "$port" --data-dir "$dir")
   local bs=(beanstalkd -l 127.0.0.1 -p "$port")
   case $name in
     # -U 0: no UDP; -t 1: one worker thread, like the single-threaded others.
@@ -84,6 +90,9 @@ configure() {
       CLIENT_ARGS=(--proto redis) ;;
     redis-aof-always) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
       CLIENT_ARGS=(--proto redis) ;;
+    # BullMQ (bench/bullmq.mjs, bench-only dependencies in bench/package.json) on redis with AOF.
+    bullmq-aof) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync everysec)
+      CLIENT_CMD=(node "$BENCH_DIR/bullmq.mjs"); CLIENT_ARGS=() ;;
     redis-aof-always-reliable) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
       CLIENT_ARGS=(--proto redis --redis-reliable) ;;
     # beanstalkd -b without -f fsyncs at most every 50 ms (man beanstalkd).
@@ -95,6 +104,8 @@ configure() {
     rq-always) SERVER_CMD=("${rq[@]}" --fsync always); CLIENT_ARGS=(--proto mcq) ;;
     rq-never) SERVER_CMD=("${rq[@]}" --fsync never); CLIENT_ARGS=(--proto mcq) ;;
     # rq-default serving --metrics, scraped once a second while qbench runs (scrape_loop).
+    # The Node floor: a minimal memcache-queue server with rq's I/O pattern (bench/node-floor.mjs).
+    node-floor) SERVER_CMD=(node --trace-gc "$BENCH_DIR/node-floor.mjs" --port "$port"); CLIENT_ARGS=(--proto mcq) ;;
     rq-metrics) METRICS_PORT=$(free_port)
       while [[ $METRICS_PORT == "$port" ]]; do METRICS_PORT=$(free_port); done
       SERVER_CMD=("${rq[@]}" --metrics "127.0.0.1:$METRICS_PORT"); CLIENT_ARGS=(--proto mcq) ;;
@@ -107,7 +118,8 @@ command -v node >/dev/null || die "node is needed (summary, rq)"
 for c in "${CONFIGS[@]}"; do
   case $c in
     memcached) command -v memcached >/dev/null || ensure_packages memcached || die "memcached missing" ;;
-    redis*) command -v redis-server >/dev/null || ensure_packages redis-server || die "redis-server missing" ;;
+    redis* | bullmq*) command -v redis-server >/dev/null || ensure_packages redis-server || die "redis-server missing" ;;&
+    bullmq*) [[ -d $BENCH_DIR/node_modules/bullmq ]] || (cd "$BENCH_DIR" && npm ci --no-audit --no-fund >&2) || die "npm ci in bench/ failed" ;;
     beanstalkd*) command -v beanstalkd >/dev/null || ensure_packages beanstalkd || die "beanstalkd missing" ;;
   esac
 done
@@ -165,14 +177,17 @@ run_one() {
     taskset -c 1 bash -c "$(declare -f scrape_loop); scrape_loop $METRICS_PORT $dir.scrapes" &
     scraper=$!
   fi
-  taskset -c 1 "$QBENCH" "${CLIENT_ARGS[@]}" "${QBENCH_COMMON[@]}" --port "$port" --depth "$depth" \
+  taskset -c 1 "${CLIENT_CMD[@]}" "${CLIENT_ARGS[@]}" "${QBENCH_COMMON[@]}" --port "$port" --depth "$depth" \
     --server-pid "$SERVER_PID" --label "$name" --json >"$dir.out" 2>"$dir.err" || rc=$?
   if [[ -n $scraper ]]; then
     kill "$scraper" 2>/dev/null || true
     wait "$scraper" 2>/dev/null || true
     log "  scrapes answered 200: $(grep -c '^200$' "$dir.scrapes" || true) of $(wc -l <"$dir.scrapes")"
   fi
+  local cpu_s gc
+  cpu_s=$(process_cpu_s "$SERVER_PID")
   stop_server
+  gc=$(gc_share "$dir.log" "$cpu_s")
   rm -rf "$dir"   # AOF / binlog / journal files can be large
   json=$(grep '^{' "$dir.out" | tail -n 1 || true)
   if [[ -z $json ]]; then
@@ -183,7 +198,8 @@ run_one() {
     log "  $name depth=$depth rep=$rep: qbench reported errors (exit $rc):"
     tail -n 3 "$dir.err" | sed 's/^/    /' >&2
   fi
-  printf '{"config":"%s","depth":%d,"rep":%d,"rc":%d,"r":%s}\n' "$name" "$depth" "$rep" "$rc" "$json" >>"$RESULTS"
+  printf '{"config":"%s","depth":%d,"rep":%d,"rc":%d,"load":%s,"gc":%s,"r":%s}\n' \
+    "$name" "$depth" "$rep" "$rc" "$(cut -d' ' -f1 /proc/loadavg)" "$gc" "$json" >>"$RESULTS"
   # progress: the key figures of qbench's text line
   grep -o -E '(ops/s|p99_us|srv_cpu|errors)=[^ ]+' "$dir.out" | paste -sd' ' | sed 's/^/  /' >&2 || true
 }

@@ -55,6 +55,10 @@ const stats = (g) => {
     p99: col('p99_us'),
     srv: col('srv_cpu_pct'),
     perCpu: col('ops_per_srv_cpu_s'),
+    // GC share of the server's CPU (Node servers, from --trace-gc), and the machine's load average
+    // (1 min) when each run ended: this machine is shared.
+    gc: median(ok.map((l) => l.gc ?? null)),
+    loads: ok.map((l) => l.load).filter((x) => x != null),
     notes,
   };
 };
@@ -68,8 +72,8 @@ const has = (c) => lines.some((l) => l.config === c && l.r);
 const ref = has(refArg) ? refArg : configs.find(has);
 if (ref !== refArg) console.log(`(reference ${refArg} has no results; ratios refer to ${ref ?? 'nothing'})\n`);
 
-console.log(`| config | depth | runs | ops/s | ×${ref} | spread | p50 µs | p99 µs | srv CPU | ops/srv-CPU-s | ×${ref} | notes |`);
-console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+console.log(`| config | depth | runs | ops/s | ×${ref} | spread | p50 µs | p99 µs | srv CPU | ops/srv-CPU-s | ×${ref} | GC | load | notes |`);
+console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
 for (const depth of depths) {
   const r = groups.get(`${ref}@${depth}`);
   const refStats = r ? stats(r) : {};
@@ -80,11 +84,13 @@ for (const depth of depths) {
     console.log(
       `| ${c} | ${depth} | ${s.n} | ${fmt(s.ops)} | ${ratio(s.ops, refStats.ops)} | ` +
         `${s.spread == null ? '' : `${(s.spread * 100).toFixed(0)}%`} | ${fmt(s.p50)} | ${fmt(s.p99)} | ` +
-        `${s.srv == null ? 'n/a' : `${s.srv.toFixed(0)}%`} | ${fmt(s.perCpu)} | ${ratio(s.perCpu, refStats.perCpu)} | ${s.notes.join(', ')} |`,
+        `${s.srv == null ? 'n/a' : `${s.srv.toFixed(0)}%`} | ${fmt(s.perCpu)} | ${ratio(s.perCpu, refStats.perCpu)} | ` +
+        `${s.gc == null ? '' : `${(s.gc * 100).toFixed(1)}%`} | ${s.loads.length ? `${Math.min(...s.loads)}–${Math.max(...s.loads)}` : ''} | ${s.notes.join(', ')} |`,
     );
   }
 }
 console.log(
   '\nMedians over the runs; spread = (max − min) / median of ops/s; srv CPU in % of one CPU; ' +
+    'GC = share of the server\'s CPU in garbage collection (Node servers); load = 1-min load average at the end of the runs (min–max); ' +
     `ratios compare medians with ${ref} at the same depth, in this run only.`,
 );
