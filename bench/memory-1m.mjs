@@ -1,6 +1,10 @@
-// Server memory with 1 million queued 64-byte items: starts `rq serve --no-journal` if supported
-// (else plain), pipelines 1M `set … noreply`, then reads rss_bytes from `stats`.
+// Server memory with 1 million queued 64-byte items: starts `rq serve` (RQ_ARGS, e.g.
+// `--no-journal`; node flags in NODE_ARGS), pipelines 1M `set … noreply`, reads rss_bytes from
+// `stats`; then stops the server and starts it again on the same data dir (with a journal the items
+// come back) and reads it again. Bytes per item = (RSS − RSS of an empty server) / items.
 // Usage: npm run build && node bench/memory-1m.mjs [items] [size]
+// PROBE=1 also has the server print its heap figures (bench/mem-probe.mjs) at PROBE_AT ms after
+// each measurement (default 500,10000): what holds the memory, and what a GC would give back.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,22 +15,61 @@ const items = Number(process.argv[2] ?? 1_000_000);
 const size = Number(process.argv[3] ?? 64);
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-mem-'));
 const extra = process.env.RQ_ARGS ? process.env.RQ_ARGS.split(' ') : [];
-const server = spawn(process.execPath, ['bin/rq', 'serve', '--port', '0', '--data-dir', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise((resolve) => {
-  server.stdout.on('data', (d) => { const m = /:(\d+) /.exec(String(d)); if (m) resolve(Number(m[1])); });
-});
-const sock = net.connect(port, '127.0.0.1');
-await new Promise((r) => sock.once('connect', r));
+const nodeArgs = process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : [];
+if (process.env.PROBE) nodeArgs.push('--expose-gc', '--import', new URL('mem-probe.mjs', import.meta.url).href);
+
+async function start() {
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/rq', 'serve', '--port', '0', '--data-dir', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => {
+    server.stdout.on('data', (d) => { const m = /:(\d+) /.exec(String(d)); if (m) resolve(Number(m[1])); });
+  });
+  const sock = net.connect(port, '127.0.0.1');
+  await new Promise((r) => sock.once('connect', r));
+  return { server, sock };
+}
+
+async function stats(sock) {
+  let text = '';
+  sock.write('stats\r\n');
+  await new Promise((resolve) => {
+    const on = (d) => { text += d; if (text.includes('END\r\n')) { sock.off('data', on); resolve(); } };
+    sock.on('data', on);
+  });
+  const stat = (name) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(text)?.[1] ?? 0);
+  return { items: stat('queue_q_items'), rss: stat('rss_bytes') };
+}
+
+async function stop({ server, sock }) {
+  sock.destroy();
+  const exited = new Promise((r) => server.once('exit', r));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+const probe = async ({ server }) => {
+  if (!process.env.PROBE) return;
+  for (const wait of (process.env.PROBE_AT ?? '500,10000').split(',').map(Number)) {
+    await new Promise((r) => setTimeout(r, wait));
+    server.kill('SIGUSR2');
+  }
+  await new Promise((r) => setTimeout(r, 500));
+};
+const report = (when, s, empty) =>
+  console.log(`${when}: items=${s.items} size=${size} rss=${(s.rss / 1e6).toFixed(1)} MB` +
+    (s.items > 0 ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)` : ''));
+
+let s = await start();
+const empty = (await stats(s.sock)).rss;
 const payload = 'x'.repeat(size);
 const chunk = `set q 0 0 ${size} noreply\r\n${payload}\r\n`.repeat(1000);
 for (let i = 0; i < items / 1000; i++) {
-  if (!sock.write(chunk)) await new Promise((r) => sock.once('drain', r));
+  if (!s.sock.write(chunk)) await new Promise((r) => s.sock.once('drain', r));
 }
-let text = '';
-sock.write('stats\r\n');
-await new Promise((resolve) => sock.on('data', (d) => { text += d; if (text.includes('END\r\n')) resolve(); }));
-const stat = (name) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(text)[1]);
-console.log(`items=${stat('queue_q_items')} size=${size} rss=${(stat('rss_bytes') / 1e6).toFixed(1)} MB`);
-sock.destroy();
-server.kill('SIGTERM');
+report('after the push', await stats(s.sock), empty);
+await probe(s);
+await stop(s);
+s = await start();
+report('after a restart', await stats(s.sock), empty);
+await probe(s);
+await stop(s);
 fs.rmSync(dataDir, { recursive: true, force: true });
