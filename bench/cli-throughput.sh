@@ -47,7 +47,7 @@ rq() { taskset -c "${CLIENT_CPU:-1}" node "$RQ_BIN" "$@"; }
 ready_items() {
   rq inspect q --json | node -e '
     let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
-      const q = JSON.parse(s)[0].queues.find((x) => x.name === "q");
+      const j = JSON.parse(s), q = (j.servers ?? j)[0].queues.find((x) => x.name === "q");
       console.log(q ? q.items + " " + q.open : "0 0");
     });'
 }
