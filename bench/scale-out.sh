@@ -76,7 +76,7 @@ for ((rep = 1; rep <= REPS; rep++)); do
 done
 
 echo
-echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $(git -C "$REPO_DIR" rev-parse --short HEAD)"
+echo "### $(date -u '+%Y-%m-%d %H:%M UTC') — $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
 echo
 echo "$(nproc) CPUs; qbench --conns $CONNS (split over the servers) --depth $DEPTH --size 64, ${DURATION}s; rq serve $RQ_ARGS; reps=$REPS"
 echo
