@@ -177,7 +177,7 @@ export class JetStreamOperations implements QueueOperations {
       const left = deadline - Date.now();
       this.inbox ??= this.store.pulls.inbox();
       await this.store.settled(handle);
-      const msg = await this.cancellable(this.inbox.pull(handle.nextSubject, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
+      const msg = await this.cancellable(this.inbox.pull(handle, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
       if (msg === null && (waitMs === 0 || this.stopped || this.gone || Date.now() >= deadline)) return null;
       if (msg === null) continue; // a slice of a longer wait ended
       if (msg instanceof Failure) {

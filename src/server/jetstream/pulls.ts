@@ -1,15 +1,18 @@
 /**
  * Reservations pulled from JetStream (`MSG.NEXT`, one message per pull). JetStream delivers a
  * pulled message under its own subject, not the pull's reply subject, so each rq connection pulls
- * through an inbox of its own (it has at most one pull in flight: its requests run in order): a
- * message on it answers the connection's current pull; a status (no message, the wait ran out)
- * names the pull it answers by its reply subject. A message that arrives when no pull waits for it
- * (the client left, the wait was stopped, an answer after the deadline) is given back at once, so
- * no item stays reserved by nobody.
+ * through an inbox of its own (its requests run in order, one pull at a time): a message on it
+ * answers the connection's current pull when it is an item of the queue pulled from; a status (no
+ * message, the wait ran out) names the pull it answers by its reply subject. JetStream may still
+ * deliver to a pull its requester has given up on (no answer in time, a wait that was stopped, a
+ * pull from another queue earlier): such a message, and any that arrives when no pull waits for
+ * it, is given back at once, so that no item stays reserved by nobody.
  */
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { storeFailed } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
+import type { QueueHandle } from './catalog.js';
+import { deliveryOf } from './items.js';
 
 /** What a pull ends with: a message (now held), none, or a failure. */
 export type PullResult = Msg | null | Failure;
@@ -33,6 +36,8 @@ const NO_WAIT_ATTEMPTS = 5;
 
 interface Current {
   readonly token: string;
+  /** The stream of the queue pulled from: a late item of another queue's pull is no answer to it. */
+  readonly stream: string;
   settle(result: PullResult): void;
 }
 
@@ -78,8 +83,8 @@ export class PullInbox {
 
   constructor(private readonly pulls: Pulls) {}
 
-  /** Pulls one message from `nextSubject`: at once, or waiting up to `waitMs` for one. */
-  pull(nextSubject: string, waitMs: number): Pull {
+  /** Pulls one message from a queue: at once, or waiting up to `waitMs` for one. */
+  pull(queue: Pick<QueueHandle, 'stream' | 'nextSubject'>, waitMs: number): Pull {
     if (waitMs > 0 && this.pulls.ended) return { result: Promise.resolve(null), cancel: () => {} };
     this.cancel();
     const token = String(this.nextToken++);
@@ -96,11 +101,11 @@ export class PullInbox {
         resolve(r);
       };
     });
-    this.current = { token, settle };
+    this.current = { token, stream: queue.stream, settle };
     try {
       this.sub ??= this.pulls.nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.arrived(msg) });
       const body = waitMs > 0 ? `{"batch":1,"expires":${waitMs * 1_000_000}}` : '{"batch":1,"no_wait":true}';
-      this.pulls.nc.publish(nextSubject, body, { reply: `${this.prefix}.${token}` });
+      this.pulls.nc.publish(queue.nextSubject, body, { reply: `${this.prefix}.${token}` });
       this.outstanding++;
     } catch (err) {
       settle(storeFailed(`reserving: ${(err as Error).message}`));
@@ -140,7 +145,7 @@ export class PullInbox {
     const isItem = msg.reply !== undefined && msg.reply.startsWith('$JS.ACK.');
     if (isItem) {
       this.outstanding = Math.max(0, this.outstanding - 1);
-      if (this.current !== null) this.current.settle(msg);
+      if (this.current !== null && deliveryOf(msg.reply!)?.stream === this.current.stream) this.current.settle(msg);
       else this.pulls.giveBack(msg);
       return this.closeIfDone();
     }

@@ -1,0 +1,65 @@
+/**
+ * A connection's pull inbox (src/server/jetstream/pulls.ts) on a real JetStream server. JetStream
+ * keeps a waiting pull until it expires, even after its requester has moved on; an item it then
+ * delivers is no answer to the connection's next pull, from another queue, and is given back.
+ */
+import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryOf } from '../../../src/server/jetstream/items.js';
+import { CONSUMER_NAME } from '../../../src/server/jetstream/names.js';
+import { Pulls, type PullResult } from '../../../src/server/jetstream/pulls.js';
+import { Failure } from '../../../src/server/queue-ops/operations.js';
+import { NatsServer, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
+
+/** Long enough that JetStream still holds a pull when the test delivers to it. */
+const PULL_WAIT_MS = 20_000;
+
+describe.skipIf(NO_NATS_SERVER !== null)(`pull inbox${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
+  let server: NatsServer;
+  let nc: NatsConnection;
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+
+  /** A work-queue stream with rq's consumer: what a pull is sent to. */
+  async function queue(name: string): Promise<{ stream: string; subject: string; nextSubject: string }> {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name, subjects: [`q.${name}`], retention: RetentionPolicy.Workqueue });
+    await jsm.consumers.add(name, { durable_name: CONSUMER_NAME, ack_policy: AckPolicy.Explicit });
+    return { stream: name, subject: `q.${name}`, nextSubject: `$JS.API.CONSUMER.MSG.NEXT.${name}.${CONSUMER_NAME}` };
+  }
+
+  /** What a pull ended with, as text. */
+  const text = (m: PullResult) => (m === null ? 'none' : m instanceof Failure ? m.reason : m.string());
+
+  it("answers a pull only with an item of its queue: another queue's late item is given back", async () => {
+    const [a, b] = [await queue('A'), await queue('B')];
+    const js = jetstream(nc);
+    let given!: (m: Msg) => void;
+    const givenBack = new Promise<Msg>((resolve) => (given = resolve));
+    const inbox = new Pulls(nc, 5_000, (m) => given(m)).inbox();
+
+    // A get on A gives up on its pull (a stopped wait); JetStream keeps the pull. The connection then pulls from B.
+    const onA = inbox.pull(a, PULL_WAIT_MS);
+    await nc.flush();
+    onA.cancel();
+    expect(await onA.result).toBeNull();
+    const onB = inbox.pull(b, PULL_WAIT_MS);
+    await nc.flush();
+
+    // An item of A goes to the pull on A: no answer to the pull on B; given back.
+    await js.publish(a.subject, 'of A');
+    const first = await Promise.race([givenBack.then((m) => `given back: ${m.string()}`), onB.result.then((m) => `answered B: ${text(m)}`)]);
+    expect(first).toBe('given back: of A');
+    expect(deliveryOf((await givenBack).reply!)?.stream).toBe('A');
+    await js.publish(b.subject, 'of B');
+    expect(text(await onB.result)).toBe('of B');
+    inbox.close();
+  });
+});
