@@ -3,6 +3,7 @@
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
 const NO_MESSAGE_FOUND = 10037;
+const SEQUENCE_NOT_FOUND = 10043;
 const MSG_DELETE_FAILED = 10057;
 const STREAM_NAME_IN_USE = 10058;
 const CONSUMER_NAME_EXISTS = 10013;
@@ -24,10 +25,13 @@ export function isStreamNotFound(err: unknown): boolean {
   return codeOf(err) === STREAM_NOT_FOUND;
 }
 
-/** No message at that sequence (acknowledged, flushed, or never there). */
+/**
+ * No message at that sequence (acknowledged, flushed, or never there). A delete says so in one of
+ * three ways, depending on where the sequence falls in the stream's files.
+ */
 export function isNoMessage(err: unknown): boolean {
   const code = codeOf(err);
-  return code === NO_MESSAGE_FOUND || (code === MSG_DELETE_FAILED && /no message found/.test((err as Error).message));
+  return code === NO_MESSAGE_FOUND || code === SEQUENCE_NOT_FOUND || (code === MSG_DELETE_FAILED && /no message found/.test((err as Error).message));
 }
 
 /** A stream or consumer of that name exists already (made by another front end, maybe otherwise configured). */

@@ -248,7 +248,7 @@ export class JetStreamOperations implements QueueOperations {
   private async ack(name: string, id: number): Promise<boolean | Failure> {
     const h = this.heldHere(name, id);
     if (h !== null) {
-      const removed = await this.store.remove(h.queue, h.id);
+      const removed = await this.store.acknowledge(h);
       if (removed instanceof Failure) return removed;
       this.store.release(h);
       if (removed) h.queue.counts.acked++;

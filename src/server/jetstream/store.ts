@@ -34,6 +34,7 @@ import { CONSUMER_NAME } from './names.js';
 import { JetStreamOperations } from './operations.js';
 import type { StoreOptions } from './options.js';
 import { Pulls } from './pulls.js';
+import { delivered, reserved } from './reads.js';
 import { queueFigures, totalsOf } from './figures.js';
 import { reasonOf } from './reasons.js';
 
@@ -189,10 +190,30 @@ export class JetStreamStore implements QueueStore {
    * false when there was no such item.
    */
   async remove(handle: QueueHandle, id: number): Promise<boolean | Failure> {
+    const deleted = await this.deleteItem(handle, id);
+    return deleted === true || deleted instanceof Failure ? deleted : false;
+  }
+
+  /**
+   * Acknowledges an item delivered to this front end and still held here; true once it is gone for
+   * good, false when its queue is gone. JetStream may answer "no message found" to a delete of a
+   * delivered item although that very delete removed it: nats-server ends the delivery of a deleted
+   * message as if acknowledged, and on a replicated stream that acknowledgement can remove the
+   * message from the stream leader's copy before the leader applies the delete. The answer cannot
+   * tell this from an item already gone (flushed, acknowledged by id elsewhere); either way it
+   * never comes back.
+   */
+  async acknowledge(h: Held): Promise<boolean | Failure> {
+    const deleted = await this.deleteItem(h.queue, h.id);
+    return deleted === 'no queue' ? false : deleted === 'no item' ? true : deleted;
+  }
+
+  private async deleteItem(handle: QueueHandle, id: number): Promise<boolean | 'no item' | 'no queue' | Failure> {
     try {
       return await this.jsm.streams.deleteMessage(handle.stream, id, false);
     } catch (err) {
-      if (isNoMessage(err) || isGone(err)) return false;
+      if (isNoMessage(err)) return 'no item';
+      if (isGone(err)) return 'no queue';
       return storeFailed(reasonOf(err, `acknowledging item ${id} of queue ${handle.queue}`));
     }
   }
@@ -244,53 +265,34 @@ export class JetStreamStore implements QueueStore {
   }
 
   /**
-   * The consumer's deliveries so far: every item of the queue at or below `streamSeq` that is
-   * still in the stream is reserved, or given back and waiting to be delivered again. Null when
-   * the queue has gone.
-   */
-  async delivered(handle: QueueHandle): Promise<{ streamSeq: number; consumerSeq: number; ready: number } | null | Failure> {
-    try {
-      const ci = await this.jsm.consumers.info(handle.stream, CONSUMER_NAME);
-      return { streamSeq: ci.delivered.stream_seq, consumerSeq: ci.delivered.consumer_seq, ready: ci.num_pending };
-    } catch (err) {
-      if (isGone(err)) return null;
-      return storeFailed(reasonOf(err, `reading queue ${handle.queue}`));
-    }
-  }
-
-  /**
    * Gives back item `id` held through another front end: a NAK on its ack subject, which names
    * the item by stream sequence (the consumer sequence only has to be one it has delivered).
    * False when it is not reserved.
    */
   async giveBackById(handle: QueueHandle, id: number): Promise<boolean | Failure> {
-    const delivered = await this.delivered(handle);
-    if (delivered === null || delivered instanceof Failure) return delivered ?? false;
-    if (id > delivered.streamSeq) return false;
-    try {
-      const m = await this.jsm.direct.getMessage(handle.stream, { seq: id });
-      if (m === null) return false;
-    } catch (err) {
-      if (isNoMessage(err) || isGone(err)) return false;
-      return storeFailed(reasonOf(err, `reading item ${id} of queue ${handle.queue}`));
-    }
-    return this.giveBackNow(`$JS.ACK.${handle.stream}.${CONSUMER_NAME}.1.${id}.${delivered.consumerSeq}.0.0`, handle.queue);
+    const consumer = await reserved(this.jsm, handle, id);
+    if (consumer === null || consumer instanceof Failure) return consumer ?? false;
+    return this.giveBackNow(`$JS.ACK.${handle.stream}.${CONSUMER_NAME}.1.${id}.${consumer.consumerSeq}.0.0`, handle.queue);
   }
 
-  /** Acknowledges item `id` held through another front end: false when it is not reserved. */
+  /**
+   * Acknowledges item `id` held through another front end: false when it is not reserved. It is
+   * looked for first, so that a delete answered "no message found" (see acknowledge) still counts
+   * as this acknowledgement when the item was there a moment before.
+   */
   async removeById(handle: QueueHandle, id: number): Promise<boolean | Failure> {
-    const delivered = await this.delivered(handle);
-    if (delivered === null || delivered instanceof Failure) return delivered ?? false;
-    if (id > delivered.streamSeq) return false;
-    return this.remove(handle, id);
+    const consumer = await reserved(this.jsm, handle, id);
+    if (consumer === null || consumer instanceof Failure) return consumer ?? false;
+    const removed = await this.remove(handle, id);
+    return removed instanceof Failure ? removed : true;
   }
 
   /** The item the next reservation would take among those never delivered (expired ones dropped), or null. */
   async head(handle: QueueHandle, now: number): Promise<Item | null | Failure> {
-    const delivered = await this.delivered(handle);
-    if (delivered === null || delivered instanceof Failure) return delivered;
-    if (delivered.ready === 0) return null;
-    let seq = delivered.streamSeq + 1;
+    const consumer = await delivered(this.jsm, handle);
+    if (consumer === null || consumer instanceof Failure) return consumer;
+    if (consumer.ready === 0) return null;
+    let seq = consumer.streamSeq + 1;
     try {
       for (let i = 0; i < MAX_EXPIRED_STEPPED; i++) {
         const m = await this.jsm.direct.getMessage(handle.stream, { seq, next_by_subj: handle.subject });
