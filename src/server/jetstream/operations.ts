@@ -7,7 +7,7 @@
 import { expiresAtMs } from '../../protocol/exptime.js';
 import { queueNameError, type DeleteTarget, type KeyOptions } from '../../protocol/key.js';
 import type { Item } from '../../queue/types.js';
-import { BARE_NAME_ONLY, invalid, tooManyOpen } from '../queue-ops/failures.js';
+import { BARE_NAME_ONLY, invalid, storeFailed, tooManyOpen } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
 import { changes, heldAfter } from '../queue-ops/rules.js';
 import type { ServerCounters } from '../stats.js';
@@ -15,6 +15,7 @@ import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
 import { expired, itemOfDelivered } from './items.js';
 import type { Pull, PullInbox } from './pulls.js';
+import { undelivered } from './reads.js';
 import type { JetStreamStore } from './store.js';
 
 /**
@@ -22,6 +23,12 @@ import type { JetStreamStore } from './store.js';
  * sent just before its consumer served) costs at most this much of the wait.
  */
 const PULL_SLICE_MS = 5_000;
+/**
+ * While JetStream's consumer catches up with its stream, a get pulls for this long at a time and
+ * then looks again: ample for a server to apply a new item (milliseconds), short enough that a get
+ * whose item another reader took meanwhile soon answers none.
+ */
+const CATCH_UP_SLICE_MS = 250;
 
 export class JetStreamOperations implements QueueOperations {
   /** This connection's reservations per queue, oldest first. */
@@ -172,18 +179,32 @@ export class JetStreamOperations implements QueueOperations {
     // that does not wait still tries again, within the time limit, a pull that got no answer.
     const deadline = Date.now() + waitMs;
     const giveUp = deadline + this.store.options.timeoutMs;
+    // Set while JetStream's consumer is behind its stream (reads.ts: undelivered): pulls wait for it until then.
+    let catchUpBy = 0;
     for (;;) {
       if (this.stopped) return null;
-      const left = deadline - Date.now();
+      const wait = catchUpBy > 0
+        ? Math.min(Math.max(1, catchUpBy - Date.now()), CATCH_UP_SLICE_MS)
+        : waitMs > 0 ? Math.min(Math.max(1, deadline - Date.now()), PULL_SLICE_MS) : 0;
       this.inbox ??= this.store.pulls.inbox();
       await this.store.settled(handle);
-      const msg = await this.cancellable(this.inbox.pull(handle, waitMs > 0 ? Math.min(Math.max(1, left), PULL_SLICE_MS) : 0));
-      if (msg === null && (waitMs === 0 || this.stopped || this.gone || Date.now() >= deadline)) return null;
-      if (msg === null) continue; // a slice of a longer wait ended
+      const msg = await this.cancellable(this.inbox.pull(handle, wait));
+      if (msg === null) {
+        if (this.stopped || this.gone) return null;
+        if (catchUpBy === 0 && Date.now() < deadline) continue; // a slice of a longer wait ended
+        // JetStream says none: so it is, unless its consumer has not reached an item of its stream yet.
+        const behind = await undelivered(this.store.jsm, handle);
+        if (behind === false) return null;
+        if (behind instanceof Failure) return waitMs > 0 ? null : behind;
+        if (catchUpBy === 0) catchUpBy = Date.now() + this.store.options.timeoutMs;
+        else if (Date.now() >= catchUpBy) return waitMs > 0 ? null : storeFailed(`reserving from queue ${name}: JetStream's consumer did not catch up with its stream in time`);
+        continue;
+      }
       if (msg instanceof Failure) {
         if (this.stopped || this.gone || Date.now() >= giveUp || this.store.refusal() !== null) return waitMs > 0 ? null : msg;
         continue; // no answer: a consumer leader change; pull again
       }
+      catchUpBy = 0;
       const item = itemOfDelivered(msg);
       if (item === null || this.gone) {
         this.store.giveBack(msg.reply!);

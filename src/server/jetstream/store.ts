@@ -34,7 +34,7 @@ import { CONSUMER_NAME } from './names.js';
 import { JetStreamOperations } from './operations.js';
 import type { StoreOptions } from './options.js';
 import { Pulls } from './pulls.js';
-import { delivered, reserved } from './reads.js';
+import { delivered, reserved, storedAfter } from './reads.js';
 import { queueFigures, totalsOf } from './figures.js';
 import { reasonOf } from './reasons.js';
 
@@ -291,22 +291,16 @@ export class JetStreamStore implements QueueStore {
   async head(handle: QueueHandle, now: number): Promise<Item | null | Failure> {
     const consumer = await delivered(this.jsm, handle);
     if (consumer === null || consumer instanceof Failure) return consumer;
-    if (consumer.ready === 0) return null;
-    let seq = consumer.streamSeq + 1;
-    try {
-      for (let i = 0; i < MAX_EXPIRED_STEPPED; i++) {
-        const m = await this.jsm.direct.getMessage(handle.stream, { seq, next_by_subj: handle.subject });
-        if (m === null) return null;
-        const item = itemOfStored(m);
-        if (!expired(item, now)) return item;
-        if ((await this.remove(handle, m.seq)) === true) handle.counts.expired++;
-        seq = m.seq + 1;
-      }
-      return null;
-    } catch (err) {
-      if (isNoMessage(err)) return null;
-      return storeFailed(reasonOf(err, `peeking at queue ${handle.queue}`));
+    let after = consumer.streamSeq;
+    for (let i = 0; i < MAX_EXPIRED_STEPPED; i++) {
+      const m = await storedAfter(this.jsm, handle, after);
+      if (m === null || m instanceof Failure) return m;
+      const item = itemOfStored(m);
+      if (!expired(item, now)) return item;
+      if ((await this.remove(handle, m.seq)) === true) handle.counts.expired++;
+      after = m.seq;
     }
+    return null;
   }
 
   /** Resolves true when an item is published to the queue within `waitMs`, false when not (or `cancel`led). */

@@ -1,10 +1,16 @@
 /**
- * A delete of the item a client got answers DELETED (docs/scale-out.md: semantics), on a real
- * three-node cluster with replicated (R3) streams, where a delete races JetStream's own removal of
- * the item it ends. So the test runs many rounds of set, get and delete on several queues at once
- * (the load makes the race likely); every round that goes wrong is reported.
+ * Once a client has seen STORED, the next get (or peek) finds the item, and a delete of the item it
+ * got answers DELETED (docs/scale-out.md: semantics), on a real three-node cluster with replicated
+ * (R3) streams. There a queue's consumer may have its leader on another server than its stream's
+ * (two queues in three do) and see a new item a moment after the stream acknowledged it, and a
+ * delete races JetStream's own removal of the item it ends. So every test runs many rounds of set,
+ * get and delete on several queues at once (the load widens those moments): on new queues and on
+ * queues in use, through the text and the binary protocol, and through a second front end. Every
+ * round that goes wrong is reported.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OP, STATUS } from '../../../src/protocol/binary/constants.js';
+import { BinaryClient, setExtras } from '../../helpers/binary-client.js';
 import { startJetStreamServer } from '../../helpers/jetstream.js';
 import { NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { Connections, RawClient, setCommand } from '../../helpers/raw-client.js';
@@ -45,21 +51,44 @@ function textClient(c: RawClient): QueueClient {
   };
 }
 
-/** How a round looks for the item: the get key (the queue, maybe with options). */
+function binaryClient(c: BinaryClient): QueueClient {
+  const answer = async (fields: Parameters<BinaryClient['send']>[0], expected: number[]) => {
+    c.send(fields);
+    const reply = await c.read(REPLY_DEADLINE_MS);
+    expect(expected).toContain(reply.status);
+    return reply;
+  };
+  return {
+    async set(queue, data) {
+      await answer({ opcode: OP.SET, key: queue, extras: setExtras(), value: data }, [STATUS.SUCCESS]);
+    },
+    async get(key) {
+      const reply = await answer({ opcode: OP.GET, key }, [STATUS.SUCCESS, STATUS.KEY_NOT_FOUND]);
+      return reply.status === STATUS.SUCCESS ? reply.value.toString('latin1') : null;
+    },
+    async ack(queue) {
+      return (await answer({ opcode: OP.DELETE, key: queue }, [STATUS.SUCCESS, STATUS.KEY_NOT_FOUND])).status === STATUS.SUCCESS;
+    },
+  };
+}
+
+/** How a round looks for the item: a peek first, and the get key (the queue, maybe with options). */
 interface Look {
+  readonly peek?: boolean;
   readonly getKey?: (queue: string) => string;
 }
 
 /**
  * `n` rounds on `queue`: `setter` sets an item, `getter` gets it and acknowledges it. Returns what
- * went wrong, round by round: a get that found nothing (the item is then taken with a get that
- * waits), an acknowledgement answered NOT_FOUND.
+ * went wrong, round by round: a peek or a get that found nothing (the item is then taken with a
+ * get that waits), an acknowledgement answered NOT_FOUND.
  */
 async function rounds(setter: QueueClient, getter: QueueClient, queue: string, n: number, look: Look): Promise<string[]> {
   const wrong: string[] = [];
   for (let i = 0; i < n; i++) {
     const data = `${queue}-${i}`;
     await setter.set(queue, data);
+    if (look.peek && (await getter.get(`${queue}/peek`)) === null) wrong.push(`${data}: peek showed none`);
     const got = await getter.get(look.getKey?.(queue) ?? queue);
     if (got === null) wrong.push(`${data}: none`);
     expect(got ?? (await getter.get(`${queue}/t=${WAIT_MS}`))).toBe(data);
@@ -111,6 +140,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`set, get and delete on JetStream R3${N
   }
 
   const text = async (port: number) => textClient(conns.add(await RawClient.connect(port)));
+  const binary = async (port: number) => binaryClient(conns.add(await BinaryClient.connect(port)));
 
   /** One connection that sets and gets. */
   const alone = (connect: () => Promise<QueueClient>): Clients => async () => {
@@ -122,5 +152,32 @@ describe.skipIf(NO_NATS_SERVER !== null)(`set, get and delete on JetStream R3${N
     const [port] = await frontEnds(1);
     // Gets that wait: only the acknowledgements are under test here.
     expect(await onQueues((i) => `jobs${i}`, 4 * ROUNDS, alone(() => text(port)), { getKey: (q) => `${q}/t=${WAIT_MS}` })).toEqual([]);
+  });
+
+  it('text: finds the item on a new queue and on one in use', async () => {
+    const [port] = await frontEnds(1);
+    expect(await onQueues((i) => `new${i}`, 1, alone(() => text(port)))).toEqual([]);
+    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => text(port)))).toEqual([]);
+  });
+
+  it('binary: finds the item on a new queue and on one in use', async () => {
+    const [port] = await frontEnds(1);
+    expect(await onQueues((i) => `new${i}`, 1, alone(() => binary(port)))).toEqual([]);
+    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => binary(port)))).toEqual([]);
+  });
+
+  it('finds the item through a second front end, right after the first answered STORED', async () => {
+    const [a, b] = await frontEnds(2);
+    const apart: Clients = async () => [await text(a), await text(b)];
+    // b has looked for the new queues before they were made: it must not go by that.
+    const looker = await text(b);
+    for (let i = 0; i < QUEUES; i++) expect(await looker.get(`new${i}`)).toBeNull();
+    expect(await onQueues((i) => `new${i}`, 1, apart)).toEqual([]);
+    expect(await onQueues((i) => `jobs${i}`, ROUNDS, apart)).toEqual([]);
+  });
+
+  it('shows the item to a peek right after STORED', async () => {
+    const [port] = await frontEnds(1);
+    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => text(port)), { peek: true })).toEqual([]);
   });
 });
