@@ -60,8 +60,8 @@ try { lockDataDir(process.argv[1]); } catch (err) {
   if (!(err instanceof DataDirLockedError)) throw err;
   process.stderr.write('rq serve: ' + err.message + '\\n'); process.exit(3);
 }
+process.on('SIGTERM', () => process.exit(0)); // before saying so: the test stops it as soon as it reads that
 process.stdout.write('locked\\n');
-process.on('SIGTERM', () => process.exit(0));
 setInterval(() => {}, 1000);
 `;
 
