@@ -182,6 +182,12 @@ export class Journal implements ChangeLog {
     this.enc.flushAll(at);
     this.schedule();
   }
+  // Delays, dead-letter moves and fanout queues are not recorded yet: after a restart a delayed item
+  // is ready at once, a dead-lettered one is back in its queue, a fanout queue without items is gone.
+  delayed(): void {}
+  due(): void {}
+  dead(): void {}
+  fanout(): void {}
 
   // ---- Durability: what the server's outboxes wait for ----
 

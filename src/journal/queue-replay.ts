@@ -32,6 +32,8 @@ export class QueueReplay {
   private chunk = new Uint32Array(INITIAL_CAPACITY);
   private dataAt = new Float64Array(INITIAL_CAPACITY);
   private dataLen = new Uint32Array(INITIAL_CAPACITY);
+  /** Times each item was reserved: its delivery count. */
+  private deliveries = new Uint32Array(INITIAL_CAPACITY);
   /** Rows whose id is not above every earlier row's: id → row. */
   private unordered = new Map<number, number>();
   private maxId = 0;
@@ -60,6 +62,7 @@ export class QueueReplay {
     this.chunk[r] = this.chunks.ref(source);
     this.dataAt[r] = start;
     this.dataLen[r] = end - start;
+    this.deliveries[r] = 0;
     this.count++;
     this.bytes += end - start;
   }
@@ -90,6 +93,7 @@ export class QueueReplay {
     const r = this.find(id);
     if (r < 0) return false;
     this.state[r] = ++this.reserveSeq;
+    this.deliveries[r]++;
     return true;
   }
 
@@ -123,7 +127,7 @@ export class QueueReplay {
   private item(r: number): Item {
     const at = this.dataAt[r];
     const data = this.chunks.list[this.chunk[r]]!.subarray(at, at + this.dataLen[r]);
-    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data };
+    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data, deliveries: this.deliveries[r] };
   }
 
   private openRows(): number[] {
@@ -167,6 +171,7 @@ export class QueueReplay {
     this.chunk = extend(this.chunk, new Uint32Array(size));
     this.dataAt = extend(this.dataAt, new Float64Array(size));
     this.dataLen = extend(this.dataLen, new Uint32Array(size));
+    this.deliveries = extend(this.deliveries, new Uint32Array(size));
   }
 
   /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
@@ -186,6 +191,7 @@ export class QueueReplay {
       this.chunk[w] = this.chunk[r];
       this.dataAt[w] = this.dataAt[r];
       this.dataLen[w] = this.dataLen[r];
+      this.deliveries[w] = this.deliveries[r];
       w++;
     }
     this.n = w;

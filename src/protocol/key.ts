@@ -16,6 +16,10 @@ export { MAX_QUEUE_NAME_BYTES };
 export const MAX_WAIT_MS = 24 * 60 * 60 * 1000;
 /** The longest lease a `lease=` option may ask for: thirty days, memcache's relative-exptime limit. */
 export const MAX_LEASE_MS = RELATIVE_EXPTIME_LIMIT_S * 1000;
+/** The longest delay a `delay=` option may ask for: a year, long past any retry or schedule a queue serves. */
+export const MAX_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
+/** Digits a `delay=` value may have: those of MAX_DELAY_MS. */
+const DELAY_DIGITS = String(MAX_DELAY_MS).length;
 
 export interface KeyOptions {
   /** The queue name (latin1 byte string). */
@@ -34,6 +38,10 @@ export interface KeyOptions {
   readonly leaseMs: number;
   /** The item id that `close` or `abort` act on; -1 = the oldest item this connection holds. */
   readonly id: number;
+  /** With abort: the item comes back at the tail after this many ms (0 = at the head, now). */
+  readonly delayMs: number;
+  /** Show the item's delivery count in the reply's key (`<key>=<count>`). */
+  readonly deliveries: boolean;
   /** True when the key had no options at all (a plain `get q`). */
   readonly plain: boolean;
 }
@@ -70,8 +78,8 @@ export function queueNameError(name: string): string | null {
   return null;
 }
 
-function parseMs(value: string, what: string, max: number): number {
-  if (!/^[0-9]{1,10}$/.test(value)) throw new KeyError(`${what} needs a whole number of milliseconds`);
+function parseMs(value: string, what: string, max: number, maxDigits = 10): number {
+  if (value.length === 0 || value.length > maxDigits || !/^[0-9]+$/.test(value)) throw new KeyError(`${what} needs a whole number of milliseconds`);
   const ms = Number(value);
   if (ms > max) throw new KeyError(`${what} is larger than ${max} ms`);
   return ms;
@@ -85,7 +93,15 @@ function parseId(value: string): number {
 }
 
 /** The options of a get key (docs/protocol.md: Keys and options). */
-const OPTION_NAMES: ReadonlySet<string> = new Set(['open', 'close', 'abort', 'peek', 't', 'lease', 'id']);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['open', 'close', 'abort', 'peek', 't', 'lease', 'id', 'delay', 'deliveries']);
+
+/** Options written `name=<value>`. */
+const VALUED: ReadonlySet<string> = new Set(['t', 'lease', 'id', 'delay']);
+
+/** Parses a `delay=` value. */
+function parseDelay(value: string): number {
+  return parseMs(value, 'delay=', MAX_DELAY_MS, DELAY_DIGITS);
+}
 
 /** Parses `name[/option…]`. Throws KeyError with a reason fit for `CLIENT_ERROR`. */
 export function parseKey(key: string): KeyOptions {
@@ -94,10 +110,10 @@ export function parseKey(key: string): KeyOptions {
   const nameError = queueNameError(queue);
   if (nameError) throw new KeyError(nameError);
   if (slash < 0) {
-    return { queue, open: true, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, plain: true };
+    return { queue, open: true, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, delayMs: 0, deliveries: false, plain: true };
   }
-  let open = false, close = false, abort = false, peek = false;
-  let waitMs = -1, leaseMs = -1, id = -1;
+  let open = false, close = false, abort = false, peek = false, deliveries = false;
+  let waitMs = -1, leaseMs = -1, id = -1, delayMs = -1;
   const seen = new Set<string>();
   for (const option of key.slice(slash + 1).split('/')) {
     const eq = option.indexOf('=');
@@ -107,7 +123,7 @@ export function parseKey(key: string): KeyOptions {
     // Unknown names first, so that a typo such as `timeout=5` is not reported as "takes no value".
     if (!OPTION_NAMES.has(name)) throw new KeyError(`unknown option ${JSON.stringify(name)}`);
     const value = eq < 0 ? null : option.slice(eq + 1);
-    const needsValue = name === 't' || name === 'lease' || name === 'id';
+    const needsValue = VALUED.has(name);
     if (needsValue !== (value !== null)) {
       throw new KeyError(needsValue ? `option ${name} needs =<value>` : `option ${name} takes no value`);
     }
@@ -119,6 +135,8 @@ export function parseKey(key: string): KeyOptions {
       case 't': waitMs = parseMs(value!, 't=', MAX_WAIT_MS); break;
       case 'lease': leaseMs = parseMs(value!, 'lease=', MAX_LEASE_MS); break;
       case 'id': id = parseId(value!); break;
+      case 'delay': delayMs = parseDelay(value!); break;
+      case 'deliveries': deliveries = true; break;
       default: throw new KeyError(`unknown option ${JSON.stringify(name)}`);
     }
   }
@@ -130,25 +148,26 @@ export function parseKey(key: string): KeyOptions {
   if (waitMs >= 0 && !open && !peek) throw new KeyError('t= needs open or peek');
   if (leaseMs > 0 && !open) throw new KeyError('lease= needs open');
   if (id > 0 && !close && !abort) throw new KeyError('id= needs close or abort');
+  if (delayMs >= 0 && !abort) throw new KeyError(DELAY_NEEDS_ABORT);
+  if (deliveries && !open && !peek) throw new KeyError('deliveries needs open or peek');
   return {
     queue, open, close, abort, peek,
-    waitMs: Math.max(waitMs, 0), leaseMs: Math.max(leaseMs, 0), id, plain: false,
+    waitMs: Math.max(waitMs, 0), leaseMs: Math.max(leaseMs, 0), id, delayMs: Math.max(delayMs, 0), deliveries, plain: false,
   };
 }
 
 /**
- * Keys repeat on every request of a worker loop, so parsed keys are cached.
- * The cache is bounded: a client sending endless distinct keys cannot grow it.
+ * Keys repeat on every request of a worker loop, so parsed keys are cached, one cache per kind of key.
+ * Each cache is bounded: a client sending endless distinct keys cannot grow it.
  */
 const CACHE_LIMIT = 4096;
-const cache = new Map<string, KeyOptions | KeyError>();
 
-/** parseKey with a bounded cache; returns a KeyError instead of throwing. */
-export function parseKeyCached(key: string): KeyOptions | KeyError {
+/** `parse` with a bounded cache in `cache`; returns a KeyError instead of throwing. */
+function cachedParse<T>(cache: Map<string, T | KeyError>, key: string, parse: (key: string) => T): T | KeyError {
   let hit = cache.get(key);
   if (hit === undefined) {
     try {
-      hit = parseKey(key);
+      hit = parse(key);
     } catch (err) {
       if (!(err instanceof KeyError)) throw err;
       hit = err;
@@ -159,6 +178,15 @@ export function parseKeyCached(key: string): KeyOptions | KeyError {
   return hit;
 }
 
+const cache = new Map<string, KeyOptions | KeyError>();
+
+/** parseKey with a bounded cache; returns a KeyError instead of throwing. */
+export function parseKeyCached(key: string): KeyOptions | KeyError {
+  return cachedParse(cache, key, parseKey);
+}
+
+const DELAY_NEEDS_ABORT = 'delay= needs abort';
+
 /** What a `delete` key asks for: end a reservation by acknowledging it, or by putting it back (abort). */
 export interface DeleteTarget {
   readonly queue: string;
@@ -166,11 +194,13 @@ export interface DeleteTarget {
   readonly abort: boolean;
   /** The item to act on; -1 = the oldest item this connection holds. */
   readonly id: number;
+  /** With abort: the item comes back at the tail after this many ms (0 = at the head, now). */
+  readonly delayMs: number;
 }
 
 /**
- * Parses a `delete` key: `q`, `q/id=<n>`, `q/abort`, `q/abort/id=<n>` (docs/protocol.md: delete).
- * Throws KeyError.
+ * Parses a `delete` key: `q`, `q/id=<n>`, `q/abort`, `q/abort/id=<n>`, each abort with an optional
+ * `delay=<ms>` (docs/protocol.md: delete). Throws KeyError.
  */
 export function parseDeleteKey(key: string): DeleteTarget {
   const slash = key.indexOf('/');
@@ -178,37 +208,93 @@ export function parseDeleteKey(key: string): DeleteTarget {
   const nameError = queueNameError(queue);
   if (nameError) throw new KeyError(nameError);
   let abort = false;
-  let id = -1;
+  let id = -1, delayMs = -1;
   if (slash >= 0) {
     const seen = new Set<string>();
     for (const option of key.slice(slash + 1).split('/')) {
-      const name = option.startsWith('id=') ? 'id' : option;
+      const name = option.startsWith('id=') ? 'id' : option.startsWith('delay=') ? 'delay' : option;
       if (seen.has(name)) throw new KeyError(`option ${name} given twice`);
       seen.add(name);
       if (name === 'abort') abort = true;
       else if (name === 'close') continue;
       else if (name === 'id') id = parseId(option.slice(3));
-      else throw new KeyError(`delete takes only the options abort and id=<n>, not ${JSON.stringify(option)}`);
+      else if (name === 'delay') delayMs = parseDelay(option.slice(6));
+      else throw new KeyError(`delete takes only the options abort, id=<n> and delay=<ms>, not ${JSON.stringify(option)}`);
     }
     if (abort && seen.has('close')) throw new KeyError('abort cannot be combined with close');
+    if (delayMs >= 0 && !abort) throw new KeyError(DELAY_NEEDS_ABORT);
   }
-  return { queue, abort, id };
+  return { queue, abort, id, delayMs: Math.max(delayMs, 0) };
+}
+
+/** What a `set` key asks for: the queue, and how long the new item waits before it is ready. */
+export interface SetTarget {
+  readonly queue: string;
+  /** 0 = ready at once. */
+  readonly delayMs: number;
+}
+
+/** Parses a `set` key: `q` or `q/delay=<ms>` (docs/protocol.md: set). Throws KeyError. */
+export function parseSetKey(key: string): SetTarget {
+  const slash = key.indexOf('/');
+  const queue = slash < 0 ? key : key.slice(0, slash);
+  const nameError = queueNameError(queue);
+  if (nameError) throw new KeyError(nameError);
+  if (slash < 0) return { queue, delayMs: 0 };
+  const option = key.slice(slash + 1);
+  if (!option.startsWith('delay=')) throw new KeyError('set takes only the option delay=<ms>: other options belong to get and delete');
+  return { queue, delayMs: parseDelay(option.slice(6)) };
+}
+
+/** What a `touch` key asks for: whose lease to renew, and for how long if the key says. */
+export interface TouchTarget {
+  readonly queue: string;
+  /** The item to renew; -1 = every item this connection holds on the queue. */
+  readonly id: number;
+  /** The new lease in ms, overriding touch's exptime; -1 = none given. */
+  readonly leaseMs: number;
+}
+
+/** Parses a `touch` key: `q`, `q/id=<n>`, each with an optional `lease=<ms>` (docs/protocol.md: touch). Throws KeyError. */
+export function parseTouchKey(key: string): TouchTarget {
+  const slash = key.indexOf('/');
+  const queue = slash < 0 ? key : key.slice(0, slash);
+  const nameError = queueNameError(queue);
+  if (nameError) throw new KeyError(nameError);
+  let id = -1, leaseMs = -1;
+  if (slash >= 0) {
+    const seen = new Set<string>();
+    for (const option of key.slice(slash + 1).split('/')) {
+      const eq = option.indexOf('=');
+      const name = eq < 0 ? option : option.slice(0, eq);
+      if (seen.has(name)) throw new KeyError(`option ${name} given twice`);
+      seen.add(name);
+      if (name === 'id' && eq > 0) id = parseId(option.slice(eq + 1));
+      else if (name === 'lease' && eq > 0) leaseMs = parseMs(option.slice(eq + 1), 'lease=', MAX_LEASE_MS);
+      else throw new KeyError(`touch takes only the options id=<n> and lease=<ms>, not ${JSON.stringify(option)}`);
+    }
+    if (leaseMs === 0) throw new KeyError('lease= must be at least 1 ms');
+  }
+  return { queue, id, leaseMs };
 }
 
 const deleteCache = new Map<string, DeleteTarget | KeyError>();
 
 /** parseDeleteKey with a bounded cache; returns a KeyError instead of throwing. */
 export function parseDeleteKeyCached(key: string): DeleteTarget | KeyError {
-  let hit = deleteCache.get(key);
-  if (hit === undefined) {
-    try {
-      hit = parseDeleteKey(key);
-    } catch (err) {
-      if (!(err instanceof KeyError)) throw err;
-      hit = err;
-    }
-    if (deleteCache.size >= CACHE_LIMIT) deleteCache.clear();
-    deleteCache.set(key, hit);
-  }
-  return hit;
+  return cachedParse(deleteCache, key, parseDeleteKey);
+}
+
+const setCache = new Map<string, SetTarget | KeyError>();
+
+/** parseSetKey with a bounded cache; returns a KeyError instead of throwing. */
+export function parseSetKeyCached(key: string): SetTarget | KeyError {
+  return cachedParse(setCache, key, parseSetKey);
+}
+
+const touchCache = new Map<string, TouchTarget | KeyError>();
+
+/** parseTouchKey with a bounded cache; returns a KeyError instead of throwing. */
+export function parseTouchKeyCached(key: string): TouchTarget | KeyError {
+  return cachedParse(touchCache, key, parseTouchKey);
 }

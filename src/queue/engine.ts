@@ -1,5 +1,6 @@
 /**
- * The queue engine: every rule about items, reservations, leases, expiry and blocked readers.
+ * The queue engine: every rule about items, reservations, leases, expiry, blocked readers, delivery
+ * counts and dead-lettering, delayed items and fanout copies.
  *
  * Deterministic and pure: no clock, no timers, no I/O. Time comes in as `now` (ms since the
  * epoch); the engine answers `nextDeadline()` and the server calls `tick(now)` when it passes.
@@ -8,10 +9,11 @@
  */
 import { DeadlineHeap } from './deadlines.js';
 import { discardOldest, fits, type QueueLimits } from './limits.js';
-import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
+import { deadQueueName, fanoutBase, isDeadQueue } from './names.js';
+import { Holder, Queue, type Delayed, type Reservation, type Waiter } from './queue.js';
 import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from './types.js';
 
-export { Holder, type Reservation, type Waiter } from './queue.js';
+export { Holder, type Delayed, type Reservation, type Waiter } from './queue.js';
 
 /**
  * Ids are handed out in blocks: before an id is issued, the ChangeLog records a bound (`nextId`) past
@@ -43,6 +45,13 @@ export interface EngineTotals {
 export class QueueEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
+  /** Every delayed item of every queue, by due time: one heap, no timer per item. */
+  private readonly delays = new DeadlineHeap<Delayed>();
+  private delaySeq = 0;
+  /** The fanout queues of each base queue that has any. */
+  private readonly fanouts = new Map<string, Set<Queue>>();
+  /** Queues whose items could not be dead-lettered (the `.dead` name would be too long), told once each. */
+  private readonly undeadable = new Set<string>();
   private nextItemId = 1;
   /** Ids below this may be issued: the bound last recorded with changes.nextId. */
   private ceiling = 0;
@@ -52,10 +61,15 @@ export class QueueEngine {
   /** Set by endWaits: the server is stopping and nobody waits any more. */
   private waitsEnded = false;
 
-  /** `changes` receives every state change (the journal); none are recorded without it. */
+  /**
+   * `changes` receives every state change (the journal); none are recorded without it.
+   * `cannotDeadLetter` hears, once per queue, that an item of `queue` ran out of deliveries but
+   * stays, because `<queue>.dead` would be longer than a queue name may be (the server logs it).
+   */
   constructor(
     readonly limits: QueueLimits,
     private readonly changes: ChangeLog = NO_CHANGE_LOG,
+    private readonly cannotDeadLetter: (queue: string) => void = () => {},
   ) {}
 
   /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */
@@ -95,7 +109,7 @@ export class QueueEngine {
       for (let i = list.length - 1; i >= 0; i--) {
         const r = list[i];
         if (r.deadline === Infinity) {
-          this.putBack(r);
+          this.putBack(r, now);
         } else {
           r.holder = null;
         }
@@ -115,25 +129,13 @@ export class QueueEngine {
    * dropping every ready item would still not make room): then nothing changed but a counter; or
    * TOO_MANY_QUEUES when the queue is new and maxQueues exist: then nothing changed at all.
    */
-  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number): number | typeof QUEUE_FULL | typeof TOO_MANY_QUEUES {
-    const queue = this.queues.get(name) ?? this.newQueue(name);
+  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number, delayMs = 0): number | typeof QUEUE_FULL | typeof TOO_MANY_QUEUES {
+    const queue = this.queues.get(name) ?? this.newFanout(name) ?? this.newQueue(name);
     if (queue === null) return TOO_MANY_QUEUES;
-    if (expiresAt !== 0 && expiresAt <= now) {
-      queue.totalItems++;
-      this.totalEnqueued++;
-      queue.expiredItems++;
-      return this.issueId();
-    }
-    if (!fits(queue, data.length, this.limits) && !this.makeRoom(queue, data.length, now)) {
-      queue.rejected++;
-      return QUEUE_FULL;
-    }
-    const id = this.issueId();
-    this.changes.enqueued(name, id, flags, expiresAt, now, data);
-    queue.ready.pushTail(id, flags, expiresAt, now, data);
-    queue.totalItems++;
-    this.totalEnqueued++;
-    if (queue.waiters.length > 0) this.serveWaiters(queue, now);
+    const id = this.store(queue, flags, expiresAt, data, now, delayMs);
+    if (id === QUEUE_FULL) return id;
+    const copies = this.fanouts.get(name);
+    if (copies !== undefined) for (const fanout of copies) this.store(fanout, flags, expiresAt, data, now, delayMs);
     return id;
   }
 
@@ -141,8 +143,8 @@ export class QueueEngine {
 
   /** Reserves the head item of `name` for `holder`. null when empty. leaseMs > 0 makes it outlive the connection. */
   reserve(holder: Holder, name: string, now: number, leaseMs = 0): Item | null | typeof TOO_MANY_OPEN {
-    const queue = this.queues.get(name);
-    if (queue === undefined) return null;
+    const queue = this.queues.get(name) ?? this.newFanout(name);
+    if (queue === null) return null;
     const list = holder.held.get(queue);
     if (list !== undefined && list.length >= this.limits.maxOpen) return TOO_MANY_OPEN;
     const item = this.takeHead(queue, now);
@@ -153,9 +155,9 @@ export class QueueEngine {
 
   /** The head item of `name` without reserving it; null when empty. */
   peek(name: string, now: number): Item | null {
-    const queue = this.queues.get(name);
-    if (queue === undefined) return null;
-    this.dropExpiredHead(queue, now);
+    const queue = this.queues.get(name) ?? this.newFanout(name);
+    if (queue === null) return null;
+    this.settleHead(queue, now);
     return queue.ready.peek();
   }
 
@@ -187,21 +189,44 @@ export class QueueEngine {
     return true;
   }
 
-  /** Puts the oldest item `holder` has on `name` back at the head. False when it holds none. */
-  release(holder: Holder, name: string, now: number): boolean {
+  /**
+   * Puts the oldest item `holder` has on `name` back at the head, or with `delayMs` > 0 back at the
+   * tail once that long has passed. False when it holds none.
+   */
+  release(holder: Holder, name: string, now: number, delayMs = 0): boolean {
     const r = this.oldestHeld(holder, name);
     if (r === null) return false;
-    this.putBack(r);
+    this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
     return true;
   }
 
-  /** Puts item `id` of `name` back at the head, whoever holds it. False when it is not open. */
-  releaseById(name: string, id: number, now: number): boolean {
+  /** Puts item `id` of `name` back as release does, whoever holds it. False when it is not open. */
+  releaseById(name: string, id: number, now: number, delayMs = 0): boolean {
     const r = this.queues.get(name)?.open.get(id);
     if (r === undefined) return false;
-    this.putBack(r);
+    this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
+    return true;
+  }
+
+  // ---- renewing leases ----
+
+  /**
+   * Renews the lease of open item `id` of `name` (whoever holds it), or with id -1 of every item
+   * `holder` holds on `name`, to end at now + leaseMs; leaseMs 0 ties it to its connection instead
+   * (and puts it back at once if that connection is gone). False when there was nothing to renew.
+   * Leases are not journaled (a restart ends every reservation), so this records nothing.
+   */
+  touch(holder: Holder, name: string, id: number, now: number, leaseMs: number): boolean {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return false;
+    const found = id > 0 ? queue.open.get(id) : undefined;
+    const targets = id > 0 ? (found === undefined ? [] : [found]) : [...(holder.held.get(queue) ?? [])];
+    if (targets.length === 0) return false;
+    const deadline = leaseMs > 0 ? now + leaseMs : Infinity;
+    for (const r of targets) this.renew(r, deadline, now);
+    this.serveWaiters(queue, now);
     return true;
   }
 
@@ -213,7 +238,7 @@ export class QueueEngine {
    */
   wait(holder: Holder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number,
     wake: (item: Item | null) => void): Waiter {
-    const queue = this.waitsEnded ? null : (this.queues.get(name) ?? this.newQueue(name));
+    const queue = this.waitsEnded ? null : (this.queues.get(name) ?? this.newFanout(name) ?? this.newQueue(name));
     if (queue === null) {
       // The server is stopping, or there is no room for another queue to wait on: answered as a
       // wait that timed out (the queue is empty), and no queue is created.
@@ -249,12 +274,13 @@ export class QueueEngine {
 
   // ---- whole queues ----
 
-  /** Removes every ready item of `name`; open reservations stay open. Returns how many were removed. */
+  /** Removes every ready and delayed item of `name`; open reservations stay open. Returns how many were removed. */
   flush(name: string): number {
     const queue = this.queues.get(name);
     if (queue === undefined) return 0;
-    const n = queue.ready.count;
+    const n = queue.ready.count + queue.delayed.size;
     queue.ready.clear();
+    this.dropDelayed(queue);
     this.changes.flushed(name);
     return n;
   }
@@ -286,6 +312,9 @@ export class QueueEngine {
       this.unlinkWaiter(w);
       w.wake(null);
     }
+    this.dropDelayed(queue);
+    const base = fanoutBase(name);
+    if (base !== null) this.fanouts.get(base)?.delete(queue);
     this.queues.delete(name);
     this.changes.dropped(name);
     return true;
@@ -293,19 +322,23 @@ export class QueueEngine {
 
   // ---- time ----
 
-  /** Entries in the deadline heap, live or cancelled (for tests: it must stay proportional to the live ones). */
+  /** Entries in the deadline heaps, live or cancelled (for tests: it must stay proportional to the live ones). */
   get deadlineEntries(): number {
-    return this.deadlines.size;
+    return this.deadlines.size + this.delays.size;
   }
 
-  /** The next time `tick` has work to do (a lease ends, a wait times out, a delayed flush), or Infinity. */
+  /** The next time `tick` has work to do (an item is due, a lease ends, a wait times out, a delayed flush), or Infinity. */
   nextDeadline(): number {
-    return Math.min(this.deadlines.next(), this.flushAllAt);
+    return Math.min(this.deadlines.next(), this.delays.next(), this.flushAllAt);
   }
 
-  /** Ends due leases (their items go back to the head) and due waits (woken with null). */
+  /**
+   * Moves due delayed items to the tails of their queues (in due order), ends due leases (their
+   * items go back to the head) and due waits (woken with null).
+   */
   tick(now: number): void {
     if (this.flushAllAt <= now) this.flushAll(now);
+    this.joinDue(now);
     for (const entry of this.deadlines.popDue(now)) {
       // An earlier entry of this tick may have settled this one: a lease that ended put its item
       // back and a due waiter was served with it. Such a waiter must not be woken a second time.
@@ -314,7 +347,7 @@ export class QueueEngine {
         this.unlinkWaiter(entry);
         entry.wake(null);
       } else {
-        this.putBack(entry);
+        this.putBack(entry, now);
         this.serveWaiters(entry.queue, now);
       }
     }
@@ -329,18 +362,17 @@ export class QueueEngine {
   /** Per-queue figures; drops expired items found at each head first, so ages are honest. */
   stats(now: number): EngineQueueStats[] {
     const out: EngineQueueStats[] = [];
-    for (const queue of this.queues.values()) {
-      this.dropExpiredHead(queue, now);
-      out.push(queue.stats(now));
-    }
+    // Settled first: settling may move items to a dead queue made on the way, which is listed too.
+    for (const queue of [...this.queues.values()]) this.settleHead(queue, now);
+    for (const queue of this.queues.values()) out.push(queue.stats(now));
     return out;
   }
 
   totals(): EngineTotals {
     let items = 0, bytes = 0, open = 0;
     for (const q of this.queues.values()) {
-      items += q.ready.count + q.open.size;
-      bytes += q.ready.bytes + q.openBytes;
+      items += q.held;
+      bytes += q.heldBytes;
       open += q.open.size;
     }
     return { items, bytes, open, totalItems: this.totalEnqueued };
@@ -358,13 +390,36 @@ export class QueueEngine {
     return queue === undefined ? [] : [...queue.open.values()].map((r) => r.item);
   }
 
+  /** Every delayed item of `name` with its due time, in the order they will join the tail. */
+  delayedItems(name: string): Array<{ item: Item; dueAt: number }> {
+    const queue = this.queues.get(name);
+    if (queue === undefined) return [];
+    return [...queue.delayed.values()].sort(dueOrder).map((d) => ({ item: d.item, dueAt: d.deadline }));
+  }
+
+  /** True when `name` is a fanout queue that exists. */
+  isFanout(name: string): boolean {
+    return this.queues.get(name)?.fanout === true;
+  }
+
   // ---- restoring (journal replay) ----
 
   /** Appends a recovered item at the tail without reporting a change. Ids keep growing past it. */
   restore(name: string, item: Item): void {
     const queue = this.queueFor(name);
-    queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data);
+    queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
     if (item.id >= this.nextItemId) this.nextItemId = item.id + 1;
+  }
+
+  /** A recovered delayed item, due at `dueAt` (one already due joins the tail at the next tick). */
+  restoreDelayed(name: string, item: Item, dueAt: number): void {
+    this.delay(this.queueFor(name), item, dueAt);
+    if (item.id >= this.nextItemId) this.nextItemId = item.id + 1;
+  }
+
+  /** A recovered fanout queue: it exists, and receives copies, from now on. */
+  restoreFanout(name: string): void {
+    if (fanoutBase(name) !== null) this.registerFanout(this.queueFor(name));
   }
 
   /** Raises the next item id (ids of acknowledged items are never reused). */
@@ -400,14 +455,62 @@ export class QueueEngine {
    * oldest ready items, each recorded as `expired` so that a restart agrees (queue/limits.ts).
    */
   private makeRoom(queue: Queue, size: number, now: number): boolean {
-    this.dropExpiredHead(queue, now);
+    this.settleHead(queue, now);
     return fits(queue, size, this.limits) || discardOldest(queue, size, this.limits, (id) => this.changes.expired(queue.name, id));
+  }
+
+  /**
+   * Stores one item in `queue` (ready, or delayed by `delayMs`); the queue's counters and waiters
+   * follow. An item that is already expired is counted as enqueued and expired, not stored.
+   */
+  private store(queue: Queue, flags: number, expiresAt: number, data: Buffer, now: number, delayMs: number): number | typeof QUEUE_FULL {
+    if (expiresAt !== 0 && expiresAt <= now) {
+      queue.totalItems++;
+      this.totalEnqueued++;
+      queue.expiredItems++;
+      return this.issueId();
+    }
+    if (!fits(queue, data.length, this.limits) && !this.makeRoom(queue, data.length, now)) {
+      queue.rejected++;
+      return QUEUE_FULL;
+    }
+    const id = this.issueId();
+    this.changes.enqueued(queue.name, id, flags, expiresAt, now, data);
+    queue.totalItems++;
+    this.totalEnqueued++;
+    if (delayMs > 0) {
+      const item: Item = { id, flags, expiresAt, enqueuedAt: now, data: Buffer.from(data), deliveries: 0 };
+      this.delay(queue, item, now + delayMs);
+      this.changes.delayed(queue.name, id, now + delayMs);
+      return id;
+    }
+    queue.ready.pushTail(id, flags, expiresAt, now, data);
+    if (queue.waiters.length > 0) this.serveWaiters(queue, now);
+    return id;
   }
 
   /** A new queue, or null when maxQueues exist. */
   private newQueue(name: string): Queue | null {
     if (this.queues.size >= this.limits.maxQueues) return null;
     return this.queueFor(name);
+  }
+
+  /** A new fanout queue when `name` is one (recorded, so that it outlives a restart); else null. */
+  private newFanout(name: string): Queue | null {
+    if (fanoutBase(name) === null) return null;
+    const queue = this.newQueue(name);
+    if (queue === null) return null;
+    this.registerFanout(queue);
+    this.changes.fanout(name);
+    return queue;
+  }
+
+  private registerFanout(queue: Queue): void {
+    const base = fanoutBase(queue.name)!;
+    queue.fanout = true;
+    let set = this.fanouts.get(base);
+    if (set === undefined) this.fanouts.set(base, (set = new Set()));
+    set.add(queue);
   }
 
   private queueFor(name: string): Queue {
@@ -419,23 +522,99 @@ export class QueueEngine {
     return queue;
   }
 
-  /** Removes the head item, skipping (and recording) expired ones. */
+  /** Removes the head item, skipping (and recording) expired ones and moving exhausted ones to the dead queue. */
   private takeHead(queue: Queue, now: number): Item | null {
     for (;;) {
       const item = queue.ready.shift();
       if (item === null) return null;
-      if (item.expiresAt === 0 || item.expiresAt > now) return item;
-      this.expire(queue, item.id);
+      if (item.expiresAt !== 0 && item.expiresAt <= now) {
+        this.expire(queue, item.id);
+      } else if (this.exhausted(queue, item.deliveries)) {
+        this.moveToDead(queue, item, now);
+      } else {
+        return item;
+      }
     }
   }
 
-  private dropExpiredHead(queue: Queue, now: number): void {
+  /** Drops expired head items and moves exhausted ones to the dead queue, so the head is deliverable. */
+  private settleHead(queue: Queue, now: number): void {
     for (;;) {
       const head = queue.ready.headMeta();
-      if (head === null || head.expiresAt === 0 || head.expiresAt > now) return;
-      queue.ready.shift();
-      this.expire(queue, head.id);
+      if (head === null) return;
+      if (head.expiresAt !== 0 && head.expiresAt <= now) {
+        queue.ready.shift();
+        this.expire(queue, head.id);
+      } else if (this.exhausted(queue, head.deliveries)) {
+        this.moveToDead(queue, queue.ready.shift()!, now);
+      } else {
+        return;
+      }
     }
+  }
+
+  /**
+   * True when an item of `queue` delivered `deliveries` times may not be delivered again and can
+   * move to the dead queue. A dead queue's items never are; nor are those of a queue whose dead
+   * queue's name would be too long (they stay, and the server is told once).
+   */
+  private exhausted(queue: Queue, deliveries: number): boolean {
+    if (deliveries < this.limits.maxDeliveries || isDeadQueue(queue.name)) return false;
+    if (deadQueueName(queue.name) !== null) return true;
+    if (!this.undeadable.has(queue.name)) {
+      this.undeadable.add(queue.name);
+      this.cannotDeadLetter(queue.name);
+    }
+    return false;
+  }
+
+  /**
+   * Appends `item` (already taken off `queue`) to the tail of `<queue>.dead`, with its data, flags
+   * and delivery count. The dead queue is made if need be, past --max-queues and its item limits:
+   * an item that leaves a queue must land somewhere.
+   */
+  private moveToDead(queue: Queue, item: Item, now: number): void {
+    const dead = this.queueFor(deadQueueName(queue.name)!);
+    queue.dead++;
+    this.changes.dead(queue.name, item.id);
+    dead.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
+    dead.totalItems++;
+    if (dead.waiters.length > 0) this.serveWaiters(dead, now);
+  }
+
+  /** Holds `item` of `queue` until `dueAt`. */
+  private delay(queue: Queue, item: Item, dueAt: number): void {
+    const entry: Delayed = { item, queue, deadline: dueAt, seq: ++this.delaySeq, cancelled: false };
+    queue.delayed.set(item.id, entry);
+    queue.delayedBytes += item.data.length;
+    this.delays.push(entry);
+  }
+
+  /** Removes every delayed item of `queue`. */
+  private dropDelayed(queue: Queue): void {
+    for (const entry of queue.delayed.values()) {
+      entry.cancelled = true;
+      this.delays.noteCancelled();
+    }
+    queue.delayed.clear();
+    queue.delayedBytes = 0;
+  }
+
+  /** Delayed items due by `now` join the tails of their queues, earliest first (ties in delaying order). */
+  private joinDue(now: number): void {
+    const due = this.delays.popDue(now);
+    if (due.length === 0) return;
+    if (due.length > 1) due.sort(dueOrder);
+    const touched = new Set<Queue>();
+    for (const entry of due) {
+      const { item, queue } = entry;
+      queue.delayed.delete(item.id);
+      queue.delayedBytes -= item.data.length;
+      queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
+      this.changes.due(queue.name, item.id);
+      touched.add(queue);
+    }
+    for (const queue of touched) this.serveWaiters(queue, now);
   }
 
   private expire(queue: Queue, id: number): void {
@@ -448,6 +627,7 @@ export class QueueEngine {
     queue.open.set(item.id, r);
     queue.openBytes += item.data.length;
     queue.delivered++;
+    item.deliveries++;
     let list = holder.held.get(queue);
     if (list === undefined) {
       list = [];
@@ -481,13 +661,35 @@ export class QueueEngine {
     }
   }
 
-  /** Returns a reservation's item to the head of its queue. */
-  private putBack(r: Reservation): void {
-    if (!r.queue.open.has(r.item.id)) return;
+  /**
+   * Gives a reservation's item back: to the head of its queue, or with `delayMs` > 0 to its tail
+   * once due; an item that has had its last allowed delivery goes to the dead queue instead.
+   */
+  private putBack(r: Reservation, now: number, delayMs = 0): void {
+    const queue = r.queue;
+    if (queue.open.get(r.item.id) !== r) return;
     this.finish(r);
-    r.queue.ready.pushHead(r.item);
-    r.queue.released++;
-    this.changes.released(r.queue.name, r.item.id);
+    if (this.exhausted(queue, r.item.deliveries)) return this.moveToDead(queue, r.item, now);
+    queue.released++;
+    if (delayMs > 0) {
+      this.delay(queue, r.item, now + delayMs);
+      this.changes.delayed(queue.name, r.item.id, now + delayMs);
+      return;
+    }
+    queue.ready.pushHead(r.item);
+    this.changes.released(queue.name, r.item.id);
+  }
+
+  /** Gives reservation `r` a new deadline (a new heap entry; the old one is cancelled). */
+  private renew(r: Reservation, deadline: number, now: number): void {
+    if (r.deadline !== Infinity) this.deadlines.noteCancelled();
+    r.cancelled = true;
+    const renewed: Reservation = { item: r.item, queue: r.queue, holder: r.holder, deadline, cancelled: false };
+    r.queue.open.set(r.item.id, renewed);
+    const list = renewed.holder?.held.get(r.queue);
+    if (list !== undefined) list[list.indexOf(r)] = renewed;
+    if (deadline !== Infinity) this.deadlines.push(renewed);
+    else if (renewed.holder === null) this.putBack(renewed, now);
   }
 
   /**
@@ -510,7 +712,7 @@ export class QueueEngine {
       const w = queue.waiters[0];
       let item: Item | null;
       if (w.peek) {
-        this.dropExpiredHead(queue, now);
+        this.settleHead(queue, now);
         item = queue.ready.peek();
       } else {
         item = this.takeHead(queue, now);
@@ -521,4 +723,9 @@ export class QueueEngine {
       w.wake(item);
     }
   }
+}
+
+/** Due time first; items due at the same millisecond in the order they were delayed. */
+function dueOrder(a: Delayed, b: Delayed): number {
+  return a.deadline - b.deadline || a.seq - b.seq;
 }

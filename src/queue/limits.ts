@@ -1,8 +1,8 @@
 /**
  * The engine's limits, the one type that carries them from `rq serve`'s flags to the rules, and
  * the per-queue rules (`--max-queue-items`, `--max-queue-bytes`, `--discard-old`): whether one more
- * item fits a queue, and which of its oldest ready items to drop to make it fit. Ready and open
- * (reserved) items both count, so an item put back (released, or returned by a closing
+ * item fits a queue, and which of its oldest ready items to drop to make it fit. Ready, open
+ * (reserved) and delayed items all count, so an item put back (released, or returned by a closing
  * connection) always fits. Pure rules over a Queue; the engine applies them.
  */
 import type { Queue } from './queue.js';
@@ -22,6 +22,11 @@ export interface QueueLimits {
   readonly discardOld: boolean;
   /** Queues that may exist at once (`--max-queues`). */
   readonly maxQueues: number;
+  /**
+   * Deliveries after which an item given back moves to `<queue>.dead` instead (`--max-deliveries`);
+   * Infinity for never.
+   */
+  readonly maxDeliveries: number;
 }
 
 /** No limit at all: what a caller spreads its own limits over (`{ ...UNLIMITED, maxOpen: 3 }`). */
@@ -31,11 +36,12 @@ export const UNLIMITED: QueueLimits = {
   maxQueueBytes: Infinity,
   discardOld: false,
   maxQueues: Infinity,
+  maxDeliveries: Infinity,
 };
 
 /** True when one more item of `size` bytes keeps `queue` within `limits`. */
 export function fits(queue: Queue, size: number, limits: QueueLimits): boolean {
-  return queue.ready.count + queue.open.size < limits.maxQueueItems && queue.ready.bytes + queue.openBytes + size <= limits.maxQueueBytes;
+  return queue.held < limits.maxQueueItems && queue.heldBytes + size <= limits.maxQueueBytes;
 }
 
 /**
@@ -46,7 +52,8 @@ export function fits(queue: Queue, size: number, limits: QueueLimits): boolean {
  */
 export function discardOldest(queue: Queue, size: number, limits: QueueLimits, dropped: (id: number) => void): boolean {
   if (!limits.discardOld) return false;
-  if (queue.open.size + 1 > limits.maxQueueItems || queue.openBytes + size > limits.maxQueueBytes) return false;
+  const kept = queue.open.size + queue.delayed.size;
+  if (kept + 1 > limits.maxQueueItems || queue.openBytes + queue.delayedBytes + size > limits.maxQueueBytes) return false;
   while (!fits(queue, size, limits)) {
     const item = queue.ready.shift()!;
     queue.discarded++;

@@ -27,6 +27,17 @@ export interface Reservation extends Timed {
   cancelled: boolean;
 }
 
+/** An item waiting for its due time (`set q/delay=`, a release with `delay=`). */
+export interface Delayed extends Timed {
+  readonly item: Item;
+  readonly queue: Queue;
+  /** When it joins the tail (absolute ms). */
+  readonly deadline: number;
+  /** Order of delaying: items due at the same millisecond join the tail in this order. */
+  readonly seq: number;
+  cancelled: boolean;
+}
+
 /** A `get …/t=` waiting for an item. */
 export interface Waiter extends Timed {
   readonly queue: Queue;
@@ -56,12 +67,29 @@ export class Queue {
   discarded = 0;
   /** Items refused because the queue was full. */
   rejected = 0;
+  /** Items waiting for their due time, by id. */
+  readonly delayed = new Map<number, Delayed>();
+  delayedBytes = 0;
+  /** Items moved to this queue's dead-letter queue. */
+  dead = 0;
+  /** A fanout queue (`<base>+<name>`) that exists until dropped, used or not. */
+  fanout = false;
 
   constructor(readonly name: string) {}
 
+  /** Items the queue holds: ready, open and delayed (what --max-queue-items counts). */
+  get held(): number {
+    return this.ready.count + this.open.size + this.delayed.size;
+  }
+
+  /** Data bytes the queue holds: ready, open and delayed. */
+  get heldBytes(): number {
+    return this.ready.bytes + this.openBytes + this.delayedBytes;
+  }
+
   /** Nothing but waiting ever happened here: no item, no reservation, no waiter, every counter at zero. */
   get unused(): boolean {
-    return this.ready.count === 0 && this.open.size === 0 && this.waiters.length === 0 && this.totalItems === 0
+    return this.held === 0 && this.waiters.length === 0 && this.totalItems === 0 && !this.fanout && this.dead === 0
       && this.acked === 0 && this.released === 0 && this.expiredItems === 0 && this.discarded === 0 && this.rejected === 0;
   }
 
@@ -71,7 +99,7 @@ export class Queue {
       name: this.name,
       items: this.ready.count,
       open: this.open.size,
-      bytes: this.ready.bytes + this.openBytes,
+      bytes: this.heldBytes,
       totalItems: this.totalItems,
       delivered: this.delivered,
       expiredItems: this.expiredItems,
@@ -81,6 +109,9 @@ export class Queue {
       rejected: this.rejected,
       waiters: this.waiters.length,
       ageMs: head === null ? 0 : Math.max(0, now - head.enqueuedAt),
+      delayed: this.delayed.size,
+      dead: this.dead,
+      headDeliveries: head === null ? 0 : head.deliveries,
     };
   }
 }

@@ -8,7 +8,10 @@
  * (release), where it stays an object until reserved again.
  *
  * Record layout inside a block (host byte order; blocks never leave the process), 4-byte aligned:
- *   idDelta i32 | timeDelta i32 | flags u32 | length u32 (bit 31: has expiry) | [expiresAt f64] | data | pad
+ *   idDelta i32 | timeDelta i32 | flags u32 | length u32 (bit 31: has expiry, bit 30: has deliveries)
+ *   | [expiresAt f64] | [deliveries u32] | data | pad
+ * A new item has been delivered 0 times and costs no deliveries word; only an item that comes back
+ * to the tail after deliveries (a delayed release, a dead-letter move, a restart) carries one.
  * Ids and enqueue times are stored relative to the block's first record. A record whose deltas do not
  * fit in 32 signed bits starts a new block, so any order of ids and times is stored correctly.
  */
@@ -24,8 +27,10 @@ const BLOCK_BYTES = 64 * 1024;
 const FIRST_BLOCK_BYTES = 1024;
 const HEADER_BYTES = 16;
 const EXPIRY_BYTES = 8;
+const DELIVERIES_BYTES = 4;
 const HAS_EXPIRY = 0x80000000;
-const LENGTH_MASK = 0x7fffffff;
+const HAS_DELIVERIES = 0x40000000;
+const LENGTH_MASK = 0x3fffffff;
 const I32_MIN = -0x80000000;
 const I32_MAX = 0x7fffffff;
 /** Below this length a JS byte loop beats Buffer#copy (bench/inproc-text.mjs). */
@@ -43,8 +48,13 @@ class Block {
   }
 }
 
-function recordBytes(dataLength: number, hasExpiry: boolean): number {
-  return HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0) + ((dataLength + 3) & ~3);
+function recordBytes(dataLength: number, hasExpiry: boolean, hasDeliveries: boolean): number {
+  return HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0) + (hasDeliveries ? DELIVERIES_BYTES : 0) + ((dataLength + 3) & ~3);
+}
+
+/** The bytes of a stored item's record. */
+function itemBytes(item: Item): number {
+  return recordBytes(item.data.length, item.expiresAt !== 0, item.deliveries !== 0);
 }
 
 function fitsDelta(delta: number): boolean {
@@ -55,6 +65,7 @@ export interface ItemMeta {
   readonly id: number;
   readonly enqueuedAt: number;
   readonly expiresAt: number;
+  readonly deliveries: number;
 }
 
 export class ReadyList {
@@ -85,10 +96,11 @@ export class ReadyList {
   }
 
   /** Appends an item at the tail. `data` is copied. */
-  pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Uint8Array): void {
+  pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Uint8Array, deliveries = 0): void {
     const n = data.length;
     const hasExpiry = expiresAt !== 0;
-    const need = recordBytes(n, hasExpiry);
+    const hasDeliveries = deliveries !== 0;
+    const need = recordBytes(n, hasExpiry, hasDeliveries);
     let block = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1] : null;
     if (block === null || block.buf.length - this.tailOffset < need
       || !fitsDelta(id - block.baseId) || !fitsDelta(enqueuedAt - block.baseTime)) {
@@ -99,12 +111,16 @@ export class ReadyList {
     block.i32[w] = id - block.baseId;
     block.i32[w + 1] = enqueuedAt - block.baseTime;
     block.u32[w + 2] = flags;
-    block.u32[w + 3] = hasExpiry ? (n | HAS_EXPIRY) >>> 0 : n;
+    block.u32[w + 3] = (n | (hasExpiry ? HAS_EXPIRY : 0) | (hasDeliveries ? HAS_DELIVERIES : 0)) >>> 0;
     let from = at + HEADER_BYTES;
     const buf = block.buf;
     if (hasExpiry) {
       buf.writeDoubleLE(expiresAt, from);
       from += EXPIRY_BYTES;
+    }
+    if (hasDeliveries) {
+      block.u32[from >> 2] = deliveries;
+      from += DELIVERIES_BYTES;
     }
     if (n < SHORT_COPY) {
       for (let i = 0; i < n; i++) buf[from + i] = data[i];
@@ -122,7 +138,7 @@ export class ReadyList {
     this._bytes += item.data.length;
   }
 
-  /** The head item's id, enqueue time and expiry without removing it; null when empty. */
+  /** The head item's id, enqueue time, expiry and delivery count without removing it; null when empty. */
   headMeta(): ItemMeta | null {
     if (this.front.length > 0) return this.front[this.front.length - 1];
     if (this.packedCount === 0) return null;
@@ -130,11 +146,14 @@ export class ReadyList {
     const block = this.blocks[0];
     const at = this.headOffset;
     const w = at >> 2;
-    const hasExpiry = (block.u32[w + 3] & HAS_EXPIRY) !== 0;
+    const lengthWord = block.u32[w + 3];
+    const hasExpiry = (lengthWord & HAS_EXPIRY) !== 0;
+    const deliveriesAt = at + HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0);
     return {
       id: block.baseId + block.i32[w],
       enqueuedAt: block.baseTime + block.i32[w + 1],
       expiresAt: hasExpiry ? block.buf.readDoubleLE(at + HEADER_BYTES) : 0,
+      deliveries: (lengthWord & HAS_DELIVERIES) !== 0 ? block.u32[deliveriesAt >> 2] : 0,
     };
   }
 
@@ -149,7 +168,7 @@ export class ReadyList {
     this.skipToRecord();
     const block = this.blocks[0];
     const item = this.readAt(block, this.headOffset);
-    this.headOffset += recordBytes(item.data.length, item.expiresAt !== 0);
+    this.headOffset += itemBytes(item);
     this.packedCount--;
     this._bytes -= item.data.length;
     if (this.packedCount === 0) this.resetBlocks();
@@ -182,7 +201,7 @@ export class ReadyList {
       let at = b === 0 ? this.headOffset : 0;
       while (at < end && remaining > 0) {
         const item = this.readAt(block, at);
-        at += recordBytes(item.data.length, item.expiresAt !== 0);
+        at += itemBytes(item);
         remaining--;
         yield item;
       }
@@ -242,6 +261,11 @@ export class ReadyList {
       expiresAt = src.readDoubleLE(from);
       from += EXPIRY_BYTES;
     }
+    let deliveries = 0;
+    if ((lengthWord & HAS_DELIVERIES) !== 0) {
+      deliveries = block.u32[from >> 2];
+      from += DELIVERIES_BYTES;
+    }
     const data = Buffer.allocUnsafe(length);
     if (length < SHORT_COPY) {
       for (let i = 0; i < length; i++) data[i] = src[from + i];
@@ -254,6 +278,7 @@ export class ReadyList {
       expiresAt,
       flags: block.u32[w + 2],
       data,
+      deliveries,
     };
   }
 }

@@ -6,7 +6,7 @@
  * Queue names are byte strings (latin1), as the protocols hand them over.
  */
 
-/** One queued item. Immutable once made; `data` belongs to the item. */
+/** One queued item. Immutable once made but for its delivery count; `data` belongs to the item. */
 export interface Item {
   readonly id: number;
   readonly flags: number;
@@ -14,6 +14,8 @@ export interface Item {
   readonly expiresAt: number;
   readonly enqueuedAt: number;
   readonly data: Buffer;
+  /** Times the item has been reserved; the engine counts each reservation here, the one change an item sees. */
+  deliveries: number;
 }
 
 /**
@@ -33,11 +35,20 @@ export interface ChangeLog {
   nextId(next: number): void;
   /** Every queue is to be flushed at `at` (ms), or, with 0, no such flush is pending any more. */
   flushAll(at: number): void;
+  /** Item `id` (just enqueued, or open and now released) is not ready until `dueAt` (ms). */
+  delayed(queue: string, id: number, dueAt: number): void;
+  /** Delayed item `id` is due: it joins the tail of its queue. */
+  due(queue: string, id: number): void;
+  /** Item `id`, given back after its last allowed delivery, moves to the tail of `<queue>.dead`. */
+  dead(queue: string, id: number): void;
+  /** Fanout queue `queue` (`<base>+<name>`) exists: it receives a copy of every item set on its base. */
+  fanout(queue: string): void;
 }
 
 /** A ChangeLog that records nothing: the engine without a journal. */
 export const NO_CHANGE_LOG: ChangeLog = {
   enqueued() {}, reserved() {}, acked() {}, released() {}, expired() {}, flushed() {}, dropped() {}, nextId() {}, flushAll() {},
+  delayed() {}, due() {}, dead() {}, fanout() {},
 };
 
 /** Per-queue figures, as `stats` reports them (docs/protocol.md: stats). */
@@ -64,4 +75,10 @@ export interface EngineQueueStats {
   readonly waiters: number;
   /** Age of the head item in ms: how long the oldest ready work has waited; 0 when empty. */
   readonly ageMs: number;
+  /** Items waiting for their due time (not counted in `items`). */
+  readonly delayed: number;
+  /** Items moved from this queue to `<name>.dead` since start. */
+  readonly dead: number;
+  /** Times the head item has been delivered; 0 when empty. */
+  readonly headDeliveries: number;
 }

@@ -42,6 +42,18 @@ export class RecordingLog implements ChangeLog {
 
   /** Every bound on ids recorded (nextId), in order. */
   readonly bounds: number[] = [];
+  delayed(queue: string, id: number, dueAt: number): void {
+    this.lines.push(`delayed ${queue} ${id} ${dueAt}`);
+  }
+  due(queue: string, id: number): void {
+    this.lines.push(`due ${queue} ${id}`);
+  }
+  dead(queue: string, id: number): void {
+    this.lines.push(`dead ${queue} ${id}`);
+  }
+  fanout(queue: string): void {
+    this.lines.push(`fanout ${queue}`);
+  }
 
   /** Returns the lines recorded since the last call. */
   take(): string[] {

@@ -19,6 +19,7 @@ export interface TrustArgs {
   'max-queue-bytes': number;
   'discard-old': boolean;
   'max-queues': number;
+  'max-deliveries': number;
   'max-partial-bytes'?: number;
   'log-level': LogLevel;
   'log-format': LogFormat;
@@ -31,7 +32,7 @@ export interface TrustArgs {
 
 /** Why the options are wrong, or null. */
 function problem(a: Record<string, unknown>): string | null {
-  for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues']) {
+  for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues', 'max-deliveries']) {
     const v = a[name];
     if (v === undefined && name === 'max-connections') continue;
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) return `--${name} must be a whole number (0 for no limit)`;
@@ -62,6 +63,10 @@ export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
     .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
     .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
     .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
+    .option('max-deliveries', {
+      type: 'number', default: 0,
+      describe: 'Deliveries after which an item given back moves to the queue <name>.dead (0: never)',
+    })
     .option('max-partial-bytes', {
       type: 'number', defaultDescription: '256 MiB, or 4 × --max-item-size if more',
       describe: 'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
@@ -101,5 +106,6 @@ export function limitsOf(args: TrustArgs & { 'max-item-size': number; 'max-open'
     maxQueueBytes: limit(args['max-queue-bytes']),
     discardOld: args['discard-old'],
     maxQueues: limit(args['max-queues']),
+    maxDeliveries: limit(args['max-deliveries']),
   };
 }

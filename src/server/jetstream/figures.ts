@@ -33,6 +33,7 @@ export async function queueFigures(store: JetStreamStore, name: string, info: St
   return {
     name, items: ready, open, bytes: info.state.bytes, totalItems: info.state.last_seq, delivered,
     expiredItems: c.expired, acked: c.acked, released: c.released, discarded: 0, rejected: c.rejected, waiters, ageMs,
+    delayed: 0, dead: 0, headDeliveries: 0,
   };
 }
 

@@ -72,6 +72,8 @@ export function itemOfDelivered(msg: Msg): Item | null {
     expiresAt: numberHeader(msg.headers, EXPIRES_HEADER),
     enqueuedAt: d.storedAt,
     data: bufferOf(msg.data),
+    // Delivery counts are not mapped onto JetStream's (docs/scale-out.md: for later).
+    deliveries: 0,
   };
 }
 
@@ -83,6 +85,7 @@ export function itemOfStored(m: StoredMsg): Item {
     expiresAt: numberHeader(m.header, EXPIRES_HEADER),
     enqueuedAt: m.time.getTime(),
     data: bufferOf(m.data),
+    deliveries: 0,
   };
 }
 

@@ -1,11 +1,11 @@
 /** Queue keys and their options (docs/protocol.md: Keys and options): every option, combination and limit. */
 import { describe, expect, it } from 'vitest';
 import {
-  KeyError, MAX_LEASE_MS, MAX_QUEUE_NAME_BYTES, MAX_WAIT_MS, parseDeleteKey, parseKey, parseKeyCached, queueNameError,
-  type KeyOptions,
+  KeyError, MAX_DELAY_MS, MAX_LEASE_MS, MAX_QUEUE_NAME_BYTES, MAX_WAIT_MS, parseDeleteKey, parseKey, parseKeyCached,
+  parseSetKey, parseTouchKey, queueNameError, type KeyOptions,
 } from '../../../src/protocol/key.js';
 
-const base: KeyOptions = { queue: 'q', open: false, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, plain: false };
+const base: KeyOptions = { queue: 'q', open: false, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, delayMs: 0, deliveries: false, plain: false };
 const opts = (o: Partial<KeyOptions>): KeyOptions => ({ ...base, ...o });
 
 describe('parseKey: valid keys', () => {
@@ -33,6 +33,13 @@ describe('parseKey: valid keys', () => {
     ['q/id=42/close/open', opts({ close: true, open: true, id: 42 })],
     [`q/close/id=${Number.MAX_SAFE_INTEGER}`, opts({ close: true, id: Number.MAX_SAFE_INTEGER })],
     ['q/t=007', opts({ open: true, waitMs: 7 })],
+    ['q/abort/delay=30000', opts({ abort: true, delayMs: 30000 })],
+    ['q/abort/id=42/delay=0', opts({ abort: true, id: 42 })],
+    [`q/delay=${MAX_DELAY_MS}/abort`, opts({ abort: true, delayMs: MAX_DELAY_MS })],
+    ['q/deliveries', opts({ open: true, deliveries: true })],
+    ['q/open/deliveries', opts({ open: true, deliveries: true })],
+    ['q/peek/deliveries', opts({ peek: true, deliveries: true })],
+    ['q/close/open/lease=50/deliveries', opts({ close: true, open: true, leaseMs: 50, deliveries: true })],
   ];
   for (const [key, expected] of cases) {
     it(key.length > 60 ? key.slice(0, 60) + '…' : key, () => {
@@ -96,6 +103,18 @@ describe('parseKey: refused keys', () => {
     ['q/id=5', /id= needs close or abort/],
     ['q/open/id=5', /id= needs close or abort/],
     ['q/peek/id=5', /id= needs close or abort/],
+    ['q/delay=100', /delay= needs abort/],
+    ['q/open/delay=100', /delay= needs abort/],
+    ['q/close/delay=100', /delay= needs abort/],
+    ['q/peek/delay=100', /delay= needs abort/],
+    ['q/abort/delay', /option delay needs =<value>/],
+    ['q/abort/delay=-5', /delay= needs a whole number of milliseconds/],
+    ['q/abort/delay=1.5', /delay= needs a whole number/],
+    ['q/abort/delay=999999999999', /delay= needs a whole number/],
+    [`q/abort/delay=${MAX_DELAY_MS + 1}`, /delay= is larger than 31536000000 ms/],
+    ['q/abort/deliveries', /deliveries needs open or peek/],
+    ['q/close/deliveries', /deliveries needs open or peek/],
+    ['q/deliveries=1', /option deliveries takes no value/],
   ];
   for (const [key, reason] of cases) {
     it(JSON.stringify(key), () => {
@@ -136,14 +155,16 @@ describe('queue names', () => {
 });
 
 describe('parseDeleteKey', () => {
-  const valid: Array<[string, { queue: string; abort: boolean; id: number }]> = [
-    ['q', { queue: 'q', abort: false, id: -1 }],
-    ['q/id=7', { queue: 'q', abort: false, id: 7 }],
-    ['q/abort', { queue: 'q', abort: true, id: -1 }],
-    ['q/abort/id=7', { queue: 'q', abort: true, id: 7 }],
-    ['q/id=7/abort', { queue: 'q', abort: true, id: 7 }],
-    ['q/close', { queue: 'q', abort: false, id: -1 }],
-    ['q/close/id=7', { queue: 'q', abort: false, id: 7 }],
+  const valid: Array<[string, { queue: string; abort: boolean; id: number; delayMs: number }]> = [
+    ['q', { queue: 'q', abort: false, id: -1, delayMs: 0 }],
+    ['q/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0 }],
+    ['q/abort', { queue: 'q', abort: true, id: -1, delayMs: 0 }],
+    ['q/abort/id=7', { queue: 'q', abort: true, id: 7, delayMs: 0 }],
+    ['q/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 0 }],
+    ['q/close', { queue: 'q', abort: false, id: -1, delayMs: 0 }],
+    ['q/close/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0 }],
+    ['q/abort/delay=500', { queue: 'q', abort: true, id: -1, delayMs: 500 }],
+    ['q/delay=500/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 500 }],
   ];
   for (const [key, expected] of valid) {
     it(key, () => expect(parseDeleteKey(key)).toEqual(expected));
@@ -154,7 +175,11 @@ describe('parseDeleteKey', () => {
     ['/abort', /empty queue name/],
     ['q'.repeat(251), /longer than 250 bytes/],
     ['a\x01b', /control character/],
-    ['q/open', /delete takes only the options abort and id=<n>, not "open"/],
+    ['q/open', /delete takes only the options abort, id=<n> and delay=<ms>, not "open"/],
+    ['q/delay=5', /delay= needs abort/],
+    ['q/id=3/delay=5', /delay= needs abort/],
+    ['q/abort/delay=-1', /delay= needs a whole number of milliseconds/],
+    ['q/abort/delay=5/delay=6', /option delay given twice/],
     ['q/peek', /delete takes only/],
     ['q/t=100', /delete takes only/],
     ['q/lease=100', /delete takes only/],
@@ -192,4 +217,45 @@ describe('parseKeyCached', () => {
     }
     expect((parseKeyCached('q0/t=0') as KeyOptions).queue).toBe('q0');
   });
+});
+
+describe('parseSetKey', () => {
+  it('takes a bare name, or delay=<ms> alone', () => {
+    expect(parseSetKey('q')).toEqual({ queue: 'q', delayMs: 0 });
+    expect(parseSetKey('q/delay=30000')).toEqual({ queue: 'q', delayMs: 30000 });
+    expect(parseSetKey(`q/delay=${MAX_DELAY_MS}`)).toEqual({ queue: 'q', delayMs: MAX_DELAY_MS });
+  });
+
+  const refused: Array<[string, RegExp]> = [
+    ['q/open', /set takes only the option delay=<ms>: other options belong to get and delete/],
+    ['q/delay=5/open', /delay= needs a whole number/],
+    ['q/', /set takes only the option delay=<ms>/],
+    ['q/delay=-1', /delay= needs a whole number of milliseconds/],
+    ['q/delay=', /delay= needs a whole number of milliseconds/],
+    [`q/delay=${MAX_DELAY_MS + 1}`, /delay= is larger than 31536000000 ms/],
+    ['/delay=5', /empty queue name/],
+  ];
+  for (const [key, reason] of refused) {
+    it(`refuses ${JSON.stringify(key)}`, () => expect(() => parseSetKey(key)).toThrow(reason));
+  }
+});
+
+describe('parseTouchKey', () => {
+  it('takes a name, id=<n> and lease=<ms>', () => {
+    expect(parseTouchKey('q')).toEqual({ queue: 'q', id: -1, leaseMs: -1 });
+    expect(parseTouchKey('q/id=9')).toEqual({ queue: 'q', id: 9, leaseMs: -1 });
+    expect(parseTouchKey('q/lease=1500/id=9')).toEqual({ queue: 'q', id: 9, leaseMs: 1500 });
+  });
+
+  const refused: Array<[string, RegExp]> = [
+    ['q/open', /touch takes only the options id=<n> and lease=<ms>, not "open"/],
+    ['q/id', /touch takes only the options/],
+    ['q/id=0', /id= is out of range/],
+    ['q/id=1/id=2', /option id given twice/],
+    ['q/lease=0', /lease= must be at least 1 ms/],
+    [`q/lease=${MAX_LEASE_MS + 1}`, /lease= is larger than/],
+  ];
+  for (const [key, reason] of refused) {
+    it(`refuses ${JSON.stringify(key)}`, () => expect(() => parseTouchKey(key)).toThrow(reason));
+  }
 });

@@ -17,9 +17,9 @@ describe('enqueue and reserve', () => {
     const a = f.engine.enqueue('q', 16, 0, buf('one'), T0);
     const b = f.engine.enqueue('q', 7, T0 + 60_000, buf('two'), T0 + 5);
     const first = f.engine.reserve(h, 'q', T0 + 10) as Item;
-    expect(first).toEqual({ id: a, flags: 16, expiresAt: 0, enqueuedAt: T0, data: buf('one') });
+    expect(first).toEqual({ id: a, flags: 16, expiresAt: 0, enqueuedAt: T0, data: buf('one'), deliveries: 1 });
     const second = f.engine.reserve(h, 'q', T0 + 10) as Item;
-    expect(second).toEqual({ id: b, flags: 7, expiresAt: T0 + 60_000, enqueuedAt: T0 + 5, data: buf('two') });
+    expect(second).toEqual({ id: b, flags: 7, expiresAt: T0 + 60_000, enqueuedAt: T0 + 5, data: buf('two'), deliveries: 1 });
     expect(f.engine.reserve(h, 'q', T0 + 10)).toBeNull();
   });
 
@@ -296,8 +296,8 @@ describe('stats and totals', () => {
     f.engine.release(a, 'q', T0 + 30);
     f.engine.wait(f.engine.newHolder(), 'other', T0, 1000, false, 0, () => {});
     expect(f.engine.stats(T0 + 40)).toEqual([
-      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, delivered: 2, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30 },
-      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0 },
+      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, delivered: 2, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30, delayed: 0, dead: 0, headDeliveries: 1 },
+      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0, delayed: 0, dead: 0, headDeliveries: 0 },
     ]);
     reserveText(a, 'q');
     expect(f.engine.totals()).toEqual({ items: 2, bytes: 4, open: 1, totalItems: 4 });

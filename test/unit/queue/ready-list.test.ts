@@ -18,8 +18,8 @@ function dataFor(id: number, length: number): Buffer {
   return b;
 }
 
-function item(id: number, length: number, expiresAt = 0): Item {
-  return { id, flags: id % 7, expiresAt, enqueuedAt: 1000 + id, data: dataFor(id, length) };
+function item(id: number, length: number, expiresAt = 0, deliveries = 0): Item {
+  return { id, flags: id % 7, expiresAt, enqueuedAt: 1000 + id, data: dataFor(id, length), deliveries };
 }
 
 /**
@@ -29,7 +29,7 @@ function item(id: number, length: number, expiresAt = 0): Item {
 function summary(it: Item | null): object | null {
   if (it === null) return null;
   return {
-    id: it.id, flags: it.flags, expiresAt: it.expiresAt, enqueuedAt: it.enqueuedAt, length: it.data.length,
+    id: it.id, flags: it.flags, expiresAt: it.expiresAt, enqueuedAt: it.enqueuedAt, deliveries: it.deliveries, length: it.data.length,
     digest: createHash('sha1').update(it.data).digest('hex'),
   };
 }
@@ -37,7 +37,7 @@ function summary(it: Item | null): object | null {
 const summaries = (items: Iterable<Item>) => [...items].map(summary);
 
 function pushTail(list: ReadyList, it: Item): void {
-  list.pushTail(it.id, it.flags, it.expiresAt, it.enqueuedAt, it.data);
+  list.pushTail(it.id, it.flags, it.expiresAt, it.enqueuedAt, it.data, it.deliveries);
 }
 
 function drain(list: ReadyList): Item[] {
@@ -60,7 +60,7 @@ describe('ReadyList', () => {
   it('keeps FIFO order and every field across block boundaries, for items of many sizes', () => {
     const sizes = [0, 1, 64, 1000, BLOCK - HEADER, BLOCK - HEADER - 1, BLOCK - HEADER + 1, BLOCK, 70_000, 200_000, 0, 5, BLOCK * 3];
     const list = new ReadyList();
-    const items = sizes.map((n, i) => item(i + 1, n, i % 3 === 0 ? 0 : 5000 + i));
+    const items = sizes.map((n, i) => item(i + 1, n, i % 3 === 0 ? 0 : 5000 + i, i % 4 === 0 ? 0 : i * 1000));
     for (const it of items) pushTail(list, it);
     expect(list.count).toBe(items.length);
     expect(list.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
@@ -77,7 +77,7 @@ describe('ReadyList', () => {
     const items = [item(1, half), item(2, half), item(3, 10), item(4, half), item(5, half)];
     for (const it of items) pushTail(list, it);
     expect(summary(list.shift())).toEqual(summary(items[0]));
-    expect(list.headMeta()).toEqual({ id: 2, enqueuedAt: 1002, expiresAt: 0 });
+    expect(list.headMeta()).toEqual({ id: 2, enqueuedAt: 1002, expiresAt: 0, deliveries: 0 });
     expect(summary(list.shift())).toEqual(summary(items[1]));
     // blocks[0] is now fully read; the head is the first record of the next block
     expect(summary(list.peek())).toEqual(summary(items[2]));
