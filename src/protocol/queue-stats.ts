@@ -26,6 +26,12 @@ export const QUEUE_STATS_FIELDS = [
   { wire: 'waiters', name: 'waiters' },
   /** How long the head item has waited, in ms; 0 when no item is ready. */
   { wire: 'age_ms', name: 'ageMs' },
+  /** Items waiting for their due time (`delay=`); not counted in `items`. */
+  { wire: 'delayed', name: 'delayed' },
+  /** Items moved to the queue `<name>.dead` after `--max-deliveries` deliveries, since the start. */
+  { wire: 'dead', name: 'dead' },
+  /** How many times the head item has been delivered; 0 when no item is ready. */
+  { wire: 'head_deliveries', name: 'headDeliveries' },
 ] as const;
 
 /** The name of a per-queue figure (`totalItems`, `ageMs`, …). */

@@ -62,14 +62,15 @@ export class QueueEngine {
   private waitsEnded = false;
 
   /**
-   * `changes` receives every state change (the journal); none are recorded without it.
-   * `cannotDeadLetter` hears, once per queue, that an item of `queue` ran out of deliveries but
-   * stays, because `<queue>.dead` would be longer than a queue name may be (the server logs it).
+   * Hears, once per queue, that an item of `queue` ran out of deliveries but stays, because
+   * `<queue>.dead` would be longer than a queue name may be (the server logs it).
    */
+  cannotDeadLetter: (queue: string) => void = () => {};
+
+  /** `changes` receives every state change (the journal); none are recorded without it. */
   constructor(
     readonly limits: QueueLimits,
     private readonly changes: ChangeLog = NO_CHANGE_LOG,
-    private readonly cannotDeadLetter: (queue: string) => void = () => {},
   ) {}
 
   /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */

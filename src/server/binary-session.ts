@@ -9,9 +9,9 @@ import { encodeResponse } from '../protocol/binary/packet.js';
 import { OP, STATUS } from '../protocol/binary/constants.js';
 import { BinaryParser } from '../protocol/binary/parser.js';
 import type {
-  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySaslAuth, BinarySet, BinaryStat,
+  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySaslAuth, BinarySet, BinaryStat, BinaryTouch,
 } from '../protocol/binary/requests.js';
-import { KeyError, parseDeleteKeyCached, parseKeyCached, type DeleteTarget } from '../protocol/key.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, parseTouchKeyCached, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
 import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
@@ -35,6 +35,7 @@ const FAILURE_STATUS: Readonly<Record<FailureKind, number>> = {
   refused: STATUS.INTERNAL_ERROR,
   full: STATUS.OUT_OF_MEMORY,
   busy: STATUS.TEMPORARY_FAILURE,
+  unsupported: STATUS.NOT_SUPPORTED,
 };
 
 export class BinarySession extends OrderedSession<BinaryRequest> {
@@ -56,6 +57,7 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       case 'get': return this.get(req, now);
       case 'set': return this.set(req, now);
       case 'delete': return this.delete(req, now);
+      case 'touch': return this.touch(req, now);
       case 'flush': return this.flush(req, now);
       case 'stat': return this.stat(req, now);
       case 'noop':
@@ -150,17 +152,33 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
     const key = parseKeyCached(req.key);
     if (key instanceof KeyError) return this.out.error(req, STATUS.INVALID_ARGUMENTS, key.message);
     const outcome = this.conn.ops.get(key, now);
-    if (isPending(outcome)) return this.later(outcome, (settled) => this.got(req, settled));
-    this.got(req, outcome);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.got(req, key, settled));
+    this.got(req, key, outcome);
   }
 
-  private got(req: BinaryGet, outcome: Item | null | Failure): void {
+  /** With the `deliveries` option the response carries the key, as GETK's does, followed by `=<count>`. */
+  private got(req: BinaryGet, key: KeyOptions, outcome: Item | null | Failure): void {
     if (outcome === null) {
       if (!req.quiet) this.out.miss(req, req.withKey ? req.key : null);
       return;
     }
     if (outcome instanceof Failure) return this.failed(req, outcome);
+    if (key.deliveries) return this.out.item(req, `${req.key}=${outcome.deliveries}`, outcome);
     this.out.item(req, req.withKey ? req.key : null, outcome);
+  }
+
+  private touch(req: BinaryTouch, now: number): void {
+    const target = parseTouchKeyCached(req.key);
+    if (target instanceof KeyError) return this.out.error(req, STATUS.INVALID_ARGUMENTS, target.message);
+    const outcome = this.conn.ops.touch(target, req.exptime, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.touched(req, settled));
+    this.touched(req, outcome);
+  }
+
+  private touched(req: BinaryTouch, outcome: boolean | Failure): void {
+    if (outcome instanceof Failure) return this.failed(req, outcome);
+    if (outcome) this.out.empty(req);
+    else this.out.error(req, STATUS.KEY_NOT_FOUND);
   }
 
   private delete(req: BinaryDelete, now: number): void {

@@ -4,10 +4,10 @@
  * a get that waits (`/t=`) holds back the requests behind it.
  * Wire words come from protocol/text/words.ts; their meanings are in docs/protocol.md.
  */
-import { KeyError, parseDeleteKeyCached, parseKeyCached, type KeyOptions } from '../protocol/key.js';
+import { KeyError, parseDeleteKeyCached, parseKeyCached, parseTouchKeyCached, type KeyOptions } from '../protocol/key.js';
 import { TextParser } from '../protocol/text/parser.js';
 import type {
-  DeleteQueueRequest, DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest,
+  DeleteQueueRequest, DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest, TouchRequest,
 } from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
@@ -40,6 +40,7 @@ export class TextSession extends OrderedSession<TextRequest> {
       case 'storage': return this.store(req, now);
       case 'get': return this.get(req, now);
       case 'delete': return this.delete(req, now);
+      case 'touch': return this.touch(req, now);
       case 'flush': return this.flush(req, now);
       case 'delete_queue': return this.deleteQueue(req, now);
       case 'stats': return this.stats(req.args, now);
@@ -124,11 +125,11 @@ export class TextSession extends OrderedSession<TextRequest> {
       if (isPending(outcome)) {
         const at = i;
         return this.later(outcome, (settled, later) => {
-          const bytes = this.show(req, at, settled);
+          const bytes = this.show(req, keys, at, settled);
           if (bytes >= 0) this.getFrom(req, keys, at + 1, shown + bytes, later);
         });
       }
-      const bytes = this.show(req, i, outcome);
+      const bytes = this.show(req, keys, i, outcome);
       if (bytes < 0) return;
       shown += bytes;
     }
@@ -139,7 +140,7 @@ export class TextSession extends OrderedSession<TextRequest> {
    * Writes what key `i` of a get showed; returns the bytes written, or -1 when the get has been
    * answered in full (a failure, or the item of a `gets`: the first non-empty queue answers).
    */
-  private show(req: GetRequest, i: number, outcome: Item | null | Failure): number {
+  private show(req: GetRequest, keys: readonly KeyOptions[], i: number, outcome: Item | null | Failure): number {
     if (outcome === null) return 0;
     if (outcome instanceof Failure) {
       this.reply(failureLine(outcome));
@@ -147,7 +148,7 @@ export class TextSession extends OrderedSession<TextRequest> {
     }
     const replies = this.conn.outbox.replies;
     const before = replies.length;
-    this.value(req.keys[i], outcome, req.command === 'gets');
+    this.value(req.keys[i], keys[i].deliveries, outcome, req.command === 'gets');
     if (req.command === 'gets') {
       this.reply(W.END);
       return -1;
@@ -155,10 +156,15 @@ export class TextSession extends OrderedSession<TextRequest> {
     return replies.length - before;
   }
 
-  private value(key: string, item: Item, withCas: boolean): void {
+  /** A VALUE line and its data block; with `deliveries`, the key is followed by `=<count>` (docs/protocol.md: deliveries). */
+  private value(key: string, deliveries: boolean, item: Item, withCas: boolean): void {
     const r = this.conn.outbox.replies;
     r.text(W.VALUE);
     r.text(key);
+    if (deliveries) {
+      r.text('=');
+      r.int(item.deliveries);
+    }
     r.text(' ');
     r.int(item.flags);
     r.text(' ');
@@ -178,6 +184,20 @@ export class TextSession extends OrderedSession<TextRequest> {
     const outcome = this.conn.ops.end(target, now);
     if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req.noreply, settled));
     this.deleted(req.noreply, outcome);
+  }
+
+  private touch(req: TouchRequest, now: number): void {
+    const target = parseTouchKeyCached(req.key);
+    if (target instanceof KeyError) return this.answer(req.noreply, W.clientError(target.message));
+    const outcome = this.conn.ops.touch(target, req.exptime, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.touched(req.noreply, settled));
+    this.touched(req.noreply, outcome);
+  }
+
+  /** TOUCHED, or NOT_FOUND when no reservation was renewed. */
+  private touched(noreply: boolean, outcome: boolean | Failure): void {
+    if (outcome instanceof Failure) return this.answer(noreply, failureLine(outcome));
+    this.answer(noreply, outcome ? W.TOUCHED : W.NOT_FOUND);
   }
 
   private deleteQueue(req: DeleteQueueRequest, now: number): void {

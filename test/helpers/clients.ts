@@ -25,7 +25,7 @@ export class Clients {
   }
 }
 
-const EMPTY = { items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 0, ageMs: 0 };
+const EMPTY = { items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 0, ageMs: 0, delayed: 0, dead: 0, headDeliveries: 0 };
 
 /** A queue's figures on an in-process test server (all zero for a queue it does not have). */
 export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats, 'name' | 'ageMs'> {

@@ -14,7 +14,7 @@ import { testLimits } from './server.js';
  * back is delivered first but not shown by peek until then, flush purges reserved items too, and
  * an unreachable store shows nothing.
  */
-export const JETSTREAM_TRAITS: StoreTraits = { peekShowsGivenBack: false, flushKeepsReserved: false, peekWhileRefusing: false };
+export const JETSTREAM_TRAITS: StoreTraits = { peekShowsGivenBack: false, flushKeepsReserved: false, peekWhileRefusing: false, failingWorkRefusedBy: 'JetStream' };
 
 /**
  * An ack wait short enough that a test of a front end that died sees its items come back soon, long

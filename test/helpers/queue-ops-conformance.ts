@@ -6,7 +6,7 @@
  * so an implementation may answer at once or later.
  */
 import { describe, expect, it } from 'vitest';
-import { parseDeleteKey, parseKey } from '../../src/protocol/key.js';
+import { parseDeleteKey, parseKey, parseTouchKey } from '../../src/protocol/key.js';
 import type { QueueLimits } from '../../src/queue/limits.js';
 import type { Item } from '../../src/queue/types.js';
 import { Failure, isPending, type QueueOperations, type Queues } from '../../src/server/queue-ops/operations.js';
@@ -31,13 +31,18 @@ export interface StoreTraits {
   readonly flushKeepsReserved: boolean;
   /** While changes are refused, items can still be looked at (a failing disk; not an unreachable store). */
   readonly peekWhileRefusing: boolean;
+  /**
+   * Delays, delivery counts, touch and the dead-letter queue, or (null) the name of the store that
+   * refuses each of them with an `unsupported` Failure naming it.
+   */
+  readonly failingWorkRefusedBy: string | null;
 }
 
 /** The embedded engine: every rule of docs/protocol.md. */
-export const EMBEDDED_TRAITS: StoreTraits = { peekShowsGivenBack: true, flushKeepsReserved: true, peekWhileRefusing: true };
+export const EMBEDDED_TRAITS: StoreTraits = { peekShowsGivenBack: true, flushKeepsReserved: true, peekWhileRefusing: true, failingWorkRefusedBy: null };
 
 /** The limits every fixture is made with. */
-export const CONFORMANCE_LIMITS: QueueLimits = { maxOpen: 2, maxQueueItems: 3, maxQueueBytes: Infinity, discardOld: false, maxQueues: 3 };
+export const CONFORMANCE_LIMITS: QueueLimits = { maxOpen: 2, maxQueueItems: 3, maxQueueBytes: Infinity, discardOld: false, maxQueues: 3, maxDeliveries: Infinity };
 
 const T0 = 1_700_000_000_000;
 const data = (text: string) => Buffer.from(text);
@@ -145,7 +150,9 @@ export function operationsConformance(label: string, make: (limits: QueueLimits)
     }));
 
     it('says what is wrong with a queue name', withQueues(async (_f, a) => {
-      expect(await a.enqueue('q/open', 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^set takes a bare queue name/) as unknown });
+      expect(await a.enqueue('q/open', 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^set takes only the option delay=<ms>/) as unknown });
+      expect(await a.enqueue('q/delay=-1', 0, 0, data('x'), T0)).toEqual(new Failure('invalid', 'delay= needs a whole number of milliseconds'));
+      expect(await a.enqueue('q/delay=31536000001', 0, 0, data('x'), T0)).toEqual(new Failure('invalid', 'delay= is larger than 31536000000 ms'));
       expect(await a.enqueue('n'.repeat(251), 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid' });
       expect(await a.flush('a b', T0)).toMatchObject({ kind: 'invalid' });
       expect(await a.dropQueue('', T0)).toMatchObject({ kind: 'invalid' });
@@ -166,6 +173,76 @@ export function operationsConformance(label: string, make: (limits: QueueLimits)
       expect(await a.dropQueue('r', T0)).toBe(true);
       expect(await a.dropQueue('r', T0)).toBe(false);
     }));
+
+    const refusedBy = traits.failingWorkRefusedBy;
+    const unsupported = (feature: string) => new Failure('unsupported', `${feature} is not available on a ${refusedBy} store (docs/scale-out.md)`);
+    const touch = async (ops: QueueOperations, key: string, exptime: number, now = T0) => ops.touch(parseTouchKey(key), exptime, now);
+    const idOf = (id: number | Failure) => {
+      if (typeof id !== 'number') throw new Error(`enqueue declined: ${id.reason}`);
+      return id;
+    };
+
+    it('counts deliveries: shown with the deliveries option, kept through a release', withQueues(async (_f, a) => {
+      await a.enqueue('q', 0, 0, data('x'), T0);
+      if (refusedBy !== null) {
+        expect(await a.get(parseKey('q/deliveries'), T0)).toEqual(unsupported('deliveries'));
+        return;
+      }
+      expect(await a.get(parseKey('q/peek/deliveries'), T0)).toMatchObject({ deliveries: 0 });
+      expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 1 });
+      expect(await end(a, 'q/abort')).toBe(true);
+      expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 2 });
+    }));
+
+    it('holds a delayed set, and a release with a delay, out of sight', withQueues(async (_f, a, b) => {
+      if (refusedBy !== null) {
+        expect(await a.enqueue('q/delay=1000', 0, 0, data('x'), T0)).toEqual(unsupported('delay='));
+        expect(await a.get(parseKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
+        expect(await a.end(parseDeleteKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
+        return;
+      }
+      expect(typeof (await a.enqueue('q/delay=1000', 0, 0, data('later'), T0))).toBe('number');
+      expect(await get(b, 'q')).toBe(null);
+      await a.enqueue('q', 0, 0, data('now'), T0);
+      expect(await get(a, 'q')).toBe('now');
+      expect(await end(a, 'q/abort/delay=500')).toBe(true);
+      expect(await get(b, 'q/peek')).toBe(null);
+      expect(await get(b, 'q/abort/delay=5')).toBe(null);
+    }));
+
+    it('renews a lease by id or for every item the connection holds; refuses a bad exptime', withQueues(async (_f, a, b) => {
+      const id = idOf(await a.enqueue('q', 0, 0, data('x'), T0));
+      if (refusedBy !== null) {
+        expect(await touch(a, `q/id=${id}`, 30)).toEqual(unsupported('touch'));
+        return;
+      }
+      expect(await touch(a, `q/id=${id}`, 30)).toBe(false);
+      expect(await get(a, 'q/lease=1000')).toBe('x');
+      expect(await touch(b, `q/id=${id}`, 30)).toBe(true);
+      expect(await touch(b, 'q', 30)).toBe(false);
+      expect(await touch(a, 'q/lease=5000', 0)).toBe(true);
+      expect(await touch(a, 'q', -1)).toEqual(new Failure('invalid', 'touch needs an exptime of 0 or more'));
+      expect(await touch(a, 'q', 3_000_000)).toEqual(new Failure('invalid', 'touch needs an exptime in the future'));
+      expect(await touch(a, 'q', Math.floor(T0 / 1000) + 40 * 86400)).toEqual(new Failure('invalid', 'touch lease is longer than 2592000000 ms'));
+    }));
+
+    // A store without a dead-letter queue is never given --max-deliveries (rq serve refuses it).
+    it.skipIf(refusedBy !== null)('moves an item given back after its last delivery to <queue>.dead, with its count', async () => {
+      const f = await make({ ...CONFORMANCE_LIMITS, maxDeliveries: 2 });
+      const a = f.queues.connect();
+      try {
+        await a.enqueue('jobs', 5, 0, data('poison'), T0);
+        for (let i = 0; i < 2; i++) {
+          expect(await get(a, 'jobs')).toBe('poison');
+          expect(await end(a, 'jobs/abort')).toBe(true);
+        }
+        expect(await get(a, 'jobs')).toBe(null);
+        expect(await a.get(parseKey('jobs.dead/deliveries'), T0)).toMatchObject({ flags: 5, deliveries: 3 });
+      } finally {
+        a.disconnect(T0);
+        await f.close();
+      }
+    });
 
     it('refuses every change while the store refuses them, and still shows items', withQueues(async (f, a) => {
       await a.enqueue('q', 0, 0, data('kept'), T0);

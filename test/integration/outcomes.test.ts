@@ -14,6 +14,7 @@ import { RawClient } from '../helpers/raw-client.js';
 type Op =
   | { readonly op: 'set'; readonly key: string; readonly data: string }
   | { readonly op: 'get' | 'delete'; readonly key: string }
+  | { readonly op: 'touch'; readonly key: string; readonly exptime: number }
   | { readonly op: 'flush'; readonly queue: string }
   | { readonly op: 'flush_all' };
 
@@ -22,6 +23,8 @@ type Kind = 'ok' | 'miss' | 'not_found' | 'invalid' | 'refused' | 'full' | 'busy
 interface Outcome {
   readonly kind: Kind;
   readonly text?: string;
+  /** The key an item came back with, when it is not the key asked for (the deliveries option). */
+  readonly key?: string;
 }
 
 /** A step: an operation and the outcome both protocols must report, or the disk starting to fail. */
@@ -29,13 +32,13 @@ type Step = readonly [Op, Outcome] | 'disk fails';
 
 const LONG_NAME = 'n'.repeat(251);
 const REFUSED = 'journal unavailable (ENOSPC); changes are refused until the disk recovers';
-const ok = (text?: string): Outcome => ({ kind: 'ok', text });
+const ok = (text?: string, key?: string): Outcome => (key === undefined ? { kind: 'ok', text } : { kind: 'ok', text, key });
 const fail = (kind: Kind, text: string): Outcome => ({ kind, text });
 
-/** Run with --max-open 1, --max-queue-items 2, --max-queues 3. */
+/** Run with --max-open 1, --max-queue-items 2, --max-queues 3, --max-deliveries 2. */
 const STEPS: Step[] = [
   [{ op: 'set', key: 'q', data: 'one' }, ok()],
-  [{ op: 'set', key: 'q/open', data: 'x' }, fail('invalid', 'set takes a bare queue name: options belong to get and delete')],
+  [{ op: 'set', key: 'q/open', data: 'x' }, fail('invalid', 'set takes only the option delay=<ms>: other options belong to get and delete')],
   [{ op: 'set', key: LONG_NAME, data: 'x' }, fail('invalid', 'queue name longer than 250 bytes')],
   [{ op: 'set', key: 'q', data: 'two' }, ok()],
   [{ op: 'set', key: 'q', data: 'three' }, fail('full', 'queue q is full (max 2 items): not stored')],
@@ -51,12 +54,32 @@ const STEPS: Step[] = [
   [{ op: 'delete', key: 'q' }, ok()],
   [{ op: 'delete', key: 'q' }, { kind: 'not_found' }],
   [{ op: 'delete', key: 'q/id=999' }, { kind: 'not_found' }],
-  [{ op: 'delete', key: 'q/peek' }, fail('invalid', 'delete takes only the options abort and id=<n>, not "peek"')],
+  [{ op: 'delete', key: 'q/peek' }, fail('invalid', 'delete takes only the options abort, id=<n> and delay=<ms>, not "peek"')],
   [{ op: 'get', key: 'q/close/open' }, ok('two')],
   [{ op: 'get', key: 'q/abort' }, { kind: 'miss' }],
   [{ op: 'flush', queue: 'b' }, ok()],
   [{ op: 'flush', queue: 'bad/name' }, fail('invalid', 'queue name contains a space, control character or /')],
   [{ op: 'flush_all' }, ok()],
+  // Delays, delivery counts, touch (docs/protocol.md); q is empty here.
+  [{ op: 'set', key: 'q/delay=60000', data: 'later' }, ok()],
+  [{ op: 'get', key: 'q' }, { kind: 'miss' }],
+  [{ op: 'set', key: 'q/delay=-1', data: 'x' }, fail('invalid', 'delay= needs a whole number of milliseconds')],
+  [{ op: 'set', key: 'q/delay=31536000001', data: 'x' }, fail('invalid', 'delay= is larger than 31536000000 ms')],
+  [{ op: 'get', key: 'q/delay=5' }, fail('invalid', 'delay= needs abort')],
+  [{ op: 'delete', key: 'q/delay=5' }, fail('invalid', 'delay= needs abort')],
+  [{ op: 'get', key: 'q/abort/deliveries' }, fail('invalid', 'deliveries needs open or peek')],
+  [{ op: 'touch', key: 'q/id=999', exptime: 30 }, { kind: 'not_found' }],
+  [{ op: 'touch', key: 'q/open', exptime: 30 }, fail('invalid', 'touch takes only the options id=<n> and lease=<ms>, not "open"')],
+  [{ op: 'touch', key: 'q', exptime: 3_000_000 }, fail('invalid', 'touch needs an exptime in the future')],
+  [{ op: 'set', key: 'q', data: 'now' }, ok()],
+  [{ op: 'set', key: 'q', data: 'x' }, fail('full', 'queue q is full (max 2 items): not stored')],
+  [{ op: 'get', key: 'q/peek/deliveries' }, ok('now', 'q/peek/deliveries=0')],
+  [{ op: 'get', key: 'q/deliveries' }, ok('now', 'q/deliveries=1')],
+  [{ op: 'touch', key: 'q', exptime: 30 }, ok()],
+  [{ op: 'delete', key: 'q/abort/delay=60000' }, ok()],
+  [{ op: 'get', key: 'q/peek' }, { kind: 'miss' }],
+  [{ op: 'touch', key: 'q', exptime: 30 }, { kind: 'not_found' }],
+  [{ op: 'flush', queue: 'q' }, ok()],
   [{ op: 'set', key: 'q', data: 'kept' }, ok()],
   'disk fails',
   [{ op: 'set', key: 'q', data: 'x' }, fail('refused', REFUSED)],
@@ -65,6 +88,8 @@ const STEPS: Step[] = [
   [{ op: 'get', key: 'q/peek' }, ok('kept')],
   [{ op: 'get', key: 'q/bogus' }, fail('invalid', 'unknown option "bogus"')],
   [{ op: 'delete', key: 'q/id=1' }, fail('refused', REFUSED)],
+  [{ op: 'set', key: 'q/delay=10', data: 'x' }, fail('refused', REFUSED)],
+  [{ op: 'touch', key: 'q/id=1', exptime: 30 }, { kind: 'not_found' }],
   [{ op: 'flush', queue: 'q' }, fail('refused', REFUSED)],
   [{ op: 'flush_all' }, fail('refused', REFUSED)],
   [{ op: 'get', key: 'q/peek' }, ok('kept')],
@@ -78,6 +103,7 @@ interface Driver {
 
 async function textDriver(port: number): Promise<Driver> {
   const c = await RawClient.connect(port);
+  let asked = '';
   const line = async (): Promise<Outcome> => {
     const reply = await c.readLine();
     const error = /^(CLIENT_ERROR|SERVER_ERROR) (.*)$/.exec(reply);
@@ -85,9 +111,10 @@ async function textDriver(port: number): Promise<Driver> {
     if (reply.startsWith('VALUE ')) {
       const text = await c.readLine();
       expect(await c.readLine()).toBe('END');
-      return ok(text);
+      const key = reply.split(' ')[1];
+      return ok(text, key === asked ? undefined : key);
     }
-    const kinds: Record<string, Kind> = { STORED: 'ok', DELETED: 'ok', OK: 'ok', END: 'miss', NOT_FOUND: 'not_found' };
+    const kinds: Record<string, Kind> = { STORED: 'ok', DELETED: 'ok', TOUCHED: 'ok', OK: 'ok', END: 'miss', NOT_FOUND: 'not_found' };
     expect(kinds[reply], reply).toBeDefined();
     return { kind: kinds[reply] };
   };
@@ -95,7 +122,8 @@ async function textDriver(port: number): Promise<Driver> {
     async run(op) {
       switch (op.op) {
         case 'set': c.send(`set ${op.key} 0 0 ${op.data.length}\r\n${op.data}\r\n`); break;
-        case 'get': c.send(`get ${op.key}\r\n`); break;
+        case 'get': c.send(`get ${(asked = op.key)}\r\n`); break;
+        case 'touch': c.send(`touch ${op.key} ${op.exptime}\r\n`); break;
         case 'delete': c.send(`delete ${op.key}\r\n`); break;
         case 'flush': c.send(`flush ${op.queue}\r\n`); break;
         case 'flush_all': c.send('flush_all\r\n'); break;
@@ -122,10 +150,15 @@ async function binaryDriver(port: number): Promise<Driver> {
         op.op === 'set' ? { opcode: OP.SET, key: op.key, extras: setExtras(), value: op.data }
         : op.op === 'get' ? { opcode: OP.GET, key: op.key }
         : op.op === 'delete' ? { opcode: OP.DELETE, key: op.key }
+        : op.op === 'touch' ? { opcode: OP.TOUCH, key: op.key, extras: touchExtras(op.exptime) }
         : op.op === 'flush' ? { opcode: OP.FLUSH, key: op.queue }
         : { opcode: OP.FLUSH },
       );
-      if (reply.status === STATUS.SUCCESS) return ok(op.op === 'get' ? reply.value.toString('latin1') : undefined);
+      if (reply.status === STATUS.SUCCESS) {
+        if (op.op !== 'get') return ok();
+        const key = reply.key.toString('latin1');
+        return ok(reply.value.toString('latin1'), key === '' ? undefined : key);
+      }
       if (reply.status === STATUS.KEY_NOT_FOUND) return { kind: op.op === 'get' ? 'miss' : 'not_found' };
       const kind = KIND_OF_STATUS[reply.status];
       expect(kind, `status 0x${reply.status.toString(16)}`).toBeDefined();
@@ -133,6 +166,12 @@ async function binaryDriver(port: number): Promise<Driver> {
     },
     close: () => c.close(),
   };
+}
+
+function touchExtras(exptime: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(exptime, 0);
+  return b;
 }
 
 /** Text has one word for every server-side failure (SERVER_ERROR); binary tells them apart. */
@@ -150,7 +189,7 @@ afterEach(async () => {
 /** Runs every step on a fresh server through `connect`'s protocol; returns each step's outcome. */
 async function runTable(connect: (port: number) => Promise<Driver>): Promise<Array<[string, Outcome]>> {
   const store = new MemoryStore();
-  srv = await startJournalServer(store, {}, { maxOpen: 1, maxQueueItems: 2, maxQueues: 3 });
+  srv = await startJournalServer(store, {}, { maxOpen: 1, maxQueueItems: 2, maxQueues: 3, maxDeliveries: 2 });
   const driver = await connect(srv.port);
   const seen: Array<[string, Outcome]> = [];
   try {

@@ -5,7 +5,8 @@
  * Transcript format (a telnet session): lines starting with `$ ` are the shell and are skipped;
  * a line starting with a reply word (STORED, VALUE, END, …) is the server's; a storage command's
  * data block and a VALUE's data block are taken by their byte counts; every other line is a
- * command the client types. A fence info of `session --max-open N` starts the server with that limit.
+ * command the client types. A fence info of `session --max-open N` (or `--max-deliveries N`) starts
+ * the server with that limit.
  */
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,10 +24,11 @@ interface Step {
 interface Session {
   readonly title: string;
   readonly maxOpen: number | undefined;
+  readonly maxDeliveries: number | undefined;
   readonly steps: Step[];
 }
 
-const REPLY = /^(STORED|END|DELETED|NOT_FOUND|OK|ERROR)$|^(VALUE|STAT|VERSION|CLIENT_ERROR|SERVER_ERROR) /;
+const REPLY = /^(STORED|END|DELETED|TOUCHED|NOT_FOUND|OK|ERROR)$|^(VALUE|STAT|VERSION|CLIENT_ERROR|SERVER_ERROR) /;
 const STORAGE = /^(set|add|replace|append|prepend|cas)$/;
 
 /** Takes lines from `lines[at]` on until they make `bytes` bytes (joined by CRLF); returns the block and the next index. */
@@ -72,8 +74,9 @@ function sessions(): Session[] {
   const text = DOC.slice(0, DOC.indexOf('## Binary protocol'));
   for (const m of text.matchAll(fence)) {
     const maxOpen = /--max-open (\d+)/.exec(m[1])?.[1];
+    const maxDeliveries = /--max-deliveries (\d+)/.exec(m[1])?.[1];
     const before = text.slice(0, m.index).trimEnd().split('\n\n').pop() ?? '';
-    out.push({ title: before.split('\n')[0], maxOpen: maxOpen ? Number(maxOpen) : undefined, steps: parseSession(m[2].trimEnd()) });
+    out.push({ title: before.split('\n')[0], maxOpen: maxOpen ? Number(maxOpen) : undefined, maxDeliveries: maxDeliveries ? Number(maxDeliveries) : undefined, steps: parseSession(m[2].trimEnd()) });
   }
   return out;
 }
@@ -97,7 +100,7 @@ describe('docs/protocol.md transcripts', () => {
 
   for (const session of all) {
     it(`replays: ${session.title}`, async () => {
-      srv = await startServer({ maxOpen: session.maxOpen });
+      srv = await startServer({ maxOpen: session.maxOpen, limits: { maxDeliveries: session.maxDeliveries ?? Infinity } });
       client = await RawClient.connect(srv.port);
       for (const step of session.steps) {
         client.send(step.send);

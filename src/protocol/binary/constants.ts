@@ -108,6 +108,8 @@ export const STATUS_TEXT: Readonly<Record<number, string>> = {
 
 /** Extras of SET (spec 4.3): 4 bytes flags, 4 bytes expiration. */
 export const SET_EXTRAS_BYTES = 8;
+/** TOUCH request extras: expiration u32 (spec: Touch, Get And Touch). */
+export const TOUCH_EXTRAS_BYTES = 4;
 /** Extras of a GET hit (spec 4.1): 4 bytes flags. */
 export const GET_EXTRAS_BYTES = 4;
 /** Extras of FLUSH (spec 4.5): optional 4 bytes expiration (a delay, in rq). */

@@ -4,7 +4,7 @@
  * Every packet becomes exactly one request, so replies stay in step with requests.
  */
 import {
-  FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES,
+  FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES,
 } from './constants.js';
 
 interface Base {
@@ -43,6 +43,14 @@ export interface BinaryDelete extends Base {
   /** The CAS field: 0 = none; else the item id to act on. */
   readonly cas: number;
   readonly quiet: boolean;
+}
+
+/** TOUCH: renews a reservation's lease (docs/protocol.md: binary TOUCH). */
+export interface BinaryTouch extends Base {
+  readonly type: 'touch';
+  readonly key: string;
+  /** memcache exptime, unsigned as on the wire. */
+  readonly exptime: number;
 }
 
 /** FLUSH, FLUSHQ: every queue (queue null), or one queue when a key is given (rq's extension). */
@@ -125,7 +133,7 @@ export interface BinaryFatal extends Base {
 }
 
 export type BinaryRequest =
-  | BinaryGet | BinarySet | BinaryDelete | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
+  | BinaryGet | BinarySet | BinaryDelete | BinaryTouch | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
   | BinarySaslList | BinarySaslAuth
   | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryNoRoom | BinaryFatal;
 
@@ -134,7 +142,7 @@ const UNSUPPORTED: ReadonlyMap<number, string> = new Map([
   [OP.ADD, 'add'], [OP.ADDQ, 'add'], [OP.REPLACE, 'replace'], [OP.REPLACEQ, 'replace'],
   [OP.APPEND, 'append'], [OP.APPENDQ, 'append'], [OP.PREPEND, 'prepend'], [OP.PREPENDQ, 'prepend'],
   [OP.INCREMENT, 'incr'], [OP.INCREMENTQ, 'incr'], [OP.DECREMENT, 'decr'], [OP.DECREMENTQ, 'decr'],
-  [OP.TOUCH, 'touch'], [OP.GAT, 'gat'], [OP.GATQ, 'gat'], [OP.GATK, 'gat'], [OP.GATKQ, 'gat'],
+  [OP.GAT, 'gat'], [OP.GATQ, 'gat'], [OP.GATK, 'gat'], [OP.GATKQ, 'gat'],
 ]);
 
 /** A request header as the parser read it (spec section 2). */
@@ -188,6 +196,10 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
       if (extras !== 0 || valueLength !== 0) return invalid('delete takes a key and nothing else');
       if (key.length === 0) return invalid('delete needs a key');
       return { type: 'delete', opcode, opaque, key, cas: h.cas, quiet: opcode === OP.DELETEQ };
+    case OP.TOUCH:
+      if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0) return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
+      if (key.length === 0) return invalid('touch needs a key');
+      return { type: 'touch', opcode, opaque, key, exptime: buf.readUInt32BE(at) };
     case OP.FLUSH: case OP.FLUSHQ: {
       if (valueLength !== 0) return invalid('flush takes no value');
       if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
@@ -226,7 +238,7 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
  * here and answered "unknown command" by the session unless the server has `--auth-file`.
  */
 const KNOWN: ReadonlySet<number> = new Set([
-  OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.FLUSH, OP.FLUSHQ,
+  OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.TOUCH, OP.FLUSH, OP.FLUSHQ,
   OP.STAT, OP.VERBOSITY, OP.NOOP, OP.VERSION, OP.QUIT, OP.QUITQ,
   OP.SASL_LIST_MECHS, OP.SASL_AUTH, OP.SASL_STEP,
 ]);

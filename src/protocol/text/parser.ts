@@ -262,9 +262,12 @@ export class TextParser {
         return { type: 'quit' };
       case 'verbosity':
         return { type: 'verbosity', noreply };
+      case 'touch':
+        // memcached protocol.txt: "touch <key> <exptime> [noreply]"
+        if (args !== 2 || !SIGNED_INTEGER.test(tokens[2]) || tokens[2].length > 12) return badFormat(noreply);
+        return { type: 'touch', key: tokens[1], exptime: Number(tokens[2]), noreply };
       case 'incr':
       case 'decr':
-      case 'touch':
       case 'gat':
       case 'gats':
         return { type: 'unsupported', command, noreply: command.startsWith('gat') ? false : noreply };

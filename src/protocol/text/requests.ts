@@ -31,6 +31,15 @@ export interface DeleteRequest {
   readonly noreply: boolean;
 }
 
+/** `touch <key> <exptime> [noreply]`: renews a reservation's lease (docs/protocol.md: touch). */
+export interface TouchRequest {
+  readonly type: 'touch';
+  readonly key: string;
+  /** memcache's exptime, signed as sent. */
+  readonly exptime: number;
+  readonly noreply: boolean;
+}
+
 /** Commands of memcache that have no queue meaning: answered with a clear error. */
 export interface UnsupportedRequest {
   readonly type: 'unsupported';
@@ -84,6 +93,7 @@ export type TextRequest =
   | StorageRequest
   | GetRequest
   | DeleteRequest
+  | TouchRequest
   | UnsupportedRequest
   | StatsRequest
   | FlushRequest

@@ -7,6 +7,7 @@ export const CRLF = '\r\n';
 export const STORED = 'STORED\r\n';
 export const NOT_STORED = 'NOT_STORED\r\n';
 export const DELETED = 'DELETED\r\n';
+export const TOUCHED = 'TOUCHED\r\n';
 export const NOT_FOUND = 'NOT_FOUND\r\n';
 export const END = 'END\r\n';
 export const OK = 'OK\r\n';

@@ -5,11 +5,11 @@
  * requests meanwhile, so one connection's operations run one at a time, in order.
  */
 import { expiresAtMs } from '../../protocol/exptime.js';
-import { queueNameError, type DeleteTarget, type KeyOptions } from '../../protocol/key.js';
+import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } from '../../protocol/key.js';
 import type { Item } from '../../queue/types.js';
-import { BARE_NAME_ONLY, invalid, storeFailed, tooManyOpen } from '../queue-ops/failures.js';
+import { invalid, storeFailed, tooManyOpen, unsupportedByStore } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
-import { changes, heldAfter } from '../queue-ops/rules.js';
+import { changes, heldAfter, setTargetOf } from '../queue-ops/rules.js';
 import type { ServerCounters } from '../stats.js';
 import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
@@ -30,6 +30,9 @@ const PULL_SLICE_MS = 5_000;
  */
 const CATCH_UP_SLICE_MS = 250;
 
+/** The store's name in what it refuses (queue-ops/failures.ts: unsupportedByStore). */
+const STORE = 'JetStream';
+
 export class JetStreamOperations implements QueueOperations {
   /** This connection's reservations per queue, oldest first. */
   private readonly byQueue = new Map<string, Held[]>();
@@ -49,8 +52,12 @@ export class JetStreamOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): Outcome<number> {
     this.counters.cmdSet++;
+    if (key.includes('/')) {
+      const target = setTargetOf(key);
+      return target instanceof Failure ? target : unsupportedByStore('delay=', STORE);
+    }
     const problem = queueNameError(key);
-    if (problem !== null) return invalid(key.includes('/') ? BARE_NAME_ONLY : problem);
+    if (problem !== null) return invalid(problem);
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
     const expiresAt = expiresAtMs(exptime, now);
@@ -74,6 +81,8 @@ export class JetStreamOperations implements QueueOperations {
   }
 
   get(key: KeyOptions, now: number): Outcome<Item | null> {
+    if (key.delayMs > 0) return unsupportedByStore('delay=', STORE);
+    if (key.deliveries) return unsupportedByStore('deliveries', STORE);
     if (changes(key)) {
       const refusal = this.store.refusal();
       if (refusal !== null) return refusal;
@@ -93,9 +102,14 @@ export class JetStreamOperations implements QueueOperations {
   }
 
   end(target: DeleteTarget): Outcome<boolean> {
+    if (target.delayMs > 0) return unsupportedByStore('delay=', STORE);
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
     return target.abort ? this.giveBack(target.queue, target.id) : this.ack(target.queue, target.id);
+  }
+
+  touch(_target: TouchTarget): Outcome<boolean> {
+    return unsupportedByStore('touch', STORE);
   }
 
   flush(queue: string): Outcome<number> {

@@ -4,14 +4,14 @@
  * change, in the same order for both protocols; counters are bumped here and nowhere else.
  */
 import { expiresAtMs } from '../../protocol/exptime.js';
-import { queueNameError, type DeleteTarget, type KeyOptions } from '../../protocol/key.js';
+import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } from '../../protocol/key.js';
 import { QUEUE_FULL, TOO_MANY_OPEN, type Holder, type QueueEngine } from '../../queue/engine.js';
 import type { Item } from '../../queue/types.js';
 import type { Persistence } from '../persistence.js';
 import type { ServerCounters } from '../stats.js';
-import { BARE_NAME_ONLY, invalid, queueFull, refused, tooManyOpen, tooManyQueues } from './failures.js';
-import type { Failure, QueueOperations, Queues } from './operations.js';
-import { changes, heldAfter } from './rules.js';
+import { invalid, queueFull, refused, tooManyOpen, tooManyQueues } from './failures.js';
+import { Failure, type QueueOperations, type Queues } from './operations.js';
+import { changes, heldAfter, setTargetOf, touchLeaseMs } from './rules.js';
 
 /** The engine and journal of `rq serve`, shared by every connection. */
 export class EngineQueues implements Queues {
@@ -40,13 +40,20 @@ export class EngineOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): number | Failure {
     this.counters.cmdSet++;
-    const problem = queueNameError(key);
-    if (problem !== null) return invalid(key.includes('/') ? BARE_NAME_ONLY : problem);
+    let queue = key, delayMs = 0;
+    if (key.includes('/')) {
+      const target = setTargetOf(key);
+      if (target instanceof Failure) return target;
+      ({ queue, delayMs } = target);
+    } else {
+      const problem = queueNameError(key);
+      if (problem !== null) return invalid(problem);
+    }
     const refusal = this.refusal();
     if (refusal !== null) return refusal;
-    const id = this.engine.enqueue(key, flags, expiresAtMs(exptime, now), data, now);
+    const id = this.engine.enqueue(queue, flags, expiresAtMs(exptime, now), data, now, delayMs);
     if (typeof id === 'number') return id;
-    return id === QUEUE_FULL ? queueFull(key, this.engine.limits) : tooManyQueues(this.engine.limits);
+    return id === QUEUE_FULL ? queueFull(queue, this.engine.limits) : tooManyQueues(this.engine.limits);
   }
 
   checkKeys(keys: readonly KeyOptions[]): Failure | null {
@@ -93,11 +100,17 @@ export class EngineOperations implements QueueOperations {
     const { queue, id } = target;
     const engine = this.engine;
     let ended: boolean;
-    if (target.abort) ended = id > 0 ? engine.releaseById(queue, id, now) : engine.release(this.holder, queue, now);
+    if (target.abort) ended = id > 0 ? engine.releaseById(queue, id, now, target.delayMs) : engine.release(this.holder, queue, now, target.delayMs);
     else ended = id > 0 ? engine.ackById(queue, id) : engine.ack(this.holder, queue);
     if (ended) this.counters.deleteHits++;
     else this.counters.deleteMisses++;
     return ended;
+  }
+
+  touch(target: TouchTarget, exptime: number, now: number): boolean | Failure {
+    const leaseMs = touchLeaseMs(target, exptime, now);
+    if (leaseMs instanceof Failure) return leaseMs;
+    return this.engine.touch(this.holder, target.queue, target.id, now, leaseMs);
   }
 
   flush(queue: string): number | Failure {
@@ -152,8 +165,8 @@ export class EngineOperations implements QueueOperations {
       if (id > 0) this.engine.ackById(queue, id);
       else this.engine.ack(this.holder, queue);
     } else if (key.abort) {
-      if (id > 0) this.engine.releaseById(queue, id, now);
-      else this.engine.release(this.holder, queue, now);
+      if (id > 0) this.engine.releaseById(queue, id, now, key.delayMs);
+      else this.engine.release(this.holder, queue, now, key.delayMs);
       return null;
     }
     if (key.peek) return this.engine.peek(queue, now);

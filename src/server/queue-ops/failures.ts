@@ -10,8 +10,6 @@ export function invalid(reason: string): Failure {
   return new Failure('invalid', reason);
 }
 
-/** A `set` key with options: they belong to get and delete. */
-export const BARE_NAME_ONLY = 'set takes a bare queue name: options belong to get and delete';
 
 /** No changes now: `reason` is the journal's (a disk fault). */
 export function refused(reason: string): Failure {
@@ -39,6 +37,22 @@ export function tooManyOpen(queue: string, limits: QueueLimits): Failure {
 /** The reason given for a memcache command a queue does not serve (add, incr, …). */
 export function unsupportedReason(command: string): string {
   return `${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`;
+}
+
+/** What a store does not offer (`feature`, as the client wrote it): `store` names the store. */
+export function unsupportedByStore(feature: string, store: string): Failure {
+  return new Failure('unsupported', `${feature} is not available on a ${store} store (docs/scale-out.md)`);
+}
+
+/** A touch whose exptime is negative: memcache would end the lease, which touch never does. */
+export const TOUCH_NEGATIVE = 'touch needs an exptime of 0 or more';
+
+/** A touch whose exptime (an absolute time) is already past. */
+export const TOUCH_PAST = 'touch needs an exptime in the future';
+
+/** A touch whose lease would be longer than a lease may be. */
+export function touchTooLong(maxMs: number): string {
+  return `touch lease is longer than ${maxMs} ms`;
 }
 
 /** The store behind the queues (a JetStream cluster) did not carry the change out: nothing is promised. */

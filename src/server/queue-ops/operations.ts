@@ -12,7 +12,7 @@
  * connection's operations in the order they are called. A pending outcome never rejects: a store
  * that fails says so with a Failure.
  */
-import type { DeleteTarget, KeyOptions } from '../../protocol/key.js';
+import type { DeleteTarget, KeyOptions, TouchTarget } from '../../protocol/key.js';
 import type { Item } from '../../queue/types.js';
 
 /**
@@ -21,8 +21,10 @@ import type { Item } from '../../queue/types.js';
  * - `refused`: no changes are taken now (the journal cannot write); the same request may work later.
  * - `full`: a queue or the server is at a limit on items, bytes or queues.
  * - `busy`: the connection holds `--max-open` reservations on the queue; it must end one first.
+ * - `unsupported`: the store behind the queues does not offer what was asked (a JetStream store and
+ *   delays, delivery counts, touch); the request works on an embedded store.
  */
-export type FailureKind = 'invalid' | 'refused' | 'full' | 'busy';
+export type FailureKind = 'invalid' | 'refused' | 'full' | 'busy' | 'unsupported';
 
 /** Why an operation did nothing; `reason` is the text the client is shown. Built only when declining. */
 export class Failure {
@@ -49,8 +51,8 @@ export interface Queues {
 /** One connection's operations on the queues. `now` is ms since the epoch; these never read a clock. */
 export interface QueueOperations {
   /**
-   * `set`: appends an item at the tail of queue `key` (created if new). `exptime` is memcache's
-   * (protocol/exptime.ts). Succeeds with the item's id.
+   * `set`: appends an item at the tail of queue `key` (created if new), or with `key/delay=<ms>`
+   * holds it until then. `exptime` is memcache's (protocol/exptime.ts). Succeeds with the item's id.
    */
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): Outcome<number>;
 
@@ -69,6 +71,13 @@ export interface QueueOperations {
 
   /** `delete`: acknowledges (or with abort, puts back) a reservation. False when there was none to end. */
   end(target: DeleteTarget, now: number): Outcome<boolean>;
+
+  /**
+   * `touch`: renews the lease of a reservation (by id, whoever holds it; without id, every one this
+   * connection holds on the queue) to end `exptime` from now (memcache's exptime; the key's `lease=`
+   * overrides it; 0 = no lease). False when there was nothing to renew.
+   */
+  touch(target: TouchTarget, exptime: number, now: number): Outcome<boolean>;
 
   /** Removes every ready item of a queue; reservations stay. Succeeds with how many were removed. */
   flush(queue: string, now: number): Outcome<number>;

@@ -113,12 +113,27 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'touch: a key and 4 bytes of expiration',
+    input: Buffer.concat([
+      req({ opcode: OP.TOUCH, key: 'q/id=3', extras: u32(30), opaque: 1 }),
+      req({ opcode: OP.TOUCH, key: 'q', extras: u32(0, 0), opaque: 2 }),
+      req({ opcode: OP.TOUCH, extras: u32(30), opaque: 3 }),
+      req({ opcode: OP.TOUCH, key: 'q', extras: u32(30), value: 'x', opaque: 4 }),
+    ]),
+    expected: [
+      { type: 'touch', ...base(OP.TOUCH, 1), key: 'q/id=3', exptime: 30 },
+      { type: 'invalid', ...base(OP.TOUCH, 2), reason: 'touch needs 4 bytes of extras (expiration), a key and no value' },
+      { type: 'invalid', ...base(OP.TOUCH, 3), reason: 'touch needs a key' },
+      { type: 'invalid', ...base(OP.TOUCH, 4), reason: 'touch needs 4 bytes of extras (expiration), a key and no value' },
+    ],
+  },
+  {
     name: 'refused and unknown commands; SASL read for the session to answer',
     input: Buffer.concat([
       req({ opcode: OP.ADD, key: 'q', extras: u32(0, 0), value: 'x', opaque: 1 }),
       req({ opcode: OP.REPLACEQ, key: 'q', extras: u32(0, 0), value: 'x', opaque: 2 }),
       req({ opcode: OP.INCREMENT, key: 'q', extras: Buffer.alloc(20), opaque: 3 }),
-      req({ opcode: OP.TOUCH, key: 'q', extras: u32(5), opaque: 4 }),
+      req({ opcode: OP.GAT, key: 'q', extras: u32(5), opaque: 4 }),
       req({ opcode: OP.GATKQ, key: 'q', extras: u32(5), opaque: 5 }),
       req({ opcode: OP.SET, key: 'q', extras: u32(0, 0), value: 'x', cas: 12, opaque: 9 }),
       req({ opcode: OP.SASL_LIST_MECHS, opaque: 6 }),
@@ -131,7 +146,7 @@ const cases: Case[] = [
       { type: 'unsupported', ...base(OP.ADD, 1), command: 'add' },
       { type: 'unsupported', ...base(OP.REPLACEQ, 2), command: 'replace' },
       { type: 'unsupported', ...base(OP.INCREMENT, 3), command: 'incr' },
-      { type: 'unsupported', ...base(OP.TOUCH, 4), command: 'touch' },
+      { type: 'unsupported', ...base(OP.GAT, 4), command: 'gat' },
       { type: 'unsupported', ...base(OP.GATKQ, 5), command: 'gat' },
       { type: 'unsupported', ...base(OP.SET, 9), command: 'cas' },
       { type: 'sasl_list', ...base(OP.SASL_LIST_MECHS, 6) },

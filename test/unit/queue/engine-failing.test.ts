@@ -11,7 +11,9 @@ import { MAX_QUEUE_NAME_BYTES } from '../../../src/queue-name.js';
 
 function newEngine(maxDeliveries = Infinity, told: string[] = []): { engine: QueueEngine; log: RecordingLog } {
   const log = new RecordingLog();
-  return { engine: new QueueEngine({ ...UNLIMITED, maxDeliveries }, log, (q) => told.push(q)), log };
+  const engine = new QueueEngine({ ...UNLIMITED, maxDeliveries }, log);
+  engine.cannotDeadLetter = (q) => told.push(q);
+  return { engine, log };
 }
 
 const reserve = (e: QueueEngine, h: Holder, q: string, now = T0, leaseMs = 0) => e.reserve(h, q, now, leaseMs) as Item | null;

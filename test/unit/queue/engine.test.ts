@@ -270,7 +270,7 @@ describe('leases', () => {
 
 describe('restoring', () => {
   it('restores items without reporting changes and keeps ids growing past them', () => {
-    f.engine.restore('q', { id: 100, flags: 2, expiresAt: 0, enqueuedAt: T0 - 50, data: buf('old') });
+    f.engine.restore('q', { id: 100, flags: 2, expiresAt: 0, enqueuedAt: T0 - 50, data: buf('old'), deliveries: 0 });
     expect(f.log.take()).toEqual([]);
     expect(f.engine.nextId).toBe(101);
     expect(put('q', 'new')).toEqual([101]);

@@ -18,6 +18,10 @@ function recorder(): { log: ChangeLog; lines: string[] } {
     dropped: (q) => lines.push(`dropped ${q}`),
     nextId: () => {},
     flushAll: (at) => lines.push(`flush_all ${at}`),
+    delayed: (q, id) => lines.push(`delayed ${q} ${id}`),
+    due: (q, id) => lines.push(`due ${q} ${id}`),
+    dead: (q, id) => lines.push(`dead ${q} ${id}`),
+    fanout: (q) => lines.push(`fanout ${q}`),
   };
   return { log, lines };
 }

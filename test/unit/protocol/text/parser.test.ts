@@ -125,7 +125,15 @@ const CASES: Case[] = [
   { name: 'stats', input: 'stats\r\nstats items\r\nstats a b\r\n', expect: [{ type: 'stats', args: [] }, { type: 'stats', args: ['items'] }, { type: 'stats', args: ['a', 'b'] }] },
   { name: 'version and quit', input: 'version\r\nquit\r\n', expect: [{ type: 'version' }, { type: 'quit' }] },
   { name: 'verbosity', input: 'verbosity 1\r\nverbosity 1 noreply\r\n', expect: [{ type: 'verbosity', noreply: false }, { type: 'verbosity', noreply: true }] },
-  { name: 'incr, decr, touch (noreply kept)', input: 'incr q 1\r\ndecr q 1 noreply\r\ntouch q 10 noreply\r\n', expect: [unsupported('incr'), unsupported('decr', true), unsupported('touch', true)] },
+  { name: 'incr and decr (noreply kept)', input: 'incr q 1\r\ndecr q 1 noreply\r\n', expect: [unsupported('incr'), unsupported('decr', true)] },
+  {
+    name: 'touch <key> <exptime> [noreply]',
+    input: 'touch q/id=3 10\r\ntouch q -1 noreply\r\ntouch q\r\ntouch q soon\r\ntouch q 1 2\r\n',
+    expect: [
+      { type: 'touch', key: 'q/id=3', exptime: 10, noreply: false }, { type: 'touch', key: 'q', exptime: -1, noreply: true },
+      badFormat(), badFormat(), badFormat(),
+    ],
+  },
   { name: 'gat and gats (never noreply)', input: 'gat 0 q\r\ngats 0 q noreply\r\n', expect: [unsupported('gat'), unsupported('gats')] },
   { name: 'unknown commands and empty lines', input: 'foo bar\r\n\r\n   \r\nGET q\r\n\n', expect: [ERROR, ERROR, ERROR, ERROR, ERROR] },
   { name: 'pipelined commands', input: 'set a 0 0 1\r\n1\r\nset b 0 0 1 noreply\r\n2\r\nget a b\r\ndelete a\r\nversion\r\n', expect: [set('a', '1'), set('b', '2', { noreply: true }), get('a', 'b'), del('a'), { type: 'version' }] },
