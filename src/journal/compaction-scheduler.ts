@@ -7,8 +7,7 @@
  * taken from the engine whatever its size: the engine holds every change, so the damaged files
  * cost nothing more once that snapshot replaces them.
  */
-import type { Item } from '../queue/types.js';
-import { Compaction, type CapturedState, type CompactionResult } from './compactor.js';
+import { Compaction, type CapturedState, type CompactionResult, type SnapshotItem } from './compactor.js';
 import type { ChainPosition } from './encoder.js';
 import type { JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
@@ -84,14 +83,17 @@ export class CompactionScheduler {
   capture(): CapturedState | null {
     const t = this.target;
     if (t === null || this.compaction !== null || this.stopping || !(this.healPending || this.capturable())) return null;
-    const items: Array<{ queue: string; item: Item; open: boolean }> = [];
+    const items: SnapshotItem[] = [];
+    const fanouts: string[] = [];
     for (const queue of t.queueNames()) {
-      for (const item of t.readyItems(queue)) items.push({ queue, item, open: false });
+      if (t.isFanout(queue)) fanouts.push(queue);
+      for (const item of t.readyItems(queue)) items.push({ queue, item, open: false, dueAt: 0 });
       const open = t.openItems(queue);
       if (open.length > 1) open.sort((a, b) => a.id - b.id);
-      for (const item of open) items.push({ queue, item, open: true });
+      for (const item of open) items.push({ queue, item, open: true, dueAt: 0 });
+      for (const { item, dueAt } of t.delayedItems(queue)) items.push({ queue, item, open: false, dueAt });
     }
-    return { nextId: t.idCeiling, chain: this.chain(), flushAllAt: t.flushAllDue, items };
+    return { nextId: t.idCeiling, chain: this.chain(), flushAllAt: t.flushAllDue, items, fanouts };
   }
 
   /**

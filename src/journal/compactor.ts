@@ -51,8 +51,18 @@ export interface CapturedState {
   readonly chain: ChainPosition;
   /** A flush_all to come at this time (0: none). */
   readonly flushAllAt: number;
-  /** Per queue: ready items head first, then open items in id order. */
-  readonly items: ReadonlyArray<{ readonly queue: string; readonly item: Item; readonly open: boolean }>;
+  /** Per queue: ready items head first, then open items in id order, then delayed items in due order. */
+  readonly items: readonly SnapshotItem[];
+  /** The fanout queues that exist. */
+  readonly fanouts: readonly string[];
+}
+
+/** One live item as a snapshot records it: open (reserved), or delayed until `dueAt` (0: not delayed). */
+export interface SnapshotItem {
+  readonly queue: string;
+  readonly item: Item;
+  readonly open: boolean;
+  readonly dueAt: number;
 }
 
 export type CompactionResult =
@@ -146,7 +156,7 @@ export class Compaction {
     return Math.min(MAX_PIECE_BYTES, Math.max(this.input.sliceBytes, behind));
   }
 
-  private items: Generator<{ queue: string; item: Item; open: boolean }> | null = null;
+  private items: Generator<SnapshotItem> | null = null;
   private readonly enc = new RecordEncoder(256 * 1024);
   private count = 0;
 
@@ -163,6 +173,7 @@ export class Compaction {
     this.enc.nextId(nextId);
     const flushAllAt = captured?.flushAllAt ?? this.state.flushAllAt;
     if (flushAllAt !== 0) this.enc.flushAll(flushAllAt);
+    for (const queue of captured?.fanouts ?? this.state.fanouts) this.enc.queue(RecordType.Fanout, queue);
     this.items = this.liveItems();
     return this.writeSlice;
   };
@@ -171,15 +182,15 @@ export class Compaction {
   private chain: ChainPosition = CHAIN_START;
 
   /** Ready items head first, then open ones in id order; expired ready items are left out. */
-  private *liveItems(): Generator<{ queue: string; item: Item; open: boolean }> {
+  private *liveItems(): Generator<SnapshotItem> {
     const now = this.input.now;
     if (this.input.captured !== undefined) {
       for (const x of this.input.captured.items) if (x.open || x.item.expiresAt === 0 || x.item.expiresAt > now) yield x;
       return;
     }
     for (const [queue, q] of this.state.queues) {
-      for (const { item, open } of q.snapshotOrder()) {
-        if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open };
+      for (const { item, open, dueAt } of q.snapshotOrder()) {
+        if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open, dueAt };
       }
     }
   }
@@ -194,9 +205,12 @@ export class Compaction {
         this.enc.snapshotEnd(this.count, this.chain);
         return this.writeOut().then(() => this.syncOut);
       }
-      const { queue, item, open } = next.value;
+      const { queue, item, open, dueAt } = next.value;
       this.enc.enqueued(queue, item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data);
       if (open) this.enc.item(RecordType.Reserved, queue, item.id);
+      // After reserved, which counts one delivery on replay: the count recorded is the whole count.
+      if (item.deliveries > 0) this.enc.deliveries(queue, item.id, item.deliveries);
+      if (dueAt > 0) this.enc.delayed(queue, item.id, dueAt);
       this.count++;
     }
     return this.writeOut().then(() => this.writeSlice);

@@ -41,7 +41,7 @@ export function decodeHeader(buf: Buffer): FileHeader | HeaderProblem {
     if (v1Sound || v2Sound) return bad(`journal format version ${version} is not supported (this rq reads ${READABLE_VERSIONS.join(' and ')})`, true);
     return bad('file header checksum mismatch');
   }
-  if (version === 2 && buf.length < HEADER_BYTES) return bad(`file header cut short (${buf.length} of ${HEADER_BYTES} bytes)`);
+  if (version >= 2 && buf.length < HEADER_BYTES) return bad(`file header cut short (${buf.length} of ${HEADER_BYTES} bytes)`);
   if (!(version === 1 ? v1Sound : v2Sound)) return bad('file header checksum mismatch');
   const kind = buf[10];
   if (kind !== 1 && kind !== 2 && kind !== 3) return bad(`unknown file kind ${kind}`);
@@ -68,6 +68,9 @@ export class DecodedRecord {
   flags = 0;
   expiresAt = 0;
   enqueuedAt = 0;
+  /** The due time of a delayed record; the count of a deliveries record. */
+  dueAt = 0;
+  count = 0;
   /** v2: the record's serial number; -1 in v1 (no serials). */
   serial = -1;
   /** v2: ending records before this one (mod 2^32), and the id the newest of them ended (0: a flush or drop, or none). */
@@ -111,11 +114,20 @@ export interface Damage {
 export type RecordDecoder = (buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache) => number | Damage;
 
 /**
- * Decodes the version 2 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
+ * Decodes the version 3 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
  * Damage. A record that does not fit in `end` is 'torn' (more bytes may follow when scanning a stream).
  * The sync byte is not checked: it only helps scan.ts find records after damage.
  */
 export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
+  return decodeFramed(buf, at, end, out, names, 3);
+}
+
+/** Decodes a version 2 record: the frame of version 3, without its record types 11 to 15. */
+export function decodeRecordV2(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
+  return decodeFramed(buf, at, end, out, names, 2);
+}
+
+function decodeFramed(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache, version: number): number | Damage {
   if (end - at < FRAME_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
   const length = buf.readUInt32LE(at + 5);
   if (length < PREFIX_BYTES - FRAME_BYTES || length > MAX_RECORD_BYTES) return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
@@ -126,7 +138,7 @@ export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedR
   out.endings = buf.readUInt32LE(at + 13);
   out.lastEndedId = readU64(buf, at + 17);
   if (out.lastEndedId < 0) return { offset: at, kind: 'corrupt', reason: 'number out of range' };
-  return decodeBody(buf, at, at + 25, stop, 2, out, names);
+  return decodeBody(buf, at, at + 25, stop, version, out, names);
 }
 
 /** Decodes the version 1 record at `at` (docs/journal-format.md: version 1). */
@@ -145,7 +157,7 @@ export function decodeRecordV1(buf: Buffer, at: number, end: number, out: Decode
 
 /** The record decoder of a format version. */
 export function decoderOf(version: number): RecordDecoder {
-  return version === 1 ? decodeRecordV1 : decodeRecord;
+  return version === 1 ? decodeRecordV1 : version === 2 ? decodeRecordV2 : decodeRecord;
 }
 
 /** Decodes the type byte at `typeAt` and the body up to `stop`. */
@@ -158,7 +170,7 @@ function decodeBody(buf: Buffer, at: number, typeAt: number, stop: number, versi
   out.queue = '';
   out.source = EMPTY;
   out.dataStart = out.dataEnd = 0;
-  const fixed = version === 1 ? FIXED_BYTES_V1[type] : FIXED_BYTES[type];
+  const fixed = version === 1 ? FIXED_BYTES_V1[type] : version === 2 ? FIXED_BYTES_V2[type] : FIXED_BYTES[type];
   if (fixed === undefined) return { offset: at, kind: 'corrupt', reason: `unknown record type ${type}` };
   if (type === RecordType.NextId || type === RecordType.SnapshotEnd || type === RecordType.FlushAll) {
     if (stop - p !== fixed) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
@@ -178,11 +190,21 @@ function decodeBody(buf: Buffer, at: number, typeAt: number, stop: number, versi
   }
   out.queue = names.get(buf, p + 1, nameBytes);
   p += 1 + nameBytes;
-  if (type === RecordType.Flushed || type === RecordType.Dropped) {
+  if (type === RecordType.Flushed || type === RecordType.Dropped || type === RecordType.Fanout) {
     return p === stop ? stop : { offset: at, kind: 'corrupt', reason: 'bad record size' };
   }
   out.id = readU64(buf, p);
   if (out.id < 1) return { offset: at, kind: 'corrupt', reason: 'item id out of range' };
+  if (type === RecordType.Delayed || type === RecordType.Deliveries) {
+    if (p + fixed !== stop) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
+    if (type === RecordType.Delayed) {
+      out.dueAt = readU64(buf, p + 8);
+      if (out.dueAt < 0) return { offset: at, kind: 'corrupt', reason: 'time out of range' };
+    } else {
+      out.count = buf.readUInt32LE(p + 8);
+    }
+    return stop;
+  }
   if (type !== RecordType.Enqueued) return p + 8 === stop ? stop : { offset: at, kind: 'corrupt', reason: 'bad record size' };
   out.flags = buf.readUInt32LE(p + 8);
   out.expiresAt = readU64(buf, p + 12);
@@ -206,9 +228,17 @@ const FIXED_BYTES: Record<number, number> = {
   [RecordType.NextId]: 8,
   [RecordType.SnapshotEnd]: 24,
   [RecordType.FlushAll]: 8,
+  [RecordType.Delayed]: 16,
+  [RecordType.Due]: 8,
+  [RecordType.Dead]: 8,
+  [RecordType.Fanout]: 0,
+  [RecordType.Deliveries]: 12,
 };
+/** Version 2: without the records of work that fails. */
+const FIXED_BYTES_V2: Record<number, number> = { ...FIXED_BYTES };
+for (const type of [RecordType.Delayed, RecordType.Due, RecordType.Dead, RecordType.Fanout, RecordType.Deliveries]) delete FIXED_BYTES_V2[type];
 /** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */
-const FIXED_BYTES_V1: Record<number, number> = { ...FIXED_BYTES, [RecordType.SnapshotEnd]: 8 };
+const FIXED_BYTES_V1: Record<number, number> = { ...FIXED_BYTES_V2, [RecordType.SnapshotEnd]: 8 };
 delete FIXED_BYTES_V1[RecordType.FlushAll];
 
 /**

@@ -80,10 +80,26 @@ export class RecordEncoder {
     if (isEnding(type)) this.ended(id);
   }
 
-  /** flushed, dropped: a queue. */
+  /** delayed: item `id` is not ready until `dueAt` (ms). */
+  delayed(queue: string, id: number, dueAt: number): void {
+    const at = this.begin(RecordType.Delayed, queue, 16);
+    writeU64(this.buf, id, at);
+    writeU64(this.buf, Math.max(0, Math.floor(dueAt)), at + 8);
+    this.end(at + 16);
+  }
+
+  /** deliveries (snapshots only): item `id` has been delivered `count` times. */
+  deliveries(queue: string, id: number, count: number): void {
+    const at = this.begin(RecordType.Deliveries, queue, 12);
+    writeU64(this.buf, id, at);
+    putU32(this.buf, count >>> 0, at + 8);
+    this.end(at + 12);
+  }
+
+  /** flushed, dropped, fanout: a queue. */
   queue(type: RecordType, queue: string): void {
     this.end(this.begin(type, queue, 0));
-    this.ended(0);
+    if (isEnding(type)) this.ended(0);
   }
 
   /** next_id: ids below `next` may have been issued. */

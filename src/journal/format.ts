@@ -1,7 +1,8 @@
 /**
  * The journal's on-disk vocabulary: file headers, record types and limits (docs/journal-format.md is
  * the byte-by-byte description; change both together, and bump FORMAT_VERSION for anything an older
- * reader could not read). rq writes version 2 and reads 1 and 2.
+ * reader could not read). rq writes version 3 and reads 1, 2 and 3. Version 3 is version 2 with the
+ * records of work that fails (delayed, due, dead, fanout, deliveries).
  */
 
 import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
@@ -9,9 +10,9 @@ import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 /** First 8 bytes of every journal file. */
 export const MAGIC = Buffer.from('rq-jrnl\n', 'latin1');
 /** Format version rq writes. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /** Versions rq reads. */
-export const READABLE_VERSIONS: readonly number[] = [1, 2];
+export const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** v1 header: magic(8) version(u16) kind(u8) reserved(u8) seq(u32) crc(u32). */
 export const V1_HEADER_BYTES = 20;
@@ -46,12 +47,17 @@ export const RecordType = {
   NextId: 8,
   SnapshotEnd: 9,
   FlushAll: 10,
+  Delayed: 11,
+  Due: 12,
+  Dead: 13,
+  Fanout: 14,
+  Deliveries: 15,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 export const RECORD_NAMES: Record<number, string> = {
   1: 'enqueued', 2: 'reserved', 3: 'acked', 4: 'released', 5: 'expired', 6: 'flushed', 7: 'dropped',
-  8: 'next_id', 9: 'snapshot_end', 10: 'flush_all',
+  8: 'next_id', 9: 'snapshot_end', 10: 'flush_all', 11: 'delayed', 12: 'due', 13: 'dead', 14: 'fanout', 15: 'deliveries',
 };
 
 /**

@@ -137,8 +137,8 @@ export class Journal implements ChangeLog {
     const captured = this.compactor.hasFiles ? this.compactor.capture() : null;
     if (captured !== null) this.compactor.startFromCapture(captured, this.seq, null);
     else this.compactor.maybeCompact();
-    // A flush_all that fell due while the server was down runs now, in the new segment.
-    if (found.flushAllAt !== 0 && found.flushAllAt <= now) target.tick(now);
+    // What fell due while the server was down (a flush_all, delayed items) happens now, in the new segment.
+    target.tick(now);
     return { ...found.report, ms: performance.now() - started };
   }
 
@@ -182,12 +182,22 @@ export class Journal implements ChangeLog {
     this.enc.flushAll(at);
     this.schedule();
   }
-  // Delays, dead-letter moves and fanout queues are not recorded yet: after a restart a delayed item
-  // is ready at once, a dead-lettered one is back in its queue, a fanout queue without items is gone.
-  delayed(): void {}
-  due(): void {}
-  dead(): void {}
-  fanout(): void {}
+  delayed(queue: string, id: number, dueAt: number): void {
+    this.enc.delayed(queue, id, dueAt);
+    this.schedule();
+  }
+  due(queue: string, id: number): void {
+    this.enc.item(RecordType.Due, queue, id);
+    this.schedule();
+  }
+  dead(queue: string, id: number): void {
+    this.enc.item(RecordType.Dead, queue, id);
+    this.schedule();
+  }
+  fanout(queue: string): void {
+    this.enc.queue(RecordType.Fanout, queue);
+    this.schedule();
+  }
 
   // ---- Durability: what the server's outboxes wait for ----
 

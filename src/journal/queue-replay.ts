@@ -34,6 +34,10 @@ export class QueueReplay {
   private dataLen = new Uint32Array(INITIAL_CAPACITY);
   /** Times each item was reserved: its delivery count. */
   private deliveries = new Uint32Array(INITIAL_CAPACITY);
+  /** When a delayed item is due (ms); 0 for an item that is not delayed. */
+  private due = new Float64Array(INITIAL_CAPACITY);
+  /** Set once an item joined the tail out of row order (a delayed item came due): the tail is then sorted by key. */
+  private reordered = false;
   /** Rows whose id is not above every earlier row's: id → row. */
   private unordered = new Map<number, number>();
   private maxId = 0;
@@ -43,7 +47,7 @@ export class QueueReplay {
 
   constructor(readonly name: string, private readonly chunks: Chunks) {}
 
-  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, source: Buffer, start: number, end: number): void {
+  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, source: Buffer, start: number, end: number, deliveries = 0): void {
     if (id <= this.maxId) {
       this.remove(id);
       this.unordered.set(id, this.n);
@@ -62,7 +66,8 @@ export class QueueReplay {
     this.chunk[r] = this.chunks.ref(source);
     this.dataAt[r] = start;
     this.dataLen[r] = end - start;
-    this.deliveries[r] = 0;
+    this.deliveries[r] = deliveries;
+    this.due[r] = 0;
     this.count++;
     this.bytes += end - start;
   }
@@ -105,23 +110,77 @@ export class QueueReplay {
     return true;
   }
 
+  /** Item `id` (ready, open or just added) waits until `dueAt`. */
+  delay(id: number, dueAt: number): boolean {
+    const r = this.find(id);
+    if (r < 0) return false;
+    this.state[r] = 0;
+    this.due[r] = dueAt;
+    return true;
+  }
+
+  /** Delayed item `id` joins the tail. */
+  joinTail(id: number): boolean {
+    const r = this.find(id);
+    if (r < 0) return false;
+    this.due[r] = 0;
+    this.keys[r] = ++this.tailSeq;
+    this.reordered = true;
+    return true;
+  }
+
+  /** Sets item `id`'s delivery count (a snapshot's deliveries record). */
+  setDeliveries(id: number, count: number): boolean {
+    const r = this.find(id);
+    if (r < 0) return false;
+    this.deliveries[r] = count;
+    return true;
+  }
+
+  /** Removes item `id` and returns it (its data a view), for a move to another queue; null when unknown. */
+  take(id: number): Item | null {
+    const r = this.find(id);
+    if (r < 0) return null;
+    const item = this.item(r);
+    this.remove(id);
+    return item;
+  }
+
   /** Removes every ready item; open ones stay (engine.flush). */
   flush(): void {
     for (let r = 0; r < this.n; r++) if (this.state[r] === 0) this.remove(this.ids[r]);
   }
 
-  /** Visits what a restart restores, head first: open items (back at the head), then ready ones. */
-  forEach(visit: (item: Item, open: boolean) => void): void {
-    for (const r of this.openRows()) visit(this.item(r), true);
-    for (const r of this.releasedRows()) visit(this.item(r), false);
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) visit(this.item(r), false);
+  /**
+   * Visits what a restart restores, head first: open items (back at the head), then ready ones,
+   * then delayed ones (dueAt > 0) in due order.
+   */
+  forEach(visit: (item: Item, open: boolean, dueAt: number) => void): void {
+    for (const r of this.openRows()) visit(this.item(r), true, 0);
+    for (const r of this.releasedRows()) visit(this.item(r), false, 0);
+    for (const r of this.tailRows()) visit(this.item(r), false, 0);
+    for (const r of this.delayedRows()) visit(this.item(r), false, this.due[r]);
   }
 
-  /** Ready items head first, then open items in id order (the order a snapshot lists them). */
-  *snapshotOrder(): Generator<{ item: Item; open: boolean }> {
-    for (const r of this.releasedRows()) yield { item: this.item(r), open: false };
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0) yield { item: this.item(r), open: false };
-    for (const r of this.openRows()) yield { item: this.item(r), open: true };
+  /** Ready items head first, then open items in id order, then delayed ones (the order a snapshot lists them). */
+  *snapshotOrder(): Generator<{ item: Item; open: boolean; dueAt: number }> {
+    for (const r of this.releasedRows()) yield { item: this.item(r), open: false, dueAt: 0 };
+    for (const r of this.tailRows()) yield { item: this.item(r), open: false, dueAt: 0 };
+    for (const r of this.openRows()) yield { item: this.item(r), open: true, dueAt: 0 };
+    for (const r of this.delayedRows()) yield { item: this.item(r), open: false, dueAt: this.due[r] };
+  }
+
+  /** Ready rows at the tail, in tail order. */
+  private tailRows(): number[] {
+    const rows: number[] = [];
+    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0 && this.due[r] === 0) rows.push(r);
+    return this.reordered ? rows.sort((a, b) => this.keys[a] - this.keys[b]) : rows;
+  }
+
+  private delayedRows(): number[] {
+    const rows: number[] = [];
+    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.due[r] > 0) rows.push(r);
+    return rows.sort((a, b) => this.due[a] - this.due[b] || a - b);
   }
 
   private item(r: number): Item {
@@ -138,7 +197,7 @@ export class QueueReplay {
 
   private releasedRows(): number[] {
     const rows: number[] = [];
-    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] < 0) rows.push(r);
+    for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] < 0 && this.due[r] === 0) rows.push(r);
     return rows.sort((a, b) => this.keys[a] - this.keys[b]);
   }
 
@@ -172,6 +231,7 @@ export class QueueReplay {
     this.dataAt = extend(this.dataAt, new Float64Array(size));
     this.dataLen = extend(this.dataLen, new Uint32Array(size));
     this.deliveries = extend(this.deliveries, new Uint32Array(size));
+    this.due = extend(this.due, new Float64Array(size));
   }
 
   /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
@@ -192,6 +252,7 @@ export class QueueReplay {
       this.dataAt[w] = this.dataAt[r];
       this.dataLen[w] = this.dataLen[r];
       this.deliveries[w] = this.deliveries[r];
+      this.due[w] = this.due[r];
       w++;
     }
     this.n = w;

@@ -6,7 +6,7 @@
  * file and offset, and with what it costs (docs/journal-format.md: Damage).
  */
 import { decodeHeader, decoderOf, DecodedRecord, isHeader, NameCache, type Damage, type FileHeader, type HeaderProblem } from './decoder.js';
-import { FileKind, HEADER_BYTES, RecordType, V1_HEADER_BYTES } from './format.js';
+import { FileKind, FORMAT_VERSION, HEADER_BYTES, RecordType, V1_HEADER_BYTES } from './format.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { planDirectory, segmentName } from './names.js';
 import { ReplayState, type Loss } from './replay-state.js';
@@ -107,10 +107,11 @@ function* readFile(store: JournalStore, report: FileReport, state: ReplayState, 
 function guessVersion(buf: Buffer): { version: number; start: number } {
   const names = new NameCache();
   const probe = new DecodedRecord();
-  for (const [version, start] of [[2, HEADER_BYTES], [1, V1_HEADER_BYTES]] as const) {
+  // Version 3 reads every version 2 record too.
+  for (const [version, start] of [[FORMAT_VERSION, HEADER_BYTES], [1, V1_HEADER_BYTES]] as const) {
     if (buf.length > start && typeof decoderOf(version)(buf, start, buf.length, probe, names) === 'number') return { version, start };
   }
-  for (const version of [2, 1]) {
+  for (const version of [FORMAT_VERSION, 1]) {
     let first = -1;
     const scan = scanRecords(buf, 0, version, (r) => {
       if (first < 0) first = r.offset;
@@ -118,7 +119,7 @@ function guessVersion(buf: Buffer): { version: number; start: number } {
     while (first < 0 && !scan.next().done);
     if (first >= 0) return { version, start: first };
   }
-  return { version: 2, start: buf.length };
+  return { version: FORMAT_VERSION, start: buf.length };
 }
 
 /** The result of reading a data directory. */
@@ -239,7 +240,7 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
   const lastSegment = plan.segments.length > 0 ? plan.segments[plan.segments.length - 1].seq : 0;
 
   const manifest = readManifest(store);
-  const hasV2 = files.some((f) => f.version === 2 && (f.records > 0 || f.kind === 'snapshot'));
+  const hasV2 = files.some((f) => f.version >= 2 && (f.records > 0 || f.kind === 'snapshot'));
   if (typeof manifest === 'string') {
     warnings.push(`${at('MANIFEST')}: damaged (${manifest}); missing newest segments cannot be detected`);
   } else if (manifest === null) {

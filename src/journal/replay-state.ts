@@ -16,6 +16,7 @@
  *
  * The items themselves live in per-queue columns (queue-replay.ts).
  */
+import { deadQueueName } from '../queue-name.js';
 import type { DecodedRecord } from './decoder.js';
 import type { ChainPosition } from './encoder.js';
 import { isEnding, RecordType } from './format.js';
@@ -49,6 +50,8 @@ export interface Loss {
 
 export class ReplayState {
   readonly queues = new Map<string, QueueReplay>();
+  /** Fanout queues that exist (docs/protocol.md: fanout queues). */
+  readonly fanouts = new Set<string>();
   /** The id the next enqueued item gets: past every id seen and every next_id record. */
   nextId = 1;
   records = 0;
@@ -104,8 +107,22 @@ export class ReplayState {
         return;
       case RecordType.Dropped:
         this.queues.delete(r.queue);
+        this.fanouts.delete(r.queue);
         this.last = null;
         return;
+      case RecordType.Delayed:
+        if (this.suspects.size > 0) this.suspects.delete(r.id);
+        return this.count(this.existing(r.queue)?.delay(r.id, r.dueAt));
+      case RecordType.Due:
+        return this.count(this.existing(r.queue)?.joinTail(r.id));
+      case RecordType.Deliveries:
+        return this.count(this.existing(r.queue)?.setDeliveries(r.id, r.count));
+      case RecordType.Fanout:
+        this.fanouts.add(r.queue);
+        return;
+      case RecordType.Dead:
+        if (this.suspects.size > 0) this.suspects.delete(r.id);
+        return this.moveToDead(r.queue, r.id);
       case RecordType.NextId:
         this.raiseNextId(r.id);
         return;
@@ -284,6 +301,14 @@ export class ReplayState {
       this.last = q;
     }
     return q;
+  }
+
+  /** Item `id` of `name` moves to the tail of `<name>.dead`, with its delivery count (engine: moveToDead). */
+  private moveToDead(name: string, id: number): void {
+    const item = this.existing(name)?.take(id) ?? null;
+    const dead = deadQueueName(name);
+    if (item === null || dead === null) return this.count(false);
+    this.queue(dead).add(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, 0, item.data.length, item.deliveries);
   }
 
   private count(known: boolean | undefined): void {

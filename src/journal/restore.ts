@@ -18,6 +18,8 @@ import type { JournalStore } from './store.js';
  */
 export interface RestoreTarget {
   restore(name: string, item: Item): void;
+  restoreDelayed(name: string, item: Item, dueAt: number): void;
+  restoreFanout(name: string): void;
   advanceNextId(next: number): void;
   /** Moves the bound on ids a block ahead, for the journal to record: returns it. */
   raiseIdCeiling(): number;
@@ -33,6 +35,8 @@ export interface RestoreTarget {
   queueNames(): string[];
   readyItems(name: string): Iterable<Item>;
   openItems(name: string): Item[];
+  delayedItems(name: string): Array<{ item: Item; dueAt: number }>;
+  isFanout(name: string): boolean;
 }
 
 export interface RestoreReport {
@@ -85,18 +89,20 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
   let items = 0, bytes = 0, expired = 0, queues = 0;
   for (const [name, q] of read.state.queues) {
     let restored = 0;
-    q.forEach((item) => {
+    q.forEach((item, _open, dueAt) => {
       if (item.expiresAt !== 0 && item.expiresAt <= now) {
         expired++;
         return;
       }
-      target.restore(name, item);
+      if (dueAt > 0) target.restoreDelayed(name, item, dueAt);
+      else target.restore(name, item);
       restored++;
       bytes += item.data.length;
     });
     items += restored;
     if (restored > 0) queues++;
   }
+  for (const name of read.state.fanouts) target.restoreFanout(name);
   target.advanceNextId(read.state.nextId);
   if (read.state.flushAllAt !== 0) target.restoreFlushAll(read.state.flushAllAt);
 

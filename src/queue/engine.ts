@@ -9,7 +9,7 @@
  */
 import { DeadlineHeap } from './deadlines.js';
 import { discardOldest, fits, type QueueLimits } from './limits.js';
-import { deadQueueName, fanoutBase, isDeadQueue } from './names.js';
+import { deadQueueName, fanoutBase, isDeadQueue } from '../queue-name.js';
 import { Holder, Queue, type Delayed, type Reservation, type Waiter } from './queue.js';
 import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from './types.js';
 

@@ -2,7 +2,7 @@
 import { Journal, type JournalOptions } from '../../src/journal/journal.js';
 import type { JournalStore } from '../../src/journal/store.js';
 import { QueueEngine } from '../../src/queue/engine.js';
-import { UNLIMITED } from '../../src/queue/limits.js';
+import { UNLIMITED, type QueueLimits } from '../../src/queue/limits.js';
 import { T0 } from './engine.js';
 
 export { T0 };
@@ -13,10 +13,10 @@ export interface Journaled {
   readonly warnings: string[];
 }
 
-export function openEngine(store: JournalStore, options: Partial<JournalOptions> = {}, now = T0): Journaled {
+export function openEngine(store: JournalStore, options: Partial<JournalOptions> = {}, now = T0, limits: Partial<QueueLimits> = {}): Journaled {
   const warnings: string[] = [];
   const journal = new Journal(store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
-  const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100 }, journal);
+  const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100, ...limits }, journal);
   journal.restore(engine, now);
   return { engine, journal, warnings };
 }

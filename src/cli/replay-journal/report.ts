@@ -3,7 +3,7 @@
  * reader (journal/reader.ts) and never written to unless --repair is given. Builds the report; the
  * command module prints it.
  */
-import { Compaction, type CapturedState } from '../../journal/compactor.js';
+import { Compaction, type CapturedState, type SnapshotItem } from '../../journal/compactor.js';
 import type { DecodedRecord } from '../../journal/decoder.js';
 import { FileStore } from '../../journal/file-store.js';
 import { RECORD_NAMES, RecordType } from '../../journal/format.js';
@@ -12,7 +12,6 @@ import { writeManifest } from '../../journal/manifest.js';
 import { readingJournal, type FileReport, type JournalRead } from '../../journal/reader.js';
 import { repairJournal } from '../../journal/repair.js';
 import type { JournalStore } from '../../journal/store.js';
-import type { Item } from '../../queue/types.js';
 
 export interface QueueReport {
   readonly name: string;
@@ -145,9 +144,9 @@ async function repair(store: JournalStore, read: JournalRead, now: number): Prom
     return done;
   }
   // The state as read becomes snapshot.<newest + 1>, which replaces every file before it.
-  const items: Array<{ queue: string; item: Item; open: boolean }> = [];
-  for (const [queue, q] of read.state.queues) for (const { item, open } of q.snapshotOrder()) items.push({ queue, item, open });
-  const captured: CapturedState = { nextId, chain: read.state.chainPosition(), flushAllAt: read.state.flushAllAt, items };
+  const items: SnapshotItem[] = [];
+  for (const [queue, q] of read.state.queues) for (const { item, open, dueAt } of q.snapshotOrder()) items.push({ queue, item, open, dueAt });
+  const captured: CapturedState = { nextId, chain: read.state.chainPosition(), flushAllAt: read.state.flushAllAt, items, fanouts: [...read.state.fanouts] };
   const snapshot = read.files.find((f) => f.kind === 'snapshot');
   const segments = read.files.filter((f) => f.kind === 'segment' && store.list().includes(f.name)).map((f) => f.seq);
   const target = newest + 1;

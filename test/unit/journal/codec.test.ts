@@ -108,7 +108,7 @@ describe('record codec', () => {
 
 describe('file header', () => {
   it('round-trips and rejects other files', () => {
-    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({ version: 2, kind: FileKind.Snapshot, seq: 42, nextId: 2 ** 40, nextSerial: 9, bytes: 32 });
+    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({ version: 3, kind: FileKind.Snapshot, seq: 42, nextId: 2 ** 40, nextSerial: 9, bytes: 32 });
     const problem = (h: ReturnType<typeof decodeHeader>) => (isHeader(h) ? null : h.problem);
     expect(problem(decodeHeader(Buffer.from('PK\x03\x04 not a journal at all')))).toMatch(/bad magic/);
     expect(problem(decodeHeader(encodeHeader(FileKind.Segment, 1, 1).subarray(0, 10)))).toMatch(/cut short/);
@@ -119,8 +119,8 @@ describe('file header', () => {
 
   it('calls a sound header of a version it does not read unsupported, so that the file is left alone', () => {
     const future = encodeHeader(FileKind.Segment, 1, 1);
-    future.writeUInt16LE(3, 8);
+    future.writeUInt16LE(4, 8);
     future.writeUInt32LE(crc32(future, 0, 28), 28);
-    expect(decodeHeader(future)).toEqual({ problem: 'journal format version 3 is not supported (this rq reads 1 and 2)', unsupported: true });
+    expect(decodeHeader(future)).toEqual({ problem: 'journal format version 4 is not supported (this rq reads 1 and 2 and 3)', unsupported: true });
   });
 });
