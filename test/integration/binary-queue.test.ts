@@ -207,7 +207,7 @@ describe('DELETE by id', () => {
     expect(huge.value.toString()).toBe('CAS is not an item id');
     const opt = await c.request({ opcode: OP.DELETE, key: 'q/open' });
     expect(opt.status).toBe(STATUS.INVALID_ARGUMENTS);
-    expect(opt.value.toString()).toMatch(/delete takes only the options abort and id=/);
+    expect(opt.value.toString()).toMatch(/delete takes only the options abort, id=<n> and delay=<ms>/);
   });
 });
 
@@ -349,7 +349,7 @@ describe('refused, unknown and malformed requests', () => {
     ['prepend', OP.PREPEND, Buffer.alloc(0)], ['prepend', OP.PREPENDQ, Buffer.alloc(0)],
     ['incr', OP.INCREMENT, Buffer.alloc(20)], ['incr', OP.INCREMENTQ, Buffer.alloc(20)],
     ['decr', OP.DECREMENT, Buffer.alloc(20)], ['decr', OP.DECREMENTQ, Buffer.alloc(20)],
-    ['touch', OP.TOUCH, Buffer.alloc(4)], ['gat', OP.GAT, Buffer.alloc(4)], ['gat', OP.GATQ, Buffer.alloc(4)],
+    ['gat', OP.GAT, Buffer.alloc(4)], ['gat', OP.GATQ, Buffer.alloc(4)],
     ['gat', OP.GATK, Buffer.alloc(4)], ['gat', OP.GATKQ, Buffer.alloc(4)],
   ];
 
@@ -401,7 +401,7 @@ describe('refused, unknown and malformed requests', () => {
       [{ opcode: OP.GET, key: 'q/bogus' }, /^unknown option "bogus"$/],
       [{ opcode: OP.GET, key: 'q/peek/open' }, /^peek cannot be combined/],
       [{ opcode: OP.GET, key: 'x'.repeat(251) }, /^queue name longer than 250 bytes$/],
-      [set('q/open', 'v'), /^set takes a bare queue name/],
+      [set('q/open', 'v'), /^set takes only the option delay=<ms>/],
       [set('bad\x00name', 'v'), /^queue name contains a space, control character or \/$/],
     ];
     for (const [request, message] of cases) {

@@ -157,6 +157,7 @@ describe('stats', () => {
     expect(Object.fromEntries([...s].filter(([k]) => k.startsWith('queue_q_') && k !== 'queue_q_age_ms'))).toEqual({
       queue_q_items: '1', queue_q_open: '1', queue_q_bytes: '5', queue_q_total_items: '2', queue_q_delivered: '1', queue_q_expired_items: '0',
       queue_q_acked: '0', queue_q_released: '0', queue_q_discarded: '0', queue_q_rejected: '0', queue_q_waiters: '0',
+      queue_q_delayed: '0', queue_q_dead: '0', queue_q_head_deliveries: '0',
     });
     expect(Number(s.get('queue_q_age_ms'))).toBeGreaterThanOrEqual(0);
   });

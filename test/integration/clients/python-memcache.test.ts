@@ -79,6 +79,26 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
     expect(out).toMatch(/^1 1 \d+\.\d+\.\d+\n$/);
   });
 
+  it('delays an item, renews a lease with touch, retries with a delay and reads the delivery count', async () => {
+    const out = await python([
+      'mc.cache_cas = True',
+      'text = lambda k: k.decode() if isinstance(k, bytes) else k',
+      'print(mc.set("pq/delay=2000", "later"), mc.get("pq"))',
+      'mc.set("pq", "now")',
+      // gets keeps the cas (the item id) under the reply key, which carries the count.
+      'print(mc.gets("pq/lease=1000/deliveries"))',
+      '[(key, id)] = mc.cas_ids.items()',
+      'print(text(key))',
+      'print(mc.touch("pq/id=%d" % id, 60), mc.touch("pq/id=999", 60))',
+      'print(mc.delete("pq/abort/id=%d/delay=100" % id), mc.get("pq"))',
+      'mc.cas_ids.clear()',
+      'print(mc.gets("pq/t=5000/deliveries"), [text(k) for k in mc.cas_ids])',
+    ].join('\n'));
+    expect(out).toBe("True None\nnow\npq/lease=1000/deliveries=1\n1 0\n1 None\nnow ['pq/t=5000/deliveries=2']\n");
+    const c = await conns.connect();
+    expect(await stat(c, 'queue_pq_delayed')).toBe(1);
+  });
+
   it('gets a refusal for add and stores nothing', async () => {
     const out = await python([
       'print(mc.add("q", "x"))',
