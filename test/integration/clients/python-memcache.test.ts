@@ -80,6 +80,12 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
   });
 
   it('delays an item, renews a lease with touch, retries with a delay and reads the delivery count', async () => {
+    const refusedBy = traitsUnderTest().failingWorkRefusedBy;
+    if (refusedBy !== null) {
+      // docs/scale-out.md: a JetStream store refuses each of these, and python-memcache says so.
+      expect(await python('print(mc.set("pq/delay=2000", "x"), mc.touch("pq/id=1", 60), mc.get("pq"))')).toBe('False 0 None\n');
+      return;
+    }
     const out = await python([
       'mc.cache_cas = True',
       'text = lambda k: k.decode() if isinstance(k, bytes) else k',

@@ -14,8 +14,8 @@ describe('the keys the client sends', () => {
     expect(parseKey(ackOldestKey('q'))).toMatchObject({ close: true, open: false });
     expect(parseKey(releaseOldestKey('q'))).toMatchObject({ abort: true, open: false });
     expect(parseKey(peekKey('q'))).toMatchObject({ peek: true, open: false });
-    expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42 });
-    expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({ queue: 'q', abort: true, id: 2 ** 53 - 1 });
+    expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42, delayMs: 0 });
+    expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({ queue: 'q', abort: true, id: 2 ** 53 - 1, delayMs: 0 });
   });
 
   it('send a queue name as its UTF-8 bytes, and refuse names the server would', () => {
