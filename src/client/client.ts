@@ -16,12 +16,12 @@ import type { Security } from './connect.js';
 import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
-import { ackIdKey, peekKey, releaseIdKey, reserveKey, wireName } from './keys.js';
+import { ackIdKey, deliveriesOf, peekKey, releaseIdKey, reserveKey, setKey, touchKey, wireName } from './keys.js';
 import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-session.js';
 import type { PushReport } from './push-stream.js';
-import { encodeDelete, encodeFlush, encodeGet, encodePushItems, encodeSets, errorText, flagsOf, type PushItem } from './requests.js';
+import { encodeDelete, encodeFlush, encodeGet, encodePushItems, encodeSets, encodeTouch, errorText, flagsOf, type PushItem } from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
 import type { ServerStats, StatsPairs } from './stats.js';
 
@@ -42,6 +42,13 @@ export interface PushOptions {
   readonly ttlSeconds?: number;
   /** memcache flags stored with the item. */
   readonly flags?: number;
+  /** Ms until the item becomes ready (invisible to reserve and peek until then); 0 or absent = at once. */
+  readonly delayMs?: number;
+}
+
+export interface ReleaseOptions {
+  /** Ms until the item is ready again, at the tail in due order; 0 or absent = at once, at the head. */
+  readonly delayMs?: number;
 }
 
 export interface ReserveOptions {
@@ -76,7 +83,7 @@ export class RqClient {
 
   /** Pushes one item to one server; resolves with the server that stored it. */
   async push(queue: string, data: Buffer | string, options: PushOptions = {}): Promise<string> {
-    const wire = wireName(queue);
+    const wire = setKey(wireName(queue), options.delayMs);
     const items = [typeof data === 'string' ? Buffer.from(data) : data];
     const exptime = exptimeFor(options.ttlSeconds ?? 0, Date.now());
     let lastSkip: RqClientError | null = null;
@@ -103,7 +110,7 @@ export class RqClient {
    * Never throws for a server failure: the report says what was confirmed and what was not.
    */
   async pushAll(queue: string, source: AsyncIterable<readonly Buffer[]>, options: PushOptions = {}): Promise<PushReport> {
-    const wire = wireName(queue);
+    const wire = setKey(wireName(queue), options.delayMs);
     const flags = options.flags ?? 0;
     const exptime = exptimeFor(options.ttlSeconds ?? 0, Date.now());
     const { pushStream } = await import('./push-stream.js');
@@ -198,9 +205,23 @@ export class RqClient {
     return this.deleteKey(this.serverIndex(server), ackIdKey(wireName(queue), id));
   }
 
-  /** Puts item `id` back at the head of its queue. False when it is not open there. */
-  async release(queue: string, id: number, server?: string): Promise<boolean> {
-    return this.deleteKey(this.serverIndex(server), releaseIdKey(wireName(queue), id));
+  /**
+   * Puts item `id` back at the head of its queue, or with `delayMs` at its tail once that many ms
+   * have passed. False when it is not open there.
+   */
+  async release(queue: string, id: number, server?: string, options: ReleaseOptions = {}): Promise<boolean> {
+    return this.deleteKey(this.serverIndex(server), releaseIdKey(wireName(queue), id, options.delayMs));
+  }
+
+  /**
+   * Renews the lease of item `id` (reserved by anyone) to `leaseMs` from now. False when it is not
+   * open there (never reserved, or acknowledged, released or its lease already over).
+   */
+  async touch(queue: string, id: number, leaseMs: number, server?: string): Promise<boolean> {
+    const i = this.serverIndex(server);
+    const key = touchKey(wireName(queue), id, leaseMs);
+    const reply = await (await this.connection(i)).request((opaque) => encodeTouch(key, leaseMs, opaque));
+    return this.found(i, reply);
   }
 
   /** Removes every ready item of the queue on every server (open reservations stay open). */
@@ -303,12 +324,18 @@ export class RqClient {
     const status = reply.header.status;
     if (status === STATUS.KEY_NOT_FOUND) return null;
     if (status !== STATUS.SUCCESS) throw this.refusal(i, reply);
+    const deliveries = deliveriesOf(reply.key.toString('latin1'));
+    if (deliveries === null) throw new RqClientError('protocol', this.names[i], 'the reply has no delivery count (a server older than this client?)');
     // memjs hands over the header's 8 CAS bytes: the item id (docs/protocol.md: binary GET).
-    return { queue, id: readCas(reply.header.cas, 0), data: reply.val, flags: flagsOf(reply), server: this.names[i] };
+    return { queue, id: readCas(reply.header.cas, 0), data: reply.val, flags: flagsOf(reply), server: this.names[i], deliveries };
   }
 
   private async deleteKey(i: number, key: string): Promise<boolean> {
-    const reply = await (await this.connection(i)).request((opaque) => encodeDelete(key, opaque));
+    return this.found(i, await (await this.connection(i)).request((opaque) => encodeDelete(key, opaque)));
+  }
+
+  /** A reply that says done (true) or not found (false); anything else is a refusal. */
+  private found(i: number, reply: Reply): boolean {
     const status = reply.header.status;
     if (status === STATUS.SUCCESS) return true;
     if (status === STATUS.KEY_NOT_FOUND) return false;

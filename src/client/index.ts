@@ -1,5 +1,5 @@
 /** The client library's public surface (docs/client.md): what the CLI and `rq top` import. */
-export { RqClient, exptimeFor, type ClientOptions, type PushOptions, type ReserveOptions } from './client.js';
+export { RqClient, exptimeFor, type ClientOptions, type PushOptions, type ReleaseOptions, type ReserveOptions } from './client.js';
 export type { PushItem } from './requests.js';
 export { RqClientError, type FailureKind } from './errors.js';
 export type { Item } from './item.js';

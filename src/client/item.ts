@@ -9,4 +9,9 @@ export interface Item {
   readonly flags: number;
   /** The server that holds it, as `host:port`. Ids are only unique per server. */
   readonly server: string;
+  /**
+   * How many times the item has been delivered (reserved), this delivery included: 1 the first
+   * time; for a peeked item, the deliveries so far (docs/protocol.md: the `deliveries` option).
+   */
+  readonly deliveries: number;
 }

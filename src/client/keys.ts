@@ -6,6 +6,9 @@
  */
 import { MAX_LEASE_MS, MAX_WAIT_MS, queueNameError } from '../protocol/key.js';
 
+/** The longest `delay=` the server takes (docs/protocol.md "Keys and options"): 365 days. */
+export const MAX_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
+
 export class QueueNameError extends Error {
   override readonly name = 'QueueNameError';
 }
@@ -27,12 +30,43 @@ export interface ReserveKey {
   readonly leaseMs?: number;
 }
 
-/** `q/open`, `q/close/open`, `q/open/t=500`, `q/open/lease=30000`, … */
+/**
+ * `q/open/deliveries`, `q/close/open/deliveries`, `q/open/t=500/deliveries`, … Every reservation
+ * asks for the item's delivery count (`deliveries`): the reply's key carries it (deliveriesOf).
+ */
 export function reserveKey(wire: string, o: ReserveKey = {}): string {
   let key = wire + (o.ack ? '/close/open' : '/open');
   if (o.waitMs !== undefined && o.waitMs > 0) key += `/t=${Math.min(Math.ceil(o.waitMs), MAX_WAIT_MS)}`;
-  if (o.leaseMs !== undefined && o.leaseMs > 0) key += `/lease=${Math.min(Math.max(1, Math.round(o.leaseMs)), MAX_LEASE_MS)}`;
-  return key;
+  if (o.leaseMs !== undefined && o.leaseMs > 0) key += `/lease=${leaseOption(o.leaseMs)}`;
+  return key + DELIVERIES;
+}
+
+/** The `deliveries` option: the reply's key is the request's with `=<count>` appended. */
+const DELIVERIES = '/deliveries';
+
+/**
+ * The delivery count in the key of a reply to a request that asked for it (`q/open/deliveries=3`),
+ * or null when the key has none (a server that does not count deliveries).
+ */
+export function deliveriesOf(replyKey: string): number | null {
+  const m = /\/deliveries=([0-9]{1,15})$/.exec(replyKey);
+  return m === null ? null : Number(m[1]);
+}
+
+/** A lease in whole ms, from 1 ms to the longest the server takes. */
+function leaseOption(leaseMs: number): number {
+  return Math.min(Math.max(1, Math.round(leaseMs)), MAX_LEASE_MS);
+}
+
+/** A delay in whole ms, up to the longest the server takes; 0 (no option) for none. */
+function delayOption(delayMs: number | undefined): string {
+  if (delayMs === undefined || !(delayMs > 0)) return '';
+  return `/delay=${Math.min(Math.round(delayMs), MAX_DELAY_MS)}`;
+}
+
+/** The key of a set: `q`, or `q/delay=30000` for an item that becomes ready that much later. */
+export function setKey(wire: string, delayMs?: number): string {
+  return wire + delayOption(delayMs);
 }
 
 /** `q/close`: acknowledges the oldest item this connection holds, reserves nothing. */
@@ -45,16 +79,24 @@ export function releaseOldestKey(wire: string): string {
   return wire + '/abort';
 }
 
-/** `q/peek`: the head item without reserving it. */
+/** `q/peek/deliveries`: the head item without reserving it, with its delivery count so far. */
 export function peekKey(wire: string): string {
-  return wire + '/peek';
+  return wire + '/peek' + DELIVERIES;
 }
 
-/** Delete keys: `q/id=N` acknowledges item N; `q/abort/id=N` releases it (from any connection). */
+/**
+ * Delete keys: `q/id=N` acknowledges item N; `q/abort/id=N` releases it (from any connection),
+ * `q/abort/id=N/delay=10000` so that it is ready again only 10 s later.
+ */
 export function ackIdKey(wire: string, id: number): string {
   return `${wire}/id=${id}`;
 }
 
-export function releaseIdKey(wire: string, id: number): string {
-  return `${wire}/abort/id=${id}`;
+export function releaseIdKey(wire: string, id: number, delayMs?: number): string {
+  return `${wire}/abort/id=${id}${delayOption(delayMs)}`;
+}
+
+/** The key of a touch: `q/id=N/lease=30000` renews item N's lease to 30 s from now, to the ms. */
+export function touchKey(wire: string, id: number, leaseMs: number): string {
+  return `${wire}/id=${id}/lease=${leaseOption(leaseMs)}`;
 }

@@ -18,7 +18,7 @@ import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
 import type { Packet } from '../protocol/binary/packet.js';
 import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
-import { ackOldestKey, reserveKey } from './keys.js';
+import { ackOldestKey, deliveriesOf, reserveKey } from './keys.js';
 import type { Pipe } from './pipe.js';
 import { encodeGet, errorText, flagsOf } from './requests.js';
 
@@ -148,7 +148,9 @@ export class PopSession {
         this.held++;
         this.reserved++;
         this.empty = false;
-        this.ready.push({ queue: this.queue, id: reply.cas, data: reply.value, flags: flagsOf(reply), server: this.pipe!.server });
+        const deliveries = deliveriesOf(reply.key.toString('latin1'));
+        if (deliveries === null) return this.protocolFailure('the reply has no delivery count (a server older than this client?)');
+        this.ready.push({ queue: this.queue, id: reply.cas, data: reply.value, flags: flagsOf(reply), server: this.pipe!.server, deliveries });
       } else if (reply.status === STATUS.KEY_NOT_FOUND) {
         this.empty = true;
       } else if (this.isTooManyOpen(reply)) {

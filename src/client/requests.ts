@@ -1,7 +1,7 @@
 /**
  * The binary requests the client sends, encoded with protocol/binary (spec section 4):
  * GET with a queue key (reserve, peek, ack-and-reserve …), SET (push), DELETE (ack or release by
- * id), STAT and FLUSH. Encoders write into one buffer so a batch of requests is one socket write.
+ * id), TOUCH (renew a lease), STAT and FLUSH. Encoders write into one buffer so a batch of requests is one socket write.
  */
 import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES } from '../protocol/binary/constants.js';
 import { writeHeader } from '../protocol/binary/packet.js';
@@ -22,6 +22,23 @@ export function encodeGet(key: string, opaque: number): Buffer {
 
 export function encodeDelete(key: string, opaque: number): Buffer {
   return keyOnly(OP.DELETE, key, opaque);
+}
+
+/** Extras of TOUCH (memcached protocol_binary.h, protocol_binary_request_touch): 4 bytes expiration. */
+const TOUCH_EXTRAS_BYTES = 4;
+
+/**
+ * TOUCH (opcode 0x1c; extras: 4 bytes expiration) with a `q/id=N/lease=<ms>` key: renews item N's
+ * lease (docs/protocol.md: touch). The key's lease= is what counts; the expiration says the same
+ * in whole seconds, for a reader of the packet.
+ */
+export function encodeTouch(key: string, leaseMs: number, opaque: number): Buffer {
+  const keyBytes = Buffer.byteLength(key, 'latin1');
+  const out = Buffer.allocUnsafe(HEADER_BYTES + TOUCH_EXTRAS_BYTES + keyBytes);
+  writeHeader(out, 0, MAGIC_REQUEST, OP.TOUCH, keyBytes, TOUCH_EXTRAS_BYTES, 0, TOUCH_EXTRAS_BYTES + keyBytes, opaque, 0);
+  out.writeUInt32BE(Math.ceil(leaseMs / 1000) >>> 0, HEADER_BYTES);
+  out.write(key, HEADER_BYTES + TOUCH_EXTRAS_BYTES, 'latin1');
+  return out;
 }
 
 /** STAT with no key: every general and queue figure. */

@@ -31,6 +31,7 @@ export function itemJson(item: Item, extra: Record<string, unknown> = {}): Recor
     id: item.id,
     server: item.server,
     flags: item.flags,
+    deliveries: item.deliveries,
     bytes: item.data.length,
     encoding: utf8 ? 'utf8' : 'base64',
     data: item.data.toString(utf8 ? 'utf8' : 'base64'),

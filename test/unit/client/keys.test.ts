@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ackIdKey, ackOldestKey, peekKey, QueueNameError, releaseIdKey, releaseOldestKey, reserveKey, wireName } from '../../../src/client/keys.js';
+import {
+  ackIdKey, ackOldestKey, deliveriesOf, MAX_DELAY_MS, peekKey, QueueNameError, releaseIdKey, releaseOldestKey, reserveKey, setKey, touchKey, wireName,
+} from '../../../src/client/keys.js';
 import { MAX_LEASE_MS, MAX_WAIT_MS, parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
 
 describe('the keys the client sends', () => {
@@ -16,6 +18,28 @@ describe('the keys the client sends', () => {
     expect(parseKey(peekKey('q'))).toMatchObject({ peek: true, open: false });
     expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42, delayMs: 0 });
     expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({ queue: 'q', abort: true, id: 2 ** 53 - 1, delayMs: 0 });
+  });
+
+  it('ask for a delay, a lease and the delivery count in whole ms, within the server\'s limits', () => {
+    expect(setKey('q')).toBe('q');
+    expect(setKey('q', 0)).toBe('q');
+    expect(setKey('q', 1500.4)).toBe('q/delay=1500');
+    expect(setKey('q', 1e15)).toBe(`q/delay=${MAX_DELAY_MS}`);
+    expect(releaseIdKey('q', 7)).toBe('q/abort/id=7');
+    expect(releaseIdKey('q', 7, 10_000)).toBe('q/abort/id=7/delay=10000');
+    expect(touchKey('q', 7, 0.2)).toBe('q/id=7/lease=1');
+    expect(touchKey('q', 7, 30_000)).toBe('q/id=7/lease=30000');
+    expect(reserveKey('q', { waitMs: 5 })).toBe('q/open/t=5/deliveries');
+    expect(peekKey('q')).toBe('q/peek/deliveries');
+  });
+
+  it('read the delivery count from a reply\'s key, and nothing from a key without one', () => {
+    expect(deliveriesOf('q/open/deliveries=3')).toBe(3);
+    expect(deliveriesOf('q/close/open/t=5/deliveries=1')).toBe(1);
+    expect(deliveriesOf('q/peek/deliveries=0')).toBe(0);
+    expect(deliveriesOf('q/open/deliveries')).toBeNull();
+    expect(deliveriesOf('q/open')).toBeNull();
+    expect(deliveriesOf('q/open/deliveries=x')).toBeNull();
   });
 
   it('send a queue name as its UTF-8 bytes, and refuse names the server would', () => {

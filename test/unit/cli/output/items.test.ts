@@ -5,7 +5,7 @@ import { formatItems, itemJson } from '../../../../src/cli/output/items.js';
 import { jsonLine, snakeKeys } from '../../../../src/cli/output/json.js';
 
 const item = (data: Buffer | string, id = 7): Item => ({
-  queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133',
+  queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133', deliveries: 2,
 });
 
 describe('printing items', () => {
@@ -29,12 +29,12 @@ describe('printing items', () => {
     expect(formatItems([item(Buffer.from([0xff, 0x41, 0x07]))], 'nul', { terminal: true }).toString()).toBe('\\xffA\\x07\0');
   });
 
-  it('writes one JSON object per line, data as UTF-8 text or else base64', () => {
+  it('writes one JSON object per line, data as UTF-8 text or else base64, with the delivery count', () => {
     const lines = formatItems([item('héllo'), item(Buffer.from([0xff, 0xfe]), 8)], 'json', { extra: () => ({ leaseMs: 5000 }) })
       .toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
-      { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, bytes: 6, encoding: 'utf8', data: 'héllo', lease_ms: 5000 },
-      { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, bytes: 2, encoding: 'base64', data: '//4=', lease_ms: 5000 },
+      { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, deliveries: 2, bytes: 6, encoding: 'utf8', data: 'héllo', lease_ms: 5000 },
+      { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, deliveries: 2, bytes: 2, encoding: 'base64', data: '//4=', lease_ms: 5000 },
     ]);
     expect(Buffer.from(itemJson(item(Buffer.from([0xff]))).data as string, 'base64')).toEqual(Buffer.from([0xff]));
   });
