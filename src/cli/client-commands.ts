@@ -12,9 +12,11 @@ export const CLIENT_COMMANDS: Readonly<Record<string, Load>> = {
   pop: async () => (await import('./commands/pop.js')).popSpec,
   ack: async () => (await import('./commands/ack.js')).ackSpec,
   release: async () => (await import('./commands/release.js')).releaseSpec,
+  touch: async () => (await import('./commands/touch.js')).touchSpec,
   peek: async () => (await import('./commands/peek.js')).peekSpec,
   inspect: async () => (await import('./commands/inspect.js')).inspectSpec,
   flush: async () => (await import('./commands/flush.js')).flushSpec,
   drop: async () => (await import('./commands/drop.js')).dropSpec,
+  redrive: async () => (await import('./commands/redrive.js')).redriveSpec,
   work: async () => (await import('./commands/work.js')).workSpec,
 };

@@ -10,14 +10,18 @@ import { inspectSpec } from './commands/inspect.js';
 import { peekSpec } from './commands/peek.js';
 import { popSpec } from './commands/pop.js';
 import { pushSpec } from './commands/push.js';
+import { redriveSpec } from './commands/redrive.js';
 import { releaseSpec } from './commands/release.js';
 import { replayJournalCommand } from './commands/replay-journal.js';
 import { serveCommand } from './commands/serve.js';
 import { topCommand } from './commands/top.js';
+import { touchSpec } from './commands/touch.js';
 import { workSpec } from './commands/work.js';
 
 /** The client subcommands, described as data so that the fast path (fast-path.ts) can run them without yargs. */
-export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [pushSpec, popSpec, ackSpec, releaseSpec, peekSpec, inspectSpec, flushSpec, dropSpec, workSpec];
+export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [
+  pushSpec, popSpec, ackSpec, releaseSpec, touchSpec, peekSpec, inspectSpec, flushSpec, dropSpec, redriveSpec, workSpec,
+];
 
 /** A subcommand as main() registers it: its usage line, and how to add it to yargs. */
 export interface Registration {

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from '../../client/defaults.js';
+import { MAX_DELAY_MS } from '../../client/keys.js';
 import { AddressError, resolveServers, type ServerAddress } from '../../client/servers.js';
 import { UsageError, type OptionSpec, type RawArgs } from '../command-spec.js';
 
@@ -117,6 +118,14 @@ export function stringArg(raw: RawArgs, name: string, label = `<${name}>`): stri
   const s = String(v);
   if (s === '') throw new UsageError(label.startsWith('<') ? `${label} is empty` : `${label} needs a value`);
   return s;
+}
+
+/**
+ * `--delay SECONDS` (fractions allowed) as ms, from 0 to the longest delay the server takes; 0 when
+ * absent. rq push and rq release take it.
+ */
+export function delayArg(raw: RawArgs): number {
+  return raw.delay === undefined ? 0 : secondsArg(raw.delay, '--delay', MAX_DELAY_MS / 1000);
 }
 
 /** A non-negative number of seconds as ms; `what` names the option in messages. */

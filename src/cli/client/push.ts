@@ -14,7 +14,7 @@ import { newClient } from './new-client.js';
 
 export async function runPush(plan: PushPlan): Promise<void> {
   const client = newClient('push', plan);
-  const options = { ttlSeconds: plan.ttlSeconds, flags: plan.flags };
+  const options = { ttlSeconds: plan.ttlSeconds, flags: plan.flags, delayMs: plan.delayMs };
   const messages = plan.messages;
   let read = 0;
   let progress: ProgressLine | null = null;

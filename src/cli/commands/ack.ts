@@ -1,4 +1,4 @@
-/** `rq ack`: acknowledges reserved items by id (man/rq-ack.1). Its arguments are shared with `rq release`. */
+/** `rq ack`: acknowledges reserved items by id (man/rq-ack.1). Its arguments are shared with `rq release` and `rq touch`. */
 import { wireName } from '../../client/keys.js';
 import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
@@ -7,6 +7,10 @@ import { parseItemRef, type ItemRef } from '../client/item-ref.js';
 export interface EndPlan extends ClientPlan {
   readonly queue: string;
   readonly items: readonly ItemRef[];
+  /** `rq release --delay`: ms until a released item is ready again; 0 = at once. */
+  readonly delayMs: number;
+  /** `rq touch --lease`: the new lease, in ms. */
+  readonly leaseMs: number;
 }
 
 export function endPlan(raw: Parameters<CommandSpec<EndPlan>['plan']>[0]): EndPlan {
@@ -15,7 +19,7 @@ export function endPlan(raw: Parameters<CommandSpec<EndPlan>['plan']>[0]): EndPl
   wireName(queue);
   const ids = variadic(raw, 'ids');
   if (ids.length === 0) throw new UsageError('give at least one item id');
-  return { ...client, queue, items: ids.map((t) => parseItemRef(t, client.servers)) };
+  return { ...client, queue, items: ids.map((t) => parseItemRef(t, client.servers)), delayMs: 0, leaseMs: 0 };
 }
 
 export const END_POSITIONALS = [

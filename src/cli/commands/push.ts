@@ -1,5 +1,5 @@
 /** `rq push`: adds items to a queue from arguments or standard input (man/rq-push.1). */
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, delayArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
 import type { SplitMode } from '../input/split-items.js';
 import { wireName } from '../../client/keys.js';
@@ -11,6 +11,8 @@ export interface PushPlan extends ClientPlan {
   readonly mode: SplitMode;
   readonly ttlSeconds: number;
   readonly flags: number;
+  /** Ms until the items become ready; 0 = at once. */
+  readonly delayMs: number;
 }
 
 /** Ten years: a longer TTL is surely a mistake (and memcache's exptime is a 32-bit unix time). */
@@ -28,6 +30,7 @@ export const pushSpec: CommandSpec<PushPlan> = {
     whole: { type: 'boolean', describe: 'All of standard input is one item' },
     ttl: { type: 'number', describe: 'Seconds until the items expire unread (default: never)' },
     flags: { type: 'number', describe: 'memcache flags stored with each item (0 to 4294967295)', default: 0 },
+    delay: { type: 'number', describe: 'Seconds until the items become ready (fractions allowed); until then no reader sees them', defaultDescription: 'ready at once' },
     ...CLIENT_OPTIONS,
   },
   examples: [
@@ -35,6 +38,7 @@ export const pushSpec: CommandSpec<PushPlan> = {
     ['seq 100 | $0 push jobs', 'push 100 items, one per line'],
     ['find . -name "*.log" -print0 | $0 push logs -0', 'push file names, NUL-separated'],
     ['$0 push images --whole < photo.jpg', 'push a whole file as one item'],
+    ['$0 push reminders --delay 3600 "call back"', 'an item that becomes ready in an hour'],
   ],
   plan: (raw) => {
     const client = clientPlan(raw);
@@ -60,6 +64,7 @@ export const pushSpec: CommandSpec<PushPlan> = {
       mode: whole ? 'whole' : nul ? 'nul' : 'lines',
       ttlSeconds: ttl ?? 0,
       flags,
+      delayMs: delayArg(raw),
     };
   },
   run: async (plan) => {

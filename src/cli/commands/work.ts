@@ -1,5 +1,7 @@
 /** `rq work`: runs a command for each item, acknowledging on success (man/rq-work.1). */
-import { wireName } from '../../client/keys.js';
+import { MAX_DELAY_MS, wireName } from '../../client/keys.js';
+import { MAX_LEASE_MS } from '../../protocol/key.js';
+import type { Backoff } from '../work/backoff.js';
 import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
 
@@ -22,12 +24,27 @@ export interface WorkPlan extends ClientPlan {
   readonly passCredentials: boolean;
   /** Reconnect after losing the server, instead of exiting with status 3. */
   readonly reconnect: boolean;
+  /** Each item is reserved with this lease (ms), renewed while its command runs. */
+  readonly leaseMs: number;
+  /** How long a failed item stays away before its next try. */
+  readonly retry: Backoff;
 }
 
 /** More concurrent commands than this is surely a typo (each holds a connection and a process). */
 const MAX_CONCURRENCY = 1024;
 /** The longest --timeout for a command: a week. */
 const MAX_COMMAND_TIMEOUT_S = 7 * 24 * 60 * 60;
+/**
+ * The default lease: how long an item of a worker that died (kill -9, a lost machine) stays
+ * reserved before another worker may take it. SQS's default visibility timeout; a running command
+ * keeps its item however long it takes, as the lease is renewed every third of it.
+ */
+const DEFAULT_LEASE_S = 30;
+/** A shorter lease would be renewed more often than a loaded server and network can be relied on to answer. */
+const MIN_LEASE_S = 1;
+const DEFAULT_RETRY_DELAY_S = 1;
+/** Five minutes: an item that keeps failing is tried about 12 times an hour, not thousands. */
+const DEFAULT_RETRY_MAX_DELAY_S = 300;
 
 const { timeout, ...clientOptions } = CLIENT_OPTIONS;
 
@@ -45,6 +62,9 @@ export const workSpec: CommandSpec<WorkPlan> = {
     count: { type: 'number', alias: 'n', describe: 'Stop after this many items', defaultDescription: 'no limit' },
     drain: { type: 'boolean', describe: 'Stop when the queue is empty instead of waiting for more items' },
     timeout: { type: 'number', describe: 'Kill a command still running after this many seconds (a failure: its item is retried)', defaultDescription: 'none' },
+    lease: { type: 'number', describe: 'Reserve each item with a lease of this many seconds, renewed while its command runs: the item of a worker that dies comes back when the lease ends', default: DEFAULT_LEASE_S },
+    'retry-delay': { type: 'number', describe: 'Seconds a failed item stays away before its first retry; doubled for each further delivery', default: DEFAULT_RETRY_DELAY_S },
+    'retry-max-delay': { type: 'number', describe: 'The longest a failed item stays away between tries, in seconds', default: DEFAULT_RETRY_MAX_DELAY_S },
     joblog: { type: 'string', describe: 'Append a line per command run to this file (tab-separated, with a header)' },
     progress: { type: 'boolean', describe: 'Show done, failed and running counts on stderr when it is a terminal' },
     'pass-credentials': { type: 'boolean', describe: 'Hand RQ_USER and RQ_PASSWORD on to the command (kept from it otherwise)' },
@@ -56,6 +76,7 @@ export const workSpec: CommandSpec<WorkPlan> = {
     ['$0 work jobs sh -c \'echo "got $(cat)"\'', 'one item at a time, for ever; the command\'s options are its own'],
     ['$0 work urls -c 8 --drain --timeout 60 -- sh -c \'curl -fsS --max-time 50 "$(cat)"\'', 'eight at once, until the queue is empty'],
     ['$0 work jobs --joblog jobs.log --progress ./handle.sh', 'a line per run in jobs.log; counts on the terminal'],
+    ['$0 work mail --retry-delay 10 --retry-max-delay 3600 ./send.sh', 'retry failures after 10 s, 20 s, 40 s … up to an hour'],
   ],
   plan: (raw) => {
     const client = clientPlan(raw, process.env, 'server-timeout');
@@ -73,6 +94,13 @@ export const workSpec: CommandSpec<WorkPlan> = {
     }
     const commandTimeoutMs = raw.timeout === undefined ? Infinity : secondsArg(raw.timeout, '--timeout', MAX_COMMAND_TIMEOUT_S);
     if (commandTimeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
+    const leaseMs = secondsArg(raw.lease, '--lease', MAX_LEASE_MS / 1000);
+    if (leaseMs < MIN_LEASE_S * 1000) throw new UsageError(`--lease must be at least ${MIN_LEASE_S} second`);
+    const retry = {
+      firstMs: secondsArg(raw['retry-delay'], '--retry-delay', MAX_DELAY_MS / 1000),
+      maxMs: secondsArg(raw['retry-max-delay'], '--retry-max-delay', MAX_DELAY_MS / 1000),
+    };
+    if (retry.maxMs < retry.firstMs) throw new UsageError('--retry-max-delay must be at least --retry-delay');
     return {
       ...client,
       queue,
@@ -85,6 +113,8 @@ export const workSpec: CommandSpec<WorkPlan> = {
       progress: raw.progress === true,
       passCredentials: raw['pass-credentials'] === true,
       reconnect: raw.reconnect !== false,
+      leaseMs,
+      retry,
     };
   },
   run: async (plan) => {

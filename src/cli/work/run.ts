@@ -1,20 +1,20 @@
 /**
  * `rq work`, once the arguments are understood: N slots, each with its own connection, each
- * reserving an item, running the command with the data on its stdin (spawn-command.ts), then
- * doing what outcome.ts decides: acknowledge, hold for a back-off and release, or release and
- * stop. Nothing is lost: an item is acknowledged only after its command succeeded, and a worker
- * that dies drops its connections, which releases what it held.
+ * reserving an item with a lease (renewal.ts renews it while the command runs), running the
+ * command with the data on its stdin (spawn-command.ts), then doing what outcome.ts decides:
+ * acknowledge, release for a later try, or release and stop. Nothing is lost: an item is
+ * acknowledged only after its command succeeded, and the item of a worker that dies comes back
+ * when its lease ends.
  *
- * A failed item is not put back at once (it would come straight back to the head and block the
- * queue): the slot holds it for a back-off, takes other items meanwhile, then releases it. With
- * --drain, failed items are released when the queue is otherwise empty and the worker stops.
+ * A failed item is released with a delay (backoff.ts, from its delivery count), not to the head:
+ * the server keeps it out of sight until it is due, and meanwhile the queue behind it goes on. With
+ * the server's --max-deliveries, an item that keeps failing ends in `<queue>.dead`.
  *
- * A lost server (a restart) is waited for (../client/reconnect.ts): the slots reconnect and go on;
- * what they held is back in the queue by the server's rules.
+ * A lost server (a restart) is waited for (../client/reconnect.ts): the slots reconnect and go on.
  *
  * SIGINT/SIGTERM: stop taking items, let running commands finish (and settle their items), drop
  * idle connections, then end by the signal. A second signal ends rq work at once; the running
- * commands (their process groups) get SIGTERM and their items go back to the queue.
+ * commands (their process groups) get SIGTERM and their items come back when their leases end.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { RqClient } from '../../client/client.js';
@@ -29,18 +29,10 @@ import { jsonLine } from '../output/json.js';
 import { writeOut } from '../output/items.js';
 import { clock, ProgressLine, rate } from '../output/progress.js';
 import { JobLog } from './joblog.js';
+import { retryDelayMs } from './backoff.js';
 import { decide } from './outcome.js';
+import { LeaseRenewal } from './renewal.js';
 import { killCommand, spawnCommand, type CommandResult } from './spawn-command.js';
-
-/**
- * A failed item is held this long before it is released for another try, doubling with each
- * failure of the same item up to MAX_BACKOFF_MS; meanwhile the slot goes on with other items.
- */
-const FIRST_BACKOFF_MS = 250;
-/** So that an item that always fails costs a try every 30 s, not a busy loop. */
-const MAX_BACKOFF_MS = 30_000;
-/** Failed items one slot may hold at once (each counts against the server's --max-open). */
-const MAX_DELAYED = 16;
 
 class Work {
   stopping = false;
@@ -48,15 +40,14 @@ class Work {
   runs = 0;
   acked = 0;
   failed = 0;
+  /** Runs whose command asked for a retry (EX_TEMPFAIL): no failure. */
+  deferred = 0;
   released = 0;
   /** The worker's own reason to stop (a command that cannot run, a server gone for good). */
   status: number | null = null;
   readonly running = new Set<ChildProcess>();
   readonly idle = new Set<RqClient>();
-  /** Failed runs per item (`id@server`), for the attempt number and the back-off. */
-  readonly failures = new Map<string, number>();
   readonly reconnect: Reconnect;
-  private readonly wakers = new Set<() => void>();
 
   constructor(readonly plan: WorkPlan, readonly joblog: JobLog | null) {
     this.reconnect = new Reconnect('work', plan.reconnect);
@@ -67,7 +58,6 @@ class Work {
     this.reconnect.stop();
     // A slot blocked waiting for an item has nothing to finish: drop its connection.
     for (const client of this.idle) client.destroy();
-    for (const wake of this.wakers) wake();
   }
 
   /** The second signal: the running commands are stopped too. */
@@ -84,76 +74,40 @@ class Work {
     }
     this.stop();
   }
-
-  /** Waits `ms`, or less if the work stops. */
-  pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const wake = () => {
-        clearTimeout(timer);
-        this.wakers.delete(wake);
-        resolve();
-      };
-      const timer = setTimeout(wake, ms);
-      this.wakers.add(wake);
-    });
-  }
 }
-
-/** An item whose command failed, held by its slot until its retry is due (so others can pass it). */
-interface Delayed {
-  readonly item: Item;
-  readonly due: number;
-}
-
-const ref = (item: Item) => `${item.id}@${item.server}`;
 
 async function slot(work: Work): Promise<void> {
   const { plan } = work;
   const client = newClient('work', plan);
-  const delayed: Delayed[] = [];
   try {
     while (!work.stopping && work.taken < plan.limit) {
       try {
-        await releaseDue(work, client, delayed);
-        if (work.stopping) break;
-        if (delayed.length >= MAX_DELAYED) {
-          await work.pause(delayed[0].due - Date.now());
-          continue;
-        }
-        const item = await take(work, client, delayed);
+        const item = await take(work, client);
         if (item === null) {
-          if (plan.drain) return; // empty, apart from the failed items this slot holds
+          if (plan.drain) return; // empty (items released for a later try are out of sight)
           continue;
         }
-        await runItem(work, client, item, delayed);
+        await runItem(work, client, item);
       } catch (err) {
         if (work.stopping) return;
-        // The connection is gone, and the server has released what it held (the failed items too).
-        delayed.length = 0;
         if (!(await work.reconnect.retry(err))) {
-          work.fail(isTransient(err) ? `${err.message}; what this worker held is back in the queue` : (err as Error).message, exitCodeFor(err));
+          work.fail(isTransient(err) ? `${err.message}; what this worker held comes back when its lease ends` : (err as Error).message, exitCodeFor(err));
           return;
         }
       }
     }
   } finally {
-    // Failed items go back to the queue now (a dropped connection has released them already).
-    // Newest first: each release goes to the head, so this keeps their order.
-    for (const d of delayed.reverse()) {
-      await client.release(plan.queue, d.item.id, d.item.server).then(() => work.released++, () => {});
-    }
     client.close();
   }
 }
 
-/** Reserves the next item; never blocks past the next retry due (its release would queue behind the wait on this connection). */
-async function take(work: Work, client: RqClient, delayed: readonly Delayed[]): Promise<Item | null> {
+/** Reserves the next item with a lease, waiting for one unless --drain. */
+async function take(work: Work, client: RqClient): Promise<Item | null> {
   const { plan } = work;
-  const waitMs = plan.drain ? 0 : delayed.length > 0 ? Math.max(0, delayed[0].due - Date.now()) : Infinity;
   work.taken++;
   work.idle.add(client);
   try {
-    const item = await client.reserve(plan.queue, { waitMs });
+    const item = await client.reserve(plan.queue, { waitMs: plan.drain ? 0 : Infinity, leaseMs: plan.leaseMs });
     work.reconnect.connected(item?.server ?? client.names.join(', '));
     if (item === null) work.taken--;
     return item;
@@ -165,51 +119,51 @@ async function take(work: Work, client: RqClient, delayed: readonly Delayed[]): 
   }
 }
 
-/** Releases the failed items whose retry is due, back to the head of the queue. */
-async function releaseDue(work: Work, client: RqClient, delayed: Delayed[]): Promise<void> {
-  const now = Date.now();
-  while (delayed.length > 0 && delayed[0].due <= now) {
-    const { item } = delayed[0];
-    await client.release(work.plan.queue, item.id, item.server);
-    delayed.shift();
-    work.released++;
-  }
-}
-
-/** Runs the command for one item and carries out what outcome.ts decides. */
-async function runItem(work: Work, client: RqClient, item: Item, delayed: Delayed[]): Promise<void> {
+/** Runs the command for one item, renewing its lease meanwhile, and carries out what outcome.ts decides. */
+async function runItem(work: Work, client: RqClient, item: Item): Promise<void> {
   const { plan } = work;
-  const attempt = (work.failures.get(ref(item)) ?? 0) + 1;
+  // The server's count: deliveries to any worker, crashed ones included (1 the first time).
+  const attempt = item.deliveries;
+  const what = `item ${item.id}${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
   const startAt = Date.now();
-  const result = await spawnCommand({
-    command: plan.command, item, attempt, timeoutMs: plan.commandTimeoutMs, credentials: plan.passCredentials ? plan.security : null,
-  }, work.running);
+  const renewal = new LeaseRenewal(client, item, plan.leaseMs, what);
+  let result: CommandResult;
+  try {
+    result = await spawnCommand({
+      command: plan.command, item, attempt, timeoutMs: plan.commandTimeoutMs, credentials: plan.passCredentials ? plan.security : null,
+    }, work.running);
+  } finally {
+    await renewal.stop();
+  }
   const decision = decide(result);
   work.runs++;
   work.joblog?.write({ seq: work.runs, queue: plan.queue, id: item.id, server: item.server, attempt, startAt,
     runtimeMs: Date.now() - startAt, ...exitAndSignal(result), outcome: decision.action });
-  const what = `item ${item.id}${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
   if (decision.action === 'ack') {
-    work.failures.delete(ref(item));
     try {
       if (await client.ack(plan.queue, item.id, item.server)) work.acked++;
-      else warn('work', `${what} succeeded but was no longer open (its reservation had ended); it may run again`);
+      else warn('work', `${what} succeeded but was no longer open (its lease had ended); it may run again`);
     } catch (err) {
       if (isTransient(err)) warn('work', `${what} succeeded but its acknowledgement was lost with the connection; it may run again`);
       throw err;
     }
     return;
   }
-  work.failed++;
   if (decision.action === 'stop') {
+    work.failed++;
     await client.release(plan.queue, item.id, item.server).then(() => work.released++, () => {});
     work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} released`, decision.status);
     return;
   }
-  work.failures.set(ref(item), attempt);
-  const backoff = Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (attempt - 1));
-  warn('work', `${what}: ${decision.why}; back to ${plan.queue} in ${backoff / 1000} s`);
-  delayed.push({ item, due: Date.now() + backoff });
+  if (decision.deferred) work.deferred++;
+  else work.failed++;
+  const delayMs = retryDelayMs(item.deliveries, plan.retry);
+  if (await client.release(plan.queue, item.id, item.server, { delayMs })) {
+    work.released++;
+    warn('work', `${what}: ${decision.why}; back to ${plan.queue} in ${(delayMs / 1000).toFixed(1)} s`);
+  } else {
+    warn('work', `${what}: ${decision.why}; it was no longer open (its lease had ended) and is back in ${plan.queue} already`);
+  }
 }
 
 function exitAndSignal(result: CommandResult): { exit: number; signal: string } {
@@ -237,7 +191,8 @@ export async function runWork(plan: WorkPlan): Promise<void> {
     await Promise.all(Array.from({ length: plan.concurrency }, () => slot(work)));
     progress?.end();
     if (plan.json) {
-      await writeOut(jsonLine({ queue: plan.queue, runs: work.runs, acked: work.acked, failed: work.failed, released: work.released }));
+      const { runs, acked, failed, deferred, released } = work;
+      await writeOut(jsonLine({ queue: plan.queue, runs, acked, failed, deferred, released }));
     }
     process.exitCode = exitStatus(work);
   } finally {

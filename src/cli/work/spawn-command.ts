@@ -28,7 +28,7 @@ export type CommandResult =
 export interface CommandRun {
   readonly command: readonly string[];
   readonly item: Item;
-  /** 1 for this worker's first run of the item, 2 for its first retry, … */
+  /** The item's delivery count (the server's): 1 the first time it is run by any worker, 2 the next, … */
   readonly attempt: number;
   /** Kill the command after this many ms (Infinity: never). */
   readonly timeoutMs: number;

@@ -69,6 +69,12 @@ const ACCEPTED: Array<[string, string[]]> = [
   ['pop', ['q', '--lease', '5', '--id-file', 'id']],
   ['flush', ['q', '--yes']],
   ['drop', ['q', '-y', '--json']],
+  ['push', ['q', '--delay', '1.5', 'm']],
+  ['release', ['q', '3', '--delay', '30']],
+  ['touch', ['q', '3', '4', '--lease', '60', '--json']],
+  ['redrive', ['q']],
+  ['redrive', ['q', '-n', '10', '--json']],
+  ['work', ['q', '--lease', '60', '--retry-delay', '0.5', '--retry-max-delay', '60', '--', 'true']],
 ];
 
 describe('the fast path', () => {
@@ -126,6 +132,15 @@ describe('the fast path', () => {
     ['inspect', ['--server', 'a:b'], '--server'],
     ['inspect', ['--timeout', '0'], '--timeout'],
     ['inspect', ['--server', 'a:1', '--servers', 'b:2'], 'not both'],
+    ['push', ['q', '--delay', '-1', 'm'], '--delay must be'],
+    ['push', ['q', '--delay', '31536001', 'm'], '--delay must be a number of seconds from 0 to 31536000'],
+    ['release', ['q', '3', '--delay', '1e9'], '--delay'],
+    ['touch', ['q', '3'], 'give the new lease: --lease SECONDS'],
+    ['touch', ['q', '3', '--lease', '0'], '--lease must be at least'],
+    ['redrive', ['q', '-n', '0'], '-n must be'],
+    ['redrive', ['x'.repeat(246)], 'has no dead-letter queue'],
+    ['work', ['q', '--lease', '0.5', '--', 'x'], '--lease'],
+    ['work', ['q', '--retry-delay', '10', '--retry-max-delay', '5', '--', 'x'], '--retry-max-delay'],
   ])('and yargs both refuse `rq %s %j` with the same reason', async (name, argv, reason) => {
     const s = spec(name);
     const fast = fastParse(s, argv);

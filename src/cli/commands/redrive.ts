@@ -1,0 +1,53 @@
+/** `rq redrive`: moves dead-lettered items back to their queue (man/rq-redrive.1). */
+import { QueueNameError, wireName } from '../../client/keys.js';
+import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
+import { UsageError, type CommandSpec } from '../command-spec.js';
+
+export interface RedrivePlan extends ClientPlan {
+  /** The queue the items go back to. */
+  readonly queue: string;
+  /** Its dead-letter queue, where they come from. */
+  readonly dead: string;
+  /** Items to move at most (Infinity: all). */
+  readonly count: number;
+}
+
+/** The dead-letter queue of `queue` (docs/protocol.md: dead-letter queues). */
+export function deadQueueOf(queue: string): string {
+  return `${queue}.dead`;
+}
+
+export const redriveSpec: CommandSpec<RedrivePlan> = {
+  name: 'redrive',
+  describe: 'Move dead-lettered items from <queue>.dead back to the tail of <queue>, their delivery count fresh',
+  positionals: [{ name: 'queue', describe: 'The queue whose dead-letter queue to empty into it' }],
+  options: {
+    count: { type: 'number', alias: 'n', describe: 'Move at most this many items', defaultDescription: 'all' },
+    ...CLIENT_OPTIONS,
+  },
+  examples: [
+    ['$0 redrive jobs', 'every item of jobs.dead back to jobs'],
+    ['$0 redrive jobs -n 1', 'one item, to see whether the fix works'],
+  ],
+  plan: (raw) => {
+    const client = clientPlan(raw);
+    const queue = stringArg(raw, 'queue');
+    wireName(queue);
+    const dead = deadQueueOf(queue);
+    try {
+      wireName(dead);
+    } catch (err) {
+      if (!(err instanceof QueueNameError)) throw err;
+      throw new UsageError(`${JSON.stringify(queue)} has no dead-letter queue: ${err.message.replace(/^"[^"]*": /, '')} with .dead added, so its items are never dead-lettered`);
+    }
+    const n = raw.count ?? Infinity;
+    if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
+      throw new UsageError('-n must be a whole number of at least 1');
+    }
+    return { ...client, queue, dead, count: n };
+  },
+  run: async (plan) => {
+    const { runRedrive } = await import('../client/redrive.js');
+    await runRedrive(plan);
+  },
+};
