@@ -4,10 +4,7 @@
  * keys as latin1 byte strings, so a name is turned into its UTF-8 bytes written one char per byte.
  * A test parses every key built here with protocol/key.ts to keep the two in step.
  */
-import { MAX_LEASE_MS, MAX_WAIT_MS, queueNameError } from '../protocol/key.js';
-
-/** The longest `delay=` the server takes (docs/protocol.md "Keys and options"): 365 days. */
-export const MAX_DELAY_MS = 365 * 24 * 60 * 60 * 1000;
+import { MAX_DELAY_MS, MAX_LEASE_MS, MAX_WAIT_MS, queueNameError } from '../protocol/key.js';
 
 export class QueueNameError extends Error {
   override readonly name = 'QueueNameError';

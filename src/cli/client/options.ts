@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { DEFAULT_TIMEOUT_MS } from '../../client/defaults.js';
-import { MAX_DELAY_MS } from '../../client/keys.js';
+import { MAX_DELAY_MS } from '../../protocol/key.js';
 import { AddressError, resolveServers, type ServerAddress } from '../../client/servers.js';
 import { UsageError, type OptionSpec, type RawArgs } from '../command-spec.js';
 

@@ -1,6 +1,6 @@
 /** `rq work`: runs a command for each item, acknowledging on success (man/rq-work.1). */
-import { MAX_DELAY_MS, wireName } from '../../client/keys.js';
-import { MAX_LEASE_MS } from '../../protocol/key.js';
+import { wireName } from '../../client/keys.js';
+import { MAX_DELAY_MS, MAX_LEASE_MS } from '../../protocol/key.js';
 import type { Backoff } from '../work/backoff.js';
 import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';

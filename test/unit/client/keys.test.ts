@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ackIdKey, ackOldestKey, deliveriesOf, MAX_DELAY_MS, peekKey, QueueNameError, releaseIdKey, releaseOldestKey, reserveKey, setKey, touchKey, wireName,
+  ackIdKey, ackOldestKey, deliveriesOf, peekKey, QueueNameError, releaseIdKey, releaseOldestKey, reserveKey, setKey, touchKey, wireName,
 } from '../../../src/client/keys.js';
-import { MAX_LEASE_MS, MAX_WAIT_MS, parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
+import { MAX_DELAY_MS, MAX_LEASE_MS, MAX_WAIT_MS, parseDeleteKey, parseKey, parseSetKey, parseTouchKey } from '../../../src/protocol/key.js';
 
 describe('the keys the client sends', () => {
   it('mean to the server what the client means', () => {
@@ -18,6 +18,17 @@ describe('the keys the client sends', () => {
     expect(parseKey(peekKey('q'))).toMatchObject({ peek: true, open: false });
     expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42, delayMs: 0 });
     expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({ queue: 'q', abort: true, id: 2 ** 53 - 1, delayMs: 0 });
+    expect(parseDeleteKey(releaseIdKey('q', 7, 10_000.6))).toEqual({ queue: 'q', abort: true, id: 7, delayMs: 10_001 });
+    expect(parseDeleteKey(releaseIdKey('q', 7, 1e15))).toMatchObject({ delayMs: MAX_DELAY_MS });
+    expect(parseSetKey(setKey('q'))).toEqual({ queue: 'q', delayMs: 0 });
+    expect(parseSetKey(setKey('q', 30_000))).toEqual({ queue: 'q', delayMs: 30_000 });
+    expect(parseSetKey(setKey('q', 1e15))).toEqual({ queue: 'q', delayMs: MAX_DELAY_MS });
+    expect(parseTouchKey(touchKey('q', 42, 0.2))).toEqual({ queue: 'q', id: 42, leaseMs: 1 });
+    expect(parseTouchKey(touchKey('q', 42, 1e15))).toEqual({ queue: 'q', id: 42, leaseMs: MAX_LEASE_MS });
+    // Every reservation and peek asks for the delivery count.
+    for (const key of [reserveKey('q'), reserveKey('q', { ack: true, waitMs: 5, leaseMs: 10 }), peekKey('q')]) {
+      expect(parseKey(key)).toMatchObject({ deliveries: true });
+    }
   });
 
   it('ask for a delay, a lease and the delivery count in whole ms, within the server\'s limits', () => {
