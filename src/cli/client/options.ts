@@ -120,6 +120,15 @@ export function stringArg(raw: RawArgs, name: string, label = `<${name}>`): stri
   return s;
 }
 
+/** `-n`: a whole number of items of at least 1, or `fallback` (Infinity: no limit) when absent. */
+export function countArg(value: unknown, label: string, fallback: number): number {
+  const n = value ?? fallback;
+  if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
+    throw new UsageError(`${label} must be a whole number of at least 1`);
+  }
+  return n;
+}
+
 /**
  * `--delay SECONDS` (fractions allowed) as ms, from 0 to the longest delay the server takes; 0 when
  * absent. rq push and rq release take it.

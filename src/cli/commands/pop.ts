@@ -1,7 +1,7 @@
 /** `rq pop`: prints items and acknowledges each once it is written (man/rq-pop.1). */
 import { MAX_LEASE_MS, MAX_WAIT_MS } from '../../protocol/key.js';
 import { wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, countArg, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, type CommandSpec, type RawArgs } from '../command-spec.js';
 import type { ItemFormat } from '../output/items.js';
 
@@ -73,10 +73,7 @@ export const popSpec: CommandSpec<PopPlan> = {
     const queue = stringArg(raw, 'queue');
     wireName(queue);
     const follow = raw.follow === true;
-    const n = raw.count ?? (follow ? Infinity : 1);
-    if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
-      throw new UsageError('-n must be a whole number of at least 1');
-    }
+    const n = countArg(raw.count, '-n', follow ? Infinity : 1);
     let waitMs = waitOf(raw.wait);
     if (follow) {
       if (raw.wait !== undefined) throw new UsageError('--follow already waits for ever: drop --wait');

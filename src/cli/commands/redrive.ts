@@ -1,6 +1,6 @@
 /** `rq redrive`: moves dead-lettered items back to their queue (man/rq-redrive.1). */
 import { QueueNameError, wireName } from '../../client/keys.js';
-import { CLIENT_OPTIONS, clientPlan, stringArg, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, countArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, type CommandSpec } from '../command-spec.js';
 
 export interface RedrivePlan extends ClientPlan {
@@ -40,11 +40,7 @@ export const redriveSpec: CommandSpec<RedrivePlan> = {
       if (!(err instanceof QueueNameError)) throw err;
       throw new UsageError(`${JSON.stringify(queue)} has no dead-letter queue: ${err.message.replace(/^"[^"]*": /, '')} with .dead added, so its items are never dead-lettered`);
     }
-    const n = raw.count ?? Infinity;
-    if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
-      throw new UsageError('-n must be a whole number of at least 1');
-    }
-    return { ...client, queue, dead, count: n };
+    return { ...client, queue, dead, count: countArg(raw.count, '-n', Infinity) };
   },
   run: async (plan) => {
     const { runRedrive } = await import('../client/redrive.js');

@@ -2,7 +2,7 @@
 import { wireName } from '../../client/keys.js';
 import { MAX_DELAY_MS, MAX_LEASE_MS } from '../../protocol/key.js';
 import type { Backoff } from '../work/backoff.js';
-import { CLIENT_OPTIONS, clientPlan, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
+import { CLIENT_OPTIONS, clientPlan, countArg, secondsArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, variadic, type CommandSpec } from '../command-spec.js';
 
 export interface WorkPlan extends ClientPlan {
@@ -88,10 +88,7 @@ export const workSpec: CommandSpec<WorkPlan> = {
     if (typeof c !== 'number' || !Number.isInteger(c) || c < 1 || c > MAX_CONCURRENCY) {
       throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}`);
     }
-    const n = raw.count ?? Infinity;
-    if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 1) {
-      throw new UsageError('--count must be a whole number of at least 1');
-    }
+    const n = countArg(raw.count, '--count', Infinity);
     const commandTimeoutMs = raw.timeout === undefined ? Infinity : secondsArg(raw.timeout, '--timeout', MAX_COMMAND_TIMEOUT_S);
     if (commandTimeoutMs === 0) throw new UsageError('--timeout must be more than 0 seconds');
     const leaseMs = secondsArg(raw.lease, '--lease', MAX_LEASE_MS / 1000);
