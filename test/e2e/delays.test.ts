@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { queueStats } from '../helpers/clients.js';
+import { eventually } from '../helpers/eventually.js';
 import { sh, shellEachTest } from '../helpers/shell.js';
 
 const shell = shellEachTest();
@@ -14,16 +15,19 @@ const shell = shellEachTest();
 const json = (out: Buffer) => out.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('rq push --delay', () => {
-  it('keeps an item out of sight until it is due, then delivers it behind the ready ones', async () => {
-    expect((await sh('rq push jobs --delay 1.5 later && rq push jobs now', shell.env)).status).toBe(0);
+  it('keeps an item out of sight until it is due', async () => {
+    expect((await sh('rq push jobs --delay 60 later', shell.env)).status).toBe(0);
     const inspect = json((await sh('rq inspect jobs --json', shell.env)).stdout)[0] as { servers: Array<{ queues: Array<Record<string, unknown>> }> };
-    expect(inspect.servers[0].queues[0]).toMatchObject({ name: 'jobs', items: 1, delayed: 1 });
-    expect((await sh('rq pop jobs', shell.env)).stdout.toString()).toBe('now\n');
-    // Due in 1.5 s: neither a pop nor a peek sees it now.
+    expect(inspect.servers[0].queues[0]).toMatchObject({ name: 'jobs', items: 0, delayed: 1 });
     expect(await sh('rq pop jobs', shell.env)).toMatchObject({ status: 1, stderr: 'rq pop: jobs is empty\n' });
     expect((await sh('rq peek jobs', shell.env)).status).toBe(1);
-    const later = await sh('rq pop jobs --wait=10 --json', shell.env);
-    expect(json(later.stdout)).toEqual([expect.objectContaining({ data: 'later', deliveries: 1 })]);
+  });
+
+  it('delivers delayed items in due order, not push order, their counts fresh', async () => {
+    expect((await sh('rq push jobs --delay 5 slow && rq push jobs --delay 0.1 quick', shell.env)).status).toBe(0);
+    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'both items due', { deadlineMs: 15_000, intervalMs: 50 });
+    const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
+    expect(items.map((i) => [i.data, i.deliveries])).toEqual([['quick', 1], ['slow', 1]]);
   });
 
   it('refuses a negative, huge or missing delay, and pushes nothing', async () => {
@@ -37,17 +41,23 @@ describe('rq push --delay', () => {
 });
 
 describe('rq release --delay', () => {
-  it('gives an item back to the tail once due, its delivery count kept', async () => {
+  it('gives an item back out of sight, then at the tail once due, its delivery count kept', async () => {
     await sh('rq push jobs first second', shell.env);
     const leased = json((await sh('rq pop jobs --lease 30 --json --id-file "$T/id"', shell.env)).stdout)[0];
     expect(leased).toMatchObject({ data: 'first', deliveries: 1 });
-    const release = await sh('rq release jobs "$(cat "$T/id")" --delay 1 --json', shell.env);
+    const release = await sh('rq release jobs "$(cat "$T/id")" --delay 0.2 --json', shell.env);
     expect(json(release.stdout)).toEqual([expect.objectContaining({ id: leased.id, released: true })]);
+    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the released item due', { deadlineMs: 10_000, intervalMs: 20 });
     // Not at the head, as a release without a delay would be: `second` comes first.
-    expect((await sh('rq pop jobs', shell.env)).stdout.toString()).toBe('second\n');
+    const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
+    expect(items.map((i) => [i.data, i.id === leased.id, i.deliveries])).toEqual([['second', false, 1], ['first', true, 2]]);
+  });
+
+  it('keeps a released item out of sight for its delay', async () => {
+    await sh('rq push jobs x && rq pop jobs --lease 30 --id-file "$T/id" > /dev/null', shell.env);
+    expect((await sh('rq release jobs "$(cat "$T/id")" --delay 60', shell.env)).status).toBe(0);
+    expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, delayed: 1 });
     expect((await sh('rq pop jobs', shell.env)).status).toBe(1);
-    const again = json((await sh('rq pop jobs --wait=10 --json', shell.env)).stdout)[0];
-    expect(again).toMatchObject({ id: leased.id, data: 'first', deliveries: 2 });
   });
 
   it('refuses a bad delay without releasing the item', async () => {
