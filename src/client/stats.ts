@@ -119,6 +119,9 @@ export function parseStats(pairs: StatsPairs): ParsedStats {
   return { general, queues };
 }
 
+/** Figures about a queue's head item: over several servers, the largest stands for the queue, not the sum. */
+export const HEAD_FIGURES: ReadonlySet<QueueStatsName> = new Set(['ageMs', 'headDeliveries']);
+
 /** Sums one queue's figures over several servers (a queue spread by round-robin pushes). */
 export function sumQueue(name: string, parts: readonly QueueStats[]): QueueStats {
   const sum: MutableQueueStats = { name };
@@ -127,8 +130,8 @@ export function sumQueue(name: string, parts: readonly QueueStats[]): QueueStats
     for (const p of parts) {
       const v = p[field];
       if (v === undefined) continue;
-      // The oldest item anywhere is the queue's oldest.
-      total = field === 'ageMs' ? Math.max(total ?? 0, v) : (total ?? 0) + v;
+      // The oldest item anywhere is the queue's oldest; of the servers' heads, the most delivered.
+      total = HEAD_FIGURES.has(field) ? Math.max(total ?? 0, v) : (total ?? 0) + v;
     }
     if (total !== undefined) sum[field] = total;
   }

@@ -9,7 +9,7 @@ import type { HeadView, QueueRow } from './snapshot.js';
 
 function figures(row: QueueRow): string {
   return [
-    `ready ${formatCount(row.items)}`, `open ${formatCount(row.open)}`, `waiting ${formatCount(row.waiters)}`,
+    `ready ${formatCount(row.items)}`, `open ${formatCount(row.open)}`, `delayed ${formatCount(row.delayed)}`, `waiting ${formatCount(row.waiters)}`,
     `age ${row.items === 0 ? DASH : formatDuration(row.ageMs)}`, `bytes ${formatBytes(row.bytes)}`,
   ].join('  ');
 }
@@ -18,7 +18,7 @@ function totals(row: QueueRow): string {
   return [
     `enqueued ${formatCount(row.totalItems)}`, `acked ${formatCount(row.acked)}`,
     `released ${formatCount(row.released)}`, `expired ${formatCount(row.expiredItems)}`,
-    `discarded ${formatCount(row.discarded)}`, `rejected ${formatCount(row.rejected)}`,
+    `discarded ${formatCount(row.discarded)}`, `rejected ${formatCount(row.rejected)}`, `dead-lettered ${formatCount(row.dead)}`,
   ].join('  ');
 }
 

@@ -59,6 +59,8 @@ export function snapshotJson(snapshot: Snapshot): object {
       released: orNull(q.released),
       discarded: orNull(q.discarded),
       rejected: orNull(q.rejected),
+      delayed: orNull(q.delayed),
+      dead: orNull(q.dead),
       enqueue_per_s: orNull(q.enqueue),
       dequeue_per_s: orNull(q.dequeue),
       ack_per_s: orNull(q.ack),

@@ -7,7 +7,7 @@
 import type { HeadItem } from './source.js';
 import type { QueuePoint } from './history.js';
 import { sampleRates, sumRates, type QueueRates, type Sample } from './rates.js';
-import { QUEUE_FIGURE_NAMES, type QueueStats, type ParsedStats } from '../client/stats.js';
+import { HEAD_FIGURES, QUEUE_FIGURE_NAMES, type QueueStats, type ParsedStats } from '../client/stats.js';
 
 export type ServerState = 'connecting' | 'up' | 'down';
 
@@ -114,8 +114,8 @@ export function serverView(track: ServerTrack, now: number): ServerView {
   };
 }
 
-/** Every figure but the age is summed over servers; the age is the oldest anywhere. */
-const SUMMED = QUEUE_FIGURE_NAMES.filter((f) => f !== 'ageMs');
+/** Every figure but the head's is summed over servers; the age is the oldest anywhere, the head's deliveries the most. */
+const SUMMED = QUEUE_FIGURE_NAMES.filter((f) => !HEAD_FIGURES.has(f));
 
 function sumDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : a + b;
@@ -138,6 +138,7 @@ export function combineQueues(tracks: readonly ServerTrack[]): QueueRow[] {
       for (const f of SUMMED) acc[f] = sumDefined(acc[f], q[f]);
       // The oldest ready item over all servers; an empty queue has no oldest item.
       if (q.ageMs !== undefined && (q.items ?? 0) > 0) acc.ageMs = Math.max(acc.ageMs ?? 0, q.ageMs);
+      if (q.headDeliveries !== undefined) acc.headDeliveries = Math.max(acc.headDeliveries ?? 0, q.headDeliveries);
       for (const k of ['enqueue', 'dequeue', 'ack', 'expired'] as const) acc[k] = sumRates([acc[k], r[k]]);
     }
   }

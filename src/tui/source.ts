@@ -14,6 +14,8 @@ export interface HeadItem {
   readonly flags: number;
   /** The item id, when the protocol reported it (the cas value of `gets`). */
   readonly id?: number;
+  /** How many times it has been delivered (reserved) so far, when the server said. */
+  readonly deliveries?: number;
 }
 
 export interface StatsSource {

@@ -7,7 +7,7 @@ import { sparkline } from './history.js';
 import { DASH, fit, formatBytes, formatCount, formatDuration, formatRate, printable } from './format.js';
 import type { QueueRow } from './snapshot.js';
 
-export type ColumnKey = 'items' | 'open' | 'waiters' | 'enqueue' | 'dequeue' | 'ack' | 'expired' | 'age' | 'bytes' | 'servers' | 'depth';
+export type ColumnKey = 'items' | 'open' | 'waiters' | 'enqueue' | 'dequeue' | 'ack' | 'expired' | 'delayed' | 'dead' | 'age' | 'bytes' | 'servers' | 'depth';
 
 interface ColumnSpec {
   readonly key: ColumnKey;
@@ -24,6 +24,8 @@ const COLUMNS: readonly ColumnSpec[] = [
   { key: 'dequeue', title: 'DEQ/s', width: 7 },
   { key: 'ack', title: 'ACK/s', width: 7 },
   { key: 'expired', title: 'EXP/s', width: 6 },
+  { key: 'delayed', title: 'DELAYED', width: 7 },
+  { key: 'dead', title: 'DEAD', width: 5 },
   { key: 'age', title: 'AGE', width: 6 },
   { key: 'bytes', title: 'BYTES', width: 6 },
   { key: 'servers', title: 'SRV', width: 3 },
@@ -31,7 +33,7 @@ const COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** What goes first when the terminal is too narrow. READY, ENQ/s and the name always stay. */
-const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'waiters', 'ack', 'depth', 'open', 'dequeue', 'age'];
+const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'delayed', 'waiters', 'dead', 'ack', 'depth', 'open', 'dequeue', 'age'];
 /** Columns are dropped before a name gets narrower than this (a name cut shorter says little). */
 const NAME_MIN = 12;
 const NAME_TITLE = 'QUEUE';
@@ -90,6 +92,8 @@ function cell(row: QueueRow, key: ColumnKey, width: number, now: number): string
     case 'dequeue': return formatRate(row.dequeue);
     case 'ack': return formatRate(row.ack);
     case 'expired': return formatRate(row.expired);
+    case 'delayed': return formatCount(row.delayed);
+    case 'dead': return formatCount(row.dead);
     // An empty queue has no oldest item.
     case 'age': return row.items === 0 ? DASH : formatDuration(row.ageMs);
     case 'bytes': return formatBytes(row.bytes);

@@ -100,10 +100,16 @@ describe('docs/json.md, against each command\'s output', () => {
     await check('`rq push --json`', ['rq push q a b --json', 'seq 3 | rq push q --json']);
   });
 
-  it('rq ack --json, rq release --json', async () => {
-    await sh('rq push q a b', shell.env);
-    const [a, b] = (await sh('rq pop q -n 2 --lease 30 --json', shell.env)).stdout.toString().trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
-    await check('`rq ack --json`, `rq release --json`', [`rq ack q ${a} --json`, `rq release q ${b} --json`]);
+  it('rq ack --json, rq release --json, rq touch --json', async () => {
+    await sh('rq push q a b c', shell.env);
+    const [a, b, c] = (await sh('rq pop q -n 3 --lease 30 --json', shell.env)).stdout.toString().trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    await check('`rq ack --json`, `rq release --json`, `rq touch --json`',
+      [`rq touch q ${a} --lease 60 --json`, `rq ack q ${a} --json`, `rq release q ${b} --json`, `rq release q ${c} --delay 5 --json`]);
+  });
+
+  it('rq redrive --json', async () => {
+    await sh('rq push q.dead a b', shell.env);
+    await check('`rq redrive --json`', ['rq redrive q --json']);
   });
 
   it('rq flush --json, rq drop --json', async () => {
@@ -112,7 +118,7 @@ describe('docs/json.md, against each command\'s output', () => {
   });
 
   it('rq inspect --json, a server up and one down', async () => {
-    await sh('rq push q a b && rq pop q --lease 30 > /dev/null 2>&1', shell.env);
+    await sh('rq push q a b && rq pop q --lease 30 > /dev/null 2>&1 && rq push q --delay 60 later', shell.env);
     const both = { ...shell.env, RQ_SERVERS: `127.0.0.1:${shell.srv.port},127.0.0.1:${await deadPort()}` };
     await check('`rq inspect --json`', ['rq inspect --json || true', 'rq inspect q --json || true'], both);
   });
@@ -143,8 +149,8 @@ describe('docs/json.md, against each command\'s output', () => {
   });
 
   it('has no section the test does not check', () => {
-    const checked = ['Items: `rq pop --json`, `rq peek --json`', '`rq push --json`', '`rq ack --json`, `rq release --json`',
-      '`rq flush --json`, `rq drop --json`', '`rq inspect --json`', '`rq top --json`', '`rq work --json`',
+    const checked = ['Items: `rq pop --json`, `rq peek --json`', '`rq push --json`', '`rq ack --json`, `rq release --json`, `rq touch --json`',
+      '`rq flush --json`, `rq drop --json`', '`rq inspect --json`', '`rq top --json`', '`rq work --json`', '`rq redrive --json`',
       '`rq replay-journal --json`', '`rq replay-journal --records --json`'];
     const withTables = [...contract()].filter(([, table]) => table.size > 0).map(([heading]) => heading);
     expect(withTables.sort()).toEqual(checked.sort());

@@ -42,11 +42,14 @@ type Column = readonly [string, (q: QueueStats) => string, ((q: QueueStats) => b
 
 /** Shown only when some queue has dropped (`--discard-old`) or refused items: the table stays narrow otherwise. */
 const dropped = (q: QueueStats) => (q.discarded ?? 0) > 0 || (q.rejected ?? 0) > 0;
+/** Likewise, delayed items (`--delay`) and dead-lettered ones (`--max-deliveries`). */
+const some = (field: 'delayed' | 'dead') => (q: QueueStats) => (q[field] ?? 0) > 0;
 
 const COLUMNS: readonly Column[] = [
   ['QUEUE', (q) => q.name],
   ['READY', (q) => count(q.items)],
   ['OPEN', (q) => count(q.open)],
+  ['DELAYED', (q) => count(q.delayed), some('delayed')],
   ['OLDEST', (q) => (q.items === 0 ? '–' : formatDuration(q.ageMs))],
   ['BYTES', (q) => formatBytes(q.bytes)],
   ['PUSHED', (q) => count(q.totalItems)],
@@ -55,6 +58,7 @@ const COLUMNS: readonly Column[] = [
   ['EXPIRED', (q) => count(q.expiredItems)],
   ['DISCARDED', (q) => count(q.discarded), dropped],
   ['REJECTED', (q) => count(q.rejected), dropped],
+  ['DEAD', (q) => count(q.dead), some('dead')],
   ['WAITING', (q) => count(q.waiters)],
 ];
 
@@ -107,11 +111,12 @@ export function renderOverview(stats: readonly ServerStats[]): string {
 }
 
 /** A figure that servers older than this client do not send: shown when one sent it. */
-const sent = (field: 'discarded' | 'rejected') => (q: QueueStats) => q[field] !== undefined;
+const sent = (field: 'discarded' | 'rejected' | 'delayed' | 'dead' | 'headDeliveries') => (q: QueueStats) => q[field] !== undefined;
 
 const DETAIL: readonly Column[] = [
   ['ready', (q) => count(q.items)],
   ['open', (q) => count(q.open)],
+  ['delayed', (q) => count(q.delayed), sent('delayed')],
   ['oldest ready', (q) => (q.items === 0 ? '–' : formatDuration(q.ageMs))],
   ['bytes', (q) => formatBytes(q.bytes)],
   ['pushed', (q) => count(q.totalItems)],
@@ -120,6 +125,8 @@ const DETAIL: readonly Column[] = [
   ['expired', (q) => count(q.expiredItems)],
   ['discarded', (q) => count(q.discarded), sent('discarded')],
   ['rejected', (q) => count(q.rejected), sent('rejected')],
+  ['dead-lettered', (q) => count(q.dead), sent('dead')],
+  ['head deliveries', (q) => (q.items === 0 ? '–' : count(q.headDeliveries)), sent('headDeliveries')],
   ['waiting readers', (q) => count(q.waiters)],
 ];
 

@@ -40,7 +40,7 @@ export function createTopSource(options: { timeoutMs: number; security?: Securit
     peek: (server, queue): Promise<HeadItem | null> =>
       call(server, async (c) => {
         const item = await c.peek(queue);
-        return item === null ? null : { data: item.data, flags: item.flags, id: item.id };
+        return item === null ? null : { data: item.data, flags: item.flags, id: item.id, deliveries: item.deliveries };
       }),
     close: () => {
       for (const c of clients.values()) c.close();

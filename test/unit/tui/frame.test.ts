@@ -40,6 +40,11 @@ describe('snapshotJson', () => {
     const json = snapshotJson(snapshot({ queues: [row('a', { discarded: 2, rejected: 1 }), row('b')] })) as { queues: Array<Record<string, unknown>> };
     expect(json.queues.map((q) => [q.discarded, q.rejected])).toEqual([[2, 1], [null, null]]);
   });
+
+  it('gives each queue\'s delayed and dead-lettered items, null when a server does not report them', () => {
+    const json = snapshotJson(snapshot({ queues: [row('a', { delayed: 4, dead: 1 }), row('b')] })) as { queues: Array<Record<string, unknown>> };
+    expect(json.queues.map((q) => [q.delayed, q.dead])).toEqual([[4, 1], [null, null]]);
+  });
 });
 
 describe('server line with a journal', () => {

@@ -34,6 +34,23 @@ describe('rq inspect output', () => {
     ].join('\n'));
   });
 
+  it('adds DELAYED and DEAD columns only when some queue has such items, and the detail has them with the head\'s deliveries', () => {
+    const q = { name: 'jobs', items: 1, open: 0, bytes: 1, totalItems: 5, acked: 2, released: 0, expiredItems: 0, waiters: 0, ageMs: 0 };
+    const plain = renderOverview([up('h:1', [{ ...q, delayed: 0, dead: 0, headDeliveries: 1 }])]);
+    expect(plain).not.toMatch(/DELAYED|DEAD/);
+    const failing = renderOverview([up('h:1', [{ ...q, delayed: 3, dead: 0 }, { ...q, name: 'mail', delayed: 0, dead: 2 }])]);
+    expect(failing.split('\n').slice(2)).toEqual([
+      'QUEUE  READY  OPEN  DELAYED  OLDEST  BYTES  PUSHED  ACKED  RELEASED  EXPIRED  DEAD  WAITING',
+      'jobs       1     0        3     0ms     1B       5      2         0        0     0        0',
+      'mail       1     0        0     0ms     1B       5      2         0        0     2        0',
+      '',
+    ]);
+    const detail = renderQueue('jobs', [up('h:1', [{ ...q, delayed: 3, dead: 1, headDeliveries: 2 }])])!;
+    expect(detail).toContain('\ndelayed            3\n');
+    expect(detail).toContain('\ndead-lettered      1\n');
+    expect(detail).toContain('\nhead deliveries    2\n');
+  });
+
   it('says when there are no queues', () => {
     expect(renderOverview([up('h:1', [])])).toBe('h:1  rq 0.1.0  up 1h01m  2 connections\nno queues\n');
   });
