@@ -3,7 +3,7 @@
  * GET with a queue key (reserve, peek, ack-and-reserve …), SET (push), DELETE (ack or release by
  * id), TOUCH (renew a lease), STAT and FLUSH. Encoders write into one buffer so a batch of requests is one socket write.
  */
-import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES } from '../protocol/binary/constants.js';
+import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES } from '../protocol/binary/constants.js';
 import { writeHeader } from '../protocol/binary/packet.js';
 import { exptimeAt } from '../protocol/exptime.js';
 
@@ -23,9 +23,6 @@ export function encodeGet(key: string, opaque: number): Buffer {
 export function encodeDelete(key: string, opaque: number): Buffer {
   return keyOnly(OP.DELETE, key, opaque);
 }
-
-/** Extras of TOUCH (memcached protocol_binary.h, protocol_binary_request_touch): 4 bytes expiration. */
-const TOUCH_EXTRAS_BYTES = 4;
 
 /**
  * TOUCH (opcode 0x1c; extras: 4 bytes expiration) with a `q/id=N/lease=<ms>` key: renews item N's
