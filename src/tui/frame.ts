@@ -16,7 +16,7 @@ export function plainFrame(snapshot: Snapshot, width: number | undefined): strin
   const lines = snapshot.servers.map((s) => serverLine({ ...s, retryInMs: undefined }, width));
   lines.push('');
   const rows = sortRows(snapshot.queues, 'name');
-  const layout = tableLayout(width, longestName(rows), snapshot.servers.length > 1);
+  const layout = tableLayout(width, longestName(rows), snapshot.servers.length > 1, rows);
   lines.push(cut(headerLine(layout)));
   for (const row of rows) lines.push(cut(rowLine(layout, row, snapshot.at)));
   if (rows.length === 0) lines.push('(no queues)');

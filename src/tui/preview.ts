@@ -29,12 +29,12 @@ export function escapeBytes(bytes: Uint8Array, cut = false): string {
   }
 }
 
-/** "id 42 · flags 0 · delivered 3× · 11B", the facts about a peeked item. */
+/** "id 42 · flags 0 · delivered 3× · 11B", the facts about a peeked item (an item never delivered says nothing of it). */
 export function describeItem(item: HeadItem): string {
   const parts = [];
   if (item.id !== undefined) parts.push(`id ${item.id}`);
   parts.push(`flags ${item.flags}`);
-  if (item.deliveries !== undefined) parts.push(`delivered ${item.deliveries}×`);
+  if (item.deliveries !== undefined && item.deliveries > 0) parts.push(`delivered ${item.deliveries}×`);
   parts.push(formatBytes(item.data.length));
   return parts.join(' · ');
 }

@@ -32,6 +32,15 @@ const COLUMNS: readonly ColumnSpec[] = [
   { key: 'depth', title: 'DEPTH 1m', width: 20 },
 ];
 
+/**
+ * Columns shown only when some queue has something in them, as `rq inspect` does: the table stays
+ * as narrow as before for queues that never delay or dead-letter an item.
+ */
+const WHEN_SOME: Partial<Record<ColumnKey, (row: QueueRow) => boolean>> = {
+  delayed: (r) => (r.delayed ?? 0) > 0,
+  dead: (r) => (r.dead ?? 0) > 0,
+};
+
 /** What goes first when the terminal is too narrow. READY, ENQ/s and the name always stay. */
 const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'delayed', 'waiters', 'dead', 'ack', 'depth', 'open', 'dequeue', 'age'];
 /** Columns are dropped before a name gets narrower than this (a name cut shorter says little). */
@@ -54,10 +63,15 @@ export interface TableLayout {
 
 /**
  * Columns for a terminal `width` wide (undefined: no limit, as in a pipe). `longestName` lets the
- * name column take only what it needs and give the rest to the depth sparkline.
+ * name column take only what it needs and give the rest to the depth sparkline; `rows` say
+ * whether the columns of WHEN_SOME are wanted.
  */
-export function tableLayout(width: number | undefined, longestName: number, multiServer: boolean): TableLayout {
-  let cols: Array<{ -readonly [K in keyof Column]: Column[K] }> = COLUMNS.filter((c) => multiServer || c.key !== 'servers').map((c) => ({ ...c }));
+export function tableLayout(width: number | undefined, longestName: number, multiServer: boolean, rows: readonly QueueRow[] = []): TableLayout {
+  const wanted = (c: ColumnSpec) => {
+    const when = WHEN_SOME[c.key];
+    return (multiServer || c.key !== 'servers') && (when === undefined || rows.some(when));
+  };
+  let cols: Array<{ -readonly [K in keyof Column]: Column[K] }> = COLUMNS.filter(wanted).map((c) => ({ ...c }));
   const used = () => cols.reduce((sum, c) => sum + c.width + 1, 0);
   const wantName = Math.max(NAME_TITLE.length, longestName);
   if (width === undefined) return { nameWidth: wantName, columns: cols };

@@ -85,6 +85,6 @@ describe('across a server restart', () => {
     expect(await exited(follower)).toBe(3);
     expect(await exited(worker)).toBe(3);
     expect(followerErr()).not.toContain('reconnecting');
-    expect(workerErr()).toMatch(/what this worker held is back in the queue/);
+    expect(workerErr()).toMatch(/what this worker held comes back to the queue when its lease ends/);
   });
 });

@@ -29,6 +29,10 @@ describe('rq work with failing commands', () => {
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, delayed: 0, acked: 1, dead: 1 });
     const dead = json((await sh('rq peek jobs.dead --json', shell.env)).stdout)[0];
     expect(dead).toMatchObject({ queue: 'jobs.dead', data: 'poison', deliveries: 3 });
+    expect((await sh('rq inspect jobs', shell.env)).stdout.toString()).toMatch(/\ndead-lettered +1\n/);
+    const top = await sh('rq top --once --interval 0.1', shell.env);
+    expect(top.stdout.toString()).toMatch(/^QUEUE .* DEAD /m);
+    expect(top.stdout.toString()).toMatch(/^jobs\.dead +1 /m);
 
     // Fixed: back to jobs, its count fresh, and done this time.
     expect((await sh('rq redrive jobs', shell.env)).stderr).toBe('rq redrive: moved 1 item from jobs.dead to jobs\n');

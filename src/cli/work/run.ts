@@ -91,7 +91,7 @@ async function slot(work: Work): Promise<void> {
       } catch (err) {
         if (work.stopping) return;
         if (!(await work.reconnect.retry(err))) {
-          work.fail(isTransient(err) ? `${err.message}; what this worker held comes back when its lease ends` : (err as Error).message, exitCodeFor(err));
+          work.fail(isTransient(err) ? `${err.message}; what this worker held comes back to the queue when its lease ends` : (err as Error).message, exitCodeFor(err));
           return;
         }
       }

@@ -15,7 +15,7 @@ export interface QueueTableProps {
 }
 
 export function QueueTable({ rows, selected, columns, height, multiServer, now }: QueueTableProps) {
-  const layout = tableLayout(columns, longestName(rows), multiServer);
+  const layout = tableLayout(columns, longestName(rows), multiServer, rows);
   const bodyHeight = Math.max(0, height - 1);
   const at = rows.findIndex((r) => r.name === selected);
   const { start, end } = visibleWindow(rows.length, at, bodyHeight);

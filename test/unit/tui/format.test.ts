@@ -68,5 +68,6 @@ describe('previewData', () => {
   it('describes the item', () => {
     expect(describeItem({ id: 42, flags: 3, data: Buffer.alloc(2048) })).toBe('id 42 · flags 3 · 2.0K');
     expect(describeItem({ id: 42, flags: 3, deliveries: 4, data: Buffer.alloc(2) })).toBe('id 42 · flags 3 · delivered 4× · 2B');
+    expect(describeItem({ id: 42, flags: 3, deliveries: 0, data: Buffer.alloc(2) })).toBe('id 42 · flags 3 · 2B');
   });
 });

@@ -4,7 +4,7 @@ import { row } from '../../helpers/tui-fixtures.js';
 
 describe('tableLayout', () => {
   it('shows every column in a wide terminal, with the name column as wide as the longest name', () => {
-    const l = tableLayout(160, 12, true);
+    const l = tableLayout(160, 12, true, [row('q', { delayed: 12, dead: 3 })]);
     expect(l.nameWidth).toBe(12);
     expect(l.columns.map((c) => c.key)).toEqual(['items', 'open', 'waiters', 'enqueue', 'dequeue', 'ack', 'expired', 'delayed', 'dead', 'age', 'bytes', 'servers', 'depth']);
     expect(headerLine(l).length).toBeLessThanOrEqual(160);
@@ -25,6 +25,15 @@ describe('tableLayout', () => {
       expect(rowLine(l, row('x'.repeat(40), { items: 123456 }), 0).length).toBeLessThanOrEqual(width);
     }
     expect(tableLayout(24, 40, false).columns.map((c) => c.key)).toEqual(['items', 'enqueue']);
+  });
+
+  it('shows DELAYED and DEAD only when some queue has delayed or dead-lettered items', () => {
+    const keys = (rows: Parameters<typeof tableLayout>[3]) => tableLayout(200, 5, false, rows).columns.map((c) => c.key);
+    expect(keys([row('q')])).not.toContain('delayed');
+    expect(keys([row('q', { delayed: 0, dead: 0 })])).not.toContain('dead');
+    expect(keys([row('q'), row('r', { delayed: 1 })])).toEqual(expect.arrayContaining(['delayed']));
+    expect(keys([row('q', { delayed: 1 })])).not.toContain('dead');
+    expect(keys([row('q', { dead: 1 })])).toEqual(expect.arrayContaining(['dead']));
   });
 
   it('leaves SRV out for one server', () => {
