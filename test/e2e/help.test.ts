@@ -65,6 +65,9 @@ describe('rq completion', () => {
       sh(`bash -c 'source <(rq completion bash); COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _rq_yargs_completions; printf "%s\\n" "\${COMPREPLY[@]}"'`, env);
     const commands = await complete('rq po');
     expect(commands.stdout.toString().split('\n')).toContain('pop');
+    expect((await complete('rq t')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['top', 'touch']));
+    expect((await complete('rq re')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['redrive', 'release']));
+    expect((await complete('rq work q --retry')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['--retry-delay', '--retry-max-delay']));
     const options = await complete('rq pop --fo');
     expect(options.stdout.toString().split('\n')).toContain('--follow');
   });
