@@ -1,5 +1,6 @@
 /** `rq redrive`: moves dead-lettered items back to their queue (man/rq-redrive.1). */
-import { QueueNameError, wireName } from '../../client/keys.js';
+import { wireName } from '../../client/keys.js';
+import { deadQueueName, MAX_QUEUE_NAME_BYTES } from '../../queue-name.js';
 import { CLIENT_OPTIONS, clientPlan, countArg, stringArg, type ClientPlan } from '../client/options.js';
 import { UsageError, type CommandSpec } from '../command-spec.js';
 
@@ -10,11 +11,6 @@ export interface RedrivePlan extends ClientPlan {
   readonly dead: string;
   /** Items to move at most (Infinity: all). */
   readonly count: number;
-}
-
-/** The dead-letter queue of `queue` (docs/protocol.md: dead-letter queues). */
-export function deadQueueOf(queue: string): string {
-  return `${queue}.dead`;
 }
 
 export const redriveSpec: CommandSpec<RedrivePlan> = {
@@ -33,14 +29,12 @@ export const redriveSpec: CommandSpec<RedrivePlan> = {
     const client = clientPlan(raw);
     const queue = stringArg(raw, 'queue');
     wireName(queue);
-    const dead = deadQueueOf(queue);
-    try {
-      wireName(dead);
-    } catch (err) {
-      if (!(err instanceof QueueNameError)) throw err;
-      throw new UsageError(`${JSON.stringify(queue)} has no dead-letter queue: ${err.message.replace(/^"[^"]*": /, '')} with .dead added, so its items are never dead-lettered`);
+    const dead = deadQueueName(wireName(queue));
+    if (dead === null) {
+      throw new UsageError(`${JSON.stringify(queue)} has no dead-letter queue: with .dead its name would be longer than ${MAX_QUEUE_NAME_BYTES} bytes, so its items are never dead-lettered`);
     }
-    return { ...client, queue, dead, count: countArg(raw.count, '-n', Infinity) };
+    // The wire name back in the user's UTF-8, as every other name is printed.
+    return { ...client, queue, dead: Buffer.from(dead, 'latin1').toString('utf8'), count: countArg(raw.count, '-n', Infinity) };
   },
   run: async (plan) => {
     const { runRedrive } = await import('../client/redrive.js');
