@@ -72,8 +72,7 @@ export function itemOfDelivered(msg: Msg): Item | null {
     expiresAt: numberHeader(msg.headers, EXPIRES_HEADER),
     enqueuedAt: d.storedAt,
     data: bufferOf(msg.data),
-    // Delivery counts are not mapped onto JetStream's (docs/scale-out.md: for later).
-    deliveries: 0,
+    deliveries: d.deliveries,
   };
 }
 
@@ -85,6 +84,7 @@ export function itemOfStored(m: StoredMsg): Item {
     expiresAt: numberHeader(m.header, EXPIRES_HEADER),
     enqueuedAt: m.time.getTime(),
     data: bufferOf(m.data),
+    // A message read from the stream does not say how often it was delivered (docs/scale-out.md).
     deliveries: 0,
   };
 }

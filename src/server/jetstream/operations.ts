@@ -82,7 +82,6 @@ export class JetStreamOperations implements QueueOperations {
 
   get(key: KeyOptions, now: number): Outcome<Item | null> {
     if (key.delayMs > 0) return unsupportedByStore('delay=', STORE);
-    if (key.deliveries) return unsupportedByStore('deliveries', STORE);
     if (changes(key)) {
       const refusal = this.store.refusal();
       if (refusal !== null) return refusal;
