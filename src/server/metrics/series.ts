@@ -45,6 +45,8 @@ export const QUEUE_SERIES: ReadonlyArray<Series<EngineQueueStats>> = [
   { name: 'rq_queue_released_items_total', type: 'counter', help: 'Items put back at the head (abort, closed connection, lease ended).', value: (q) => q.released },
   { name: 'rq_queue_expired_items_total', type: 'counter', help: 'Items dropped because they expired.', value: (q) => q.expiredItems },
   { name: 'rq_queue_discarded_items_total', type: 'counter', help: 'Oldest ready items dropped to make room on a full queue (--discard-old).', value: (q) => q.discarded },
+  { name: 'rq_queue_delayed_items', type: 'gauge', help: 'Items waiting for their due time (set with delay=, or released with one).', value: (q) => q.delayed },
+  { name: 'rq_queue_dead_lettered_items_total', type: 'counter', help: 'Items moved to the queue\'s dead-letter queue <queue>.dead (--max-deliveries).', value: (q) => q.dead },
   { name: 'rq_queue_rejected_items_total', type: 'counter', help: 'Items refused because the queue was full.', value: (q) => q.rejected },
 ];
 

@@ -42,6 +42,7 @@ describe('figuresRegistry', () => {
     });
     const jobs = queueFigures('jobs', {
       items: 4, open: 2, bytes: 600, totalItems: 11, delivered: 9, expiredItems: 1, acked: 5, released: 2, discarded: 3, rejected: 8, waiters: 1, ageMs: 1500,
+      delayed: 6, dead: 7,
     });
     const figures = scrapeFigures({
       queues: [jobs, queueFigures('other')],
@@ -95,6 +96,8 @@ describe('figuresRegistry', () => {
       'rq_queue_released_items_total{queue="jobs"}': 2,
       'rq_queue_expired_items_total{queue="jobs"}': 1,
       'rq_queue_discarded_items_total{queue="jobs"}': 3,
+      'rq_queue_delayed_items{queue="jobs"}': 6,
+      'rq_queue_dead_lettered_items_total{queue="jobs"}': 7,
       'rq_queue_rejected_items_total{queue="jobs"}': 8,
     });
     expect(got.get('rq_queue_ready_items{queue="other"}')).toBe(0);
