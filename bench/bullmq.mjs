@@ -55,7 +55,12 @@ let measuring = false;
 let ops = 0;
 const latencies = [];
 let wake = null;
-const worker = new Worker(name, async () => undefined, { connection, concurrency: inFlight, removeOnComplete: { count: 0 }, removeOnFail: { count: 1000 } });
+const worker = new Worker(name, async () => undefined, {
+  connection,
+  concurrency: inFlight,
+  removeOnComplete: { count: 0 },
+  removeOnFail: { count: 1000 },
+});
 worker.on('completed', (job) => {
   completed++;
   if (measuring) {
@@ -100,15 +105,31 @@ await worker.close(true);
 await queue.close();
 
 latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] * 1000 : 0);
+const pct = (p) =>
+  latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] * 1000 : 0;
 const r = {
-  label, proto: 'bullmq', conns: Number(opt('conns', 50)), depth: Number(opt('depth', 1)), size, secs,
-  ops, ops_per_s: ops / secs, p50_us: pct(50), p99_us: pct(99), errors, empty: 0,
-  srv_cpu_pct: srvCpu * 100, ops_per_srv_cpu_s: srvCpu > 0 ? ops / secs / srvCpu : null,
-  cli_cpu_s: (c1.user + c1.system) / 1e6, cpu_window_s: secs,
+  label,
+  proto: 'bullmq',
+  conns: Number(opt('conns', 50)),
+  depth: Number(opt('depth', 1)),
+  size,
+  secs,
+  ops,
+  ops_per_s: ops / secs,
+  p50_us: pct(50),
+  p99_us: pct(99),
+  errors,
+  empty: 0,
+  srv_cpu_pct: srvCpu * 100,
+  ops_per_srv_cpu_s: srvCpu > 0 ? ops / secs / srvCpu : null,
+  cli_cpu_s: (c1.user + c1.system) / 1e6,
+  cpu_window_s: secs,
   host_cpu_pct: (100 * os.availableParallelism() * (h1.busy - h0.busy)) / Math.max(1, h1.all - h0.all),
-  steal_pct: 0, max_stall_ms: 0,
+  steal_pct: 0,
+  max_stall_ms: 0,
 };
-console.log(`label=${label} proto=bullmq in_flight=${inFlight} ops/s=${r.ops_per_s.toFixed(0)} p99_us=${r.p99_us.toFixed(1)} errors=${errors} srv_cpu=${r.srv_cpu_pct.toFixed(0)}%`);
+console.log(
+  `label=${label} proto=bullmq in_flight=${inFlight} ops/s=${r.ops_per_s.toFixed(0)} p99_us=${r.p99_us.toFixed(1)} errors=${errors} srv_cpu=${r.srv_cpu_pct.toFixed(0)}%`,
+);
 if (args.includes('--json')) console.log(JSON.stringify(r));
 process.exit(0);

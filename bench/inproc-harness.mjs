@@ -21,7 +21,13 @@ export function runCycles({ sets, gets, dels }) {
   const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity, maxPartialBytes: Infinity };
   const server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   let written = 0;
-  const stream = new Duplex({ read() {}, write(chunk, _enc, cb) { written += chunk.length; cb(); } });
+  const stream = new Duplex({
+    read() {},
+    write(chunk, _enc, cb) {
+      written += chunk.length;
+      cb();
+    },
+  });
   server.handle(stream);
   const t0 = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
@@ -33,6 +39,8 @@ export function runCycles({ sets, gets, dels }) {
   const ns = Number(process.hrtime.bigint() - t0);
   const cpu = process.cpuUsage(cpu0);
   const cpuNs = (cpu.user + cpu.system) * 1000;
-  console.log(`${cycles} cycles in ${(ns / 1e6).toFixed(0)} ms: ${(cycles / (ns / 1e9) / 1e3).toFixed(0)}k cycles/s, ${(ns / cycles).toFixed(0)} ns/cycle wall, ${(cpuNs / cycles).toFixed(0)} ns/cycle cpu, ${written} bytes out`);
+  console.log(
+    `${cycles} cycles in ${(ns / 1e6).toFixed(0)} ms: ${(cycles / (ns / 1e9) / 1e3).toFixed(0)}k cycles/s, ${(ns / cycles).toFixed(0)} ns/cycle wall, ${(cpuNs / cycles).toFixed(0)} ns/cycle cpu, ${written} bytes out`,
+  );
   process.exit(0);
 }

@@ -23,7 +23,8 @@ const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnection
 
 async function run(label, fsync) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-j-'));
-  let server, restored = null;
+  let server,
+    restored = null;
   if (fsync === null) server = new RqServer({ host: '127.0.0.1', port: 0, limits });
   else {
     restored = restoreFromStore(limits, new FileStore(dir), { fsync, warn: () => {} });
@@ -31,7 +32,12 @@ async function run(label, fsync) {
   }
   const streams = [];
   for (let c = 0; c < CONNS; c++) {
-    const s = new Duplex({ read() {}, write(_chunk, _e, cb) { cb(); } });
+    const s = new Duplex({
+      read() {},
+      write(_chunk, _e, cb) {
+        cb();
+      },
+    });
     server.handle(s);
     streams.push(s);
   }
@@ -42,12 +48,17 @@ async function run(label, fsync) {
       for (const s of streams) s.emit('data', phase);
       // One event-loop turn per phase, as when 50 clients' requests arrive together; wait for the replies.
       await new Promise((resolve) => setImmediate(resolve));
-      if (fsync !== null && fsync.kind === 'always') await new Promise((resolve) => restored.persistence.durability.whenDurable(restored.persistence.durability.appended, resolve));
+      if (fsync !== null && fsync.kind === 'always')
+        await new Promise((resolve) =>
+          restored.persistence.durability.whenDurable(restored.persistence.durability.appended, resolve),
+        );
     }
   }
   const ns = Number(process.hrtime.bigint() - t0);
   const cpu = process.cpuUsage(cpu0);
-  console.log(`${label.padEnd(14)} ${(cycles / (ns / 1e9) / 1e3).toFixed(0).padStart(5)}k cycles/s  ${(((cpu.user + cpu.system) * 1000) / cycles).toFixed(0).padStart(5)} ns cpu/cycle`);
+  console.log(
+    `${label.padEnd(14)} ${(cycles / (ns / 1e9) / 1e3).toFixed(0).padStart(5)}k cycles/s  ${(((cpu.user + cpu.system) * 1000) / cycles).toFixed(0).padStart(5)} ns cpu/cycle`,
+  );
   await server.close();
   fs.rmSync(dir, { recursive: true, force: true });
 }

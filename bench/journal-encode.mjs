@@ -41,5 +41,7 @@ const results = Object.fromEntries(Object.keys(builds).map((name) => [name, []])
 for (let rep = 0; rep < 5; rep++) for (const [name, build] of Object.entries(builds)) results[name].push(run(build));
 for (const [name, runs] of Object.entries(results)) {
   const ns = runs.map((r) => r.ns).sort((a, b) => a - b);
-  console.log(`${name.padEnd(6)} ${roots[name]}: ${Math.round(ns[2])} ns cpu/cycle (median of 5; ${ns.map(Math.round).join(', ')}), ${Math.round(runs[0].bytes)} bytes/cycle`);
+  console.log(
+    `${name.padEnd(6)} ${roots[name]}: ${Math.round(ns[2])} ns cpu/cycle (median of 5; ${ns.map(Math.round).join(', ')}), ${Math.round(runs[0].bytes)} bytes/cycle`,
+  );
 }

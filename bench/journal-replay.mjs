@@ -52,7 +52,9 @@ function startOnce() {
 function startIn(dir) {
   return new Promise((resolve, reject) => {
     const t = performance.now();
-    const child = spawn(process.execPath, [path.join(root, 'bin/rq'), 'serve', '--port', '0', '--data-dir', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(root, 'bin/rq'), 'serve', '--port', '0', '--data-dir', dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.stdout.on('data', (d) => {
@@ -82,7 +84,10 @@ const runs = [];
 for (let i = 0; i < 3; i++) runs.push(await startOnce());
 runs.sort((a, b) => a.ms - b.ms);
 console.log(runs[1].line);
-console.log(`restart (spawn to listening), median of 3: ${Math.round(runs[1].ms)} ms  [${runs.map((r) => Math.round(r.ms)).join(', ')}]`);
+console.log(
+  `restart (spawn to listening), median of 3: ${Math.round(runs[1].ms)} ms  [${runs.map((r) => Math.round(r.ms)).join(', ')}]`,
+);
 const cpu = runs.map((r) => r.cpuMs).sort((a, b) => a - b);
 if (cpu[1] !== null) console.log(`CPU used to listening, median of 3: ${cpu[1]} ms  [${cpu.join(', ')}]`);
-if (process.env.KEEP || process.env.DATA) console.log(`kept ${dir}`); else fs.rmSync(dir, { recursive: true, force: true });
+if (process.env.KEEP || process.env.DATA) console.log(`kept ${dir}`);
+else fs.rmSync(dir, { recursive: true, force: true });

@@ -5,8 +5,13 @@ import v8 from 'node:v8';
 const mb = (x) => (x / 1e6).toFixed(1);
 process.on('SIGUSR2', () => {
   const m = process.memoryUsage();
-  const spaces = v8.getHeapSpaceStatistics().filter((s) => s.space_size > 0).map((s) => `${s.space_name}=${mb(s.space_used_size)}/${mb(s.space_size)}`);
-  process.stderr.write(`MEM rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} (${spaces.join(' ')})\n`);
+  const spaces = v8
+    .getHeapSpaceStatistics()
+    .filter((s) => s.space_size > 0)
+    .map((s) => `${s.space_name}=${mb(s.space_used_size)}/${mb(s.space_size)}`);
+  process.stderr.write(
+    `MEM rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)} (${spaces.join(' ')})\n`,
+  );
   if (typeof global.gc !== 'function') return;
   global.gc();
   const n = process.memoryUsage();

@@ -19,9 +19,14 @@ const nodeArgs = process.env.NODE_ARGS ? process.env.NODE_ARGS.split(' ') : [];
 if (process.env.PROBE) nodeArgs.push('--expose-gc', '--import', new URL('mem-probe.mjs', import.meta.url).href);
 
 async function start() {
-  const server = spawn(process.execPath, [...nodeArgs, 'bin/rq', 'serve', '--port', '0', '--data-dir', dataDir, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [...nodeArgs, 'bin/rq', 'serve', '--port', '0', '--data-dir', dataDir, ...extra], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise((resolve) => {
-    server.stdout.on('data', (d) => { const m = /:(\d+) /.exec(String(d)); if (m) resolve(Number(m[1])); });
+    server.stdout.on('data', (d) => {
+      const m = /:(\d+) /.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    });
   });
   const sock = net.connect(port, '127.0.0.1');
   await new Promise((r) => sock.once('connect', r));
@@ -32,7 +37,13 @@ async function stats(sock) {
   let text = '';
   sock.write('stats\r\n');
   await new Promise((resolve) => {
-    const on = (d) => { text += d; if (text.includes('END\r\n')) { sock.off('data', on); resolve(); } };
+    const on = (d) => {
+      text += d;
+      if (text.includes('END\r\n')) {
+        sock.off('data', on);
+        resolve();
+      }
+    };
     sock.on('data', on);
   });
   const stat = (name) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(text)?.[1] ?? 0);
@@ -55,8 +66,12 @@ const probe = async ({ server }) => {
   await new Promise((r) => setTimeout(r, 500));
 };
 const report = (when, s, empty) =>
-  console.log(`${when}: items=${s.items} size=${size} rss=${(s.rss / 1e6).toFixed(1)} MB` +
-    (s.items > 0 ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)` : ''));
+  console.log(
+    `${when}: items=${s.items} size=${size} rss=${(s.rss / 1e6).toFixed(1)} MB` +
+      (s.items > 0
+        ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)`
+        : ''),
+  );
 
 let s = await start();
 const empty = (await stats(s.sock)).rss;

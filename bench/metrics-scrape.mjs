@@ -73,11 +73,16 @@ console.log('| queues | --metrics-max-queues | format | series | bytes | wall ms
 console.log('|--:|--:|---|--:|--:|--:|--:|--:|');
 for (const { queues, maxQueues } of cases) {
   const server = serverWith(queues);
-  for (const [format, contentType] of [['text', Registry.PROMETHEUS_CONTENT_TYPE], ['OpenMetrics', Registry.OPENMETRICS_CONTENT_TYPE]]) {
+  for (const [format, contentType] of [
+    ['text', Registry.PROMETHEUS_CONTENT_TYPE],
+    ['OpenMetrics', Registry.OPENMETRICS_CONTENT_TYPE],
+  ]) {
     const r = await measure(server, maxQueues, contentType);
     const series = 12 * Math.min(queues, maxQueues);
     const cap = maxQueues === Infinity ? '0 (all)' : maxQueues.toLocaleString('en');
-    console.log(`| ${queues.toLocaleString('en')} | ${cap} | ${format} | ${series.toLocaleString('en')} + ~60 | ${r.bytes.toLocaleString('en')} | ${r.wall.toFixed(1)} | ${r.max.toFixed(1)} | ${r.cpu.toFixed(1)} |`);
+    console.log(
+      `| ${queues.toLocaleString('en')} | ${cap} | ${format} | ${series.toLocaleString('en')} + ~60 | ${r.bytes.toLocaleString('en')} | ${r.wall.toFixed(1)} | ${r.max.toFixed(1)} | ${r.cpu.toFixed(1)} |`,
+    );
   }
   await server.close();
 }

@@ -10,7 +10,9 @@
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const servers = args.servers.split(',');
 const replicas = Number(args.replicas ?? 1);
 const conns = Number(args.conns ?? 50);
@@ -24,7 +26,13 @@ const jsm = await jetstreamManager(nc);
 const js = jetstream(nc);
 const stream = `BENCH_${process.pid}`;
 const subject = `bench.${process.pid}`;
-await jsm.streams.add({ name: stream, subjects: [subject], retention: RetentionPolicy.Workqueue, storage: StorageType.File, num_replicas: replicas });
+await jsm.streams.add({
+  name: stream,
+  subjects: [subject],
+  retention: RetentionPolicy.Workqueue,
+  storage: StorageType.File,
+  num_replicas: replicas,
+});
 await jsm.consumers.add(stream, { durable_name: 'bench', ack_policy: AckPolicy.Explicit, max_ack_pending: -1 });
 const consumer = await js.consumers.get(stream, 'bench');
 const payload = new Uint8Array(size).fill(120);
@@ -55,7 +63,20 @@ const cpu = process.cpuUsage(cpu0);
 await jsm.streams.delete(stream);
 await nc.close();
 latencies.sort((a, b) => a - b);
-const pct = (p) => (latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 1000) : null);
-const r = { label, proto: 'nats-direct', conns, size, secs: seconds, ops: cycles, ops_per_s: cycles / seconds, p50_us: pct(0.5), p99_us: pct(0.99), errors, cli_cpu: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) };
+const pct = (p) =>
+  latencies.length ? Math.round(latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] * 1000) : null;
+const r = {
+  label,
+  proto: 'nats-direct',
+  conns,
+  size,
+  secs: seconds,
+  ops: cycles,
+  ops_per_s: cycles / seconds,
+  p50_us: pct(0.5),
+  p99_us: pct(0.99),
+  errors,
+  cli_cpu: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+};
 console.log(`label=${label} ops/s=${Math.round(r.ops_per_s)} p99_us=${r.p99_us} errors=${errors}`);
 console.log(JSON.stringify(r));

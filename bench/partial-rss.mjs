@@ -18,7 +18,11 @@ const users = path.join(dir, 'users');
 fs.writeFileSync(users, 'alice:open sesame\n', { mode: 0o600 });
 const settle = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--no-journal', '--auth-file', users, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const child = spawn(
+  process.execPath,
+  [bin, 'serve', '--port', '0', '--no-journal', '--auth-file', users, '--log-level', 'error'],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
 const rssMiB = () => Math.round(Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))[1]) / 1024);
 const port = await new Promise((resolve) => {
   let out = '';

@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 
 const [file, refArg, order] = process.argv.slice(2);
-const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const lines = readFileSync(file, 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
 const configs = order.split(' ');
 
 const median = (xs) => {
@@ -72,7 +75,9 @@ const has = (c) => lines.some((l) => l.config === c && l.r);
 const ref = has(refArg) ? refArg : configs.find(has);
 if (ref !== refArg) console.log(`(reference ${refArg} has no results; ratios refer to ${ref ?? 'nothing'})\n`);
 
-console.log(`| config | depth | runs | ops/s | ×${ref} | spread | p50 µs | p99 µs | srv CPU | ops/srv-CPU-s | ×${ref} | GC | load | notes |`);
+console.log(
+  `| config | depth | runs | ops/s | ×${ref} | spread | p50 µs | p99 µs | srv CPU | ops/srv-CPU-s | ×${ref} | GC | load | notes |`,
+);
 console.log('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
 for (const depth of depths) {
   const r = groups.get(`${ref}@${depth}`);
@@ -91,6 +96,6 @@ for (const depth of depths) {
 }
 console.log(
   '\nMedians over the runs; spread = (max − min) / median of ops/s; srv CPU in % of one CPU; ' +
-    'GC = share of the server\'s CPU in garbage collection (Node servers); load = 1-min load average at the end of the runs (min–max); ' +
+    "GC = share of the server's CPU in garbage collection (Node servers); load = 1-min load average at the end of the runs (min–max); " +
     `ratios compare medians with ${ref} at the same depth, in this run only.`,
 );

@@ -21,7 +21,8 @@ socket.on('error', (e) => {
 const name = (i) => `bench-queue-${String(i).padStart(3, '0')}`;
 socket.on('connect', () => {
   let fill = '';
-  for (let i = 0; i < queues; i++) for (let k = 0; k < 50; k++) fill += `set ${name(i)} 0 0 8\r\nfill-${String(k).padStart(3, '0')}\r\n`;
+  for (let i = 0; i < queues; i++)
+    for (let k = 0; k < 50; k++) fill += `set ${name(i)} 0 0 8\r\nfill-${String(k).padStart(3, '0')}\r\n`;
   socket.write(fill);
   // Every 100 ms: rate/10 operations over the queues in turn, pushes and pop-and-acks
   // (get q/close/open); the share of pushes swings over a minute, so depths rise and fall.

@@ -11,13 +11,17 @@ const root = path.resolve(import.meta.dirname, '..');
 const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 const today = new Date().toISOString().slice(0, 10);
 const dir = path.join(root, 'man');
-const pages = fs.readdirSync(dir).filter((f) => /\.[1-8]$/.test(f)).map((f) => path.join('man', f));
+const pages = fs
+  .readdirSync(dir)
+  .filter((f) => /\.[1-8]$/.test(f))
+  .map((f) => path.join('man', f));
 for (const page of [...pages, 'README.md']) {
   const file = path.join(root, page);
   const text = fs.readFileSync(file, 'utf8');
   const stamped = text
     .replace(/^\.TH (\S+) (\d) (\S+) "rq [^"]*"/m, (line, name, section) =>
-      line.includes(`"rq ${version}"`) ? line : `.TH ${name} ${section} ${today} "rq ${version}"`)
+      line.includes(`"rq ${version}"`) ? line : `.TH ${name} ${section} ${today} "rq ${version}"`,
+    )
     .replace(/\brq \d+\.\d+\.\d+\b/g, `rq ${version}`)
     .replace(/\bVERSION \d+\.\d+\.\d+/g, `VERSION ${version}`);
   if (stamped !== text) {

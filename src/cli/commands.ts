@@ -20,7 +20,17 @@ import { workSpec } from './commands/work.js';
 
 /** The client subcommands, described as data so that the fast path (fast-path.ts) can run them without yargs. */
 export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [
-  pushSpec, popSpec, ackSpec, releaseSpec, touchSpec, peekSpec, inspectSpec, flushSpec, dropSpec, redriveSpec, workSpec,
+  pushSpec,
+  popSpec,
+  ackSpec,
+  releaseSpec,
+  touchSpec,
+  peekSpec,
+  inspectSpec,
+  flushSpec,
+  dropSpec,
+  redriveSpec,
+  workSpec,
 ];
 
 /** A subcommand as main() registers it: its usage line, and how to add it to yargs. */
@@ -36,7 +46,8 @@ function registration<Args>(module: CommandModule<object, Args>): Registration {
   const manPage = `rq-${command.split(' ')[0]}`;
   return {
     command,
-    register: (y) => y.command({ ...module, builder: (b: Argv) => builder(wholeExamples(b)).epilogue(`More in the manual: man ${manPage}`) }),
+    register: (y) =>
+      y.command({ ...module, builder: (b: Argv) => builder(wholeExamples(b)).epilogue(`More in the manual: man ${manPage}`) }),
   };
 }
 

@@ -45,12 +45,20 @@ export function usageMessage(message: string, argv: readonly string[], usage = '
   let m: RegExpExecArray | null;
   if ((m = /^Not enough arguments following: (\S+)$/.exec(message))) return `${asTyped(m[1])} needs a value`;
   if ((m = /^Unknown arguments?: (.+)$/.exec(message))) {
-    const names = m[1].split(', ').map((n) => (argv.includes(n) ? `unexpected argument ${JSON.stringify(n)}` : `unknown option ${asTyped(n)}`));
+    const names = m[1]
+      .split(', ')
+      .map((n) => (argv.includes(n) ? `unexpected argument ${JSON.stringify(n)}` : `unknown option ${asTyped(n)}`));
     return names.join('; ');
   }
-  if ((m = /^Missing required arguments?: (.+)$/.exec(message))) return `missing ${m[1].split(', ').map((n) => `<${n}>`).join(', ')}`;
-  if ((m = /^Invalid values:\s+Argument: (\S+), Given: (.+), Choices: (.+)$/s.exec(message))) return `${asTyped(m[1])} must be one of ${m[3]} (got ${m[2]})`;
-  if ((m = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message))) return `${asTyped(m[1])} and ${asTyped(m[2])} cannot be combined`;
+  if ((m = /^Missing required arguments?: (.+)$/.exec(message)))
+    return `missing ${m[1]
+      .split(', ')
+      .map((n) => `<${n}>`)
+      .join(', ')}`;
+  if ((m = /^Invalid values:\s+Argument: (\S+), Given: (.+), Choices: (.+)$/s.exec(message)))
+    return `${asTyped(m[1])} must be one of ${m[3]} (got ${m[2]})`;
+  if ((m = /^Arguments (\S+) and (\S+) are mutually exclusive$/.exec(message)))
+    return `${asTyped(m[1])} and ${asTyped(m[2])} cannot be combined`;
   if ((m = /^Not enough non-option arguments: got (\d+), need at least (\d+)$/.exec(message))) {
     const required = [...usage.matchAll(/<([^>]+)>/g)].map((r) => `<${r[1]}>`);
     const missing = required.slice(Number(m[1]), Number(m[2]));

@@ -20,12 +20,19 @@ export async function main(args: string[]): Promise<void> {
   if (argv[0] === 'help') argv = argv.length > 1 ? [argv[1], '--help'] : ['--help'];
   const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
   if (load !== undefined) {
-    const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([import('./fast-path.js'), import('./command-spec.js'), load()]);
+    const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([
+      import('./fast-path.js'),
+      import('./command-spec.js'),
+      load(),
+    ]);
     argv = [argv[0], ...protectCommandLine(spec, argv.slice(1))];
     if (await runFast(spec, argv)) return;
   }
   const [{ default: yargs }, { commands }, { VERSION }, { mainEpilogue, usageMessage }] = await Promise.all([
-    import('yargs'), import('./commands.js'), import('../version.js'), import('./help.js'),
+    import('yargs'),
+    import('./commands.js'),
+    import('../version.js'),
+    import('./help.js'),
   ]);
   const usage = commands.find((c) => c.command.split(' ')[0] === argv[0])?.command;
   const subcommand = usage === undefined ? 'rq' : `rq ${argv[0]}`;

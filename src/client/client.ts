@@ -21,7 +21,17 @@ import type { MemjsServer, Reply } from './memjs-server.js';
 import type { PopManyReport } from './pop-many.js';
 import type { Deliver } from './pop-session.js';
 import type { PushReport } from './push-stream.js';
-import { encodeDelete, encodeFlush, encodeGet, encodePushItems, encodeSets, encodeTouch, errorText, flagsOf, type PushItem } from './requests.js';
+import {
+  encodeDelete,
+  encodeFlush,
+  encodeGet,
+  encodePushItems,
+  encodeSets,
+  encodeTouch,
+  errorText,
+  flagsOf,
+  type PushItem,
+} from './requests.js';
 import { formatAddress, Rotation, type ServerAddress } from './servers.js';
 import type { ServerStats, StatsPairs } from './stats.js';
 
@@ -114,10 +124,16 @@ export class RqClient {
     const flags = options.flags ?? 0;
     const exptime = exptimeFor(options.ttlSeconds ?? 0, Date.now());
     const { pushStream } = await import('./push-stream.js');
-    return pushStream(this.servers, this.rotation, source, {
-      bytes: (item) => item.length,
-      encode: (batch, firstOpaque) => encodeSets(wire, batch, flags, exptime, firstOpaque),
-    }, { timeoutMs: this.timeoutMs, security: this.security });
+    return pushStream(
+      this.servers,
+      this.rotation,
+      source,
+      {
+        bytes: (item) => item.length,
+        encode: (batch, firstOpaque) => encodeSets(wire, batch, flags, exptime, firstOpaque),
+      },
+      { timeoutMs: this.timeoutMs, security: this.security },
+    );
   }
 
   /**
@@ -127,10 +143,16 @@ export class RqClient {
    */
   async pushItems(source: AsyncIterable<readonly PushItem[]>): Promise<PushReport> {
     const { pushStream } = await import('./push-stream.js');
-    return pushStream(this.servers, this.rotation, source, {
-      bytes: (item) => item.data.length,
-      encode: encodePushItems,
-    }, { timeoutMs: this.timeoutMs, security: this.security });
+    return pushStream(
+      this.servers,
+      this.rotation,
+      source,
+      {
+        bytes: (item) => item.data.length,
+        encode: encodePushItems,
+      },
+      { timeoutMs: this.timeoutMs, security: this.security },
+    );
   }
 
   /**
@@ -145,14 +167,20 @@ export class RqClient {
     deliver: Deliver,
   ): Promise<PopManyReport> {
     const { popMany } = await import('./pop-many.js');
-    return popMany(this.servers, this.rotation, queue, {
-      count: options.count,
-      waitMs: options.waitMs ?? 0,
-      timeoutMs: this.timeoutMs,
-      security: this.security,
-      signal: options.signal,
-      onConnected: options.onConnected,
-    }, deliver);
+    return popMany(
+      this.servers,
+      this.rotation,
+      queue,
+      {
+        count: options.count,
+        waitMs: options.waitMs ?? 0,
+        timeoutMs: this.timeoutMs,
+        security: this.security,
+        signal: options.signal,
+        onConnected: options.onConnected,
+      },
+      deliver,
+    );
   }
 
   /**
@@ -227,10 +255,12 @@ export class RqClient {
   /** Removes every ready item of the queue on every server (open reservations stay open). */
   async flush(queue: string): Promise<void> {
     const key = wireName(queue);
-    await Promise.all(this.servers.map(async (_, i) => {
-      const reply = await (await this.connection(i)).request((opaque) => encodeFlush(key, opaque));
-      if (reply.header.status !== STATUS.SUCCESS) throw this.refusal(i, reply);
-    }));
+    await Promise.all(
+      this.servers.map(async (_, i) => {
+        const reply = await (await this.connection(i)).request((opaque) => encodeFlush(key, opaque));
+        if (reply.header.status !== STATUS.SUCCESS) throw this.refusal(i, reply);
+      }),
+    );
   }
 
   /**
@@ -240,12 +270,14 @@ export class RqClient {
   async dropQueue(queue: string): Promise<boolean[]> {
     const key = wireName(queue);
     const { textCommand } = await import('./text-command.js');
-    return Promise.all(this.servers.map(async (address, i) => {
-      const reply = await textCommand(address, this.security, this.timeoutMs, `delete_queue ${key}`);
-      if (reply === 'DELETED') return true;
-      if (reply === 'NOT_FOUND') return false;
-      throw new RqClientError('protocol', this.names[i], reply);
-    }));
+    return Promise.all(
+      this.servers.map(async (address, i) => {
+        const reply = await textCommand(address, this.security, this.timeoutMs, `delete_queue ${key}`);
+        if (reply === 'DELETED') return true;
+        if (reply === 'NOT_FOUND') return false;
+        throw new RqClientError('protocol', this.names[i], reply);
+      }),
+    );
   }
 
   /** One server's `stats` pairs, in the server's order. Rejects with RqClientError. */
@@ -256,24 +288,34 @@ export class RqClient {
   /** Every server's stats, parsed; a server that cannot answer is `down`, never an exception. */
   async stats(): Promise<ServerStats[]> {
     const { parseStats } = await import('./stats.js');
-    return Promise.all(this.names.map(async (server): Promise<ServerStats> => {
-      try {
-        return { server, state: 'up', ...parseStats(await this.statsOf(server)) };
-      } catch (err) {
-        const error = err instanceof RqClientError ? err : new RqClientError('protocol', server, String(err));
-        return { server, state: 'down', error };
-      }
-    }));
+    return Promise.all(
+      this.names.map(async (server): Promise<ServerStats> => {
+        try {
+          return { server, state: 'up', ...parseStats(await this.statsOf(server)) };
+        } catch (err) {
+          const error = err instanceof RqClientError ? err : new RqClientError('protocol', server, String(err));
+          return { server, state: 'down', error };
+        }
+      }),
+    );
   }
 
   /** Closes every connection; the servers release what this client reserved without a lease. */
   close(): void {
-    for (const c of this.connections) c?.then((conn) => conn.close(), () => {});
+    for (const c of this.connections)
+      c?.then(
+        (conn) => conn.close(),
+        () => {},
+      );
   }
 
   /** Drops every connection at once: requests in flight fail; the servers release what they held. */
   destroy(): void {
-    for (const c of this.connections) c?.then((conn) => conn.destroy(), () => {});
+    for (const c of this.connections)
+      c?.then(
+        (conn) => conn.destroy(),
+        () => {},
+      );
   }
 
   private get allDown(): RqClientError {
@@ -292,7 +334,9 @@ export class RqClient {
     const drop = () => {
       if (this.connections[i] === connecting) this.connections[i] = undefined;
     };
-    const connecting = import('./memjs-server.js').then(({ MemjsServer }) => MemjsServer.create(this.servers[i], this.timeoutMs, drop, this.security));
+    const connecting = import('./memjs-server.js').then(({ MemjsServer }) =>
+      MemjsServer.create(this.servers[i], this.timeoutMs, drop, this.security),
+    );
     connecting.catch(drop);
     this.connections[i] = connecting;
     return connecting;
@@ -325,7 +369,8 @@ export class RqClient {
     if (status === STATUS.KEY_NOT_FOUND) return null;
     if (status !== STATUS.SUCCESS) throw this.refusal(i, reply);
     const deliveries = deliveriesOf(reply.key.toString('latin1'));
-    if (deliveries === null) throw new RqClientError('protocol', this.names[i], 'the reply has no delivery count (a server older than this client?)');
+    if (deliveries === null)
+      throw new RqClientError('protocol', this.names[i], 'the reply has no delivery count (a server older than this client?)');
     // memjs hands over the header's 8 CAS bytes: the item id (docs/protocol.md: binary GET).
     return { queue, id: readCas(reply.header.cas, 0), data: reply.val, flags: flagsOf(reply), server: this.names[i], deliveries };
   }

@@ -30,7 +30,11 @@ export const PLAIN_TCP: Security = { tls: false };
 
 /** Why a connection could not be opened: `login` when the server refused the credentials. */
 export class ConnectError extends Error {
-  constructor(readonly reason: 'connect' | 'tls' | 'login' | 'timeout', message: string, readonly code?: string) {
+  constructor(
+    readonly reason: 'connect' | 'tls' | 'login' | 'timeout',
+    message: string,
+    readonly code?: string,
+  ) {
     super(message);
     this.name = 'ConnectError';
   }
@@ -106,19 +110,26 @@ export function connect(host: string, port: number, security: Security, timeoutM
       );
     };
     const onError = (err: NodeJS.ErrnoException) => {
-      const tlsProblem = security.tls && (err.code?.startsWith('ERR_TLS') || err.code?.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(err.message));
+      const tlsProblem =
+        security.tls &&
+        (err.code?.startsWith('ERR_TLS') || err.code?.startsWith('ERR_SSL') || /certificate|SSL|TLS/i.test(err.message));
       fail(new ConnectError(tlsProblem ? 'tls' : 'connect', err.message, err.code));
     };
     if (security.tls) {
       // Over a TCP socket of our own, which resetConnection() can reset (a TLS socket cannot be).
       const tcp = net.connect(port, host);
       tcp.on('error', onError);
-      socket = tls.connect({
-        socket: tcp, host, ca: security.ca,
-        // Verify the name in the certificate against the host (not possible for an IP in SNI).
-        servername: net.isIP(host) === 0 ? host : undefined,
-        minVersion: 'TLSv1.2',
-      }, ready);
+      socket = tls.connect(
+        {
+          socket: tcp,
+          host,
+          ca: security.ca,
+          // Verify the name in the certificate against the host (not possible for an IP in SNI).
+          servername: net.isIP(host) === 0 ? host : undefined,
+          minVersion: 'TLSv1.2',
+        },
+        ready,
+      );
       TCP_UNDER.set(socket, tcp);
     } else {
       socket = net.connect(port, host, ready);
@@ -162,15 +173,24 @@ export function logIn(socket: net.Socket, user: string, password: string): Promi
       } else if (reply.status === STATUS.AUTH_ERROR) {
         reject(new ConnectError('login', `login refused for user ${JSON.stringify(user)} (wrong user or password)`));
       } else {
-        reject(new ConnectError('login', `login failed: status 0x${reply.status.toString(16).padStart(4, '0')} ${reply.value.toString('latin1')}`));
+        reject(
+          new ConnectError(
+            'login',
+            `login failed: status 0x${reply.status.toString(16).padStart(4, '0')} ${reply.value.toString('latin1')}`,
+          ),
+        );
       }
     };
     socket.on('data', onData);
     socket.on('close', onClose);
-    socket.write(encodeRequest({
-      opcode: OP.SASL_AUTH, key: SASL_PLAIN, opaque: LOGIN_OPAQUE,
-      // UTF-8, as the auth file holds what a user typed: the server compares bytes.
-      value: Buffer.concat([Buffer.from([0]), Buffer.from(user, 'utf8'), Buffer.from([0]), Buffer.from(password, 'utf8')]),
-    }));
+    socket.write(
+      encodeRequest({
+        opcode: OP.SASL_AUTH,
+        key: SASL_PLAIN,
+        opaque: LOGIN_OPAQUE,
+        // UTF-8, as the auth file holds what a user typed: the server compares bytes.
+        value: Buffer.concat([Buffer.from([0]), Buffer.from(user, 'utf8'), Buffer.from([0]), Buffer.from(password, 'utf8')]),
+      }),
+    );
   });
 }

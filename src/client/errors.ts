@@ -49,7 +49,8 @@ export function beforeSending(error: RqClientError): RqClientError {
 export function unreachable(server: string, cause: unknown): RqClientError {
   if (cause instanceof RqClientError) return cause;
   const code = (cause as { code?: unknown } | null)?.code;
-  const reason = typeof code === 'string' && BY_CODE[code] ? BY_CODE[code] : cause instanceof Error ? cause.message : String(cause);
+  const reason =
+    typeof code === 'string' && BY_CODE[code] ? BY_CODE[code] : cause instanceof Error ? cause.message : String(cause);
   return new RqClientError('unreachable', server, reason);
 }
 

@@ -92,7 +92,12 @@ export class MemjsServer {
    * either side. Every request in flight then fails; later ones belong on a new MemjsServer.
    * `security` asks for TLS and a login (connect.ts).
    */
-  static async create(address: ServerAddress, timeoutMs: number, onBroken: () => void = () => {}, security?: Security): Promise<MemjsServer> {
+  static async create(
+    address: ServerAddress,
+    timeoutMs: number,
+    onBroken: () => void = () => {},
+    security?: Security,
+  ): Promise<MemjsServer> {
     const memjs = await loadMemjs();
     const memServer = new memjs.Server(address.host, address.port, undefined, undefined, {
       // Seconds. Past the longest wait plus our deadline, so memjs's own timeout never fires first.
@@ -135,13 +140,19 @@ export class MemjsServer {
       const pairs: Array<[string, string]> = [];
       // docs/protocol.md "STAT": one packet per stat, then an empty packet; memjs keeps a `quiet`
       // handler registered until that empty packet.
-      const handle = Object.assign((reply: Reply) => {
-        if (reply.header.status !== 0) {
-          return settle(new RqClientError('protocol', this.server, `stats refused: ${reply.val.toString('latin1')}`, reply.header.status), pairs);
-        }
-        if (reply.header.totalBodyLength === 0) return settle(null, pairs);
-        pairs.push([reply.key.toString('utf8'), reply.val.toString('utf8')]);
-      }, { quiet: true });
+      const handle = Object.assign(
+        (reply: Reply) => {
+          if (reply.header.status !== 0) {
+            return settle(
+              new RqClientError('protocol', this.server, `stats refused: ${reply.val.toString('latin1')}`, reply.header.status),
+              pairs,
+            );
+          }
+          if (reply.header.totalBodyLength === 0) return settle(null, pairs);
+          pairs.push([reply.key.toString('utf8'), reply.val.toString('utf8')]);
+        },
+        { quiet: true },
+      );
       this.memServer.onResponse(seq, handle);
       this.memServer.onError(seq, (err) => settle(err, pairs));
       this.memServer.write(encodeStat(seq));

@@ -14,7 +14,6 @@ import { Pipe } from './pipe.js';
 import { PopSession, type Deliver } from './pop-session.js';
 import { formatAddress, type Rotation, type ServerAddress } from './servers.js';
 
-
 export interface PopManyOptions {
   /** Items to pop; Infinity pops until stopped (--follow). */
   readonly count: number;
@@ -55,10 +54,15 @@ export async function popMany(
     if (known !== undefined) return known === 'down' ? null : known;
     const session = new PopSession(queue, wire, deliver);
     try {
-      const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
-        onReplies: (replies) => session.onReplies(replies),
-        onFailure: (error) => session.onFailure(error),
-      }, options.security);
+      const pipe = await Pipe.connect(
+        servers[i],
+        options.timeoutMs,
+        {
+          onReplies: (replies) => session.onReplies(replies),
+          onFailure: (error) => session.onFailure(error),
+        },
+        options.security,
+      );
       session.attach(pipe);
       sessions.set(i, session);
       options.onConnected?.(pipe.server);

@@ -31,7 +31,10 @@ export type Deliver = (items: Item[]) => Promise<void>;
 
 /** A delivery that stopped part-way: the first `delivered` items of the batch reached the consumer. */
 export class PartlyDelivered extends Error {
-  constructor(readonly delivered: number, override readonly cause: Error) {
+  constructor(
+    readonly delivered: number,
+    override readonly cause: Error,
+  ) {
     super(cause.message);
     this.name = 'PartlyDelivered';
   }
@@ -149,8 +152,16 @@ export class PopSession {
         this.reserved++;
         this.empty = false;
         const deliveries = deliveriesOf(reply.key.toString('latin1'));
-        if (deliveries === null) return this.protocolFailure('the reply has no delivery count (a server older than this client?)');
-        this.ready.push({ queue: this.queue, id: reply.cas, data: reply.value, flags: flagsOf(reply), server: this.pipe!.server, deliveries });
+        if (deliveries === null)
+          return this.protocolFailure('the reply has no delivery count (a server older than this client?)');
+        this.ready.push({
+          queue: this.queue,
+          id: reply.cas,
+          data: reply.value,
+          flags: flagsOf(reply),
+          server: this.pipe!.server,
+          deliveries,
+        });
       } else if (reply.status === STATUS.KEY_NOT_FOUND) {
         this.empty = true;
       } else if (this.isTooManyOpen(reply)) {
@@ -195,7 +206,11 @@ export class PopSession {
       this.unacked -= ride;
       this.held -= ride;
       this.opening += ride;
-      const room = Math.min(this.window - this.held - this.opening, Math.ceil(this.window / 2) - this.opening + ride, wanted - ride);
+      const room = Math.min(
+        this.window - this.held - this.opening,
+        Math.ceil(this.window / 2) - this.opening + ride,
+        wanted - ride,
+      );
       for (let i = 0; i < room; i++) add(reserveKey(this.wire), 'open', false);
       if (room > 0) this.opening += room;
     } else if (wanted > 0 && this.canWait(turn) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {

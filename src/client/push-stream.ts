@@ -84,7 +84,15 @@ export async function pushStream<T>(
   encoding: SetEncoding<T>,
   options: PushStreamOptions,
 ): Promise<PushReport> {
-  const report: PushReport = { pushed: 0, refusals: [], refused: 0, unconfirmed: 0, skipped: [], failure: null, sourceError: null };
+  const report: PushReport = {
+    pushed: 0,
+    refusals: [],
+    refused: 0,
+    unconfirmed: 0,
+    skipped: [],
+    failure: null,
+    sourceError: null,
+  };
 
   const onReplies = (lane: Lane, replies: Packet[]) => {
     for (const reply of replies) {
@@ -115,10 +123,15 @@ export async function pushStream<T>(
   for (const i of rotation.pushOrder()) {
     try {
       let lane: Lane | null = null;
-      const pipe = await Pipe.connect(servers[i], options.timeoutMs, {
-        onReplies: (replies) => onReplies(lane!, replies),
-        onFailure: (error) => onFailure(lane!, error),
-      }, options.security);
+      const pipe = await Pipe.connect(
+        servers[i],
+        options.timeoutMs,
+        {
+          onReplies: (replies) => onReplies(lane!, replies),
+          onFailure: (error) => onFailure(lane!, error),
+        },
+        options.security,
+      );
       lane = new Lane(pipe);
       lanes.push(lane);
     } catch (err) {

@@ -101,7 +101,15 @@ export function encodePushItems(items: readonly PushItem[], firstOpaque: number)
 }
 
 /** Writes a SET's header and extras at `pos`; returns where its key goes (its data follows the key). */
-function writeSetHead(out: Buffer, pos: number, opaque: number, flags: number, exptime: number, keyBytes: number, dataBytes: number): number {
+function writeSetHead(
+  out: Buffer,
+  pos: number,
+  opaque: number,
+  flags: number,
+  exptime: number,
+  keyBytes: number,
+  dataBytes: number,
+): number {
   writeHeader(out, pos, MAGIC_REQUEST, OP.SET, keyBytes, SET_EXTRAS_BYTES, 0, SET_EXTRAS_BYTES + keyBytes + dataBytes, opaque, 0);
   out.writeUInt32BE(flags >>> 0, pos + HEADER_BYTES);
   out.writeUInt32BE(exptime >>> 0, pos + HEADER_BYTES + 4);
@@ -115,6 +123,10 @@ export function flagsOf(reply: { readonly extras: Buffer }): number {
 
 /** The text a server sends with an error status, made safe to print. */
 export function errorText(value: Buffer, fallback: string): string {
-  const text = value.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 200).trim();
+  const text = value
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '?')
+    .slice(0, 200)
+    .trim();
   return text === '' ? fallback : text;
 }

@@ -86,7 +86,10 @@ export class Rotation {
   private nextPush: number;
   private nextPop: number;
 
-  constructor(readonly size: number, start = Math.floor(Math.random() * size)) {
+  constructor(
+    readonly size: number,
+    start = Math.floor(Math.random() * size),
+  ) {
     if (size < 1) throw new Error('a rotation needs at least one server');
     this.nextPush = start % size;
     this.nextPop = start % size;

@@ -10,7 +10,12 @@ import { RqClientError, timedOut, unreachable } from './errors.js';
 import { formatAddress, type ServerAddress } from './servers.js';
 
 /** Sends `line` (without its \r\n, names in their wire form) and resolves with the reply line (without its \r\n). */
-export async function textCommand(address: ServerAddress, security: Security | undefined, timeoutMs: number, line: string): Promise<string> {
+export async function textCommand(
+  address: ServerAddress,
+  security: Security | undefined,
+  timeoutMs: number,
+  line: string,
+): Promise<string> {
   const server = formatAddress(address);
   let socket: Socket;
   try {
@@ -26,7 +31,8 @@ export async function textCommand(address: ServerAddress, security: Security | u
       const credentials = Buffer.from(`${security.user} ${security.password ?? ''}`, 'utf8');
       socket.write(Buffer.concat([Buffer.from(`set auth 0 0 ${credentials.length}\r\n`), credentials, Buffer.from('\r\n')]));
       const answer = await lines.next(server);
-      if (answer !== 'STORED') throw new RqClientError('protocol', server, `login refused for user ${JSON.stringify(security.user)} (${answer})`);
+      if (answer !== 'STORED')
+        throw new RqClientError('protocol', server, `login refused for user ${JSON.stringify(security.user)} (${answer})`);
     }
     // Queue names travel as the bytes of their wire form (keys.ts): one char per byte.
     socket.write(Buffer.from(`${line}\r\n`, 'latin1'));
@@ -72,9 +78,10 @@ function replyLines(socket: Socket): { next(server: string): Promise<string> } {
     take();
   });
   return {
-    next: (server) => new Promise((resolve, reject) => {
-      waiting = { resolve, reject: (e) => reject(e instanceof RqClientError ? e : unreachable(server, e)) };
-      take();
-    }),
+    next: (server) =>
+      new Promise((resolve, reject) => {
+        waiting = { resolve, reject: (e) => reject(e instanceof RqClientError ? e : unreachable(server, e)) };
+        take();
+      }),
   };
 }

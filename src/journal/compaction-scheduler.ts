@@ -186,7 +186,9 @@ export class CompactionScheduler {
     if (result.kind === 'failed') {
       if (result.damaged === undefined) return this.settings.warn(`journal: compaction failed: ${result.reason}`);
       const kept = this.keepDamaged(result.damaged);
-      this.settings.warn(`journal: ${result.reason}${kept}; nothing is lost: the next snapshot is taken from memory, which holds every change`);
+      this.settings.warn(
+        `journal: ${result.reason}${kept}; nothing is lost: the next snapshot is taken from memory, which holds every change`,
+      );
       this.healPending = true;
       return;
     }

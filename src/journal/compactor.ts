@@ -86,10 +86,14 @@ export class Compaction {
   private out: StoreFile | null = null;
   private outSize = 0;
 
-  constructor(private readonly store: JournalStore, private readonly input: CompactionInput) {
+  constructor(
+    private readonly store: JournalStore,
+    private readonly input: CompactionInput,
+  ) {
     this.finished = new Promise((resolve) => (this.resolve = resolve));
     if (input.captured === undefined) {
-      if (input.snapshotSeq !== null) this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
+      if (input.snapshotSeq !== null)
+        this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
       for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
       // The serials of a snapshot's records are its own; without one, segments start the chain.
       this.state.startChain(1, 0);
@@ -108,7 +112,8 @@ export class Compaction {
     if (this.cancelled) return this.end({ kind: 'cancelled' });
     const t = performance.now();
     let next: Step | Promise<Step> | null;
-    const failed = (err: Error) => this.end({ kind: 'failed', reason: err.message, damaged: err instanceof DamagedFileError ? err.file : undefined });
+    const failed = (err: Error) =>
+      this.end({ kind: 'failed', reason: err.message, damaged: err instanceof DamagedFileError ? err.file : undefined });
     try {
       next = step();
     } catch (err) {
@@ -229,7 +234,14 @@ export class Compaction {
       if (err !== null) return this.end({ kind: 'failed', reason: err.message });
       if (this.cancelled) return this.end({ kind: 'cancelled' });
       this.install().then(
-        () => this.end({ kind: 'done', seq: this.input.targetSeq, bytes: this.outSize, ms: performance.now() - this.started, maxPauseMs: this.maxPauseMs }),
+        () =>
+          this.end({
+            kind: 'done',
+            seq: this.input.targetSeq,
+            bytes: this.outSize,
+            ms: performance.now() - this.started,
+            maxPauseMs: this.maxPauseMs,
+          }),
         (e: Error) => this.end({ kind: 'failed', reason: e.message }),
       );
     });
@@ -250,7 +262,8 @@ export class Compaction {
       await this.store.syncDirectoryAsync();
       const obsolete = this.input.segments.map((seq) => segmentName(seq));
       // A snapshot of the same number (one `rq replay-journal --repair` wrote) was replaced by the rename.
-      if (this.input.snapshotSeq !== null && this.input.snapshotSeq !== this.input.targetSeq) obsolete.push(snapshotName(this.input.snapshotSeq));
+      if (this.input.snapshotSeq !== null && this.input.snapshotSeq !== this.input.targetSeq)
+        obsolete.push(snapshotName(this.input.snapshotSeq));
       for (const name of obsolete) await this.store.removeAsync(name);
       await this.store.syncDirectoryAsync();
     } catch {
@@ -275,7 +288,10 @@ export class Compaction {
 
 /** A file compaction read is damaged. */
 class DamagedFileError extends Error {
-  constructor(readonly file: string, message: string) {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -31,8 +31,15 @@ export function crc32(buf: Buffer, start: number, end: number): number {
   let i = start;
   for (; i + 8 <= end; i += 8) {
     c ^= buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24);
-    c = T7[c & 0xff] ^ T6[(c >>> 8) & 0xff] ^ T5[(c >>> 16) & 0xff] ^ T4[c >>> 24] ^
-      T3[buf[i + 4]] ^ T2[buf[i + 5]] ^ T1[buf[i + 6]] ^ T0[buf[i + 7]];
+    c =
+      T7[c & 0xff] ^
+      T6[(c >>> 8) & 0xff] ^
+      T5[(c >>> 16) & 0xff] ^
+      T4[c >>> 24] ^
+      T3[buf[i + 4]] ^
+      T2[buf[i + 5]] ^
+      T1[buf[i + 6]] ^
+      T0[buf[i + 7]];
   }
   for (; i < end; i++) c = T0[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
   return (c ^ -1) >>> 0;

@@ -6,8 +6,19 @@
  */
 import { crc32 } from './crc.js';
 import {
-  ENQUEUED_FIXED_BYTES, FRAME_BYTES, HEADER_BYTES, MAGIC, MAX_QUEUE_NAME_BYTES, MAX_RECORD_BYTES, PREFIX_BYTES,
-  READABLE_VERSIONS, readU64, RecordType, V1_HEADER_BYTES, V1_PREFIX_BYTES, type FileKind,
+  ENQUEUED_FIXED_BYTES,
+  FRAME_BYTES,
+  HEADER_BYTES,
+  MAGIC,
+  MAX_QUEUE_NAME_BYTES,
+  MAX_RECORD_BYTES,
+  PREFIX_BYTES,
+  READABLE_VERSIONS,
+  readU64,
+  RecordType,
+  V1_HEADER_BYTES,
+  V1_PREFIX_BYTES,
+  type FileKind,
 } from './format.js';
 
 export interface FileHeader {
@@ -38,7 +49,8 @@ export function decodeHeader(buf: Buffer): FileHeader | HeaderProblem {
   const v1Sound = buf.readUInt32LE(16) === crc32(buf, 0, 16);
   const v2Sound = buf.length >= HEADER_BYTES && buf.readUInt32LE(28) === crc32(buf, 0, 28);
   if (!READABLE_VERSIONS.includes(version)) {
-    if (v1Sound || v2Sound) return bad(`journal format version ${version} is not supported (this rq reads ${READABLE_VERSIONS.join(' and ')})`, true);
+    if (v1Sound || v2Sound)
+      return bad(`journal format version ${version} is not supported (this rq reads ${READABLE_VERSIONS.join(' and ')})`, true);
     return bad('file header checksum mismatch');
   }
   if (version >= 2 && buf.length < HEADER_BYTES) return bad(`file header cut short (${buf.length} of ${HEADER_BYTES} bytes)`);
@@ -127,13 +139,22 @@ export function decodeRecordV2(buf: Buffer, at: number, end: number, out: Decode
   return decodeFramed(buf, at, end, out, names, 2);
 }
 
-function decodeFramed(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache, version: number): number | Damage {
+function decodeFramed(
+  buf: Buffer,
+  at: number,
+  end: number,
+  out: DecodedRecord,
+  names: NameCache,
+  version: number,
+): number | Damage {
   if (end - at < FRAME_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
   const length = buf.readUInt32LE(at + 5);
-  if (length < PREFIX_BYTES - FRAME_BYTES || length > MAX_RECORD_BYTES) return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
+  if (length < PREFIX_BYTES - FRAME_BYTES || length > MAX_RECORD_BYTES)
+    return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
   const stop = at + FRAME_BYTES + length;
   if (stop > end) return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - FRAME_BYTES}` };
-  if (buf.readUInt32LE(at + 1) !== crc32(buf, at + 5, stop)) return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
+  if (buf.readUInt32LE(at + 1) !== crc32(buf, at + 5, stop))
+    return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
   out.serial = buf.readUInt32LE(at + 9);
   out.endings = buf.readUInt32LE(at + 13);
   out.lastEndedId = readU64(buf, at + 17);
@@ -145,10 +166,13 @@ function decodeFramed(buf: Buffer, at: number, end: number, out: DecodedRecord, 
 export function decodeRecordV1(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   if (end - at < V1_PREFIX_BYTES) return { offset: at, kind: 'torn', reason: 'record prefix cut short' };
   const length = buf.readUInt32LE(at + 4);
-  if (length < 1 || length > MAX_RECORD_BYTES) return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
+  if (length < 1 || length > MAX_RECORD_BYTES)
+    return { offset: at, kind: 'corrupt', reason: `impossible record length ${length}` };
   const stop = at + V1_PREFIX_BYTES + length;
-  if (stop > end) return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - V1_PREFIX_BYTES}` };
-  if (buf.readUInt32LE(at) !== crc32(buf, at + 4, stop)) return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
+  if (stop > end)
+    return { offset: at, kind: 'torn', reason: `record of ${length} bytes cut short at ${end - at - V1_PREFIX_BYTES}` };
+  if (buf.readUInt32LE(at) !== crc32(buf, at + 4, stop))
+    return { offset: at, kind: 'corrupt', reason: 'record checksum mismatch' };
   out.serial = -1;
   out.endings = 0;
   out.lastEndedId = 0;
@@ -161,7 +185,15 @@ export function decoderOf(version: number): RecordDecoder {
 }
 
 /** Decodes the type byte at `typeAt` and the body up to `stop`. */
-function decodeBody(buf: Buffer, at: number, typeAt: number, stop: number, version: number, out: DecodedRecord, names: NameCache): number | Damage {
+function decodeBody(
+  buf: Buffer,
+  at: number,
+  typeAt: number,
+  stop: number,
+  version: number,
+  out: DecodedRecord,
+  names: NameCache,
+): number | Damage {
   const type = buf[typeAt];
   let p = typeAt + 1;
   out.offset = at;
@@ -236,7 +268,8 @@ const FIXED_BYTES: Record<number, number> = {
 };
 /** Version 2: without the records of work that fails. */
 const FIXED_BYTES_V2: Record<number, number> = { ...FIXED_BYTES };
-for (const type of [RecordType.Delayed, RecordType.Due, RecordType.Dead, RecordType.Fanout, RecordType.Deliveries]) delete FIXED_BYTES_V2[type];
+for (const type of [RecordType.Delayed, RecordType.Due, RecordType.Dead, RecordType.Fanout, RecordType.Deliveries])
+  delete FIXED_BYTES_V2[type];
 /** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */
 const FIXED_BYTES_V1: Record<number, number> = { ...FIXED_BYTES_V2, [RecordType.SnapshotEnd]: 8 };
 delete FIXED_BYTES_V1[RecordType.FlushAll];

@@ -10,8 +10,18 @@
  */
 import { crc32 } from './crc.js';
 import {
-  ENQUEUED_FIXED_BYTES, FileKind, FORMAT_VERSION, FRAME_BYTES, HEADER_BYTES, isEnding, MAGIC, MAX_QUEUE_NAME_BYTES,
-  PREFIX_BYTES, RecordType, SYNC_BYTE, writeU64,
+  ENQUEUED_FIXED_BYTES,
+  FileKind,
+  FORMAT_VERSION,
+  FRAME_BYTES,
+  HEADER_BYTES,
+  isEnding,
+  MAGIC,
+  MAX_QUEUE_NAME_BYTES,
+  PREFIX_BYTES,
+  RecordType,
+  SYNC_BYTE,
+  writeU64,
 } from './format.js';
 
 const INITIAL_BYTES = 64 * 1024;
@@ -39,7 +49,10 @@ export class RecordEncoder {
   private lastEndedLo = 0;
   private lastEndedHi = 0;
 
-  constructor(private readonly initialBytes = INITIAL_BYTES, from: ChainPosition = CHAIN_START) {
+  constructor(
+    private readonly initialBytes = INITIAL_BYTES,
+    from: ChainPosition = CHAIN_START,
+  ) {
     this.buf = Buffer.allocUnsafe(initialBytes);
     this.continueFrom(from);
   }
@@ -132,7 +145,11 @@ export class RecordEncoder {
    */
   detach(spare: Buffer | null = null): Buffer {
     const out = this.buf.subarray(0, this.used);
-    this.buf = spare ?? Buffer.allocUnsafeSlow(Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length));
+    this.buf =
+      spare ??
+      Buffer.allocUnsafeSlow(
+        Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length),
+      );
     this.used = 0;
     return out;
   }
@@ -147,7 +164,8 @@ export class RecordEncoder {
   /** Starts a record; returns the offset where its fixed fields go (after type and queue name). */
   private begin(type: RecordType, queue: string, fixed: number): number {
     const nameBytes = queue.length; // latin1: one byte per char
-    if (nameBytes === 0 || nameBytes > MAX_QUEUE_NAME_BYTES) throw new RangeError(`queue name of ${nameBytes} bytes cannot be journaled`);
+    if (nameBytes === 0 || nameBytes > MAX_QUEUE_NAME_BYTES)
+      throw new RangeError(`queue name of ${nameBytes} bytes cannot be journaled`);
     const start = this.prefix(type, 1 + nameBytes + fixed);
     const b = this.buf;
     const at = start + PREFIX_BYTES;

@@ -20,7 +20,12 @@ export class FileCursor {
   private readonly names = new NameCache();
   private reader: StoreReader | null = null;
 
-  constructor(private readonly store: JournalStore, name: string, kind: 'segment' | 'snapshot', seq: number) {
+  constructor(
+    private readonly store: JournalStore,
+    name: string,
+    kind: 'segment' | 'snapshot',
+    seq: number,
+  ) {
     this.report = newReport(name, kind, seq);
     this.report.size = store.size(name);
   }
@@ -59,7 +64,8 @@ export class FileCursor {
     if (this.report.header === null) {
       if (this.buf.length < HEADER_BYTES && !atEnd) return false;
       const header = checkHeader(this.buf, this.report);
-      if (!isHeader(header)) return this.stop({ offset: 0, kind: this.buf.length < V1_HEADER_BYTES ? 'torn' : 'corrupt', reason: header.problem });
+      if (!isHeader(header))
+        return this.stop({ offset: 0, kind: this.buf.length < V1_HEADER_BYTES ? 'torn' : 'corrupt', reason: header.problem });
       this.report.header = header;
       this.report.version = header.version;
       at = header.bytes;

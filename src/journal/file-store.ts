@@ -131,7 +131,10 @@ export class FileStore implements JournalStore {
 }
 
 class File implements StoreFile {
-  constructor(readonly name: string, private readonly fd: number) {}
+  constructor(
+    readonly name: string,
+    private readonly fd: number,
+  ) {}
 
   write(data: Buffer, offset: number, length: number, position: number): void {
     while (length > 0) {
@@ -146,7 +149,10 @@ class File implements StoreFile {
     let offset = 0;
     while (offset < data.length) {
       const n = await new Promise<number>((resolve, reject) =>
-        fs.write(this.fd, data, offset, data.length - offset, position + offset, (err, written) => (err ? reject(err) : resolve(written))));
+        fs.write(this.fd, data, offset, data.length - offset, position + offset, (err, written) =>
+          err ? reject(err) : resolve(written),
+        ),
+      );
       offset += n;
     }
   }

@@ -56,8 +56,21 @@ export const RecordType = {
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 export const RECORD_NAMES: Record<number, string> = {
-  1: 'enqueued', 2: 'reserved', 3: 'acked', 4: 'released', 5: 'expired', 6: 'flushed', 7: 'dropped',
-  8: 'next_id', 9: 'snapshot_end', 10: 'flush_all', 11: 'delayed', 12: 'due', 13: 'dead', 14: 'fanout', 15: 'deliveries',
+  1: 'enqueued',
+  2: 'reserved',
+  3: 'acked',
+  4: 'released',
+  5: 'expired',
+  6: 'flushed',
+  7: 'dropped',
+  8: 'next_id',
+  9: 'snapshot_end',
+  10: 'flush_all',
+  11: 'delayed',
+  12: 'due',
+  13: 'dead',
+  14: 'fanout',
+  15: 'deliveries',
 };
 
 /**

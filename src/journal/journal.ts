@@ -96,14 +96,29 @@ export class Journal implements ChangeLog {
 
   private readonly flushNow = () => this.flush();
 
-  constructor(private readonly store: JournalStore, options: JournalOptions) {
+  constructor(
+    private readonly store: JournalStore,
+    options: JournalOptions,
+  ) {
     this.settings = journalSettings(options);
     this.warn = this.settings.warn;
-    this.compactor = new CompactionScheduler(store, this.settings, this.figures, () => this.written, () => this.enc.position);
+    this.compactor = new CompactionScheduler(
+      store,
+      this.settings,
+      this.figures,
+      () => this.written,
+      () => this.enc.position,
+    );
     this.manifest = new ManifestWriter(store, () => this.manifestNow());
-    this.next = new NextSegment(store, this.settings, this.manifest, (seq) => this.segmentHeader(seq), () => {
-      if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
-    });
+    this.next = new NextSegment(
+      store,
+      this.settings,
+      this.manifest,
+      (seq) => this.segmentHeader(seq),
+      () => {
+        if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
+      },
+    );
   }
 
   // ---- startup ----
@@ -224,7 +239,9 @@ export class Journal implements ChangeLog {
 
   /** Why changes are refused right now (a disk fault), or null. */
   refusal(): string | null {
-    return this.failure === null ? null : `journal unavailable (${this.failure.code ?? this.failure.message}); changes are refused until the disk recovers`;
+    return this.failure === null
+      ? null
+      : `journal unavailable (${this.failure.code ?? this.failure.message}); changes are refused until the disk recovers`;
   }
 
   /** Resolves once the journal takes changes again (at once if it does). */
@@ -486,7 +503,9 @@ export class Journal implements ChangeLog {
   private fail(err: NodeJS.ErrnoException): void {
     if (this.failure === null) {
       this.figures.faults++;
-      this.warn(`journal: ${err.syscall ?? 'write'} failed (${err.code ?? err.message}); refusing changes until the disk recovers`);
+      this.warn(
+        `journal: ${err.syscall ?? 'write'} failed (${err.code ?? err.message}); refusing changes until the disk recovers`,
+      );
     }
     this.failure = err;
     const waiting = this.waiters;

@@ -60,15 +60,20 @@ export class ManifestWriter {
   private running: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
 
-  constructor(private readonly store: JournalStore, private readonly current: () => Manifest) {}
+  constructor(
+    private readonly store: JournalStore,
+    private readonly current: () => Manifest,
+  ) {}
 
   /** Resolves once a manifest at least as new as the state now is durable; rejects if writing failed. */
   save(): Promise<void> {
     if (this.queued !== null) return this.queued;
-    const next = this.running.catch(() => {}).then(() => {
-      this.queued = null;
-      return this.writeOnce(this.current());
-    });
+    const next = this.running
+      .catch(() => {})
+      .then(() => {
+        this.queued = null;
+        return this.writeOnce(this.current());
+      });
     this.queued = next;
     this.running = next;
     return next;

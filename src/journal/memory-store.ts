@@ -171,7 +171,9 @@ export class MemoryStore implements JournalStore {
   /** @internal */
   check(syscall: string): void {
     if (this.fault !== null) {
-      const err = new Error(`${this.fault}: simulated ${this.fault === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, ${syscall}`) as NodeJS.ErrnoException;
+      const err = new Error(
+        `${this.fault}: simulated ${this.fault === 'ENOSPC' ? 'no space left on device' : 'i/o error'}, ${syscall}`,
+      ) as NodeJS.ErrnoException;
       err.code = this.fault;
       err.syscall = syscall;
       throw err;
@@ -191,7 +193,11 @@ export class MemoryStore implements JournalStore {
 
 class MemStoreFile implements StoreFile {
   private closed = false;
-  constructor(private readonly store: MemoryStore, readonly name: string, private readonly file: MemFile) {}
+  constructor(
+    private readonly store: MemoryStore,
+    readonly name: string,
+    private readonly file: MemFile,
+  ) {}
 
   write(data: Buffer, offset: number, length: number, position: number): void {
     this.open();

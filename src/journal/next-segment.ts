@@ -113,7 +113,9 @@ export class NextSegment {
     }
     this.againAt = this.settings.clock.now() + this.settings.retryMs;
     this.done();
-    this.settings.warn(`journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${seq - 1}, retrying in ${this.settings.retryMs} ms`);
+    this.settings.warn(
+      `journal: cannot prepare segment ${seq}: ${err.message}; writing on in segment ${seq - 1}, retrying in ${this.settings.retryMs} ms`,
+    );
   }
 
   private done(): void {

@@ -45,9 +45,21 @@ export class QueueReplay {
   private headSeq = 0;
   private reserveSeq = 0;
 
-  constructor(readonly name: string, private readonly chunks: Chunks) {}
+  constructor(
+    readonly name: string,
+    private readonly chunks: Chunks,
+  ) {}
 
-  add(id: number, flags: number, expiresAt: number, enqueuedAt: number, source: Buffer, start: number, end: number, deliveries = 0): void {
+  add(
+    id: number,
+    flags: number,
+    expiresAt: number,
+    enqueuedAt: number,
+    source: Buffer,
+    start: number,
+    end: number,
+    deliveries = 0,
+  ): void {
     if (id <= this.maxId) {
       this.remove(id);
       this.unordered.set(id, this.n);
@@ -186,7 +198,14 @@ export class QueueReplay {
   private item(r: number): Item {
     const at = this.dataAt[r];
     const data = this.chunks.list[this.chunk[r]]!.subarray(at, at + this.dataLen[r]);
-    return { id: this.ids[r], flags: this.flags[r], expiresAt: this.expires[r], enqueuedAt: this.enqueued[r], data, deliveries: this.deliveries[r] };
+    return {
+      id: this.ids[r],
+      flags: this.flags[r],
+      expiresAt: this.expires[r],
+      enqueuedAt: this.enqueued[r],
+      data,
+      deliveries: this.deliveries[r],
+    };
   }
 
   private openRows(): number[] {
@@ -208,7 +227,8 @@ export class QueueReplay {
       if (u !== undefined) return this.state[u] === DEAD ? -1 : u;
     }
     // The first row whose running maximum reaches id is the row of id, if id came in order.
-    let lo = 0, hi = this.n;
+    let lo = 0,
+      hi = this.n;
     const search = this.search;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;

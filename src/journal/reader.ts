@@ -5,7 +5,16 @@
  * `rq replay-journal` all read through here. What is damaged, lost or missing is reported with the
  * file and offset, and with what it costs (docs/journal-format.md: Damage).
  */
-import { decodeHeader, decoderOf, DecodedRecord, isHeader, NameCache, type Damage, type FileHeader, type HeaderProblem } from './decoder.js';
+import {
+  decodeHeader,
+  decoderOf,
+  DecodedRecord,
+  isHeader,
+  NameCache,
+  type Damage,
+  type FileHeader,
+  type HeaderProblem,
+} from './decoder.js';
 import { FileKind, FORMAT_VERSION, HEADER_BYTES, RecordType, V1_HEADER_BYTES } from './format.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { planDirectory, segmentName } from './names.js';
@@ -36,7 +45,19 @@ export interface FileReport {
 }
 
 export function newReport(name: string, kind: 'segment' | 'snapshot', seq: number): FileReport {
-  return { name, kind, seq, size: 0, records: 0, validEnd: 0, damage: null, damaged: [], version: 2, header: null, unreadable: null };
+  return {
+    name,
+    kind,
+    seq,
+    size: 0,
+    records: 0,
+    validEnd: 0,
+    damage: null,
+    damaged: [],
+    version: 2,
+    header: null,
+    unreadable: null,
+  };
 }
 
 /** True when some range of the file is corrupt (not just a torn tail): its original is worth keeping. */
@@ -49,8 +70,10 @@ export function checkHeader(buf: Buffer, report: FileReport): FileHeader | Heade
   const header = decodeHeader(buf);
   if (!isHeader(header)) return header;
   const kind = report.kind === 'segment' ? FileKind.Segment : FileKind.Snapshot;
-  if (header.kind !== kind) return { problem: `file header says kind ${header.kind}, name says ${report.kind}`, unsupported: false };
-  if (header.seq !== report.seq) return { problem: `file header says sequence ${header.seq}, name says ${report.seq}`, unsupported: false };
+  if (header.kind !== kind)
+    return { problem: `file header says kind ${header.kind}, name says ${report.kind}`, unsupported: false };
+  if (header.seq !== report.seq)
+    return { problem: `file header says sequence ${header.seq}, name says ${report.seq}`, unsupported: false };
   return header;
 }
 
@@ -59,7 +82,12 @@ export function checkHeader(buf: Buffer, report: FileReport): FileHeader | Heade
  * object is reused), and every corrupt range to the state (which works out what it cost). A damaged
  * header costs no record: the records after it are read in the version they verify in.
  */
-function* readFile(store: JournalStore, report: FileReport, state: ReplayState, onRecord: (r: DecodedRecord) => void): Generator<void, FileReport> {
+function* readFile(
+  store: JournalStore,
+  report: FileReport,
+  state: ReplayState,
+  onRecord: (r: DecodedRecord) => void,
+): Generator<void, FileReport> {
   let buf: Buffer;
   try {
     report.size = store.size(report.name);
@@ -108,14 +136,24 @@ function guessVersion(buf: Buffer): { version: number; start: number } {
   const names = new NameCache();
   const probe = new DecodedRecord();
   // Version 3 reads every version 2 record too.
-  for (const [version, start] of [[FORMAT_VERSION, HEADER_BYTES], [1, V1_HEADER_BYTES]] as const) {
-    if (buf.length > start && typeof decoderOf(version)(buf, start, buf.length, probe, names) === 'number') return { version, start };
+  for (const [version, start] of [
+    [FORMAT_VERSION, HEADER_BYTES],
+    [1, V1_HEADER_BYTES],
+  ] as const) {
+    if (buf.length > start && typeof decoderOf(version)(buf, start, buf.length, probe, names) === 'number')
+      return { version, start };
   }
   for (const version of [FORMAT_VERSION, 1]) {
     let first = -1;
-    const scan = scanRecords(buf, 0, version, (r) => {
-      if (first < 0) first = r.offset;
-    }, () => {});
+    const scan = scanRecords(
+      buf,
+      0,
+      version,
+      (r) => {
+        if (first < 0) first = r.offset;
+      },
+      () => {},
+    );
     while (first < 0 && !scan.next().done);
     if (first >= 0) return { version, start: first };
   }
@@ -193,14 +231,18 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
       break;
     }
     if (report.records === 0 && report.header === null) {
-      warnings.push(`${at(snap.name)}: not a usable snapshot (${report.damaged[0]?.reason ?? 'no records'}); using an older state`);
+      warnings.push(
+        `${at(snap.name)}: not a usable snapshot (${report.damaged[0]?.reason ?? 'no records'}); using an older state`,
+      );
       obsolete.push(snap.name);
       lossy = true;
       continue;
     }
     if (!ended && !report.damaged.some((d) => d.kind === 'corrupt')) {
       const cut = report.damaged[0]?.offset ?? report.validEnd;
-      warnings.push(`${at(snap.name)}: snapshot has no snapshot_end record (it ends at offset ${cut}); its ${report.records} records are used`);
+      warnings.push(
+        `${at(snap.name)}: snapshot has no snapshot_end record (it ends at offset ${cut}); its ${report.records} records are used`,
+      );
       lossy = true;
     }
     candidate.snapshotRead(report.version, report.header?.nextSerial ?? null);
@@ -230,9 +272,17 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
       continue;
     }
     // Version 1 has no serials: a gap in segment numbers is all a reader can see.
-    if (report.version === 1 && previous !== null && previous.kind === 'segment' && previous.version === 1 && seg.seq > previous.seq + 1) {
-      warnings.push(`${store.location}: segments ${previous.seq + 1}…${seg.seq - 1} are absent; if they held changes, those are lost ` +
-        '(rq 0.1 also left such gaps after restarts without changes)');
+    if (
+      report.version === 1 &&
+      previous !== null &&
+      previous.kind === 'segment' &&
+      previous.version === 1 &&
+      seg.seq > previous.seq + 1
+    ) {
+      warnings.push(
+        `${store.location}: segments ${previous.seq + 1}…${seg.seq - 1} are absent; if they held changes, those are lost ` +
+          '(rq 0.1 also left such gaps after restarts without changes)',
+      );
       lossy = true;
     }
     previous = report;
@@ -249,8 +299,13 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
     state.raiseNextId(manifest.nextId);
     if (manifest.newest >= startSeq && !plan.segments.some((s) => s.seq === manifest.newest)) {
       const first = Math.max(startSeq, lastSegment + 1);
-      const which = first < manifest.newest ? `${at(segmentName(first))}…${segmentName(manifest.newest)} are` : `${at(segmentName(manifest.newest))} is`;
-      warnings.push(`${which} missing (the manifest names ${segmentName(manifest.newest)} as the newest segment): the changes it held are lost`);
+      const which =
+        first < manifest.newest
+          ? `${at(segmentName(first))}…${segmentName(manifest.newest)} are`
+          : `${at(segmentName(manifest.newest))} is`;
+      warnings.push(
+        `${which} missing (the manifest names ${segmentName(manifest.newest)} as the newest segment): the changes it held are lost`,
+      );
       lossy = true;
     }
   }
@@ -267,7 +322,14 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
     warnings.push(describeLoss(loss));
   }
   return {
-    state, files, obsolete, kept: plan.kept, warnings, unreadable, lossy, lastSegment,
+    state,
+    files,
+    obsolete,
+    kept: plan.kept,
+    warnings,
+    unreadable,
+    lossy,
+    lastSegment,
     manifest: typeof manifest === 'string' ? null : manifest,
   };
 }
@@ -279,7 +341,8 @@ function describeDamage(location: string, f: FileReport, d: DamagedRange): strin
     return `${where}: damaged header (${d.reason}); the ${f.records} records after it verify and are used`;
   }
   const what = `${d.kind} record at offset ${d.offset} (${d.reason})`;
-  if (d.kind === 'torn') return `${where}: ${what}; ${f.size - d.offset} bytes after the last good record are ignored (an interrupted write)`;
+  if (d.kind === 'torn')
+    return `${where}: ${what}; ${f.size - d.offset} bytes after the last good record are ignored (an interrupted write)`;
   if (d.records === 0) return `${where}: ${what}`;
   const span = d.end >= f.size ? 'to the end of the file' : `${d.end - d.offset} bytes, to offset ${d.end}`;
   return `${where}: ${what}; skipped ${span}`;
@@ -288,19 +351,31 @@ function describeDamage(location: string, f: FileReport, d: DamagedRange): strin
 /** One line for lost records: how many, and what they may cost. */
 function describeLoss(loss: Loss): string {
   const parts: string[] = [];
-  const serials = loss.firstSerial !== null && loss.records !== null
-    ? (loss.records === 1 ? ` (serial ${loss.firstSerial})` : ` (serials ${loss.firstSerial}…${(loss.firstSerial + loss.records - 1) >>> 0})`)
-    : '';
-  parts.push(loss.records === null ? 'records lost (how many is unknown)' : `${loss.records} record${loss.records === 1 ? '' : 's'} lost${serials}`);
-  if (loss.endings === 0) parts.push('none of them ended an item (no ack, expiry, flush or drop): at most the items they enqueued are lost with them');
-  if (loss.recovered !== null) parts.push(`the ack or expiry of item ${loss.recovered} was among them and is applied: that item stays gone`);
+  const serials =
+    loss.firstSerial !== null && loss.records !== null
+      ? loss.records === 1
+        ? ` (serial ${loss.firstSerial})`
+        : ` (serials ${loss.firstSerial}…${(loss.firstSerial + loss.records - 1) >>> 0})`
+      : '';
+  parts.push(
+    loss.records === null
+      ? 'records lost (how many is unknown)'
+      : `${loss.records} record${loss.records === 1 ? '' : 's'} lost${serials}`,
+  );
+  if (loss.endings === 0)
+    parts.push('none of them ended an item (no ack, expiry, flush or drop): at most the items they enqueued are lost with them');
+  if (loss.recovered !== null)
+    parts.push(`the ack or expiry of item ${loss.recovered} was among them and is applied: that item stays gone`);
   if (loss.lostFlush) parts.push('a flush or a queue removal was among them: the items it removed are back');
   if (loss.endings !== null && loss.endings > 1) parts.push(`${loss.endings} of them ended items; only the newest is known`);
   if (loss.suspects.length > 0) {
-    const shown = loss.suspects.slice(0, 10).join(', ') + (loss.suspects.length > 10 ? `, … (${loss.suspects.length} in all)` : '');
+    const shown =
+      loss.suspects.slice(0, 10).join(', ') + (loss.suspects.length > 10 ? `, … (${loss.suspects.length} in all)` : '');
     const one = loss.suspects.length === 1;
-    parts.push(`WARNING: ${one ? 'item' : 'items'} ${shown} ${one ? 'was' : 'were'} open before the loss and ${one ? 'is' : 'are'} restored: ` +
-      'if the lost records held an ack, it may have been acknowledged already and is delivered again');
+    parts.push(
+      `WARNING: ${one ? 'item' : 'items'} ${shown} ${one ? 'was' : 'were'} open before the loss and ${one ? 'is' : 'are'} restored: ` +
+        'if the lost records held an ack, it may have been acknowledged already and is delivered again',
+    );
   }
   return `${loss.where}: ${parts.join('; ')}`;
 }

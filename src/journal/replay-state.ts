@@ -217,7 +217,8 @@ export class ReplayState {
 
   /** Live items and bytes over all queues. */
   totals(): { items: number; bytes: number } {
-    let items = 0, bytes = 0;
+    let items = 0,
+      bytes = 0;
     for (const q of this.queues.values()) {
       items += q.count;
       bytes += q.bytes;
@@ -229,7 +230,9 @@ export class ReplayState {
   private follow(r: DecodedRecord): void {
     if (this.expected >= 0 && r.serial !== this.expected) {
       const missing = (r.serial - this.expected) >>> 0;
-      const where = this.damagedAt ?? `${this.location}: records before serial ${r.serial} are missing (a segment, or the end of the one before, is gone)`;
+      const where =
+        this.damagedAt ??
+        `${this.location}: records before serial ${r.serial} are missing (a segment, or the end of the one before, is gone)`;
       if (missing >= 0x8000_0000) {
         this.lost(`${where} (serials go back from ${this.expected - 1} to ${r.serial})`, null, null, null);
       } else {
@@ -250,7 +253,13 @@ export class ReplayState {
    * Records a loss before `after` (the first record read past it, if any): the newest lost ending is
    * found again from it; anything more makes the items open now suspects.
    */
-  private lost(where: string, records: number | null, firstSerial: number | null, endings: number | null, after?: DecodedRecord): void {
+  private lost(
+    where: string,
+    records: number | null,
+    firstSerial: number | null,
+    endings: number | null,
+    after?: DecodedRecord,
+  ): void {
     this.damagedAt = null;
     if (this.inSnapshot) endings = 0;
     let recovered: number | null = null;

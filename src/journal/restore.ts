@@ -80,13 +80,18 @@ export class JournalUnreadableError extends Error {}
 export function restoreJournal(store: JournalStore, target: RestoreTarget, now: number, warn: (line: string) => void): Restored {
   const read = readJournal(store);
   if (read.unreadable.length > 0) {
-    throw new JournalUnreadableError(`${read.unreadable.join('; ')}: nothing is restored or changed until it can be read ` +
-      '(or moved out of the data directory, accepting the loss of what it holds)');
+    throw new JournalUnreadableError(
+      `${read.unreadable.join('; ')}: nothing is restored or changed until it can be read ` +
+        '(or moved out of the data directory, accepting the loss of what it holds)',
+    );
   }
   for (const w of read.warnings) warn(w);
   for (const line of repairJournal(store, read)) if (!line.endsWith('(not needed)')) warn(line);
 
-  let items = 0, bytes = 0, expired = 0, queues = 0;
+  let items = 0,
+    bytes = 0,
+    expired = 0,
+    queues = 0;
   for (const [name, q] of read.state.queues) {
     let restored = 0;
     q.forEach((item, _open, dueAt) => {
@@ -109,7 +114,8 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
   const present = new Set(store.list());
   const snap = read.files.find((f) => f.kind === 'snapshot');
   const segments = read.files.filter((f) => f.kind === 'segment' && present.has(f.name));
-  const isEmpty = (f: (typeof segments)[number]) => f.damaged.length === 0 && (f.version === 1 ? f.records <= 1 : f.records === 0);
+  const isEmpty = (f: (typeof segments)[number]) =>
+    f.damaged.length === 0 && (f.version === 1 ? f.records <= 1 : f.records === 0);
   return {
     report: { items, bytes, queues, expired, records: read.state.records, warnings: read.warnings },
     snapshot: snap ? { seq: snap.seq, bytes: snap.size } : null,

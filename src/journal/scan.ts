@@ -44,8 +44,11 @@ const RECORDS_PER_STEP = 8192;
  * before the record that follows it. Yields every few thousand records.
  */
 export function* scanRecords(
-  buf: Buffer, start: number, version: number,
-  onRecord: (r: DecodedRecord) => void, onDamage: (d: DamagedRange) => void,
+  buf: Buffer,
+  start: number,
+  version: number,
+  onRecord: (r: DecodedRecord) => void,
+  onDamage: (d: DamagedRange) => void,
 ): Generator<void, ScanResult> {
   const decode = decoderOf(version);
   const names = new NameCache();
@@ -76,7 +79,11 @@ export function* scanRecords(
       damaged({ offset: at, end, kind: 'corrupt', reason: next.reason, records: 1 });
       break;
     }
-    if (skipTo > at && skipTo < end && verifies(decode, buf, skipTo, lastSerial >= 0 ? (lastSerial + 2) >>> 0 : -1, version === 1 || lastSerial < 0, probe, names)) {
+    if (
+      skipTo > at &&
+      skipTo < end &&
+      verifies(decode, buf, skipTo, lastSerial >= 0 ? (lastSerial + 2) >>> 0 : -1, version === 1 || lastSerial < 0, probe, names)
+    ) {
       damaged({ offset: at, end: skipTo, kind: 'corrupt', reason: next.reason, records: 1 });
       at = skipTo;
       continue;
@@ -85,8 +92,14 @@ export function* scanRecords(
     const found = version === 1 ? scanV1(decode, buf, at + 1, probe, names) : scanV2(decode, buf, at, lastSerial, probe, names);
     // Perhaps only the length was hit, and the bytes up to there are the whole record.
     const whole = wholeWithLength(decode, buf, at, found < 0 ? end : found, version, r, names);
-    if (whole > 0 && (lastSerial < 0 || r.serial === ((lastSerial + 1) >>> 0))) {
-      damaged({ offset: at, end: whole, kind: 'corrupt', reason: `${next.reason}; only its length field was damaged: the record is whole and used`, records: 0 });
+    if (whole > 0 && (lastSerial < 0 || r.serial === (lastSerial + 1) >>> 0)) {
+      damaged({
+        offset: at,
+        end: whole,
+        kind: 'corrupt',
+        reason: `${next.reason}; only its length field was damaged: the record is whole and used`,
+        records: 0,
+      });
       onRecord(r);
       result.records++;
       result.validEnd = whole;
@@ -116,7 +129,15 @@ export function* scanRecords(
  * Decodes buf[at, end) as one record whose length field is damaged: with the length those bytes
  * span written into a copy, does it verify? Returns `end` and fills `out` if so, else -1.
  */
-function wholeWithLength(decode: RecordDecoder, buf: Buffer, at: number, end: number, version: number, out: DecodedRecord, names: NameCache): number {
+function wholeWithLength(
+  decode: RecordDecoder,
+  buf: Buffer,
+  at: number,
+  end: number,
+  version: number,
+  out: DecodedRecord,
+  names: NameCache,
+): number {
   const frame = version === 1 ? V1_PREFIX_BYTES : FRAME_BYTES;
   const length = end - at - frame;
   if (length < 1 || length > MAX_RECORD_BYTES || buf.readUInt32LE(at + frame - 4) === length) return -1;
@@ -141,21 +162,36 @@ function frameEnd(buf: Buffer, at: number, version: number): number {
  * True when a record verifies at `at` (with serial `serial`, unless -1) and, if `two`, the record
  * after it verifies too (with the next serial) or the buffer ends with the first.
  */
-function verifies(decode: RecordDecoder, buf: Buffer, at: number, serial: number, two: boolean, probe: DecodedRecord, names: NameCache): boolean {
+function verifies(
+  decode: RecordDecoder,
+  buf: Buffer,
+  at: number,
+  serial: number,
+  two: boolean,
+  probe: DecodedRecord,
+  names: NameCache,
+): boolean {
   const next = decode(buf, at, buf.length, probe, names);
   if (typeof next !== 'number') return false;
   if (serial >= 0 && probe.serial !== serial) return false;
   if (!two || next === buf.length) return true;
   const first = probe.serial;
   const after = decode(buf, next, buf.length, probe, names);
-  return typeof after === 'number' && (first < 0 || probe.serial === ((first + 1) >>> 0));
+  return typeof after === 'number' && (first < 0 || probe.serial === (first + 1) >>> 0);
 }
 
 /**
  * Version 2: the first sync byte after `damageAt` where a record verifies with a serial the skipped
  * bytes can account for, and the record after it verifies too (or the file ends). -1 if none.
  */
-function scanV2(decode: RecordDecoder, buf: Buffer, damageAt: number, lastSerial: number, probe: DecodedRecord, names: NameCache): number {
+function scanV2(
+  decode: RecordDecoder,
+  buf: Buffer,
+  damageAt: number,
+  lastSerial: number,
+  probe: DecodedRecord,
+  names: NameCache,
+): number {
   for (let p = buf.indexOf(SYNC_BYTE, damageAt + 1); p >= 0; p = buf.indexOf(SYNC_BYTE, p + 1)) {
     if (buf.length - p < PREFIX_BYTES) return -1;
     if (lastSerial >= 0) {

@@ -79,7 +79,8 @@ export function queueNameError(name: string): string | null {
 }
 
 function parseMs(value: string, what: string, max: number, maxDigits = 10): number {
-  if (value.length === 0 || value.length > maxDigits || !/^[0-9]+$/.test(value)) throw new KeyError(`${what} needs a whole number of milliseconds`);
+  if (value.length === 0 || value.length > maxDigits || !/^[0-9]+$/.test(value))
+    throw new KeyError(`${what} needs a whole number of milliseconds`);
   const ms = Number(value);
   if (ms > max) throw new KeyError(`${what} is larger than ${max} ms`);
   return ms;
@@ -110,10 +111,29 @@ export function parseKey(key: string): KeyOptions {
   const nameError = queueNameError(queue);
   if (nameError) throw new KeyError(nameError);
   if (slash < 0) {
-    return { queue, open: true, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, delayMs: 0, deliveries: false, plain: true };
+    return {
+      queue,
+      open: true,
+      close: false,
+      abort: false,
+      peek: false,
+      waitMs: 0,
+      leaseMs: 0,
+      id: -1,
+      delayMs: 0,
+      deliveries: false,
+      plain: true,
+    };
   }
-  let open = false, close = false, abort = false, peek = false, deliveries = false;
-  let waitMs = -1, leaseMs = -1, id = -1, delayMs = -1;
+  let open = false,
+    close = false,
+    abort = false,
+    peek = false,
+    deliveries = false;
+  let waitMs = -1,
+    leaseMs = -1,
+    id = -1,
+    delayMs = -1;
   const seen = new Set<string>();
   for (const option of key.slice(slash + 1).split('/')) {
     const eq = option.indexOf('=');
@@ -128,16 +148,35 @@ export function parseKey(key: string): KeyOptions {
       throw new KeyError(needsValue ? `option ${name} needs =<value>` : `option ${name} takes no value`);
     }
     switch (name) {
-      case 'open': open = true; break;
-      case 'close': close = true; break;
-      case 'abort': abort = true; break;
-      case 'peek': peek = true; break;
-      case 't': waitMs = parseMs(value!, 't=', MAX_WAIT_MS); break;
-      case 'lease': leaseMs = parseMs(value!, 'lease=', MAX_LEASE_MS); break;
-      case 'id': id = parseId(value!); break;
-      case 'delay': delayMs = parseDelay(value!); break;
-      case 'deliveries': deliveries = true; break;
-      default: throw new KeyError(`unknown option ${JSON.stringify(name)}`);
+      case 'open':
+        open = true;
+        break;
+      case 'close':
+        close = true;
+        break;
+      case 'abort':
+        abort = true;
+        break;
+      case 'peek':
+        peek = true;
+        break;
+      case 't':
+        waitMs = parseMs(value!, 't=', MAX_WAIT_MS);
+        break;
+      case 'lease':
+        leaseMs = parseMs(value!, 'lease=', MAX_LEASE_MS);
+        break;
+      case 'id':
+        id = parseId(value!);
+        break;
+      case 'delay':
+        delayMs = parseDelay(value!);
+        break;
+      case 'deliveries':
+        deliveries = true;
+        break;
+      default:
+        throw new KeyError(`unknown option ${JSON.stringify(name)}`);
     }
   }
   if (peek && (open || close || abort)) throw new KeyError('peek cannot be combined with open, close or abort');
@@ -151,8 +190,17 @@ export function parseKey(key: string): KeyOptions {
   if (delayMs >= 0 && !abort) throw new KeyError(DELAY_NEEDS_ABORT);
   if (deliveries && !open && !peek) throw new KeyError('deliveries needs open or peek');
   return {
-    queue, open, close, abort, peek,
-    waitMs: Math.max(waitMs, 0), leaseMs: Math.max(leaseMs, 0), id, delayMs: Math.max(delayMs, 0), deliveries, plain: false,
+    queue,
+    open,
+    close,
+    abort,
+    peek,
+    waitMs: Math.max(waitMs, 0),
+    leaseMs: Math.max(leaseMs, 0),
+    id,
+    delayMs: Math.max(delayMs, 0),
+    deliveries,
+    plain: false,
   };
 }
 
@@ -208,7 +256,8 @@ export function parseDeleteKey(key: string): DeleteTarget {
   const nameError = queueNameError(queue);
   if (nameError) throw new KeyError(nameError);
   let abort = false;
-  let id = -1, delayMs = -1;
+  let id = -1,
+    delayMs = -1;
   if (slash >= 0) {
     const seen = new Set<string>();
     for (const option of key.slice(slash + 1).split('/')) {
@@ -242,7 +291,8 @@ export function parseSetKey(key: string): SetTarget {
   if (nameError) throw new KeyError(nameError);
   if (slash < 0) return { queue, delayMs: 0 };
   const option = key.slice(slash + 1);
-  if (!option.startsWith('delay=')) throw new KeyError('set takes only the option delay=<ms>: other options belong to get and delete');
+  if (!option.startsWith('delay='))
+    throw new KeyError('set takes only the option delay=<ms>: other options belong to get and delete');
   return { queue, delayMs: parseDelay(option.slice(6)) };
 }
 
@@ -261,7 +311,8 @@ export function parseTouchKey(key: string): TouchTarget {
   const queue = slash < 0 ? key : key.slice(0, slash);
   const nameError = queueNameError(queue);
   if (nameError) throw new KeyError(nameError);
-  let id = -1, leaseMs = -1;
+  let id = -1,
+    leaseMs = -1;
   if (slash >= 0) {
     const seen = new Set<string>();
     for (const option of key.slice(slash + 1).split('/')) {

@@ -130,7 +130,14 @@ export class QueueEngine {
    * dropping every ready item would still not make room): then nothing changed but a counter; or
    * TOO_MANY_QUEUES when the queue is new and maxQueues exist: then nothing changed at all.
    */
-  enqueue(name: string, flags: number, expiresAt: number, data: Buffer, now: number, delayMs = 0): number | typeof QUEUE_FULL | typeof TOO_MANY_QUEUES {
+  enqueue(
+    name: string,
+    flags: number,
+    expiresAt: number,
+    data: Buffer,
+    now: number,
+    delayMs = 0,
+  ): number | typeof QUEUE_FULL | typeof TOO_MANY_QUEUES {
     const queue = this.queues.get(name) ?? this.newFanout(name) ?? this.newQueue(name);
     if (queue === null) return TOO_MANY_QUEUES;
     const id = this.store(queue, flags, expiresAt, data, now, delayMs);
@@ -237,8 +244,15 @@ export class QueueEngine {
    * Registers a reader blocked on `name` until `now + waitMs`. `wake` is called once: with an item
    * (reserved for `holder` unless `peek`) when one arrives, or with null at the deadline.
    */
-  wait(holder: Holder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number,
-    wake: (item: Item | null) => void): Waiter {
+  wait(
+    holder: Holder,
+    name: string,
+    now: number,
+    waitMs: number,
+    peek: boolean,
+    leaseMs: number,
+    wake: (item: Item | null) => void,
+  ): Waiter {
     const queue = this.waitsEnded ? null : (this.queues.get(name) ?? this.newFanout(name) ?? this.newQueue(name));
     if (queue === null) {
       // The server is stopping, or there is no room for another queue to wait on: answered as a
@@ -370,7 +384,9 @@ export class QueueEngine {
   }
 
   totals(): EngineTotals {
-    let items = 0, bytes = 0, open = 0;
+    let items = 0,
+      bytes = 0,
+      open = 0;
     for (const q of this.queues.values()) {
       items += q.held;
       bytes += q.heldBytes;
@@ -457,14 +473,23 @@ export class QueueEngine {
    */
   private makeRoom(queue: Queue, size: number, now: number): boolean {
     this.settleHead(queue, now);
-    return fits(queue, size, this.limits) || discardOldest(queue, size, this.limits, (id) => this.changes.expired(queue.name, id));
+    return (
+      fits(queue, size, this.limits) || discardOldest(queue, size, this.limits, (id) => this.changes.expired(queue.name, id))
+    );
   }
 
   /**
    * Stores one item in `queue` (ready, or delayed by `delayMs`); the queue's counters and waiters
    * follow. An item that is already expired is counted as enqueued and expired, not stored.
    */
-  private store(queue: Queue, flags: number, expiresAt: number, data: Buffer, now: number, delayMs: number): number | typeof QUEUE_FULL {
+  private store(
+    queue: Queue,
+    flags: number,
+    expiresAt: number,
+    data: Buffer,
+    now: number,
+    delayMs: number,
+  ): number | typeof QUEUE_FULL {
     if (expiresAt !== 0 && expiresAt <= now) {
       queue.totalItems++;
       this.totalEnqueued++;

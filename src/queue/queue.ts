@@ -89,8 +89,18 @@ export class Queue {
 
   /** Nothing but waiting ever happened here: no item, no reservation, no waiter, every counter at zero. */
   get unused(): boolean {
-    return this.held === 0 && this.waiters.length === 0 && this.totalItems === 0 && !this.fanout && this.dead === 0
-      && this.acked === 0 && this.released === 0 && this.expiredItems === 0 && this.discarded === 0 && this.rejected === 0;
+    return (
+      this.held === 0 &&
+      this.waiters.length === 0 &&
+      this.totalItems === 0 &&
+      !this.fanout &&
+      this.dead === 0 &&
+      this.acked === 0 &&
+      this.released === 0 &&
+      this.expiredItems === 0 &&
+      this.discarded === 0 &&
+      this.rejected === 0
+    );
   }
 
   stats(now: number): EngineQueueStats {

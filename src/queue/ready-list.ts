@@ -102,8 +102,12 @@ export class ReadyList {
     const hasDeliveries = deliveries !== 0;
     const need = recordBytes(n, hasExpiry, hasDeliveries);
     let block = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1] : null;
-    if (block === null || block.buf.length - this.tailOffset < need
-      || !fitsDelta(id - block.baseId) || !fitsDelta(enqueuedAt - block.baseTime)) {
+    if (
+      block === null ||
+      block.buf.length - this.tailOffset < need ||
+      !fitsDelta(id - block.baseId) ||
+      !fitsDelta(enqueuedAt - block.baseTime)
+    ) {
       block = this.startBlock(need, id, enqueuedAt);
     }
     const at = this.tailOffset;

@@ -47,8 +47,19 @@ export interface ChangeLog {
 
 /** A ChangeLog that records nothing: the engine without a journal. */
 export const NO_CHANGE_LOG: ChangeLog = {
-  enqueued() {}, reserved() {}, acked() {}, released() {}, expired() {}, flushed() {}, dropped() {}, nextId() {}, flushAll() {},
-  delayed() {}, due() {}, dead() {}, fanout() {},
+  enqueued() {},
+  reserved() {},
+  acked() {},
+  released() {},
+  expired() {},
+  flushed() {},
+  dropped() {},
+  nextId() {},
+  flushAll() {},
+  delayed() {},
+  due() {},
+  dead() {},
+  fanout() {},
 };
 
 /** Per-queue figures, as `stats` reports them (docs/protocol.md: stats). */

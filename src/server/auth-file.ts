@@ -37,10 +37,13 @@ export function loadAuthFile(path: string): AuthFile {
   }
   const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
   if (stat.mode & 0o002) {
-    throw new AuthFileError(`auth file ${path} is writable by every user (mode ${mode}): anyone could add a login; run chmod o-w ${path}`);
+    throw new AuthFileError(
+      `auth file ${path} is writable by every user (mode ${mode}): anyone could add a login; run chmod o-w ${path}`,
+    );
   }
   const warnings: string[] = [];
-  if (stat.mode & 0o004) warnings.push(`auth file ${path} is readable by every user (mode ${mode}): anyone on this machine can read the passwords`);
+  if (stat.mode & 0o004)
+    warnings.push(`auth file ${path} is readable by every user (mode ${mode}): anyone on this machine can read the passwords`);
   return { users: parseAuthFile(bytes, path), warnings };
 }
 
@@ -65,7 +68,8 @@ export function parseAuthFile(bytes: Buffer, path = 'auth file'): Map<string, st
     if (/^\s|\s$/.test(password)) throw new AuthFileError(`${where}: password for ${user} starts or ends with whitespace`);
     // A connection that has not logged in may send only a short request (LOGIN_REQUEST_BYTES).
     if (user.length > MAX_USER_BYTES) throw new AuthFileError(`${where}: user name longer than ${MAX_USER_BYTES} bytes`);
-    if (password.length > MAX_PASSWORD_BYTES) throw new AuthFileError(`${where}: password for ${user} longer than ${MAX_PASSWORD_BYTES} bytes`);
+    if (password.length > MAX_PASSWORD_BYTES)
+      throw new AuthFileError(`${where}: password for ${user} longer than ${MAX_PASSWORD_BYTES} bytes`);
     const seen = lineOf.get(user);
     if (seen !== undefined) throw new AuthFileError(`${where}: user ${user} is already listed on line ${seen}`);
     users.set(user, password);

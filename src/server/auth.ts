@@ -32,7 +32,11 @@ export class Authenticator {
   private readonly digests = new Map<string, Buffer>();
   private readonly dummy = digest(crypto.randomBytes(32).toString('latin1'));
 
-  constructor(file: AuthFile, readonly failureDelayMs = FAILURE_DELAY_MS, readonly loginDeadlineMs = LOGIN_DEADLINE_MS) {
+  constructor(
+    file: AuthFile,
+    readonly failureDelayMs = FAILURE_DELAY_MS,
+    readonly loginDeadlineMs = LOGIN_DEADLINE_MS,
+  ) {
     for (const [user, password] of file.users) this.digests.set(user, digest(password));
   }
 

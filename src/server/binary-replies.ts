@@ -43,7 +43,18 @@ export class BinaryReplies {
   item(req: Echo, key: string | null, item: Item): void {
     const keyLength = key === null ? 0 : key.length;
     const body = GET_EXTRAS_BYTES + keyLength + item.data.length;
-    writeHeader(this.scratch, 0, MAGIC_RESPONSE, req.opcode, keyLength, GET_EXTRAS_BYTES, STATUS.SUCCESS, body, req.opaque, item.id);
+    writeHeader(
+      this.scratch,
+      0,
+      MAGIC_RESPONSE,
+      req.opcode,
+      keyLength,
+      GET_EXTRAS_BYTES,
+      STATUS.SUCCESS,
+      body,
+      req.opaque,
+      item.id,
+    );
     const flags = item.flags;
     const s = this.scratch;
     s[HEADER_BYTES] = flags >>> 24;

@@ -9,9 +9,23 @@ import { encodeResponse } from '../protocol/binary/packet.js';
 import { OP, STATUS } from '../protocol/binary/constants.js';
 import { BinaryParser } from '../protocol/binary/parser.js';
 import type {
-  BinaryDelete, BinaryFlush, BinaryGet, BinaryRequest, BinarySaslAuth, BinarySet, BinaryStat, BinaryTouch,
+  BinaryDelete,
+  BinaryFlush,
+  BinaryGet,
+  BinaryRequest,
+  BinarySaslAuth,
+  BinarySet,
+  BinaryStat,
+  BinaryTouch,
 } from '../protocol/binary/requests.js';
-import { KeyError, parseDeleteKeyCached, parseKeyCached, parseTouchKeyCached, type DeleteTarget, type KeyOptions } from '../protocol/key.js';
+import {
+  KeyError,
+  parseDeleteKeyCached,
+  parseKeyCached,
+  parseTouchKeyCached,
+  type DeleteTarget,
+  type KeyOptions,
+} from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
 import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
@@ -54,12 +68,18 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
   protected handle(req: BinaryRequest, now: number): void {
     if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
-      case 'get': return this.get(req, now);
-      case 'set': return this.set(req, now);
-      case 'delete': return this.delete(req, now);
-      case 'touch': return this.touch(req, now);
-      case 'flush': return this.flush(req, now);
-      case 'stat': return this.stat(req, now);
+      case 'get':
+        return this.get(req, now);
+      case 'set':
+        return this.set(req, now);
+      case 'delete':
+        return this.delete(req, now);
+      case 'touch':
+        return this.touch(req, now);
+      case 'flush':
+        return this.flush(req, now);
+      case 'stat':
+        return this.stat(req, now);
       case 'noop':
       case 'verbosity':
         return this.out.empty(req);
@@ -81,8 +101,11 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       case 'invalid':
         return this.out.error(req, STATUS.INVALID_ARGUMENTS, req.reason);
       case 'too_large':
-        return this.out.error(req, STATUS.VALUE_TOO_LARGE,
-          `value of ${req.valueLength} bytes is larger than the item size limit (${this.conn.ctx.limits.maxItemSize})`);
+        return this.out.error(
+          req,
+          STATUS.VALUE_TOO_LARGE,
+          `value of ${req.valueLength} bytes is larger than the item size limit (${this.conn.ctx.limits.maxItemSize})`,
+        );
       case 'no_room':
         return this.out.error(req, STATUS.OUT_OF_MEMORY, req.reason);
       case 'fatal':
@@ -120,7 +143,8 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
   private logIn(req: BinarySaslAuth): void {
     let credentials: Credentials | string;
     if (req.step) credentials = 'SASL_STEP: PLAIN takes a single step';
-    else if (req.mechanism !== SASL_PLAIN) credentials = `SASL mechanism ${JSON.stringify(req.mechanism)} is not offered (only PLAIN)`;
+    else if (req.mechanism !== SASL_PLAIN)
+      credentials = `SASL mechanism ${JSON.stringify(req.mechanism)} is not offered (only PLAIN)`;
     else credentials = parseSaslPlain(req.data);
     if (logIn(this.conn, credentials)) return this.out.text(req, STATUS.SUCCESS, '', 'Authenticated');
     this.answerAfter(this.conn.ctx.auth!.failureDelayMs, () => this.out.error(req, STATUS.AUTH_ERROR));

@@ -256,7 +256,10 @@ export class Connection {
     // Replies already promised to this client cannot be given: say so and close, so the client
     // knows its pipelined requests have unknown outcomes and retries them.
     if (this.closed) return;
-    this.ctx.log.warn('journal write failed: closing the connection whose replies waited on it', { peer: this.peer, reason: error.message });
+    this.ctx.log.warn('journal write failed: closing the connection whose replies waited on it', {
+      peer: this.peer,
+      reason: error.message,
+    });
     if (this.session !== null) this.stream.write(this.session.failureReply(`journal write failed: ${error.message}`));
     this.stream.end();
   }

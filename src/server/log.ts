@@ -93,7 +93,10 @@ export function openLog(options: LogOptions): Logger {
       try {
         next = open();
       } catch (err) {
-        write('error', 'log file cannot be reopened; still writing to the old one', { file: options.file, reason: (err as Error).message });
+        write('error', 'log file cannot be reopened; still writing to the old one', {
+          file: options.file,
+          reason: (err as Error).message,
+        });
         return;
       }
       const old = fd;
@@ -110,7 +113,10 @@ export function openLog(options: LogOptions): Logger {
 
 /** A log that writes nothing: the server's default when embedded (tests). */
 export const SILENT_LOG: Logger = {
-  error() {}, warn() {}, info() {}, debug() {},
+  error() {},
+  warn() {},
+  info() {},
+  debug() {},
   enabled: () => false,
   reopen() {},
   close() {},

@@ -36,7 +36,10 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   /** Set by a request that ends the connection (quit, a stream that cannot be resynchronised). */
   protected stopped = false;
 
-  constructor(protected readonly conn: Connection, private readonly parser: RequestParser<R>) {
+  constructor(
+    protected readonly conn: Connection,
+    private readonly parser: RequestParser<R>,
+  ) {
     parser.limitToLogin(!conn.authenticated);
   }
 

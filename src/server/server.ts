@@ -47,7 +47,6 @@ export interface TlsFiles {
 /** How long a client has to finish the TLS handshake; Node's default (120 s) lets idle sockets pile up. */
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
-
 /** The longest delay Node's setTimeout accepts. */
 const MAX_TIMER_MS = 0x7fffffff;
 
@@ -90,10 +89,17 @@ export class RqServer {
     this.partialBytes = new PartialBytes(options.limits.maxPartialBytes);
     const startedAt = Date.now();
     const stats = (figures: QueueFigures, now: number) =>
-      collectStats({
-        figures, counters: this.counters, partialBytes: this.partialBytes, version: VERSION, startedAt,
-        extra: () => this.persistence.stats(),
-      }, now);
+      collectStats(
+        {
+          figures,
+          counters: this.counters,
+          partialBytes: this.partialBytes,
+          version: VERSION,
+          startedAt,
+          extra: () => this.persistence.stats(),
+        },
+        now,
+      );
     this.ctx = {
       queues: store.queues(this.counters),
       persistence: this.persistence,
@@ -120,8 +126,11 @@ export class RqServer {
     } else {
       const server = tls.createServer(
         {
-          cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true,
-          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS, minVersion: 'TLSv1.2',
+          cert: options.tls.cert,
+          key: options.tls.key,
+          allowHalfOpen: true,
+          handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+          minVersion: 'TLSv1.2',
         },
         (socket) => this.accept(socket),
       );
@@ -227,7 +236,7 @@ export class RqServer {
 
   /** The embedded engine (for tests and tools); throws on a server whose queues live elsewhere. */
   get engine(): QueueEngine {
-    if (!(this.store instanceof EngineStore)) throw new Error('this server\'s queues are not in an embedded engine');
+    if (!(this.store instanceof EngineStore)) throw new Error("this server's queues are not in an embedded engine");
     return this.store.engine;
   }
 

@@ -7,7 +7,13 @@
 import { KeyError, parseDeleteKeyCached, parseKeyCached, parseTouchKeyCached, type KeyOptions } from '../protocol/key.js';
 import { TextParser } from '../protocol/text/parser.js';
 import type {
-  DeleteQueueRequest, DeleteRequest, FlushRequest, GetRequest, StorageRequest, TextRequest, TouchRequest,
+  DeleteQueueRequest,
+  DeleteRequest,
+  FlushRequest,
+  GetRequest,
+  StorageRequest,
+  TextRequest,
+  TouchRequest,
 } from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
 import type { Item } from '../queue/types.js';
@@ -37,15 +43,24 @@ export class TextSession extends OrderedSession<TextRequest> {
   protected handle(req: TextRequest, now: number): void {
     if (!this.conn.authenticated) return this.unauthenticated(req);
     switch (req.type) {
-      case 'storage': return this.store(req, now);
-      case 'get': return this.get(req, now);
-      case 'delete': return this.delete(req, now);
-      case 'touch': return this.touch(req, now);
-      case 'flush': return this.flush(req, now);
-      case 'delete_queue': return this.deleteQueue(req, now);
-      case 'stats': return this.stats(req.args, now);
-      case 'version': return this.reply(W.VERSION + this.conn.ctx.version + W.CRLF);
-      case 'verbosity': return this.answer(req.noreply, W.OK);
+      case 'storage':
+        return this.store(req, now);
+      case 'get':
+        return this.get(req, now);
+      case 'delete':
+        return this.delete(req, now);
+      case 'touch':
+        return this.touch(req, now);
+      case 'flush':
+        return this.flush(req, now);
+      case 'delete_queue':
+        return this.deleteQueue(req, now);
+      case 'stats':
+        return this.stats(req.args, now);
+      case 'version':
+        return this.reply(W.VERSION + this.conn.ctx.version + W.CRLF);
+      case 'verbosity':
+        return this.answer(req.noreply, W.OK);
       case 'quit':
         this.stopped = true;
         return;

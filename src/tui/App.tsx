@@ -30,13 +30,21 @@ export function App({ poller, initial }: AppProps) {
   const queues = useMemo(() => visibleRows(snapshot.queues, ui.filter, ui.sort), [snapshot.queues, ui.filter, ui.sort]);
   const names = useMemo(() => queues.map((q) => q.name), [queues]);
   // The detail view keeps its queue even if it leaves the table; the table selects a visible row.
-  const selected = ui.view !== 'table' && ui.selected !== null ? ui.selected : ui.selected !== null && names.includes(ui.selected) ? ui.selected : (names[0] ?? null);
+  const selected =
+    ui.view !== 'table' && ui.selected !== null
+      ? ui.selected
+      : ui.selected !== null && names.includes(ui.selected)
+        ? ui.selected
+        : (names[0] ?? null);
   const page = tableHeight(rows, snapshot.servers.length) - 1;
 
   useInput((input, key) =>
     setUi((s) => {
       // Settle the selection on a visible row first, so that a move starts from what is shown.
-      let state = { ...s, selected: s.view === 'table' && (s.selected === null || !names.includes(s.selected)) ? (names[0] ?? null) : s.selected };
+      let state = {
+        ...s,
+        selected: s.view === 'table' && (s.selected === null || !names.includes(s.selected)) ? (names[0] ?? null) : s.selected,
+      };
       for (const press of splitKeys({ ...key, input })) state = pressKey(state, press, names, page);
       return state;
     }),

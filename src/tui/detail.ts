@@ -9,21 +9,34 @@ import type { HeadView, QueueRow } from './snapshot.js';
 
 function figures(row: QueueRow): string {
   return [
-    `ready ${formatCount(row.items)}`, `open ${formatCount(row.open)}`, `delayed ${formatCount(row.delayed)}`, `waiting ${formatCount(row.waiters)}`,
-    `age ${row.items === 0 ? DASH : formatDuration(row.ageMs)}`, `bytes ${formatBytes(row.bytes)}`,
+    `ready ${formatCount(row.items)}`,
+    `open ${formatCount(row.open)}`,
+    `delayed ${formatCount(row.delayed)}`,
+    `waiting ${formatCount(row.waiters)}`,
+    `age ${row.items === 0 ? DASH : formatDuration(row.ageMs)}`,
+    `bytes ${formatBytes(row.bytes)}`,
   ].join('  ');
 }
 
 function totals(row: QueueRow): string {
   return [
-    `enqueued ${formatCount(row.totalItems)}`, `acked ${formatCount(row.acked)}`,
-    `released ${formatCount(row.released)}`, `expired ${formatCount(row.expiredItems)}`,
-    `discarded ${formatCount(row.discarded)}`, `rejected ${formatCount(row.rejected)}`, `dead-lettered ${formatCount(row.dead)}`,
+    `enqueued ${formatCount(row.totalItems)}`,
+    `acked ${formatCount(row.acked)}`,
+    `released ${formatCount(row.released)}`,
+    `expired ${formatCount(row.expiredItems)}`,
+    `discarded ${formatCount(row.discarded)}`,
+    `rejected ${formatCount(row.rejected)}`,
+    `dead-lettered ${formatCount(row.dead)}`,
   ].join('  ');
 }
 
 function rates(row: QueueRow): string {
-  return [`enq ${formatRate(row.enqueue)}/s`, `deq ${formatRate(row.dequeue)}/s`, `ack ${formatRate(row.ack)}/s`, `exp ${formatRate(row.expired)}/s`].join('  ');
+  return [
+    `enq ${formatRate(row.enqueue)}/s`,
+    `deq ${formatRate(row.dequeue)}/s`,
+    `ack ${formatRate(row.ack)}/s`,
+    `exp ${formatRate(row.expired)}/s`,
+  ].join('  ');
 }
 
 function headLines(head: HeadView | undefined, width: number): string[] {
@@ -39,7 +52,14 @@ function headLines(head: HeadView | undefined, width: number): string[] {
  * The view for `row` (undefined when the queue is gone or filtered away) in `width` × `height`.
  * Every line fits the width.
  */
-export function detailLines(name: string, row: QueueRow | undefined, head: HeadView | undefined, now: number, width: number, height: number): string[] {
+export function detailLines(
+  name: string,
+  row: QueueRow | undefined,
+  head: HeadView | undefined,
+  now: number,
+  width: number,
+  height: number,
+): string[] {
   const lines: string[] = [];
   const servers = row === undefined || row.servers.length <= 1 ? '' : `  on ${row.servers.map(printable).join(', ')}`;
   lines.push(`queue ${printable(name)}${servers}   (Esc: back)`);
@@ -55,9 +75,12 @@ export function detailLines(name: string, row: QueueRow | undefined, head: HeadV
   if (polls > 0) {
     lines.push('', ['TIME    ', '  READY', '   OPEN', '  ENQ/s', '  DEQ/s', '  ACK/s', '    AGE'].join(''));
     for (const p of [...row.history].reverse().slice(0, polls)) {
-      lines.push(fit(formatClock(p.at), 8) + [p.items, p.open].map((v) => fit(formatCount(v), 7, 'right')).join('') +
-        [p.enqueue, p.dequeue, p.ack].map((v) => fit(formatRate(v), 7, 'right')).join('') +
-        fit(p.items === 0 ? DASH : formatDuration(p.ageMs), 7, 'right'));
+      lines.push(
+        fit(formatClock(p.at), 8) +
+          [p.items, p.open].map((v) => fit(formatCount(v), 7, 'right')).join('') +
+          [p.enqueue, p.dequeue, p.ack].map((v) => fit(formatRate(v), 7, 'right')).join('') +
+          fit(p.items === 0 ? DASH : formatDuration(p.ageMs), 7, 'right'),
+      );
     }
   }
   return lines.map((l) => truncate(l, width));

@@ -39,7 +39,11 @@ function scaled(n: number, units: Array<[number, string]>): string {
 export function formatCount(n: number | undefined): string {
   if (n === undefined) return DASH;
   if (n < 1_000_000) return String(Math.round(n));
-  return scaled(n, [[1e12, 'T'], [1e9, 'G'], [1e6, 'M']]);
+  return scaled(n, [
+    [1e12, 'T'],
+    [1e9, 'G'],
+    [1e6, 'M'],
+  ]);
 }
 
 /** A per-second rate: "–" when unknown, one decimal below 10, then whole numbers, then k/M. */
@@ -48,14 +52,23 @@ export function formatRate(r: number | undefined): string {
   if (r === 0) return '0';
   if (r < 10) return r.toFixed(1);
   if (r < 100_000) return String(Math.round(r));
-  return scaled(r, [[1e9, 'G'], [1e6, 'M'], [1e3, 'k']]);
+  return scaled(r, [
+    [1e9, 'G'],
+    [1e6, 'M'],
+    [1e3, 'k'],
+  ]);
 }
 
 /** Bytes in at most 5 characters, binary units: 512B, 1.5K, 23M. */
 export function formatBytes(n: number | undefined): string {
   if (n === undefined) return DASH;
   if (n < 1024) return `${n}B`;
-  return scaled(n, [[1024 ** 4, 'T'], [1024 ** 3, 'G'], [1024 ** 2, 'M'], [1024, 'K']]);
+  return scaled(n, [
+    [1024 ** 4, 'T'],
+    [1024 ** 3, 'G'],
+    [1024 ** 2, 'M'],
+    [1024, 'K'],
+  ]);
 }
 
 /** A duration in at most 6 characters: 340ms, 12s, 5m03s, 3h02m, 2d03h. */

@@ -21,7 +21,11 @@ export function plainFrame(snapshot: Snapshot, width: number | undefined): strin
   for (const row of rows) lines.push(cut(rowLine(layout, row, snapshot.at)));
   if (rows.length === 0) lines.push('(no queues)');
   lines.push('');
-  lines.push(cut(`polled ${formatClock(snapshot.at)} · ${rows.length} queue${rows.length === 1 ? '' : 's'} · rates over the last ${snapshot.intervalMs} ms`));
+  lines.push(
+    cut(
+      `polled ${formatClock(snapshot.at)} · ${rows.length} queue${rows.length === 1 ? '' : 's'} · rates over the last ${snapshot.intervalMs} ms`,
+    ),
+  );
   return lines.join('\n') + '\n';
 }
 

@@ -20,7 +20,14 @@ export interface UiState {
 }
 
 export const INITIAL_UI: UiState = {
-  view: 'table', under: 'table', selected: null, sort: 'depth', filter: '', editingFilter: false, paused: false, quit: false,
+  view: 'table',
+  under: 'table',
+  selected: null,
+  sort: 'depth',
+  filter: '',
+  editingFilter: false,
+  paused: false,
+  quit: false,
 };
 
 /** The parts of Ink's key event rq top uses. */
@@ -56,7 +63,16 @@ export const HELP: ReadonlyArray<readonly [string, string]> = [
  * j then Enter. Escape sequences and events Ink already named (arrows, …) stay whole.
  */
 export function splitKeys(key: KeyPress): KeyPress[] {
-  const named = key.upArrow || key.downArrow || key.leftArrow || key.pageUp || key.pageDown || key.escape || key.return || key.backspace || key.delete;
+  const named =
+    key.upArrow ||
+    key.downArrow ||
+    key.leftArrow ||
+    key.pageUp ||
+    key.pageDown ||
+    key.escape ||
+    key.return ||
+    key.backspace ||
+    key.delete;
   if (key.input.length <= 1 || named || key.input.includes('\x1b')) return [key];
   const out: KeyPress[] = [];
   for (const ch of key.input) {
@@ -76,7 +92,8 @@ const MAX_FILTER = 250;
  * rows a page key moves.
  */
 export function pressKey(state: UiState, key: KeyPress, names: readonly string[], page: number): UiState {
-  if ((key.ctrl && key.input === 'c') || (!state.editingFilter && key.input === 'q' && !key.ctrl)) return { ...state, quit: true };
+  if ((key.ctrl && key.input === 'c') || (!state.editingFilter && key.input === 'q' && !key.ctrl))
+    return { ...state, quit: true };
   const move = (delta: number): UiState => ({ ...state, selected: moveSelection(names, state.selected, delta) });
 
   if (state.view === 'help') return { ...state, view: state.under };
@@ -87,7 +104,7 @@ export function pressKey(state: UiState, key: KeyPress, names: readonly string[]
     if (key.backspace || key.delete) return { ...state, filter: state.filter.slice(0, -1) };
     if (key.upArrow) return move(-1);
     if (key.downArrow) return move(1);
-    if (key.ctrl || key.input === '' ) return state;
+    if (key.ctrl || key.input === '') return state;
     const typed = key.input.replace(/[\u0000-\u001f\u007f]/g, '');
     return { ...state, filter: (state.filter + typed).slice(0, MAX_FILTER) };
   }
@@ -97,10 +114,14 @@ export function pressKey(state: UiState, key: KeyPress, names: readonly string[]
   if (key.pageUp) return move(-Math.max(1, page));
   if (key.pageDown) return move(Math.max(1, page));
   switch (key.input) {
-    case '?': return { ...state, view: 'help', under: state.view === 'detail' ? 'detail' : 'table' };
-    case 'p': return { ...state, paused: !state.paused };
-    case 's': return state.view === 'table' ? { ...state, sort: nextSort(state.sort) } : state;
-    case '/': return state.view === 'table' ? { ...state, editingFilter: true } : state;
+    case '?':
+      return { ...state, view: 'help', under: state.view === 'detail' ? 'detail' : 'table' };
+    case 'p':
+      return { ...state, paused: !state.paused };
+    case 's':
+      return state.view === 'table' ? { ...state, sort: nextSort(state.sort) } : state;
+    case '/':
+      return state.view === 'table' ? { ...state, editingFilter: true } : state;
   }
   if (state.view === 'detail') {
     if (key.escape || key.return || key.backspace || key.delete || key.leftArrow) return { ...state, view: 'table' };

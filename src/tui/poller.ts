@@ -12,8 +12,14 @@ import type { StatsSource } from './source.js';
 import { parseStats } from '../client/stats.js';
 import type { Clock } from '../clock.js';
 import {
-  combineQueues, recordFailure, recordSuccess, serverView,
-  type HeadView, type QueueRow, type ServerTrack, type Snapshot,
+  combineQueues,
+  recordFailure,
+  recordSuccess,
+  serverView,
+  type HeadView,
+  type QueueRow,
+  type ServerTrack,
+  type Snapshot,
 } from './snapshot.js';
 
 export type { Clock };
@@ -165,7 +171,10 @@ export class Poller {
   private async bounded<T>(call: () => Promise<T>): Promise<T> {
     let timer: unknown;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(() => reject(new Timeout(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)), this.timeoutMs);
+      timer = this.clock.setTimeout(
+        () => reject(new Timeout(`no reply within ${Math.round(this.timeoutMs / 1000)} s`)),
+        this.timeoutMs,
+      );
     });
     try {
       return await Promise.race([call(), timeout]);
@@ -181,7 +190,15 @@ export class Poller {
   private recordHistory(at: number): void {
     const next = new Map<string, QueuePoint[]>();
     for (const row of this.rows) {
-      const point: QueuePoint = { at, items: row.items, open: row.open, ageMs: row.ageMs, enqueue: row.enqueue, dequeue: row.dequeue, ack: row.ack };
+      const point: QueuePoint = {
+        at,
+        items: row.items,
+        open: row.open,
+        ageMs: row.ageMs,
+        enqueue: row.enqueue,
+        dequeue: row.dequeue,
+        ack: row.ack,
+      };
       next.set(row.name, appendPoint(this.history.get(row.name) ?? [], point, HISTORY_MS));
     }
     // Queues not listed this round keep their past for a minute (a server may be back soon).

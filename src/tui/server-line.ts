@@ -2,7 +2,17 @@
  * One line per server for the top of the screen (pure): address, state and the server-wide figures.
  * A down server keeps its line, with the reason and when rq top tries again.
  */
-import { DASH, formatBytes, formatClock, formatCount, formatRate, formatSeconds, formatUptime, printable, truncate } from './format.js';
+import {
+  DASH,
+  formatBytes,
+  formatClock,
+  formatCount,
+  formatRate,
+  formatSeconds,
+  formatUptime,
+  printable,
+  truncate,
+} from './format.js';
 import type { ServerView } from './snapshot.js';
 import { generalNumber } from '../client/stats.js';
 

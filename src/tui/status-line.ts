@@ -3,8 +3,16 @@ import { formatClock, printable } from './format.js';
 import type { UiState } from './keys.js';
 import type { Snapshot } from './snapshot.js';
 
-export function statusLine(snapshot: Snapshot, ui: Pick<UiState, 'sort' | 'filter' | 'editingFilter' | 'paused'>, shown: number, total: number): string {
-  const lastGood = snapshot.servers.reduce<number | undefined>((m, s) => (s.lastGoodAt === undefined ? m : Math.max(m ?? 0, s.lastGoodAt)), undefined);
+export function statusLine(
+  snapshot: Snapshot,
+  ui: Pick<UiState, 'sort' | 'filter' | 'editingFilter' | 'paused'>,
+  shown: number,
+  total: number,
+): string {
+  const lastGood = snapshot.servers.reduce<number | undefined>(
+    (m, s) => (s.lastGoodAt === undefined ? m : Math.max(m ?? 0, s.lastGoodAt)),
+    undefined,
+  );
   const down = snapshot.servers.filter((s) => s.state === 'down').length;
   const parts = [
     `every ${snapshot.intervalMs >= 1000 ? `${snapshot.intervalMs / 1000} s` : `${snapshot.intervalMs} ms`}`,

@@ -7,7 +7,20 @@ import { sparkline } from './history.js';
 import { DASH, fit, formatBytes, formatCount, formatDuration, formatRate, printable } from './format.js';
 import type { QueueRow } from './snapshot.js';
 
-export type ColumnKey = 'items' | 'open' | 'waiters' | 'enqueue' | 'dequeue' | 'ack' | 'expired' | 'delayed' | 'dead' | 'age' | 'bytes' | 'servers' | 'depth';
+export type ColumnKey =
+  | 'items'
+  | 'open'
+  | 'waiters'
+  | 'enqueue'
+  | 'dequeue'
+  | 'ack'
+  | 'expired'
+  | 'delayed'
+  | 'dead'
+  | 'age'
+  | 'bytes'
+  | 'servers'
+  | 'depth';
 
 interface ColumnSpec {
   readonly key: ColumnKey;
@@ -42,7 +55,19 @@ const WHEN_SOME: Partial<Record<ColumnKey, (row: QueueRow) => boolean>> = {
 };
 
 /** What goes first when the terminal is too narrow. READY, ENQ/s and the name always stay. */
-const DROP_ORDER: readonly ColumnKey[] = ['servers', 'expired', 'bytes', 'delayed', 'waiters', 'dead', 'ack', 'depth', 'open', 'dequeue', 'age'];
+const DROP_ORDER: readonly ColumnKey[] = [
+  'servers',
+  'expired',
+  'bytes',
+  'delayed',
+  'waiters',
+  'dead',
+  'ack',
+  'depth',
+  'open',
+  'dequeue',
+  'age',
+];
 /** Columns are dropped before a name gets narrower than this (a name cut shorter says little). */
 const NAME_MIN = 12;
 const NAME_TITLE = 'QUEUE';
@@ -66,7 +91,12 @@ export interface TableLayout {
  * name column take only what it needs and give the rest to the depth sparkline; `rows` say
  * whether the columns of WHEN_SOME are wanted.
  */
-export function tableLayout(width: number | undefined, longestName: number, multiServer: boolean, rows: readonly QueueRow[] = []): TableLayout {
+export function tableLayout(
+  width: number | undefined,
+  longestName: number,
+  multiServer: boolean,
+  rows: readonly QueueRow[] = [],
+): TableLayout {
   const wanted = (c: ColumnSpec) => {
     const when = WHEN_SOME[c.key];
     return (multiServer || c.key !== 'servers') && (when === undefined || rows.some(when));
@@ -86,7 +116,8 @@ export function tableLayout(width: number | undefined, longestName: number, mult
   }
   // A longer name is worth more than a wider sparkline: shrink the sparkline for it first.
   const depth = cols.find((c) => c.key === 'depth');
-  if (depth !== undefined && width - used() < wantName) depth.width = Math.max(DEPTH_MIN, depth.width - (wantName - (width - used())));
+  if (depth !== undefined && width - used() < wantName)
+    depth.width = Math.max(DEPTH_MIN, depth.width - (wantName - (width - used())));
   const room = Math.max(1, width - used());
   const nameWidth = Math.min(room, Math.max(NAME_MIN, wantName));
   if (depth !== undefined) depth.width = Math.min(DEPTH_MAX, depth.width + (room - nameWidth));
@@ -94,25 +125,41 @@ export function tableLayout(width: number | undefined, longestName: number, mult
 }
 
 export function headerLine(layout: TableLayout): string {
-  return fit(NAME_TITLE, layout.nameWidth) + layout.columns.map((c) => ' ' + fit(c.title, c.width, c.key === 'depth' ? 'left' : 'right')).join('');
+  return (
+    fit(NAME_TITLE, layout.nameWidth) +
+    layout.columns.map((c) => ' ' + fit(c.title, c.width, c.key === 'depth' ? 'left' : 'right')).join('')
+  );
 }
 
 function cell(row: QueueRow, key: ColumnKey, width: number, now: number): string {
   switch (key) {
-    case 'items': return formatCount(row.items);
-    case 'open': return formatCount(row.open);
-    case 'waiters': return formatCount(row.waiters);
-    case 'enqueue': return formatRate(row.enqueue);
-    case 'dequeue': return formatRate(row.dequeue);
-    case 'ack': return formatRate(row.ack);
-    case 'expired': return formatRate(row.expired);
-    case 'delayed': return formatCount(row.delayed);
-    case 'dead': return formatCount(row.dead);
+    case 'items':
+      return formatCount(row.items);
+    case 'open':
+      return formatCount(row.open);
+    case 'waiters':
+      return formatCount(row.waiters);
+    case 'enqueue':
+      return formatRate(row.enqueue);
+    case 'dequeue':
+      return formatRate(row.dequeue);
+    case 'ack':
+      return formatRate(row.ack);
+    case 'expired':
+      return formatRate(row.expired);
+    case 'delayed':
+      return formatCount(row.delayed);
+    case 'dead':
+      return formatCount(row.dead);
     // An empty queue has no oldest item.
-    case 'age': return row.items === 0 ? DASH : formatDuration(row.ageMs);
-    case 'bytes': return formatBytes(row.bytes);
-    case 'servers': return String(row.servers.length);
-    case 'depth': return sparkline(row.history, now, width);
+    case 'age':
+      return row.items === 0 ? DASH : formatDuration(row.ageMs);
+    case 'bytes':
+      return formatBytes(row.bytes);
+    case 'servers':
+      return String(row.servers.length);
+    case 'depth':
+      return sparkline(row.history, now, width);
   }
 }
 

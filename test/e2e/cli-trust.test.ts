@@ -34,7 +34,9 @@ describe('client subcommands with TLS and a login', () => {
     expect(await sh('seq 50 | rq push q', shell.env)).toMatchObject({ status: 0, stderr: '' });
     expect(await sh('rq push q last', shell.env)).toMatchObject({ status: 0, stderr: '' });
     expect((await sh('rq peek q', shell.env)).stdout.toString()).toBe('1\n');
-    expect((await sh('rq pop q -n 50', shell.env)).stdout.toString()).toBe(Array.from({ length: 50 }, (_, i) => `${i + 1}\n`).join(''));
+    expect((await sh('rq pop q -n 50', shell.env)).stdout.toString()).toBe(
+      Array.from({ length: 50 }, (_, i) => `${i + 1}\n`).join(''),
+    );
     const leased = await sh('rq pop q --lease 60 --json', shell.env);
     expect(leased.status).toBe(0);
     const { id } = JSON.parse(leased.stdout.toString()) as { id: number };
@@ -116,11 +118,17 @@ describe('client subcommands with TLS and a login', () => {
     } finally {
       await old.close();
     }
-    const push = await sh(`rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}"`, shell.env);
+    const push = await sh(
+      `rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}"`,
+      shell.env,
+    );
     expect(push.status).toBe(0);
     expect(push.stderr).toContain(`copied 3 items to localhost:${shell.srv.port}; ${dataDir} is unchanged`);
     expect(queueStats(shell.srv, 'moved')).toMatchObject({ items: 3 });
-    const refused = await sh(`rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}" --user worker --password guess`, shell.env);
+    const refused = await sh(
+      `rq replay-journal "$T/old" --push-to localhost:${shell.srv.port} --tls-ca "${certs.caFile}" --user worker --password guess`,
+      shell.env,
+    );
     expect(refused.status).toBe(3);
     expect(refused.stderr).toContain('login refused');
   });

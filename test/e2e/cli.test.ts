@@ -87,7 +87,11 @@ describe('leases across processes', () => {
     const pop = start('exec rq pop jobs --lease 60 --wait=20 --id-file "$T/id" > "$T/job.txt"', both);
     let stderr = '';
     pop.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    await eventually(() => stderr.includes('connection refused') && queueStats(shell.srv, 'jobs').waiters === 1, () => `the warning and the wait; stderr: ${stderr}`, { deadlineMs: 10_000 });
+    await eventually(
+      () => stderr.includes('connection refused') && queueStats(shell.srv, 'jobs').waiters === 1,
+      () => `the warning and the wait; stderr: ${stderr}`,
+      { deadlineMs: 10_000 },
+    );
     await sh('rq push jobs job-1', shell.env);
     expect(await exited(pop)).toBe(0);
     const id = fs.readFileSync(path.join(shell.dir, 'id'), 'utf8');
@@ -100,7 +104,10 @@ describe('leases across processes', () => {
 
   it('rq release puts a leased item back at the head; --json gives the id as a number', async () => {
     await sh('rq push jobs a b', shell.env);
-    const leased = JSON.parse((await sh('rq pop jobs --lease 60 --json', shell.env)).stdout.toString()) as { id: unknown; lease_ms: unknown };
+    const leased = JSON.parse((await sh('rq pop jobs --lease 60 --json', shell.env)).stdout.toString()) as {
+      id: unknown;
+      lease_ms: unknown;
+    };
     expect(leased).toMatchObject({ id: expect.any(Number) as unknown, lease_ms: 60_000 });
     const id = String(leased.id);
     expect((await sh(`rq release jobs ${id}`, shell.env)).status).toBe(0);
@@ -138,7 +145,10 @@ describe('peek and inspect', () => {
     expect(detail.stdout.toString()).toMatch(/^jobs\n/);
     expect(detail.stdout.toString()).toMatch(/\nready +5\n/);
     const json = JSON.parse((await sh('rq inspect --json', shell.env)).stdout.toString()) as { servers: unknown[] };
-    expect(json.servers[0]).toMatchObject({ state: 'up', queues: [expect.objectContaining({ name: 'jobs', items: 5, total_items: 5 })] });
+    expect(json.servers[0]).toMatchObject({
+      state: 'up',
+      queues: [expect.objectContaining({ name: 'jobs', items: 5, total_items: 5 })],
+    });
     expect((await sh('rq inspect nope', shell.env)).status).toBe(1);
   });
 });
@@ -173,7 +183,14 @@ describe('exit statuses', () => {
     expect(await sh('rq peek empty --json', shell.env)).toMatchObject({ status: 1, stderr: '' });
     expect((await sh('rq peek empty', shell.env)).status).toBe(1);
     expect((await sh('rq ack q 12345', shell.env)).status).toBe(1);
-    for (const line of ['rq pop', 'rq pop q -n x', 'rq pop q --bogus', 'rq frobnicate', 'rq push "bad name" x', 'rq pop q --server nope:0']) {
+    for (const line of [
+      'rq pop',
+      'rq pop q -n x',
+      'rq pop q --bogus',
+      'rq frobnicate',
+      'rq push "bad name" x',
+      'rq pop q --server nope:0',
+    ]) {
       const r = await sh(line, shell.env);
       expect({ line, status: r.status, stdout: r.stdout.length }).toEqual({ line, status: 2, stdout: 0 });
     }

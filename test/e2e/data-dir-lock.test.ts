@@ -46,7 +46,12 @@ interface Started {
 
 /** Starts `rq serve` on `dir`; the server stays up until finish(), so that a rival's start overlaps it. */
 function serveOn(dir: string): Started {
-  return contender(spawn(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'error'], { stdio: ['ignore', 'pipe', 'pipe'] }), 'listening on');
+  return contender(
+    spawn(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir, '--log-level', 'error'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    'listening on',
+  );
 }
 
 /**
@@ -157,13 +162,18 @@ describe('the data dir lock', () => {
     expect(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8')).toBe(`${s.child.pid}\n`);
   });
 
-  it('refuses a data dir a live rq holds, naming its pid, and keeps the holder\'s LOCK intact', async () => {
+  it("refuses a data dir a live rq holds, naming its pid, and keeps the holder's LOCK intact", async () => {
     const dir = tempDir();
     const a = await spawnRq(['--data-dir', dir]);
     servers.push(a);
-    const r = spawnSync(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(r.status).toBe(3);
-    expect(r.stderr).toBe(`rq serve: data dir ${dir} is in use by another rq (pid ${a.child.pid}); stop it or choose another --data-dir\n`);
+    expect(r.stderr).toBe(
+      `rq serve: data dir ${dir} is in use by another rq (pid ${a.child.pid}); stop it or choose another --data-dir\n`,
+    );
     expect(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8')).toBe(`${a.child.pid}\n`);
   });
 });

@@ -12,12 +12,19 @@ import { sh, shellEachTest } from '../helpers/shell.js';
 
 const shell = shellEachTest();
 
-const json = (out: Buffer) => out.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const json = (out: Buffer) =>
+  out
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('rq push --delay', () => {
   it('keeps an item out of sight until it is due', async () => {
     expect((await sh('rq push jobs --delay 60 later', shell.env)).status).toBe(0);
-    const inspect = json((await sh('rq inspect jobs --json', shell.env)).stdout)[0] as { servers: Array<{ queues: Array<Record<string, unknown>> }> };
+    const inspect = json((await sh('rq inspect jobs --json', shell.env)).stdout)[0] as {
+      servers: Array<{ queues: Array<Record<string, unknown>> }>;
+    };
     expect(inspect.servers[0].queues[0]).toMatchObject({ name: 'jobs', items: 0, delayed: 1 });
     expect(await sh('rq pop jobs', shell.env)).toMatchObject({ status: 1, stderr: 'rq pop: jobs is empty\n' });
     expect((await sh('rq peek jobs', shell.env)).status).toBe(1);
@@ -27,7 +34,10 @@ describe('rq push --delay', () => {
     expect((await sh('rq push jobs --delay 5 slow && rq push jobs --delay 0.1 quick', shell.env)).status).toBe(0);
     await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'both items due', { deadlineMs: 15_000, intervalMs: 50 });
     const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
-    expect(items.map((i) => [i.data, i.deliveries])).toEqual([['quick', 1], ['slow', 1]]);
+    expect(items.map((i) => [i.data, i.deliveries])).toEqual([
+      ['quick', 1],
+      ['slow', 1],
+    ]);
   });
 
   it('refuses a negative, huge or missing delay, and pushes nothing', async () => {
@@ -47,10 +57,16 @@ describe('rq release --delay', () => {
     expect(leased).toMatchObject({ data: 'first', deliveries: 1 });
     const release = await sh('rq release jobs "$(cat "$T/id")" --delay 0.2 --json', shell.env);
     expect(json(release.stdout)).toEqual([expect.objectContaining({ id: leased.id, released: true })]);
-    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the released item due', { deadlineMs: 10_000, intervalMs: 20 });
+    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the released item due', {
+      deadlineMs: 10_000,
+      intervalMs: 20,
+    });
     // Not at the head, as a release without a delay would be: `second` comes first.
     const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
-    expect(items.map((i) => [i.data, i.id === leased.id, i.deliveries])).toEqual([['second', false, 1], ['first', true, 2]]);
+    expect(items.map((i) => [i.data, i.id === leased.id, i.deliveries])).toEqual([
+      ['second', false, 1],
+      ['first', true, 2],
+    ]);
   });
 
   it('keeps a released item out of sight for its delay', async () => {
@@ -83,7 +99,10 @@ describe('rq touch', () => {
   });
 
   it('exits 1 for an item not held: unknown, acknowledged, or ready', async () => {
-    await sh('rq push jobs a b && rq pop jobs --lease 30 --id-file "$T/id" > /dev/null && rq ack jobs "$(cat "$T/id")"', shell.env);
+    await sh(
+      'rq push jobs a b && rq pop jobs --lease 30 --id-file "$T/id" > /dev/null && rq ack jobs "$(cat "$T/id")"',
+      shell.env,
+    );
     const acked = await sh('rq touch jobs "$(cat "$T/id")" --lease 30', shell.env);
     expect(acked.status).toBe(1);
     expect(acked.stderr).toMatch(/item \d+ is not open on jobs/);
@@ -111,7 +130,12 @@ describe('rq redrive', () => {
     const rest = await sh('rq redrive jobs', shell.env);
     expect(rest).toMatchObject({ status: 0, stderr: 'rq redrive: moved 1 item from jobs.dead to jobs\n' });
     const items = json((await sh('rq pop jobs -n 10 --json', shell.env)).stdout);
-    expect(items.map((i) => [i.data, i.flags, i.deliveries])).toEqual([['zero', 0, 1], ['one', 7, 1], ['two', 7, 1], ['three', 7, 1]]);
+    expect(items.map((i) => [i.data, i.flags, i.deliveries])).toEqual([
+      ['zero', 0, 1],
+      ['one', 7, 1],
+      ['two', 7, 1],
+      ['three', 7, 1],
+    ]);
     expect(queueStats(shell.srv, 'jobs.dead')).toMatchObject({ items: 0, open: 0, acked: 3 });
   });
 

@@ -31,7 +31,10 @@ const DEADLINE_MS = 30_000;
 
 const documents: Array<[string, Extracted]> = [
   ['README.md', readmeExamples(fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8'))],
-  ...fs.readdirSync(path.join(ROOT, 'man')).filter((f) => f.endsWith('.1')).sort()
+  ...fs
+    .readdirSync(path.join(ROOT, 'man'))
+    .filter((f) => f.endsWith('.1'))
+    .sort()
     .map((f): [string, Extracted] => [`man/${f}`, manExamples(fs.readFileSync(path.join(ROOT, 'man', f), 'utf8'), `man/${f}`)]),
 ];
 
@@ -82,10 +85,19 @@ async function makeWorld(): Promise<World & { remove(): Promise<void> }> {
   for (const d of ['out', 'small', 'home', 'xdg']) fs.mkdirSync(path.join(dir, d));
   const dataDir = path.join(dir, 'data');
   await journal(dataDir);
-  const env = shellEnv({ RQ_SERVER: `127.0.0.1:${server.port}`, HOME: path.join(dir, 'home'), TMPDIR: dir, XDG_DATA_HOME: path.join(dir, 'xdg') });
+  const env = shellEnv({
+    RQ_SERVER: `127.0.0.1:${server.port}`,
+    HOME: path.join(dir, 'home'),
+    TMPDIR: dir,
+    XDG_DATA_HOME: path.join(dir, 'xdg'),
+  });
   const client = new RqClient({ servers: [{ host: '127.0.0.1', port: server.port }] });
   return {
-    server, dir, env, client, dataDir,
+    server,
+    dir,
+    env,
+    client,
+    dataDir,
     async remove() {
       client.close();
       await server.close();
@@ -115,7 +127,10 @@ function underWay(world: World, output: string): boolean {
 
 async function run(example: DocExample, world: World): Promise<{ status: number | string | null; output: string }> {
   const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', localize(example.code, world)], {
-    cwd: world.dir, env: world.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: world.dir,
+    env: world.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
@@ -124,7 +139,11 @@ async function run(example: DocExample, world: World): Promise<{ status: number 
   const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), DEADLINE_MS);
   try {
     if (example.interrupt) {
-      await eventually(() => underWay(world, output), () => `the example to get under way; output: ${output}`, { deadlineMs: 15_000, intervalMs: 20 });
+      await eventually(
+        () => underWay(world, output),
+        () => `the example to get under way; output: ${output}`,
+        { deadlineMs: 15_000, intervalMs: 20 },
+      );
       process.kill(-child.pid!, 'SIGINT');
     }
     return { status: await done, output };
@@ -151,12 +170,16 @@ for (const [name, extracted] of documents) {
         it.skip(`${title} (not run: ${example.notRun})`, () => {});
         continue;
       }
-      it(title, async () => {
-        await fillJobs(world!);
-        const { status, output } = await run(example, world!);
-        const ok = example.interrupt ? [0, 130, 'SIGINT'] : [0];
-        expect({ status: ok.includes(status!) ? 'ok' : status, output }).toMatchObject({ status: 'ok' });
-      }, DEADLINE_MS + 20_000);
+      it(
+        title,
+        async () => {
+          await fillJobs(world!);
+          const { status, output } = await run(example, world!);
+          const ok = example.interrupt ? [0, 130, 'SIGINT'] : [0];
+          expect({ status: ok.includes(status!) ? 'ok' : status, output }).toMatchObject({ status: 'ok' });
+        },
+        DEADLINE_MS + 20_000,
+      );
     }
   });
 }

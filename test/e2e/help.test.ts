@@ -25,7 +25,10 @@ describe('help', () => {
       const help = (await sh(`rq ${spec.name} --help`, env)).stdout.toString();
       for (const [command, what] of spec.examples) {
         const line = command.replace(/\$0/g, 'rq');
-        expect({ command: spec.name, line: help.split('\n').some((l) => l.trim() === line) }).toEqual({ command: spec.name, line: true });
+        expect({ command: spec.name, line: help.split('\n').some((l) => l.trim() === line) }).toEqual({
+          command: spec.name,
+          line: true,
+        });
         expect(help).toContain(`# ${what}`);
       }
     }
@@ -62,12 +65,17 @@ describe('usage errors', () => {
 describe('rq completion', () => {
   it('bash: completes the commands, and the options of one, in a real bash', async () => {
     const complete = (words: string) =>
-      sh(`bash -c 'source <(rq completion bash); COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _rq_yargs_completions; printf "%s\\n" "\${COMPREPLY[@]}"'`, env);
+      sh(
+        `bash -c 'source <(rq completion bash); COMP_WORDS=(${words}); COMP_CWORD=$((\${#COMP_WORDS[@]} - 1)); _rq_yargs_completions; printf "%s\\n" "\${COMPREPLY[@]}"'`,
+        env,
+      );
     const commands = await complete('rq po');
     expect(commands.stdout.toString().split('\n')).toContain('pop');
     expect((await complete('rq t')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['top', 'touch']));
     expect((await complete('rq re')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['redrive', 'release']));
-    expect((await complete('rq work q --retry')).stdout.toString().split('\n')).toEqual(expect.arrayContaining(['--retry-delay', '--retry-max-delay']));
+    expect((await complete('rq work q --retry')).stdout.toString().split('\n')).toEqual(
+      expect.arrayContaining(['--retry-delay', '--retry-max-delay']),
+    );
     const options = await complete('rq pop --fo');
     expect(options.stdout.toString().split('\n')).toContain('--follow');
   });

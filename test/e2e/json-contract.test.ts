@@ -45,7 +45,13 @@ function typeOf(v: unknown): string {
 }
 
 /** Every key path of `value` with its type; arrays of objects as `key[].field`; `map` keys are not descended. */
-function observe(value: Record<string, unknown>, table: Map<string, Row>, seen: Set<string>, problems: string[], prefix = ''): void {
+function observe(
+  value: Record<string, unknown>,
+  table: Map<string, Row>,
+  seen: Set<string>,
+  problems: string[],
+  prefix = '',
+): void {
   for (const [k, v] of Object.entries(value)) {
     const key = prefix + k;
     const row = table.get(key);
@@ -55,7 +61,8 @@ function observe(value: Record<string, unknown>, table: Map<string, Row>, seen: 
       continue;
     }
     seen.add(key);
-    if (!row.types.has(t) && !(t === 'object' && row.types.has('map'))) problems.push(`${key}: ${t}, documented as ${[...row.types].join(', ')}`);
+    if (!row.types.has(t) && !(t === 'object' && row.types.has('map')))
+      problems.push(`${key}: ${t}, documented as ${[...row.types].join(', ')}`);
     if (t === 'object' && !row.types.has('map')) observe(v as Record<string, unknown>, table, seen, problems, `${key}.`);
     if (t === 'array') {
       for (const element of v as unknown[]) {
@@ -88,10 +95,14 @@ async function check(section: string, lines: readonly string[], env = shell.env)
   return objects;
 }
 
-describe('docs/json.md, against each command\'s output', () => {
+describe("docs/json.md, against each command's output", () => {
   it('items: rq pop --json, rq peek --json (text, bytes, a lease)', async () => {
     await sh('rq push q hello && printf "\\377\\376" | rq push q --whole && rq push leased x', shell.env);
-    const items = await check('Items: `rq pop --json`, `rq peek --json`', ['rq peek q --json', 'rq pop q -n 2 --json', 'rq pop leased --lease 30 --json']);
+    const items = await check('Items: `rq pop --json`, `rq peek --json`', [
+      'rq peek q --json',
+      'rq pop q -n 2 --json',
+      'rq pop leased --lease 30 --json',
+    ]);
     expect(items.map((i) => i.encoding)).toEqual(['utf8', 'utf8', 'base64', 'utf8']);
     expect(items.every((i) => typeof i.id === 'number')).toBe(true);
   });
@@ -102,9 +113,17 @@ describe('docs/json.md, against each command\'s output', () => {
 
   it('rq ack --json, rq release --json, rq touch --json', async () => {
     await sh('rq push q a b c', shell.env);
-    const [a, b, c] = (await sh('rq pop q -n 3 --lease 30 --json', shell.env)).stdout.toString().trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
-    await check('`rq ack --json`, `rq release --json`, `rq touch --json`',
-      [`rq touch q ${a} --lease 60 --json`, `rq ack q ${a} --json`, `rq release q ${b} --json`, `rq release q ${c} --delay 5 --json`]);
+    const [a, b, c] = (await sh('rq pop q -n 3 --lease 30 --json', shell.env)).stdout
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
+    await check('`rq ack --json`, `rq release --json`, `rq touch --json`', [
+      `rq touch q ${a} --lease 60 --json`,
+      `rq ack q ${a} --json`,
+      `rq release q ${b} --json`,
+      `rq release q ${c} --delay 5 --json`,
+    ]);
   });
 
   it('rq redrive --json', async () => {
@@ -149,9 +168,18 @@ describe('docs/json.md, against each command\'s output', () => {
   });
 
   it('has no section the test does not check', () => {
-    const checked = ['Items: `rq pop --json`, `rq peek --json`', '`rq push --json`', '`rq ack --json`, `rq release --json`, `rq touch --json`',
-      '`rq flush --json`, `rq drop --json`', '`rq inspect --json`', '`rq top --json`', '`rq work --json`', '`rq redrive --json`',
-      '`rq replay-journal --json`', '`rq replay-journal --records --json`'];
+    const checked = [
+      'Items: `rq pop --json`, `rq peek --json`',
+      '`rq push --json`',
+      '`rq ack --json`, `rq release --json`, `rq touch --json`',
+      '`rq flush --json`, `rq drop --json`',
+      '`rq inspect --json`',
+      '`rq top --json`',
+      '`rq work --json`',
+      '`rq redrive --json`',
+      '`rq replay-journal --json`',
+      '`rq replay-journal --records --json`',
+    ];
     const withTables = [...contract()].filter(([, table]) => table.size > 0).map(([heading]) => heading);
     expect(withTables.sort()).toEqual(checked.sort());
   });

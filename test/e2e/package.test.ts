@@ -24,7 +24,9 @@ let installLog = '';
 
 /** The files of the checkout, as git sees them (tracked, or new and not ignored), copied to `dest`. */
 function copyCheckout(dest: string): void {
-  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  const files = execFileSync('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\0')
+    .filter(Boolean);
   for (const f of files) {
     if (!fs.existsSync(path.join(ROOT, f))) continue; // deleted, not yet committed
     fs.mkdirSync(path.dirname(path.join(dest, f)), { recursive: true });
@@ -41,9 +43,14 @@ beforeAll(async () => {
   if (pack.code !== 0) throw new Error(`npm pack failed: ${pack.stderr}`);
   tarball = path.join(tmp.dir, (JSON.parse(pack.stdout) as Array<{ filename: string }>)[0].filename);
   prefix = path.join(tmp.dir, 'prefix');
-  const install = await runChild('npm', ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball], {
-    cwd: tmp.dir, deadlineMs: 180_000,
-  });
+  const install = await runChild(
+    'npm',
+    ['install', '--global', '--prefix', prefix, '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', tarball],
+    {
+      cwd: tmp.dir,
+      deadlineMs: 180_000,
+    },
+  );
   installLog = install.stderr + install.stdout;
   if (install.code !== 0) throw new Error(`npm install failed: ${installLog}`);
 }, 300_000);
@@ -52,8 +59,13 @@ afterAll(() => tmp?.remove());
 
 describe('the packed and installed rq', () => {
   it('holds what an installed rq needs, and nothing that points at unshipped sources', () => {
-    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
-    expect(files).toEqual(expect.arrayContaining(['bin/rq', 'dist/cli/main.js', 'man/rq-pop.1', 'man/rq.1', 'LICENSE', 'README.md', 'package.json']));
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((f) => f.replace(/^package\//, ''));
+    expect(files).toEqual(
+      expect.arrayContaining(['bin/rq', 'dist/cli/main.js', 'man/rq-pop.1', 'man/rq.1', 'LICENSE', 'README.md', 'package.json']),
+    );
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
     // npm 11 warns of a package's install scripts; the package has none.
     expect(installLog).not.toMatch(/install-scripts|prepare/);
@@ -65,7 +77,9 @@ describe('the packed and installed rq', () => {
   });
 
   it.skipIf(!hasMan)('has its man pages where man -M finds them', async () => {
-    const r = await runChild('man', ['-M', path.join(prefix, 'share', 'man'), '-P', 'cat', 'rq-pop'], { env: { ...process.env, MANWIDTH: '80' } });
+    const r = await runChild('man', ['-M', path.join(prefix, 'share', 'man'), '-P', 'cat', 'rq-pop'], {
+      env: { ...process.env, MANWIDTH: '80' },
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/rq-pop - print items from an rq queue/);
     expect(r.stdout).toContain(`rq ${VERSION}`);
@@ -74,7 +88,9 @@ describe('the packed and installed rq', () => {
   it('serves, pushes and pops', async () => {
     const rq = path.join(prefix, 'bin', 'rq');
     const { spawn } = await import('node:child_process');
-    const server = spawn(rq, ['serve', '--port', '0', '--data-dir', path.join(tmp.dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = spawn(rq, ['serve', '--port', '0', '--data-dir', path.join(tmp.dir, 'data')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     try {
       const port = await new Promise<number>((resolve, reject) => {
         let out = '';

@@ -21,10 +21,14 @@ const RQ = path.join(ROOT, 'bin', 'rq');
 /** The pid of the rq process (node running this checkout's bin/rq) whose arguments start with `args`. */
 async function rqPid(args: string): Promise<number> {
   let pid = '';
-  await eventually(async () => {
-    pid = (await sh(`pgrep -f "^[^ ]*node ${RQ} ${args}"`, shell.env)).stdout.toString().trim();
-    return /^\d+$/.test(pid);
-  }, `one rq ${args}`, { intervalMs: 20 });
+  await eventually(
+    async () => {
+      pid = (await sh(`pgrep -f "^[^ ]*node ${RQ} ${args}"`, shell.env)).stdout.toString().trim();
+      return /^\d+$/.test(pid);
+    },
+    `one rq ${args}`,
+    { intervalMs: 20 },
+  );
   return Number(pid);
 }
 
@@ -66,7 +70,12 @@ describe('rq pop into a pipe whose reader stops early', () => {
     await sh('seq 100 | rq push sp', shell.env);
     const got = path.join(shell.dir, 'got');
     // As Ctrl-C in a terminal: SIGINT to the whole pipeline, while the loop is busy with an item.
-    const pipeline = start('rq pop sp --follow | while read -r job; do echo "$job" >> "$T/got"; sleep 0.2; done', shell.env, undefined, true);
+    const pipeline = start(
+      'rq pop sp --follow | while read -r job; do echo "$job" >> "$T/got"; sleep 0.2; done',
+      shell.env,
+      undefined,
+      true,
+    );
     await eventually(() => lines(got).length >= 3, 'the loop to take three items', { deadlineMs: 10_000 });
     process.kill(-pipeline.pid!, 'SIGINT');
     await exited(pipeline);
@@ -87,7 +96,10 @@ describe('rq pop into a pipe whose reader stops early', () => {
 });
 
 describe('rq pop --follow stopped by a signal', () => {
-  for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, status] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`on ${signal}, while waiting for more, gives back what it holds within a second and ends by the signal (${status})`, async () => {
       // The shell reports the status, as it would to a script.
       const follower = start('rq pop c1 --follow > "$T/out"; echo "status $?"', shell.env);
@@ -109,7 +121,11 @@ describe('rq pop --follow stopped by a signal', () => {
     const pipeline = start('rq pop c2 --follow | { read -r a; echo "$a" > "$T/first"; sleep 30; }', shell.env, undefined, true);
     await eventually(() => fs.existsSync(path.join(shell.dir, 'first')), 'the reader to take one item', { deadlineMs: 10_000 });
     process.kill(await rqPid('pop c2 --follow'), 'SIGINT');
-    await eventually(async () => (await sh(`pgrep -f "^[^ ]*node ${RQ} pop c2"`, shell.env)).status === 1, 'rq pop to end within a second', { deadlineMs: 1000, intervalMs: 20 });
+    await eventually(
+      async () => (await sh(`pgrep -f "^[^ ]*node ${RQ} pop c2"`, shell.env)).status === 1,
+      'rq pop to end within a second',
+      { deadlineMs: 1000, intervalMs: 20 },
+    );
     process.kill(-pipeline.pid!, 'SIGKILL');
     expect(await accounted('c2', 20)).toMatchObject({ acked: 1, items: 19 });
   });

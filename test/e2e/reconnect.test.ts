@@ -50,10 +50,16 @@ describe('across a server restart', () => {
     await sh('rq push q before', env);
     await output.shows('before\n');
     await restart();
-    await eventually(() => /connected to 127\.0\.0\.1:\d+ again/.test(stderr()), () => `the reconnection; stderr: ${stderr()}`, { deadlineMs: 15_000 });
+    await eventually(
+      () => /connected to 127\.0\.0\.1:\d+ again/.test(stderr()),
+      () => `the reconnection; stderr: ${stderr()}`,
+      { deadlineMs: 15_000 },
+    );
     await sh('rq push q after', env);
     expect(await output.shows('after\n')).toBe('before\nafter\n');
-    expect(stderr()).toMatch(/rq pop: 127\.0\.0\.1:\d+: connection (closed by the server|reset by the server|refused.*); reconnecting in \d\.\d s/);
+    expect(stderr()).toMatch(
+      /rq pop: 127\.0\.0\.1:\d+: connection (closed by the server|reset by the server|refused.*); reconnecting in \d\.\d s/,
+    );
     follower.kill('SIGINT');
     expect(await exited(follower)).toBe('SIGINT');
   });
@@ -64,10 +70,16 @@ describe('across a server restart', () => {
     const stderr = stderrOf(worker);
     await sh('rq push q one', env);
     const done = path.join(dir, 'done');
-    await eventually(() => fs.existsSync(done) && fs.readFileSync(done, 'utf8').includes('one'), 'the first item done', { deadlineMs: 10_000 });
+    await eventually(() => fs.existsSync(done) && fs.readFileSync(done, 'utf8').includes('one'), 'the first item done', {
+      deadlineMs: 10_000,
+    });
     await restart();
     await sh('rq push q two', env);
-    await eventually(() => fs.readFileSync(done, 'utf8').includes('two'), () => `the second item done; stderr: ${stderr()}`, { deadlineMs: 15_000 });
+    await eventually(
+      () => fs.readFileSync(done, 'utf8').includes('two'),
+      () => `the second item done; stderr: ${stderr()}`,
+      { deadlineMs: 15_000 },
+    );
     expect(stderr()).toMatch(/rq work: 127\.0\.0\.1:\d+: .*; reconnecting in \d\.\d s/);
     worker.kill('SIGTERM');
     expect(await exited(worker)).toBe('SIGTERM');
@@ -80,7 +92,11 @@ describe('across a server restart', () => {
     const worker = start('exec rq work q --no-reconnect cat', env);
     const followerErr = stderrOf(follower);
     const workerErr = stderrOf(worker);
-    await eventually(async () => (await sh('rq inspect q --json', env)).stdout.toString().includes('"waiters":2'), 'both to wait', { deadlineMs: 10_000, intervalMs: 50 });
+    await eventually(
+      async () => (await sh('rq inspect q --json', env)).stdout.toString().includes('"waiters":2'),
+      'both to wait',
+      { deadlineMs: 10_000, intervalMs: 50 },
+    );
     await server!.stop();
     expect(await exited(follower)).toBe(3);
     expect(await exited(worker)).toBe(3);

@@ -57,9 +57,13 @@ describe('rq replay-journal', () => {
   it('--records --json prints every record as one JSON object, with file and offset', () => {
     const r = rq(dir, '--records', '--json');
     expect(r.status).toBe(0);
-    const records = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+    const records = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string });
     expect(new Set(records.map((x) => x.type))).toEqual(
-      new Set(['enqueued', 'reserved', 'acked', 'released', 'expired', 'flushed', 'dropped', 'next_id', 'snapshot_end']));
+      new Set(['enqueued', 'reserved', 'acked', 'released', 'expired', 'flushed', 'dropped', 'next_id', 'snapshot_end']),
+    );
     expect(records[0]).toMatchObject({ file: 'snapshot.0000000002', offset: 20, type: 'next_id' });
   });
 
@@ -95,7 +99,9 @@ describe('rq replay-journal', () => {
 
   it('--push-to re-enqueues the live items into a running server', async () => {
     server = await spawnRq(['--no-journal']);
-    const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toContain('copied 11 items');
     expect(r.status).toBe(0);
     const c = await RawClient.connect(server.port);
@@ -108,9 +114,13 @@ describe('rq replay-journal', () => {
 
   it('--push-to fails with exit 3 when the server refuses items, saying how many and why', async () => {
     server = await spawnRq(['--no-journal', '--max-queue-items', '4']);
-    const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${server.port}`], {
+      encoding: 'utf8',
+    });
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/push to .* failed: 6 items refused, the first \(item \d+\): queue jobs is full \(max 4 items, \d+ bytes\): not stored/);
+    expect(r.stderr).toMatch(
+      /push to .* failed: 6 items refused, the first \(item \d+\): queue jobs is full \(max 4 items, \d+ bytes\): not stored/,
+    );
   });
 
   it('--records loses no line when its output goes through a pipe', async () => {
@@ -125,7 +135,11 @@ describe('rq replay-journal', () => {
       const expected = readJournal(new FileStore(big)).state.records;
       expect(expected).toBeGreaterThanOrEqual(120_000);
       for (const json of [[], ['--json']]) {
-        const piped = spawnSync('sh', ['-c', `"${process.execPath}" "${RQ}" replay-journal "${big}" --records ${json.join(' ')} | wc -l`], { encoding: 'utf8', timeout: 60_000 });
+        const piped = spawnSync(
+          'sh',
+          ['-c', `"${process.execPath}" "${RQ}" replay-journal "${big}" --records ${json.join(' ')} | wc -l`],
+          { encoding: 'utf8', timeout: 60_000 },
+        );
         expect(Number(piped.stdout.trim()), `--records ${json.join(' ')}`).toBe(expected);
       }
     } finally {
@@ -155,7 +169,11 @@ describe('rq replay-journal', () => {
     await server.kill('SIGKILL');
     server = null;
     expect(rq(dir, '--verify').status).toBe(0);
-    const newest = fs.readdirSync(dir).filter((f) => f.startsWith('journal.')).sort().pop()!;
+    const newest = fs
+      .readdirSync(dir)
+      .filter((f) => f.startsWith('journal.'))
+      .sort()
+      .pop()!;
     fs.rmSync(path.join(dir, newest));
     const r = rq(dir, '--verify');
     expect(r.status).toBe(4);
@@ -180,7 +198,9 @@ describe('rq replay-journal', () => {
         s.close(() => resolve(p));
       });
     });
-    const unreachable = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${port}`], { encoding: 'utf8' });
+    const unreachable = spawnSync(process.execPath, [RQ, 'replay-journal', dir, '--push-to', `127.0.0.1:${port}`], {
+      encoding: 'utf8',
+    });
     expect(unreachable.status).toBe(3);
     expect(unreachable.stderr).toMatch(/push to .* failed: .*connection refused/);
     const notJournal = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-notj-'));

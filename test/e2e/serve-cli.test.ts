@@ -30,7 +30,7 @@ describe('rq serve --data-dir', () => {
   it.each([
     ['/proc/rq-data', /cannot create \/proc\/rq-data: /],
     ['/proc/self/rq/data', /cannot create \/proc\/self\/rq: /],
-  ])('exits 3 at once, saying why, for %s, which cannot be made (Node\'s mkdir -p would spin)', async (dir, reason) => {
+  ])("exits 3 at once, saying why, for %s, which cannot be made (Node's mkdir -p would spin)", async (dir, reason) => {
     const r = await runChild(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', dir], { deadlineMs: 5000 });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(reason);
@@ -40,7 +40,9 @@ describe('rq serve --data-dir', () => {
   it('exits 3 when a file stands where a directory should be, and makes missing parents', async () => {
     const base = dataDir();
     fs.writeFileSync(path.join(base, 'file'), '');
-    const r = await runChild(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', path.join(base, 'file', 'data')], { deadlineMs: 5000 });
+    const r = await runChild(process.execPath, [RQ_BIN, 'serve', '--port', '0', '--data-dir', path.join(base, 'file', 'data')], {
+      deadlineMs: 5000,
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toContain(`${path.join(base, 'file', 'data')}: ENOTDIR`);
     server = await spawnRq(['--data-dir', path.join(base, 'a', 'b', 'c')]);
@@ -53,6 +55,13 @@ describe('rq serve --log-format json', () => {
     const dir = dataDir();
     server = await spawnRq(['--data-dir', dir, '--log-format', 'json']);
     const line = server.stdout().trim();
-    expect(JSON.parse(line)).toMatchObject({ level: 'info', event: 'listening', address: `127.0.0.1:${server.port}`, version: VERSION, 'data-dir': dir, fsync: '50' });
+    expect(JSON.parse(line)).toMatchObject({
+      level: 'info',
+      event: 'listening',
+      address: `127.0.0.1:${server.port}`,
+      version: VERSION,
+      'data-dir': dir,
+      fsync: '50',
+    });
   });
 });

@@ -35,22 +35,37 @@ interface Started {
 /** Starts `rq serve` with `ulimit -n <openFiles>`; resolves once it listens. */
 function serveWithLimit(openFiles: number, ...args: string[]): Promise<Started> {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-fds-'));
-  child = spawn('/bin/sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, RQ_BIN, 'serve', '--port', '0', '--data-dir', dir, ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  child = spawn(
+    '/bin/sh',
+    [
+      '-c',
+      `ulimit -n ${openFiles} && exec "$0" "$@"`,
+      process.execPath,
+      RQ_BIN,
+      'serve',
+      '--port',
+      '0',
+      '--data-dir',
+      dir,
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const logged = (pattern: RegExp) => new Promise<string>((resolve, reject) => {
-    const check = () => {
-      if (!pattern.test(err)) return;
-      clearTimeout(timer);
-      child!.stderr!.off('data', check);
-      resolve(err);
-    };
-    const timer = setTimeout(() => reject(new Error(`no log line ${pattern} within 5 s: ${err}`)), 5000);
-    child!.stderr!.on('data', check);
-    check();
-  });
+  const logged = (pattern: RegExp) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (!pattern.test(err)) return;
+        clearTimeout(timer);
+        child!.stderr!.off('data', check);
+        resolve(err);
+      };
+      const timer = setTimeout(() => reject(new Error(`no log line ${pattern} within 5 s: ${err}`)), 5000);
+      child!.stderr!.on('data', check);
+      check();
+    });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`rq serve did not start: ${err}`)), 10_000);
     child!.once('exit', (code) => reject(new Error(`rq serve exited ${code}: ${err}`)));
@@ -89,6 +104,8 @@ describe('rq serve under a low open-file limit', () => {
 
   it('warns when an explicit --max-connections is more than the limit leaves room for', async () => {
     const { logged } = await serveWithLimit(264, '--max-connections', '500');
-    await logged(/WARN  --max-connections 500 is more than the open file limit leaves room for: clients past about 72 connections may be reset instead of refused with an error line; raise the limit \(ulimit -n, systemd LimitNOFILE=\) max_connections=500 open_files=264\n/);
+    await logged(
+      /WARN  --max-connections 500 is more than the open file limit leaves room for: clients past about 72 connections may be reset instead of refused with an error line; raise the limit \(ulimit -n, systemd LimitNOFILE=\) max_connections=500 open_files=264\n/,
+    );
   });
 });

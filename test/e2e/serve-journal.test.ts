@@ -41,7 +41,9 @@ describe('rq serve with a journal', () => {
   it('restores after SIGTERM, reports journal stats, and releases its lock', async () => {
     const a = await start('--data-dir', dir);
     const c = await connect(a.port);
-    expect(await c.request('set q 3 0 5\r\nfirst\r\nset q 0 0 6\r\nsecond\r\n', 'STORED\r\nSTORED\r\n')).toBe('STORED\r\nSTORED\r\n');
+    expect(await c.request('set q 3 0 5\r\nfirst\r\nset q 0 0 6\r\nsecond\r\n', 'STORED\r\nSTORED\r\n')).toBe(
+      'STORED\r\nSTORED\r\n',
+    );
     const stats = await c.request('stats\r\n', 'END\r\n');
     expect(stats).toContain('STAT journal_fsync 50ms\r\n');
     expect(stats).toMatch(/STAT journal_bytes \d+\r\n/);

@@ -44,12 +44,15 @@ async function serveWithMetrics(...args: string[]): Promise<{ rq: ServerProcess;
   const rq = await spawnServer({ args: ['--metrics', '127.0.0.1:0', ...args] });
   servers.push(rq);
   dataDirs.push(rq.dataDir);
-  await eventually(() => /rq metrics on http:\/\/127\.0\.0\.1:\d+\/metrics\n/.test(rq.stdout()), () => `the metrics line; stdout: ${rq.stdout()}`);
+  await eventually(
+    () => /rq metrics on http:\/\/127\.0\.0\.1:\d+\/metrics\n/.test(rq.stdout()),
+    () => `the metrics line; stdout: ${rq.stdout()}`,
+  );
   return { rq, metricsPort: Number(/rq metrics on http:\/\/127\.0\.0\.1:(\d+)\//.exec(rq.stdout())![1]) };
 }
 
 describe.skipIf(noPrometheus !== null)(`scraped by a real Prometheus ${noPrometheus ?? ''}`, () => {
-  it('Prometheus reads back what rq\'s own stats say, and evaluates the alert rules', async () => {
+  it("Prometheus reads back what rq's own stats say, and evaluates the alert rules", async () => {
     const { rq, metricsPort } = await serveWithMetrics('--fsync', 'always');
     prometheus = await Prometheus.start({ targets: [`127.0.0.1:${metricsPort}`], ruleFiles: [ALERTS] });
     const server = `127.0.0.1:${rq.port}`;
@@ -77,10 +80,14 @@ describe.skipIf(noPrometheus !== null)(`scraped by a real Prometheus ${noPrometh
       acked: await prometheus!.value('rq_queue_acked_items_total{queue="jobs"}'),
     });
     let last = {};
-    await eventually(async () => {
-      last = await seen();
-      return JSON.stringify(last) === JSON.stringify(expected);
-    }, () => `Prometheus to see ${JSON.stringify(expected)} (it sees ${JSON.stringify(last)}); its log: ${prometheus!.output}`, { deadlineMs: 20_000, intervalMs: 200 });
+    await eventually(
+      async () => {
+        last = await seen();
+        return JSON.stringify(last) === JSON.stringify(expected);
+      },
+      () => `Prometheus to see ${JSON.stringify(expected)} (it sees ${JSON.stringify(last)}); its log: ${prometheus!.output}`,
+      { deadlineMs: 20_000, intervalMs: 200 },
+    );
 
     expect(await prometheus.value('up{job="rq"}')).toBe(1);
     expect(await prometheus.value('rq_accepting_changes')).toBe(1);
@@ -91,11 +98,17 @@ describe.skipIf(noPrometheus !== null)(`scraped by a real Prometheus ${noPrometh
 
     // Every rule of docs/rq-alerts.yml is loaded and evaluates without an error against rq's series.
     let groups: Awaited<ReturnType<Prometheus['rules']>> = [];
-    await eventually(async () => {
-      groups = await prometheus!.rules();
-      return groups.length > 0 && groups.every((g) => g.rules.every((r) => r.health === 'ok'));
-    }, () => `every rule evaluated, healthy: ${JSON.stringify(groups)}`, { deadlineMs: 20_000, intervalMs: 200 });
-    expect(groups.flatMap((g) => g.rules.map((r) => r.name))).toEqual(expect.arrayContaining(['RqDown', 'RqRefusingChanges', 'RqOldestItemTooOld']));
+    await eventually(
+      async () => {
+        groups = await prometheus!.rules();
+        return groups.length > 0 && groups.every((g) => g.rules.every((r) => r.health === 'ok'));
+      },
+      () => `every rule evaluated, healthy: ${JSON.stringify(groups)}`,
+      { deadlineMs: 20_000, intervalMs: 200 },
+    );
+    expect(groups.flatMap((g) => g.rules.map((r) => r.name))).toEqual(
+      expect.arrayContaining(['RqDown', 'RqRefusingChanges', 'RqOldestItemTooOld']),
+    );
 
     // Every query of docs/rq-dashboard.json is one Prometheus runs, with Grafana's variables filled in.
     for (const expr of dashboardQueries()) {
@@ -116,7 +129,12 @@ describe('rq serve --metrics at start-up', () => {
     dataDirs.push(dataDir);
     const r = await runRq(['serve', '--port', '0', '--data-dir', dataDir, '--metrics', `127.0.0.1:${port}`]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toMatch(new RegExp(`^rq serve: cannot serve metrics on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}\\n$`, 'm'));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^rq serve: cannot serve metrics on 127\\.0\\.0\\.1:${port}: listen EADDRINUSE: address already in use 127\\.0\\.0\\.1:${port}\\n$`,
+        'm',
+      ),
+    );
     expect(r.stdout).toBe('');
     // The data dir was released: a server starts on it at once.
     const again = await spawnServer({ dataDir });
@@ -133,8 +151,13 @@ describe('rq serve --metrics at start-up', () => {
   it('warns when the metrics port is reachable from other machines, and serves there', async () => {
     const rq = await spawnRq(['--no-journal', '--metrics', '0.0.0.0:0']);
     servers.push(rq);
-    await eventually(() => rq.stderr().includes('serving metrics on 0.0.0.0:'), () => `the warning; stderr: ${rq.stderr()}`);
-    expect(rq.stderr()).toMatch(/WARN +serving metrics on 0\.0\.0\.0:\d+: anyone who can reach this port can read every queue's name/);
+    await eventually(
+      () => rq.stderr().includes('serving metrics on 0.0.0.0:'),
+      () => `the warning; stderr: ${rq.stderr()}`,
+    );
+    expect(rq.stderr()).toMatch(
+      /WARN +serving metrics on 0\.0\.0\.0:\d+: anyone who can reach this port can read every queue's name/,
+    );
     const port = Number(/rq metrics on http:\/\/0\.0\.0\.0:(\d+)\//.exec(rq.stdout())![1]);
     expect(await httpGet(port, '/readyz')).toMatchObject({ status: 200, body: 'ready\n' });
     const text = (await httpGet(port, '/metrics')).body;

@@ -48,7 +48,8 @@ function usersFile(text: string, mode = 0o600): string {
 /** Runs `rq serve` expecting it to refuse to start. */
 function refusedStart(args: string[]): { status: number | null; stderr: string } {
   const run = spawnSync(process.execPath, [RQ, 'serve', '--port', '0', '--data-dir', path.join(dir.dir, 'data'), ...args], {
-    encoding: 'utf8', timeout: 10_000,
+    encoding: 'utf8',
+    timeout: 10_000,
   });
   return { status: run.status, stderr: run.stderr };
 }
@@ -143,7 +144,9 @@ describe('rq serve', () => {
     const s = await spawnRq(['--data-dir', fresh(), '--host', '0.0.0.0']);
     rq = s;
     await eventually(() => s.stderr().includes('without TLS'), 'the warnings');
-    expect(rq.stderr()).toContain('without --auth-file: anyone who can reach this port can enqueue items, read, take, acknowledge and release every queued item');
+    expect(rq.stderr()).toContain(
+      'without --auth-file: anyone who can reach this port can enqueue items, read, take, acknowledge and release every queued item',
+    );
     expect(rq.stderr()).toContain('without TLS');
   });
 
@@ -157,8 +160,18 @@ describe('rq serve', () => {
   it('requires logins with --auth-file, over TLS with --tls-cert/--tls-key', async () => {
     fresh();
     const users = usersFile('# users\nalice:open sesame\n');
-    rq = await spawnRq(['--data-dir', path.join(dir.dir, 'data'), '--auth-file', users,
-      '--tls-cert', certs.certFile, '--tls-key', certs.keyFile, '--host', '0.0.0.0']);
+    rq = await spawnRq([
+      '--data-dir',
+      path.join(dir.dir, 'data'),
+      '--auth-file',
+      users,
+      '--tls-cert',
+      certs.certFile,
+      '--tls-key',
+      certs.keyFile,
+      '--host',
+      '0.0.0.0',
+    ]);
     expect(rq.stderr()).not.toContain('WARN');
     const c = await connectTls(rq.port, certs.ca);
     clients.push(c);
@@ -171,7 +184,10 @@ describe('rq serve', () => {
   it('refuses to start on a malformed or world-writable auth file, naming it; exit 2', () => {
     fresh();
     const bad = usersFile('alice:pw\nbob\n');
-    expect(refusedStart(['--auth-file', bad])).toEqual({ status: 2, stderr: `rq serve: ${bad} line 2: expected user:password\n` });
+    expect(refusedStart(['--auth-file', bad])).toEqual({
+      status: 2,
+      stderr: `rq serve: ${bad} line 2: expected user:password\n`,
+    });
     const open = usersFile('alice:pw\n', 0o666);
     const run = refusedStart(['--auth-file', open]);
     expect(run.status).toBe(2);
@@ -199,9 +215,16 @@ describe('rq serve', () => {
     expect(JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n')[0])).toMatchObject({ level: 'info', event: 'listening' });
     fs.renameSync(log, log + '.1');
     rq.child.kill('SIGHUP');
-    await eventually(() => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'), 'the log to be reopened');
+    await eventually(
+      () => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('log file reopened'),
+      'the log to be reopened',
+    );
     expect(await rq.kill('SIGTERM')).toBe(0);
-    const events = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
+    const events = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string }).event);
     expect(events).toEqual(['log file reopened', 'stopping', 'stopped']);
   });
 });

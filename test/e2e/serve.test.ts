@@ -73,7 +73,13 @@ function serve(...args: string[]): Promise<Served> {
     child.on('exit', (code, signal) => resolve({ code, signal }));
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no address line within ${DEADLINE_MS} ms; stdout ${JSON.stringify(out)}, stderr ${JSON.stringify(err)}`)), DEADLINE_MS);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`no address line within ${DEADLINE_MS} ms; stdout ${JSON.stringify(out)}, stderr ${JSON.stringify(err)}`),
+        ),
+      DEADLINE_MS,
+    );
     const check = () => {
       const nl = out.indexOf('\n');
       if (nl < 0) return;
@@ -83,8 +89,11 @@ function serve(...args: string[]): Promise<Served> {
       const m = /listening on \[?([^\]\s]+?)\]?:(\d+)\b/.exec(line);
       if (m === null) return reject(new Error(`unexpected first line ${JSON.stringify(line)}`));
       resolve({
-        child, line, port: Number(m[2]),
-        stdout: () => out, stderr: () => err,
+        child,
+        line,
+        port: Number(m[2]),
+        stdout: () => out,
+        stderr: () => err,
         exited: () => withDeadline(exit, 'rq serve to exit'),
       });
     };
@@ -176,7 +185,10 @@ describe('rq serve, spawned as a user runs it', () => {
 
   it('fails with a clear error and a non-zero exit when the port is in use', async () => {
     const first = await serve('--port', '0', '--data-dir', dataDir());
-    const second = await runChild(process.execPath, [BIN, 'serve', '--port', String(first.port), '--data-dir', dataDir()], { cwd: ROOT, deadlineMs: DEADLINE_MS });
+    const second = await runChild(process.execPath, [BIN, 'serve', '--port', String(first.port), '--data-dir', dataDir()], {
+      cwd: ROOT,
+      deadlineMs: DEADLINE_MS,
+    });
     expect(second.code).not.toBe(0);
     expect(second.code).not.toBeNull();
     expect(second.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${first.port}.*(EADDRINUSE|in use)`));
@@ -198,7 +210,10 @@ describe('rq serve, spawned as a user runs it', () => {
   ];
   for (const [flags, reason] of badFlags) {
     it(`exits 2 with a usage error for ${flags.join(' ')}`, async () => {
-      const r = await runChild(process.execPath, [BIN, 'serve', '--data-dir', dataDir(), ...flags], { cwd: ROOT, deadlineMs: DEADLINE_MS });
+      const r = await runChild(process.execPath, [BIN, 'serve', '--data-dir', dataDir(), ...flags], {
+        cwd: ROOT,
+        deadlineMs: DEADLINE_MS,
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(reason);
       expect(r.stderr).toMatch(/^rq serve: /);

@@ -36,7 +36,11 @@ function screen(): string {
 
 async function waitFor(pattern: RegExp, what: string, deadlineMs = 10_000): Promise<string> {
   let s = '';
-  await eventually(() => pattern.test((s = screen())), () => `the screen to show ${what}; it shows:\n${s}`, { deadlineMs, intervalMs: 50 });
+  await eventually(
+    () => pattern.test((s = screen())),
+    () => `the screen to show ${what}; it shows:\n${s}`,
+    { deadlineMs, intervalMs: 50 },
+  );
   return s;
 }
 
@@ -50,7 +54,23 @@ function type(line: string): void {
 function startTerminal(): void {
   const env = shellEnv(shell.env);
   const vars = ['PATH', 'RQ_SERVER', 'T'].map((k) => `${k}=${env[k]}`);
-  tmux('new-session', '-d', '-x', '150', '-y', '40', '-s', 'term', 'env', ...vars, 'PS1=$ ', 'bash', '--norc', '--noprofile', '-i');
+  tmux(
+    'new-session',
+    '-d',
+    '-x',
+    '150',
+    '-y',
+    '40',
+    '-s',
+    'term',
+    'env',
+    ...vars,
+    'PS1=$ ',
+    'bash',
+    '--norc',
+    '--noprofile',
+    '-i',
+  );
 }
 
 afterEach(() => {
@@ -102,7 +122,10 @@ describe.skipIf(!hasTmux)('in a terminal', () => {
     startTerminal();
     await waitFor(/\$ $/m, 'the prompt');
     type('rq drop doomed; echo "status $?"');
-    await waitFor(/rq drop: remove queue doomed with its 3 ready items and 0 reserved items, for good\? \[y\/N\] $/m, 'the question');
+    await waitFor(
+      /rq drop: remove queue doomed with its 3 ready items and 0 reserved items, for good\? \[y\/N\] $/m,
+      'the question',
+    );
     type('n');
     await waitFor(/nothing done\nstatus 1/, 'the refusal');
     expect(queueStats(shell.srv, 'doomed').items).toBe(3);

@@ -71,7 +71,20 @@ describe('rq top --once', () => {
     expect(r.stdout).not.toMatch(/\x1b/);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(new RegExp(`^● 127\\.0\\.0\\.1:${server.port}  up \\d+s  enq [0-9.k]+/s`));
-    expect(lines[2].split(/\s+/)).toEqual(['QUEUE', 'READY', 'OPEN', 'WAIT', 'ENQ/s', 'DEQ/s', 'ACK/s', 'EXP/s', 'AGE', 'BYTES', 'DEPTH', '1m']);
+    expect(lines[2].split(/\s+/)).toEqual([
+      'QUEUE',
+      'READY',
+      'OPEN',
+      'WAIT',
+      'ENQ/s',
+      'DEQ/s',
+      'ACK/s',
+      'EXP/s',
+      'AGE',
+      'BYTES',
+      'DEPTH',
+      '1m',
+    ]);
     // name ready open wait enq deq ack exp age bytes
     expect(row(r.stdout, 'jobs').slice(0, 8)).toEqual(['jobs', '40', '3', '0', '0', '0', '0', '0']);
     expect(row(r.stdout, 'jobs')[9]).toBe('430B'); // bytes count open items too
@@ -92,7 +105,15 @@ describe('rq top --once', () => {
     expect(r.stdout.split('\n')).toHaveLength(2); // one line
     expect(json.servers[0].stats).toMatchObject({ version: expect.any(String) as unknown, curr_items: 50, open_items: 3 });
     const byName = Object.fromEntries(json.queues.map((q) => [q.name, q]));
-    expect(byName.jobs).toMatchObject({ items: 40, open: 3, bytes: 430, total_items: 43, acked: 0, enqueue_per_s: 0, dequeue_per_s: 0 });
+    expect(byName.jobs).toMatchObject({
+      items: 40,
+      open: 3,
+      bytes: 430,
+      total_items: 43,
+      acked: 0,
+      enqueue_per_s: 0,
+      dequeue_per_s: 0,
+    });
     expect(byName.emails).toMatchObject({ items: 7, open: 0, total_items: 17, acked: 10 });
     expect(byName.idle).toMatchObject({ items: 0, waiters: 1, age_ms: null });
   });
@@ -107,7 +128,17 @@ describe('rq top --once', () => {
   });
 
   it('rejects bad options with a usage error (exit 2)', async () => {
-    const bad = [['--interval', '0.05'], ['--interval', '3601'], ['--interval', 'soon'], ['--interval'], ['--server', 'h:99999'], ['--servers', ','], ['--server', 'a:1', '--server', 'b:2'], ['--server', 'a:1', '--servers', 'b:2'], ['--server']];
+    const bad = [
+      ['--interval', '0.05'],
+      ['--interval', '3601'],
+      ['--interval', 'soon'],
+      ['--interval'],
+      ['--server', 'h:99999'],
+      ['--servers', ','],
+      ['--server', 'a:1', '--server', 'b:2'],
+      ['--server', 'a:1', '--servers', 'b:2'],
+      ['--server'],
+    ];
     for (const args of bad) {
       const r = await runRq(['top', '--once', ...args]);
       expect(r.code, args.join(' ')).toBe(2);

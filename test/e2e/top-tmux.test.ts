@@ -39,7 +39,11 @@ function screen(): string {
 async function waitFor(pattern: RegExp | ((s: string) => boolean), what: string, deadlineMs = 10_000): Promise<string> {
   const ok = typeof pattern === 'function' ? pattern : (s: string) => pattern.test(s);
   let s = '';
-  await eventually(() => ok((s = screen())), () => `the screen to show ${what}; it shows:\n${s}`, { deadlineMs, intervalMs: 50 });
+  await eventually(
+    () => ok((s = screen())),
+    () => `the screen to show ${what}; it shows:\n${s}`,
+    { deadlineMs, intervalMs: 50 },
+  );
   return s;
 }
 
@@ -108,7 +112,10 @@ describe.skipIf(!hasTmux)('rq top in a terminal', () => {
     await waitFor(/^alpha\s+3\s[\s\S]*^beta\s+9\s/m, 'alpha above beta (sorted by name)');
 
     keys('j', 'Enter');
-    s = await waitFor(/head item \(peek, not consumed\) on 127\.0\.0\.1:\d+: id \d+ · flags 0 · 6B\n\s+beta-0/, 'the detail view of beta with its head');
+    s = await waitFor(
+      /head item \(peek, not consumed\) on 127\.0\.0\.1:\d+: id \d+ · flags 0 · 6B\n\s+beta-0/,
+      'the detail view of beta with its head',
+    );
     expect(s).toMatch(/^queue beta/m);
     expect(s).toMatch(/ready 9 {2}open 0/);
     keys('Escape');
@@ -143,7 +150,10 @@ describe.skipIf(!hasTmux)('rq top in a terminal', () => {
     startTop();
     await waitFor(/^before\s+1\s/m, 'the queue');
     await server!.stop();
-    const s = await waitFor(new RegExp(`✗ 127\\.0\\.0\\.1:${port}  down: (connection refused|connection reset|connection closed)`), 'the server marked down');
+    const s = await waitFor(
+      new RegExp(`✗ 127\\.0\\.0\\.1:${port}  down: (connection refused|connection reset|connection closed)`),
+      'the server marked down',
+    );
     expect(s).toMatch(/1 of 1 server down/);
     await waitFor(/retrying in \d s/, 'the retry countdown');
     server = await spawnServer({ port, dataDir: server!.dataDir });

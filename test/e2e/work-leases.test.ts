@@ -14,17 +14,35 @@ import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
 
 const shell = shellEachTest({ server: () => ({ limits: { maxDeliveries: 3 } }) });
 
-const json = (out: Buffer) => out.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const json = (out: Buffer) =>
+  out
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('rq work with failing commands', () => {
   it('moves a poison item to <queue>.dead after --max-deliveries, backing off between tries', async () => {
     await sh('rq push jobs poison good', shell.env);
     // Four takes: the poison item three times, the good one once.
-    const run = await sh('rq work jobs -n 4 --retry-delay 0.05 --joblog "$T/log" -- sh -c \'[ "$(cat)" = good ] || exit 1\'', shell.env);
+    const run = await sh(
+      'rq work jobs -n 4 --retry-delay 0.05 --joblog "$T/log" -- sh -c \'[ "$(cat)" = good ] || exit 1\'',
+      shell.env,
+    );
     expect(run.status).toBe(123);
     expect(run.stderr.match(/command exited with status 1; back to jobs in/g)).toHaveLength(3);
-    const log = fs.readFileSync(path.join(shell.dir, 'log'), 'utf8').trim().split('\n').slice(1).map((l) => l.split('\t'));
-    expect(log.map((l) => [l[4], l[7], l[9]])).toEqual([['1', '1', 'retry'], ['1', '0', 'ack'], ['2', '1', 'retry'], ['3', '1', 'retry']]);
+    const log = fs
+      .readFileSync(path.join(shell.dir, 'log'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.split('\t'));
+    expect(log.map((l) => [l[4], l[7], l[9]])).toEqual([
+      ['1', '1', 'retry'],
+      ['1', '0', 'ack'],
+      ['2', '1', 'retry'],
+      ['3', '1', 'retry'],
+    ]);
     await connectionsBecome(shell.srv, 0);
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, delayed: 0, acked: 1, dead: 1 });
     const dead = json((await sh('rq peek jobs.dead --json', shell.env)).stdout)[0];
@@ -38,7 +56,14 @@ describe('rq work with failing commands', () => {
     expect((await sh('rq redrive jobs', shell.env)).stderr).toBe('rq redrive: moved 1 item from jobs.dead to jobs\n');
     const again = await sh('rq work jobs --drain --json -- sh -c \'[ "$RQ_ATTEMPT" = 1 ] && cat > /dev/null\'', shell.env);
     expect(again).toMatchObject({ status: 0, stderr: '' });
-    expect(JSON.parse(again.stdout.toString())).toEqual({ queue: 'jobs', runs: 1, acked: 1, failed: 0, deferred: 0, released: 0 });
+    expect(JSON.parse(again.stdout.toString())).toEqual({
+      queue: 'jobs',
+      runs: 1,
+      acked: 1,
+      failed: 0,
+      deferred: 0,
+      released: 0,
+    });
     expect(queueStats(shell.srv, 'jobs.dead')).toMatchObject({ items: 0, open: 0 });
   });
 
@@ -52,12 +77,15 @@ describe('rq work with failing commands', () => {
 });
 
 describe('rq work leases', () => {
-  it('keeps a long job\'s item past its lease while another reader polls', async () => {
+  it("keeps a long job's item past its lease while another reader polls", async () => {
     await sh('rq push jobs long', shell.env);
     fs.mkdirSync(path.join(shell.dir, 'fifo-dir'));
     const fifo = path.join(shell.dir, 'fifo-dir', 'go');
     await sh(`mkfifo "${fifo}"`, shell.env);
-    const worker = start(`exec rq work jobs -n 1 --lease 1 -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`, shell.env);
+    const worker = start(
+      `exec rq work jobs -n 1 --lease 1 -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`,
+      shell.env,
+    );
     const output = new Output(worker);
     await output.shows('started');
     // Three leases long: without renewals the item would have come back to this reader.
@@ -81,7 +109,10 @@ describe('rq work leases', () => {
       // The connection is gone, the lease is not: the item stays reserved.
       expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 1 });
       expect((await sh('rq pop jobs', shell.env)).status).toBe(1);
-      await eventually(() => queueStats(shell.srv, 'jobs').items === 1, 'the item back once the lease ended', { deadlineMs: 10_000, intervalMs: 50 });
+      await eventually(() => queueStats(shell.srv, 'jobs').items === 1, 'the item back once the lease ended', {
+        deadlineMs: 10_000,
+        intervalMs: 50,
+      });
     } finally {
       // The command ran in a process group of its own, which kill -9 of rq work leaves behind.
       process.kill(-command, 'SIGKILL');

@@ -43,11 +43,21 @@ describe('rq work', () => {
     expect(after.open).toBe(0);
     expect(after.acked + after.items + after.delayed).toBe(5);
     const firstDone = after.acked;
-    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the failed items due', { deadlineMs: 10_000, intervalMs: 20 });
+    await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the failed items due', {
+      deadlineMs: 10_000,
+      intervalMs: 20,
+    });
 
     const second = await sh('rq work jobs --drain --json -- sh "$T/work.sh"', shell.env);
     expect(second).toMatchObject({ status: 0, stderr: '' });
-    expect(JSON.parse(second.stdout.toString())).toEqual({ queue: 'jobs', runs: 5 - firstDone, acked: 5 - firstDone, failed: 0, deferred: 0, released: 0 });
+    expect(JSON.parse(second.stdout.toString())).toEqual({
+      queue: 'jobs',
+      runs: 5 - firstDone,
+      acked: 5 - firstDone,
+      failed: 0,
+      deferred: 0,
+      released: 0,
+    });
     const done = lines(path.join(shell.dir, 'done'));
     expect(done.map((l) => l.split(' ')[0]).sort()).toEqual(['a', 'b', 'c', 'crash', 'fail']);
     expect(new Set(done.map((l) => l.split(' ')[1])).size).toBe(5);
@@ -69,7 +79,10 @@ describe('rq work', () => {
     fs.mkdirSync(path.join(shell.dir, 'fifo-dir'));
     const fifo = path.join(shell.dir, 'fifo-dir', 'go');
     await sh(`mkfifo "${fifo}"`, shell.env);
-    const worker = start(`exec rq work jobs -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`, shell.env);
+    const worker = start(
+      `exec rq work jobs -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`,
+      shell.env,
+    );
     const output = new Output(worker);
     const stderr: Buffer[] = [];
     worker.stderr!.on('data', (c: Buffer) => stderr.push(c));
@@ -85,7 +98,7 @@ describe('rq work', () => {
     expect((await sh('rq pop jobs', shell.env)).stdout.toString()).toBe('second\n');
   });
 
-  it('stops with xargs\'s 127 when the command is not found, 126 when it cannot run, keeping the item', async () => {
+  it("stops with xargs's 127 when the command is not found, 126 when it cannot run, keeping the item", async () => {
     await sh('rq push jobs x', shell.env);
     const run = await sh('rq work jobs --drain -- /no/such/command', shell.env);
     expect(run.status).toBe(127);
@@ -122,10 +135,17 @@ describe('rq work, as xargs and GNU parallel are used', () => {
   it('kills a command past --timeout, counts the run failed, and retries the item', async () => {
     await sh('rq push jobs slow', shell.env);
     // Two takes: the first run, then its retry once the back-off has passed.
-    const run = await sh('rq work jobs -n 2 --timeout 0.3 --retry-delay 0.1 --joblog "$T/log" sh -c \'[ "$RQ_ATTEMPT" = 2 ] || sleep 10\'', shell.env);
+    const run = await sh(
+      'rq work jobs -n 2 --timeout 0.3 --retry-delay 0.1 --joblog "$T/log" sh -c \'[ "$RQ_ATTEMPT" = 2 ] || sleep 10\'',
+      shell.env,
+    );
     expect(run.status).toBe(123);
     expect(run.stderr).toMatch(/item \d+: command still running after --timeout 0.3: killed; back to jobs in 0\.1 s/);
-    const log = fs.readFileSync(path.join(shell.dir, 'log'), 'utf8').trim().split('\n').map((l) => l.split('\t'));
+    const log = fs
+      .readFileSync(path.join(shell.dir, 'log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => l.split('\t'));
     expect(log[0]).toEqual(['seq', 'queue', 'id', 'server', 'attempt', 'start_at', 'runtime_s', 'exit', 'signal', 'outcome']);
     expect(log.slice(1).map((l) => [l[0], l[1], l[4], l[7], l[8], l[9]])).toEqual([
       ['1', 'jobs', '1', '-1', 'timeout', 'retry'],
@@ -136,7 +156,7 @@ describe('rq work, as xargs and GNU parallel are used', () => {
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, acked: 1 });
   });
 
-  it('tells the command its item and attempt, and keeps rq\'s password from it unless asked', async () => {
+  it("tells the command its item and attempt, and keeps rq's password from it unless asked", async () => {
     await sh('rq push jobs a b', shell.env);
     const env = { ...shell.env, RQ_PASSWORD: 'secret', RQ_USER: 'worker' };
     const show = 'echo "$RQ_QUEUE $RQ_ATTEMPT ${RQ_ITEM_ID:+id} ${RQ_ITEM_SERVER:+server} ${RQ_USER:-none} ${RQ_PASSWORD:-none}"';

@@ -18,8 +18,26 @@ export { Rng };
 export const GOOD_PREFIX = 'good';
 
 const NAMES = ['f', 'fz', 'q', 'jobs', 'x'.repeat(250), 'x'.repeat(251), 'a/b', 'é', 'q\0'];
-const OPTIONS = ['', '/open', '/close', '/abort', '/peek', '/close/open', '/t=5', '/t=50', '/lease=20', '/id=1', '/id=99999999999',
-  '/open/peek', '/t=abc', '/lease=', '/close/abort', '/t=99999999999', '//', '/unknown=1'];
+const OPTIONS = [
+  '',
+  '/open',
+  '/close',
+  '/abort',
+  '/peek',
+  '/close/open',
+  '/t=5',
+  '/t=50',
+  '/lease=20',
+  '/id=1',
+  '/id=99999999999',
+  '/open/peek',
+  '/t=abc',
+  '/lease=',
+  '/close/abort',
+  '/t=99999999999',
+  '//',
+  '/unknown=1',
+];
 
 function key(r: Rng): string {
   return r.pick(NAMES) + (r.chance(0.5) ? r.pick(OPTIONS) : '') + (r.chance(0.1) ? r.pick(OPTIONS) : '');
@@ -35,45 +53,104 @@ function textCommand(r: Rng): Buffer {
   const d = data(r);
   const noreply = r.chance(0.2) ? ' noreply' : '';
   switch (r.int(0, 11)) {
-    case 0: case 1: case 2:
-      return Buffer.concat([Buffer.from(`set ${r.pick(NAMES)} ${r.int(0, 70000)} ${r.pick([0, -1, 1, 2592001])} ${d.length}${noreply}\r\n`, 'latin1'), d, Buffer.from('\r\n')]);
-    case 3: case 4:
-      return Buffer.from(`${r.pick(['get', 'gets'])} ${Array.from({ length: r.int(1, 4) }, () => key(r)).join(' ')}\r\n`, 'latin1');
+    case 0:
+    case 1:
+    case 2:
+      return Buffer.concat([
+        Buffer.from(`set ${r.pick(NAMES)} ${r.int(0, 70000)} ${r.pick([0, -1, 1, 2592001])} ${d.length}${noreply}\r\n`, 'latin1'),
+        d,
+        Buffer.from('\r\n'),
+      ]);
+    case 3:
+    case 4:
+      return Buffer.from(
+        `${r.pick(['get', 'gets'])} ${Array.from({ length: r.int(1, 4) }, () => key(r)).join(' ')}\r\n`,
+        'latin1',
+      );
     case 5:
       return Buffer.from(`delete ${key(r)}${noreply}\r\n`, 'latin1');
     case 6:
-      return Buffer.from(r.pick(['stats\r\n', 'stats settings\r\n', 'stats nope\r\n', 'version\r\n', 'verbosity 1\r\n', 'quit\r\n']), 'latin1');
+      return Buffer.from(
+        r.pick(['stats\r\n', 'stats settings\r\n', 'stats nope\r\n', 'version\r\n', 'verbosity 1\r\n', 'quit\r\n']),
+        'latin1',
+      );
     case 7:
-      return Buffer.concat([Buffer.from(`${r.pick(['add', 'replace', 'append', 'prepend'])} ${r.pick(NAMES)} 0 0 ${d.length}\r\n`, 'latin1'), d, Buffer.from('\r\n')]);
+      return Buffer.concat([
+        Buffer.from(`${r.pick(['add', 'replace', 'append', 'prepend'])} ${r.pick(NAMES)} 0 0 ${d.length}\r\n`, 'latin1'),
+        d,
+        Buffer.from('\r\n'),
+      ]);
     case 8:
       return Buffer.from(`${r.pick(['incr', 'decr', 'touch', 'gat'])} ${r.pick(NAMES)} 1\r\n`, 'latin1');
     case 9:
       return Buffer.from(`cas ${r.pick(NAMES)} 0 0 1 5\r\nx\r\n`, 'latin1');
     case 10:
       // Huge and lying lengths.
-      return Buffer.from(`set ${r.pick(NAMES)} 0 0 ${r.pick(['4294967296', '99999999999', '1048577', '-1', '10', '1e3'])}\r\nshort\r\n`, 'latin1');
+      return Buffer.from(
+        `set ${r.pick(NAMES)} 0 0 ${r.pick(['4294967296', '99999999999', '1048577', '-1', '10', '1e3'])}\r\nshort\r\n`,
+        'latin1',
+      );
     default:
-      return Buffer.from(r.pick(['\r\n', ' \r\n', 'GET q\r\n', 'get\r\n', 'set q\r\n', 'x'.repeat(r.int(1, 9000)), '\n', '\r']), 'latin1');
+      return Buffer.from(
+        r.pick(['\r\n', ' \r\n', 'GET q\r\n', 'get\r\n', 'set q\r\n', 'x'.repeat(r.int(1, 9000)), '\n', '\r']),
+        'latin1',
+      );
   }
 }
 
 /** One binary packet: valid for its opcode, or with lengths that lie about the body. */
 function binaryPacket(r: Rng): Buffer {
-  const opcode = r.pick([OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.STAT, OP.VERSION,
-    OP.NOOP, OP.QUIT, OP.ADD, OP.INCREMENT, OP.SASL_LIST_MECHS, OP.SASL_AUTH, OP.VERBOSITY, OP.TOUCH, 0x7f, 0x42]);
-  const extras = opcode === OP.SET || opcode === OP.SETQ || opcode === OP.ADD ? Buffer.alloc(8) : r.chance(0.1) ? r.bytes(r.int(1, 20)) : Buffer.alloc(0);
+  const opcode = r.pick([
+    OP.GET,
+    OP.GETQ,
+    OP.GETK,
+    OP.GETKQ,
+    OP.SET,
+    OP.SETQ,
+    OP.DELETE,
+    OP.DELETEQ,
+    OP.STAT,
+    OP.VERSION,
+    OP.NOOP,
+    OP.QUIT,
+    OP.ADD,
+    OP.INCREMENT,
+    OP.SASL_LIST_MECHS,
+    OP.SASL_AUTH,
+    OP.VERBOSITY,
+    OP.TOUCH,
+    0x7f,
+    0x42,
+  ]);
+  const extras =
+    opcode === OP.SET || opcode === OP.SETQ || opcode === OP.ADD
+      ? Buffer.alloc(8)
+      : r.chance(0.1)
+        ? r.bytes(r.int(1, 20))
+        : Buffer.alloc(0);
   const packet = encodeRequest({
-    opcode, key: opcode === OP.STAT && r.chance(0.7) ? '' : key(r), extras,
+    opcode,
+    key: opcode === OP.STAT && r.chance(0.7) ? '' : key(r),
+    extras,
     value: opcode === OP.SET || opcode === OP.SETQ || r.chance(0.05) ? data(r) : Buffer.alloc(0),
-    opaque: r.int(0, 0xffffffff), cas: r.chance(0.1) ? r.int(1, 1000) : 0,
+    opaque: r.int(0, 0xffffffff),
+    cas: r.chance(0.1) ? r.int(1, 1000) : 0,
   });
   if (r.chance(0.25)) {
     // Lie about a length: the body length, the key length, or the extras length.
     switch (r.int(0, 3)) {
-      case 0: packet.writeUInt32BE(r.pick([0, 1, packet.length, 0xffffffff, 0x7fffffff, r.int(0, 200_000)]), 8); break;
-      case 1: packet.writeUInt16BE(r.pick([0, 0xffff, r.int(0, 300)]), 2); break;
-      case 2: packet[4] = r.int(0, 255); break;
-      default: packet[0] = r.pick([0x80, 0x81, 0x00, 0x7f]); break;
+      case 0:
+        packet.writeUInt32BE(r.pick([0, 1, packet.length, 0xffffffff, 0x7fffffff, r.int(0, 200_000)]), 8);
+        break;
+      case 1:
+        packet.writeUInt16BE(r.pick([0, 0xffff, r.int(0, 300)]), 2);
+        break;
+      case 2:
+        packet[4] = r.int(0, 255);
+        break;
+      default:
+        packet[0] = r.pick([0x80, 0x81, 0x00, 0x7f]);
+        break;
     }
   }
   if (r.chance(0.05)) packet[5] = r.int(1, 255); // data type
@@ -89,15 +166,19 @@ function mutate(r: Rng, b: Buffer): Buffer {
       for (let i = r.int(1, 4); i > 0; i--) out[r.int(0, out.length - 1)] ^= 1 << r.int(0, 7);
       return out;
     }
-    case 1: return b.subarray(0, r.int(0, b.length - 1)); // truncated (a data block cut short)
-    case 2: return Buffer.concat([b.subarray(0, r.int(0, b.length)), r.bytes(r.int(1, 64)), b.subarray(r.int(0, b.length))]);
-    case 3: return Buffer.concat([b, b]);
+    case 1:
+      return b.subarray(0, r.int(0, b.length - 1)); // truncated (a data block cut short)
+    case 2:
+      return Buffer.concat([b.subarray(0, r.int(0, b.length)), r.bytes(r.int(1, 64)), b.subarray(r.int(0, b.length))]);
+    case 3:
+      return Buffer.concat([b, b]);
     case 4: {
       const out = Buffer.from(b);
       out[r.int(0, out.length - 1)] = r.pick([0x0d, 0x0a, 0x20, 0x00, 0x80, 0xff]);
       return out;
     }
-    default: return b;
+    default:
+      return b;
   }
 }
 

@@ -37,10 +37,22 @@ const MAX_CONNECTIONS = PARALLEL + 16;
  * after 3 s, ~155 MiB after 40–60 s (most of the growth garbage V8 has not collected yet). Before
  * two fixes this test found (test/fixtures/fuzz/README.md), a 60 s run reached 335 MiB.
  */
-const PEAK_RSS_BOUND = 128 * 2 ** 20 + MAX_QUEUES * MAX_QUEUE_BYTES * 1.25
-  + MAX_CONNECTIONS * (2 * REPLY_HIGH_WATER + MAX_ITEM + 64 * 1024);
-const SERVER_ARGS = ['--max-item-size', String(MAX_ITEM), '--max-queue-bytes', String(MAX_QUEUE_BYTES),
-  '--max-queues', String(MAX_QUEUES), '--max-connections', String(MAX_CONNECTIONS), '--max-open', '20', '--log-level', 'error'];
+const PEAK_RSS_BOUND =
+  128 * 2 ** 20 + MAX_QUEUES * MAX_QUEUE_BYTES * 1.25 + MAX_CONNECTIONS * (2 * REPLY_HIGH_WATER + MAX_ITEM + 64 * 1024);
+const SERVER_ARGS = [
+  '--max-item-size',
+  String(MAX_ITEM),
+  '--max-queue-bytes',
+  String(MAX_QUEUE_BYTES),
+  '--max-queues',
+  String(MAX_QUEUES),
+  '--max-connections',
+  String(MAX_CONNECTIONS),
+  '--max-open',
+  '20',
+  '--log-level',
+  'error',
+];
 
 let dataDir: string;
 let rq: SpawnedRq;
@@ -72,7 +84,9 @@ async function goodTextClient(until: () => boolean, id: string): Promise<number>
       const payload = `${queue} item ${n} ${'z'.repeat(n % 300)}`;
       expect(await producer.request(`set ${queue} ${n % 7} 0 ${payload.length}\r\n${payload}\r\n`)).toBe('STORED\r\n');
       const key = n === 0 ? `${queue}/open/t=2000` : `${queue}/close/open/t=2000`;
-      expect(await consumer.request(`get ${key}\r\n`, 'END\r\n')).toBe(`VALUE ${key} ${n % 7} ${payload.length}\r\n${payload}\r\nEND\r\n`);
+      expect(await consumer.request(`get ${key}\r\n`, 'END\r\n')).toBe(
+        `VALUE ${key} ${n % 7} ${payload.length}\r\n${payload}\r\nEND\r\n`,
+      );
       if (n % 50 === 0) {
         const stats = await producer.request('stats\r\n', 'END\r\n');
         expect(stats).toMatch(/^(STAT [^ \r\n]+ [^ \r\n]+\r\n)+END\r\n$/);
@@ -108,8 +122,13 @@ async function goodBinaryClient(until: () => boolean, id: string): Promise<numbe
       for (const [i, value] of batch.entries()) {
         const k = n + i === 0 ? `${queue}/open/t=2000` : `${queue}/close/open/t=2000`;
         const reply = await consumer.request({ opcode: OP.GETK, key: k, opaque: 1_000_000 + n + i });
-        expect([reply.status, reply.opaque, reply.key.toString('latin1'), reply.value.toString('latin1'), reply.extras.readUInt32BE(0)])
-          .toEqual([STATUS.SUCCESS, 1_000_000 + n + i, k, value.toString('latin1'), n + i]);
+        expect([
+          reply.status,
+          reply.opaque,
+          reply.key.toString('latin1'),
+          reply.value.toString('latin1'),
+          reply.extras.readUInt32BE(0),
+        ]).toEqual([STATUS.SUCCESS, 1_000_000 + n + i, k, value.toString('latin1'), n + i]);
       }
       n += batch.length;
     }
@@ -167,51 +186,60 @@ function saveFailure(open: FuzzConn[]): string {
 }
 
 describe(`protocol fuzz (seed ${SEED}, ${SECONDS} s)`, () => {
-  it('survives hostile input, and good clients see only correct replies and lose nothing', async () => {
-    const deadline = Date.now() + SECONDS * 1000;
-    const done = () => Date.now() > deadline;
-    const open = new Set<FuzzConn>();
-    // Not narrowed to null: the server's exit and the lanes set it.
-    let failure = null as Error | null;
-    // exited never rejects: it resolves with the exit code or signal.
-    void rq.exited.then((code) => {
-      failure ??= new Error(`rq serve exited (${code}); inputs at ${saveFailure([...open])}; stderr: ${rq.stderr()}`);
-    });
+  it(
+    'survives hostile input, and good clients see only correct replies and lose nothing',
+    async () => {
+      const deadline = Date.now() + SECONDS * 1000;
+      const done = () => Date.now() > deadline;
+      const open = new Set<FuzzConn>();
+      // Not narrowed to null: the server's exit and the lanes set it.
+      let failure = null as Error | null;
+      // exited never rejects: it resolves with the exit code or signal.
+      void rq.exited.then((code) => {
+        failure ??= new Error(`rq serve exited (${code}); inputs at ${saveFailure([...open])}; stderr: ${rq.stderr()}`);
+      });
 
-    let fuzzed = 0;
-    let fuzzBytes = 0;
-    const fuzzers = Array.from({ length: PARALLEL }, async (_, lane) => {
-      const laneRng = new Rng(SEED * 1000 + lane);
-      while (!done() && failure === null) {
-        const conn: FuzzConn = { input: fuzzStream(laneRng, laneRng.pick([512, 8192, 200_000])), socket: null };
-        open.add(conn);
-        fuzzBytes += conn.input.length;
-        await fuzzConnection(laneRng, conn);
-        open.delete(conn);
-        fuzzed++;
-      }
-    });
-    const good = Promise.all([
-      goodTextClient(done, 'a'), goodTextClient(done, 'b'), goodBinaryClient(done, 'a'), goodBinaryClient(done, 'b'),
-    ]);
-    const counts = await good.catch((err: Error) => {
-      throw failure ?? err;
-    });
-    await Promise.all(fuzzers);
-    if (failure !== null) throw failure;
-    expect(rq.child.exitCode).toBe(null);
+      let fuzzed = 0;
+      let fuzzBytes = 0;
+      const fuzzers = Array.from({ length: PARALLEL }, async (_, lane) => {
+        const laneRng = new Rng(SEED * 1000 + lane);
+        while (!done() && failure === null) {
+          const conn: FuzzConn = { input: fuzzStream(laneRng, laneRng.pick([512, 8192, 200_000])), socket: null };
+          open.add(conn);
+          fuzzBytes += conn.input.length;
+          await fuzzConnection(laneRng, conn);
+          open.delete(conn);
+          fuzzed++;
+        }
+      });
+      const good = Promise.all([
+        goodTextClient(done, 'a'),
+        goodTextClient(done, 'b'),
+        goodBinaryClient(done, 'a'),
+        goodBinaryClient(done, 'b'),
+      ]);
+      const counts = await good.catch((err: Error) => {
+        throw failure ?? err;
+      });
+      await Promise.all(fuzzers);
+      if (failure !== null) throw failure;
+      expect(rq.child.exitCode).toBe(null);
 
-    // Still serving, and within the memory bound.
-    const check = await RawClient.connect(rq.port);
-    expect(await check.request('version\r\n')).toMatch(/^VERSION \d+\.\d+\.\d+\r\n$/);
-    const stats = await check.request('stats\r\n', 'END\r\n');
-    check.close();
-    const stat = (name: string) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(stats)?.[1] ?? NaN);
-    const peak = peakRss(rq.child.pid!);
-    console.log(`fuzz seed ${SEED}: ${fuzzed} hostile connections, ${(fuzzBytes / 1e6).toFixed(1)} MB of input; ` +
-      `good clients moved ${counts.join('/')} items; the server holds ${(stat('bytes') / 2 ** 20).toFixed(0)} MiB in ` +
-      `${stat('curr_items')} items, RSS now ${(stat('rss_bytes') / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB (bound ${(PEAK_RSS_BOUND / 2 ** 20).toFixed(0)} MiB)`);
-    expect(counts.every((n) => n > 0)).toBe(true);
-    expect(peak).toBeLessThan(PEAK_RSS_BOUND);
-  }, (SECONDS + 60) * 1000);
+      // Still serving, and within the memory bound.
+      const check = await RawClient.connect(rq.port);
+      expect(await check.request('version\r\n')).toMatch(/^VERSION \d+\.\d+\.\d+\r\n$/);
+      const stats = await check.request('stats\r\n', 'END\r\n');
+      check.close();
+      const stat = (name: string) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(stats)?.[1] ?? NaN);
+      const peak = peakRss(rq.child.pid!);
+      console.log(
+        `fuzz seed ${SEED}: ${fuzzed} hostile connections, ${(fuzzBytes / 1e6).toFixed(1)} MB of input; ` +
+          `good clients moved ${counts.join('/')} items; the server holds ${(stat('bytes') / 2 ** 20).toFixed(0)} MiB in ` +
+          `${stat('curr_items')} items, RSS now ${(stat('rss_bytes') / 2 ** 20).toFixed(0)} MiB, peak ${(peak / 2 ** 20).toFixed(0)} MiB (bound ${(PEAK_RSS_BOUND / 2 ** 20).toFixed(0)} MiB)`,
+      );
+      expect(counts.every((n) => n > 0)).toBe(true);
+      expect(peak).toBeLessThan(PEAK_RSS_BOUND);
+    },
+    (SECONDS + 60) * 1000,
+  );
 });

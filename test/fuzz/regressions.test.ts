@@ -13,7 +13,10 @@ import { eventually } from '../helpers/eventually.js';
 import { chunks, Rng } from './inputs.js';
 
 const DIR = path.resolve(__dirname, '../fixtures/fuzz');
-const FILES = fs.readdirSync(DIR).filter((f) => f.endsWith('.bin')).sort();
+const FILES = fs
+  .readdirSync(DIR)
+  .filter((f) => f.endsWith('.bin'))
+  .sort();
 
 let srv: TestServer | null = null;
 afterEach(async () => {

@@ -47,8 +47,10 @@ export function runChild(command: string, args: readonly string[], options: RunO
 /** True when dpkg says the package is installed. */
 export function debianPackageInstalled(name: string): boolean {
   try {
-    return execFileSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .includes('install ok installed');
+    return execFileSync('dpkg-query', ['-W', '-f=${Status}', name], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).includes('install ok installed');
   } catch {
     return false;
   }

@@ -25,7 +25,23 @@ export class Clients {
   }
 }
 
-const EMPTY = { items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 0, ageMs: 0, delayed: 0, dead: 0, headDeliveries: 0 };
+const EMPTY = {
+  items: 0,
+  open: 0,
+  bytes: 0,
+  totalItems: 0,
+  delivered: 0,
+  expiredItems: 0,
+  acked: 0,
+  released: 0,
+  discarded: 0,
+  rejected: 0,
+  waiters: 0,
+  ageMs: 0,
+  delayed: 0,
+  dead: 0,
+  headDeliveries: 0,
+};
 
 /** A queue's figures on an in-process test server (all zero for a queue it does not have). */
 export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats, 'name' | 'ageMs'> {
@@ -37,7 +53,10 @@ export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats
 /** Resolves once the server counts exactly `n` connections. */
 export async function connectionsBecome(srv: TestServer, n: number): Promise<void> {
   const count = () => srv.server.counters.currConnections;
-  await eventually(() => count() === n, () => `${n} connections (the server counts ${count()})`);
+  await eventually(
+    () => count() === n,
+    () => `${n} connections (the server counts ${count()})`,
+  );
 }
 
 /** A TCP peer that accepts connections and either never answers or hangs up on the first bytes. */
@@ -45,7 +64,10 @@ export class HostilePeer {
   readonly received: Buffer[] = [];
   private readonly sockets = new Set<net.Socket>();
   private closedWaiters: Array<() => void> = [];
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   static async start(mode: 'silent' | 'hang-up'): Promise<HostilePeer> {
     let peer: HostilePeer | null = null;

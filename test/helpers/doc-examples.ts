@@ -79,7 +79,9 @@ export function readmeExamples(text: string, file = 'README.md'): Extracted {
     if (SHELL_LANGUAGES.has(language)) {
       examples.push(example(where, body, pendingMarker?.reason ?? null));
     } else if (!OTHER_LANGUAGES.has(language)) {
-      problems.push(`${where}: a code block names no language, or one this test does not know (${JSON.stringify(language)}): use sh, console, python, ini or text`);
+      problems.push(
+        `${where}: a code block names no language, or one this test does not know (${JSON.stringify(language)}): use sh, console, python, ini or text`,
+      );
     } else if (pendingMarker) {
       problems.push(`${where}: a "not run" marker before a block that is not shell`);
     }

@@ -101,7 +101,8 @@ export class EngineFixture {
 
   readonly readyTexts = (queue: string): string[] => [...this.engine.readyItems(queue)].map((i) => text(i)!);
 
-  readonly statsOf = (queue: string, now = T0): EngineQueueStats | undefined => this.engine.stats(now).find((s) => s.name === queue);
+  readonly statsOf = (queue: string, now = T0): EngineQueueStats | undefined =>
+    this.engine.stats(now).find((s) => s.name === queue);
 }
 
 /** For an engine test file: one fixture, with a new engine before each test (registers the beforeEach). */

@@ -14,7 +14,12 @@ import { testLimits } from './server.js';
  * back is delivered first but not shown by peek until then, flush purges reserved items too, and
  * an unreachable store shows nothing.
  */
-export const JETSTREAM_TRAITS: StoreTraits = { peekShowsGivenBack: false, flushKeepsReserved: false, peekWhileRefusing: false, failingWorkRefusedBy: 'JetStream' };
+export const JETSTREAM_TRAITS: StoreTraits = {
+  peekShowsGivenBack: false,
+  flushKeepsReserved: false,
+  peekWhileRefusing: false,
+  failingWorkRefusedBy: 'JetStream',
+};
 
 /**
  * An ack wait short enough that a test of a front end that died sees its items come back soon, long
@@ -34,10 +39,16 @@ export function testStoreOptions(urls: string, more: Partial<StoreOptions> = {})
 }
 
 /** An rq server in this process whose queues live on the JetStream servers at `urls`. */
-export async function startJetStreamServer(urls: string, options: Partial<StoreOptions> = {}): Promise<{ server: RqServer; port: number; close(): Promise<void> }> {
+export async function startJetStreamServer(
+  urls: string,
+  options: Partial<StoreOptions> = {},
+): Promise<{ server: RqServer; port: number; close(): Promise<void> }> {
   const limits = testLimits();
   const store = await openJetStream(testStoreOptions(urls, options), limits, SILENT_LOG);
-  const server = new RqServer({ host: '127.0.0.1', port: 0, limits: { ...limits, maxItemSize: Math.min(limits.maxItemSize, store.maxItemSize) } }, store);
+  const server = new RqServer(
+    { host: '127.0.0.1', port: 0, limits: { ...limits, maxItemSize: Math.min(limits.maxItemSize, store.maxItemSize) } },
+    store,
+  );
   const { port } = await server.listen();
   return { server, port, close: () => server.close() };
 }

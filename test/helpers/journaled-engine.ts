@@ -13,7 +13,12 @@ export interface Journaled {
   readonly warnings: string[];
 }
 
-export function openEngine(store: JournalStore, options: Partial<JournalOptions> = {}, now = T0, limits: Partial<QueueLimits> = {}): Journaled {
+export function openEngine(
+  store: JournalStore,
+  options: Partial<JournalOptions> = {},
+  now = T0,
+  limits: Partial<QueueLimits> = {},
+): Journaled {
   const warnings: string[] = [];
   const journal = new Journal(store, { fsync: { kind: 'always' }, warn: (w) => warnings.push(w), ...options });
   const engine = new QueueEngine({ ...UNLIMITED, maxOpen: 100, ...limits }, journal);

@@ -5,8 +5,23 @@ import { ServerCounters } from '../../src/server/stats.js';
 
 export function queueFigures(name: string, figures: Partial<EngineQueueStats> = {}): EngineQueueStats {
   return {
-    name, items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0,
-    discarded: 0, rejected: 0, waiters: 0, ageMs: 0, delayed: 0, dead: 0, headDeliveries: 0, ...figures,
+    name,
+    items: 0,
+    open: 0,
+    bytes: 0,
+    totalItems: 0,
+    delivered: 0,
+    expiredItems: 0,
+    acked: 0,
+    released: 0,
+    discarded: 0,
+    rejected: 0,
+    waiters: 0,
+    ageMs: 0,
+    delayed: 0,
+    dead: 0,
+    headDeliveries: 0,
+    ...figures,
   };
 }
 

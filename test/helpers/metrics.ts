@@ -37,15 +37,22 @@ export interface HttpReply {
 }
 
 /** One HTTP request on a connection of its own, with a deadline. */
-export function httpGet(port: number, path: string, options: { method?: string; headers?: http.OutgoingHttpHeaders; deadlineMs?: number } = {}): Promise<HttpReply> {
+export function httpGet(
+  port: number,
+  path: string,
+  options: { method?: string; headers?: http.OutgoingHttpHeaders; deadlineMs?: number } = {},
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
     req.setTimeout(options.deadlineMs ?? 10_000, () => req.destroy(new Error(`no reply to ${path} in time`)));
     req.on('error', reject);
     req.end();

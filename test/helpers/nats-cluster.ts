@@ -14,7 +14,9 @@ import { deadPort } from './clients.js';
 
 /** Why the JetStream tests cannot run here, or null when nats-server is installed. */
 export const NO_NATS_SERVER: string | null =
-  spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0 ? null : 'nats-server is not installed (scripts/install-test-deps)';
+  spawnSync('nats-server', ['--version'], { encoding: 'utf8' }).status === 0
+    ? null
+    : 'nats-server is not installed (scripts/install-test-deps)';
 
 /** A free TCP port on 127.0.0.1: one nothing listens on (free when asked; a server binds it a moment later). */
 const freePort = deadPort;
@@ -62,10 +64,12 @@ export class NatsNode {
       this.log += d.toString();
       for (const w of [...this.watchers]) w(false);
     });
-    this.exited = new Promise((resolve) => child.once('exit', () => {
-      for (const w of [...this.watchers]) w(true);
-      resolve();
-    }));
+    this.exited = new Promise((resolve) =>
+      child.once('exit', () => {
+        for (const w of [...this.watchers]) w(true);
+        resolve();
+      }),
+    );
     return this.waitForLog(ready, deadlineMs);
   }
 
@@ -117,12 +121,16 @@ function writeConfig(dir: string, name: string, body: string): string {
 
 /** A standalone nats-server (JetStream on unless told otherwise). */
 export class NatsServer {
-  private constructor(readonly node: NatsNode, private readonly dir: string) {}
+  private constructor(
+    readonly node: NatsNode,
+    private readonly dir: string,
+  ) {}
 
   static async start(options: NodeOptions = {}): Promise<NatsServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-nats-'));
     const port = await freePort();
-    const js = options.jetstream === false ? '' : `jetstream { store_dir: "${path.join(dir, 'js')}", max_mem: 64MB, max_file: 2GB }\n`;
+    const js =
+      options.jetstream === false ? '' : `jetstream { store_dir: "${path.join(dir, 'js')}", max_mem: 64MB, max_file: 2GB }\n`;
     const conf = `server_name: solo\nlisten: 127.0.0.1:${port}\n${js}${options.extraConfig ?? ''}\n`;
     const node = new NatsNode('solo', port, writeConfig(dir, 'solo', conf));
     await node.start(JETSTREAM_READY);
@@ -141,7 +149,10 @@ export class NatsServer {
 
 /** Three nats-servers routed into one JetStream cluster, each with its own store directory. */
 export class NatsCluster {
-  private constructor(readonly nodes: readonly NatsNode[], private readonly dir: string) {}
+  private constructor(
+    readonly nodes: readonly NatsNode[],
+    private readonly dir: string,
+  ) {}
 
   static async start(size = 3): Promise<NatsCluster> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-nats-cluster-'));

@@ -66,18 +66,26 @@ export class Prometheus {
     ].join('\n');
     fs.writeFileSync(path.join(dir.dir, 'prometheus.yml'), config);
     const port = await freePort();
-    const child = spawn(PROMETHEUS_BIN, [
-      `--config.file=${path.join(dir.dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${path.join(dir.dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      PROMETHEUS_BIN,
+      [
+        `--config.file=${path.join(dir.dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir.dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     const prometheus = new Prometheus(child, port, dir);
     try {
-      await eventually(async () => {
-        if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${prometheus.log}`);
-        return (await httpGet(port, '/-/ready').catch(() => ({ status: 0 }))).status === 200;
-      }, () => `prometheus ready on port ${port}; its log: ${prometheus.log}`, { deadlineMs: 20_000, intervalMs: 100 });
+      await eventually(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`prometheus exited (${child.exitCode}): ${prometheus.log}`);
+          return (await httpGet(port, '/-/ready').catch(() => ({ status: 0 }))).status === 200;
+        },
+        () => `prometheus ready on port ${port}; its log: ${prometheus.log}`,
+        { deadlineMs: 20_000, intervalMs: 100 },
+      );
     } catch (err) {
       await prometheus.stop();
       throw err;
@@ -88,7 +96,11 @@ export class Prometheus {
   /** An instant query's samples (`/api/v1/query`). */
   async query(expr: string): Promise<QuerySample[]> {
     const reply = await httpGet(this.port, `/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = JSON.parse(reply.body) as { status: string; error?: string; data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
+    const body = JSON.parse(reply.body) as {
+      status: string;
+      error?: string;
+      data?: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
     if (body.status !== 'success') throw new Error(`query ${expr} failed: ${body.error ?? reply.body}`);
     return body.data!.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
   }
@@ -103,7 +115,11 @@ export class Prometheus {
   /** The rule groups Prometheus loaded and evaluates (`/api/v1/rules`). */
   async rules(): Promise<Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }>> {
     const reply = await httpGet(this.port, '/api/v1/rules');
-    return (JSON.parse(reply.body) as { data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> } }).data.groups;
+    return (
+      JSON.parse(reply.body) as {
+        data: { groups: Array<{ name: string; rules: Array<{ name: string; health: string; lastError?: string }> }> };
+      }
+    ).data.groups;
   }
 
   /** What Prometheus logged (warnings and errors). */

@@ -11,10 +11,33 @@ export const MAX_OPEN = 3;
 /** The engine's maxDeliveries in the model test. */
 export const MAX_DELIVERIES = 3;
 
-export interface MItem { readonly id: number; readonly flags: number; readonly expiresAt: number; readonly enqueuedAt: number; readonly data: string; deliveries: number }
-interface MRes { readonly item: MItem; readonly queue: MQueue; holder: MHolder | null; readonly deadline: number }
-interface MDelayed { readonly item: MItem; readonly due: number; readonly seq: number }
-interface MWaiter { readonly tag: string; readonly queue: MQueue; readonly holder: MHolder; readonly peek: boolean; readonly leaseMs: number; readonly deadline: number }
+export interface MItem {
+  readonly id: number;
+  readonly flags: number;
+  readonly expiresAt: number;
+  readonly enqueuedAt: number;
+  readonly data: string;
+  deliveries: number;
+}
+interface MRes {
+  readonly item: MItem;
+  readonly queue: MQueue;
+  holder: MHolder | null;
+  readonly deadline: number;
+}
+interface MDelayed {
+  readonly item: MItem;
+  readonly due: number;
+  readonly seq: number;
+}
+interface MWaiter {
+  readonly tag: string;
+  readonly queue: MQueue;
+  readonly holder: MHolder;
+  readonly peek: boolean;
+  readonly leaseMs: number;
+  readonly deadline: number;
+}
 export class MHolder {
   readonly held = new Map<MQueue, MRes[]>();
   waiter: MWaiter | null = null;
@@ -24,7 +47,12 @@ class MQueue {
   open: MRes[] = [];
   waiters: MWaiter[] = [];
   delayed: MDelayed[] = [];
-  totalItems = 0; delivered = 0; expiredItems = 0; acked = 0; released = 0; dead = 0;
+  totalItems = 0;
+  delivered = 0;
+  expiredItems = 0;
+  acked = 0;
+  released = 0;
+  dead = 0;
   fanout = false;
   constructor(readonly name: string) {}
 }
@@ -136,8 +164,17 @@ export class Model {
     const q = w.queue;
     q.waiters.splice(q.waiters.indexOf(w), 1);
     if (w.holder.waiter === w) w.holder.waiter = null;
-    const unused = q.ready.length === 0 && q.open.length === 0 && q.waiters.length === 0 && q.delayed.length === 0
-      && q.totalItems === 0 && q.expiredItems === 0 && q.acked === 0 && q.released === 0 && q.dead === 0 && !q.fanout;
+    const unused =
+      q.ready.length === 0 &&
+      q.open.length === 0 &&
+      q.waiters.length === 0 &&
+      q.delayed.length === 0 &&
+      q.totalItems === 0 &&
+      q.expiredItems === 0 &&
+      q.acked === 0 &&
+      q.released === 0 &&
+      q.dead === 0 &&
+      !q.fanout;
     if (unused && this.queues.get(q.name) === q) this.queues.delete(q.name);
   }
 
@@ -325,12 +362,15 @@ export class Model {
   /** Every delayed item of `name` as `<id>@<due>`, in the order they will join the tail. */
   delayedOf(name: string): string[] {
     const q = this.queues.get(name);
-    return q === undefined ? [] : [...q.delayed].sort((a, b) => a.due - b.due || a.seq - b.seq).map((d) => `${d.item.id}@${d.due}`);
+    return q === undefined
+      ? []
+      : [...q.delayed].sort((a, b) => a.due - b.due || a.seq - b.seq).map((d) => `${d.item.id}@${d.due}`);
   }
 
   tick(now: number): void {
     if (this.flushAllAt <= now) this.flushAll(now, 0);
-    const due = [...this.queues.values()].flatMap((q) => q.delayed.filter((d) => d.due <= now).map((d) => ({ q, d })))
+    const due = [...this.queues.values()]
+      .flatMap((q) => q.delayed.filter((d) => d.due <= now).map((d) => ({ q, d })))
       .sort((a, b) => a.d.due - b.d.due || a.d.seq - b.d.seq);
     const touched: MQueue[] = [];
     for (const { q, d } of due) {
@@ -341,7 +381,9 @@ export class Model {
     }
     for (const q of touched) this.serveWaiters(q, now);
     for (;;) {
-      const due = this.dueEntries().filter((e) => e.deadline <= now).sort((a, b) => a.deadline - b.deadline);
+      const due = this.dueEntries()
+        .filter((e) => e.deadline <= now)
+        .sort((a, b) => a.deadline - b.deadline);
       if (due.length === 0) return;
       const e = due[0];
       if ('tag' in e) {
@@ -359,13 +401,23 @@ export class Model {
     return [...this.queues.values()].map((q) => {
       const bytes = (items: MItem[]) => items.reduce((n, i) => n + i.data.length, 0);
       return {
-        name: q.name, items: q.ready.length, open: q.open.length,
+        name: q.name,
+        items: q.ready.length,
+        open: q.open.length,
         bytes: bytes(q.ready) + bytes(q.open.map((r) => r.item)) + bytes(q.delayed.map((d) => d.item)),
-        totalItems: q.totalItems, delivered: q.delivered, expiredItems: q.expiredItems, acked: q.acked, released: q.released,
+        totalItems: q.totalItems,
+        delivered: q.delivered,
+        expiredItems: q.expiredItems,
+        acked: q.acked,
+        released: q.released,
         // The model has no queue limits: nothing is ever discarded or refused.
-        discarded: 0, rejected: 0,
-        waiters: q.waiters.length, ageMs: q.ready.length === 0 ? 0 : Math.max(0, now - q.ready[0].enqueuedAt),
-        delayed: q.delayed.length, dead: q.dead, headDeliveries: q.ready[0]?.deliveries ?? 0,
+        discarded: 0,
+        rejected: 0,
+        waiters: q.waiters.length,
+        ageMs: q.ready.length === 0 ? 0 : Math.max(0, now - q.ready[0].enqueuedAt),
+        delayed: q.delayed.length,
+        dead: q.dead,
+        headDeliveries: q.ready[0]?.deliveries ?? 0,
       };
     });
   }

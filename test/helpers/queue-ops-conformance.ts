@@ -39,16 +39,32 @@ export interface StoreTraits {
 }
 
 /** The embedded engine: every rule of docs/protocol.md. */
-export const EMBEDDED_TRAITS: StoreTraits = { peekShowsGivenBack: true, flushKeepsReserved: true, peekWhileRefusing: true, failingWorkRefusedBy: null };
+export const EMBEDDED_TRAITS: StoreTraits = {
+  peekShowsGivenBack: true,
+  flushKeepsReserved: true,
+  peekWhileRefusing: true,
+  failingWorkRefusedBy: null,
+};
 
 /** The limits every fixture is made with. */
-export const CONFORMANCE_LIMITS: QueueLimits = { maxOpen: 2, maxQueueItems: 3, maxQueueBytes: Infinity, discardOld: false, maxQueues: 3, maxDeliveries: Infinity };
+export const CONFORMANCE_LIMITS: QueueLimits = {
+  maxOpen: 2,
+  maxQueueItems: 3,
+  maxQueueBytes: Infinity,
+  discardOld: false,
+  maxQueues: 3,
+  maxDeliveries: Infinity,
+};
 
 const T0 = 1_700_000_000_000;
 const data = (text: string) => Buffer.from(text);
 const textOf = (item: Item | null | Failure) => (item === null || item instanceof Failure ? item : item.data.toString());
 
-export function operationsConformance(label: string, make: (limits: QueueLimits) => Promise<OperationsFixture>, traits = EMBEDDED_TRAITS): void {
+export function operationsConformance(
+  label: string,
+  make: (limits: QueueLimits) => Promise<OperationsFixture>,
+  traits = EMBEDDED_TRAITS,
+): void {
   describe(`${label}: queue operations conformance`, () => {
     const withQueues = (fn: (f: OperationsFixture, a: QueueOperations, b: QueueOperations) => Promise<void>) => async () => {
       const f = await make(CONFORMANCE_LIMITS);
@@ -65,193 +81,251 @@ export function operationsConformance(label: string, make: (limits: QueueLimits)
     const get = async (ops: QueueOperations, key: string) => textOf(await ops.get(parseKey(key), T0));
     const end = async (ops: QueueOperations, key: string) => ops.end(parseDeleteKey(key), T0);
 
-    it('enqueues with growing ids and reserves in order, one connection at a time; counts sets and gets', withQueues(async (f, a, b) => {
-      const first = await a.enqueue('q', 0, 0, data('one'), T0);
-      const second = await a.enqueue('q', 0, 0, data('two'), T0);
-      expect(typeof first).toBe('number');
-      expect(second).toBeGreaterThan(first as number);
-      expect(await get(a, 'q')).toBe('one');
-      expect(await get(b, 'q')).toBe('two');
-      expect(await get(b, 'q')).toBe(null);
-      expect(await get(a, 'q/peek')).toBe(null);
-      expect(f.counters).toMatchObject({ cmdSet: 2, cmdGet: 4, getHits: 2, getMisses: 2 });
-    }));
+    it(
+      'enqueues with growing ids and reserves in order, one connection at a time; counts sets and gets',
+      withQueues(async (f, a, b) => {
+        const first = await a.enqueue('q', 0, 0, data('one'), T0);
+        const second = await a.enqueue('q', 0, 0, data('two'), T0);
+        expect(typeof first).toBe('number');
+        expect(second).toBeGreaterThan(first as number);
+        expect(await get(a, 'q')).toBe('one');
+        expect(await get(b, 'q')).toBe('two');
+        expect(await get(b, 'q')).toBe(null);
+        expect(await get(a, 'q/peek')).toBe(null);
+        expect(f.counters).toMatchObject({ cmdSet: 2, cmdGet: 4, getHits: 2, getMisses: 2 });
+      }),
+    );
 
-    it('ends a reservation by its holder, or by id from any connection; puts back at the head', withQueues(async (_f, a, b) => {
-      const id = await a.enqueue('q', 0, 0, data('one'), T0);
-      if (typeof id !== 'number') throw new Error(`enqueue declined: ${id.reason}`);
-      await a.enqueue('q', 0, 0, data('two'), T0);
-      expect(await get(a, 'q')).toBe('one');
-      expect(await end(b, 'q')).toBe(false);
-      expect(await end(b, 'q/abort')).toBe(false);
-      expect(await end(a, 'q/abort')).toBe(true);
-      expect(await get(b, 'q/peek')).toBe(traits.peekShowsGivenBack ? 'one' : 'two');
-      expect(await get(b, 'q')).toBe('one');
-      expect(await end(a, `q/id=${id}`)).toBe(true);
-      expect(await end(b, 'q')).toBe(false);
-      expect(await get(a, 'q/close/open')).toBe('two');
-      expect(await get(a, 'q/close')).toBe(null);
-      expect(await get(a, 'q/peek')).toBe(null);
-    }));
+    it(
+      'ends a reservation by its holder, or by id from any connection; puts back at the head',
+      withQueues(async (_f, a, b) => {
+        const id = await a.enqueue('q', 0, 0, data('one'), T0);
+        if (typeof id !== 'number') throw new Error(`enqueue declined: ${id.reason}`);
+        await a.enqueue('q', 0, 0, data('two'), T0);
+        expect(await get(a, 'q')).toBe('one');
+        expect(await end(b, 'q')).toBe(false);
+        expect(await end(b, 'q/abort')).toBe(false);
+        expect(await end(a, 'q/abort')).toBe(true);
+        expect(await get(b, 'q/peek')).toBe(traits.peekShowsGivenBack ? 'one' : 'two');
+        expect(await get(b, 'q')).toBe('one');
+        expect(await end(a, `q/id=${id}`)).toBe(true);
+        expect(await end(b, 'q')).toBe(false);
+        expect(await get(a, 'q/close/open')).toBe('two');
+        expect(await get(a, 'q/close')).toBe(null);
+        expect(await get(a, 'q/peek')).toBe(null);
+      }),
+    );
 
-    it('gives a connection\'s reservations back in their order when it disconnects', withQueues(async (f, a, b) => {
-      for (const t of ['one', 'two', 'three']) await a.enqueue('q', 0, 0, data(t), T0);
-      expect(await get(a, 'q')).toBe('one');
-      expect(await get(a, 'q')).toBe('two');
-      a.disconnect(T0);
-      expect(await get(b, 'q')).toBe('one');
-      const c = f.queues.connect();
-      expect(await get(c, 'q')).toBe('two');
-      expect(await get(c, 'q')).toBe('three');
-      expect(await get(b, 'q')).toBe(null);
-      c.disconnect(T0);
-    }));
+    it(
+      "gives a connection's reservations back in their order when it disconnects",
+      withQueues(async (f, a, b) => {
+        for (const t of ['one', 'two', 'three']) await a.enqueue('q', 0, 0, data(t), T0);
+        expect(await get(a, 'q')).toBe('one');
+        expect(await get(a, 'q')).toBe('two');
+        a.disconnect(T0);
+        expect(await get(b, 'q')).toBe('one');
+        const c = f.queues.connect();
+        expect(await get(c, 'q')).toBe('two');
+        expect(await get(c, 'q')).toBe('three');
+        expect(await get(b, 'q')).toBe(null);
+        c.disconnect(T0);
+      }),
+    );
 
-    it('a get with t= is pending until another connection enqueues, then holds the item; counted when it ends', withQueues(async (f, a, b) => {
-      const waiting = a.get(parseKey('q/t=60000'), T0);
-      expect(isPending(waiting)).toBe(true);
-      await b.enqueue('q', 0, 0, data('late'), T0);
-      expect(textOf(await waiting)).toBe('late');
-      expect(await get(b, 'q')).toBe(null);
-      expect(await end(a, 'q')).toBe(true);
-      expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
-    }));
+    it(
+      'a get with t= is pending until another connection enqueues, then holds the item; counted when it ends',
+      withQueues(async (f, a, b) => {
+        const waiting = a.get(parseKey('q/t=60000'), T0);
+        expect(isPending(waiting)).toBe(true);
+        await b.enqueue('q', 0, 0, data('late'), T0);
+        expect(textOf(await waiting)).toBe('late');
+        expect(await get(b, 'q')).toBe(null);
+        expect(await end(a, 'q')).toBe(true);
+        expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
+      }),
+    );
 
-    it('a wait stopped early is answered as none and counted as a miss; what comes later is not taken', withQueues(async (f, a, b) => {
-      a.stopWaiting(); // none waits: nothing happens
-      const waiting = a.get(parseKey('q/t=60000'), T0);
-      a.stopWaiting();
-      expect(await waiting).toBe(null);
-      await b.enqueue('q', 0, 0, data('later'), T0);
-      expect(await get(b, 'q/peek')).toBe('later');
-      expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
-    }));
+    it(
+      'a wait stopped early is answered as none and counted as a miss; what comes later is not taken',
+      withQueues(async (f, a, b) => {
+        a.stopWaiting(); // none waits: nothing happens
+        const waiting = a.get(parseKey('q/t=60000'), T0);
+        a.stopWaiting();
+        expect(await waiting).toBe(null);
+        await b.enqueue('q', 0, 0, data('later'), T0);
+        expect(await get(b, 'q/peek')).toBe('later');
+        expect(f.counters).toMatchObject({ cmdGet: 2, getHits: 1, getMisses: 1 });
+      }),
+    );
 
-    it('refuses a reservation past max-open, and a get of several keys as a whole', withQueues(async (_f, a, b) => {
-      for (const t of ['one', 'two', 'three']) await a.enqueue('q', 0, 0, data(t), T0);
-      expect(await get(a, 'q')).toBe('one');
-      expect(await get(a, 'q')).toBe('two');
-      const busy = await a.get(parseKey('q'), T0);
-      expect(busy).toEqual(new Failure('busy', 'too many open reservations on q (max 2): delete or close one first'));
-      // Closing by id makes no room: the item could be another connection's.
-      expect(await a.get(parseKey('q/close/id=1/open'), T0)).toBeInstanceOf(Failure);
-      expect(await get(a, 'q/close/open')).toBe('three');
-      expect(b.checkKeys([parseKey('q'), parseKey('q/peek')])).toBe(null);
-      expect(a.checkKeys([parseKey('q/close'), parseKey('q'), parseKey('q')])).toMatchObject({ kind: 'busy' });
-      expect(await get(b, 'q/peek')).toBe(null);
-    }));
+    it(
+      'refuses a reservation past max-open, and a get of several keys as a whole',
+      withQueues(async (_f, a, b) => {
+        for (const t of ['one', 'two', 'three']) await a.enqueue('q', 0, 0, data(t), T0);
+        expect(await get(a, 'q')).toBe('one');
+        expect(await get(a, 'q')).toBe('two');
+        const busy = await a.get(parseKey('q'), T0);
+        expect(busy).toEqual(new Failure('busy', 'too many open reservations on q (max 2): delete or close one first'));
+        // Closing by id makes no room: the item could be another connection's.
+        expect(await a.get(parseKey('q/close/id=1/open'), T0)).toBeInstanceOf(Failure);
+        expect(await get(a, 'q/close/open')).toBe('three');
+        expect(b.checkKeys([parseKey('q'), parseKey('q/peek')])).toBe(null);
+        expect(a.checkKeys([parseKey('q/close'), parseKey('q'), parseKey('q')])).toMatchObject({ kind: 'busy' });
+        expect(await get(b, 'q/peek')).toBe(null);
+      }),
+    );
 
-    it('refuses an item past the queue limit, and a queue past the queue count', withQueues(async (_f, a) => {
-      for (const t of ['1', '2', '3']) expect(typeof (await a.enqueue('q', 0, 0, data(t), T0))).toBe('number');
-      expect(await a.enqueue('q', 0, 0, data('4'), T0)).toEqual(new Failure('full', 'queue q is full (max 3 items): not stored'));
-      await a.enqueue('r', 0, 0, data('x'), T0);
-      await a.enqueue('s', 0, 0, data('x'), T0);
-      expect(await a.enqueue('t', 0, 0, data('x'), T0)).toMatchObject({ kind: 'full', reason: expect.stringMatching(/^too many queues \(max 3\)/) as unknown });
-    }));
+    it(
+      'refuses an item past the queue limit, and a queue past the queue count',
+      withQueues(async (_f, a) => {
+        for (const t of ['1', '2', '3']) expect(typeof (await a.enqueue('q', 0, 0, data(t), T0))).toBe('number');
+        expect(await a.enqueue('q', 0, 0, data('4'), T0)).toEqual(
+          new Failure('full', 'queue q is full (max 3 items): not stored'),
+        );
+        await a.enqueue('r', 0, 0, data('x'), T0);
+        await a.enqueue('s', 0, 0, data('x'), T0);
+        expect(await a.enqueue('t', 0, 0, data('x'), T0)).toMatchObject({
+          kind: 'full',
+          reason: expect.stringMatching(/^too many queues \(max 3\)/) as unknown,
+        });
+      }),
+    );
 
-    it('says what is wrong with a queue name', withQueues(async (_f, a) => {
-      expect(await a.enqueue('q/open', 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/^set takes only the option delay=<ms>/) as unknown });
-      expect(await a.enqueue('q/delay=-1', 0, 0, data('x'), T0)).toEqual(new Failure('invalid', 'delay= needs a whole number of milliseconds'));
-      expect(await a.enqueue('q/delay=31536000001', 0, 0, data('x'), T0)).toEqual(new Failure('invalid', 'delay= is larger than 31536000000 ms'));
-      expect(await a.enqueue('n'.repeat(251), 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid' });
-      expect(await a.flush('a b', T0)).toMatchObject({ kind: 'invalid' });
-      expect(await a.dropQueue('', T0)).toMatchObject({ kind: 'invalid' });
-    }));
+    it(
+      'says what is wrong with a queue name',
+      withQueues(async (_f, a) => {
+        expect(await a.enqueue('q/open', 0, 0, data('x'), T0)).toMatchObject({
+          kind: 'invalid',
+          reason: expect.stringMatching(/^set takes only the option delay=<ms>/) as unknown,
+        });
+        expect(await a.enqueue('q/delay=-1', 0, 0, data('x'), T0)).toEqual(
+          new Failure('invalid', 'delay= needs a whole number of milliseconds'),
+        );
+        expect(await a.enqueue('q/delay=31536000001', 0, 0, data('x'), T0)).toEqual(
+          new Failure('invalid', 'delay= is larger than 31536000000 ms'),
+        );
+        expect(await a.enqueue('n'.repeat(251), 0, 0, data('x'), T0)).toMatchObject({ kind: 'invalid' });
+        expect(await a.flush('a b', T0)).toMatchObject({ kind: 'invalid' });
+        expect(await a.dropQueue('', T0)).toMatchObject({ kind: 'invalid' });
+      }),
+    );
 
-    it('flushes a queue, every queue (now or later), and drops a queue', withQueues(async (_f, a, b) => {
-      for (const t of ['1', '2']) await a.enqueue('q', 0, 0, data(t), T0);
-      await a.enqueue('r', 0, 0, data('x'), T0);
-      expect(await get(b, 'q')).toBe('1');
-      expect(await a.flush('q', T0)).toBe(traits.flushKeepsReserved ? 1 : 2);
-      expect(await a.flush('none', T0)).toBe(0);
-      expect(await get(a, 'q/peek')).toBe(null);
-      // The holder's acknowledgement ends its reservation either way (flushed with it, or kept).
-      expect(await end(b, 'q')).toBe(true);
-      expect(await a.flushAll(0, T0)).toBe(undefined);
-      expect(await get(a, 'r/peek')).toBe(null);
-      await a.enqueue('r', 0, 0, data('y'), T0);
-      expect(await a.dropQueue('r', T0)).toBe(true);
-      expect(await a.dropQueue('r', T0)).toBe(false);
-    }));
+    it(
+      'flushes a queue, every queue (now or later), and drops a queue',
+      withQueues(async (_f, a, b) => {
+        for (const t of ['1', '2']) await a.enqueue('q', 0, 0, data(t), T0);
+        await a.enqueue('r', 0, 0, data('x'), T0);
+        expect(await get(b, 'q')).toBe('1');
+        expect(await a.flush('q', T0)).toBe(traits.flushKeepsReserved ? 1 : 2);
+        expect(await a.flush('none', T0)).toBe(0);
+        expect(await get(a, 'q/peek')).toBe(null);
+        // The holder's acknowledgement ends its reservation either way (flushed with it, or kept).
+        expect(await end(b, 'q')).toBe(true);
+        expect(await a.flushAll(0, T0)).toBe(undefined);
+        expect(await get(a, 'r/peek')).toBe(null);
+        await a.enqueue('r', 0, 0, data('y'), T0);
+        expect(await a.dropQueue('r', T0)).toBe(true);
+        expect(await a.dropQueue('r', T0)).toBe(false);
+      }),
+    );
 
     const refusedBy = traits.failingWorkRefusedBy;
-    const unsupported = (feature: string) => new Failure('unsupported', `${feature} is not available on a ${refusedBy} store (docs/scale-out.md)`);
-    const touch = async (ops: QueueOperations, key: string, exptime: number, now = T0) => ops.touch(parseTouchKey(key), exptime, now);
+    const unsupported = (feature: string) =>
+      new Failure('unsupported', `${feature} is not available on a ${refusedBy} store (docs/scale-out.md)`);
+    const touch = async (ops: QueueOperations, key: string, exptime: number, now = T0) =>
+      ops.touch(parseTouchKey(key), exptime, now);
     const idOf = (id: number | Failure) => {
       if (typeof id !== 'number') throw new Error(`enqueue declined: ${id.reason}`);
       return id;
     };
 
-    it('counts deliveries: shown with the deliveries option, kept through a release', withQueues(async (_f, a) => {
-      await a.enqueue('q', 0, 0, data('x'), T0);
-      expect(await a.get(parseKey('q/peek/deliveries'), T0)).toMatchObject({ deliveries: 0 });
-      expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 1 });
-      expect(await end(a, 'q/abort')).toBe(true);
-      expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 2 });
-    }));
+    it(
+      'counts deliveries: shown with the deliveries option, kept through a release',
+      withQueues(async (_f, a) => {
+        await a.enqueue('q', 0, 0, data('x'), T0);
+        expect(await a.get(parseKey('q/peek/deliveries'), T0)).toMatchObject({ deliveries: 0 });
+        expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 1 });
+        expect(await end(a, 'q/abort')).toBe(true);
+        expect(await a.get(parseKey('q/deliveries'), T0)).toMatchObject({ deliveries: 2 });
+      }),
+    );
 
-    it('holds a delayed set, and a release with a delay, out of sight', withQueues(async (_f, a, b) => {
-      if (refusedBy !== null) {
-        expect(await a.enqueue('q/delay=1000', 0, 0, data('x'), T0)).toEqual(unsupported('delay='));
-        expect(await a.get(parseKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
-        expect(await a.end(parseDeleteKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
-        return;
-      }
-      expect(typeof (await a.enqueue('q/delay=1000', 0, 0, data('later'), T0))).toBe('number');
-      expect(await get(b, 'q')).toBe(null);
-      await a.enqueue('q', 0, 0, data('now'), T0);
-      expect(await get(a, 'q')).toBe('now');
-      expect(await end(a, 'q/abort/delay=500')).toBe(true);
-      expect(await get(b, 'q/peek')).toBe(null);
-      expect(await get(b, 'q/abort/delay=5')).toBe(null);
-    }));
+    it(
+      'holds a delayed set, and a release with a delay, out of sight',
+      withQueues(async (_f, a, b) => {
+        if (refusedBy !== null) {
+          expect(await a.enqueue('q/delay=1000', 0, 0, data('x'), T0)).toEqual(unsupported('delay='));
+          expect(await a.get(parseKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
+          expect(await a.end(parseDeleteKey('q/abort/delay=1000'), T0)).toEqual(unsupported('delay='));
+          return;
+        }
+        expect(typeof (await a.enqueue('q/delay=1000', 0, 0, data('later'), T0))).toBe('number');
+        expect(await get(b, 'q')).toBe(null);
+        await a.enqueue('q', 0, 0, data('now'), T0);
+        expect(await get(a, 'q')).toBe('now');
+        expect(await end(a, 'q/abort/delay=500')).toBe(true);
+        expect(await get(b, 'q/peek')).toBe(null);
+        expect(await get(b, 'q/abort/delay=5')).toBe(null);
+      }),
+    );
 
-    it('renews a lease by id or for every item the connection holds; refuses a bad exptime', withQueues(async (_f, a, b) => {
-      const id = idOf(await a.enqueue('q', 0, 0, data('x'), T0));
-      if (refusedBy !== null) {
-        expect(await touch(a, `q/id=${id}`, 30)).toEqual(unsupported('touch'));
-        return;
-      }
-      expect(await touch(a, `q/id=${id}`, 30)).toBe(false);
-      expect(await get(a, 'q/lease=1000')).toBe('x');
-      expect(await touch(b, `q/id=${id}`, 30)).toBe(true);
-      expect(await touch(b, 'q', 30)).toBe(false);
-      expect(await touch(a, 'q/lease=5000', 0)).toBe(true);
-      expect(await touch(a, 'q', -1)).toEqual(new Failure('invalid', 'touch needs an exptime of 0 or more'));
-      expect(await touch(a, 'q', 3_000_000)).toEqual(new Failure('invalid', 'touch needs an exptime in the future'));
-      expect(await touch(a, 'q', Math.floor(T0 / 1000) + 40 * 86400)).toEqual(new Failure('invalid', 'touch lease is longer than 2592000000 ms'));
-    }));
+    it(
+      'renews a lease by id or for every item the connection holds; refuses a bad exptime',
+      withQueues(async (_f, a, b) => {
+        const id = idOf(await a.enqueue('q', 0, 0, data('x'), T0));
+        if (refusedBy !== null) {
+          expect(await touch(a, `q/id=${id}`, 30)).toEqual(unsupported('touch'));
+          return;
+        }
+        expect(await touch(a, `q/id=${id}`, 30)).toBe(false);
+        expect(await get(a, 'q/lease=1000')).toBe('x');
+        expect(await touch(b, `q/id=${id}`, 30)).toBe(true);
+        expect(await touch(b, 'q', 30)).toBe(false);
+        expect(await touch(a, 'q/lease=5000', 0)).toBe(true);
+        expect(await touch(a, 'q', -1)).toEqual(new Failure('invalid', 'touch needs an exptime of 0 or more'));
+        expect(await touch(a, 'q', 3_000_000)).toEqual(new Failure('invalid', 'touch needs an exptime in the future'));
+        expect(await touch(a, 'q', Math.floor(T0 / 1000) + 40 * 86400)).toEqual(
+          new Failure('invalid', 'touch lease is longer than 2592000000 ms'),
+        );
+      }),
+    );
 
     // A store without a dead-letter queue is never given --max-deliveries (rq serve refuses it).
-    it.skipIf(refusedBy !== null)('moves an item given back after its last delivery to <queue>.dead, with its count', async () => {
-      const f = await make({ ...CONFORMANCE_LIMITS, maxDeliveries: 2 });
-      const a = f.queues.connect();
-      try {
-        await a.enqueue('jobs', 5, 0, data('poison'), T0);
-        for (let i = 0; i < 2; i++) {
-          expect(await get(a, 'jobs')).toBe('poison');
-          expect(await end(a, 'jobs/abort')).toBe(true);
+    it.skipIf(refusedBy !== null)(
+      'moves an item given back after its last delivery to <queue>.dead, with its count',
+      async () => {
+        const f = await make({ ...CONFORMANCE_LIMITS, maxDeliveries: 2 });
+        const a = f.queues.connect();
+        try {
+          await a.enqueue('jobs', 5, 0, data('poison'), T0);
+          for (let i = 0; i < 2; i++) {
+            expect(await get(a, 'jobs')).toBe('poison');
+            expect(await end(a, 'jobs/abort')).toBe(true);
+          }
+          expect(await get(a, 'jobs')).toBe(null);
+          expect(await a.get(parseKey('jobs.dead/deliveries'), T0)).toMatchObject({ flags: 5, deliveries: 3 });
+        } finally {
+          a.disconnect(T0);
+          await f.close();
         }
-        expect(await get(a, 'jobs')).toBe(null);
-        expect(await a.get(parseKey('jobs.dead/deliveries'), T0)).toMatchObject({ flags: 5, deliveries: 3 });
-      } finally {
-        a.disconnect(T0);
-        await f.close();
-      }
-    });
+      },
+    );
 
-    it('refuses every change while the store refuses them, and still shows items', withQueues(async (f, a) => {
-      await a.enqueue('q', 0, 0, data('kept'), T0);
-      await f.refuseChanges();
-      const refused = { kind: 'refused', reason: expect.any(String) as unknown };
-      expect(await a.enqueue('q', 0, 0, data('x'), T0)).toMatchObject(refused);
-      expect(await a.get(parseKey('q'), T0)).toMatchObject(refused);
-      expect(await a.get(parseKey('q/close'), T0)).toMatchObject(refused);
-      expect(await a.end(parseDeleteKey('q/id=1'), T0)).toMatchObject(refused);
-      expect(await a.flush('q', T0)).toMatchObject(refused);
-      expect(await a.flushAll(0, T0)).toMatchObject(refused);
-      expect(await a.dropQueue('q', T0)).toMatchObject(refused);
-      if (traits.peekWhileRefusing) expect(await get(a, 'q/peek')).toBe('kept');
-    }));
+    it(
+      'refuses every change while the store refuses them, and still shows items',
+      withQueues(async (f, a) => {
+        await a.enqueue('q', 0, 0, data('kept'), T0);
+        await f.refuseChanges();
+        const refused = { kind: 'refused', reason: expect.any(String) as unknown };
+        expect(await a.enqueue('q', 0, 0, data('x'), T0)).toMatchObject(refused);
+        expect(await a.get(parseKey('q'), T0)).toMatchObject(refused);
+        expect(await a.get(parseKey('q/close'), T0)).toMatchObject(refused);
+        expect(await a.end(parseDeleteKey('q/id=1'), T0)).toMatchObject(refused);
+        expect(await a.flush('q', T0)).toMatchObject(refused);
+        expect(await a.flushAll(0, T0)).toMatchObject(refused);
+        expect(await a.dropQueue('q', T0)).toMatchObject(refused);
+        if (traits.peekWhileRefusing) expect(await get(a, 'q/peek')).toBe('kept');
+      }),
+    );
   });
 }

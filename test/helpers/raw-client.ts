@@ -107,7 +107,9 @@ export class RawClient {
           resolve();
         } else if (this.closedFlag) {
           clearTimeout(timer);
-          reject(new Error(`connection closed while waiting for ${what}; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`));
+          reject(
+            new Error(`connection closed while waiting for ${what}; unread: ${JSON.stringify(this.buffer.toString('latin1'))}`),
+          );
         } else {
           this.waiters.push(check);
         }

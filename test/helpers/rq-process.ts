@@ -40,7 +40,9 @@ export interface ServeOptions {
  */
 export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'args'> = {}): Promise<RqServeProcess> {
   const deadlineMs = options.deadlineMs ?? 10_000;
-  const child = spawn(process.execPath, [RQ_BIN, 'serve', '--port', String(options.port ?? 0), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [RQ_BIN, 'serve', '--port', String(options.port ?? 0), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   let out = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -63,7 +65,15 @@ export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'ar
       const m = /listening on \S+:(\d+)|"event":"listening","address":"[^"]+:(\d+)"/.exec(out);
       if (m === null) return;
       clearTimeout(timer);
-      resolve({ child, port: Number(m[1] ?? m[2]), stdout: () => out, stderr: () => err, exited, kill, stop: () => kill('SIGTERM') });
+      resolve({
+        child,
+        port: Number(m[1] ?? m[2]),
+        stdout: () => out,
+        stderr: () => err,
+        exited,
+        kill,
+        stop: () => kill('SIGTERM'),
+      });
     });
   });
 }
@@ -93,7 +103,10 @@ export interface RunResult {
 /** Runs `rq <args>` to completion (with a deadline) and collects its output. */
 export function runRq(args: string[], options: { env?: NodeJS.ProcessEnv; deadlineMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [RQ_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const proc = spawn(process.execPath, [RQ_BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d) => (stdout += d));

@@ -33,7 +33,14 @@ export interface TestServerOptions {
 
 /** The limits of a test server: the default item size and --max-open, nothing else limited, then `given`. */
 export function testLimits(given: Partial<Limits> = {}): Limits {
-  return { ...UNLIMITED, maxItemSize: DEFAULT_MAX_ITEM_SIZE, maxOpen: DEFAULT_MAX_OPEN, maxConnections: Infinity, maxPartialBytes: Infinity, ...given };
+  return {
+    ...UNLIMITED,
+    maxItemSize: DEFAULT_MAX_ITEM_SIZE,
+    maxOpen: DEFAULT_MAX_OPEN,
+    maxConnections: Infinity,
+    maxPartialBytes: Infinity,
+    ...given,
+  };
 }
 
 export async function startServer(options: TestServerOptions = {}): Promise<TestServer> {

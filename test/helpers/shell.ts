@@ -20,7 +20,8 @@ export interface ShellResult {
 
 /** Fails early, and clearly, when the CLI has not been built. */
 export function requireBuild(): void {
-  if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js'))) throw new Error('e2e tests run the built CLI: run `npm run build` first');
+  if (!fs.existsSync(path.join(ROOT, 'dist/cli/main.js')))
+    throw new Error('e2e tests run the built CLI: run `npm run build` first');
 }
 
 export function shellEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -39,7 +40,12 @@ export function start(line: string, env: Record<string, string>, cwd = ROOT, gro
 }
 
 /** Runs `sh -c line` to completion, with `input` on its stdin, within a deadline. */
-export function sh(line: string, env: Record<string, string>, input: Buffer | string = '', deadlineMs = 20_000): Promise<ShellResult> {
+export function sh(
+  line: string,
+  env: Record<string, string>,
+  input: Buffer | string = '',
+  deadlineMs = 20_000,
+): Promise<ShellResult> {
   return new Promise((resolve, reject) => {
     const child = start(line, env);
     const out: Buffer[] = [];

@@ -36,7 +36,12 @@ afterEach(async () => {
 describe('SASL', () => {
   it('lists PLAIN', async () => {
     const c = await connect();
-    expect(summary(await c.request({ opcode: OP.SASL_LIST_MECHS, opaque: 7 }))).toEqual([OP.SASL_LIST_MECHS, 7, STATUS.SUCCESS, 'PLAIN']);
+    expect(summary(await c.request({ opcode: OP.SASL_LIST_MECHS, opaque: 7 }))).toEqual([
+      OP.SASL_LIST_MECHS,
+      7,
+      STATUS.SUCCESS,
+      'PLAIN',
+    ]);
   });
 
   it('accepts memjs form (\\0user\\0pass) and libmemcached form (user\\0user\\0pass)', async () => {
@@ -51,7 +56,10 @@ describe('SASL', () => {
   it('refuses wrong credentials after the delay, counting them; other requests wait behind', async () => {
     const c = await connect();
     const started = Date.now();
-    c.send(saslAuth(`\0alice\0wrong`, 1), { opcode: OP.VERSION, opaque: 2 }, saslAuth(`\0alice\0${PASSWORD}`, 3), { opcode: OP.VERSION, opaque: 4 });
+    c.send(saslAuth(`\0alice\0wrong`, 1), { opcode: OP.VERSION, opaque: 2 }, saslAuth(`\0alice\0${PASSWORD}`, 3), {
+      opcode: OP.VERSION,
+      opaque: 4,
+    });
     const [failed, refused, ok, version] = await c.readN(4);
     expect(Date.now() - started).toBeGreaterThanOrEqual(240);
     expect(summary(failed)).toEqual([OP.SASL_AUTH, 1, STATUS.AUTH_ERROR, 'Auth failure.']);
@@ -107,7 +115,9 @@ describe('before login', () => {
     ];
     c.send(...requests);
     const replies = await c.readN(requests.length);
-    expect(replies.map((r) => [r.opcode, r.opaque, r.status])).toEqual(requests.map((r) => [r.opcode, r.opaque, STATUS.AUTH_ERROR]));
+    expect(replies.map((r) => [r.opcode, r.opaque, r.status])).toEqual(
+      requests.map((r) => [r.opcode, r.opaque, STATUS.AUTH_ERROR]),
+    );
     for (const r of replies) expect(r.cas).toBe(0);
 
     owner.send({ opcode: OP.STAT, opaque: 2 });
@@ -122,7 +132,9 @@ describe('before login', () => {
     expect((await c.read()).status).toBe(STATUS.SUCCESS);
     await c.waitClosed();
     const d = await connect();
-    d.send(Buffer.from('\x80' + '\x00'.repeat(3) + '\xff' + '\x00'.repeat(3) + '\x00\x00\x00\x01' + '\x00'.repeat(12) + 'x', 'latin1'));
+    d.send(
+      Buffer.from('\x80' + '\x00'.repeat(3) + '\xff' + '\x00'.repeat(3) + '\x00\x00\x00\x01' + '\x00'.repeat(12) + 'x', 'latin1'),
+    );
     expect((await d.read()).status).toBe(STATUS.INVALID_ARGUMENTS);
     await d.waitClosed();
   });

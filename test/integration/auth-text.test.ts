@@ -11,7 +11,8 @@ import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 
 const PASSWORD = 'open sesame';
 const WRONG = 'guess-1234';
-const REQUIRED = 'CLIENT_ERROR authentication required: log in first with set <any key> 0 0 <bytes> and "<user> <password>" as the data\r\n';
+const REQUIRED =
+  'CLIENT_ERROR authentication required: log in first with set <any key> 0 0 <bytes> and "<user> <password>" as the data\r\n';
 const FAILURE = 'CLIENT_ERROR authentication failure\r\n';
 
 let srv: TestServer;
@@ -49,8 +50,21 @@ describe('before login', () => {
     expect(await owner.request(setText('jobs', 'secret work'))).toBe('STORED\r\n');
 
     const c = await connect();
-    for (const command of ['get jobs', 'gets jobs', 'get jobs/peek', 'delete jobs', 'delete jobs/id=1', 'flush jobs',
-      'flush_all', 'delete_queue jobs', 'stats', 'stats settings', 'version', 'verbosity 1', 'incr jobs 1']) {
+    for (const command of [
+      'get jobs',
+      'gets jobs',
+      'get jobs/peek',
+      'delete jobs',
+      'delete jobs/id=1',
+      'flush jobs',
+      'flush_all',
+      'delete_queue jobs',
+      'stats',
+      'stats settings',
+      'version',
+      'verbosity 1',
+      'incr jobs 1',
+    ]) {
       expect(await c.request(`${command}\r\n`), command).toBe(REQUIRED);
     }
     // Storage commands other than set are refused too; their data block is consumed.
@@ -89,7 +103,7 @@ describe('before login', () => {
     expect(await c.readLine()).toMatch(/^VERSION /);
   });
 
-  it('while a failed login waits, the server holds only about a login\'s worth of what follows, then stops reading', async () => {
+  it("while a failed login waits, the server holds only about a login's worth of what follows, then stops reading", async () => {
     const [client, server] = duplexPair();
     srv.server.handle(server);
     client.on('data', () => {});

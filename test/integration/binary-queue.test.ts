@@ -88,7 +88,10 @@ describe('worker flow (SET, GET, DELETE)', () => {
     await c.readN(3);
     expect((await c.request({ opcode: OP.GET, key: 'q/open' })).value.toString()).toBe('a');
     expect((await c.request({ opcode: OP.GET, key: 'q/close/open' })).value.toString()).toBe('b');
-    expect(await c.request({ opcode: OP.GET, key: 'q/close', opaque: 5 })).toMatchObject({ status: STATUS.KEY_NOT_FOUND, opaque: 5 });
+    expect(await c.request({ opcode: OP.GET, key: 'q/close', opaque: 5 })).toMatchObject({
+      status: STATUS.KEY_NOT_FOUND,
+      opaque: 5,
+    });
     expect((await c.request({ opcode: OP.GET, key: 'q' })).value.toString()).toBe('c');
     expect((await c.request({ opcode: OP.GET, key: 'q/abort' })).status).toBe(STATUS.KEY_NOT_FOUND);
     expect((await c.request({ opcode: OP.GET, key: 'q/peek' })).value.toString()).toBe('c');
@@ -121,7 +124,9 @@ describe('worker flow (SET, GET, DELETE)', () => {
     const text = await RawClient.connect(srv.port);
     conns.add(text);
     const reply = await text.request(Buffer.concat([Buffer.from('get '), name, Buffer.from('\r\n')]), 'END\r\n');
-    expect(Buffer.from(reply, 'latin1')).toEqual(Buffer.concat([Buffer.from('VALUE '), name, Buffer.from(' 0 1\r\nx\r\nEND\r\n')]));
+    expect(Buffer.from(reply, 'latin1')).toEqual(
+      Buffer.concat([Buffer.from('VALUE '), name, Buffer.from(' 0 1\r\nx\r\nEND\r\n')]),
+    );
   });
 
   it('never delivers an expired item (exptime in SET extras)', async () => {
@@ -187,7 +192,9 @@ describe('DELETE by id', () => {
     const x = await a.request({ opcode: OP.GET, key: 'q' });
     const y = await a.request({ opcode: OP.GET, key: 'q' });
     expect(await b.request({ opcode: OP.DELETE, key: 'q', cas: x.cas, opaque: 1 })).toMatchObject({ status: STATUS.SUCCESS });
-    expect(await b.request({ opcode: OP.DELETE, key: 'q', cas: x.cas, opaque: 2 })).toMatchObject({ status: STATUS.KEY_NOT_FOUND });
+    expect(await b.request({ opcode: OP.DELETE, key: 'q', cas: x.cas, opaque: 2 })).toMatchObject({
+      status: STATUS.KEY_NOT_FOUND,
+    });
     expect(await b.request({ opcode: OP.DELETE, key: 'q/abort', cas: y.cas })).toMatchObject({ status: STATUS.SUCCESS });
     const again = await b.request({ opcode: OP.GET, key: 'q' });
     expect([again.value.toString(), again.cas]).toEqual(['y', y.cas]);
@@ -257,7 +264,10 @@ describe('blocking GET (q/t=)', () => {
 
   it('times out with a miss, and silently for GETQ', async () => {
     const c = await connect();
-    expect(await c.request({ opcode: OP.GET, key: 'q/t=30', opaque: 1 })).toMatchObject({ status: STATUS.KEY_NOT_FOUND, opaque: 1 });
+    expect(await c.request({ opcode: OP.GET, key: 'q/t=30', opaque: 1 })).toMatchObject({
+      status: STATUS.KEY_NOT_FOUND,
+      opaque: 1,
+    });
     c.send({ opcode: OP.GETQ, key: 'q/t=30', opaque: 2 }, { opcode: OP.NOOP, opaque: 3 });
     expect(await c.readUntilOpaque(3)).toHaveLength(1);
   });
@@ -318,7 +328,11 @@ describe('FLUSH, STAT, VERSION, NOOP, VERBOSITY, QUIT', () => {
     expect(v.value.toString()).toMatch(/^\d+\.\d+\.\d+/);
     expect(await c.request({ opcode: OP.NOOP, opaque: 0 })).toMatchObject({ opcode: OP.NOOP, status: 0, opaque: 0 });
     const level = Buffer.alloc(4);
-    expect(await c.request({ opcode: OP.VERBOSITY, extras: level, opaque: 3 })).toMatchObject({ opcode: OP.VERBOSITY, status: 0, opaque: 3 });
+    expect(await c.request({ opcode: OP.VERBOSITY, extras: level, opaque: 3 })).toMatchObject({
+      opcode: OP.VERBOSITY,
+      status: 0,
+      opaque: 3,
+    });
   });
 
   it('QUIT answers then closes, releasing what the connection held', async () => {
@@ -330,7 +344,10 @@ describe('FLUSH, STAT, VERSION, NOOP, VERBOSITY, QUIT', () => {
     await c.waitClosed();
     expect(c.raw.unread.length).toBe(0);
     const d = await connect();
-    await eventually(async () => (await d.request({ opcode: OP.GET, key: 'q/peek' })).status === STATUS.SUCCESS, 'the held item to come back');
+    await eventually(
+      async () => (await d.request({ opcode: OP.GET, key: 'q/peek' })).status === STATUS.SUCCESS,
+      'the held item to come back',
+    );
   });
 
   it('QUITQ closes without a reply', async () => {
@@ -344,13 +361,22 @@ describe('FLUSH, STAT, VERSION, NOOP, VERBOSITY, QUIT', () => {
 describe('refused, unknown and malformed requests', () => {
   const extras8 = setExtras();
   const refused: Array<[string, number, Buffer]> = [
-    ['add', OP.ADD, extras8], ['add', OP.ADDQ, extras8], ['replace', OP.REPLACE, extras8], ['replace', OP.REPLACEQ, extras8],
-    ['append', OP.APPEND, Buffer.alloc(0)], ['append', OP.APPENDQ, Buffer.alloc(0)],
-    ['prepend', OP.PREPEND, Buffer.alloc(0)], ['prepend', OP.PREPENDQ, Buffer.alloc(0)],
-    ['incr', OP.INCREMENT, Buffer.alloc(20)], ['incr', OP.INCREMENTQ, Buffer.alloc(20)],
-    ['decr', OP.DECREMENT, Buffer.alloc(20)], ['decr', OP.DECREMENTQ, Buffer.alloc(20)],
-    ['gat', OP.GAT, Buffer.alloc(4)], ['gat', OP.GATQ, Buffer.alloc(4)],
-    ['gat', OP.GATK, Buffer.alloc(4)], ['gat', OP.GATKQ, Buffer.alloc(4)],
+    ['add', OP.ADD, extras8],
+    ['add', OP.ADDQ, extras8],
+    ['replace', OP.REPLACE, extras8],
+    ['replace', OP.REPLACEQ, extras8],
+    ['append', OP.APPEND, Buffer.alloc(0)],
+    ['append', OP.APPENDQ, Buffer.alloc(0)],
+    ['prepend', OP.PREPEND, Buffer.alloc(0)],
+    ['prepend', OP.PREPENDQ, Buffer.alloc(0)],
+    ['incr', OP.INCREMENT, Buffer.alloc(20)],
+    ['incr', OP.INCREMENTQ, Buffer.alloc(20)],
+    ['decr', OP.DECREMENT, Buffer.alloc(20)],
+    ['decr', OP.DECREMENTQ, Buffer.alloc(20)],
+    ['gat', OP.GAT, Buffer.alloc(4)],
+    ['gat', OP.GATQ, Buffer.alloc(4)],
+    ['gat', OP.GATK, Buffer.alloc(4)],
+    ['gat', OP.GATKQ, Buffer.alloc(4)],
   ];
 
   it('answers 0x0083 Not supported, with a message, to every refused command (quiet forms too)', async () => {
@@ -359,7 +385,9 @@ describe('refused, unknown and malformed requests', () => {
     const replies = await c.readN(refused.length);
     replies.forEach((p, i) => {
       expect(p).toMatchObject({ opcode: refused[i][1], opaque: 100 + i, status: STATUS.NOT_SUPPORTED });
-      expect(p.value.toString()).toBe(`${refused[i][0]} is not supported by a queue: set enqueues, get reserves, delete acknowledges`);
+      expect(p.value.toString()).toBe(
+        `${refused[i][0]} is not supported by a queue: set enqueues, get reserves, delete acknowledges`,
+      );
     });
     const cas = await c.request({ ...set('q', 'v'), cas: 99, opaque: 1 });
     expect(cas).toMatchObject({ status: STATUS.NOT_SUPPORTED, opaque: 1 });
@@ -487,7 +515,10 @@ describe('oversized and hostile packets', () => {
     await evil.waitClosed();
 
     // good still holds 'one'; 'two' went back to the head when evil closed
-    await eventually(async () => (await good.request({ opcode: OP.GET, key: 'q/peek' })).value.toString() === 'two', "evil's item to come back");
+    await eventually(
+      async () => (await good.request({ opcode: OP.GET, key: 'q/peek' })).value.toString() === 'two',
+      "evil's item to come back",
+    );
     expect(await good.request({ opcode: OP.DELETE, key: 'q', cas: 0, opaque: 3 })).toMatchObject({ status: 0, opaque: 3 });
     expect((await good.request({ opcode: OP.DELETE, key: `q/id=${held.cas}` })).status).toBe(STATUS.KEY_NOT_FOUND);
     good.send({ opcode: OP.STAT });
@@ -498,7 +529,6 @@ describe('oversized and hostile packets', () => {
   });
 });
 
-
 describe('docs/protocol.md', () => {
   it('the worked example of docs/protocol.md, byte for byte', async () => {
     const doc = (await import('node:fs')).readFileSync(new URL('../../docs/protocol.md', import.meta.url), 'utf8');
@@ -506,7 +536,9 @@ describe('docs/protocol.md', () => {
     const binary = doc.slice(doc.indexOf('## Binary protocol'));
     const example = binary.slice(binary.indexOf('### Worked example'));
     const block = example.slice(example.indexOf('```\n') + 4, example.indexOf('\n```', example.indexOf('```\n') + 4));
-    const lines = block.split('\n').map((l) => ({ dir: l.slice(0, 1), bytes: Buffer.from(l.slice(1).replace(/\s+/g, ''), 'hex') }));
+    const lines = block
+      .split('\n')
+      .map((l) => ({ dir: l.slice(0, 1), bytes: Buffer.from(l.slice(1).replace(/\s+/g, ''), 'hex') }));
     expect(lines.map((l) => l.dir).join('')).toBe('→←→←→←');
     for (const l of lines) expect(l.bytes.length).toBeGreaterThanOrEqual(24);
     const c = await connect();

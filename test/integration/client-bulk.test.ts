@@ -71,10 +71,14 @@ describe('pushItems', () => {
     }
     const report = await c.pushItems(items());
     expect(report).toMatchObject({ pushed: 3, refused: 1, unconfirmed: 0, failure: null });
-    expect(report.refusals).toEqual([{ index: 3, server: `127.0.0.1:${srv.port}`, reason: expect.stringContaining('queue name') as unknown }]);
+    expect(report.refusals).toEqual([
+      { index: 3, server: `127.0.0.1:${srv.port}`, reason: expect.stringContaining('queue name') as unknown },
+    ]);
     const raw = await RawClient.connect(srv.port);
     try {
-      expect(await raw.request('get a\r\nget a\r\n', 'END\r\nVALUE a 0 5\r\nthree\r\nEND\r\n')).toBe('VALUE a 7 3\r\none\r\nEND\r\nVALUE a 0 5\r\nthree\r\nEND\r\n');
+      expect(await raw.request('get a\r\nget a\r\n', 'END\r\nVALUE a 0 5\r\nthree\r\nEND\r\n')).toBe(
+        'VALUE a 7 3\r\none\r\nEND\r\nVALUE a 0 5\r\nthree\r\nEND\r\n',
+      );
       expect(await raw.request('get \xffA\r\n', 'END\r\n')).toBe('VALUE \xffA 4294967295 3\r\ntwo\r\nEND\r\n');
     } finally {
       raw.close();
@@ -101,7 +105,13 @@ describe('popMany', () => {
     const c = clients.client([srv]);
     await c.pushAll('q', batches(numbers(300), 300));
     let n = 0;
-    expect((await c.popMany('q', { count: 120 }, async (items) => { n += items.length; })).popped).toBe(120);
+    expect(
+      (
+        await c.popMany('q', { count: 120 }, async (items) => {
+          n += items.length;
+        })
+      ).popped,
+    ).toBe(120);
     expect(n).toBe(120);
     expect(queueStats(srv, 'q')).toMatchObject({ items: 180, open: 0 });
     expect((await c.popMany('q', { count: 1000 }, async () => {})).popped).toBe(180);
@@ -114,16 +124,20 @@ describe('popMany', () => {
     const delivered: string[] = [];
     let calls = 0;
     const failure = new Error('EPIPE');
-    const result = await c.popMany('q', { count: 1000 }, async (items) => {
-      if (++calls === 3) throw failure;
-      for (const i of items) delivered.push(i.data.toString());
-    }).catch((e: unknown) => e);
+    const result = await c
+      .popMany('q', { count: 1000 }, async (items) => {
+        if (++calls === 3) throw failure;
+        for (const i of items) delivered.push(i.data.toString());
+      })
+      .catch((e: unknown) => e);
     expect(result).toBe(failure);
     const d = delivered.length;
     expect(d).toBeGreaterThan(0);
     const next = clients.client([srv]);
     const rest: string[] = [];
-    await next.popMany('q', { count: 1000 }, async (items) => { for (const i of items) rest.push(i.data.toString()); });
+    await next.popMany('q', { count: 1000 }, async (items) => {
+      for (const i of items) rest.push(i.data.toString());
+    });
     expect(delivered).toEqual(numbers(d));
     expect(rest).toEqual(numbers(1000 - d, d + 1));
     expect(queueStats(srv, 'q')).toMatchObject({ items: 0, open: 0, acked: 1000 });
@@ -135,7 +149,9 @@ describe('popMany', () => {
     const c = clients.client([srv]);
     await c.pushAll('q', batches(numbers(500), 500));
     const got: string[] = [];
-    await c.popMany('q', { count: 500 }, async (items) => { for (const i of items) got.push(i.data.toString()); });
+    await c.popMany('q', { count: 500 }, async (items) => {
+      for (const i of items) got.push(i.data.toString());
+    });
     expect(got).toEqual(numbers(500));
     expect(queueStats(srv, 'q')).toMatchObject({ items: 0, open: 0 });
   });

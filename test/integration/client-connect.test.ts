@@ -13,7 +13,8 @@ let certs: TestCertificates;
 let srv: TestServer | null = null;
 const sockets: net.Socket[] = [];
 /** The auth file holds bytes: a UTF-8 password is read as its bytes (latin1), as loadAuthFile does. */
-const users = () => new Authenticator({ users: new Map([['alice', Buffer.from('pässword').toString('latin1')]]), warnings: [] }, 10);
+const users = () =>
+  new Authenticator({ users: new Map([['alice', Buffer.from('pässword').toString('latin1')]]), warnings: [] }, 10);
 
 beforeAll(() => {
   certs = makeCertificates();
@@ -32,7 +33,10 @@ async function connected(security: Security, host = '127.0.0.1'): Promise<Binary
 }
 
 async function failure(security: Security, host = '127.0.0.1'): Promise<ConnectError> {
-  const err = await connect(host, srv!.port, security, 5000).then(() => null, (e: unknown) => e);
+  const err = await connect(host, srv!.port, security, 5000).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(ConnectError);
   return err as ConnectError;
 }
@@ -90,7 +94,10 @@ describe('RqClient with security', () => {
     const skipped: string[] = [];
     try {
       const client = new RqClient({
-        servers: [{ host: 'localhost', port: srv.port }, { host: 'localhost', port: other.port }],
+        servers: [
+          { host: 'localhost', port: srv.port },
+          { host: 'localhost', port: other.port },
+        ],
         rotationStart: 0,
         security: { tls: true, ca: certs.ca, user: 'alice', password: 'wrong' },
         onServerSkipped: (e) => skipped.push(e.message),

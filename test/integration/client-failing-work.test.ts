@@ -39,7 +39,13 @@ describe('RqClient and work that fails', () => {
     await c.push('jobs', 'later', { delayMs: 60_000 });
     expect(queueStats(srv, 'jobs')).toMatchObject({ items: 0, delayed: 1 });
     expect(await c.reserve('jobs')).toBeNull();
-    const report = await c.pushAll('jobs', (async function* () { yield [Buffer.from('a'), Buffer.from('b')]; })(), { delayMs: 50 });
+    const report = await c.pushAll(
+      'jobs',
+      (async function* () {
+        yield [Buffer.from('a'), Buffer.from('b')];
+      })(),
+      { delayMs: 50 },
+    );
     expect(report).toMatchObject({ pushed: 2, refused: 0 });
     const item = await c.reserve('jobs', { waitMs: 5000 });
     expect(item?.data.toString()).toBe('a');

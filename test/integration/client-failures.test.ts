@@ -29,7 +29,9 @@ async function peer(mode: 'silent' | 'hang-up'): Promise<HostilePeer> {
 
 function failure(p: Promise<unknown>): Promise<RqClientError> {
   return p.then(
-    () => { throw new Error('expected a failure'); },
+    () => {
+      throw new Error('expected a failure');
+    },
     (err: unknown) => {
       expect(err).toBeInstanceOf(RqClientError);
       return err as RqClientError;
@@ -51,7 +53,12 @@ describe('a server that cannot be reached', () => {
 
   it('makes bulk calls report or reject, never hang', async () => {
     const c = clients.client([await deadPort()]);
-    const report = await c.pushAll('q', (async function* () { yield [Buffer.from('a')]; })());
+    const report = await c.pushAll(
+      'q',
+      (async function* () {
+        yield [Buffer.from('a')];
+      })(),
+    );
     expect(report).toMatchObject({ pushed: 0, unconfirmed: 0, failure: { kind: 'unreachable' } });
     await failure(c.popMany('q', { count: 5 }, async () => {}));
   });
@@ -94,7 +101,12 @@ describe('a server that hangs up', () => {
     const err = await failure(c.reserve('q'));
     expect(err.kind).toBe('unreachable');
     expect(rude.bytes.length).toBeGreaterThanOrEqual(HEADER_BYTES);
-    const report = await c.pushAll('q', (async function* () { yield [Buffer.from('a'), Buffer.from('b')]; })());
+    const report = await c.pushAll(
+      'q',
+      (async function* () {
+        yield [Buffer.from('a'), Buffer.from('b')];
+      })(),
+    );
     expect(report).toMatchObject({ pushed: 0, unconfirmed: 2, failure: { kind: 'unreachable' } });
   });
 

@@ -31,7 +31,10 @@ async function stop(srv: TestServer): Promise<void> {
 }
 
 async function unreachable(p: Promise<unknown>): Promise<void> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(RqClientError);
   expect(err).toMatchObject({ kind: 'unreachable' });
 }

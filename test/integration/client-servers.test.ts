@@ -31,7 +31,9 @@ describe('two servers', () => {
     expect(queueStats(a, 'q').items).toBe(3);
     expect(queueStats(b, 'q').items).toBe(2);
     const got: string[] = [];
-    const popped = await c.popMany('q', { count: 10 }, async (items) => { for (const i of items) got.push(i.data.toString()); });
+    const popped = await c.popMany('q', { count: 10 }, async (items) => {
+      for (const i of items) got.push(i.data.toString());
+    });
     expect(popped.popped).toBe(5);
     expect(got.sort()).toEqual(['1', '2', '3', '4', '5']);
     expect(queueStats(a, 'q')).toMatchObject({ items: 0, open: 0 });

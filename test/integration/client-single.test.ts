@@ -85,7 +85,7 @@ describe('RqClient, one request at a time', () => {
     expect(stats.state === 'up' && [...stats.queues.keys()]).toEqual(['café']);
   });
 
-  it('reports a refused push as a protocol error, with the server\'s reason', async () => {
+  it("reports a refused push as a protocol error, with the server's reason", async () => {
     const c = clients.client([srv]);
     const refused = await c.push('q', Buffer.alloc(64 * 1024 + 1)).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RqClientError);

@@ -71,7 +71,7 @@ it('reports the package version in the shape memcache clients accept (major ≥ 
   expect(Number(VERSION.split('.')[0])).toBeGreaterThanOrEqual(1);
 });
 
-it('at --max-open, closing another connection\'s item by id does not make room for a reservation', async () => {
+it("at --max-open, closing another connection's item by id does not make room for a reservation", async () => {
   const a = await connect();
   const b = await connect();
   await a.request('set q 0 0 1\r\n1\r\nset q 0 0 1\r\n2\r\nset q 0 0 1\r\n3\r\n', 'STORED\r\nSTORED\r\nSTORED\r\n');

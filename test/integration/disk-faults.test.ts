@@ -108,6 +108,8 @@ describe('disk faults', () => {
     await srv.close();
     srv = await startJournalServer(store.crashed());
     const c = await connect(srv.port);
-    expect(await c.request('get q\r\nget q\r\n', 'END\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n')).toBe('VALUE q 0 3\r\none\r\nEND\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n');
+    expect(await c.request('get q\r\nget q\r\n', 'END\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n')).toBe(
+      'VALUE q 0 3\r\none\r\nEND\r\nVALUE q 0 3\r\ntwo\r\nEND\r\n',
+    );
   });
 });

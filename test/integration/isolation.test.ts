@@ -128,7 +128,7 @@ describe('a client that asks for more replies than it reads', () => {
 });
 
 describe('an abusive connection', () => {
-  it('never affects another connection\'s items', async () => {
+  it("never affects another connection's items", async () => {
     const victim = await conns.connect();
     for (let i = 1; i <= 5; i++) expect(await victim.request(setCommand('q', `item${i}`))).toBe('STORED\r\n');
     expect(await victim.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 5\r\nitem1\r\nEND\r\n');

@@ -50,15 +50,21 @@ describe('--max-connections', () => {
     await connect();
     // Clients that keep their side open, so each refused socket lingers (refuse.ts) until cut off.
     const sockets: net.Socket[] = [];
-    const burst = await Promise.all(Array.from({ length: REFUSING_AT_ONCE + 36 }, () => new Promise<{ line: boolean }>((resolve) => {
-      const s = net.connect({ port: srv!.port, host: '127.0.0.1', allowHalfOpen: true });
-      sockets.push(s);
-      let line = false;
-      s.on('data', () => (line = true));
-      s.on('error', () => {});
-      s.on('end', () => resolve({ line })); // the server's FIN, after its line or without one
-      s.on('close', () => resolve({ line }));
-    })));
+    const burst = await Promise.all(
+      Array.from(
+        { length: REFUSING_AT_ONCE + 36 },
+        () =>
+          new Promise<{ line: boolean }>((resolve) => {
+            const s = net.connect({ port: srv!.port, host: '127.0.0.1', allowHalfOpen: true });
+            sockets.push(s);
+            let line = false;
+            s.on('data', () => (line = true));
+            s.on('error', () => {});
+            s.on('end', () => resolve({ line })); // the server's FIN, after its line or without one
+            s.on('close', () => resolve({ line }));
+          }),
+      ),
+    );
     for (const s of sockets) s.destroy();
     const withLine = burst.filter((r) => r.line).length;
     expect(withLine).toBeGreaterThan(0);
@@ -97,7 +103,9 @@ describe('--max-queue-items and --max-queue-bytes', () => {
     const c = await connect();
     expect(await c.request(setCommand('a', 'x'))).toBe('STORED\r\n');
     expect(await c.request(setCommand('b', 'x'))).toBe('STORED\r\n');
-    expect(await c.request(setCommand('c', 'x'))).toBe('SERVER_ERROR too many queues (max 2): not stored; delete_queue the ones no longer used\r\n');
+    expect(await c.request(setCommand('c', 'x'))).toBe(
+      'SERVER_ERROR too many queues (max 2): not stored; delete_queue the ones no longer used\r\n',
+    );
     expect(await c.request('get c/t=60000\r\n')).toBe('END\r\n');
     expect(await c.request('delete_queue b\r\n')).toBe('DELETED\r\n');
     expect(await c.request(setCommand('c', 'x'))).toBe('STORED\r\n');
@@ -139,10 +147,16 @@ describe('a full queue over the binary protocol', () => {
     await start({ maxQueueItems: 1 });
     const c = await BinaryClient.connect(srv!.port);
     conns.add(c.raw);
-    expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'a', opaque: 1 })).status).toBe(STATUS.SUCCESS);
+    expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'a', opaque: 1 })).status).toBe(
+      STATUS.SUCCESS,
+    );
     c.send({ opcode: OP.SETQ, key: 'q', extras: setExtras(), value: 'b', opaque: 2 });
     const reply = await c.read();
-    expect([reply.opaque, reply.status, reply.value.toString()]).toEqual([2, STATUS.OUT_OF_MEMORY, 'queue q is full (max 1 items): not stored']);
+    expect([reply.opaque, reply.status, reply.value.toString()]).toEqual([
+      2,
+      STATUS.OUT_OF_MEMORY,
+      'queue q is full (max 1 items): not stored',
+    ]);
   });
 });
 
@@ -183,7 +197,9 @@ describe('a client that does not read its replies', () => {
     const served = await checkBounded(s, await flood(hog, line, 680));
 
     // Another client is served meanwhile.
-    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(`VALUE q/peek 0 ${itemBytes}\r\n${item.toString()}\r\nEND\r\n`);
+    expect(await setter.request('get q/peek\r\n', 'END\r\n')).toBe(
+      `VALUE q/peek 0 ${itemBytes}\r\n${item.toString()}\r\nEND\r\n`,
+    );
 
     // The hog reads: replies come in order and whole, and the server works on.
     hog.socket.resume();
@@ -199,7 +215,9 @@ describe('a client that does not read its replies', () => {
     const s = await start({});
     const setter = await BinaryClient.connect(s.port);
     conns.add(setter.raw);
-    expect((await setter.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: item, opaque: 1 })).status).toBe(STATUS.SUCCESS);
+    expect((await setter.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: item, opaque: 1 })).status).toBe(
+      STATUS.SUCCESS,
+    );
     const get = encodeRequest({ opcode: OP.GET, key: 'q/peek', opaque: 7 });
     const chunk = Buffer.concat(Array.from({ length: 256 }, () => get));
     const hog = await BinaryClient.connect(s.port);

@@ -42,7 +42,13 @@ async function start(store = new MemoryStore(), retryMs = 1000): Promise<{ srv: 
 async function busyServer(): Promise<{ srv: JournalServer; metrics: TestMetrics }> {
   const started = await start();
   const producer = await conns.connect();
-  for (const [queue, data] of [['jobs', 'a'], ['jobs', 'bb'], ['jobs', 'ccc'], ['mail', 'm'], ['café', 'x']]) {
+  for (const [queue, data] of [
+    ['jobs', 'a'],
+    ['jobs', 'bb'],
+    ['jobs', 'ccc'],
+    ['mail', 'm'],
+    ['café', 'x'],
+  ]) {
     expect(await producer.request(setText(Buffer.from(queue).toString('latin1'), data))).toBe('STORED\r\n');
   }
   const worker = await conns.connect();
@@ -50,7 +56,10 @@ async function busyServer(): Promise<{ srv: JournalServer; metrics: TestMetrics 
   await worker.request('get mail/lease=60000\r\n', 'END\r\n');
   const waiter = await conns.connect();
   waiter.send('get idle/t=30000\r\n');
-  await eventually(() => started.srv.server.engine.stats(Date.now()).some((q) => q.name === 'idle' && q.waiters === 1), 'a waiter on idle');
+  await eventually(
+    () => started.srv.server.engine.stats(Date.now()).some((q) => q.name === 'idle' && q.waiters === 1),
+    'a waiter on idle',
+  );
   return started;
 }
 
@@ -72,11 +81,21 @@ describe('a scrape', () => {
     for (const q of srv.server.engine.stats(Date.now())) {
       const label = `{queue="${Buffer.from(q.name, 'latin1').toString('utf8')}"}`;
       expect({
-        queue: q.name, ready: got.get(`rq_queue_ready_items${label}`), open: got.get(`rq_queue_open_items${label}`),
-        waiters: got.get(`rq_queue_waiters${label}`), delivered: got.get(`rq_queue_delivered_items_total${label}`),
-        enqueued: got.get(`rq_queue_enqueued_items_total${label}`), bytes: got.get(`rq_queue_data_bytes${label}`),
+        queue: q.name,
+        ready: got.get(`rq_queue_ready_items${label}`),
+        open: got.get(`rq_queue_open_items${label}`),
+        waiters: got.get(`rq_queue_waiters${label}`),
+        delivered: got.get(`rq_queue_delivered_items_total${label}`),
+        enqueued: got.get(`rq_queue_enqueued_items_total${label}`),
+        bytes: got.get(`rq_queue_data_bytes${label}`),
       }).toEqual({
-        queue: q.name, ready: q.items, open: q.open, waiters: q.waiters, delivered: q.delivered, enqueued: q.totalItems, bytes: q.bytes,
+        queue: q.name,
+        ready: q.items,
+        open: q.open,
+        waiters: q.waiters,
+        delivered: q.delivered,
+        enqueued: q.totalItems,
+        bytes: q.bytes,
       });
       expect(got.get(`rq_queue_ready_items${label}`)).toBe(Number(pairs.get(`queue_${q.name}_items`)));
     }
@@ -162,7 +181,10 @@ async function queueServerAnswers(): Promise<void> {
 describe('bad input on the metrics port', () => {
   it('answers paths it does not serve with 404, other methods with 405, HEAD without a body', async () => {
     const { metrics } = await start();
-    expect(await httpGet(metrics.port, '/')).toMatchObject({ status: 404, body: 'not found: rq serves /metrics, /healthz and /readyz\n' });
+    expect(await httpGet(metrics.port, '/')).toMatchObject({
+      status: 404,
+      body: 'not found: rq serves /metrics, /healthz and /readyz\n',
+    });
     expect(await httpGet(metrics.port, '/metrics/../etc/passwd')).toMatchObject({ status: 404 });
     const post = await httpGet(metrics.port, '/metrics', { method: 'POST' });
     expect(post).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } });
@@ -175,16 +197,24 @@ describe('bad input on the metrics port', () => {
   it('closes a connection that does not speak HTTP, or sends a URL past 8 KiB, and the queue server goes on', async () => {
     const { metrics } = await start();
     expect(await rawExchange(metrics.port, 'set q 0 0 1\r\nx\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
-    expect(await rawExchange(metrics.port, Buffer.from([0x80, 0x01, 0x00, 0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x0d, 0x0a]))).toMatch(/^HTTP\/1\.1 400 /);
-    expect(await rawExchange(metrics.port, `GET /metrics?${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
-    expect(await rawExchange(metrics.port, `GET /metrics HTTP/1.1\r\n${'X-Junk: y\r\n'.repeat(2000)}\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
+    expect(await rawExchange(metrics.port, Buffer.from([0x80, 0x01, 0x00, 0x00, 0xff, 0xfe, 0x0d, 0x0a, 0x0d, 0x0a]))).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    expect(await rawExchange(metrics.port, `GET /metrics?${'a'.repeat(100_000)} HTTP/1.1\r\nHost: x\r\n\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
+    expect(await rawExchange(metrics.port, `GET /metrics HTTP/1.1\r\n${'X-Junk: y\r\n'.repeat(2000)}\r\n`)).toMatch(
+      /^HTTP\/1\.1 431 /,
+    );
     await queueServerAnswers();
     expect((await httpGet(metrics.port, '/metrics')).status).toBe(200);
   });
 
   it('answers many scrapes at once, while the queue server keeps answering', async () => {
     const { metrics } = await busyServer();
-    const scrapes = Array.from({ length: 40 }, (_, i) => httpGet(metrics.port, '/metrics', { headers: i % 2 === 0 ? { accept: OPEN_METRICS } : {} }));
+    const scrapes = Array.from({ length: 40 }, (_, i) =>
+      httpGet(metrics.port, '/metrics', { headers: i % 2 === 0 ? { accept: OPEN_METRICS } : {} }),
+    );
     await queueServerAnswers();
     const replies = await Promise.all(scrapes);
     for (const reply of replies) {
@@ -196,17 +226,29 @@ describe('bad input on the metrics port', () => {
   it(`holds at most ${MAX_METRICS_CONNECTIONS} connections; more are closed at once, and the queue server is not touched`, async () => {
     const { srv, metrics } = await start();
     const closed: boolean[] = [];
-    await Promise.all(Array.from({ length: MAX_METRICS_CONNECTIONS + 20 }, (_, i) => new Promise<void>((resolve) => {
-      const socket = net.connect(metrics.port, '127.0.0.1', () => resolve());
-      sockets.push(socket);
-      closed[i] = false;
-      socket.on('close', () => (closed[i] = true));
-      socket.on('error', () => {});
-    })));
-    await eventually(() => closed.filter(Boolean).length >= 20, () => `20 connections closed (${closed.filter(Boolean).length} were)`);
+    await Promise.all(
+      Array.from(
+        { length: MAX_METRICS_CONNECTIONS + 20 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(metrics.port, '127.0.0.1', () => resolve());
+            sockets.push(socket);
+            closed[i] = false;
+            socket.on('close', () => (closed[i] = true));
+            socket.on('error', () => {});
+          }),
+      ),
+    );
+    await eventually(
+      () => closed.filter(Boolean).length >= 20,
+      () => `20 connections closed (${closed.filter(Boolean).length} were)`,
+    );
     await queueServerAnswers();
     expect(srv.server.counters.totalConnections).toBe(1);
     for (const s of sockets.splice(0)) s.destroy();
-    await eventually(async () => (await httpGet(metrics.port, '/healthz').catch(() => ({ status: 0 }))).status === 200, 'a probe answered again');
+    await eventually(
+      async () => (await httpGet(metrics.port, '/healthz').catch(() => ({ status: 0 }))).status === 200,
+      'a probe answered again',
+    );
   });
 });

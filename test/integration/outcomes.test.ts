@@ -38,7 +38,10 @@ const fail = (kind: Kind, text: string): Outcome => ({ kind, text });
 /** Run with --max-open 1, --max-queue-items 2, --max-queues 3, --max-deliveries 2. */
 const STEPS: Step[] = [
   [{ op: 'set', key: 'q', data: 'one' }, ok()],
-  [{ op: 'set', key: 'q/open', data: 'x' }, fail('invalid', 'set takes only the option delay=<ms>: other options belong to get and delete')],
+  [
+    { op: 'set', key: 'q/open', data: 'x' },
+    fail('invalid', 'set takes only the option delay=<ms>: other options belong to get and delete'),
+  ],
   [{ op: 'set', key: LONG_NAME, data: 'x' }, fail('invalid', 'queue name longer than 250 bytes')],
   [{ op: 'set', key: 'q', data: 'two' }, ok()],
   [{ op: 'set', key: 'q', data: 'three' }, fail('full', 'queue q is full (max 2 items): not stored')],
@@ -69,7 +72,10 @@ const STEPS: Step[] = [
   [{ op: 'delete', key: 'q/delay=5' }, fail('invalid', 'delay= needs abort')],
   [{ op: 'get', key: 'q/abort/deliveries' }, fail('invalid', 'deliveries needs open or peek')],
   [{ op: 'touch', key: 'q/id=999', exptime: 30 }, { kind: 'not_found' }],
-  [{ op: 'touch', key: 'q/open', exptime: 30 }, fail('invalid', 'touch takes only the options id=<n> and lease=<ms>, not "open"')],
+  [
+    { op: 'touch', key: 'q/open', exptime: 30 },
+    fail('invalid', 'touch takes only the options id=<n> and lease=<ms>, not "open"'),
+  ],
   [{ op: 'touch', key: 'q', exptime: 3_000_000 }, fail('invalid', 'touch needs an exptime in the future')],
   [{ op: 'set', key: 'q', data: 'now' }, ok()],
   [{ op: 'set', key: 'q', data: 'x' }, fail('full', 'queue q is full (max 2 items): not stored')],
@@ -114,19 +120,38 @@ async function textDriver(port: number): Promise<Driver> {
       const key = reply.split(' ')[1];
       return ok(text, key === asked ? undefined : key);
     }
-    const kinds: Record<string, Kind> = { STORED: 'ok', DELETED: 'ok', TOUCHED: 'ok', OK: 'ok', END: 'miss', NOT_FOUND: 'not_found' };
+    const kinds: Record<string, Kind> = {
+      STORED: 'ok',
+      DELETED: 'ok',
+      TOUCHED: 'ok',
+      OK: 'ok',
+      END: 'miss',
+      NOT_FOUND: 'not_found',
+    };
     expect(kinds[reply], reply).toBeDefined();
     return { kind: kinds[reply] };
   };
   return {
     async run(op) {
       switch (op.op) {
-        case 'set': c.send(`set ${op.key} 0 0 ${op.data.length}\r\n${op.data}\r\n`); break;
-        case 'get': c.send(`get ${(asked = op.key)}\r\n`); break;
-        case 'touch': c.send(`touch ${op.key} ${op.exptime}\r\n`); break;
-        case 'delete': c.send(`delete ${op.key}\r\n`); break;
-        case 'flush': c.send(`flush ${op.queue}\r\n`); break;
-        case 'flush_all': c.send('flush_all\r\n'); break;
+        case 'set':
+          c.send(`set ${op.key} 0 0 ${op.data.length}\r\n${op.data}\r\n`);
+          break;
+        case 'get':
+          c.send(`get ${(asked = op.key)}\r\n`);
+          break;
+        case 'touch':
+          c.send(`touch ${op.key} ${op.exptime}\r\n`);
+          break;
+        case 'delete':
+          c.send(`delete ${op.key}\r\n`);
+          break;
+        case 'flush':
+          c.send(`flush ${op.queue}\r\n`);
+          break;
+        case 'flush_all':
+          c.send('flush_all\r\n');
+          break;
       }
       return line();
     },
@@ -147,12 +172,17 @@ async function binaryDriver(port: number): Promise<Driver> {
   return {
     async run(op) {
       const reply = await c.request(
-        op.op === 'set' ? { opcode: OP.SET, key: op.key, extras: setExtras(), value: op.data }
-        : op.op === 'get' ? { opcode: OP.GET, key: op.key }
-        : op.op === 'delete' ? { opcode: OP.DELETE, key: op.key }
-        : op.op === 'touch' ? { opcode: OP.TOUCH, key: op.key, extras: touchExtras(op.exptime) }
-        : op.op === 'flush' ? { opcode: OP.FLUSH, key: op.queue }
-        : { opcode: OP.FLUSH },
+        op.op === 'set'
+          ? { opcode: OP.SET, key: op.key, extras: setExtras(), value: op.data }
+          : op.op === 'get'
+            ? { opcode: OP.GET, key: op.key }
+            : op.op === 'delete'
+              ? { opcode: OP.DELETE, key: op.key }
+              : op.op === 'touch'
+                ? { opcode: OP.TOUCH, key: op.key, extras: touchExtras(op.exptime) }
+                : op.op === 'flush'
+                  ? { opcode: OP.FLUSH, key: op.queue }
+                  : { opcode: OP.FLUSH },
       );
       if (reply.status === STATUS.SUCCESS) {
         if (op.op !== 'get') return ok();
@@ -209,7 +239,9 @@ async function runTable(connect: (port: number) => Promise<Driver>): Promise<Arr
   return seen;
 }
 
-const expected = STEPS.filter((s) => s !== 'disk fails').map(([op, outcome]) => [JSON.stringify(op), outcome] as [string, Outcome]);
+const expected = STEPS.filter((s) => s !== 'disk fails').map(
+  ([op, outcome]) => [JSON.stringify(op), outcome] as [string, Outcome],
+);
 
 describe('every operation outcome, through both protocols', () => {
   it('text: STORED/VALUE/DELETED/OK, END or NOT_FOUND, CLIENT_ERROR or SERVER_ERROR with the reason', async () => {

@@ -122,7 +122,11 @@ describe('--max-partial-bytes', () => {
     expect(held()).toBe(4 * (MiB + 2));
     expect(held()).toBeLessThanOrEqual(limit);
     const s = await stats(await conns.connect());
-    expect([s.get('partial_bytes'), s.get('partial_bytes_limit'), s.get('partial_refusals')]).toEqual([String(4 * (MiB + 2)), String(limit), '6']);
+    expect([s.get('partial_bytes'), s.get('partial_bytes_limit'), s.get('partial_refusals')]).toEqual([
+      String(4 * (MiB + 2)),
+      String(limit),
+      '6',
+    ]);
     // A held one completes; a closed one gives its bytes back.
     const [first, second] = senders.filter((c) => !refused.includes(c));
     first.send(Buffer.concat([Buffer.alloc(MiB - 100, 0x61), Buffer.from('\r\n')]));

@@ -133,15 +133,28 @@ describe('version, verbosity', () => {
 });
 
 describe('stats', () => {
-  it('reports memcached\'s general fields and every per-queue field', async () => {
+  it("reports memcached's general fields and every per-queue field", async () => {
     const c = await conns.connect();
     await fill(c, 'q', 'abc', 'de');
     await c.request('get q\r\n', 'END\r\n');
     await c.request('get q/peek\r\n', 'END\r\n');
     await c.request('get none\r\n');
     const s = await stats(c);
-    for (const field of ['pid', 'uptime', 'time', 'version', 'curr_connections', 'total_connections', 'cmd_get', 'cmd_set',
-      'get_hits', 'get_misses', 'curr_items', 'total_items', 'bytes']) {
+    for (const field of [
+      'pid',
+      'uptime',
+      'time',
+      'version',
+      'curr_connections',
+      'total_connections',
+      'cmd_get',
+      'cmd_set',
+      'get_hits',
+      'get_misses',
+      'curr_items',
+      'total_items',
+      'bytes',
+    ]) {
       expect(s.has(field), field).toBe(true);
     }
     expect(s.get('pid')).toBe(String(process.pid));
@@ -155,9 +168,20 @@ describe('stats', () => {
     expect(s.get('total_items')).toBe('2');
     expect(s.get('bytes')).toBe('5');
     expect(Object.fromEntries([...s].filter(([k]) => k.startsWith('queue_q_') && k !== 'queue_q_age_ms'))).toEqual({
-      queue_q_items: '1', queue_q_open: '1', queue_q_bytes: '5', queue_q_total_items: '2', queue_q_delivered: '1', queue_q_expired_items: '0',
-      queue_q_acked: '0', queue_q_released: '0', queue_q_discarded: '0', queue_q_rejected: '0', queue_q_waiters: '0',
-      queue_q_delayed: '0', queue_q_dead: '0', queue_q_head_deliveries: '0',
+      queue_q_items: '1',
+      queue_q_open: '1',
+      queue_q_bytes: '5',
+      queue_q_total_items: '2',
+      queue_q_delivered: '1',
+      queue_q_expired_items: '0',
+      queue_q_acked: '0',
+      queue_q_released: '0',
+      queue_q_discarded: '0',
+      queue_q_rejected: '0',
+      queue_q_waiters: '0',
+      queue_q_delayed: '0',
+      queue_q_dead: '0',
+      queue_q_head_deliveries: '0',
     });
     expect(Number(s.get('queue_q_age_ms'))).toBeGreaterThanOrEqual(0);
   });

@@ -76,7 +76,12 @@ function sessions(): Session[] {
     const maxOpen = /--max-open (\d+)/.exec(m[1])?.[1];
     const maxDeliveries = /--max-deliveries (\d+)/.exec(m[1])?.[1];
     const before = text.slice(0, m.index).trimEnd().split('\n\n').pop() ?? '';
-    out.push({ title: before.split('\n')[0], maxOpen: maxOpen ? Number(maxOpen) : undefined, maxDeliveries: maxDeliveries ? Number(maxDeliveries) : undefined, steps: parseSession(m[2].trimEnd()) });
+    out.push({
+      title: before.split('\n')[0],
+      maxOpen: maxOpen ? Number(maxOpen) : undefined,
+      maxDeliveries: maxDeliveries ? Number(maxDeliveries) : undefined,
+      steps: parseSession(m[2].trimEnd()),
+    });
   }
   return out;
 }

@@ -62,7 +62,10 @@ describe('reservations and connections', () => {
     a.close();
     const b = await connect();
     // The release happens when the server sees the close; wait for it through stats.
-    await eventually(async () => (await b.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_items 3\r\n'), 'the items to come back');
+    await eventually(
+      async () => (await b.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_items 3\r\n'),
+      'the items to come back',
+    );
     const got = await b.request('get q q q\r\n', 'END\r\n');
     expect(got).toBe('VALUE q 0 1\r\n1\r\nVALUE q 0 1\r\n2\r\nVALUE q 0 1\r\n3\r\nEND\r\n');
   });
@@ -118,7 +121,10 @@ describe('blocking get', () => {
     const producer = await connect();
     waiter.send('get q/t=10000\r\nversion\r\n');
     // Make sure the get is waiting before the set (stats reports waiters).
-    await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 1\r\n'), 'the waiter');
+    await eventually(
+      async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 1\r\n'),
+      'the waiter',
+    );
     expect(waiter.unread.length).toBe(0);
     await producer.request(setText('q', 'wake'));
     expect(await waiter.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nwake\r\nEND\r\n');
@@ -131,7 +137,10 @@ describe('blocking get', () => {
     const producer = await connect();
     w1.send('get q/t=10000\r\n');
     w2.send('get q/t=300\r\n');
-    await eventually(async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 2\r\n'), 'both waiters');
+    await eventually(
+      async () => (await producer.request('stats\r\n', 'END\r\n')).includes('STAT queue_q_waiters 2\r\n'),
+      'both waiters',
+    );
     await producer.request(setText('q', 'only'));
     expect(await w1.readUntil('END\r\n')).toBe('VALUE q/t=10000 0 4\r\nonly\r\nEND\r\n');
     expect(await w2.readUntil('END\r\n')).toBe('END\r\n');
@@ -151,4 +160,3 @@ describe('expiry', () => {
     expect(stats).toContain('STAT queue_q_expired_items 2\r\n');
   });
 });
-

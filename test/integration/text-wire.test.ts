@@ -40,17 +40,37 @@ describe('malformed input gets one error line and the connection stays usable', 
     ['set with a bad exptime (its data is skipped)', 'set q 0 later 1\r\nx\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['set with an extra token (its data is skipped)', 'set q 0 0 1 extra\r\nx\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['a data block longer than announced', 'set q 0 0 2\r\nabcd', /^CLIENT_ERROR bad data chunk\r\n$/],
-    ['set with options in the key', 'set q/open 0 0 1\r\nx\r\n', /^CLIENT_ERROR set takes only the option delay=<ms>: other options belong to get and delete\r\n$/],
-    ['set with a 251-byte queue name', `set ${'n'.repeat(251)} 0 0 1\r\nx\r\n`, /^CLIENT_ERROR queue name longer than 250 bytes\r\n$/],
-    ['set with a control character in the name', 'set a\x01b 0 0 1\r\nx\r\n', /^CLIENT_ERROR queue name contains a space, control character or \/\r\n$/],
+    [
+      'set with options in the key',
+      'set q/open 0 0 1\r\nx\r\n',
+      /^CLIENT_ERROR set takes only the option delay=<ms>: other options belong to get and delete\r\n$/,
+    ],
+    [
+      'set with a 251-byte queue name',
+      `set ${'n'.repeat(251)} 0 0 1\r\nx\r\n`,
+      /^CLIENT_ERROR queue name longer than 250 bytes\r\n$/,
+    ],
+    [
+      'set with a control character in the name',
+      'set a\x01b 0 0 1\r\nx\r\n',
+      /^CLIENT_ERROR queue name contains a space, control character or \/\r\n$/,
+    ],
     ['get with an unknown option', 'get q/bogus\r\n', /^CLIENT_ERROR unknown option "bogus"\r\n$/],
     ['get with an unknown option that has a value', 'get q/timeout=5\r\n', /^CLIENT_ERROR unknown option "timeout"\r\n$/],
-    ['get with contradictory options', 'get q/peek/open\r\n', /^CLIENT_ERROR peek cannot be combined with open, close or abort\r\n$/],
+    [
+      'get with contradictory options',
+      'get q/peek/open\r\n',
+      /^CLIENT_ERROR peek cannot be combined with open, close or abort\r\n$/,
+    ],
     ['get with a bad wait', 'get q/t=soon\r\n', /^CLIENT_ERROR t= needs a whole number of milliseconds\r\n$/],
     ['get with a wait on several keys', 'get a/t=10 b\r\n', /^CLIENT_ERROR t= needs a get with a single key\r\n$/],
     ['get with a 251-byte queue name', `get ${'n'.repeat(251)}\r\n`, /^CLIENT_ERROR queue name longer than 250 bytes\r\n$/],
     ['gets with an empty queue name', 'gets /open\r\n', /^CLIENT_ERROR empty queue name\r\n$/],
-    ['delete with a get option', 'delete q/open\r\n', /^CLIENT_ERROR delete takes only the options abort, id=<n> and delay=<ms>, not "open"\r\n$/],
+    [
+      'delete with a get option',
+      'delete q/open\r\n',
+      /^CLIENT_ERROR delete takes only the options abort, id=<n> and delay=<ms>, not "open"\r\n$/,
+    ],
     ['delete with a time', 'delete q 10\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['delete without a key', 'delete\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['delete with a bad id', 'delete q/id=x\r\n', /^CLIENT_ERROR id= needs an item id\r\n$/],
@@ -58,7 +78,11 @@ describe('malformed input gets one error line and the connection stays usable', 
     ['flush of a bad queue name', 'flush a/b\r\n', /^CLIENT_ERROR queue name contains a space, control character or \/\r\n$/],
     ['flush_all with a bad delay', 'flush_all soon\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['delete_queue without a queue', 'delete_queue\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
-    ['delete_queue of a bad queue name', 'delete_queue a/b\r\n', /^CLIENT_ERROR queue name contains a space, control character or \/\r\n$/],
+    [
+      'delete_queue of a bad queue name',
+      'delete_queue a/b\r\n',
+      /^CLIENT_ERROR queue name contains a space, control character or \/\r\n$/,
+    ],
     ['an unknown stats group', 'stats detail on\r\n', /^CLIENT_ERROR unknown stats group "detail on"\r\n$/],
     ['binary garbage ending in a newline', Buffer.from([0x00, 0xff, 0x13, 0x80, 0x0d, 0x0a]), /^ERROR\r\n$/],
   ];
@@ -99,29 +123,31 @@ describe('malformed input gets one error line and the connection stays usable', 
 describe('noreply', () => {
   it('means no reply at all, not even for errors', async () => {
     const c = await conns.connect();
-    c.send(Buffer.concat([
-      setCommand('q', 'kept', 0, 0, true),
-      Buffer.from('set q/open 0 0 1 noreply\r\nx\r\n'), // options in a set key
-      Buffer.from('set q x 0 1 noreply\r\nx\r\n'), // bad flags
-      Buffer.from(`set q 0 0 ${MAX_ITEM + 1} noreply\r\n${'x'.repeat(MAX_ITEM + 1)}\r\n`), // too large
-      Buffer.from('set q 0 0 2 noreply\r\nabcd'), // bad data chunk
-      Buffer.from(`set ${'n'.repeat(251)} 0 0 1 noreply\r\nx\r\n`), // name too long
-      Buffer.from('add q 0 0 1 noreply\r\nx\r\n'),
-      Buffer.from('replace q 0 0 1 noreply\r\nx\r\n'),
-      Buffer.from('append q 0 0 1 noreply\r\nx\r\n'),
-      Buffer.from('prepend q 0 0 1 noreply\r\nx\r\n'),
-      Buffer.from('cas q 0 0 1 5 noreply\r\nx\r\n'),
-      Buffer.from('incr q 1 noreply\r\ndecr q 1 noreply\r\ntouch q 10 noreply\r\n'),
-      Buffer.from('delete q noreply\r\n'), // NOT_FOUND: nothing held
-      Buffer.from('delete q/open noreply\r\n'),
-      Buffer.from('delete q 10 noreply\r\n'),
-      Buffer.from('delete q/id=99 noreply\r\n'),
-      Buffer.from('flush nope noreply\r\nflush a/b noreply\r\n'),
-      Buffer.from('flush_all soon noreply\r\n'),
-      Buffer.from('delete_queue nope noreply\r\ndelete_queue a/b noreply\r\n'),
-      Buffer.from('verbosity 1 noreply\r\n'),
-      Buffer.from('version\r\n'),
-    ]));
+    c.send(
+      Buffer.concat([
+        setCommand('q', 'kept', 0, 0, true),
+        Buffer.from('set q/open 0 0 1 noreply\r\nx\r\n'), // options in a set key
+        Buffer.from('set q x 0 1 noreply\r\nx\r\n'), // bad flags
+        Buffer.from(`set q 0 0 ${MAX_ITEM + 1} noreply\r\n${'x'.repeat(MAX_ITEM + 1)}\r\n`), // too large
+        Buffer.from('set q 0 0 2 noreply\r\nabcd'), // bad data chunk
+        Buffer.from(`set ${'n'.repeat(251)} 0 0 1 noreply\r\nx\r\n`), // name too long
+        Buffer.from('add q 0 0 1 noreply\r\nx\r\n'),
+        Buffer.from('replace q 0 0 1 noreply\r\nx\r\n'),
+        Buffer.from('append q 0 0 1 noreply\r\nx\r\n'),
+        Buffer.from('prepend q 0 0 1 noreply\r\nx\r\n'),
+        Buffer.from('cas q 0 0 1 5 noreply\r\nx\r\n'),
+        Buffer.from('incr q 1 noreply\r\ndecr q 1 noreply\r\ntouch q 10 noreply\r\n'),
+        Buffer.from('delete q noreply\r\n'), // NOT_FOUND: nothing held
+        Buffer.from('delete q/open noreply\r\n'),
+        Buffer.from('delete q 10 noreply\r\n'),
+        Buffer.from('delete q/id=99 noreply\r\n'),
+        Buffer.from('flush nope noreply\r\nflush a/b noreply\r\n'),
+        Buffer.from('flush_all soon noreply\r\n'),
+        Buffer.from('delete_queue nope noreply\r\ndelete_queue a/b noreply\r\n'),
+        Buffer.from('verbosity 1 noreply\r\n'),
+        Buffer.from('version\r\n'),
+      ]),
+    );
     expect(await c.readLine()).toMatch(/^VERSION \d+\.\d+\.\d+$/);
     expect(await c.request('get q\r\n', 'END\r\n')).toBe('VALUE q 0 4\r\nkept\r\nEND\r\n');
     expect(await c.request('delete q noreply\r\nversion\r\n')).toMatch(VERSION_LINE);
@@ -139,14 +165,16 @@ describe('pipelining and fragmentation', () => {
   ]);
 
   function expectedReplies(version: string): string {
-    return 'STORED\r\nSTORED\r\nSTORED\r\n' +
+    return (
+      'STORED\r\nSTORED\r\nSTORED\r\n' +
       'VALUE a 1 3\r\none\r\nVALUE b 2 3\r\ntwo\r\nEND\r\n' +
       'VALUE a 3 5 3\r\nthree\r\nEND\r\n' +
       'DELETED\r\nDELETED\r\nNOT_FOUND\r\n' +
       'END\r\n' +
       `VERSION ${version}\r\n` +
       'ERROR\r\n' +
-      'END\r\n';
+      'END\r\n'
+    );
   }
 
   it('answers pipelined commands sent in one packet, in order', async () => {
@@ -234,7 +262,7 @@ describe('memcache commands without a queue meaning', () => {
     });
   }
 
-  it('memcexist\'s add on a missing queue creates nothing', async () => {
+  it("memcexist's add on a missing queue creates nothing", async () => {
     const c = await conns.connect();
     expect(await c.request('add nothere 0 2678400 0\r\n\r\n')).toMatch(/^CLIENT_ERROR add is not supported/);
     expect([...(await stats(c)).keys()].filter((k) => k.startsWith('queue_'))).toEqual([]);

@@ -41,8 +41,12 @@ describe('TLS', () => {
       auth: new Authenticator({ users: new Map([['alice', 'pw']]), warnings: [] }),
     });
     const c = new BinaryClient(await connect());
-    expect((await c.request({ opcode: OP.SASL_AUTH, key: 'PLAIN', value: '\0alice\0pw', opaque: 1 })).status).toBe(STATUS.SUCCESS);
-    expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'x', opaque: 2 })).status).toBe(STATUS.SUCCESS);
+    expect((await c.request({ opcode: OP.SASL_AUTH, key: 'PLAIN', value: '\0alice\0pw', opaque: 1 })).status).toBe(
+      STATUS.SUCCESS,
+    );
+    expect((await c.request({ opcode: OP.SET, key: 'q', extras: setExtras(), value: 'x', opaque: 2 })).status).toBe(
+      STATUS.SUCCESS,
+    );
     const hit = await c.request({ opcode: OP.GET, key: 'q', opaque: 3 });
     expect([hit.status, hit.value.toString()]).toEqual([STATUS.SUCCESS, 'x']);
   });
@@ -60,10 +64,12 @@ describe('TLS', () => {
 
   it('a client that does not trust the certificate is refused by its own TLS', async () => {
     srv = await startServer({ tls: { cert: certs.cert, key: certs.key } });
-    await expect(new Promise((resolve, reject) => {
-      const socket = tls.connect({ port: srv!.port, host: '127.0.0.1' }, () => resolve(socket));
-      socket.once('error', reject);
-    })).rejects.toThrow(/self[- ]signed|unable to (get|verify)/);
+    await expect(
+      new Promise((resolve, reject) => {
+        const socket = tls.connect({ port: srv!.port, host: '127.0.0.1' }, () => resolve(socket));
+        socket.once('error', reject);
+      }),
+    ).rejects.toThrow(/self[- ]signed|unable to (get|verify)/);
   });
 
   it('reloads a new certificate for new connections', async () => {
@@ -89,4 +95,3 @@ describe('TLS', () => {
     }
   });
 });
-

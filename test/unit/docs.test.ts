@@ -34,7 +34,7 @@ function accepted(name: string): boolean {
 describe('docs/protocol.md', () => {
   const commands = parserCommands();
 
-  it('finds the parser\'s commands, and each one really is accepted', () => {
+  it("finds the parser's commands, and each one really is accepted", () => {
     expect(commands).toEqual(expect.arrayContaining(['set', 'get', 'gets', 'delete', 'stats', 'version', 'quit']));
     for (const name of commands) expect({ name, accepted: accepted(name) }).toEqual({ name, accepted: true });
     expect(accepted('no_such_command')).toBe(false);
@@ -49,7 +49,10 @@ describe('docs/protocol.md', () => {
 
 describe('man pages', () => {
   const manDir = path.join(ROOT, 'man');
-  const pages = fs.readdirSync(manDir).filter((f) => /\.[1-8]$/.test(f)).sort();
+  const pages = fs
+    .readdirSync(manDir)
+    .filter((f) => /\.[1-8]$/.test(f))
+    .sort();
   const groff = spawnSync('groff', ['--version'], { encoding: 'utf8' });
   const hasGroff = groff.error === undefined && groff.status === 0;
 

@@ -15,28 +15,35 @@ import { newClient } from './new-client.js';
 
 export async function runAdmin(verb: 'flush' | 'drop', plan: AdminPlan): Promise<void> {
   const client = newClient(verb, plan);
-  await guard(verb, async () => {
-    try {
-      if (!plan.yes && process.stdin.isTTY === true && !(await confirmed(verb, client, plan.queue))) {
-        warn(verb, 'nothing done');
-        process.exitCode = EXIT_NOTHING;
-        return;
+  await guard(
+    verb,
+    async () => {
+      try {
+        if (!plan.yes && process.stdin.isTTY === true && !(await confirmed(verb, client, plan.queue))) {
+          warn(verb, 'nothing done');
+          process.exitCode = EXIT_NOTHING;
+          return;
+        }
+        if (verb === 'flush') {
+          await client.flush(plan.queue);
+          if (plan.json)
+            for (const server of client.names) await writeOut(jsonLine({ queue: plan.queue, server, flushed: true }));
+          return;
+        }
+        const had = await client.dropQueue(plan.queue);
+        if (plan.json)
+          for (const [i, server] of client.names.entries())
+            await writeOut(jsonLine({ queue: plan.queue, server, dropped: had[i] }));
+        if (!had.includes(true)) {
+          if (!plan.json) warn(verb, `no queue named ${plan.queue}`);
+          process.exitCode = EXIT_NOTHING;
+        }
+      } finally {
+        client.close();
       }
-      if (verb === 'flush') {
-        await client.flush(plan.queue);
-        if (plan.json) for (const server of client.names) await writeOut(jsonLine({ queue: plan.queue, server, flushed: true }));
-        return;
-      }
-      const had = await client.dropQueue(plan.queue);
-      if (plan.json) for (const [i, server] of client.names.entries()) await writeOut(jsonLine({ queue: plan.queue, server, dropped: had[i] }));
-      if (!had.includes(true)) {
-        if (!plan.json) warn(verb, `no queue named ${plan.queue}`);
-        process.exitCode = EXIT_NOTHING;
-      }
-    } finally {
-      client.close();
-    }
-  }, plan.timeoutMs * (plan.servers.length + 2));
+    },
+    plan.timeoutMs * (plan.servers.length + 2),
+  );
 }
 
 /** Says what would go and asks; true for an answer starting with y. */
@@ -48,9 +55,10 @@ async function confirmed(verb: 'flush' | 'drop', client: RqClient, queue: string
     ready += q?.items ?? 0;
     open += q?.open ?? 0;
   }
-  const what = verb === 'flush'
-    ? `remove the ${plural(ready, 'ready item')} of ${queue}`
-    : `remove queue ${queue} with its ${plural(ready, 'ready item')} and ${plural(open, 'reserved item')}`;
+  const what =
+    verb === 'flush'
+      ? `remove the ${plural(ready, 'ready item')} of ${queue}`
+      : `remove queue ${queue} with its ${plural(ready, 'ready item')} and ${plural(open, 'reserved item')}`;
   const ask = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await ask.question(`rq ${verb}: ${what}, for good? [y/N] `);

@@ -11,7 +11,9 @@ import { newClient } from './new-client.js';
 type Verb = 'ack' | 'release' | 'touch';
 
 /** What each verb asks of the server, and the key that says it was done in --json (docs/json.md). */
-const VERBS: Readonly<Record<Verb, { readonly done: string; readonly act: (client: RqClient, plan: EndPlan, ref: ItemRef) => Promise<boolean> }>> = {
+const VERBS: Readonly<
+  Record<Verb, { readonly done: string; readonly act: (client: RqClient, plan: EndPlan, ref: ItemRef) => Promise<boolean> }>
+> = {
   ack: { done: 'acked', act: (c, p, r) => c.ack(p.queue, r.id, r.server) },
   release: { done: 'released', act: (c, p, r) => c.release(p.queue, r.id, r.server, { delayMs: p.delayMs }) },
   touch: { done: 'touched', act: (c, p, r) => c.touch(p.queue, r.id, p.leaseMs, r.server) },
@@ -20,22 +22,29 @@ const VERBS: Readonly<Record<Verb, { readonly done: string; readonly act: (clien
 export async function runEnd(verb: Verb, plan: EndPlan): Promise<void> {
   const client = newClient(verb, plan);
   const { done, act } = VERBS[verb];
-  await guard(verb, async () => {
-    try {
-      for (const ref of plan.items) {
-        const ok = await act(client, plan, ref);
-        if (plan.json) {
-          await writeOut(jsonLine({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }));
+  await guard(
+    verb,
+    async () => {
+      try {
+        for (const ref of plan.items) {
+          const ok = await act(client, plan, ref);
+          if (plan.json) {
+            await writeOut(jsonLine({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }));
+          }
+          if (!ok) {
+            warn(
+              verb,
+              `item ${ref.text} is not open on ${plan.queue} (unknown id, or already acknowledged or released, or its lease is over)`,
+            );
+            process.exitCode = EXIT_NOTHING;
+          }
         }
-        if (!ok) {
-          warn(verb, `item ${ref.text} is not open on ${plan.queue} (unknown id, or already acknowledged or released, or its lease is over)`);
-          process.exitCode = EXIT_NOTHING;
-        }
+      } finally {
+        client.close();
       }
-    } finally {
-      client.close();
-    }
-  }, deadline(plan));
+    },
+    deadline(plan),
+  );
 }
 
 /** A bound on the whole command: each request has the timeout; the total is a safety net. */

@@ -38,9 +38,13 @@ export function explainFailure(message: string): string {
   if (/authentication required|authentication failed!/i.test(message)) {
     return `${message.replace(/: (Memcached server authentication failed!|Authentication required.*|CLIENT_ERROR authentication required.*)$/, '')}: the server wants a login: set RQ_USER and RQ_PASSWORD (or give --user)`;
   }
-  if (/CLIENT_ERROR authentication failure/.test(message)) return message.replace('CLIENT_ERROR authentication failure', 'wrong user or password');
+  if (/CLIENT_ERROR authentication failure/.test(message))
+    return message.replace('CLIENT_ERROR authentication failure', 'wrong user or password');
   if (/TLS: .*wrong version number/.test(message)) {
-    return message.replace(/TLS: .*wrong version number\S*/, 'TLS: the server does not speak TLS: drop --tls and --tls-ca (and RQ_TLS_CA)');
+    return message.replace(
+      /TLS: .*wrong version number\S*/,
+      'TLS: the server does not speak TLS: drop --tls and --tls-ca (and RQ_TLS_CA)',
+    );
   }
   if (/TLS: (unable to verify|self[- ]signed|unable to get local issuer)/.test(message)) {
     return `${message}: give the CA that signed the server's certificate with --tls-ca FILE (or RQ_TLS_CA)`;

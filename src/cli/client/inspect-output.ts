@@ -97,7 +97,10 @@ export function mergeQueues(stats: readonly ServerStats[]): QueueStats[] {
 export function table(headings: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
   const widths = headings.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (cells: readonly string[]) =>
-    cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+    cells
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [line(headings), ...rows.map(line)].join('\n') + '\n';
 }
 
@@ -107,11 +110,19 @@ export function renderOverview(stats: readonly ServerStats[]): string {
   const queues = mergeQueues(stats);
   if (queues.length === 0) return head + (stats.some((s) => s.state === 'up') ? 'no queues\n' : '');
   const columns = shown(COLUMNS, queues);
-  return head + '\n' + table(columns.map(([h]) => h), queues.map((q) => columns.map(([, show]) => show(q))));
+  return (
+    head +
+    '\n' +
+    table(
+      columns.map(([h]) => h),
+      queues.map((q) => columns.map(([, show]) => show(q))),
+    )
+  );
 }
 
 /** A figure that servers older than this client do not send: shown when one sent it. */
-const sent = (field: 'discarded' | 'rejected' | 'delayed' | 'dead' | 'headDeliveries') => (q: QueueStats) => q[field] !== undefined;
+const sent = (field: 'discarded' | 'rejected' | 'delayed' | 'dead' | 'headDeliveries') => (q: QueueStats) =>
+  q[field] !== undefined;
 
 const DETAIL: readonly Column[] = [
   ['ready', (q) => count(q.items)],
@@ -139,8 +150,18 @@ export function renderQueue(name: string, stats: readonly ServerStats[]): string
     if (q !== undefined) columns.push([s.server, q]);
   }
   if (columns.length === 0) return null;
-  if (columns.length > 1) columns.push(['total', sumQueue(name, columns.map(([, q]) => q))]);
-  const rows = shown(DETAIL, columns.map(([, q]) => q)).map(([label, show]) => [label, ...columns.map(([, q]) => show(q))]);
+  if (columns.length > 1)
+    columns.push([
+      'total',
+      sumQueue(
+        name,
+        columns.map(([, q]) => q),
+      ),
+    ]);
+  const rows = shown(
+    DETAIL,
+    columns.map(([, q]) => q),
+  ).map(([label, show]) => [label, ...columns.map(([, q]) => show(q))]);
   return `${name}\n` + table(['', ...columns.map(([server]) => server)], rows);
 }
 
@@ -152,7 +173,12 @@ export function statsJson(stats: readonly ServerStats[], only: string | null = n
   return {
     servers: stats.map((s) =>
       s.state === 'up'
-        ? { server: s.server, state: 'up', stats: generalValues(s), queues: [...s.queues.values()].filter((q) => only === null || q.name === only) }
+        ? {
+            server: s.server,
+            state: 'up',
+            stats: generalValues(s),
+            queues: [...s.queues.values()].filter((q) => only === null || q.name === only),
+          }
         : { server: s.server, state: 'down', error: s.error.message },
     ),
   };

@@ -35,7 +35,9 @@ export function parseItemRef(text: string, servers: readonly ServerAddress[]): I
     throw err;
   }
   if (!names.includes(server)) {
-    throw new UsageError(`${JSON.stringify(text)}: ${server} is not among the servers (${names.join(', ')}); add it with --server`);
+    throw new UsageError(
+      `${JSON.stringify(text)}: ${server} is not among the servers (${names.join(', ')}); add it with --server`,
+    );
   }
   return { id, server, text };
 }

@@ -95,7 +95,8 @@ export function securityPlan(raw: RawArgs, env: NodeJS.ProcessEnv): SecurityPlan
   const user = text('user', 'RQ_USER');
   const password = text('password', 'RQ_PASSWORD');
   if (user === undefined && password !== undefined) throw new UsageError('a password needs a user: give --user or RQ_USER');
-  if (user !== undefined && password === undefined) throw new UsageError(`no password for ${user}: set RQ_PASSWORD (or give --password)`);
+  if (user !== undefined && password === undefined)
+    throw new UsageError(`no password for ${user}: set RQ_PASSWORD (or give --password)`);
   let ca: Buffer | undefined;
   if (caFile !== undefined) {
     try {

@@ -7,18 +7,22 @@ import { newClient } from './new-client.js';
 
 export async function runPeek(plan: PeekPlan): Promise<void> {
   const client = newClient('peek', plan);
-  await guard('peek', async () => {
-    try {
-      const item = await client.peek(plan.queue);
-      if (item === null) {
-        // With --json an empty queue is silent (docs/json.md): the status says it.
-        if (!plan.json) warn('peek', `${plan.queue} is empty`);
-        process.exitCode = EXIT_NOTHING;
-        return;
+  await guard(
+    'peek',
+    async () => {
+      try {
+        const item = await client.peek(plan.queue);
+        if (item === null) {
+          // With --json an empty queue is silent (docs/json.md): the status says it.
+          if (!plan.json) warn('peek', `${plan.queue} is empty`);
+          process.exitCode = EXIT_NOTHING;
+          return;
+        }
+        await writeOut(formatItems([item], plan.format, { terminal: stdoutIsTerminal() }));
+      } finally {
+        client.close();
       }
-      await writeOut(formatItems([item], plan.format, { terminal: stdoutIsTerminal() }));
-    } finally {
-      client.close();
-    }
-  }, plan.timeoutMs * (plan.servers.length + 1));
+    },
+    plan.timeoutMs * (plan.servers.length + 1),
+  );
 }

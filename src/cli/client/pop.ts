@@ -45,20 +45,27 @@ async function popItems(client: RqClient, plan: PopPlan): Promise<number> {
   const sink = new ItemSink(plan.format);
   const stop = new AbortController();
   const reconnect = new Reconnect('pop', plan.follow && plan.reconnect);
-  const signals = new StopSignals(() => {
-    reconnect.stop();
-    sink.stop();
-    stop.abort();
-  }, { graceMs: STOP_GRACE_MS });
+  const signals = new StopSignals(
+    () => {
+      reconnect.stop();
+      sink.stop();
+      stop.abort();
+    },
+    { graceMs: STOP_GRACE_MS },
+  );
   try {
     for (;;) {
       try {
-        const report = await client.popMany(plan.queue, {
-          count: plan.count - sink.delivered,
-          waitMs: plan.waitMs,
-          signal: stop.signal,
-          onConnected: (server) => reconnect.connected(server),
-        }, sink.deliver);
+        const report = await client.popMany(
+          plan.queue,
+          {
+            count: plan.count - sink.delivered,
+            waitMs: plan.waitMs,
+            signal: stop.signal,
+            onConnected: (server) => reconnect.connected(server),
+          },
+          sink.deliver,
+        );
         for (const s of report.skipped) warn('pop', `skipped ${s.message}`);
         if (report.popped === 0 && report.skipped.length > 0) process.exitCode = EXIT_UNREACHABLE;
         break;
@@ -92,7 +99,9 @@ async function leaseItems(client: RqClient, plan: PopPlan): Promise<number> {
     try {
       fs.writeFileSync(plan.idFile, '');
     } catch (err) {
-      throw new UsageError(`cannot write --id-file ${plan.idFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UsageError(
+        `cannot write --id-file ${plan.idFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   }
   const terminal = stdoutIsTerminal();

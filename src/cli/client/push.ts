@@ -22,11 +22,16 @@ export async function runPush(plan: PushPlan): Promise<void> {
   // single requests) would cost a one-item push a tenth of its start-up just to load.
   let source: AsyncIterable<Buffer[]>;
   if (messages !== null) {
-    source = (async function* () { yield messages.map((m) => Buffer.from(m)); })();
+    source = (async function* () {
+      yield messages.map((m) => Buffer.from(m));
+    })();
   } else {
     if (process.stdin.isTTY) warn('push', 'reading items from the terminal, one per line; end with Ctrl-D');
     const items = (await import('../input/split-items.js')).splitItems(process.stdin, plan.mode);
-    progress = new ProgressLine('push', (ms) => `${read.toLocaleString('en-US')} items read · ${rate(read, ms)}/s · ${clock(ms)}`);
+    progress = new ProgressLine(
+      'push',
+      (ms) => `${read.toLocaleString('en-US')} items read · ${rate(read, ms)}/s · ${clock(ms)}`,
+    );
     source = (async function* () {
       for await (const batch of items) {
         read += batch.length;
@@ -35,17 +40,21 @@ export async function runPush(plan: PushPlan): Promise<void> {
     })();
   }
   try {
-    await guard('push', async () => {
-      const report = await client.pushAll(plan.queue, source, options);
-      progress?.end();
-      explain(report);
-      if (plan.json) {
-        const { pushed, refused, unconfirmed } = report;
-        await writeOut(jsonLine({ queue: plan.queue, pushed, refused, unconfirmed }));
-      }
-      // Arguments are a bounded push: bound the whole call too. Standard input lasts as long as it
-      // lasts; the pipe's own deadline catches a silent server.
-    }, messages !== null ? plan.timeoutMs * (plan.servers.length + 1) : undefined);
+    await guard(
+      'push',
+      async () => {
+        const report = await client.pushAll(plan.queue, source, options);
+        progress?.end();
+        explain(report);
+        if (plan.json) {
+          const { pushed, refused, unconfirmed } = report;
+          await writeOut(jsonLine({ queue: plan.queue, pushed, refused, unconfirmed }));
+        }
+        // Arguments are a bounded push: bound the whole call too. Standard input lasts as long as it
+        // lasts; the pipe's own deadline catches a silent server.
+      },
+      messages !== null ? plan.timeoutMs * (plan.servers.length + 1) : undefined,
+    );
   } finally {
     progress?.end();
     client.close();
@@ -60,7 +69,8 @@ function explain(report: PushReport): void {
   if (unlisted > 0) warn('push', `… ${plural(unlisted, 'more item')} refused`);
   const pushed = `stopped after ${plural(report.pushed, 'item was', 'items were')} pushed`;
   if (report.failure !== null) {
-    const fate = report.unconfirmed > 0 ? `; ${plural(report.unconfirmed, 'item')} sent without confirmation may or may not be queued` : '';
+    const fate =
+      report.unconfirmed > 0 ? `; ${plural(report.unconfirmed, 'item')} sent without confirmation may or may not be queued` : '';
     warn('push', `${report.failure.message}: ${pushed}${fate}`);
   }
   if (report.refused > 0 || report.failure !== null) process.exitCode = EXIT_UNREACHABLE;

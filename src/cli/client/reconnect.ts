@@ -23,7 +23,10 @@ export class Reconnect {
   /** The wait in progress: callers that fail meanwhile (rq work's other slots) wait with it. */
   private waiting: Promise<boolean> | null = null;
 
-  constructor(private readonly command: string, private readonly enabled: boolean) {}
+  constructor(
+    private readonly command: string,
+    private readonly enabled: boolean,
+  ) {}
 
   /**
    * After `err`: when it is worth another try, says so, waits, and resolves true; false when

@@ -67,7 +67,8 @@ async function deadQueueExists(client: RqClient, plan: RedrivePlan): Promise<boo
     return false;
   }
   if (up.some((s) => s.queues.has(plan.dead))) return true;
-  if (!plan.json) warn('redrive', `no queue named ${plan.dead}: no item of ${plan.queue} has been dead-lettered (rq serve --max-deliveries)`);
+  if (!plan.json)
+    warn('redrive', `no queue named ${plan.dead}: no item of ${plan.queue} has been dead-lettered (rq serve --max-deliveries)`);
   process.exitCode = EXIT_NOTHING;
   return false;
 }

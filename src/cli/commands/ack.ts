@@ -34,7 +34,10 @@ export const ackSpec: CommandSpec<EndPlan> = {
   options: CLIENT_OPTIONS,
   examples: [
     ['$0 ack jobs 42', 'acknowledge item 42 of jobs'],
-    ['$0 pop jobs --lease 60 --id-file id > job.txt && ./work < job.txt && $0 ack jobs "$(cat id)"', 'lease, work, then acknowledge'],
+    [
+      '$0 pop jobs --lease 60 --id-file id > job.txt && ./work < job.txt && $0 ack jobs "$(cat id)"',
+      'lease, work, then acknowledge',
+    ],
   ],
   plan: endPlan,
   run: async (plan) => {

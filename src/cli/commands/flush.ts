@@ -10,7 +10,11 @@ export interface AdminPlan extends ClientPlan {
 }
 
 export const ADMIN_OPTIONS = {
-  yes: { type: 'boolean', alias: 'y', describe: 'Do not ask for confirmation (it is asked only when standard input is a terminal)' },
+  yes: {
+    type: 'boolean',
+    alias: 'y',
+    describe: 'Do not ask for confirmation (it is asked only when standard input is a terminal)',
+  },
   ...CLIENT_OPTIONS,
 } as const;
 

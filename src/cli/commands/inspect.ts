@@ -16,7 +16,7 @@ export const inspectSpec: CommandSpec<InspectPlan> = {
   examples: [
     ['$0 inspect', 'a table of every queue'],
     ['$0 inspect jobs', 'one queue in detail'],
-    ['$0 inspect --json | jq \'.[].queues[] | select(.items > 1000)\'', 'for scripts'],
+    ["$0 inspect --json | jq '.[].queues[] | select(.items > 1000)'", 'for scripts'],
   ],
   plan: (raw) => {
     const client = clientPlan(raw);

@@ -51,15 +51,34 @@ export const popSpec: CommandSpec<PopPlan> = {
   describe: 'Print items from a queue, acknowledging each once it is written',
   positionals: [{ name: 'queue', describe: 'Queue name' }],
   options: {
-    count: { type: 'number', alias: 'n', describe: 'Pop up to this many items', defaultDescription: '1, or no limit with --follow' },
+    count: {
+      type: 'number',
+      alias: 'n',
+      describe: 'Pop up to this many items',
+      defaultDescription: '1, or no limit with --follow',
+    },
     wait: { type: 'string', describe: 'If the queue is empty, wait for an item: for ever, or --wait=SECONDS' },
-    follow: { type: 'boolean', alias: 'f', describe: 'Keep printing items as they arrive until interrupted, reconnecting when the server restarts' },
-    reconnect: { type: 'boolean', default: true, describe: 'With --follow, reconnect after losing the server (--no-reconnect: exit with status 3 instead)' },
-    lease: { type: 'number', describe: 'Reserve for this many seconds without acknowledging; each id goes to --id-file (or stderr) for rq ack' },
+    follow: {
+      type: 'boolean',
+      alias: 'f',
+      describe: 'Keep printing items as they arrive until interrupted, reconnecting when the server restarts',
+    },
+    reconnect: {
+      type: 'boolean',
+      default: true,
+      describe: 'With --follow, reconnect after losing the server (--no-reconnect: exit with status 3 instead)',
+    },
+    lease: {
+      type: 'number',
+      describe: 'Reserve for this many seconds without acknowledging; each id goes to --id-file (or stderr) for rq ack',
+    },
     'id-file': { type: 'string', describe: 'With --lease, write each id to this file, one per line, instead of to stderr' },
     ...FORMAT_OPTIONS,
     ...CLIENT_OPTIONS,
-    timeout: { ...CLIENT_OPTIONS.timeout, describe: 'Seconds to wait for a server to answer, beyond any --wait, before giving up with status 3' },
+    timeout: {
+      ...CLIENT_OPTIONS.timeout,
+      describe: 'Seconds to wait for a server to answer, beyond any --wait, before giving up with status 3',
+    },
   },
   examples: [
     ['$0 pop jobs', 'print the next item and acknowledge it'],
@@ -86,7 +105,8 @@ export const popSpec: CommandSpec<PopPlan> = {
       if (follow) throw new UsageError('--lease and --follow cannot be combined');
     }
     const idFile = raw['id-file'] === undefined ? null : stringArg(raw, 'id-file', '--id-file');
-    if (idFile !== null && leaseMs === 0) throw new UsageError('--id-file goes with --lease (only a leased item has an id to keep)');
+    if (idFile !== null && leaseMs === 0)
+      throw new UsageError('--id-file goes with --lease (only a leased item has an id to keep)');
     return {
       ...client,
       queue,

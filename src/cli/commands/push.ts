@@ -23,14 +23,23 @@ export const pushSpec: CommandSpec<PushPlan> = {
   describe: 'Add items to a queue: each argument is one item, or read them from standard input',
   positionals: [
     { name: 'queue', describe: 'Queue name' },
-    { name: 'messages', describe: 'Items to push; without any, items are read from standard input', optional: true, variadic: true },
+    {
+      name: 'messages',
+      describe: 'Items to push; without any, items are read from standard input',
+      optional: true,
+      variadic: true,
+    },
   ],
   options: {
     null: { type: 'boolean', alias: '0', describe: 'Standard input items end with a NUL byte (as find -print0 writes)' },
     whole: { type: 'boolean', describe: 'All of standard input is one item' },
     ttl: { type: 'number', describe: 'Seconds until the items expire unread (default: never)' },
     flags: { type: 'number', describe: 'memcache flags stored with each item (0 to 4294967295)', default: 0 },
-    delay: { type: 'number', describe: 'Seconds until the items become ready (fractions allowed); until then no reader sees them', defaultDescription: 'ready at once' },
+    delay: {
+      type: 'number',
+      describe: 'Seconds until the items become ready (fractions allowed); until then no reader sees them',
+      defaultDescription: 'ready at once',
+    },
     ...CLIENT_OPTIONS,
   },
   examples: [
@@ -48,7 +57,8 @@ export const pushSpec: CommandSpec<PushPlan> = {
     const nul = raw.null === true;
     const whole = raw.whole === true;
     if (nul && whole) throw new UsageError('-0 and --whole cannot be combined');
-    if (args.length > 0 && (nul || whole)) throw new UsageError(`${nul ? '-0' : '--whole'} reads standard input: give no messages`);
+    if (args.length > 0 && (nul || whole))
+      throw new UsageError(`${nul ? '-0' : '--whole'} reads standard input: give no messages`);
     const ttl = raw.ttl;
     if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || ttl > MAX_TTL_S)) {
       throw new UsageError(`--ttl must be a number of seconds above 0 and at most ${MAX_TTL_S}`);

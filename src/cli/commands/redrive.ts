@@ -31,7 +31,9 @@ export const redriveSpec: CommandSpec<RedrivePlan> = {
     wireName(queue);
     const dead = deadQueueName(wireName(queue));
     if (dead === null) {
-      throw new UsageError(`${JSON.stringify(queue)} has no dead-letter queue: with .dead its name would be longer than ${MAX_QUEUE_NAME_BYTES} bytes, so its items are never dead-lettered`);
+      throw new UsageError(
+        `${JSON.stringify(queue)} has no dead-letter queue: with .dead its name would be longer than ${MAX_QUEUE_NAME_BYTES} bytes, so its items are never dead-lettered`,
+      );
     }
     // The wire name back in the user's UTF-8, as every other name is printed.
     return { ...client, queue, dead: Buffer.from(dead, 'latin1').toString('utf8'), count: countArg(raw.count, '-n', Infinity) };

@@ -8,7 +8,11 @@ export const releaseSpec: CommandSpec<EndPlan> = {
   describe: 'Release reserved items by id: they go back to the head of the queue, or with --delay to its tail later',
   positionals: END_POSITIONALS,
   options: {
-    delay: { type: 'number', describe: 'Seconds until the items are ready again (fractions allowed), at the tail of the queue', defaultDescription: 'at once, at the head' },
+    delay: {
+      type: 'number',
+      describe: 'Seconds until the items are ready again (fractions allowed), at the tail of the queue',
+      defaultDescription: 'at once, at the head',
+    },
     ...CLIENT_OPTIONS,
   },
   examples: [

@@ -26,12 +26,32 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       .option('records', { type: 'boolean', default: false, describe: 'Print every record, one per line' })
       .option('json', { type: 'boolean', default: false, describe: 'JSON output (one object per record with --records)' })
       .option('verify', { type: 'boolean', default: false, describe: `Exit ${EXIT_DAMAGED} if the journal is damaged` })
-      .option('repair', { type: 'boolean', default: false, describe: 'Repair as rq serve does at startup: keep damaged originals, cut torn tails, write what was read as a new snapshot (not while a server uses the directory)' })
-      .option('push-to', { type: 'string', describe: 'Copy the live items into the server at host:port (the journal is left as it is)' })
+      .option('repair', {
+        type: 'boolean',
+        default: false,
+        describe:
+          'Repair as rq serve does at startup: keep damaged originals, cut torn tails, write what was read as a new snapshot (not while a server uses the directory)',
+      })
+      .option('push-to', {
+        type: 'string',
+        describe: 'Copy the live items into the server at host:port (the journal is left as it is)',
+      })
       .option('tls', { type: 'boolean', describe: `With --push-to: ${CLIENT_OPTIONS.tls.describe}` })
-      .option('tls-ca', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS['tls-ca'].describe}`, defaultDescription: '$RQ_TLS_CA' })
-      .option('user', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS.user.describe}`, defaultDescription: '$RQ_USER' })
-      .option('password', { type: 'string', describe: `With --push-to: ${CLIENT_OPTIONS.password.describe}`, defaultDescription: '$RQ_PASSWORD' })
+      .option('tls-ca', {
+        type: 'string',
+        describe: `With --push-to: ${CLIENT_OPTIONS['tls-ca'].describe}`,
+        defaultDescription: '$RQ_TLS_CA',
+      })
+      .option('user', {
+        type: 'string',
+        describe: `With --push-to: ${CLIENT_OPTIONS.user.describe}`,
+        defaultDescription: '$RQ_USER',
+      })
+      .option('password', {
+        type: 'string',
+        describe: `With --push-to: ${CLIENT_OPTIONS.password.describe}`,
+        defaultDescription: '$RQ_PASSWORD',
+      })
       .check((argv) => {
         if (argv['push-to'] !== undefined && !/^[^:\s]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(argv['push-to'])) {
           throw new Error('--push-to takes host:port');
@@ -99,7 +119,9 @@ export const replayJournalCommand: CommandModule<object, ReplayJournalArgs> = {
       const { plural } = await import('../output/plural.js');
       try {
         const pushed = await pushItems(dir, parseAddress(pushTo), now, securityPlan({ ...args, _: [] }, process.env));
-        process.stderr.write(`rq replay-journal: copied ${plural(pushed, 'item')} to ${pushTo}; ${dir} is unchanged (remove it, or start no server on it, to make this a move)\n`);
+        process.stderr.write(
+          `rq replay-journal: copied ${plural(pushed, 'item')} to ${pushTo}; ${dir} is unchanged (remove it, or start no server on it, to make this a move)\n`,
+        );
       } catch (err) {
         return fail(`push to ${pushTo} failed: ${(err as Error).message}`, EXIT_UNREACHABLE);
       }

@@ -49,10 +49,25 @@ export const topCommand: CommandModule<object, TopArgs> = {
   describe: 'Watch servers and queues live: depth, rates, age',
   builder: (y: Argv) =>
     y
-      .option('server', { type: 'string', alias: 's', describe: 'Server host:port, or several separated by commas (queues are combined)', defaultDescription: '$RQ_SERVERS, $RQ_SERVER or 127.0.0.1:22133' })
+      .option('server', {
+        type: 'string',
+        alias: 's',
+        describe: 'Server host:port, or several separated by commas (queues are combined)',
+        defaultDescription: '$RQ_SERVERS, $RQ_SERVER or 127.0.0.1:22133',
+      })
       .option('servers', { type: 'string', describe: 'Same as --server' })
-      .option('interval', { type: 'number', alias: 'd', default: 1, requiresArg: true, describe: 'Seconds between polls, as top -d (fractions allowed: 0.5)' })
-      .option('once', { type: 'boolean', default: false, describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit' })
+      .option('interval', {
+        type: 'number',
+        alias: 'd',
+        default: 1,
+        requiresArg: true,
+        describe: 'Seconds between polls, as top -d (fractions allowed: 0.5)',
+      })
+      .option('once', {
+        type: 'boolean',
+        default: false,
+        describe: 'Print one plain frame (polls twice, an interval apart, for rates) and exit',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Print one snapshot as JSON and exit' })
       .option('tls', { type: 'boolean', describe: CLIENT_OPTIONS.tls.describe })
       .option('tls-ca', { type: 'string', describe: CLIENT_OPTIONS['tls-ca'].describe, defaultDescription: '$RQ_TLS_CA' })

@@ -14,7 +14,7 @@ export const touchSpec: CommandSpec<EndPlan> = {
   },
   examples: [
     ['$0 touch jobs 42 --lease 300', 'keep item 42 for five more minutes'],
-    ['while sleep 60; do $0 touch jobs "$(cat id)" --lease 120 || break; done &', 'keep renewing a long job\'s lease'],
+    ['while sleep 60; do $0 touch jobs "$(cat id)" --lease 120 || break; done &', "keep renewing a long job's lease"],
   ],
   plan: (raw) => {
     const plan = endPlan(raw);

@@ -54,27 +54,56 @@ export const workSpec: CommandSpec<WorkPlan> = {
   positionals: [
     { name: 'queue', describe: 'Queue name' },
     // Optional for yargs, which does not count what follows `--`; plan() insists on it.
-    { name: 'command', describe: 'The command to run; everything from its first word on is the command\'s', optional: true, variadic: true },
+    {
+      name: 'command',
+      describe: "The command to run; everything from its first word on is the command's",
+      optional: true,
+      variadic: true,
+    },
   ],
   commandLine: true,
   options: {
     concurrency: { type: 'number', alias: 'c', describe: 'Run this many commands at once', default: 1 },
     count: { type: 'number', alias: 'n', describe: 'Stop after this many items', defaultDescription: 'no limit' },
     drain: { type: 'boolean', describe: 'Stop when the queue is empty instead of waiting for more items' },
-    timeout: { type: 'number', describe: 'Kill a command still running after this many seconds (a failure: its item is retried)', defaultDescription: 'none' },
-    lease: { type: 'number', describe: 'Reserve each item with a lease of this many seconds, renewed while its command runs: the item of a worker that dies comes back when the lease ends', default: DEFAULT_LEASE_S },
-    'retry-delay': { type: 'number', describe: 'Seconds a failed item stays away before its first retry; doubled for each further delivery', default: DEFAULT_RETRY_DELAY_S },
-    'retry-max-delay': { type: 'number', describe: 'The longest a failed item stays away between tries, in seconds', default: DEFAULT_RETRY_MAX_DELAY_S },
+    timeout: {
+      type: 'number',
+      describe: 'Kill a command still running after this many seconds (a failure: its item is retried)',
+      defaultDescription: 'none',
+    },
+    lease: {
+      type: 'number',
+      describe:
+        'Reserve each item with a lease of this many seconds, renewed while its command runs: the item of a worker that dies comes back when the lease ends',
+      default: DEFAULT_LEASE_S,
+    },
+    'retry-delay': {
+      type: 'number',
+      describe: 'Seconds a failed item stays away before its first retry; doubled for each further delivery',
+      default: DEFAULT_RETRY_DELAY_S,
+    },
+    'retry-max-delay': {
+      type: 'number',
+      describe: 'The longest a failed item stays away between tries, in seconds',
+      default: DEFAULT_RETRY_MAX_DELAY_S,
+    },
     joblog: { type: 'string', describe: 'Append a line per command run to this file (tab-separated, with a header)' },
     progress: { type: 'boolean', describe: 'Show done, failed and running counts on stderr when it is a terminal' },
     'pass-credentials': { type: 'boolean', describe: 'Hand RQ_USER and RQ_PASSWORD on to the command (kept from it otherwise)' },
-    reconnect: { type: 'boolean', default: true, describe: 'Reconnect after losing the server (--no-reconnect: exit with status 3 instead)' },
+    reconnect: {
+      type: 'boolean',
+      default: true,
+      describe: 'Reconnect after losing the server (--no-reconnect: exit with status 3 instead)',
+    },
     ...clientOptions,
     'server-timeout': { ...timeout, describe: 'Seconds to wait for a server to answer before giving up with status 3' },
   },
   examples: [
-    ['$0 work jobs sh -c \'echo "got $(cat)"\'', 'one item at a time, for ever; the command\'s options are its own'],
-    ['$0 work urls -c 8 --drain --timeout 60 -- sh -c \'curl -fsS --max-time 50 "$(cat)"\'', 'eight at once, until the queue is empty'],
+    ['$0 work jobs sh -c \'echo "got $(cat)"\'', "one item at a time, for ever; the command's options are its own"],
+    [
+      '$0 work urls -c 8 --drain --timeout 60 -- sh -c \'curl -fsS --max-time 50 "$(cat)"\'',
+      'eight at once, until the queue is empty',
+    ],
     ['$0 work jobs --joblog jobs.log --progress ./handle.sh', 'a line per run in jobs.log; counts on the terminal'],
     ['$0 work mail --retry-delay 10 --retry-max-delay 3600 ./send.sh', 'retry failures after 10 s, 20 s, 40 s … up to an hour'],
   ],

@@ -27,7 +27,8 @@ export async function* splitItems(
   let partial: Buffer[] = [];
   let partialBytes = 0;
   let count = 0;
-  const tooLong = () => new UsageError(`item ${count + 1} is longer than ${maxBytes} bytes${mode === 'whole' ? '' : ' (no separator found)'}`);
+  const tooLong = () =>
+    new UsageError(`item ${count + 1} is longer than ${maxBytes} bytes${mode === 'whole' ? '' : ' (no separator found)'}`);
 
   for await (const piece of input) {
     const chunk = typeof piece === 'string' ? Buffer.from(piece) : piece;

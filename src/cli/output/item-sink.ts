@@ -46,7 +46,10 @@ export class ItemSink {
   private wake: (() => void) | null = null;
   private inProgress: Promise<void> | null = null;
 
-  constructor(private readonly format: ItemFormat, extra?: FormatOptions['extra']) {
+  constructor(
+    private readonly format: ItemFormat,
+    extra?: FormatOptions['extra'],
+  ) {
     this.pipe = PipeReader.forStdout();
     this.options = { terminal: stdoutIsTerminal(), extra };
   }
@@ -97,7 +100,9 @@ export class ItemSink {
       done += read.items;
       this.delivered += read.items;
       if (read.items < chunk.length) {
-        throw read.stopped ? new PartlyDelivered(done, new Interrupted()) : await this.readerLeft(done, new OutputError(new Error('the reader closed the pipe')));
+        throw read.stopped
+          ? new PartlyDelivered(done, new Interrupted())
+          : await this.readerLeft(done, new OutputError(new Error('the reader closed the pipe')));
       }
       this.window = Math.min(MAX_WINDOW, this.window * 2);
     }
@@ -117,7 +122,8 @@ export class ItemSink {
   private nextChunk(items: Item[], from: number): Item[] {
     let end = from + 1;
     let bytes = items[from].data.length;
-    while (end < items.length && end - from < this.window && bytes + items[end].data.length <= CHUNK_BYTES) bytes += items[end++].data.length;
+    while (end < items.length && end - from < this.window && bytes + items[end].data.length <= CHUNK_BYTES)
+      bytes += items[end++].data.length;
     return items.slice(from, end);
   }
 

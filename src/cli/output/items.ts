@@ -49,7 +49,9 @@ export function formatItem(item: Item, format: ItemFormat, options: FormatOption
 
 /** The bytes that print `items` in `format`, as one buffer (one write per batch). */
 export function formatItems(items: readonly Item[], format: ItemFormat, options: FormatOptions = {}): Buffer {
-  return items.length === 1 ? formatItem(items[0], format, options) : Buffer.concat(items.map((i) => formatItem(i, format, options)));
+  return items.length === 1
+    ? formatItem(items[0], format, options)
+    : Buffer.concat(items.map((i) => formatItem(i, format, options)));
 }
 
 let listening = false;

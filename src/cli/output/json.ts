@@ -23,5 +23,8 @@ export function snakeKeys(value: unknown): unknown {
  * some terminals obey: those are escaped too, so a line is safe to show; it decodes to the same value.
  */
 export function jsonLine(value: object): string {
-  return JSON.stringify(snakeKeys(value)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  return (
+    JSON.stringify(snakeKeys(value)).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) +
+    '\n'
+  );
 }

@@ -28,7 +28,10 @@ const READ_BYTES = 1024 * 1024;
 export class PipeReader {
   private readonly buffer = Buffer.allocUnsafe(READ_BYTES);
 
-  private constructor(private readonly fd: number, private readonly path: string) {}
+  private constructor(
+    private readonly fd: number,
+    private readonly path: string,
+  ) {}
 
   /** A reader for stdout when it is a pipe whose read end can be opened (Linux with /proc); else null. */
   static forStdout(): PipeReader | null {

@@ -15,7 +15,11 @@ export class ProgressLine {
   private shown = false;
 
   /** `describe(elapsedMs)` says where the work is, in a few words. */
-  constructor(private readonly command: string, private readonly describe: (elapsedMs: number) => string, enabled = process.stderr.isTTY === true) {
+  constructor(
+    private readonly command: string,
+    private readonly describe: (elapsedMs: number) => string,
+    enabled = process.stderr.isTTY === true,
+  ) {
     if (!enabled) return;
     this.timer = setTimeout(() => {
       this.draw();
@@ -35,7 +39,9 @@ export class ProgressLine {
   private draw(): void {
     this.shown = true;
     // \r back to the start of the line, \x1b[K clears what a longer earlier line left.
-    process.stderr.write(`\r\x1b[K${`rq ${this.command}: ${this.describe(Date.now() - this.started)}`.slice(0, (process.stderr.columns || 80) - 1)}`);
+    process.stderr.write(
+      `\r\x1b[K${`rq ${this.command}: ${this.describe(Date.now() - this.started)}`.slice(0, (process.stderr.columns || 80) - 1)}`,
+    );
   }
 }
 
@@ -48,5 +54,7 @@ export function rate(count: number, elapsedMs: number): string {
 export function clock(ms: number): string {
   const s = Math.floor(ms / 1000);
   const two = (n: number) => String(n).padStart(2, '0');
-  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+  return s >= 3600
+    ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`
+    : `${Math.floor(s / 60)}:${two(s % 60)}`;
 }

@@ -19,15 +19,22 @@ const CHUNK = 1024;
 export async function pushItems(dataDir: string, server: ServerAddress, now: number, security?: SecurityPlan): Promise<number> {
   const read = readJournal(new FileStore(dataDir));
   let live = 0;
-  for (const q of read.state.queues.values()) q.forEach((item) => { if (item.expiresAt === 0 || item.expiresAt > now) live++; });
+  for (const q of read.state.queues.values())
+    q.forEach((item) => {
+      if (item.expiresAt === 0 || item.expiresAt > now) live++;
+    });
   let sent = 0;
-  const progress = new ProgressLine('replay-journal', (ms) => `${sent.toLocaleString('en-US')} of ${live.toLocaleString('en-US')} items sent · ${rate(sent, ms)}/s · ${clock(ms)}`);
+  const progress = new ProgressLine(
+    'replay-journal',
+    (ms) => `${sent.toLocaleString('en-US')} of ${live.toLocaleString('en-US')} items sent · ${rate(sent, ms)}/s · ${clock(ms)}`,
+  );
   async function* chunks(): AsyncGenerator<PushItem[]> {
     for (const [name, q] of read.state.queues) {
       const queue = Buffer.from(name, 'latin1');
       const items: PushItem[] = [];
       q.forEach((item) => {
-        if (item.expiresAt === 0 || item.expiresAt > now) items.push({ queue, data: item.data, flags: item.flags, expiresAt: item.expiresAt });
+        if (item.expiresAt === 0 || item.expiresAt > now)
+          items.push({ queue, data: item.data, flags: item.flags, expiresAt: item.expiresAt });
       });
       for (let i = 0; i < items.length; i += CHUNK) {
         const chunk = items.slice(i, i + CHUNK);

@@ -95,14 +95,18 @@ export async function reportJournal(dataDir: string, now: number, options: Repor
   if (options.repair === true && read.unreadable.length === 0) {
     const lock = lockDataDir(dataDir);
     try {
-      repaired.push(...await repair(store, read, now));
+      repaired.push(...(await repair(store, read, now)));
     } finally {
       lock.release();
     }
   }
   const queues: QueueReport[] = [];
   for (const [name, q] of read.state.queues) {
-    let items = 0, open = 0, bytes = 0, expired = 0, oldest = Infinity;
+    let items = 0,
+      open = 0,
+      bytes = 0,
+      expired = 0,
+      oldest = Infinity;
     q.forEach((item, isOpen) => {
       if (item.expiresAt !== 0 && item.expiresAt <= now) {
         expired++;
@@ -118,13 +122,27 @@ export async function reportJournal(dataDir: string, now: number, options: Repor
   }
   queues.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files = read.files.map((f) => ({
-    name: f.name, kind: f.kind, size: f.size, records: f.records, validEnd: f.validEnd,
-    damage: f.unreadable ?? (f.damage === null ? null : `${f.damage.kind} record at offset ${f.damage.offset}: ${f.damage.reason}`),
+    name: f.name,
+    kind: f.kind,
+    size: f.size,
+    records: f.records,
+    validEnd: f.validEnd,
+    damage:
+      f.unreadable ?? (f.damage === null ? null : `${f.damage.kind} record at offset ${f.damage.offset}: ${f.damage.reason}`),
   }));
   const intact = read.warnings.length === 0 && read.unreadable.length === 0;
   return {
-    dataDir, queues, nextId: read.state.nextId, records: read.state.records, files, warnings: read.warnings,
-    unreadable: read.unreadable, kept: read.kept, flushAllAt: read.state.flushAllAt, intact, repaired,
+    dataDir,
+    queues,
+    nextId: read.state.nextId,
+    records: read.state.records,
+    files,
+    warnings: read.warnings,
+    unreadable: read.unreadable,
+    kept: read.kept,
+    flushAllAt: read.state.flushAllAt,
+    intact,
+    repaired,
   };
 }
 
@@ -145,14 +163,31 @@ async function repair(store: JournalStore, read: JournalRead, now: number): Prom
   }
   // The state as read becomes snapshot.<newest + 1>, which replaces every file before it.
   const items: SnapshotItem[] = [];
-  for (const [queue, q] of read.state.queues) for (const { item, open, dueAt } of q.snapshotOrder()) items.push({ queue, item, open, dueAt });
-  const captured: CapturedState = { nextId, chain: read.state.chainPosition(), flushAllAt: read.state.flushAllAt, items, fanouts: [...read.state.fanouts] };
+  for (const [queue, q] of read.state.queues)
+    for (const { item, open, dueAt } of q.snapshotOrder()) items.push({ queue, item, open, dueAt });
+  const captured: CapturedState = {
+    nextId,
+    chain: read.state.chainPosition(),
+    flushAllAt: read.state.flushAllAt,
+    items,
+    fanouts: [...read.state.fanouts],
+  };
   const snapshot = read.files.find((f) => f.kind === 'snapshot');
   const segments = read.files.filter((f) => f.kind === 'segment' && store.list().includes(f.name)).map((f) => f.seq);
   const target = newest + 1;
-  const result = await new Compaction(store, { snapshotSeq: snapshot?.seq ?? null, segments, targetSeq: target, sliceBytes: 4 << 20, now, captured }).finished;
-  if (result.kind !== 'done') throw new Error(`cannot write a new snapshot: ${result.kind === 'failed' ? result.reason : 'cancelled'}`);
-  done.push(`${store.location}/snapshot.${String(target).padStart(10, '0')}: written with the ${items.length} items read; it replaces the files before it`);
+  const result = await new Compaction(store, {
+    snapshotSeq: snapshot?.seq ?? null,
+    segments,
+    targetSeq: target,
+    sliceBytes: 4 << 20,
+    now,
+    captured,
+  }).finished;
+  if (result.kind !== 'done')
+    throw new Error(`cannot write a new snapshot: ${result.kind === 'failed' ? result.reason : 'cancelled'}`);
+  done.push(
+    `${store.location}/snapshot.${String(target).padStart(10, '0')}: written with the ${items.length} items read; it replaces the files before it`,
+  );
   writeManifest(store, { newest: target - 1, nextId });
   return done;
 }
@@ -163,7 +198,15 @@ function recordLine(r: DecodedRecord, f: FileReport): RecordLine {
     case RecordType.FlushAll:
       return { ...base, at: r.id };
     case RecordType.Enqueued:
-      return { ...base, queue: r.queue, id: r.id, flags: r.flags, expiresAt: r.expiresAt, enqueuedAt: r.enqueuedAt, bytes: r.data.length };
+      return {
+        ...base,
+        queue: r.queue,
+        id: r.id,
+        flags: r.flags,
+        expiresAt: r.expiresAt,
+        enqueuedAt: r.enqueuedAt,
+        bytes: r.data.length,
+      };
     case RecordType.NextId:
       return { ...base, next: r.id };
     case RecordType.SnapshotEnd:
@@ -191,13 +234,20 @@ export function formatReport(r: JournalReport): string {
     lines.push('queue\titems\topen\tbytes\toldest_age_s\texpired');
     for (const q of r.queues) lines.push([q.name, q.items, q.open, q.bytes, (q.ageMs / 1000).toFixed(1), q.expired].join('\t'));
   }
-  lines.push(`next id ${r.nextId}; ${r.records} records in ${r.files.length} files (${r.files.map((f) => f.name).join(', ') || 'none'})`);
+  lines.push(
+    `next id ${r.nextId}; ${r.records} records in ${r.files.length} files (${r.files.map((f) => f.name).join(', ') || 'none'})`,
+  );
   if (r.flushAllAt !== 0) lines.push(`a flush_all is pending: every queue is flushed at ${new Date(r.flushAllAt).toISOString()}`);
   for (const u of r.unreadable) lines.push(`error: ${u}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   for (const k of r.kept) lines.push(`kept: ${k} (the original of a file found damaged earlier; not read)`);
   for (const c of r.repaired) lines.push(`repaired: ${c}`);
-  lines.push(r.unreadable.length > 0 ? 'journal UNREADABLE (see errors): this report misses what those files hold'
-    : r.intact ? 'journal intact' : 'journal DAMAGED (see warnings)');
+  lines.push(
+    r.unreadable.length > 0
+      ? 'journal UNREADABLE (see errors): this report misses what those files hold'
+      : r.intact
+        ? 'journal intact'
+        : 'journal DAMAGED (see warnings)',
+  );
   return lines.join('\n') + '\n';
 }

@@ -24,8 +24,9 @@ export function chooseMaxConnections(given: number | undefined, openFiles: numbe
   if (max <= room) return { max, warning: null };
   return {
     max,
-    warning: `--max-connections ${given === 0 ? '0 (no limit)' : given} is more than the open file limit leaves room for: `
-      + `clients past about ${room} connections may be reset instead of refused with an error line; `
-      + 'raise the limit (ulimit -n, systemd LimitNOFILE=)',
+    warning:
+      `--max-connections ${given === 0 ? '0 (no limit)' : given} is more than the open file limit leaves room for: ` +
+      `clients past about ${room} connections may be reset instead of refused with an error line; ` +
+      'raise the limit (ulimit -n, systemd LimitNOFILE=)',
   };
 }

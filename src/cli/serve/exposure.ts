@@ -23,15 +23,15 @@ export function exposureWarnings(address: string, port: number, auth: boolean, t
   if (!auth) {
     warnings.push(
       `listening on ${where} without --auth-file: anyone who can reach this port can enqueue items, read, ` +
-      'take, acknowledge and release every queued item, empty or delete any queue, and read the server\'s ' +
-      'stats (queue names, sizes, connections). Add --auth-file (with --tls-cert/--tls-key), or listen on ' +
-      '127.0.0.1 and put a firewall or VPN in front.',
+        "take, acknowledge and release every queued item, empty or delete any queue, and read the server's " +
+        'stats (queue names, sizes, connections). Add --auth-file (with --tls-cert/--tls-key), or listen on ' +
+        '127.0.0.1 and put a firewall or VPN in front.',
     );
   }
   if (!tls) {
     warnings.push(
       `listening on ${where} without TLS: items${auth ? ', user names and passwords' : ''} cross the network ` +
-      'unencrypted, readable and changeable by anyone on the path. Add --tls-cert and --tls-key.',
+        'unencrypted, readable and changeable by anyone on the path. Add --tls-cert and --tls-key.',
     );
   }
   return warnings;
@@ -42,7 +42,7 @@ export function metricsExposureWarnings(address: string, port: number): string[]
   if (isLoopback(address)) return [];
   return [
     `serving metrics on ${hostPort(address, port)}: anyone who can reach this port can read every queue's name, size ` +
-    'and rates and the server\'s connection counts, without a login and unencrypted (the metrics port has neither). ' +
-    'Listen on 127.0.0.1 and scrape through a firewall, VPN or a TLS proxy, or let only Prometheus reach this port.',
+      "and rates and the server's connection counts, without a login and unencrypted (the metrics port has neither). " +
+      'Listen on 127.0.0.1 and scrape through a firewall, VPN or a TLS proxy, or let only Prometheus reach this port.',
   ];
 }

@@ -39,7 +39,8 @@ export function withMetricsOptions<T>(y: Argv<T>): Argv<T & MetricsArgs> {
       describe: `Serve Prometheus /metrics, /healthz and /readyz over HTTP on host:port (alone: ${DEFAULT_METRICS_ADDRESS}; see man rq-serve)`,
     })
     .option('metrics-max-queues', {
-      type: 'number', default: DEFAULT_METRICS_MAX_QUEUES,
+      type: 'number',
+      default: DEFAULT_METRICS_MAX_QUEUES,
       describe: 'Per-queue metrics for at most this many queues, the deepest (0: every queue)',
     })
     .check((argv) => {
@@ -48,7 +49,8 @@ export function withMetricsOptions<T>(y: Argv<T>): Argv<T & MetricsArgs> {
         if (typeof address === 'string') throw new Error(address);
       }
       const max = argv['metrics-max-queues'];
-      if (!Number.isSafeInteger(max) || max < 0) throw new Error('--metrics-max-queues must be a whole number (0 for every queue)');
+      if (!Number.isSafeInteger(max) || max < 0)
+        throw new Error('--metrics-max-queues must be a whole number (0 for every queue)');
       return true;
     });
 }

@@ -29,6 +29,7 @@ export async function prepareMetrics(args: MetricsArgs & { journal: boolean }, l
   const exposition = new Exposition({ journal: args.journal, maxQueues });
   return {
     onFsync: exposition.observeFsync,
-    start: (server, journal) => new MetricsServer(serverSource(server, journal, VERSION), exposition, log).listen(address.host, address.port),
+    start: (server, journal) =>
+      new MetricsServer(serverSource(server, journal, VERSION), exposition, log).listen(address.host, address.port),
   };
 }

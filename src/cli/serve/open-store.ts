@@ -11,14 +11,19 @@ import type { Logger } from '../../server/log.js';
 import { EXIT_USAGE } from '../exit-codes.js';
 
 /** Opens the store, and the limits the server then has: items no larger than the NATS servers take. */
-export async function openStore(request: StoreRequest, limits: Limits, log: Logger): Promise<{ store: JetStreamStore; limits: Limits }> {
+export async function openStore(
+  request: StoreRequest,
+  limits: Limits,
+  log: Logger,
+): Promise<{ store: JetStreamStore; limits: Limits }> {
   try {
     const store = await openJetStream(request, limits, log);
     if (limits.maxItemSize <= store.maxItemSize) return { store, limits };
-    log.info('items limited by the NATS servers\' max_payload', { 'max-item-size': store.maxItemSize });
+    log.info("items limited by the NATS servers' max_payload", { 'max-item-size': store.maxItemSize });
     return { store, limits: { ...limits, maxItemSize: store.maxItemSize } };
   } catch (err) {
-    const message = err instanceof StoreSetupError ? err.message : `cannot use --store ${request.servers.join(',')}: ${(err as Error).message}`;
+    const message =
+      err instanceof StoreSetupError ? err.message : `cannot use --store ${request.servers.join(',')}: ${(err as Error).message}`;
     log.error('store not opened', { reason: message });
     log.close();
     process.stderr.write(`rq serve: ${message}\n`);

@@ -70,14 +70,17 @@ export async function runServe(args: ServeArgs): Promise<void> {
         onFsync: metrics?.onFsync,
       });
     } catch (err) {
-      const why = err instanceof DataDirLockedError ? err.message : `cannot open the journal in ${dataDir}: ${(err as Error).message}`;
+      const why =
+        err instanceof DataDirLockedError ? err.message : `cannot open the journal in ${dataDir}: ${(err as Error).message}`;
       log.close();
       fail(why, EXIT_UNREACHABLE);
     }
     const r = restored.report!;
     if (r.records > 0) {
       log.info(`restored ${r.items} items (${r.bytes} bytes) in ${r.queues} queues`, {
-        'data-dir': dataDir, ms: Math.round(r.ms), expired: r.expired,
+        'data-dir': dataDir,
+        ms: Math.round(r.ms),
+        expired: r.expired,
       });
     }
     backing = restored;
@@ -86,7 +89,11 @@ export async function runServe(args: ServeArgs): Promise<void> {
     backing = memoryOnly(limits);
   }
   if ('engine' in backing) {
-    backing.engine.cannotDeadLetter = (queue) => log.warn('items that ran out of deliveries stay in their queue: its dead-letter queue name would be longer than 250 bytes', { queue });
+    backing.engine.cannotDeadLetter = (queue) =>
+      log.warn(
+        'items that ran out of deliveries stay in their queue: its dead-letter queue name would be longer than 250 bytes',
+        { queue },
+      );
   }
   let server: RqServer;
   try {
@@ -118,17 +125,32 @@ export async function runServe(args: ServeArgs): Promise<void> {
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   // The banner on stdout speaks the log's format: a JSON line with --log-format json.
   const journaled = storeRequest === null && args.journal;
-  process.stdout.write(args['log-format'] === 'json'
-    ? formatLine('json', new Date(), 'info', 'listening', {
-      address: `${shown}:${address.port}`, version: VERSION,
-      'data-dir': journaled ? dataDir : null, fsync: journaled ? args.fsync : null, store: storeRequest === null ? null : where,
-    })
-    : `rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`);
-  log.info('listening', { address: `${shown}:${address.port}`, tls: tls !== undefined, auth: auth !== undefined, version: VERSION, ...fdFields });
+  process.stdout.write(
+    args['log-format'] === 'json'
+      ? formatLine('json', new Date(), 'info', 'listening', {
+          address: `${shown}:${address.port}`,
+          version: VERSION,
+          'data-dir': journaled ? dataDir : null,
+          fsync: journaled ? args.fsync : null,
+          store: storeRequest === null ? null : where,
+        })
+      : `rq ${VERSION} listening on ${shown}:${address.port} (${where})\n`,
+  );
+  log.info('listening', {
+    address: `${shown}:${address.port}`,
+    tls: tls !== undefined,
+    auth: auth !== undefined,
+    version: VERSION,
+    ...fdFields,
+  });
   const warnings = exposureWarnings(address.host, address.port, auth !== undefined, tls !== undefined);
   if (metricsAddress !== null) {
     const url = `http://${metricsAddress.host.includes(':') ? `[${metricsAddress.host}]` : metricsAddress.host}:${metricsAddress.port}/metrics`;
-    process.stdout.write(args['log-format'] === 'json' ? formatLine('json', new Date(), 'info', 'serving metrics', { url }) : `rq metrics on ${url}\n`);
+    process.stdout.write(
+      args['log-format'] === 'json'
+        ? formatLine('json', new Date(), 'info', 'serving metrics', { url })
+        : `rq metrics on ${url}\n`,
+    );
     log.info('serving metrics', { url });
     warnings.push(...metricsExposureWarnings(metricsAddress.host, metricsAddress.port));
   }

@@ -6,7 +6,10 @@
 import type { Argv } from 'yargs';
 import { prefixError } from '../../server/jetstream/names.js';
 import {
-  DEFAULT_ACK_WAIT_MS, DEFAULT_STORE_PREFIX, DEFAULT_STORE_TIMEOUT_MS, type StoreRequest,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_STORE_PREFIX,
+  DEFAULT_STORE_TIMEOUT_MS,
+  type StoreRequest,
 } from '../../server/jetstream/options.js';
 
 export interface StoreArgs {
@@ -45,7 +48,8 @@ function problem(a: StoreArgs): string | null {
   if (a.store === undefined) return null;
   const urls = a.store.split(',').map((u) => u.trim());
   for (const url of urls) {
-    if (!/^(nats|tls):\/\/[^/\s]+$/.test(url)) return `--store takes nats://host:port URLs separated by commas, not ${JSON.stringify(url)}`;
+    if (!/^(nats|tls):\/\/[^/\s]+$/.test(url))
+      return `--store takes nats://host:port URLs separated by commas, not ${JSON.stringify(url)}`;
   }
   if (a['store-replicas'] !== 'auto') {
     const r = Number(a['store-replicas']);
@@ -55,26 +59,74 @@ function problem(a: StoreArgs): string | null {
   if (!(a['store-timeout'] > 0) || a['store-timeout'] > 60) return '--store-timeout must be more than 0 and at most 60 seconds';
   const prefix = prefixError(a['store-prefix']);
   if (prefix !== null) return `--store-prefix: ${prefix}`;
-  if ((a['store-tls-cert'] === undefined) !== (a['store-tls-key'] === undefined)) return '--store-tls-cert and --store-tls-key go together';
-  if (a['store-user'] !== undefined && a['store-password'] === undefined) return '--store-user needs --store-password (or $RQ_STORE_PASSWORD)';
+  if ((a['store-tls-cert'] === undefined) !== (a['store-tls-key'] === undefined))
+    return '--store-tls-cert and --store-tls-key go together';
+  if (a['store-user'] !== undefined && a['store-password'] === undefined)
+    return '--store-user needs --store-password (or $RQ_STORE_PASSWORD)';
   return null;
 }
 
 /** Adds the store options to `rq serve`'s builder, with their checks and environment variables. */
 export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
   return y
-    .option('store', { type: 'string', describe: 'Keep the queues on this NATS JetStream cluster (nats://host:port, comma-separated) instead of the journal', defaultDescription: '$RQ_STORE' })
+    .option('store', {
+      type: 'string',
+      describe: 'Keep the queues on this NATS JetStream cluster (nats://host:port, comma-separated) instead of the journal',
+      defaultDescription: '$RQ_STORE',
+    })
     .option('store-user', { type: 'string', describe: 'NATS user', defaultDescription: '$RQ_STORE_USER' })
-    .option('store-password', { type: 'string', describe: 'NATS password; prefer $RQ_STORE_PASSWORD', defaultDescription: '$RQ_STORE_PASSWORD' })
-    .option('store-token', { type: 'string', describe: 'NATS token; prefer $RQ_STORE_TOKEN', defaultDescription: '$RQ_STORE_TOKEN' })
-    .option('store-creds', { type: 'string', describe: 'NATS credentials file (JWT and NKey seed)', defaultDescription: '$RQ_STORE_CREDS' })
-    .option('store-tls-ca', { type: 'string', describe: 'PEM CA of the NATS servers\' certificates', defaultDescription: '$RQ_STORE_TLS_CA' })
-    .option('store-tls-cert', { type: 'string', describe: 'PEM client certificate for the NATS servers (needs --store-tls-key)', defaultDescription: '$RQ_STORE_TLS_CERT' })
-    .option('store-tls-key', { type: 'string', describe: 'PEM private key of --store-tls-cert', defaultDescription: '$RQ_STORE_TLS_KEY' })
-    .option('store-replicas', { type: 'string', default: 'auto', describe: 'Replicas of each new queue\'s stream, 1–5; auto: 3 on a cluster, 1 on a single server', defaultDescription: '$RQ_STORE_REPLICAS or auto' })
-    .option('store-ack-wait', { type: 'number', default: DEFAULT_ACK_WAIT_MS / 1000, describe: 'Seconds before the items a dead front end held are delivered again' })
-    .option('store-timeout', { type: 'number', default: DEFAULT_STORE_TIMEOUT_MS / 1000, describe: 'Seconds a change may wait for JetStream before the client gets SERVER_ERROR' })
-    .option('store-prefix', { type: 'string', default: DEFAULT_STORE_PREFIX, describe: 'First token of every subject and stream rq makes (several deployments on one cluster)', defaultDescription: '$RQ_STORE_PREFIX or rq' })
+    .option('store-password', {
+      type: 'string',
+      describe: 'NATS password; prefer $RQ_STORE_PASSWORD',
+      defaultDescription: '$RQ_STORE_PASSWORD',
+    })
+    .option('store-token', {
+      type: 'string',
+      describe: 'NATS token; prefer $RQ_STORE_TOKEN',
+      defaultDescription: '$RQ_STORE_TOKEN',
+    })
+    .option('store-creds', {
+      type: 'string',
+      describe: 'NATS credentials file (JWT and NKey seed)',
+      defaultDescription: '$RQ_STORE_CREDS',
+    })
+    .option('store-tls-ca', {
+      type: 'string',
+      describe: "PEM CA of the NATS servers' certificates",
+      defaultDescription: '$RQ_STORE_TLS_CA',
+    })
+    .option('store-tls-cert', {
+      type: 'string',
+      describe: 'PEM client certificate for the NATS servers (needs --store-tls-key)',
+      defaultDescription: '$RQ_STORE_TLS_CERT',
+    })
+    .option('store-tls-key', {
+      type: 'string',
+      describe: 'PEM private key of --store-tls-cert',
+      defaultDescription: '$RQ_STORE_TLS_KEY',
+    })
+    .option('store-replicas', {
+      type: 'string',
+      default: 'auto',
+      describe: "Replicas of each new queue's stream, 1–5; auto: 3 on a cluster, 1 on a single server",
+      defaultDescription: '$RQ_STORE_REPLICAS or auto',
+    })
+    .option('store-ack-wait', {
+      type: 'number',
+      default: DEFAULT_ACK_WAIT_MS / 1000,
+      describe: 'Seconds before the items a dead front end held are delivered again',
+    })
+    .option('store-timeout', {
+      type: 'number',
+      default: DEFAULT_STORE_TIMEOUT_MS / 1000,
+      describe: 'Seconds a change may wait for JetStream before the client gets SERVER_ERROR',
+    })
+    .option('store-prefix', {
+      type: 'string',
+      default: DEFAULT_STORE_PREFIX,
+      describe: 'First token of every subject and stream rq makes (several deployments on one cluster)',
+      defaultDescription: '$RQ_STORE_PREFIX or rq',
+    })
     .middleware((argv) => {
       const a = argv as Record<string, unknown>;
       for (const [name, variable] of Object.entries(ENV)) {
@@ -110,9 +162,10 @@ export function storeLimits<L extends { maxQueueItems: number; maxQueueBytes: nu
 /** The store of `rq serve`, or null for the embedded journal. */
 export function storeOptionsOf(a: StoreArgs): StoreRequest | null {
   if (a.store === undefined) return null;
-  const tls = a['store-tls-ca'] !== undefined || a['store-tls-cert'] !== undefined
-    ? { ca: a['store-tls-ca'], cert: a['store-tls-cert'], key: a['store-tls-key'] }
-    : undefined;
+  const tls =
+    a['store-tls-ca'] !== undefined || a['store-tls-cert'] !== undefined
+      ? { ca: a['store-tls-ca'], cert: a['store-tls-cert'], key: a['store-tls-key'] }
+      : undefined;
   return {
     servers: a.store.split(',').map((u) => u.trim()),
     user: a['store-user'],

@@ -7,7 +7,11 @@ import type { Argv } from 'yargs';
 import { MAX_KEY_AND_EXTRAS_BYTES } from '../../protocol/binary/constants.js';
 import type { Limits } from '../../server/context.js';
 import {
-  DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_QUEUE_BYTES, DEFAULT_MAX_QUEUE_ITEMS, DEFAULT_MAX_QUEUES, DEFAULT_SHUTDOWN_TIMEOUT_S,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_QUEUE_BYTES,
+  DEFAULT_MAX_QUEUE_ITEMS,
+  DEFAULT_MAX_QUEUES,
+  DEFAULT_SHUTDOWN_TIMEOUT_S,
   defaultMaxPartialBytes,
 } from '../../server/defaults.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
@@ -39,13 +43,16 @@ function problem(a: Record<string, unknown>): string | null {
   }
   const partial = a['max-partial-bytes'];
   if (partial !== undefined) {
-    if (typeof partial !== 'number' || !Number.isSafeInteger(partial) || partial < 0) return '--max-partial-bytes must be a whole number (0 for no limit)';
+    if (typeof partial !== 'number' || !Number.isSafeInteger(partial) || partial < 0)
+      return '--max-partial-bytes must be a whole number (0 for no limit)';
     // The largest request still arriving must fit, or such items could never be received.
     const largest = Number(a['max-item-size']) + MAX_KEY_AND_EXTRAS_BYTES;
-    if (partial !== 0 && partial < largest) return `--max-partial-bytes must be at least --max-item-size + ${MAX_KEY_AND_EXTRAS_BYTES} (${largest}), the largest request, or 0 for no limit`;
+    if (partial !== 0 && partial < largest)
+      return `--max-partial-bytes must be at least --max-item-size + ${MAX_KEY_AND_EXTRAS_BYTES} (${largest}), the largest request, or 0 for no limit`;
   }
   const timeout = a['shutdown-timeout'];
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600) return '--shutdown-timeout must be a number of seconds, more than 0 and at most 3600';
+  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 3600)
+    return '--shutdown-timeout must be a number of seconds, more than 0 and at most 3600';
   if ((a['tls-cert'] === undefined) !== (a['tls-key'] === undefined)) return '--tls-cert and --tls-key go together';
   for (const name of ['log-file', 'auth-file', 'tls-cert', 'tls-key']) {
     if (a[name] === '') return `--${name} needs a path`;
@@ -57,28 +64,52 @@ function problem(a: Record<string, unknown>): string | null {
 export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
   return y
     .option('max-connections', {
-      type: 'number', defaultDescription: `${DEFAULT_MAX_CONNECTIONS}, fewer if the open file limit is low`,
+      type: 'number',
+      defaultDescription: `${DEFAULT_MAX_CONNECTIONS}, fewer if the open file limit is low`,
       describe: 'Connections served at once; more are refused with an error line (0: no limit)',
     })
-    .option('max-queue-items', { type: 'number', default: DEFAULT_MAX_QUEUE_ITEMS, describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)' })
-    .option('max-queue-bytes', { type: 'number', default: DEFAULT_MAX_QUEUE_BYTES, describe: 'Data bytes (ready and reserved) per queue (0: no limit)' })
-    .option('max-queues', { type: 'number', default: DEFAULT_MAX_QUEUES, describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)' })
+    .option('max-queue-items', {
+      type: 'number',
+      default: DEFAULT_MAX_QUEUE_ITEMS,
+      describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)',
+    })
+    .option('max-queue-bytes', {
+      type: 'number',
+      default: DEFAULT_MAX_QUEUE_BYTES,
+      describe: 'Data bytes (ready and reserved) per queue (0: no limit)',
+    })
+    .option('max-queues', {
+      type: 'number',
+      default: DEFAULT_MAX_QUEUES,
+      describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)',
+    })
     .option('max-deliveries', {
-      type: 'number', default: 0,
+      type: 'number',
+      default: 0,
       describe: 'Deliveries after which an item given back moves to the queue <name>.dead (0: never)',
     })
     .option('max-partial-bytes', {
-      type: 'number', defaultDescription: '256 MiB, or 4 × --max-item-size if more',
-      describe: 'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
+      type: 'number',
+      defaultDescription: '256 MiB, or 4 × --max-item-size if more',
+      describe:
+        'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
     })
-    .option('discard-old', { type: 'boolean', default: false, describe: 'On a full queue, drop its oldest ready items instead of refusing the new one' })
+    .option('discard-old', {
+      type: 'boolean',
+      default: false,
+      describe: 'On a full queue, drop its oldest ready items instead of refusing the new one',
+    })
     .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Least severe events logged' })
     .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'One line per event: text, or a JSON object' })
     .option('log-file', { type: 'string', describe: 'Append the log to this file (reopened on SIGHUP) instead of stderr' })
     .option('auth-file', { type: 'string', describe: 'Require a login: user:password lines (see man rq-serve)' })
     .option('tls-cert', { type: 'string', describe: 'Serve over TLS with this PEM certificate chain (needs --tls-key)' })
     .option('tls-key', { type: 'string', describe: 'The PEM private key of --tls-cert' })
-    .option('shutdown-timeout', { type: 'number', default: DEFAULT_SHUTDOWN_TIMEOUT_S, describe: 'Seconds a stop waits for clients to take their last replies' })
+    .option('shutdown-timeout', {
+      type: 'number',
+      default: DEFAULT_SHUTDOWN_TIMEOUT_S,
+      describe: 'Seconds a stop waits for clients to take their last replies',
+    })
     .check((argv) => {
       const wrong = problem(argv);
       if (wrong !== null) throw new Error(wrong);

@@ -30,10 +30,15 @@ export async function runTop(args: TopArgs): Promise<void> {
     process.exitCode = EXIT_OK;
     return;
   }
-  const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([import('../../tui/once.js'), import('../../tui/frame.js')]);
+  const [{ pollTwice }, { plainFrame, snapshotJson }] = await Promise.all([
+    import('../../tui/once.js'),
+    import('../../tui/frame.js'),
+  ]);
   const snapshot = await pollTwice({ servers, source, intervalMs: interval });
   source.close();
-  const out = args.json ? jsonLine(snapshotJson(snapshot)) : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
+  const out = args.json
+    ? jsonLine(snapshotJson(snapshot))
+    : plainFrame(snapshot, process.stdout.isTTY ? process.stdout.columns : undefined);
   process.stdout.write(out);
   const down = snapshot.servers.filter((s) => s.state !== 'up');
   for (const s of down) process.stderr.write(`rq top: ${s.address}: ${s.error ?? 'no reply'}\n`);

@@ -5,7 +5,18 @@
  */
 import fs from 'node:fs';
 
-export const JOBLOG_COLUMNS = ['seq', 'queue', 'id', 'server', 'attempt', 'start_at', 'runtime_s', 'exit', 'signal', 'outcome'] as const;
+export const JOBLOG_COLUMNS = [
+  'seq',
+  'queue',
+  'id',
+  'server',
+  'attempt',
+  'start_at',
+  'runtime_s',
+  'exit',
+  'signal',
+  'outcome',
+] as const;
 
 export interface JobLine {
   readonly seq: number;
@@ -35,8 +46,18 @@ export class JobLog {
   }
 
   write(line: JobLine): void {
-    const cells = [line.seq, line.queue, line.id, line.server, line.attempt, (line.startAt / 1000).toFixed(3),
-      (line.runtimeMs / 1000).toFixed(3), line.exit, line.signal, line.outcome];
+    const cells = [
+      line.seq,
+      line.queue,
+      line.id,
+      line.server,
+      line.attempt,
+      (line.startAt / 1000).toFixed(3),
+      (line.runtimeMs / 1000).toFixed(3),
+      line.exit,
+      line.signal,
+      line.outcome,
+    ];
     fs.writeSync(this.fd, cells.join('\t') + '\n');
   }
 

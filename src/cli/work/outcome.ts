@@ -23,7 +23,8 @@ export function decide(result: CommandResult): Decision {
   switch (result.kind) {
     case 'exited':
       if (result.code === 0) return { action: 'ack' };
-      if (result.code === EX_TEMPFAIL) return { action: 'retry', why: `command asked for a retry (status ${EX_TEMPFAIL}, EX_TEMPFAIL)`, deferred: true };
+      if (result.code === EX_TEMPFAIL)
+        return { action: 'retry', why: `command asked for a retry (status ${EX_TEMPFAIL}, EX_TEMPFAIL)`, deferred: true };
       return { action: 'retry', why: `command exited with status ${result.code}`, deferred: false };
     case 'signalled':
       return { action: 'retry', why: `command killed by ${result.signal}`, deferred: false };

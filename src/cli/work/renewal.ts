@@ -15,7 +15,12 @@ export class LeaseRenewal {
   /** The item is no longer held: a touch found it gone (its lease had ended). */
   lost = false;
 
-  constructor(private readonly client: RqClient, private readonly item: Item, private readonly leaseMs: number, private readonly what: string) {
+  constructor(
+    private readonly client: RqClient,
+    private readonly item: Item,
+    private readonly leaseMs: number,
+    private readonly what: string,
+  ) {
     this.timer = setInterval(() => this.renew(), Math.max(1, Math.floor(leaseMs / 3)));
   }
 
@@ -29,16 +34,19 @@ export class LeaseRenewal {
   private renew(): void {
     if (this.touching !== null || this.stopped || this.lost) return;
     const { queue, id, server } = this.item;
-    this.touching = this.client.touch(queue, id, this.leaseMs, server).then(
-      (held) => {
-        if (held || this.stopped) return;
-        this.lost = true;
-        warn('work', `${this.what}: its lease ended before it could be renewed; another worker may take it`);
-      },
-      (err: unknown) => {
-        // The next renewal tries again, on a new connection: the lease has two more thirds to run.
-        if (!this.stopped) warn('work', `${this.what}: could not renew its lease: ${(err as Error).message}`);
-      },
-    ).finally(() => (this.touching = null));
+    this.touching = this.client
+      .touch(queue, id, this.leaseMs, server)
+      .then(
+        (held) => {
+          if (held || this.stopped) return;
+          this.lost = true;
+          warn('work', `${this.what}: its lease ended before it could be renewed; another worker may take it`);
+        },
+        (err: unknown) => {
+          // The next renewal tries again, on a new connection: the lease has two more thirds to run.
+          if (!this.stopped) warn('work', `${this.what}: could not renew its lease: ${(err as Error).message}`);
+        },
+      )
+      .finally(() => (this.touching = null));
   }
 }

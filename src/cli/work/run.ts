@@ -49,7 +49,10 @@ class Work {
   readonly idle = new Set<RqClient>();
   readonly reconnect: Reconnect;
 
-  constructor(readonly plan: WorkPlan, readonly joblog: JobLog | null) {
+  constructor(
+    readonly plan: WorkPlan,
+    readonly joblog: JobLog | null,
+  ) {
     this.reconnect = new Reconnect('work', plan.reconnect);
   }
 
@@ -91,7 +94,12 @@ async function slot(work: Work): Promise<void> {
       } catch (err) {
         if (work.stopping) return;
         if (!(await work.reconnect.retry(err))) {
-          work.fail(isTransient(err) ? `${err.message}; what this worker held comes back to the queue when its lease ends` : (err as Error).message, exitCodeFor(err));
+          work.fail(
+            isTransient(err)
+              ? `${err.message}; what this worker held comes back to the queue when its lease ends`
+              : (err as Error).message,
+            exitCodeFor(err),
+          );
           return;
         }
       }
@@ -129,29 +137,49 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
   const renewal = new LeaseRenewal(client, item, plan.leaseMs, what);
   let result: CommandResult;
   try {
-    result = await spawnCommand({
-      command: plan.command, item, attempt, timeoutMs: plan.commandTimeoutMs, credentials: plan.passCredentials ? plan.security : null,
-    }, work.running);
+    result = await spawnCommand(
+      {
+        command: plan.command,
+        item,
+        attempt,
+        timeoutMs: plan.commandTimeoutMs,
+        credentials: plan.passCredentials ? plan.security : null,
+      },
+      work.running,
+    );
   } finally {
     await renewal.stop();
   }
   const decision = decide(result);
   work.runs++;
-  work.joblog?.write({ seq: work.runs, queue: plan.queue, id: item.id, server: item.server, attempt, startAt,
-    runtimeMs: Date.now() - startAt, ...exitAndSignal(result), outcome: decision.action });
+  work.joblog?.write({
+    seq: work.runs,
+    queue: plan.queue,
+    id: item.id,
+    server: item.server,
+    attempt,
+    startAt,
+    runtimeMs: Date.now() - startAt,
+    ...exitAndSignal(result),
+    outcome: decision.action,
+  });
   if (decision.action === 'ack') {
     try {
       if (await client.ack(plan.queue, item.id, item.server)) work.acked++;
       else warn('work', `${what} succeeded but was no longer open (its lease had ended); it may run again`);
     } catch (err) {
-      if (isTransient(err)) warn('work', `${what} succeeded but its acknowledgement was lost with the connection; it may run again`);
+      if (isTransient(err))
+        warn('work', `${what} succeeded but its acknowledgement was lost with the connection; it may run again`);
       throw err;
     }
     return;
   }
   if (decision.action === 'stop') {
     work.failed++;
-    await client.release(plan.queue, item.id, item.server).then(() => work.released++, () => {});
+    await client.release(plan.queue, item.id, item.server).then(
+      () => work.released++,
+      () => {},
+    );
     work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} released`, decision.status);
     return;
   }
@@ -168,10 +196,14 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
 
 function exitAndSignal(result: CommandResult): { exit: number; signal: string } {
   switch (result.kind) {
-    case 'exited': return { exit: result.code, signal: '' };
-    case 'signalled': return { exit: -1, signal: result.signal };
-    case 'timed-out': return { exit: -1, signal: 'timeout' };
-    case 'failed-to-start': return { exit: -1, signal: '' };
+    case 'exited':
+      return { exit: result.code, signal: '' };
+    case 'signalled':
+      return { exit: -1, signal: result.signal };
+    case 'timed-out':
+      return { exit: -1, signal: 'timeout' };
+    case 'failed-to-start':
+      return { exit: -1, signal: '' };
   }
 }
 
@@ -185,7 +217,11 @@ export async function runWork(plan: WorkPlan): Promise<void> {
   const work = new Work(plan, joblog);
   const signals = new StopSignals(() => work.stop(), { onSecond: () => work.kill() });
   const progress = plan.progress
-    ? new ProgressLine('work', (ms) => `${work.acked} done, ${work.failed} failed, ${work.running.size} running · ${rate(work.acked, ms)}/s · ${clock(ms)}`)
+    ? new ProgressLine(
+        'work',
+        (ms) =>
+          `${work.acked} done, ${work.failed} failed, ${work.running.size} running · ${rate(work.acked, ms)}/s · ${clock(ms)}`,
+      )
     : null;
   try {
     await Promise.all(Array.from({ length: plan.concurrency }, () => slot(work)));

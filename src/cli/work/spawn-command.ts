@@ -63,15 +63,22 @@ export function killCommand(child: ChildProcess, signal: NodeJS.Signals): void {
 /** Spawns the command and resolves once it ends; `running` holds its process while it runs (so that a second signal can stop it). */
 export function spawnCommand(run: CommandRun, running: Set<ChildProcess>): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn(run.command[0], run.command.slice(1), { stdio: ['pipe', 'inherit', 'inherit'], env: commandEnv(run), detached: true });
+    const child = spawn(run.command[0], run.command.slice(1), {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      env: commandEnv(run),
+      detached: true,
+    });
     running.add(child);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
-    const limit = run.timeoutMs === Infinity ? undefined : setTimeout(() => {
-      timedOut = true;
-      killCommand(child, 'SIGTERM');
-      killTimer = setTimeout(() => killCommand(child, 'SIGKILL'), KILL_GRACE_MS);
-    }, run.timeoutMs);
+    const limit =
+      run.timeoutMs === Infinity
+        ? undefined
+        : setTimeout(() => {
+            timedOut = true;
+            killCommand(child, 'SIGTERM');
+            killTimer = setTimeout(() => killCommand(child, 'SIGKILL'), KILL_GRACE_MS);
+          }, run.timeoutMs);
     let settled = false;
     const settle = (result: CommandResult) => {
       if (settled) return;

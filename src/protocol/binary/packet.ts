@@ -41,8 +41,17 @@ const EMPTY = Buffer.alloc(0);
  * The one place header bytes are laid out, for requests and responses alike.
  */
 export function writeHeader(
-  target: Buffer, offset: number, magic: number, opcode: number, keyLength: number, extrasLength: number,
-  status: number, bodyLength: number, opaque: number, cas: number, dataType = 0,
+  target: Buffer,
+  offset: number,
+  magic: number,
+  opcode: number,
+  keyLength: number,
+  extrasLength: number,
+  status: number,
+  bodyLength: number,
+  opaque: number,
+  cas: number,
+  dataType = 0,
 ): void {
   // Byte by byte: several times faster than Buffer#writeUInt*BE for a header on every reply.
   const t = target;
@@ -93,7 +102,19 @@ function encode(magic: number, f: PacketFields): Buffer {
   const value = bytesOf(f.value);
   const body = extras.length + key.length + value.length;
   const out = Buffer.allocUnsafe(HEADER_BYTES + body);
-  writeHeader(out, 0, magic, f.opcode, key.length, extras.length, f.status ?? 0, body, f.opaque ?? 0, f.cas ?? 0, f.dataType ?? 0);
+  writeHeader(
+    out,
+    0,
+    magic,
+    f.opcode,
+    key.length,
+    extras.length,
+    f.status ?? 0,
+    body,
+    f.opaque ?? 0,
+    f.cas ?? 0,
+    f.dataType ?? 0,
+  );
   extras.copy(out, HEADER_BYTES);
   key.copy(out, HEADER_BYTES + extras.length);
   value.copy(out, HEADER_BYTES + extras.length + key.length);

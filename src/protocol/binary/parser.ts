@@ -37,7 +37,10 @@ export class BinaryParser {
   private beforeLogin = false;
 
   /** `partial`: the bound on bodies held across reads, shared by every connection's parser. */
-  constructor(private readonly maxItemSize: number, private readonly partial = new PartialBytes(Infinity)) {}
+  constructor(
+    private readonly maxItemSize: number,
+    private readonly partial = new PartialBytes(Infinity),
+  ) {}
 
   /**
    * While `on` (the connection has not logged in), a body still arriving that is larger than
@@ -137,7 +140,12 @@ export class BinaryParser {
     const magic = buf[at + OFFSET.magic];
     if (magic !== MAGIC_REQUEST) {
       this.dead = true;
-      return { type: 'fatal', opcode, opaque, reason: `bad magic 0x${magic.toString(16).padStart(2, '0')}: not a binary request` };
+      return {
+        type: 'fatal',
+        opcode,
+        opaque,
+        reason: `bad magic 0x${magic.toString(16).padStart(2, '0')}: not a binary request`,
+      };
     }
     const keyLength = buf.readUInt16BE(at + OFFSET.keyLength);
     const extrasLength = buf[at + OFFSET.extrasLength];
@@ -152,7 +160,11 @@ export class BinaryParser {
       return { type: 'too_large', opcode, opaque, valueLength };
     }
     return {
-      opcode, keyLength, extrasLength, bodyLength, opaque,
+      opcode,
+      keyLength,
+      extrasLength,
+      bodyLength,
+      opaque,
       dataType: buf[at + OFFSET.dataType],
       cas: readCas(buf, at + OFFSET.cas),
     };

@@ -3,9 +3,7 @@
  * what to rq, and which extras/key/value shapes each accepts (memcached's own checks, spec section 4).
  * Every packet becomes exactly one request, so replies stay in step with requests.
  */
-import {
-  FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES,
-} from './constants.js';
+import { FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES } from './constants.js';
 
 interface Base {
   /** Echoed in the reply, exactly. */
@@ -133,16 +131,41 @@ export interface BinaryFatal extends Base {
 }
 
 export type BinaryRequest =
-  | BinaryGet | BinarySet | BinaryDelete | BinaryTouch | BinaryFlush | BinaryStat | BinarySimple | BinaryQuit
-  | BinarySaslList | BinarySaslAuth
-  | BinaryUnsupported | BinaryUnknown | BinaryInvalid | BinaryTooLarge | BinaryNoRoom | BinaryFatal;
+  | BinaryGet
+  | BinarySet
+  | BinaryDelete
+  | BinaryTouch
+  | BinaryFlush
+  | BinaryStat
+  | BinarySimple
+  | BinaryQuit
+  | BinarySaslList
+  | BinarySaslAuth
+  | BinaryUnsupported
+  | BinaryUnknown
+  | BinaryInvalid
+  | BinaryTooLarge
+  | BinaryNoRoom
+  | BinaryFatal;
 
 /** Commands refused as in the text protocol (docs/protocol.md): their names by opcode. */
 const UNSUPPORTED: ReadonlyMap<number, string> = new Map([
-  [OP.ADD, 'add'], [OP.ADDQ, 'add'], [OP.REPLACE, 'replace'], [OP.REPLACEQ, 'replace'],
-  [OP.APPEND, 'append'], [OP.APPENDQ, 'append'], [OP.PREPEND, 'prepend'], [OP.PREPENDQ, 'prepend'],
-  [OP.INCREMENT, 'incr'], [OP.INCREMENTQ, 'incr'], [OP.DECREMENT, 'decr'], [OP.DECREMENTQ, 'decr'],
-  [OP.GAT, 'gat'], [OP.GATQ, 'gat'], [OP.GATK, 'gat'], [OP.GATKQ, 'gat'],
+  [OP.ADD, 'add'],
+  [OP.ADDQ, 'add'],
+  [OP.REPLACE, 'replace'],
+  [OP.REPLACEQ, 'replace'],
+  [OP.APPEND, 'append'],
+  [OP.APPENDQ, 'append'],
+  [OP.PREPEND, 'prepend'],
+  [OP.PREPENDQ, 'prepend'],
+  [OP.INCREMENT, 'incr'],
+  [OP.INCREMENTQ, 'incr'],
+  [OP.DECREMENT, 'decr'],
+  [OP.DECREMENTQ, 'decr'],
+  [OP.GAT, 'gat'],
+  [OP.GATQ, 'gat'],
+  [OP.GATK, 'gat'],
+  [OP.GATKQ, 'gat'],
 ]);
 
 /** A request header as the parser read it (spec section 2). */
@@ -174,33 +197,48 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
   const valueLength = h.bodyLength - extras - h.keyLength;
   const key = h.keyLength === 0 ? '' : buf.toString('latin1', keyStart, keyEnd);
   switch (opcode) {
-    case OP.GET: case OP.GETQ: case OP.GETK: case OP.GETKQ:
+    case OP.GET:
+    case OP.GETQ:
+    case OP.GETK:
+    case OP.GETKQ:
       if (extras !== 0 || valueLength !== 0) return invalid('get takes a key and nothing else');
       if (key.length === 0) return invalid('get needs a key');
       return {
-        type: 'get', opcode, opaque, key,
+        type: 'get',
+        opcode,
+        opaque,
+        key,
         withKey: opcode === OP.GETK || opcode === OP.GETKQ,
         quiet: opcode === OP.GETQ || opcode === OP.GETKQ,
       };
-    case OP.SET: case OP.SETQ:
+    case OP.SET:
+    case OP.SETQ:
       if (extras !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
       if (key.length === 0) return invalid('set needs a key');
       // A SET with a CAS is memcache's compare-and-swap, refused as the text protocol's `cas` is.
       if (h.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
       return {
-        type: 'set', opcode, opaque, key,
-        flags: buf.readUInt32BE(at), exptime: buf.readUInt32BE(at + 4),
-        value: buf.subarray(keyEnd, keyEnd + valueLength), quiet: opcode === OP.SETQ,
+        type: 'set',
+        opcode,
+        opaque,
+        key,
+        flags: buf.readUInt32BE(at),
+        exptime: buf.readUInt32BE(at + 4),
+        value: buf.subarray(keyEnd, keyEnd + valueLength),
+        quiet: opcode === OP.SETQ,
       };
-    case OP.DELETE: case OP.DELETEQ:
+    case OP.DELETE:
+    case OP.DELETEQ:
       if (extras !== 0 || valueLength !== 0) return invalid('delete takes a key and nothing else');
       if (key.length === 0) return invalid('delete needs a key');
       return { type: 'delete', opcode, opaque, key, cas: h.cas, quiet: opcode === OP.DELETEQ };
     case OP.TOUCH:
-      if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0) return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
+      if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0)
+        return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
       if (key.length === 0) return invalid('touch needs a key');
       return { type: 'touch', opcode, opaque, key, exptime: buf.readUInt32BE(at) };
-    case OP.FLUSH: case OP.FLUSHQ: {
+    case OP.FLUSH:
+    case OP.FLUSHQ: {
       if (valueLength !== 0) return invalid('flush takes no value');
       if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
       const delay = extras === 0 ? 0 : buf.readUInt32BE(at);
@@ -213,10 +251,15 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
     case OP.SASL_LIST_MECHS:
       if (h.bodyLength !== 0) return invalid('sasl list mechs takes no body');
       return { type: 'sasl_list', opcode, opaque };
-    case OP.SASL_AUTH: case OP.SASL_STEP:
+    case OP.SASL_AUTH:
+    case OP.SASL_STEP:
       if (extras !== 0) return invalid('sasl auth takes no extras');
       return {
-        type: 'sasl_auth', opcode, opaque, step: opcode === OP.SASL_STEP, mechanism: key,
+        type: 'sasl_auth',
+        opcode,
+        opaque,
+        step: opcode === OP.SASL_STEP,
+        mechanism: key,
         data: buf.subarray(keyEnd, keyEnd + valueLength),
       };
     case OP.VERBOSITY:
@@ -238,7 +281,24 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
  * here and answered "unknown command" by the session unless the server has `--auth-file`.
  */
 const KNOWN: ReadonlySet<number> = new Set([
-  OP.GET, OP.GETQ, OP.GETK, OP.GETKQ, OP.SET, OP.SETQ, OP.DELETE, OP.DELETEQ, OP.TOUCH, OP.FLUSH, OP.FLUSHQ,
-  OP.STAT, OP.VERBOSITY, OP.NOOP, OP.VERSION, OP.QUIT, OP.QUITQ,
-  OP.SASL_LIST_MECHS, OP.SASL_AUTH, OP.SASL_STEP,
+  OP.GET,
+  OP.GETQ,
+  OP.GETK,
+  OP.GETKQ,
+  OP.SET,
+  OP.SETQ,
+  OP.DELETE,
+  OP.DELETEQ,
+  OP.TOUCH,
+  OP.FLUSH,
+  OP.FLUSHQ,
+  OP.STAT,
+  OP.VERBOSITY,
+  OP.NOOP,
+  OP.VERSION,
+  OP.QUIT,
+  OP.QUITQ,
+  OP.SASL_LIST_MECHS,
+  OP.SASL_AUTH,
+  OP.SASL_STEP,
 ]);

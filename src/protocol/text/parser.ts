@@ -51,7 +51,10 @@ export class TextParser {
   private beforeLogin = false;
 
   /** `partial`: the bound on data held across reads, shared by every connection's parser. */
-  constructor(private readonly maxItemSize: number, private readonly partial = new PartialBytes(Infinity)) {}
+  constructor(
+    private readonly maxItemSize: number,
+    private readonly partial = new PartialBytes(Infinity),
+  ) {}
 
   /**
    * While `on` (the connection has not logged in), holds across reads only what a login needs
@@ -173,8 +176,13 @@ export class TextParser {
       return { type: 'error', reply: clientError('bad data chunk'), close: false, noreply: p.noreply };
     }
     return {
-      type: 'storage', command: p.command, key: p.key, flags: p.flags, exptime: p.exptime,
-      data: block.subarray(0, n), noreply: p.noreply,
+      type: 'storage',
+      command: p.command,
+      key: p.key,
+      flags: p.flags,
+      exptime: p.exptime,
+      data: block.subarray(0, n),
+      noreply: p.noreply,
     };
   }
 
@@ -193,7 +201,8 @@ export class TextParser {
   private parseHot(buf: Buffer, start: number, end: number): TextRequest | null | undefined {
     const n = tokenizeBytes(buf, start, end);
     if (n < 2 || n > 6) return undefined;
-    const t0 = TOKENS[0], t0len = TOKENS[1] - t0;
+    const t0 = TOKENS[0],
+      t0len = TOKENS[1] - t0;
     if (t0len === 3 && buf[t0 + 1] === 0x65 && buf[t0 + 2] === 0x74) {
       const c = buf[t0];
       if (c === 0x67 && n === 2) {
@@ -207,14 +216,24 @@ export class TextParser {
         const bytes = parseDigits(buf, TOKENS[8], TOKENS[9], 12);
         if (flags < 0 || flags > MAX_FLAGS || exptime < 0 || bytes < 0 || bytes > this.maxItemSize) return undefined;
         this.pending = {
-          command: 'set', key: buf.toString('latin1', TOKENS[2], TOKENS[3]), flags, exptime, noreply: n === 6,
-          size: bytes + 2, block: null, filled: 0,
+          command: 'set',
+          key: buf.toString('latin1', TOKENS[2], TOKENS[3]),
+          flags,
+          exptime,
+          noreply: n === 6,
+          size: bytes + 2,
+          block: null,
+          filled: 0,
         };
         return null;
       }
       return undefined;
     }
-    if (t0len === 6 && buf.toString('latin1', t0, t0 + 6) === 'delete' && (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))) {
+    if (
+      t0len === 6 &&
+      buf.toString('latin1', t0, t0 + 6) === 'delete' &&
+      (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))
+    ) {
       return { type: 'delete', key: buf.toString('latin1', TOKENS[2], TOKENS[3]), noreply: n === 3 };
     }
     return undefined;
@@ -304,8 +323,14 @@ export class TextParser {
       return badFormat(noreply);
     }
     this.pending = {
-      command, key, flags: Number(flagsText), exptime: Number(exptimeText), noreply,
-      size: bytes + 2, block: null, filled: 0,
+      command,
+      key,
+      flags: Number(flagsText),
+      exptime: Number(exptimeText),
+      noreply,
+      size: bytes + 2,
+      block: null,
+      filled: 0,
     };
     return null;
   }

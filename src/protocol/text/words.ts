@@ -30,4 +30,5 @@ export const MAX_LINE_BYTES = 8192;
 /** docs/protocol.md "Authentication": wrong credentials (memcached's words). */
 export const AUTH_FAILURE = 'CLIENT_ERROR authentication failure\r\n';
 /** docs/protocol.md "Authentication": any command but the login `set` and `quit` before logging in. */
-export const AUTH_REQUIRED = 'CLIENT_ERROR authentication required: log in first with set <any key> 0 0 <bytes> and "<user> <password>" as the data\r\n';
+export const AUTH_REQUIRED =
+  'CLIENT_ERROR authentication required: log in first with set <any key> 0 0 <bytes> and "<user> <password>" as the data\r\n';

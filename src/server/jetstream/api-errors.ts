@@ -31,13 +31,19 @@ export function isStreamNotFound(err: unknown): boolean {
  */
 export function isNoMessage(err: unknown): boolean {
   const code = codeOf(err);
-  return code === NO_MESSAGE_FOUND || code === SEQUENCE_NOT_FOUND || (code === MSG_DELETE_FAILED && /no message found/.test((err as Error).message));
+  return (
+    code === NO_MESSAGE_FOUND ||
+    code === SEQUENCE_NOT_FOUND ||
+    (code === MSG_DELETE_FAILED && /no message found/.test((err as Error).message))
+  );
 }
 
 /** A stream or consumer of that name exists already (made by another front end, maybe otherwise configured). */
 export function isInUse(err: unknown): boolean {
   const code = codeOf(err);
-  return code === STREAM_NAME_IN_USE || code === CONSUMER_NAME_EXISTS || code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_EXISTS;
+  return (
+    code === STREAM_NAME_IN_USE || code === CONSUMER_NAME_EXISTS || code === CONSUMER_ALREADY_EXISTS || code === CONSUMER_EXISTS
+  );
 }
 
 /**

@@ -5,7 +5,14 @@
  * the per-queue counts this front end keeps. What it knows is kept true by JetStream's own
  * advisories of streams created and deleted by any front end, and forgotten on a reconnect.
  */
-import { AckPolicy, DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DiscardPolicy,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { QueueLimits } from '../../queue/limits.js';
 import { storeFailed, tooManyQueues } from '../queue-ops/failures.js';
@@ -60,7 +67,8 @@ export class Catalog {
         // $JS.EVENT.ADVISORY.STREAM.<CREATED|DELETED|UPDATED>.<stream>: whatever happened, ask again.
         const stream = msg.subject.slice(ADVISORY.length + 1).split('.')[1];
         for (const [name, handle] of this.known) {
-          if (handle === null ? namesOf(this.options.prefix, name).stream === stream : handle.stream === stream) this.known.delete(name);
+          if (handle === null ? namesOf(this.options.prefix, name).stream === stream : handle.stream === stream)
+            this.known.delete(name);
         }
       },
     });

@@ -40,7 +40,11 @@ function connectOptions(options: StoreRequest): NodeConnectionOptions {
     o.authenticator = credsAuthenticator(new Uint8Array(creds));
   }
   if (options.tls !== undefined) {
-    for (const [flag, file] of [['--store-tls-ca', options.tls.ca], ['--store-tls-cert', options.tls.cert], ['--store-tls-key', options.tls.key]] as const) {
+    for (const [flag, file] of [
+      ['--store-tls-ca', options.tls.ca],
+      ['--store-tls-cert', options.tls.cert],
+      ['--store-tls-key', options.tls.key],
+    ] as const) {
       if (file !== undefined && !fs.existsSync(file)) throw new StoreSetupError(`cannot read ${flag} ${file}: no such file`);
     }
     o.tls = { caFile: options.tls.ca, certFile: options.tls.cert, keyFile: options.tls.key };
@@ -63,16 +67,25 @@ export async function openJetStream(request: StoreRequest, limits: QueueLimits, 
     try {
       jsm = await jetstreamManager(nc, { timeout: request.timeoutMs });
     } catch (err) {
-      throw new StoreSetupError(`the NATS servers at ${where} do not serve JetStream (${describe(err)}): start nats-server with JetStream on (-js, or a jetstream {} block)`);
+      throw new StoreSetupError(
+        `the NATS servers at ${where} do not serve JetStream (${describe(err)}): start nats-server with JetStream on (-js, or a jetstream {} block)`,
+      );
     }
     const info = nc.info;
     const clustered = info?.cluster !== undefined;
     const replicas = request.replicas === 'auto' ? (clustered ? AUTO_CLUSTER_REPLICAS : 1) : request.replicas;
     const options: StoreOptions = { ...request, replicas };
     if (options.replicas > 1 && !clustered) {
-      throw new StoreSetupError(`--store-replicas ${options.replicas} needs a JetStream cluster; ${where} is a single server (use --store-replicas 1)`);
+      throw new StoreSetupError(
+        `--store-replicas ${options.replicas} needs a JetStream cluster; ${where} is a single server (use --store-replicas 1)`,
+      );
     }
-    log.info('store connected', { servers: where, server: info?.server_name ?? '?', version: info?.version ?? '?', replicas: options.replicas });
+    log.info('store connected', {
+      servers: where,
+      server: info?.server_name ?? '?',
+      version: info?.version ?? '?',
+      replicas: options.replicas,
+    });
     return new JetStreamStore(nc, jsm, options, limits, log);
   } catch (err) {
     await nc.close();

@@ -12,9 +12,18 @@ import { CONSUMER_NAME } from './names.js';
 import type { JetStreamStore } from './store.js';
 
 /** One queue's figures (a queue deleted meanwhile shows as empty). */
-export async function queueFigures(store: JetStreamStore, name: string, info: StreamInfo, now: number): Promise<EngineQueueStats> {
+export async function queueFigures(
+  store: JetStreamStore,
+  name: string,
+  info: StreamInfo,
+  now: number,
+): Promise<EngineQueueStats> {
   const handle = store.catalog.handleOf(name);
-  let ready = 0, open = 0, waiters = 0, ageMs = 0, delivered = 0;
+  let ready = 0,
+    open = 0,
+    waiters = 0,
+    ageMs = 0,
+    delivered = 0;
   try {
     const ci = await store.jsm.consumers.info(info.config.name, CONSUMER_NAME);
     ready = ci.num_pending;
@@ -23,7 +32,10 @@ export async function queueFigures(store: JetStreamStore, name: string, info: St
     // The consumer's sequence counts every delivery, redeliveries included, cluster-wide.
     delivered = ci.delivered.consumer_seq;
     if (ready > 0) {
-      const head = await store.jsm.direct.getMessage(info.config.name, { seq: ci.delivered.stream_seq + 1, next_by_subj: handle.subject });
+      const head = await store.jsm.direct.getMessage(info.config.name, {
+        seq: ci.delivered.stream_seq + 1,
+        next_by_subj: handle.subject,
+      });
       if (head !== null) ageMs = Math.max(0, now - head.time.getTime());
     }
   } catch (err) {
@@ -31,15 +43,31 @@ export async function queueFigures(store: JetStreamStore, name: string, info: St
   }
   const c = handle.counts;
   return {
-    name, items: ready, open, bytes: info.state.bytes, totalItems: info.state.last_seq, delivered,
-    expiredItems: c.expired, acked: c.acked, released: c.released, discarded: 0, rejected: c.rejected, waiters, ageMs,
-    delayed: 0, dead: 0, headDeliveries: 0,
+    name,
+    items: ready,
+    open,
+    bytes: info.state.bytes,
+    totalItems: info.state.last_seq,
+    delivered,
+    expiredItems: c.expired,
+    acked: c.acked,
+    released: c.released,
+    discarded: 0,
+    rejected: c.rejected,
+    waiters,
+    ageMs,
+    delayed: 0,
+    dead: 0,
+    headDeliveries: 0,
   };
 }
 
 /** Totals over every queue, as `stats` reports them. */
 export function totalsOf(streams: readonly StreamInfo[], queues: readonly EngineQueueStats[]): EngineTotals {
-  let items = 0, bytes = 0, totalItems = 0, open = 0;
+  let items = 0,
+    bytes = 0,
+    totalItems = 0,
+    open = 0;
   for (const s of streams) {
     items += s.state.messages;
     bytes += s.state.bytes;

@@ -27,7 +27,10 @@ export class HeldItems {
   private readonly held = new Map<string, Held>();
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly nc: NatsConnection, ackWaitMs: number) {
+  constructor(
+    private readonly nc: NatsConnection,
+    ackWaitMs: number,
+  ) {
     this.timer = setInterval(() => this.keepAlive(), Math.max(1, Math.floor(ackWaitMs / KEEPALIVES_PER_ACK_WAIT)));
     this.timer.unref();
   }

@@ -31,7 +31,13 @@ export function prefixError(prefix: string): string | null {
 }
 
 function kept(code: number): boolean {
-  return (code >= 0x30 && code <= 0x39) || (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a) || code === 0x5f || code === 0x2d;
+  return (
+    (code >= 0x30 && code <= 0x39) ||
+    (code >= 0x41 && code <= 0x5a) ||
+    (code >= 0x61 && code <= 0x7a) ||
+    code === 0x5f ||
+    code === 0x2d
+  );
 }
 
 /** A queue name (a latin1 byte string) as a token safe in subjects and stream names. */
@@ -74,9 +80,10 @@ export interface QueueNames {
 export function namesOf(prefix: string, name: string): QueueNames {
   const token = tokenOf(name);
   const full = `${prefix}_${token}`;
-  const stream = full.length <= STREAM_NAME_MAX
-    ? full
-    : `${prefix}_${token.slice(0, SHORT_TOKEN_CHARS)}~~${createHash('sha256').update(name, 'latin1').digest('hex').slice(0, 32)}`;
+  const stream =
+    full.length <= STREAM_NAME_MAX
+      ? full
+      : `${prefix}_${token.slice(0, SHORT_TOKEN_CHARS)}~~${createHash('sha256').update(name, 'latin1').digest('hex').slice(0, 32)}`;
   return { queue: name, stream, subject: `${prefix}.${token}` };
 }
 

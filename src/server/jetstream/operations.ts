@@ -196,9 +196,12 @@ export class JetStreamOperations implements QueueOperations {
     let catchUpBy = 0;
     for (;;) {
       if (this.stopped) return null;
-      const wait = catchUpBy > 0
-        ? Math.min(Math.max(1, catchUpBy - Date.now()), CATCH_UP_SLICE_MS)
-        : waitMs > 0 ? Math.min(Math.max(1, deadline - Date.now()), PULL_SLICE_MS) : 0;
+      const wait =
+        catchUpBy > 0
+          ? Math.min(Math.max(1, catchUpBy - Date.now()), CATCH_UP_SLICE_MS)
+          : waitMs > 0
+            ? Math.min(Math.max(1, deadline - Date.now()), PULL_SLICE_MS)
+            : 0;
       this.inbox ??= this.store.pulls.inbox();
       await this.store.settled(handle);
       const msg = await this.cancellable(this.inbox.pull(handle, wait));
@@ -210,7 +213,10 @@ export class JetStreamOperations implements QueueOperations {
         if (behind === false) return null;
         if (behind instanceof Failure) return waitMs > 0 ? null : behind;
         if (catchUpBy === 0) catchUpBy = Date.now() + this.store.options.timeoutMs;
-        else if (Date.now() >= catchUpBy) return waitMs > 0 ? null : storeFailed(`reserving from queue ${name}: JetStream's consumer did not catch up with its stream in time`);
+        else if (Date.now() >= catchUpBy)
+          return waitMs > 0
+            ? null
+            : storeFailed(`reserving from queue ${name}: JetStream's consumer did not catch up with its stream in time`);
         continue;
       }
       if (msg instanceof Failure) {

@@ -4,7 +4,8 @@
 export function reasonOf(err: unknown, doing: string): string {
   const name = (err as { name?: unknown }).name;
   if (name === 'TimeoutError') return `${doing}: no answer from JetStream in time`;
-  if (name === 'JetStreamNotEnabled' || name === 'NoRespondersError') return `${doing}: no JetStream server answered (a leader election, or the queue was deleted)`;
+  if (name === 'JetStreamNotEnabled' || name === 'NoRespondersError')
+    return `${doing}: no JetStream server answered (a leader election, or the queue was deleted)`;
   const message = err instanceof Error ? err.message : String(err);
   return `${doing}: ${message}`;
 }

@@ -118,7 +118,13 @@ export class JetStreamStore implements QueueStore {
     try {
       const streams = await this.catalog.streams();
       const queues = await Promise.all(streams.map((s) => queueFigures(this, s.name, s.info, now)));
-      return { totals: totalsOf(streams.map((s) => s.info), queues), queues };
+      return {
+        totals: totalsOf(
+          streams.map((s) => s.info),
+          queues,
+        ),
+        queues,
+      };
     } catch (err) {
       return storeFailed(reasonOf(err, 'reading the queue figures'));
     }
@@ -162,7 +168,12 @@ export class JetStreamStore implements QueueStore {
       const left = deadline - Date.now();
       try {
         const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
-        const ack = await this.js.publish(handle.subject, data, { headers: headersOf(flags, expiresAt), msgID, timeout, retries: 0 });
+        const ack = await this.js.publish(handle.subject, data, {
+          headers: headersOf(flags, expiresAt),
+          msgID,
+          timeout,
+          retries: 0,
+        });
         return ack.seq;
       } catch (err) {
         if (FULL.test((err as Error).message)) {

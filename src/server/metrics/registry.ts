@@ -48,7 +48,13 @@ class Samples {
   }
 
   get(): Promise<{ name: string; help: string; type: SeriesType; aggregator: string; values: Sample[] }> {
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, aggregator: this.aggregator, values: this.samples });
+    return Promise.resolve({
+      name: this.name,
+      help: this.help,
+      type: this.type,
+      aggregator: this.aggregator,
+      values: this.samples,
+    });
   }
 
   reset(): void {
@@ -67,7 +73,11 @@ export function newRegistry(contentType: RegistryContentType): Registry<Registry
  * rq's series for `figures`, in `contentType`'s format, with per-queue series for the `maxQueues`
  * deepest queues only (and a gauge of how many were left out).
  */
-export function figuresRegistry(figures: ScrapeFigures, contentType: RegistryContentType, maxQueues: number): Registry<RegistryContentType> {
+export function figuresRegistry(
+  figures: ScrapeFigures,
+  contentType: RegistryContentType,
+  maxQueues: number,
+): Registry<RegistryContentType> {
   const registry = newRegistry(contentType);
   const series = (name: string, type: SeriesType, help: string): Samples => {
     const samples = new Samples(name, help, type);

@@ -40,7 +40,8 @@ export class EngineOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): number | Failure {
     this.counters.cmdSet++;
-    let queue = key, delayMs = 0;
+    let queue = key,
+      delayMs = 0;
     if (key.includes('/')) {
       const target = setTargetOf(key);
       if (target instanceof Failure) return target;
@@ -100,7 +101,9 @@ export class EngineOperations implements QueueOperations {
     const { queue, id } = target;
     const engine = this.engine;
     let ended: boolean;
-    if (target.abort) ended = id > 0 ? engine.releaseById(queue, id, now, target.delayMs) : engine.release(this.holder, queue, now, target.delayMs);
+    if (target.abort)
+      ended =
+        id > 0 ? engine.releaseById(queue, id, now, target.delayMs) : engine.release(this.holder, queue, now, target.delayMs);
     else ended = id > 0 ? engine.ackById(queue, id) : engine.ack(this.holder, queue);
     if (ended) this.counters.deleteHits++;
     else this.counters.deleteMisses++;

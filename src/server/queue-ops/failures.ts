@@ -10,7 +10,6 @@ export function invalid(reason: string): Failure {
   return new Failure('invalid', reason);
 }
 
-
 /** No changes now: `reason` is the journal's (a disk fault). */
 export function refused(reason: string): Failure {
   return new Failure('refused', reason);

@@ -3,7 +3,14 @@
  * limits), so that a store cannot drift from another.
  */
 import { expiresAtMs } from '../../protocol/exptime.js';
-import { KeyError, MAX_LEASE_MS, parseSetKeyCached, type KeyOptions, type SetTarget, type TouchTarget } from '../../protocol/key.js';
+import {
+  KeyError,
+  MAX_LEASE_MS,
+  parseSetKeyCached,
+  type KeyOptions,
+  type SetTarget,
+  type TouchTarget,
+} from '../../protocol/key.js';
 import { invalid, TOUCH_NEGATIVE, TOUCH_PAST, touchTooLong } from './failures.js';
 import type { Failure } from './operations.js';
 

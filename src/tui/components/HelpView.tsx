@@ -8,7 +8,13 @@ export interface HelpViewProps {
 }
 
 export function HelpView({ columns, height }: HelpViewProps) {
-  const lines = ['rq top: keys', '', ...HELP.map(([keys, what]) => `  ${keys.padEnd(12)} ${what}`), '', 'Press any key to go back.'];
+  const lines = [
+    'rq top: keys',
+    '',
+    ...HELP.map(([keys, what]) => `  ${keys.padEnd(12)} ${what}`),
+    '',
+    'Press any key to go back.',
+  ];
   return (
     <>
       {lines.slice(0, height).map((line, i) => (

@@ -21,7 +21,5 @@ export interface LineProps {
 export function Line({ segments, width }: LineProps) {
   const w = Math.max(1, width);
   const text = styledLine(segments, w, SUPPORT);
-  return (
-    <Transform transform={() => text}>{' '.repeat(w)}</Transform>
-  );
+  return <Transform transform={() => text}>{' '.repeat(w)}</Transform>;
 }

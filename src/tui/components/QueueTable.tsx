@@ -26,7 +26,16 @@ export function QueueTable({ rows, selected, columns, height, multiServer, now }
       {rows.slice(start, end).map((r) => {
         const { figures, depth } = rowParts(layout, r, now);
         const inverse = r.name === selected;
-        return <Line key={r.name} width={columns} segments={[{ text: figures, style: { inverse } }, { text: depth, style: { inverse, color: 'cyan' } }]} />;
+        return (
+          <Line
+            key={r.name}
+            width={columns}
+            segments={[
+              { text: figures, style: { inverse } },
+              { text: depth, style: { inverse, color: 'cyan' } },
+            ]}
+          />
+        );
       })}
     </>
   );

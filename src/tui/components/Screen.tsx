@@ -57,7 +57,14 @@ export function Screen({ snapshot, ui, queues, selected, columns, rows: terminal
           height={body}
         />
       ) : (
-        <QueueTable rows={queues} selected={selected} columns={width} height={body} multiServer={snapshot.servers.length > 1} now={snapshot.at} />
+        <QueueTable
+          rows={queues}
+          selected={selected}
+          columns={width}
+          height={body}
+          multiServer={snapshot.servers.length > 1}
+          now={snapshot.at}
+        />
       )}
       <StatusBar snapshot={snapshot} ui={ui} shown={queues.length} total={snapshot.queues.length} columns={width} />
     </Box>

@@ -27,10 +27,27 @@ export function ServerLines({ servers, columns, maxLines }: ServerLinesProps) {
       {shown.map((s) => {
         const line = serverLine(s, columns);
         const rest = s.state === 'down' ? { color: 'red' as const } : undefined;
-        return <Line key={s.address} width={columns} segments={[{ text: line.slice(0, 1), style: { color: MARK_COLOR[s.state] } }, { text: line.slice(1), style: rest }]} />;
+        return (
+          <Line
+            key={s.address}
+            width={columns}
+            segments={[
+              { text: line.slice(0, 1), style: { color: MARK_COLOR[s.state] } },
+              { text: line.slice(1), style: rest },
+            ]}
+          />
+        );
       })}
       {folded && (
-        <Line width={columns} segments={[{ text: `+${rest.length} more servers (${rest.filter((s) => s.state === 'down').length} down)`, style: { dim: true } }]} />
+        <Line
+          width={columns}
+          segments={[
+            {
+              text: `+${rest.length} more servers (${rest.filter((s) => s.state === 'down').length} down)`,
+              style: { dim: true },
+            },
+          ]}
+        />
       )}
     </>
   );

@@ -23,16 +23,18 @@ function ruby(script: string): Promise<string> {
 
 describe.skipIf(suite.skip !== null)(suite.title, () => {
   it('runs the worker flow: set, get, delete, with raw and Marshal-serialised values', async () => {
-    const out = await ruby([
-      'dc.set("jobs", "plain", nil, raw: true)',
-      'dc.set("jobs", {"job" => [1, 2]})',
-      'p dc.get("jobs")',
-      'p dc.delete("jobs")',
-      'p dc.get("jobs")',
-      'p dc.delete("jobs")',
-      'p dc.get("jobs")',
-      'p dc.delete("jobs")',
-    ].join('\n'));
+    const out = await ruby(
+      [
+        'dc.set("jobs", "plain", nil, raw: true)',
+        'dc.set("jobs", {"job" => [1, 2]})',
+        'p dc.get("jobs")',
+        'p dc.delete("jobs")',
+        'p dc.get("jobs")',
+        'p dc.delete("jobs")',
+        'p dc.get("jobs")',
+        'p dc.delete("jobs")',
+      ].join('\n'),
+    );
     // dalli answers a DELETE of nothing (status Key not found) with nil.
     expect(out).toBe('"plain"\ntrue\n{"job"=>[1, 2]}\ntrue\nnil\nnil\n');
     const c = await conns.connect();
@@ -40,14 +42,16 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
   });
 
   it('uses the key options: close/open, peek, abort', async () => {
-    const out = await ruby([
-      '%w[a b].each { |v| dc.set("q", v, nil, raw: true) }',
-      'p dc.get("q/open")',
-      'p dc.get("q/close/open")',
-      'p dc.get("q/abort")',
-      'p dc.get("q/peek")',
-      'p dc.get("q/close")',
-    ].join('\n'));
+    const out = await ruby(
+      [
+        '%w[a b].each { |v| dc.set("q", v, nil, raw: true) }',
+        'p dc.get("q/open")',
+        'p dc.get("q/close/open")',
+        'p dc.get("q/abort")',
+        'p dc.get("q/peek")',
+        'p dc.get("q/close")',
+      ].join('\n'),
+    );
     // Peek shows the item given back by abort, on a store that shows it before it is delivered again.
     expect(out).toBe(traitsUnderTest().peekShowsGivenBack ? '"a"\n"b"\nnil\n"b"\nnil\n' : '"a"\n"b"\nnil\nnil\nnil\n');
   });
@@ -61,12 +65,14 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
   });
 
   it('reads the version and the stats', async () => {
-    const out = await ruby([
-      'dc.set("q", "x", nil, raw: true)',
-      'p dc.version.values.first =~ /\\A\\d+\\.\\d+\\.\\d+\\z/ ? true : false',
-      'st = dc.stats.values.first',
-      'p [st["curr_items"], st["queue_q_items"]]',
-    ].join('\n'));
+    const out = await ruby(
+      [
+        'dc.set("q", "x", nil, raw: true)',
+        'p dc.version.values.first =~ /\\A\\d+\\.\\d+\\.\\d+\\z/ ? true : false',
+        'st = dc.stats.values.first',
+        'p [st["curr_items"], st["queue_q_items"]]',
+      ].join('\n'),
+    );
     expect(out).toBe('true\n["1", "1"]\n');
   });
 });

@@ -13,7 +13,11 @@ import { tempDir } from '../../helpers/server.js';
 import { eventually } from '../../helpers/eventually.js';
 import { setCommand, stat, stats } from '../../helpers/raw-client.js';
 
-const suite = realClientSetup('libmemcached-tools', ['libmemcached-tools'], ['/usr/bin/memccp', '/usr/bin/memccat', '/usr/bin/memcstat', '/usr/bin/memcexist']);
+const suite = realClientSetup(
+  'libmemcached-tools',
+  ['libmemcached-tools'],
+  ['/usr/bin/memccp', '/usr/bin/memccat', '/usr/bin/memcstat', '/usr/bin/memcexist'],
+);
 const { conns } = suite;
 let tmp: ReturnType<typeof tempDir>;
 

@@ -19,11 +19,7 @@ function python(script: string): Promise<string> {
 describe.skipIf(suite.skip !== null)(suite.title, () => {
   it("runs redqueue's usage example unchanged", async () => {
     // https://github.com/superfeedr/redqueue README, word for word but for the port.
-    const out = await python([
-      'mc.set("myqueue", "Hello world")',
-      'print(mc.get("myqueue"))',
-      'mc.delete("myqueue")',
-    ].join('\n'));
+    const out = await python(['mc.set("myqueue", "Hello world")', 'print(mc.get("myqueue"))', 'mc.delete("myqueue")'].join('\n'));
     expect(out).toBe('Hello world\n');
     const c = await conns.connect();
     expect(await stat(c, 'queue_myqueue_acked')).toBe(1);
@@ -31,51 +27,61 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
     expect(await stat(c, 'queue_myqueue_open')).toBe(0);
   });
 
-  it('keeps FIFO order and python-memcache\'s type flags (str, int, pickled dict)', async () => {
-    const out = await python([
-      'for v in ["first", 42, {"job": [1, 2]}, b"raw"]: assert mc.set("jobs", v)',
-      'for _ in range(4):',
-      '    print(repr(mc.get("jobs")))',
-      '    mc.delete("jobs")',
-      'print(repr(mc.get("jobs")))',
-    ].join('\n'));
+  it("keeps FIFO order and python-memcache's type flags (str, int, pickled dict)", async () => {
+    const out = await python(
+      [
+        'for v in ["first", 42, {"job": [1, 2]}, b"raw"]: assert mc.set("jobs", v)',
+        'for _ in range(4):',
+        '    print(repr(mc.get("jobs")))',
+        '    mc.delete("jobs")',
+        'print(repr(mc.get("jobs")))',
+      ].join('\n'),
+    );
     expect(out).toBe("'first'\n42\n{'job': [1, 2]}\nb'raw'\nNone\n");
   });
 
   it('returns an unacknowledged item to the head when the client disconnects', async () => {
-    const out = await python([
-      'mc.set("q", "a"); mc.set("q", "b")',
-      'print(mc.get("q"))',
-      'mc.disconnect_all()',
-      'print(mc.get("q"))',
-      'print(mc.get("q"))',
-    ].join('\n'));
+    const out = await python(
+      [
+        'mc.set("q", "a"); mc.set("q", "b")',
+        'print(mc.get("q"))',
+        'mc.disconnect_all()',
+        'print(mc.get("q"))',
+        'print(mc.get("q"))',
+      ].join('\n'),
+    );
     expect(out).toBe('a\na\nb\n');
   });
 
   it('speaks the key options: close/open, peek, abort, and a blocking get that times out', async () => {
-    const out = await python([
-      'mc.set("q", "one"); mc.set("q", "two")',
-      'print(mc.get("q/open"))',
-      'print(mc.get("q/close/open"))',
-      'print(mc.get("q/abort"))',
-      'print(mc.get("q/peek"))',
-      'print(mc.get("q/close"))',
-      'print(mc.get("empty/t=100"))',
-      'print(sorted(mc.get_multi(["q/peek", "other"]).items()))',
-    ].join('\n'));
+    const out = await python(
+      [
+        'mc.set("q", "one"); mc.set("q", "two")',
+        'print(mc.get("q/open"))',
+        'print(mc.get("q/close/open"))',
+        'print(mc.get("q/abort"))',
+        'print(mc.get("q/peek"))',
+        'print(mc.get("q/close"))',
+        'print(mc.get("empty/t=100"))',
+        'print(sorted(mc.get_multi(["q/peek", "other"]).items()))',
+      ].join('\n'),
+    );
     // Peek shows the item given back by abort, on a store that shows it before it is delivered again.
-    expect(out).toBe(traitsUnderTest().peekShowsGivenBack
-      ? "one\ntwo\nNone\ntwo\nNone\nNone\n[('q/peek', 'two')]\n"
-      : 'one\ntwo\nNone\nNone\nNone\nNone\n[]\n');
+    expect(out).toBe(
+      traitsUnderTest().peekShowsGivenBack
+        ? "one\ntwo\nNone\ntwo\nNone\nNone\n[('q/peek', 'two')]\n"
+        : 'one\ntwo\nNone\nNone\nNone\nNone\n[]\n',
+    );
   });
 
-  it('reads rq\'s stats', async () => {
-    const out = await python([
-      'mc.set("q", "x")',
-      '[(server, stats)] = mc.get_stats()',
-      'print(stats["curr_items"], stats["queue_q_items"], stats["version"])',
-    ].join('\n'));
+  it("reads rq's stats", async () => {
+    const out = await python(
+      [
+        'mc.set("q", "x")',
+        '[(server, stats)] = mc.get_stats()',
+        'print(stats["curr_items"], stats["queue_q_items"], stats["version"])',
+      ].join('\n'),
+    );
     expect(out).toMatch(/^1 1 \d+\.\d+\.\d+\n$/);
   });
 
@@ -86,30 +92,29 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
       expect(await python('print(mc.set("pq/delay=2000", "x"), mc.touch("pq/id=1", 60), mc.get("pq"))')).toBe('False 0 None\n');
       return;
     }
-    const out = await python([
-      'mc.cache_cas = True',
-      'text = lambda k: k.decode() if isinstance(k, bytes) else k',
-      'print(mc.set("pq/delay=2000", "later"), mc.get("pq"))',
-      'mc.set("pq", "now")',
-      // gets keeps the cas (the item id) under the reply key, which carries the count.
-      'print(mc.gets("pq/lease=1000/deliveries"))',
-      '[(key, id)] = mc.cas_ids.items()',
-      'print(text(key))',
-      'print(mc.touch("pq/id=%d" % id, 60), mc.touch("pq/id=999", 60))',
-      'print(mc.delete("pq/abort/id=%d/delay=100" % id), mc.get("pq"))',
-      'mc.cas_ids.clear()',
-      'print(mc.gets("pq/t=5000/deliveries"), [text(k) for k in mc.cas_ids])',
-    ].join('\n'));
+    const out = await python(
+      [
+        'mc.cache_cas = True',
+        'text = lambda k: k.decode() if isinstance(k, bytes) else k',
+        'print(mc.set("pq/delay=2000", "later"), mc.get("pq"))',
+        'mc.set("pq", "now")',
+        // gets keeps the cas (the item id) under the reply key, which carries the count.
+        'print(mc.gets("pq/lease=1000/deliveries"))',
+        '[(key, id)] = mc.cas_ids.items()',
+        'print(text(key))',
+        'print(mc.touch("pq/id=%d" % id, 60), mc.touch("pq/id=999", 60))',
+        'print(mc.delete("pq/abort/id=%d/delay=100" % id), mc.get("pq"))',
+        'mc.cas_ids.clear()',
+        'print(mc.gets("pq/t=5000/deliveries"), [text(k) for k in mc.cas_ids])',
+      ].join('\n'),
+    );
     expect(out).toBe("True None\nnow\npq/lease=1000/deliveries=1\n1 0\n1 None\nnow ['pq/t=5000/deliveries=2']\n");
     const c = await conns.connect();
     expect(await stat(c, 'queue_pq_delayed')).toBe(1);
   });
 
   it('gets a refusal for add and stores nothing', async () => {
-    const out = await python([
-      'print(mc.add("q", "x"))',
-      'print(mc.get("q"))',
-    ].join('\n'));
+    const out = await python(['print(mc.add("q", "x"))', 'print(mc.get("q"))'].join('\n'));
     expect(out).toBe('False\nNone\n');
     const c = await conns.connect();
     expect(await stat(c, 'total_items')).toBe(0);

@@ -14,37 +14,45 @@ import { eventually } from '../../helpers/eventually.js';
 import { JETSTREAM_TRAITS, testStoreOptions } from '../../helpers/jetstream.js';
 
 // Replicated streams take a moment to make, and one test restarts the cluster: room for a loaded machine.
-describe.skipIf(NO_NATS_SERVER !== null)(`JetStream store${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, { timeout: 90_000 }, () => {
-  let cluster: NatsCluster;
-  let made = 0;
-  beforeAll(async () => {
-    cluster = await NatsCluster.start();
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+describe.skipIf(NO_NATS_SERVER !== null)(
+  `JetStream store${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`,
+  { timeout: 90_000 },
+  () => {
+    let cluster: NatsCluster;
+    let made = 0;
+    beforeAll(async () => {
+      cluster = await NatsCluster.start();
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+    });
 
-  operationsConformance('JetStream R3', async (limits) => {
-    const store: JetStreamStore = await openJetStream(
-      testStoreOptions(cluster.urls, { replicas: 3, prefix: `c${++made}` }),
-      limits,
-      SILENT_LOG,
+    operationsConformance(
+      'JetStream R3',
+      async (limits) => {
+        const store: JetStreamStore = await openJetStream(
+          testStoreOptions(cluster.urls, { replicas: 3, prefix: `c${++made}` }),
+          limits,
+          SILENT_LOG,
+        );
+        const counters = new ServerCounters();
+        let killed = false;
+        return {
+          queues: store.queues(counters),
+          counters,
+          // The whole cluster goes away: nothing can be changed, and the store says so.
+          refuseChanges: async () => {
+            killed = true;
+            await Promise.all(cluster.nodes.map((n) => n.kill('SIGKILL')));
+            await eventually(() => store.persistence.writeRefusal() !== null, 'the store to refuse changes');
+          },
+          close: async () => {
+            await store.persistence.close();
+            if (killed) await Promise.all(cluster.nodes.map((n) => cluster.restart(n)));
+          },
+        };
+      },
+      JETSTREAM_TRAITS,
     );
-    const counters = new ServerCounters();
-    let killed = false;
-    return {
-      queues: store.queues(counters),
-      counters,
-      // The whole cluster goes away: nothing can be changed, and the store says so.
-      refuseChanges: async () => {
-        killed = true;
-        await Promise.all(cluster.nodes.map((n) => n.kill('SIGKILL')));
-        await eventually(() => store.persistence.writeRefusal() !== null, 'the store to refuse changes');
-      },
-      close: async () => {
-        await store.persistence.close();
-        if (killed) await Promise.all(cluster.nodes.map((n) => cluster.restart(n)));
-      },
-    };
-  }, JETSTREAM_TRAITS);
-});
+  },
+);

@@ -26,7 +26,7 @@ afterEach(async () => {
 });
 
 describe.skipIf(NO_NATS_SERVER !== null)(`metrics of a front end on JetStream ${NO_NATS_SERVER ?? ''}`, () => {
-  it('shows the store\'s figures, and /readyz follows whether NATS can be reached', async () => {
+  it("shows the store's figures, and /readyz follows whether NATS can be reached", async () => {
     nats = await NatsServer.start();
     const started = await startJetStreamServer(nats.url, { prefix: 'metrics' });
     front = started;
@@ -37,21 +37,36 @@ describe.skipIf(NO_NATS_SERVER !== null)(`metrics of a front end on JetStream ${
 
     let seen = new Map<string, number>();
     const figure = (name: string) => seen.get(`${name}{queue="jobs"}`);
-    await eventually(async () => {
-      seen = samples((await httpGet(metrics!.port, '/metrics')).body);
-      return figure('rq_queue_ready_items') === 2 && figure('rq_queue_open_items') === 1 && figure('rq_queue_delivered_items_total') === 1;
-    }, () => `jobs: 2 ready, 1 open, 1 delivered; seen ${JSON.stringify([...seen].filter(([k]) => k.includes('jobs')))}`);
+    await eventually(
+      async () => {
+        seen = samples((await httpGet(metrics!.port, '/metrics')).body);
+        return (
+          figure('rq_queue_ready_items') === 2 &&
+          figure('rq_queue_open_items') === 1 &&
+          figure('rq_queue_delivered_items_total') === 1
+        );
+      },
+      () => `jobs: 2 ready, 1 open, 1 delivered; seen ${JSON.stringify([...seen].filter(([k]) => k.includes('jobs')))}`,
+    );
     expect(seen.get('rq_accepting_changes')).toBe(1);
     expect([...seen.keys()].some((k) => k.startsWith('rq_journal_'))).toBe(false);
     expect(await httpGet(metrics.port, '/readyz')).toMatchObject({ status: 200, body: 'ready\n' });
 
     await nats.node.kill('SIGKILL');
     let ready = await httpGet(metrics.port, '/readyz');
-    await eventually(async () => (ready = await httpGet(metrics!.port, '/readyz')).status === 503, () => `/readyz 503; it says ${ready.status} ${ready.body}`, { deadlineMs: 10_000 });
+    await eventually(
+      async () => (ready = await httpGet(metrics!.port, '/readyz')).status === 503,
+      () => `/readyz 503; it says ${ready.status} ${ready.body}`,
+      { deadlineMs: 10_000 },
+    );
     expect(ready.body).toMatch(/^not ready: lost the connection to the NATS server .*; reconnecting\n$/);
     expect(await httpGet(metrics.port, '/healthz')).toMatchObject({ status: 200 });
 
     await nats.node.start(/Server is ready/);
-    await eventually(async () => (ready = await httpGet(metrics!.port, '/readyz')).status === 200, () => `/readyz 200 again; it says ${ready.status} ${ready.body}`, { deadlineMs: 20_000, intervalMs: 100 });
+    await eventually(
+      async () => (ready = await httpGet(metrics!.port, '/readyz')).status === 200,
+      () => `/readyz 200 again; it says ${ready.status} ${ready.body}`,
+      { deadlineMs: 20_000, intervalMs: 100 },
+    );
   });
 });

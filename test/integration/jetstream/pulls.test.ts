@@ -55,7 +55,10 @@ describe.skipIf(NO_NATS_SERVER !== null)(`pull inbox${NO_NATS_SERVER ? ` (${NO_N
 
     // An item of A goes to the pull on A: no answer to the pull on B; given back.
     await js.publish(a.subject, 'of A');
-    const first = await Promise.race([givenBack.then((m) => `given back: ${m.string()}`), onB.result.then((m) => `answered B: ${text(m)}`)]);
+    const first = await Promise.race([
+      givenBack.then((m) => `given back: ${m.string()}`),
+      onB.result.then((m) => `answered B: ${text(m)}`),
+    ]);
     expect(first).toBe('given back: of A');
     expect(deliveryOf((await givenBack).reply!)?.stream).toBe('A');
     await js.publish(b.subject, 'of B');

@@ -101,83 +101,129 @@ type Clients = () => Promise<[setter: QueueClient, getter: QueueClient]>;
 
 /** rounds on QUEUES queues at once, each with clients of its own; everything that went wrong. */
 async function onQueues(name: (i: number) => string, n: number, clients: Clients, look: Look = {}): Promise<string[]> {
-  const each = await Promise.all(Array.from({ length: QUEUES }, async (_, i) => {
-    const [setter, getter] = await clients();
-    return rounds(setter, getter, name(i), n, look);
-  }));
+  const each = await Promise.all(
+    Array.from({ length: QUEUES }, async (_, i) => {
+      const [setter, getter] = await clients();
+      return rounds(setter, getter, name(i), n, look);
+    }),
+  );
   return each.flat();
 }
 
-describe.skipIf(NO_NATS_SERVER !== null)(`set, get and delete on JetStream R3${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, { timeout: 90_000 }, () => {
-  let cluster: NatsCluster;
-  let made = 0;
-  const servers: Array<{ port: number; close(): Promise<void> }> = [];
-  const conns = new Connections(() => {
-    throw new Error('each connection names its port');
-  });
+describe.skipIf(NO_NATS_SERVER !== null)(
+  `set, get and delete on JetStream R3${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`,
+  { timeout: 90_000 },
+  () => {
+    let cluster: NatsCluster;
+    let made = 0;
+    const servers: Array<{ port: number; close(): Promise<void> }> = [];
+    const conns = new Connections(() => {
+      throw new Error('each connection names its port');
+    });
 
-  beforeAll(async () => {
-    cluster = await NatsCluster.start();
-  });
-  afterEach(async () => {
-    conns.closeAll();
-    await Promise.all(servers.splice(0).map((s) => s.close()));
-  });
-  afterAll(async () => {
-    await cluster?.stop();
-  });
+    beforeAll(async () => {
+      cluster = await NatsCluster.start();
+    });
+    afterEach(async () => {
+      conns.closeAll();
+      await Promise.all(servers.splice(0).map((s) => s.close()));
+    });
+    afterAll(async () => {
+      await cluster?.stop();
+    });
 
-  /** `n` front ends sharing their queues (a prefix of the test's own). */
-  async function frontEnds(n: number): Promise<number[]> {
-    const prefix = `v${++made}`;
-    const ports: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const s = await startJetStreamServer(cluster.urls, { replicas: 3, prefix });
-      servers.push(s);
-      ports.push(s.port);
+    /** `n` front ends sharing their queues (a prefix of the test's own). */
+    async function frontEnds(n: number): Promise<number[]> {
+      const prefix = `v${++made}`;
+      const ports: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const s = await startJetStreamServer(cluster.urls, { replicas: 3, prefix });
+        servers.push(s);
+        ports.push(s.port);
+      }
+      return ports;
     }
-    return ports;
-  }
 
-  const text = async (port: number) => textClient(conns.add(await RawClient.connect(port)));
-  const binary = async (port: number) => binaryClient(conns.add(await BinaryClient.connect(port)));
+    const text = async (port: number) => textClient(conns.add(await RawClient.connect(port)));
+    const binary = async (port: number) => binaryClient(conns.add(await BinaryClient.connect(port)));
 
-  /** One connection that sets and gets. */
-  const alone = (connect: () => Promise<QueueClient>): Clients => async () => {
-    const c = await connect();
-    return [c, c];
-  };
+    /** One connection that sets and gets. */
+    const alone =
+      (connect: () => Promise<QueueClient>): Clients =>
+      async () => {
+        const c = await connect();
+        return [c, c];
+      };
 
-  it('acknowledges every item it holds: DELETED, never NOT_FOUND', async () => {
-    const [port] = await frontEnds(1);
-    // Gets that wait: only the acknowledgements are under test here.
-    expect(await onQueues((i) => `jobs${i}`, 4 * ROUNDS, alone(() => text(port)), { getKey: (q) => `${q}/t=${WAIT_MS}` })).toEqual([]);
-  });
+    it('acknowledges every item it holds: DELETED, never NOT_FOUND', async () => {
+      const [port] = await frontEnds(1);
+      // Gets that wait: only the acknowledgements are under test here.
+      expect(
+        await onQueues(
+          (i) => `jobs${i}`,
+          4 * ROUNDS,
+          alone(() => text(port)),
+          { getKey: (q) => `${q}/t=${WAIT_MS}` },
+        ),
+      ).toEqual([]);
+    });
 
-  it('text: finds the item on a new queue and on one in use', async () => {
-    const [port] = await frontEnds(1);
-    expect(await onQueues((i) => `new${i}`, 1, alone(() => text(port)))).toEqual([]);
-    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => text(port)))).toEqual([]);
-  });
+    it('text: finds the item on a new queue and on one in use', async () => {
+      const [port] = await frontEnds(1);
+      expect(
+        await onQueues(
+          (i) => `new${i}`,
+          1,
+          alone(() => text(port)),
+        ),
+      ).toEqual([]);
+      expect(
+        await onQueues(
+          (i) => `jobs${i}`,
+          ROUNDS,
+          alone(() => text(port)),
+        ),
+      ).toEqual([]);
+    });
 
-  it('binary: finds the item on a new queue and on one in use', async () => {
-    const [port] = await frontEnds(1);
-    expect(await onQueues((i) => `new${i}`, 1, alone(() => binary(port)))).toEqual([]);
-    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => binary(port)))).toEqual([]);
-  });
+    it('binary: finds the item on a new queue and on one in use', async () => {
+      const [port] = await frontEnds(1);
+      expect(
+        await onQueues(
+          (i) => `new${i}`,
+          1,
+          alone(() => binary(port)),
+        ),
+      ).toEqual([]);
+      expect(
+        await onQueues(
+          (i) => `jobs${i}`,
+          ROUNDS,
+          alone(() => binary(port)),
+        ),
+      ).toEqual([]);
+    });
 
-  it('finds the item through a second front end, right after the first answered STORED', async () => {
-    const [a, b] = await frontEnds(2);
-    const apart: Clients = async () => [await text(a), await text(b)];
-    // b has looked for the new queues before they were made: it must not go by that.
-    const looker = await text(b);
-    for (let i = 0; i < QUEUES; i++) expect(await looker.get(`new${i}`)).toBeNull();
-    expect(await onQueues((i) => `new${i}`, 1, apart)).toEqual([]);
-    expect(await onQueues((i) => `jobs${i}`, ROUNDS, apart)).toEqual([]);
-  });
+    it('finds the item through a second front end, right after the first answered STORED', async () => {
+      const [a, b] = await frontEnds(2);
+      const apart: Clients = async () => [await text(a), await text(b)];
+      // b has looked for the new queues before they were made: it must not go by that.
+      const looker = await text(b);
+      for (let i = 0; i < QUEUES; i++) expect(await looker.get(`new${i}`)).toBeNull();
+      expect(await onQueues((i) => `new${i}`, 1, apart)).toEqual([]);
+      expect(await onQueues((i) => `jobs${i}`, ROUNDS, apart)).toEqual([]);
+    });
 
-  it('shows the item to a peek right after STORED', async () => {
-    const [port] = await frontEnds(1);
-    expect(await onQueues((i) => `jobs${i}`, ROUNDS, alone(() => text(port)), { peek: true })).toEqual([]);
-  });
-});
+    it('shows the item to a peek right after STORED', async () => {
+      const [port] = await frontEnds(1);
+      expect(
+        await onQueues(
+          (i) => `jobs${i}`,
+          ROUNDS,
+          alone(() => text(port)),
+          { peek: true },
+        ),
+      ).toEqual([]);
+    });
+  },
+);

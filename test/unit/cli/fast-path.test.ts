@@ -16,10 +16,21 @@ function spec(name: string): CommandSpec<unknown> {
 /** What yargs (as main() configures it) hands the command, or the message it fails with. */
 async function viaYargs(s: CommandSpec<unknown>, argv: string[]): Promise<{ raw: RawArgs } | { error: string }> {
   let raw: RawArgs | null = null;
-  const module = { ...toYargs(s), handler: (args: unknown) => { raw = args as RawArgs; } };
+  const module = {
+    ...toYargs(s),
+    handler: (args: unknown) => {
+      raw = args as RawArgs;
+    },
+  };
   try {
-    await yargs([s.name, ...argv]).command(module).strict().exitProcess(false)
-      .fail((message, error) => { throw error ?? new Error(message); }).parseAsync();
+    await yargs([s.name, ...argv])
+      .command(module)
+      .strict()
+      .exitProcess(false)
+      .fail((message, error) => {
+        throw error ?? new Error(message);
+      })
+      .parseAsync();
   } catch (err) {
     return { error: (err as Error).message };
   }
@@ -107,9 +118,11 @@ describe('the fast path', () => {
     expect(fastParse(spec(name), argv)).toBeNull();
   });
 
-  it('leaves a missing id to the command\'s own check, and yargs refuses it too', async () => {
+  it("leaves a missing id to the command's own check, and yargs refuses it too", async () => {
     expect(() => spec('ack').plan(fastParse(spec('ack'), ['q'])!)).toThrow('at least one item id');
-    expect(await viaYargs(spec('ack'), ['q'])).toEqual({ error: expect.stringContaining('Not enough non-option arguments') as unknown });
+    expect(await viaYargs(spec('ack'), ['q'])).toEqual({
+      error: expect.stringContaining('Not enough non-option arguments') as unknown,
+    });
   });
 
   it.each([
@@ -152,11 +165,26 @@ describe('the fast path', () => {
 
 describe('a command line to run (rq work)', () => {
   it.each([
-    [['q', 'sh', '-c', 'exit 1'], ['q', '--', 'sh', '-c', 'exit 1']],
-    [['-c', '4', 'q', 'cat', '-n'], ['-c', '4', 'q', '--', 'cat', '-n']],
-    [['q', '--timeout', '5', '--drain', 'x', '--drain'], ['q', '--timeout', '5', '--drain', '--', 'x', '--drain']],
-    [['q', '--timeout=5', '-c4', 'x'], ['q', '--timeout=5', '-c4', '--', 'x']],
-    [['q', '--', 'x', '-c'], ['q', '--', 'x', '-c']],
+    [
+      ['q', 'sh', '-c', 'exit 1'],
+      ['q', '--', 'sh', '-c', 'exit 1'],
+    ],
+    [
+      ['-c', '4', 'q', 'cat', '-n'],
+      ['-c', '4', 'q', '--', 'cat', '-n'],
+    ],
+    [
+      ['q', '--timeout', '5', '--drain', 'x', '--drain'],
+      ['q', '--timeout', '5', '--drain', '--', 'x', '--drain'],
+    ],
+    [
+      ['q', '--timeout=5', '-c4', 'x'],
+      ['q', '--timeout=5', '-c4', '--', 'x'],
+    ],
+    [
+      ['q', '--', 'x', '-c'],
+      ['q', '--', 'x', '-c'],
+    ],
     [['q'], ['q']],
     [['--help'], ['--help']],
   ])('reads the options up to the command: %j is %j', (argv, protectedArgv) => {

@@ -14,13 +14,34 @@ import { VERSION } from '../../../src/version.js';
 const ROOT = path.resolve(__dirname, '../../..');
 const MAN = path.join(ROOT, 'man');
 const roff = (name: string) => name.replace(/-/g, '\\-');
-const pages = () => fs.readdirSync(MAN).filter((f) => /\.[1-8]$/.test(f)).sort();
+const pages = () =>
+  fs
+    .readdirSync(MAN)
+    .filter((f) => /\.[1-8]$/.test(f))
+    .sort();
 
 describe('man pages', () => {
   it('match the registered subcommands one to one', () => {
     const registered = commands.map((c) => String(c.command).split(' ')[0]).sort();
-    const named = pages().map((f) => /^rq-(.+)\.1$/.exec(f)?.[1]).filter((name): name is string => name !== undefined).sort();
-    expect(registered).toEqual(expect.arrayContaining(['serve', 'push', 'pop', 'ack', 'release', 'peek', 'inspect', 'flush', 'drop', 'work', 'completion']));
+    const named = pages()
+      .map((f) => /^rq-(.+)\.1$/.exec(f)?.[1])
+      .filter((name): name is string => name !== undefined)
+      .sort();
+    expect(registered).toEqual(
+      expect.arrayContaining([
+        'serve',
+        'push',
+        'pop',
+        'ack',
+        'release',
+        'peek',
+        'inspect',
+        'flush',
+        'drop',
+        'work',
+        'completion',
+      ]),
+    );
     expect(named).toEqual(registered);
   });
 
@@ -38,13 +59,15 @@ describe('man pages', () => {
     }
   });
 
-  it('say the package\'s version, as scripts/stamp-man-pages.mjs writes it', () => {
+  it("say the package's version, as scripts/stamp-man-pages.mjs writes it", () => {
     const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(VERSION).toBe(version);
     for (const page of pages()) {
       const text = fs.readFileSync(path.join(MAN, page), 'utf8');
       expect({ page, title: /^\.TH \S+ 1 \d{4}-\d\d-\d\d "rq ([^"]+)"/m.exec(text)?.[1] }).toEqual({ page, title: version });
-      const stale = [...text.matchAll(/\brq (\d+\.\d+\.\d+)\b|\bVERSION (\d+\.\d+\.\d+)/g)].map((m) => m[1] ?? m[2]).filter((v) => v !== version);
+      const stale = [...text.matchAll(/\brq (\d+\.\d+\.\d+)\b|\bVERSION (\d+\.\d+\.\d+)/g)]
+        .map((m) => m[1] ?? m[2])
+        .filter((v) => v !== version);
       expect({ page, stale }).toEqual({ page, stale: [] });
     }
   });

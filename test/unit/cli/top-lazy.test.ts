@@ -16,7 +16,9 @@ function staticGraph(entry: string): { packages: Set<string>; files: Set<string>
     if (seen.has(file)) return;
     seen.add(file);
     const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm)) {
+    for (const m of text.matchAll(
+      /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm,
+    )) {
       const spec = m[1] ?? m[2];
       if (!spec.startsWith('.')) {
         packages.add(spec.split('/')[0]);

@@ -17,7 +17,9 @@ describe('rq --version', () => {
       spy.mockRestore();
     }
     let fromYargs = '';
-    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => { fromYargs = `${s}\n`; });
+    const log = vi.spyOn(console, 'log').mockImplementation((s: string) => {
+      fromYargs = `${s}\n`;
+    });
     try {
       await yargs(['--version']).version(VERSION).exitProcess(false).parseAsync();
     } finally {

@@ -1,8 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ackIdKey, ackOldestKey, deliveriesOf, peekKey, QueueNameError, releaseIdKey, releaseOldestKey, reserveKey, setKey, touchKey, wireName,
+  ackIdKey,
+  ackOldestKey,
+  deliveriesOf,
+  peekKey,
+  QueueNameError,
+  releaseIdKey,
+  releaseOldestKey,
+  reserveKey,
+  setKey,
+  touchKey,
+  wireName,
 } from '../../../src/client/keys.js';
-import { MAX_DELAY_MS, MAX_LEASE_MS, MAX_WAIT_MS, parseDeleteKey, parseKey, parseSetKey, parseTouchKey } from '../../../src/protocol/key.js';
+import {
+  MAX_DELAY_MS,
+  MAX_LEASE_MS,
+  MAX_WAIT_MS,
+  parseDeleteKey,
+  parseKey,
+  parseSetKey,
+  parseTouchKey,
+} from '../../../src/protocol/key.js';
 
 describe('the keys the client sends', () => {
   it('mean to the server what the client means', () => {
@@ -31,7 +49,7 @@ describe('the keys the client sends', () => {
     }
   });
 
-  it('ask for a delay, a lease and the delivery count in whole ms, within the server\'s limits', () => {
+  it("ask for a delay, a lease and the delivery count in whole ms, within the server's limits", () => {
     expect(setKey('q')).toBe('q');
     expect(setKey('q', 0)).toBe('q');
     expect(setKey('q', 1500.4)).toBe('q/delay=1500');
@@ -44,7 +62,7 @@ describe('the keys the client sends', () => {
     expect(peekKey('q')).toBe('q/peek/deliveries');
   });
 
-  it('read the delivery count from a reply\'s key, and nothing from a key without one', () => {
+  it("read the delivery count from a reply's key, and nothing from a key without one", () => {
     expect(deliveriesOf('q/open/deliveries=3')).toBe(3);
     expect(deliveriesOf('q/close/open/t=5/deliveries=1')).toBe(1);
     expect(deliveriesOf('q/peek/deliveries=0')).toBe(0);

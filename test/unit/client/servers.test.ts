@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORT as CLIENT_PORT } from '../../../src/client/defaults.js';
-import { AddressError, formatAddress, parseAddress, parseServerList, resolveServers, Rotation } from '../../../src/client/servers.js';
+import {
+  AddressError,
+  formatAddress,
+  parseAddress,
+  parseServerList,
+  resolveServers,
+  Rotation,
+} from '../../../src/client/servers.js';
 import { DEFAULT_PORT as SERVER_PORT } from '../../../src/server/defaults.js';
 
 describe('server addresses', () => {
-  it('uses the server\'s default port', () => {
+  it("uses the server's default port", () => {
     expect(CLIENT_PORT).toBe(SERVER_PORT);
   });
 
@@ -40,7 +47,10 @@ describe('server addresses', () => {
   });
 
   it('parses lists, ignoring empty entries, refusing duplicates and empty lists', () => {
-    expect(parseServerList('a:1,b:2,')).toEqual([{ host: 'a', port: 1 }, { host: 'b', port: 2 }]);
+    expect(parseServerList('a:1,b:2,')).toEqual([
+      { host: 'a', port: 1 },
+      { host: 'b', port: 2 },
+    ]);
     expect(() => parseServerList('a:1,a:1')).toThrow('listed twice');
     expect(() => parseServerList('a,a:22133')).toThrow('listed twice');
     expect(() => parseServerList(' , ')).toThrow('no server');

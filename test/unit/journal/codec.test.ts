@@ -9,18 +9,32 @@ import { FileKind, RecordType } from '../../../src/journal/format.js';
 type Case = [string, (e: RecordEncoder) => void, Partial<DecodedRecord>];
 const BIG_ID = 2 ** 53 - 1;
 const CASES: Case[] = [
-  ['enqueued', (e) => e.enqueued('jobs', 7, 16, 1_700_000_000_000, 1_699_999_999_000, Buffer.from('hello')),
-    { type: RecordType.Enqueued, queue: 'jobs', id: 7, flags: 16, expiresAt: 1_700_000_000_000, enqueuedAt: 1_699_999_999_000 }],
-  ['enqueued, empty data, max flags, huge id', (e) => e.enqueued('q', BIG_ID, 0xffffffff, 0, 1, Buffer.alloc(0)),
-    { type: RecordType.Enqueued, queue: 'q', id: BIG_ID, flags: 0xffffffff, expiresAt: 0, enqueuedAt: 1 }],
+  [
+    'enqueued',
+    (e) => e.enqueued('jobs', 7, 16, 1_700_000_000_000, 1_699_999_999_000, Buffer.from('hello')),
+    { type: RecordType.Enqueued, queue: 'jobs', id: 7, flags: 16, expiresAt: 1_700_000_000_000, enqueuedAt: 1_699_999_999_000 },
+  ],
+  [
+    'enqueued, empty data, max flags, huge id',
+    (e) => e.enqueued('q', BIG_ID, 0xffffffff, 0, 1, Buffer.alloc(0)),
+    { type: RecordType.Enqueued, queue: 'q', id: BIG_ID, flags: 0xffffffff, expiresAt: 0, enqueuedAt: 1 },
+  ],
   ['reserved', (e) => e.item(RecordType.Reserved, 'a', 1), { type: RecordType.Reserved, queue: 'a', id: 1 }],
-  ['acked', (e) => e.item(RecordType.Acked, 'a'.repeat(250), 2 ** 40 + 3), { type: RecordType.Acked, queue: 'a'.repeat(250), id: 2 ** 40 + 3 }],
+  [
+    'acked',
+    (e) => e.item(RecordType.Acked, 'a'.repeat(250), 2 ** 40 + 3),
+    { type: RecordType.Acked, queue: 'a'.repeat(250), id: 2 ** 40 + 3 },
+  ],
   ['released', (e) => e.item(RecordType.Released, 'q\xff', 9), { type: RecordType.Released, queue: 'q\xff', id: 9 }],
   ['expired', (e) => e.item(RecordType.Expired, 'q', 10), { type: RecordType.Expired, queue: 'q', id: 10 }],
   ['flushed', (e) => e.queue(RecordType.Flushed, 'q'), { type: RecordType.Flushed, queue: 'q' }],
   ['dropped', (e) => e.queue(RecordType.Dropped, 'q'), { type: RecordType.Dropped, queue: 'q' }],
   ['next_id', (e) => e.nextId(12345), { type: RecordType.NextId, id: 12345 }],
-  ['snapshot_end', (e) => e.snapshotEnd(0, { serial: 77, endings: 5, lastEndedId: 2 ** 40 }), { type: RecordType.SnapshotEnd, id: 0, nextSerial: 77, nextEndings: 5, nextLastEndedId: 2 ** 40 }],
+  [
+    'snapshot_end',
+    (e) => e.snapshotEnd(0, { serial: 77, endings: 5, lastEndedId: 2 ** 40 }),
+    { type: RecordType.SnapshotEnd, id: 0, nextSerial: 77, nextEndings: 5, nextLastEndedId: 2 ** 40 },
+  ],
   ['flush_all', (e) => e.flushAll(1_700_000_000_000), { type: RecordType.FlushAll, id: 1_700_000_000_000 }],
 ];
 
@@ -68,7 +82,11 @@ describe('record codec', () => {
     e.item(RecordType.Acked, 'q', 7);
     e.queue(RecordType.Flushed, 'q');
     e.enqueued('q', 8, 0, 0, 1, Buffer.from('x'));
-    expect(decodeAll(e.takeView()).map((r) => [r.serial, r.endings, r.lastEndedId])).toEqual([[10, 4, 3], [11, 5, 7], [12, 6, 0]]);
+    expect(decodeAll(e.takeView()).map((r) => [r.serial, r.endings, r.lastEndedId])).toEqual([
+      [10, 4, 3],
+      [11, 5, 7],
+      [12, 6, 0],
+    ]);
     expect(e.position).toEqual({ serial: 13, endings: 6, lastEndedId: 0 });
   });
 
@@ -108,7 +126,14 @@ describe('record codec', () => {
 
 describe('file header', () => {
   it('round-trips and rejects other files', () => {
-    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({ version: 3, kind: FileKind.Snapshot, seq: 42, nextId: 2 ** 40, nextSerial: 9, bytes: 32 });
+    expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({
+      version: 3,
+      kind: FileKind.Snapshot,
+      seq: 42,
+      nextId: 2 ** 40,
+      nextSerial: 9,
+      bytes: 32,
+    });
     const problem = (h: ReturnType<typeof decodeHeader>) => (isHeader(h) ? null : h.problem);
     expect(problem(decodeHeader(Buffer.from('PK\x03\x04 not a journal at all')))).toMatch(/bad magic/);
     expect(problem(decodeHeader(encodeHeader(FileKind.Segment, 1, 1).subarray(0, 10)))).toMatch(/cut short/);
@@ -121,6 +146,9 @@ describe('file header', () => {
     const future = encodeHeader(FileKind.Segment, 1, 1);
     future.writeUInt16LE(4, 8);
     future.writeUInt32LE(crc32(future, 0, 28), 28);
-    expect(decodeHeader(future)).toEqual({ problem: 'journal format version 4 is not supported (this rq reads 1 and 2 and 3)', unsupported: true });
+    expect(decodeHeader(future)).toEqual({
+      problem: 'journal format version 4 is not supported (this rq reads 1 and 2 and 3)',
+      unsupported: true,
+    });
   });
 });

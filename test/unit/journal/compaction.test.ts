@@ -20,41 +20,44 @@ describe('compaction', () => {
   it.each([
     ['snapshots taken from memory', SMALL],
     ['snapshots made by reading the journal', { ...SMALL, captureMaxItems: 0 }],
-  ])('keeps the directory bounded while a queue that never empties churns, with held and released items (%s)', async (_how, options) => {
-    const store = new MemoryStore();
-    const { engine, journal } = openEngine(store, options);
-    const held = engine.newHolder(); // holds two items for the whole run
-    const worker = engine.newHolder();
-    let n = 0;
-    const push = () => engine.enqueue('q', 0, 0, Buffer.from(`item-${String(n++).padStart(6, '0')}-${'x'.repeat(40)}`), T0);
-    for (let i = 0; i < 50; i++) push();
-    engine.reserve(held, 'q', T0);
-    engine.reserve(held, 'q', T0);
-    let maxBytes = 0;
-    for (let round = 0; round < 400; round++) {
-      for (let i = 0; i < 10; i++) {
-        push();
-        engine.reserve(worker, 'q', T0);
-        if (i % 3 === 0) {
-          engine.release(worker, 'q', T0); // a redelivery cycle
+  ])(
+    'keeps the directory bounded while a queue that never empties churns, with held and released items (%s)',
+    async (_how, options) => {
+      const store = new MemoryStore();
+      const { engine, journal } = openEngine(store, options);
+      const held = engine.newHolder(); // holds two items for the whole run
+      const worker = engine.newHolder();
+      let n = 0;
+      const push = () => engine.enqueue('q', 0, 0, Buffer.from(`item-${String(n++).padStart(6, '0')}-${'x'.repeat(40)}`), T0);
+      for (let i = 0; i < 50; i++) push();
+      engine.reserve(held, 'q', T0);
+      engine.reserve(held, 'q', T0);
+      let maxBytes = 0;
+      for (let round = 0; round < 400; round++) {
+        for (let i = 0; i < 10; i++) {
+          push();
           engine.reserve(worker, 'q', T0);
+          if (i % 3 === 0) {
+            engine.release(worker, 'q', T0); // a redelivery cycle
+            engine.reserve(worker, 'q', T0);
+          }
+          engine.ack(worker, 'q');
         }
-        engine.ack(worker, 'q');
+        await settled(journal);
+        await turn();
+        maxBytes = Math.max(maxBytes, storeBytes(store));
       }
-      await settled(journal);
-      await turn();
-      maxBytes = Math.max(maxBytes, storeBytes(store));
-    }
-    expect(journal.figures.compactions).toBeGreaterThan(5);
-    // 50 live items of 53 bytes (~5.5 KiB of records); 6 KiB segments, compaction past 12 KiB.
-    expect(contents(engine, 'q')).toHaveLength(48);
-    expect(maxBytes).toBeLessThan(48 * 1024);
-    const expected = contents(engine, 'q');
-    const after = openEngine(store.crashed(), options);
-    const restored = contents(after.engine, 'q');
-    expect(restored.slice(2)).toEqual(expected);
-    expect(restored).toHaveLength(expected.length + 2); // the two held items, back at the head
-  });
+      expect(journal.figures.compactions).toBeGreaterThan(5);
+      // 50 live items of 53 bytes (~5.5 KiB of records); 6 KiB segments, compaction past 12 KiB.
+      expect(contents(engine, 'q')).toHaveLength(48);
+      expect(maxBytes).toBeLessThan(48 * 1024);
+      const expected = contents(engine, 'q');
+      const after = openEngine(store.crashed(), options);
+      const restored = contents(after.engine, 'q');
+      expect(restored.slice(2)).toEqual(expected);
+      expect(restored).toHaveLength(expected.length + 2); // the two held items, back at the head
+    },
+  );
 
   it('a crash at any turn of a compaction restores the same state', async () => {
     const store = new MemoryStore();
@@ -102,7 +105,10 @@ describe('compaction', () => {
       }
       await settled(journal);
       const expected = contents(engine, 'q');
-      const open = engine.openItems('q').map((i) => i.data.toString()).sort((a, b) => Number(a.slice(4, a.indexOf('-'))) - Number(b.slice(4, b.indexOf('-'))));
+      const open = engine
+        .openItems('q')
+        .map((i) => i.data.toString())
+        .sort((a, b) => Number(a.slice(4, a.indexOf('-'))) - Number(b.slice(4, b.indexOf('-'))));
       for (let turns = 0; turns < 5; turns++) {
         const restored = contents(openEngine(store.crashed(), { compactMinBytes: 1 << 30 }).engine, 'q');
         expect(restored).toEqual([...open, ...expected]);
@@ -133,7 +139,8 @@ describe('a damaged snapshot', () => {
   it('gives every record but the damaged one, is kept as .damaged, and is replaced by a snapshot at once', async () => {
     const store = new MemoryStore();
     const first = openEngine(store, SMALL);
-    for (let i = 0; i < 100; i++) first.engine.enqueue('q', 0, 0, Buffer.from(`item${String(i).padStart(3, '0')}-${'z'.repeat(40)}`), T0);
+    for (let i = 0; i < 100; i++)
+      first.engine.enqueue('q', 0, 0, Buffer.from(`item${String(i).padStart(3, '0')}-${'z'.repeat(40)}`), T0);
     await settled(first.journal);
     while (first.journal.figures.compactions === 0) await turn();
     await first.journal.close();
@@ -174,7 +181,10 @@ describe('damage found while the server runs', () => {
       cycle();
       await settled(journal);
     }
-    const victim = store.list().filter((f) => f.startsWith('journal.')).sort()[0];
+    const victim = store
+      .list()
+      .filter((f) => f.startsWith('journal.'))
+      .sort()[0];
     const bytes = store.read(victim, 0, store.size(victim));
     bytes[HEADER_BYTES + 40] ^= 0xff;
     store.put(victim, bytes);

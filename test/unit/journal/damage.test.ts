@@ -21,12 +21,22 @@ import { openEngine, settled, T0, type Journaled } from '../../helpers/journaled
  */
 type Cost = 'that item' | 'nothing' | 'the items it removed come back' | 'its item is ready or back in its queue';
 const COST: Record<string, Cost> = {
-  enqueued: 'that item', reserved: 'nothing', released: 'nothing', acked: 'nothing', expired: 'nothing',
-  flushed: 'the items it removed come back', dropped: 'the items it removed come back',
-  next_id: 'nothing', snapshot_end: 'nothing', flush_all: 'nothing',
+  enqueued: 'that item',
+  reserved: 'nothing',
+  released: 'nothing',
+  acked: 'nothing',
+  expired: 'nothing',
+  flushed: 'the items it removed come back',
+  dropped: 'the items it removed come back',
+  next_id: 'nothing',
+  snapshot_end: 'nothing',
+  flush_all: 'nothing',
   // A lost delay makes its item ready at once; a lost dead-letter move leaves the item in its queue.
-  delayed: 'its item is ready or back in its queue', dead: 'its item is ready or back in its queue',
-  due: 'nothing', fanout: 'nothing', deliveries: 'nothing',
+  delayed: 'its item is ready or back in its queue',
+  dead: 'its item is ready or back in its queue',
+  due: 'nothing',
+  fanout: 'nothing',
+  deliveries: 'nothing',
 };
 
 /** The item a lost enqueued record takes with it, as `state` lists it: where it is, or in its dead queue. */
@@ -50,7 +60,10 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** Every queue's items as `queue:data`, head first; open items come back at the head. */
 function state(j: Journaled): string[] {
-  return j.engine.queueNames().sort().flatMap((q) => [...j.engine.readyItems(q)].map((i) => `${q}:${i.data.toString()}`));
+  return j.engine
+    .queueNames()
+    .sort()
+    .flatMap((q) => [...j.engine.readyItems(q)].map((i) => `${q}:${i.data.toString()}`));
 }
 
 interface RecordAt {
@@ -73,7 +86,8 @@ async function writeJournal(): Promise<{ store: MemoryStore; records: RecordAt[]
   const holder = engine.newHolder();
   const acked = new Set<string>();
   let n = 0;
-  const push = (q: string, expiresAt = 0) => engine.enqueue(q, n % 5, expiresAt, Buffer.from(`${q}-${String(n++).padStart(3, '0')}`), T0);
+  const push = (q: string, expiresAt = 0) =>
+    engine.enqueue(q, n % 5, expiresAt, Buffer.from(`${q}-${String(n++).padStart(3, '0')}`), T0);
   const ack = (q: string) => {
     const item = engine.reserve(worker, q, T0);
     if (item === null || item === 'too_many_open') throw new Error('nothing to ack');
@@ -124,10 +138,16 @@ async function writeJournal(): Promise<{ store: MemoryStore; records: RecordAt[]
   await settled(journal);
   const records: RecordAt[] = [];
   readJournal(store, {
-    onRecord: (r, f) => records.push({
-      file: f.name, offset: r.offset, size: r.size, type: RECORD_NAMES[r.type], queue: r.queue, id: r.id,
-      data: r.type === RecordType.Enqueued ? `${r.queue}:${r.data.toString()}` : '',
-    }),
+    onRecord: (r, f) =>
+      records.push({
+        file: f.name,
+        offset: r.offset,
+        size: r.size,
+        type: RECORD_NAMES[r.type],
+        queue: r.queue,
+        id: r.id,
+        data: r.type === RecordType.Enqueued ? `${r.queue}:${r.data.toString()}` : '',
+      }),
   });
   return { store: store.killed(), records, acked };
 }
@@ -170,14 +190,27 @@ describe('damage costs the damaged record, not the rest', () => {
       const lost = intact.filter((x) => !after.includes(x));
       // Nothing back but what the docs say, or the journal's very last ack, which a warning names.
       for (const x of back) {
-        expect(index === lastEnding || COST[r.type] === 'the items it removed come back' || COST[r.type] === 'its item is ready or back in its queue', `${where}: ${x} came back`).toBe(true);
+        expect(
+          index === lastEnding ||
+            COST[r.type] === 'the items it removed come back' ||
+            COST[r.type] === 'its item is ready or back in its queue',
+          `${where}: ${x} came back`,
+        ).toBe(true);
         if (acked.has(x)) expect(j.warnings.join('\n'), where).toMatch(/WARNING: items? .* may have been acknowledged already/);
       }
       // Nothing lost but the damaged record's own item.
-      expect(lost.filter((x) => !movedAway(r, x)), where).toEqual(COST[r.type] === 'that item' ? ownItem(r, intact) : []);
+      expect(
+        lost.filter((x) => !movedAway(r, x)),
+        where,
+      ).toEqual(COST[r.type] === 'that item' ? ownItem(r, intact) : []);
       expect(j.warnings.join('\n'), where).toContain(r.file);
       expect(damaged.list(), where).toContain(`${r.file}.damaged`);
-      expect(damaged.read(`${r.file}.damaged`, 0, 1 << 20).equals(flipped(store, r.file, r.offset + Math.floor(r.size / 2)).read(r.file, 0, 1 << 20)), where).toBe(true);
+      expect(
+        damaged
+          .read(`${r.file}.damaged`, 0, 1 << 20)
+          .equals(flipped(store, r.file, r.offset + Math.floor(r.size / 2)).read(r.file, 0, 1 << 20)),
+        where,
+      ).toBe(true);
       // The next restart is quiet and restores the same.
       await j.journal.close();
       const again = restart(damaged.killed());
@@ -198,9 +231,17 @@ describe('damage costs the damaged record, not the rest', () => {
       const j = restart(flipped(store, r.file, at, 1 << (index % 8)));
       const after = state(j);
       const lost = intact.filter((x) => !after.includes(x));
-      expect(lost.every((x) => (ownItem(r, intact).includes(x) && COST[r.type] === 'that item') || movedAway(r, x)), `${where}: lost ${lost.join(', ')}`).toBe(true);
+      expect(
+        lost.every((x) => (ownItem(r, intact).includes(x) && COST[r.type] === 'that item') || movedAway(r, x)),
+        `${where}: lost ${lost.join(', ')}`,
+      ).toBe(true);
       for (const x of after.filter((y) => !intact.includes(y))) {
-        expect(index === lastEnding || COST[r.type] === 'the items it removed come back' || COST[r.type] === 'its item is ready or back in its queue', `${where}: ${x} came back`).toBe(true);
+        expect(
+          index === lastEnding ||
+            COST[r.type] === 'the items it removed come back' ||
+            COST[r.type] === 'its item is ready or back in its queue',
+          `${where}: ${x} came back`,
+        ).toBe(true);
         if (acked.has(x)) expect(j.warnings.join('\n'), where).toMatch(/WARNING: items? .* may have been acknowledged already/);
       }
       // The sync byte is outside the crc: it only guides a scan, and a flipped one costs nothing.
@@ -219,7 +260,9 @@ describe('damage costs the damaged record, not the rest', () => {
       damaged.put(r.file, bytes);
       const j = restart(damaged);
       expect(state(j), `${r.type} at ${r.file}@${r.offset}`).toEqual(intact);
-      expect(j.warnings.join('\n')).toMatch(new RegExp(`${r.file}: corrupt record at offset ${r.offset} \\(.*; only its length field was damaged`));
+      expect(j.warnings.join('\n')).toMatch(
+        new RegExp(`${r.file}: corrupt record at offset ${r.offset} \\(.*; only its length field was damaged`),
+      );
     }
   });
 
@@ -228,7 +271,10 @@ describe('damage costs the damaged record, not the rest', () => {
     const intact = state(restart(store.killed()));
     for (const r of records.filter((x) => x.type === 'enqueued')) {
       const j = restart(flipped(store, r.file, r.offset + r.size - 1));
-      expect(intact.filter((x) => !state(j).includes(x)), `${r.file}@${r.offset}`).toEqual(ownItem(r, intact));
+      expect(
+        intact.filter((x) => !state(j).includes(x)),
+        `${r.file}@${r.offset}`,
+      ).toEqual(ownItem(r, intact));
       expect(j.warnings.join('\n')).toMatch(/1 record lost \(serial \d+\); none of them ended an item/);
     }
   });
@@ -250,7 +296,9 @@ describe('damage costs the damaged record, not the rest', () => {
     const maxId = Math.max(...records.filter((r) => r.type === 'enqueued').map((r) => r.id));
     for (const r of records) {
       const j = restart(flipped(store, r.file, r.offset + Math.floor(r.size / 2)));
-      expect(j.engine.enqueue('q', 0, 0, Buffer.from('new'), RESTART_AT), `${r.type} at ${r.file}@${r.offset}`).toBeGreaterThan(maxId);
+      expect(j.engine.enqueue('q', 0, 0, Buffer.from('new'), RESTART_AT), `${r.type} at ${r.file}@${r.offset}`).toBeGreaterThan(
+        maxId,
+      );
     }
   });
 
@@ -259,13 +307,27 @@ describe('damage costs the damaged record, not the rest', () => {
     const dir = path.resolve(__dirname, '../../fixtures/journal/v1');
     for (const f of fs.readdirSync(dir)) golden.put(f, fs.readFileSync(path.join(dir, f)));
     const records: RecordAt[] = [];
-    readJournal(golden, { onRecord: (r, f) => records.push({ file: f.name, offset: r.offset, size: r.size, type: RECORD_NAMES[r.type], queue: r.queue, id: r.id, data: r.type === RecordType.Enqueued ? `${r.queue}:${r.data.toString()}` : '' }) });
+    readJournal(golden, {
+      onRecord: (r, f) =>
+        records.push({
+          file: f.name,
+          offset: r.offset,
+          size: r.size,
+          type: RECORD_NAMES[r.type],
+          queue: r.queue,
+          id: r.id,
+          data: r.type === RecordType.Enqueued ? `${r.queue}:${r.data.toString()}` : '',
+        }),
+    });
     const intact = state(restart(golden.killed()));
     for (const r of records) {
       const j = restart(flipped(golden, r.file, r.offset + Math.floor(r.size / 2)));
       const after = state(j);
       const where = `${r.type} at ${r.file}@${r.offset}`;
-      expect(intact.filter((x) => !after.includes(x)), where).toEqual(r.type === 'enqueued' && intact.includes(r.data) ? [r.data] : []);
+      expect(
+        intact.filter((x) => !after.includes(x)),
+        where,
+      ).toEqual(r.type === 'enqueued' && intact.includes(r.data) ? [r.data] : []);
       // No serials in version 1: a lost ack is not found again, and a warning names what may come back.
       const back = after.filter((x) => !intact.includes(x));
       if (back.length > 0) expect(['acked', 'expired', 'flushed', 'dropped'], where).toContain(r.type);

@@ -23,13 +23,17 @@ function open(store: JournalStore, options: Partial<JournalOptions> = {}, now = 
 
 /** Everything a restart must bring back, as plain values (an empty queue is not restored, unless a fanout queue). */
 function state(engine: QueueEngine, now: number) {
-  return engine.queueNames().filter((q) => q !== 'churn').sort().map((q) => ({
-    q,
-    fanout: engine.isFanout(q),
-    ready: [...engine.readyItems(q)].map((i) => `${i.data.toString()}:${i.flags}:d${i.deliveries}`),
-    delayed: engine.delayedItems(q).map((d) => `${d.item.data.toString()}@${d.dueAt - now}:d${d.item.deliveries}`),
-    stats: engine.stats(now).find((s) => s.name === q)!.headDeliveries,
-  }));
+  return engine
+    .queueNames()
+    .filter((q) => q !== 'churn')
+    .sort()
+    .map((q) => ({
+      q,
+      fanout: engine.isFanout(q),
+      ready: [...engine.readyItems(q)].map((i) => `${i.data.toString()}:${i.flags}:d${i.deliveries}`),
+      delayed: engine.delayedItems(q).map((d) => `${d.item.data.toString()}@${d.dueAt - now}:d${d.item.deliveries}`),
+      stats: engine.stats(now).find((s) => s.name === q)!.headDeliveries,
+    }));
 }
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -74,6 +78,12 @@ describe('work that fails, across restarts', () => {
     after.engine.enqueue('jobs', 0, 0, Buffer.from('copied'), T0 + 20);
     expect([...after.engine.readyItems('jobs+audit')].map((i) => i.data.toString())).toContain('copied');
     after.engine.tick(T0 + 60_000);
-    expect([...after.engine.readyItems('jobs')].map((i) => `${i.data.toString()}:d${i.deliveries}`)).toEqual(['tail:d0', 'due-soon:d0', 'copied:d0', 'retry:d1', 'later:d0']);
+    expect([...after.engine.readyItems('jobs')].map((i) => `${i.data.toString()}:d${i.deliveries}`)).toEqual([
+      'tail:d0',
+      'due-soon:d0',
+      'copied:d0',
+      'retry:d1',
+      'later:d0',
+    ]);
   });
 });

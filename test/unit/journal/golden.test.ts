@@ -18,7 +18,9 @@ const OPEN_AT = T0 + 10_000;
 
 /** The record types each version has. */
 const TYPES: Record<string, number[]> = {
-  v1: [1, 2, 3, 4, 5, 6, 7, 8, 9], v2: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], v3: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  v1: [1, 2, 3, 4, 5, 6, 7, 8, 9],
+  v2: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+  v3: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
 };
 
 interface Expected {
@@ -39,19 +41,28 @@ function restoredState(dir: string) {
   const delayed: NonNullable<Expected['delayed']> = {};
   for (const name of engine.queueNames().sort()) {
     queues[name] = [...engine.readyItems(name)].map((i) => ({
-      id: i.id, flags: i.flags, expiresAt: i.expiresAt, enqueuedAt: i.enqueuedAt, data: i.data.toString('base64'),
+      id: i.id,
+      flags: i.flags,
+      expiresAt: i.expiresAt,
+      enqueuedAt: i.enqueuedAt,
+      data: i.data.toString('base64'),
     }));
     deliveries[name] = [...engine.readyItems(name)].map((i) => i.deliveries);
     delayed[name] = engine.delayedItems(name).map((d) => ({ id: d.item.id, dueAt: d.dueAt, deliveries: d.item.deliveries }));
   }
-  const fanouts = engine.queueNames().filter((q) => engine.isFanout(q)).sort();
+  const fanouts = engine
+    .queueNames()
+    .filter((q) => engine.isFanout(q))
+    .sort();
   return { queues, deliveries, delayed, fanouts, nextId: engine.nextId, flushAllDue: engine.flushAllDue, journal };
 }
 
 async function writeGolden(dir: string): Promise<void> {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const { engine, journal } = openEngine(new FileStore(dir), { segmentBytes: 512, compactMinBytes: 1024 }, T0, { maxDeliveries: 2 });
+  const { engine, journal } = openEngine(new FileStore(dir), { segmentBytes: 512, compactMinBytes: 1024 }, T0, {
+    maxDeliveries: 2,
+  });
   const h = engine.newHolder();
   const w = engine.newHolder();
   for (let i = 0; i < 30; i++) engine.enqueue('jobs', i, 0, Buffer.from(`job ${i} ${'.'.repeat(i)}`), T0 + i);
@@ -128,7 +139,12 @@ describe('golden journal files', () => {
         const { queues, nextId, flushAllDue, deliveries, delayed, fanouts, journal } = restoredState(copy);
         await journal.close();
         expect(queues).toEqual(expected.queues);
-        if (expected.deliveries !== undefined) expect({ deliveries, delayed, fanouts }).toEqual({ deliveries: expected.deliveries, delayed: expected.delayed, fanouts: expected.fanouts });
+        if (expected.deliveries !== undefined)
+          expect({ deliveries, delayed, fanouts }).toEqual({
+            deliveries: expected.deliveries,
+            delayed: expected.delayed,
+            fanouts: expected.fanouts,
+          });
         expect(nextId).toBeGreaterThanOrEqual(expected.nextIdAtLeast);
         expect(flushAllDue).toBe(expected.flushAllDue ?? 0);
       } finally {

@@ -44,8 +44,14 @@ describe('hostile journal files', () => {
 
   it('a header whose sequence or kind disagrees with the file name is damage at offset 0', () => {
     const store = new MemoryStore();
-    store.put('journal.0000000001', segment(7, (e) => e.enqueued('q', 1, 0, 0, 1, Buffer.from('x'))));
-    store.put('journal.0000000002', segment(2, (e) => e.enqueued('q', 2, 0, 0, 1, Buffer.from('y')), FileKind.Snapshot));
+    store.put(
+      'journal.0000000001',
+      segment(7, (e) => e.enqueued('q', 1, 0, 0, 1, Buffer.from('x'))),
+    );
+    store.put(
+      'journal.0000000002',
+      segment(2, (e) => e.enqueued('q', 2, 0, 0, 1, Buffer.from('y')), FileKind.Snapshot),
+    );
     const read = readJournal(store);
     expect(read.files.map((f) => f.damage?.reason)).toEqual([
       'file header says sequence 7, name says 1',
@@ -77,14 +83,17 @@ describe('hostile journal files', () => {
 
   it('records for queues and items it never saw are counted and ignored', () => {
     const store = new MemoryStore();
-    store.put('journal.0000000001', segment(1, (e) => {
-      e.item(RecordType.Acked, 'nowhere', 5);
-      e.item(RecordType.Reserved, 'nowhere', 6);
-      e.item(RecordType.Released, 'nowhere', 7);
-      e.queue(RecordType.Flushed, 'nowhere');
-      e.queue(RecordType.Dropped, 'nowhere');
-      e.enqueued('q', 9, 0, 0, 1, Buffer.from('z'));
-    }));
+    store.put(
+      'journal.0000000001',
+      segment(1, (e) => {
+        e.item(RecordType.Acked, 'nowhere', 5);
+        e.item(RecordType.Reserved, 'nowhere', 6);
+        e.item(RecordType.Released, 'nowhere', 7);
+        e.queue(RecordType.Flushed, 'nowhere');
+        e.queue(RecordType.Dropped, 'nowhere');
+        e.enqueued('q', 9, 0, 0, 1, Buffer.from('z'));
+      }),
+    );
     store.put('MANIFEST', encodeHeader(FileKind.Manifest, 1, 1));
     const read = readJournal(store);
     expect(read.warnings).toEqual([]);

@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { openEngine, settled, T0, type Journaled } from '../../helpers/journaled-engine.js';
 
-const journalFiles = (store: MemoryStore) => store.list().filter((f) => /^(journal|snapshot)\.\d{10}$/.test(f)).sort();
+const journalFiles = (store: MemoryStore) =>
+  store
+    .list()
+    .filter((f) => /^(journal|snapshot)\.\d{10}$/.test(f))
+    .sort();
 
 /** Small segments: the ids spread over several files. */
 const OPTIONS = { segmentBytes: 400 };
@@ -64,7 +68,9 @@ describe('item ids never repeat', () => {
     await settled(j.journal);
     const torn = store.crashed();
     // A crash cut the newest segment in the middle of its last records (the enqueue of `last`).
-    const newest = journalFiles(torn).filter((f) => f.startsWith('journal.')).pop()!;
+    const newest = journalFiles(torn)
+      .filter((f) => f.startsWith('journal.'))
+      .pop()!;
     torn.put(newest, torn.read(newest, 0, torn.size(newest) - 40));
     torn.remove('MANIFEST');
     const after = openEngine(torn, OPTIONS);

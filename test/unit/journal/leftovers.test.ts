@@ -24,15 +24,23 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const newest = () => Math.max(...fs.readdirSync(dir).filter((f) => /^journal\.\d{10}$/.test(f)).map((f) => Number(f.slice(8))));
+const newest = () =>
+  Math.max(
+    ...fs
+      .readdirSync(dir)
+      .filter((f) => /^journal\.\d{10}$/.test(f))
+      .map((f) => Number(f.slice(8))),
+  );
 const put = (name: string, bytes: Buffer) => fs.writeFileSync(path.join(dir, name), bytes);
 
 /** What a previous run may have left, added to a closed journal whose newest segment is `n`. */
 const LEFTOVERS: Record<string, (n: number) => void> = {
   'a segment prepared ahead and never used': (n) => put(segmentName(n + 1), encodeHeader(FileKind.Segment, n + 1, 1 << 21, 0)),
   'a segment created and not yet written (empty)': (n) => put(segmentName(n + 1), Buffer.alloc(0)),
-  'a segment cut short inside its header': (n) => put(segmentName(n + 1), encodeHeader(FileKind.Segment, n + 1, 1 << 21, 0).subarray(0, 11)),
-  'an empty segment after a gap in the numbers': (n) => put(segmentName(n + 3), encodeHeader(FileKind.Segment, n + 3, 1 << 21, 0)),
+  'a segment cut short inside its header': (n) =>
+    put(segmentName(n + 1), encodeHeader(FileKind.Segment, n + 1, 1 << 21, 0).subarray(0, 11)),
+  'an empty segment after a gap in the numbers': (n) =>
+    put(segmentName(n + 3), encodeHeader(FileKind.Segment, n + 3, 1 << 21, 0)),
   'an unfinished snapshot of the next number': (n) => put(snapshotName(n + 1) + '.tmp', Buffer.from('partial')),
   'an unfinished manifest': () => put('MANIFEST.tmp', Buffer.from('partial')),
   'an unfinished copy of a damaged file': (n) => put(segmentName(n) + '.damaged.tmp', Buffer.from('partial')),

@@ -12,7 +12,11 @@ import { openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 /** Small segments; snapshots only by reading (a state "too large" to capture). */
 const OPTIONS = { segmentBytes: 600, compactMinBytes: 1 << 30, captureMaxItems: 0 };
 
-const segments = (store: MemoryStore) => store.list().filter((f) => f.startsWith('journal.')).sort();
+const segments = (store: MemoryStore) =>
+  store
+    .list()
+    .filter((f) => f.startsWith('journal.'))
+    .sort();
 
 /** A journal of several segments (no snapshot) as a kill -9 leaves it, and the highest id it issued. */
 async function written(options = OPTIONS): Promise<{ store: MemoryStore; maxId: number }> {

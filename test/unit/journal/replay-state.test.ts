@@ -7,7 +7,11 @@ import { DecodedRecord } from '../../../src/journal/decoder.js';
 import { RecordType } from '../../../src/journal/format.js';
 import { ReplayState } from '../../../src/journal/replay-state.js';
 
-interface ModelItem { id: number; open: number; key: number }
+interface ModelItem {
+  id: number;
+  open: number;
+  key: number;
+}
 
 /** The rules of docs/journal-format.md "Replay", written the slow and obvious way. */
 class Model {
@@ -19,11 +23,26 @@ class Model {
     this.items = this.items.filter((i) => i.id !== id);
     this.items.push({ id, open: 0, key: ++this.tail });
   }
-  find(id: number) { return this.items.find((i) => i.id === id); }
-  remove(id: number) { this.items = this.items.filter((i) => i.id !== id); }
-  reserve(id: number) { const i = this.find(id); if (i) i.open = ++this.res; }
-  release(id: number) { const i = this.find(id); if (i) { i.open = 0; i.key = -++this.head; } }
-  flush() { this.items = this.items.filter((i) => i.open > 0); }
+  find(id: number) {
+    return this.items.find((i) => i.id === id);
+  }
+  remove(id: number) {
+    this.items = this.items.filter((i) => i.id !== id);
+  }
+  reserve(id: number) {
+    const i = this.find(id);
+    if (i) i.open = ++this.res;
+  }
+  release(id: number) {
+    const i = this.find(id);
+    if (i) {
+      i.open = 0;
+      i.key = -++this.head;
+    }
+  }
+  flush() {
+    this.items = this.items.filter((i) => i.open > 0);
+  }
   order(): number[] {
     const open = this.items.filter((i) => i.open > 0).sort((a, b) => a.id - b.id);
     const ready = this.items.filter((i) => i.open === 0).sort((a, b) => a.key - b.key);
@@ -37,7 +56,7 @@ function record(type: number, id = 0): DecodedRecord {
 
 /** A small deterministic generator (tests must not depend on Math.random's seed). */
 function rng(seed: number) {
-  return () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  return () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
 }
 
 describe('ReplayState', () => {
@@ -59,7 +78,8 @@ describe('ReplayState', () => {
       const pick = () => (live.length > 0 && rand() < 0.95 ? live[Math.floor(rand() * live.length)].id : nextId + 5);
       const x = rand();
       if (x < 0.35) apply(RecordType.Enqueued, nextId++);
-      else if (x < 0.37 && nextId > 10) apply(RecordType.Enqueued, Math.floor(rand() * nextId) + 1); // an id again
+      else if (x < 0.37 && nextId > 10)
+        apply(RecordType.Enqueued, Math.floor(rand() * nextId) + 1); // an id again
       else if (x < 0.55) apply(RecordType.Reserved, pick());
       else if (x < 0.85) apply(RecordType.Acked, pick());
       else if (x < 0.95) apply(RecordType.Released, pick());

@@ -107,7 +107,8 @@ describe('torn tails', () => {
       expect(r.state, `byte ${at} flipped`).toEqual(expectedWithout(record));
       expect(warnings).toMatch(new RegExp(`${SEGMENT}: corrupt record at offset ${starts[record]}`));
       expect(fs.readFileSync(path.join(r.dir, `${SEGMENT}.damaged`))).toEqual(bad);
-      if (record === 11) expect(warnings).toMatch(/item 1 was open before the loss and is restored: .* may have been acknowledged already/);
+      if (record === 11)
+        expect(warnings).toMatch(/item 1 was open before the loss and is restored: .* may have been acknowledged already/);
       await r.close();
     }
   });

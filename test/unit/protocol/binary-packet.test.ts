@@ -7,12 +7,16 @@ import { BinaryParser } from '../../../src/protocol/binary/parser.js';
 describe('encodeResponse', () => {
   it('lays out the header as the spec does (section 2), big-endian', () => {
     const b = encodeResponse({
-      opcode: OP.GETK, status: STATUS.SUCCESS, opaque: 0x01020304, cas: 2 ** 52 + 3,
-      extras: Buffer.from([0, 0, 0, 16]), key: 'q', value: 'hi',
+      opcode: OP.GETK,
+      status: STATUS.SUCCESS,
+      opaque: 0x01020304,
+      cas: 2 ** 52 + 3,
+      extras: Buffer.from([0, 0, 0, 16]),
+      key: 'q',
+      value: 'hi',
     });
     expect(b.toString('hex')).toBe(
-      '81' + '0c' + '0001' + '04' + '00' + '0000' + '00000007' + '01020304' + '0010000000000003' +
-      '00000010' + '71' + '6869',
+      '81' + '0c' + '0001' + '04' + '00' + '0000' + '00000007' + '01020304' + '0010000000000003' + '00000010' + '71' + '6869',
     );
   });
 
@@ -25,7 +29,14 @@ describe('encodeResponse', () => {
 
 const responses: PacketFields[] = [
   { opcode: OP.GET, status: STATUS.SUCCESS, opaque: 1, cas: 42, extras: Buffer.from([0, 0, 0, 1]), value: 'data' },
-  { opcode: OP.GETKQ, opaque: 0xffffffff, cas: Number.MAX_SAFE_INTEGER, extras: Buffer.alloc(4), key: 'q/t=5', value: Buffer.from([0, 255]) },
+  {
+    opcode: OP.GETKQ,
+    opaque: 0xffffffff,
+    cas: Number.MAX_SAFE_INTEGER,
+    extras: Buffer.alloc(4),
+    key: 'q/t=5',
+    value: Buffer.from([0, 255]),
+  },
   { opcode: OP.STAT, key: 'curr_items', value: '3', opaque: 9 },
   { opcode: OP.STAT, opaque: 9 },
   { opcode: OP.DELETE, status: STATUS.KEY_NOT_FOUND, value: 'Not found', opaque: 2 },
@@ -70,8 +81,14 @@ describe('encodeRequest → BinaryParser', () => {
     expect(bytes[0]).toBe(MAGIC_REQUEST);
     const [r] = new BinaryParser(1024).push(bytes);
     expect(r).toEqual({
-      type: 'set', opcode: OP.SETQ, opaque: 77, key: 'jobs', flags: 0xfffffffe, exptime: 3600,
-      value: Buffer.from([1, 2, 3]), quiet: true,
+      type: 'set',
+      opcode: OP.SETQ,
+      opaque: 77,
+      key: 'jobs',
+      flags: 0xfffffffe,
+      exptime: 3600,
+      value: Buffer.from([1, 2, 3]),
+      quiet: true,
     });
     const [d] = new BinaryParser(1024).push(encodeRequest({ opcode: OP.DELETE, key: 'jobs', cas: 2 ** 53 - 1 }));
     expect(d).toMatchObject({ type: 'delete', cas: 2 ** 53 - 1 });

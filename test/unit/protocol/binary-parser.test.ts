@@ -204,7 +204,11 @@ const cases: Case[] = [
   },
   {
     name: 'a bad magic is fatal and nothing after it is read',
-    input: Buffer.concat([req({ opcode: OP.NOOP, opaque: 1 }), Buffer.from('get q\r\n' + ' '.repeat(40)), req({ opcode: OP.NOOP })]),
+    input: Buffer.concat([
+      req({ opcode: OP.NOOP, opaque: 1 }),
+      Buffer.from('get q\r\n' + ' '.repeat(40)),
+      req({ opcode: OP.NOOP }),
+    ]),
     expected: [
       { type: 'noop', ...base(OP.NOOP, 1) },
       { type: 'fatal', opcode: 0x65, opaque: 0x20202020, reason: 'bad magic 0x67: not a binary request' },
@@ -242,7 +246,9 @@ describe('BinaryParser', () => {
     const p = new BinaryParser(MAX_ITEM);
     const header = req({ opcode: OP.SET, key: 'q', extras: u32(0, 0), opaque: 9 });
     header.writeUInt32BE(0xffffffff, 8);
-    expect(plain(p.push(header.subarray(0, 24)))).toEqual([{ type: 'too_large', ...base(OP.SET, 9), valueLength: 0xffffffff - 9 }]);
+    expect(plain(p.push(header.subarray(0, 24)))).toEqual([
+      { type: 'too_large', ...base(OP.SET, 9), valueLength: 0xffffffff - 9 },
+    ]);
     // A megabyte of body is swallowed without output and without being kept.
     expect(p.push(Buffer.alloc(1 << 20))).toEqual([]);
   });

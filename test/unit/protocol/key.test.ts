@@ -1,11 +1,33 @@
 /** Queue keys and their options (docs/protocol.md: Keys and options): every option, combination and limit. */
 import { describe, expect, it } from 'vitest';
 import {
-  KeyError, MAX_DELAY_MS, MAX_LEASE_MS, MAX_QUEUE_NAME_BYTES, MAX_WAIT_MS, parseDeleteKey, parseKey, parseKeyCached,
-  parseSetKey, parseTouchKey, queueNameError, type KeyOptions,
+  KeyError,
+  MAX_DELAY_MS,
+  MAX_LEASE_MS,
+  MAX_QUEUE_NAME_BYTES,
+  MAX_WAIT_MS,
+  parseDeleteKey,
+  parseKey,
+  parseKeyCached,
+  parseSetKey,
+  parseTouchKey,
+  queueNameError,
+  type KeyOptions,
 } from '../../../src/protocol/key.js';
 
-const base: KeyOptions = { queue: 'q', open: false, close: false, abort: false, peek: false, waitMs: 0, leaseMs: 0, id: -1, delayMs: 0, deliveries: false, plain: false };
+const base: KeyOptions = {
+  queue: 'q',
+  open: false,
+  close: false,
+  abort: false,
+  peek: false,
+  waitMs: 0,
+  leaseMs: 0,
+  id: -1,
+  delayMs: 0,
+  deliveries: false,
+  plain: false,
+};
 const opts = (o: Partial<KeyOptions>): KeyOptions => ({ ...base, ...o });
 
 describe('parseKey: valid keys', () => {

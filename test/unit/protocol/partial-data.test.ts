@@ -42,8 +42,9 @@ describe('text data still arriving', () => {
       { type: 'error', reply: `SERVER_ERROR ${noRoomReason(1000)}\r\n`, close: false, noreply: false },
     ]);
     // b skips the refused block and stays in step; whole data needs no room.
-    expect(b.push(Buffer.concat([Buffer.alloc(590), Buffer.from('\r\n'), setHeader(700), Buffer.alloc(700), Buffer.from('\r\n')])))
-      .toMatchObject([{ type: 'storage', data: Buffer.alloc(700) }]);
+    expect(
+      b.push(Buffer.concat([Buffer.alloc(590), Buffer.from('\r\n'), setHeader(700), Buffer.alloc(700), Buffer.from('\r\n')])),
+    ).toMatchObject([{ type: 'storage', data: Buffer.alloc(700) }]);
     expect(a.push(Buffer.concat([Buffer.alloc(590), Buffer.from('\r\n')]))).toMatchObject([{ type: 'storage' }]);
     expect([shared.held, shared.refusals]).toEqual([0, 1]);
   });
@@ -57,15 +58,18 @@ describe('text data still arriving', () => {
     expect(shared.held).toBe(0);
   });
 
-  it('before login: at most a login\'s size, for data and for a partial line; whole requests parse as usual', () => {
+  it("before login: at most a login's size, for data and for a partial line; whole requests parse as usual", () => {
     const p = new TextParser(MAX_ITEM);
     p.limitToLogin(true);
     const big = LOGIN_REQUEST_BYTES; // plus its CRLF: one byte too many to hold
     expect(p.push(Buffer.concat([setHeader(big), Buffer.alloc(1)]))).toEqual([
       { type: 'error', reply: `CLIENT_ERROR ${BEFORE_LOGIN_REFUSAL}\r\n`, close: false, noreply: false },
     ]);
-    expect(p.push(Buffer.concat([Buffer.alloc(big - 1), Buffer.from('\r\n'), setHeader(5000), Buffer.alloc(5000), Buffer.from('\r\n')])))
-      .toMatchObject([{ type: 'storage', data: Buffer.alloc(5000) }]);
+    expect(
+      p.push(
+        Buffer.concat([Buffer.alloc(big - 1), Buffer.from('\r\n'), setHeader(5000), Buffer.alloc(5000), Buffer.from('\r\n')]),
+      ),
+    ).toMatchObject([{ type: 'storage', data: Buffer.alloc(5000) }]);
     expect(p.push(Buffer.concat([setHeader(big - 2), Buffer.alloc(1)]))).toEqual([]); // a login's size is held
     p.push(Buffer.concat([Buffer.alloc(big - 3), Buffer.from('\r\n')]));
     expect(p.push(Buffer.from(`get ${'k'.repeat(LOGIN_REQUEST_BYTES)}`))).toEqual([
@@ -87,7 +91,9 @@ describe('binary bodies still arriving', () => {
     expect(a.push(set.subarray(0, 100))).toEqual([]);
     expect(shared.held).toBe(609);
     expect(b.push(set.subarray(0, 100))).toEqual([{ type: 'no_room', opcode: OP.SET, opaque: 1, reason: noRoomReason(1000) }]);
-    expect(b.push(Buffer.concat([set.subarray(100), encodeRequest({ opcode: OP.NOOP, opaque: 2 })]))).toMatchObject([{ type: 'noop', opaque: 2 }]);
+    expect(b.push(Buffer.concat([set.subarray(100), encodeRequest({ opcode: OP.NOOP, opaque: 2 })]))).toMatchObject([
+      { type: 'noop', opaque: 2 },
+    ]);
     expect(a.push(set.subarray(100))).toMatchObject([{ type: 'set' }]);
     expect(shared.held).toBe(0);
     a.push(set.subarray(0, 100));
@@ -95,7 +101,7 @@ describe('binary bodies still arriving', () => {
     expect(shared.held).toBe(0);
   });
 
-  it('before login: a body still arriving is held only up to a login\'s size', () => {
+  it("before login: a body still arriving is held only up to a login's size", () => {
     const p = new BinaryParser(MAX_ITEM);
     p.limitToLogin(true);
     const big = binarySet(LOGIN_REQUEST_BYTES, 7);

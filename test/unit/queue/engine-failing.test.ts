@@ -43,7 +43,12 @@ describe('delayed items', () => {
     expect(engine.nextDeadline()).toBe(T0 + 100);
     engine.tick(T0 + 600);
     expect([...engine.readyItems('q')].map((i) => text(i))).toEqual(['now', 'soon', 'late']);
-    expect(log.take().filter((l) => l.startsWith('d'))).toEqual(['delayed q 1 ' + (T0 + 500), 'delayed q 2 ' + (T0 + 100), 'due q 2', 'due q 1']);
+    expect(log.take().filter((l) => l.startsWith('d'))).toEqual([
+      'delayed q 1 ' + (T0 + 500),
+      'delayed q 2 ' + (T0 + 100),
+      'due q 2',
+      'due q 1',
+    ]);
   });
 
   it('a release with a delay comes back at the tail with its count, and wakes a waiter when due', () => {
@@ -82,7 +87,11 @@ describe('the dead-letter queue', () => {
     engine.closeHolder(h, T0);
     expect(engine.peek('jobs', T0)).toBeNull();
     const dead = engine.peek('jobs.dead', T0)!;
-    expect({ data: text(dead), flags: dead.flags, deliveries: dead.deliveries }).toEqual({ data: 'poison', flags: 7, deliveries: 2 });
+    expect({ data: text(dead), flags: dead.flags, deliveries: dead.deliveries }).toEqual({
+      data: 'poison',
+      flags: 7,
+      deliveries: 2,
+    });
     expect(engine.stats(T0).find((s) => s.name === 'jobs')!.dead).toBe(1);
     expect(log.take()).toContain('dead jobs 1');
   });

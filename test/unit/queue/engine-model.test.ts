@@ -25,7 +25,11 @@ function summary(item: Item | MItem | null | typeof TOO_MANY_OPEN): string {
 }
 
 /** One connection in both worlds. */
-interface Pair { readonly engine: Holder; readonly model: MHolder; waiting: boolean }
+interface Pair {
+  readonly engine: Holder;
+  readonly model: MHolder;
+  waiting: boolean;
+}
 
 function run(seed: number, steps: number): void {
   const random = new Random(seed);
@@ -67,7 +71,9 @@ function run(seed: number, steps: number): void {
   };
 
   const openIds = (): Array<[string, number]> =>
-    model.queues.size === 0 ? [] : [...model.queues.values()].flatMap((q) => q.open.map((r): [string, number] => [q.name, r.item.id]));
+    model.queues.size === 0
+      ? []
+      : [...model.queues.values()].flatMap((q) => q.open.map((r): [string, number] => [q.name, r.item.id]));
 
   for (let step = 0; step < steps; step++) {
     const where = `seed ${seed} step ${step}`;
@@ -186,7 +192,20 @@ function run(seed: number, steps: number): void {
   expect(engine.nextDeadline()).toBe(Infinity);
   expect(engine.stats(now)).toEqual(model.stats(now));
   expect(engine.totals().open).toBe(0);
-  expect([...kinds].sort()).toEqual(['acked', 'dead', 'delayed', 'dropped', 'due', 'enqueued', 'expired', 'fanout', 'flush_all', 'flushed', 'released', 'reserved']);
+  expect([...kinds].sort()).toEqual([
+    'acked',
+    'dead',
+    'delayed',
+    'dropped',
+    'due',
+    'enqueued',
+    'expired',
+    'fanout',
+    'flush_all',
+    'flushed',
+    'released',
+    'reserved',
+  ]);
 }
 
 describe('QueueEngine against a reference model', () => {

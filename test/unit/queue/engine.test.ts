@@ -296,8 +296,42 @@ describe('stats and totals', () => {
     f.engine.release(a, 'q', T0 + 30);
     f.engine.wait(f.engine.newHolder(), 'other', T0, 1000, false, 0, () => {});
     expect(f.engine.stats(T0 + 40)).toEqual([
-      { name: 'q', items: 2, open: 0, bytes: 4, totalItems: 4, delivered: 2, expiredItems: 1, acked: 1, released: 1, discarded: 0, rejected: 0, waiters: 0, ageMs: 30, delayed: 0, dead: 0, headDeliveries: 1 },
-      { name: 'other', items: 0, open: 0, bytes: 0, totalItems: 0, delivered: 0, expiredItems: 0, acked: 0, released: 0, discarded: 0, rejected: 0, waiters: 1, ageMs: 0, delayed: 0, dead: 0, headDeliveries: 0 },
+      {
+        name: 'q',
+        items: 2,
+        open: 0,
+        bytes: 4,
+        totalItems: 4,
+        delivered: 2,
+        expiredItems: 1,
+        acked: 1,
+        released: 1,
+        discarded: 0,
+        rejected: 0,
+        waiters: 0,
+        ageMs: 30,
+        delayed: 0,
+        dead: 0,
+        headDeliveries: 1,
+      },
+      {
+        name: 'other',
+        items: 0,
+        open: 0,
+        bytes: 0,
+        totalItems: 0,
+        delivered: 0,
+        expiredItems: 0,
+        acked: 0,
+        released: 0,
+        discarded: 0,
+        rejected: 0,
+        waiters: 1,
+        ageMs: 0,
+        delayed: 0,
+        dead: 0,
+        headDeliveries: 0,
+      },
     ]);
     reserveText(a, 'q');
     expect(f.engine.totals()).toEqual({ items: 2, bytes: 4, open: 1, totalItems: 4 });

@@ -29,7 +29,12 @@ function item(id: number, length: number, expiresAt = 0, deliveries = 0): Item {
 function summary(it: Item | null): object | null {
   if (it === null) return null;
   return {
-    id: it.id, flags: it.flags, expiresAt: it.expiresAt, enqueuedAt: it.enqueuedAt, deliveries: it.deliveries, length: it.data.length,
+    id: it.id,
+    flags: it.flags,
+    expiresAt: it.expiresAt,
+    enqueuedAt: it.enqueuedAt,
+    deliveries: it.deliveries,
+    length: it.data.length,
     digest: createHash('sha1').update(it.data).digest('hex'),
   };
 }
@@ -58,7 +63,21 @@ describe('ReadyList', () => {
   });
 
   it('keeps FIFO order and every field across block boundaries, for items of many sizes', () => {
-    const sizes = [0, 1, 64, 1000, BLOCK - HEADER, BLOCK - HEADER - 1, BLOCK - HEADER + 1, BLOCK, 70_000, 200_000, 0, 5, BLOCK * 3];
+    const sizes = [
+      0,
+      1,
+      64,
+      1000,
+      BLOCK - HEADER,
+      BLOCK - HEADER - 1,
+      BLOCK - HEADER + 1,
+      BLOCK,
+      70_000,
+      200_000,
+      0,
+      5,
+      BLOCK * 3,
+    ];
     const list = new ReadyList();
     const items = sizes.map((n, i) => item(i + 1, n, i % 3 === 0 ? 0 : 5000 + i, i % 4 === 0 ? 0 : i * 1000));
     for (const it of items) pushTail(list, it);
@@ -159,7 +178,11 @@ describe('ReadyList', () => {
       for (let step = 0; step < 4000; step++) {
         const op = random.int(0, 99);
         if (op < 45) {
-          const size = random.chance(0.02) ? random.int(BLOCK - 64, 3 * BLOCK) : random.chance(0.3) ? random.int(1000, 20_000) : random.int(0, 100);
+          const size = random.chance(0.02)
+            ? random.int(BLOCK - 64, 3 * BLOCK)
+            : random.chance(0.3)
+              ? random.int(1000, 20_000)
+              : random.int(0, 100);
           const it = item(nextId++, size, random.chance(0.2) ? random.int(1, 1e12) : 0);
           pushTail(list, it);
           model.push(it);
@@ -173,7 +196,11 @@ describe('ReadyList', () => {
         } else if (op < 96) {
           expect(summary(list.peek())).toEqual(summary(model[0] ?? null));
           const head = model[0];
-          expect(list.headMeta()).toEqual(head === undefined ? null : expect.objectContaining({ id: head.id, enqueuedAt: head.enqueuedAt, expiresAt: head.expiresAt }));
+          expect(list.headMeta()).toEqual(
+            head === undefined
+              ? null
+              : expect.objectContaining({ id: head.id, enqueuedAt: head.enqueuedAt, expiresAt: head.expiresAt }),
+          );
         } else if (op < 99) {
           expect(summaries(list.items()), `seed ${seed} step ${step}`).toEqual(summaries(model));
         } else {

@@ -22,8 +22,13 @@ function writeFile(text: string | Buffer, mode = 0o600): string {
 
 describe('parseAuthFile', () => {
   it('reads user:password lines, skipping comments and blank lines, splitting at the first colon', () => {
-    const users = parseAuthFile(Buffer.from('# rq users\n\nalice:s3cret\r\n  # indented comment\nbob:pass:with:colons and spaces\n'));
-    expect([...users]).toEqual([['alice', 's3cret'], ['bob', 'pass:with:colons and spaces']]);
+    const users = parseAuthFile(
+      Buffer.from('# rq users\n\nalice:s3cret\r\n  # indented comment\nbob:pass:with:colons and spaces\n'),
+    );
+    expect([...users]).toEqual([
+      ['alice', 's3cret'],
+      ['bob', 'pass:with:colons and spaces'],
+    ]);
   });
 
   it('keeps bytes as they are (a UTF-8 password matches the bytes a client sends)', () => {
@@ -82,7 +87,13 @@ describe('loadAuthFile', () => {
 });
 
 describe('Authenticator', () => {
-  const auth = new Authenticator({ users: new Map([['alice', 'pw'], ['bob', 'other']]), warnings: [] });
+  const auth = new Authenticator({
+    users: new Map([
+      ['alice', 'pw'],
+      ['bob', 'other'],
+    ]),
+    warnings: [],
+  });
 
   it('accepts a user with their own password only', () => {
     expect(auth.verify({ user: 'alice', password: 'pw' })).toBe(true);

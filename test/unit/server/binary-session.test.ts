@@ -20,7 +20,10 @@ afterEach(async () => {
 function newServer(durability?: Durability): RqServer {
   const limits = testLimits({ maxItemSize: 100 });
   const { engine } = memoryOnly(limits);
-  const s = new RqServer({ host: '127.0.0.1', port: 0, limits }, { engine, persistence: { ...MEMORY_ONLY, durability: durability ?? MEMORY_ONLY.durability } });
+  const s = new RqServer(
+    { host: '127.0.0.1', port: 0, limits },
+    { engine, persistence: { ...MEMORY_ONLY, durability: durability ?? MEMORY_ONLY.durability } },
+  );
   servers.push(s);
   return s;
 }

@@ -11,7 +11,10 @@ afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
 
-function fileLog(level: 'error' | 'warn' | 'info' | 'debug', format: 'text' | 'json'): { log: Logger; file: string; dir: string } {
+function fileLog(
+  level: 'error' | 'warn' | 'info' | 'debug',
+  format: 'text' | 'json',
+): { log: Logger; file: string; dir: string } {
   const { dir, remove } = tempDir('rq-log-');
   const file = path.join(dir, 'rq.log');
   const log = openLog({ level, format, file, now: () => T });
@@ -24,10 +27,12 @@ function fileLog(level: 'error' | 'warn' | 'info' | 'debug', format: 'text' | 'j
 
 describe('formatLine', () => {
   it('text: time, level, event, then fields, quoted only when they need it', () => {
-    expect(formatLine('text', T, 'info', 'listening', { address: '127.0.0.1:22133', dir: '/var/lib/rq' }))
-      .toBe('2025-01-02T03:04:05.678Z INFO  listening address=127.0.0.1:22133 dir=/var/lib/rq\n');
-    expect(formatLine('text', T, 'warn', 'odd', { reason: 'two words\nand a newline', n: 3, gone: undefined }))
-      .toBe('2025-01-02T03:04:05.678Z WARN  odd reason="two words\\nand a newline" n=3\n');
+    expect(formatLine('text', T, 'info', 'listening', { address: '127.0.0.1:22133', dir: '/var/lib/rq' })).toBe(
+      '2025-01-02T03:04:05.678Z INFO  listening address=127.0.0.1:22133 dir=/var/lib/rq\n',
+    );
+    expect(formatLine('text', T, 'warn', 'odd', { reason: 'two words\nand a newline', n: 3, gone: undefined })).toBe(
+      '2025-01-02T03:04:05.678Z WARN  odd reason="two words\\nand a newline" n=3\n',
+    );
   });
 
   it('json: one object per line, with time, level and event first; fields cannot overwrite them', () => {
@@ -45,7 +50,13 @@ describe('openLog', () => {
     log.info('i');
     log.warn('w');
     log.error('e');
-    expect(fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(/\s+/)[2])).toEqual(['w', 'e']);
+    expect(
+      fs
+        .readFileSync(file, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(/\s+/)[2]),
+    ).toEqual(['w', 'e']);
     expect(log.enabled('info')).toBe(false);
     expect(log.enabled('error')).toBe(true);
   });
@@ -57,8 +68,16 @@ describe('openLog', () => {
     log.info('still to the old file');
     log.reopen();
     log.info('after');
-    const old = fs.readFileSync(file + '.1', 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
-    const fresh = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { event: string }).event);
+    const old = fs
+      .readFileSync(file + '.1', 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string }).event);
+    const fresh = fs
+      .readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { event: string }).event);
     expect(old).toEqual(['before', 'still to the old file']);
     expect(fresh).toEqual(['log file reopened', 'after']);
   });

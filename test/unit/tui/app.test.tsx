@@ -22,7 +22,10 @@ const plain = (app: ReturnType<typeof render>) => (app.lastFrame() ?? '').replac
 
 /** Waits until the latest frame satisfies `ok`; returns it without colours. */
 async function frameWhere(app: ReturnType<typeof render>, ok: (frame: string) => boolean, what: string): Promise<string> {
-  await eventually(() => ok(plain(app)), () => `a frame with ${what}; last:\n${plain(app)}`);
+  await eventually(
+    () => ok(plain(app)),
+    () => `a frame with ${what}; last:\n${plain(app)}`,
+  );
   return plain(app);
 }
 

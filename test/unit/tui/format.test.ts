@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { DASH, fit, formatBytes, formatCount, formatDuration, formatRate, formatSeconds, formatUptime, printable, truncate } from '../../../src/tui/format.js';
+import {
+  DASH,
+  fit,
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatRate,
+  formatSeconds,
+  formatUptime,
+  printable,
+  truncate,
+} from '../../../src/tui/format.js';
 import { describeError } from '../../../src/tui/describe-error.js';
 import { describeItem, previewData } from '../../../src/tui/preview.js';
 
@@ -45,7 +56,9 @@ describe('formatting', () => {
 
 describe('describeError', () => {
   it('names common socket errors in words', () => {
-    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe('connection refused');
+    expect(describeError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }))).toBe(
+      'connection refused',
+    );
     expect(describeError(Object.assign(new Error('x'), { code: 'ENOTFOUND' }))).toBe('unknown host');
   });
   it('cuts and cleans other messages, whatever was thrown', () => {

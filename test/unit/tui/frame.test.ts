@@ -4,7 +4,10 @@ import { row, snapshot, upServer } from '../../helpers/tui-fixtures.js';
 
 describe('plainFrame', () => {
   it('prints servers, a full table sorted by name and a status line, with no escape codes', () => {
-    const text = plainFrame(snapshot({ queues: [row('zeta', { items: 7, enqueue: 2.5 }), row('alpha', { items: 1 })] }), undefined);
+    const text = plainFrame(
+      snapshot({ queues: [row('zeta', { items: 7, enqueue: 2.5 }), row('alpha', { items: 1 })] }),
+      undefined,
+    );
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^● 127\.0\.0\.1:22133  up 10s  enq –\/s/);
     expect(lines[2]).toMatch(/^QUEUE\s+READY\s+OPEN/);
@@ -36,20 +39,35 @@ describe('snapshotJson', () => {
     expect(() => JSON.stringify(json)).not.toThrow();
   });
 
-  it('gives each queue\'s dropped and refused items, null when a server does not report them', () => {
-    const json = snapshotJson(snapshot({ queues: [row('a', { discarded: 2, rejected: 1 }), row('b')] })) as { queues: Array<Record<string, unknown>> };
-    expect(json.queues.map((q) => [q.discarded, q.rejected])).toEqual([[2, 1], [null, null]]);
+  it("gives each queue's dropped and refused items, null when a server does not report them", () => {
+    const json = snapshotJson(snapshot({ queues: [row('a', { discarded: 2, rejected: 1 }), row('b')] })) as {
+      queues: Array<Record<string, unknown>>;
+    };
+    expect(json.queues.map((q) => [q.discarded, q.rejected])).toEqual([
+      [2, 1],
+      [null, null],
+    ]);
   });
 
-  it('gives each queue\'s delayed and dead-lettered items, null when a server does not report them', () => {
-    const json = snapshotJson(snapshot({ queues: [row('a', { delayed: 4, dead: 1 }), row('b')] })) as { queues: Array<Record<string, unknown>> };
-    expect(json.queues.map((q) => [q.delayed, q.dead])).toEqual([[4, 1], [null, null]]);
+  it("gives each queue's delayed and dead-lettered items, null when a server does not report them", () => {
+    const json = snapshotJson(snapshot({ queues: [row('a', { delayed: 4, dead: 1 }), row('b')] })) as {
+      queues: Array<Record<string, unknown>>;
+    };
+    expect(json.queues.map((q) => [q.delayed, q.dead])).toEqual([
+      [4, 1],
+      [null, null],
+    ]);
   });
 });
 
 describe('server line with a journal', () => {
   it('shows the fsync policy and size, and a failed journal first', () => {
-    const ok = plainFrame(snapshot({ servers: [upServer('h:1', { journal_fsync: 'every 50ms', journal_bytes: 3 * 1024 * 1024, journal_state: 'ok' })] }), undefined);
+    const ok = plainFrame(
+      snapshot({
+        servers: [upServer('h:1', { journal_fsync: 'every 50ms', journal_bytes: 3 * 1024 * 1024, journal_state: 'ok' })],
+      }),
+      undefined,
+    );
     expect(ok.split('\n')[0]).toContain('fsync every 50ms journal 3.0M rss –');
     const failed = plainFrame(snapshot({ servers: [upServer('h:1', { journal_state: 'failed:ENOSPC' })] }), undefined);
     expect(failed.split('\n')[0]).toMatch(/^● h:1  JOURNAL failed:ENOSPC  up 10s/);

@@ -69,7 +69,11 @@ describe('keys', () => {
 });
 
 describe('sorting, filtering and scrolling', () => {
-  const rows = [row('b', { items: 5, ageMs: 10 }), row('a', { items: 5, ageMs: 99, enqueue: 1 }), row('c', { items: 50, enqueue: undefined, dequeue: undefined })];
+  const rows = [
+    row('b', { items: 5, ageMs: 10 }),
+    row('a', { items: 5, ageMs: 99, enqueue: 1 }),
+    row('c', { items: 50, enqueue: undefined, dequeue: undefined }),
+  ];
   it('sorts by name ascending and by figures descending, ties by name, unknown last', () => {
     expect(sortRows(rows, 'name').map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(sortRows(rows, 'depth').map((r) => r.name)).toEqual(['c', 'a', 'b']);
@@ -98,7 +102,12 @@ describe('sorting, filtering and scrolling', () => {
 describe('splitKeys', () => {
   it('splits a run of typed characters into presses', () => {
     expect(splitKeys({ input: 'j\r' })).toEqual([{ input: 'j' }, { input: '', return: true }]);
-    expect(splitKeys({ input: 'ab\x7f\x03' })).toEqual([{ input: 'a' }, { input: 'b' }, { input: '', backspace: true }, { input: 'c', ctrl: true }]);
+    expect(splitKeys({ input: 'ab\x7f\x03' })).toEqual([
+      { input: 'a' },
+      { input: 'b' },
+      { input: '', backspace: true },
+      { input: 'c', ctrl: true },
+    ]);
   });
   it('keeps single keys, named keys and escape sequences whole', () => {
     expect(splitKeys({ input: 'q' })).toEqual([{ input: 'q' }]);

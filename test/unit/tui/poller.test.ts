@@ -117,7 +117,12 @@ describe('Poller', () => {
     poller.start();
     await settle();
     expect(poller.getSnapshot().servers[0]).toMatchObject({ state: 'down', error: 'boom' });
-    source.stats = async () => [['queue_', 'x'], ['pid', '\x1b[2J'], ['queue_q_items', '-'], ['queue_q_open', '1']];
+    source.stats = async () => [
+      ['queue_', 'x'],
+      ['pid', '\x1b[2J'],
+      ['queue_q_items', '-'],
+      ['queue_q_open', '1'],
+    ];
     await clock.advance(2000);
     const s = poller.getSnapshot();
     expect(s.servers[0].state).toBe('up');

@@ -3,7 +3,10 @@ import { counterRate, sameRun, sampleRates, sumRates } from '../../../src/tui/ra
 import { parseStats } from '../../../src/client/stats.js';
 import { statsReply, type WireFigures } from '../../helpers/tui-fixtures.js';
 
-const sample = (at: number, queues: Record<string, WireFigures>, general: Record<string, string | number> = {}) => ({ at, stats: parseStats(statsReply(general, queues)) });
+const sample = (at: number, queues: Record<string, WireFigures>, general: Record<string, string | number> = {}) => ({
+  at,
+  stats: parseStats(statsReply(general, queues)),
+});
 
 describe('counterRate', () => {
   it('is the change per second', () => {

@@ -17,12 +17,23 @@ function draw(snap: Snapshot, size: { columns: number; rows: number }, ui: Parti
   const state = { ...INITIAL_UI, ...ui };
   const queues = visibleRows(snap.queues, state.filter, state.sort);
   const selected = state.selected ?? queues[0]?.name ?? null;
-  const app = render(<Screen snapshot={snap} ui={state} queues={queues} selected={selected} columns={size.columns} rows={size.rows} />);
+  const app = render(
+    <Screen snapshot={snap} ui={state} queues={queues} selected={selected} columns={size.columns} rows={size.rows} />,
+  );
   unmounts.push(app.unmount);
-  return (app.lastFrame() ?? '').replace(/\x1b\[[0-9;]*m/g, '').split('\n').map((l) => l.trimEnd());
+  return (app.lastFrame() ?? '')
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .map((l) => l.trimEnd());
 }
 
-const down = { address: '10.0.0.9:22133', state: 'down' as const, error: 'connection refused', retryInMs: 1200, lastGoodAt: new Date(2026, 0, 1, 12, 3, 4).getTime() };
+const down = {
+  address: '10.0.0.9:22133',
+  state: 'down' as const,
+  error: 'connection refused',
+  retryInMs: 1200,
+  lastGoodAt: new Date(2026, 0, 1, 12, 3, 4).getTime(),
+};
 
 describe('Screen', () => {
   it('shows a server that is down, with the reason and the retry countdown', () => {
@@ -33,16 +44,26 @@ describe('Screen', () => {
   });
 
   it('shows an empty server: its figures, the table header and no rows', () => {
-    const server = upServer('127.0.0.1:22133', { uptime: 3723, curr_connections: 2, curr_items: 0, open_items: 0, rss_bytes: 50 * 1024 * 1024 });
+    const server = upServer('127.0.0.1:22133', {
+      uptime: 3723,
+      curr_connections: 2,
+      curr_items: 0,
+      open_items: 0,
+      rss_bytes: 50 * 1024 * 1024,
+    });
     const lines = draw(snapshot({ servers: [server] }), { columns: 120, rows: 20 });
-    expect(lines[0]).toBe('● 127.0.0.1:22133  up 1h02m  enq –/s deq –/s ack –/s  items 0 open 0  conns 2  fsync – journal – rss 50M  rq 0.1.0');
+    expect(lines[0]).toBe(
+      '● 127.0.0.1:22133  up 1h02m  enq –/s deq –/s ack –/s  items 0 open 0  conns 2  fsync – journal – rss 50M  rq 0.1.0',
+    );
     expect(lines[2]).toMatch(/^QUEUE/);
     expect(lines[3]).toBe('(no queues)');
     expect(lines.at(-1)).toMatch(/^every 1 s · last poll \d\d:\d\d:\d\d · sort depth · 0 queues · \? keys$/);
   });
 
   it('fits 200 queues into a small terminal: one screen high, selected row visible, nothing wrapped', () => {
-    const queues: QueueRow[] = Array.from({ length: 200 }, (_, i) => row(`queue-${String(i).padStart(3, '0')}`, { items: i, enqueue: i / 10 }));
+    const queues: QueueRow[] = Array.from({ length: 200 }, (_, i) =>
+      row(`queue-${String(i).padStart(3, '0')}`, { items: i, enqueue: i / 10 }),
+    );
     const size = { columns: 60, rows: 12 };
     const lines = draw(snapshot({ queues }), size, { sort: 'name', selected: 'queue-150' });
     expect(lines.length).toBeLessThanOrEqual(size.rows - 1);
@@ -61,15 +82,38 @@ describe('Screen', () => {
   });
 
   it('filters and reports how many queues are shown', () => {
-    const lines = draw(snapshot({ queues: [row('emails'), row('jobs'), row('mail-retry')] }), { columns: 100, rows: 20 }, { filter: 'mail' });
-    expect(lines.filter((l) => /^(emails|jobs|mail-retry)\b/.test(l)).map((l) => l.split(' ')[0])).toEqual(['emails', 'mail-retry']);
+    const lines = draw(
+      snapshot({ queues: [row('emails'), row('jobs'), row('mail-retry')] }),
+      { columns: 100, rows: 20 },
+      { filter: 'mail' },
+    );
+    expect(lines.filter((l) => /^(emails|jobs|mail-retry)\b/.test(l)).map((l) => l.split(' ')[0])).toEqual([
+      'emails',
+      'mail-retry',
+    ]);
     expect(lines.at(-1)).toContain('2 of 3 queues · filter "mail"');
   });
 
   it('shows the detail of a queue with its head item and recent polls', () => {
-    const history = [1, 2, 3].map((i) => ({ at: 1_000_000 - (3 - i) * 1000, items: i * 10, open: 1, enqueue: 5, dequeue: 4, ack: 4, ageMs: 1500 }));
+    const history = [1, 2, 3].map((i) => ({
+      at: 1_000_000 - (3 - i) * 1000,
+      items: i * 10,
+      open: 1,
+      enqueue: 5,
+      dequeue: 4,
+      ack: 4,
+      ageMs: 1500,
+    }));
     const q = row('jobs', { items: 30, open: 1, totalItems: 99, acked: 60, enqueue: 5, history });
-    const snap = snapshot({ queues: [q], head: { queue: 'jobs', server: '127.0.0.1:22133', item: { id: 12, flags: 0, data: Buffer.from('{"task":1}\n') }, at: 1_000_000 } });
+    const snap = snapshot({
+      queues: [q],
+      head: {
+        queue: 'jobs',
+        server: '127.0.0.1:22133',
+        item: { id: 12, flags: 0, data: Buffer.from('{"task":1}\n') },
+        at: 1_000_000,
+      },
+    });
     const lines = draw(snap, { columns: 80, rows: 24 }, { view: 'detail', selected: 'jobs' });
     const text = lines.join('\n');
     expect(text).toContain('queue jobs');

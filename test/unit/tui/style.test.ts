@@ -23,7 +23,9 @@ describe('styledLine', () => {
   it('leaves colours out for NO_COLOR and every style out for TERM=dumb', () => {
     expect(styleSupport({ NO_COLOR: '1' })).toEqual({ styles: true, colors: false });
     expect(styleSupport({ TERM: 'dumb' })).toEqual({ styles: false, colors: false });
-    expect(styledLine([{ text: 'x', style: { color: 'red', bold: true } }], 5, styleSupport({ NO_COLOR: '' }))).toBe('\x1b[1mx\x1b[22m');
+    expect(styledLine([{ text: 'x', style: { color: 'red', bold: true } }], 5, styleSupport({ NO_COLOR: '' }))).toBe(
+      '\x1b[1mx\x1b[22m',
+    );
     expect(styledLine([{ text: 'x', style: { inverse: true } }], 3, styleSupport({ TERM: 'dumb' }))).toBe('x');
   });
 });

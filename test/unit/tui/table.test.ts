@@ -6,7 +6,21 @@ describe('tableLayout', () => {
   it('shows every column in a wide terminal, with the name column as wide as the longest name', () => {
     const l = tableLayout(160, 12, true, [row('q', { delayed: 12, dead: 3 })]);
     expect(l.nameWidth).toBe(12);
-    expect(l.columns.map((c) => c.key)).toEqual(['items', 'open', 'waiters', 'enqueue', 'dequeue', 'ack', 'expired', 'delayed', 'dead', 'age', 'bytes', 'servers', 'depth']);
+    expect(l.columns.map((c) => c.key)).toEqual([
+      'items',
+      'open',
+      'waiters',
+      'enqueue',
+      'dequeue',
+      'ack',
+      'expired',
+      'delayed',
+      'dead',
+      'age',
+      'bytes',
+      'servers',
+      'depth',
+    ]);
     expect(headerLine(l).length).toBeLessThanOrEqual(160);
     expect(headerLine(l)).toMatch(/EXP\/s DELAYED  DEAD    AGE/);
     expect(rowLine(l, row('q', { delayed: 12, dead: 3 }), 0)).toMatch(/ {6}12 {5}3 /);

@@ -16,7 +16,10 @@ async function split(parts: Array<Buffer | string>, mode: SplitMode, max?: numbe
 async function bothWays(input: Buffer | string, mode: SplitMode): Promise<string[]> {
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input, 'latin1');
   const whole = await split([buf], mode);
-  const bytes = await split([...buf].map((b) => Buffer.from([b])), mode);
+  const bytes = await split(
+    [...buf].map((b) => Buffer.from([b])),
+    mode,
+  );
   expect(bytes).toEqual(whole);
   return whole;
 }

@@ -5,7 +5,12 @@ import { formatItems, itemJson } from '../../../../src/cli/output/items.js';
 import { jsonLine, snakeKeys } from '../../../../src/cli/output/json.js';
 
 const item = (data: Buffer | string, id = 7): Item => ({
-  queue: 'q', id, data: Buffer.isBuffer(data) ? data : Buffer.from(data), flags: 3, server: '127.0.0.1:22133', deliveries: 2,
+  queue: 'q',
+  id,
+  data: Buffer.isBuffer(data) ? data : Buffer.from(data),
+  flags: 3,
+  server: '127.0.0.1:22133',
+  deliveries: 2,
 });
 
 describe('printing items', () => {
@@ -24,17 +29,42 @@ describe('printing items', () => {
 
   it('escapes control bytes for a terminal, so that an item cannot steer it and stays one line', () => {
     const escape = '\x1b]0;owned\x07\x1b[2J';
-    expect(formatItems([item(`a${escape}b\nc\\d`)], 'lines', { terminal: true }).toString()).toBe('a\\x1b]0;owned\\x07\\x1b[2Jb\\nc\\\\d\n');
+    expect(formatItems([item(`a${escape}b\nc\\d`)], 'lines', { terminal: true }).toString()).toBe(
+      'a\\x1b]0;owned\\x07\\x1b[2Jb\\nc\\\\d\n',
+    );
     expect(formatItems([item('caf\u00e9 \u009b1m')], 'raw', { terminal: true }).toString()).toBe('café \\x9b1m');
     expect(formatItems([item(Buffer.from([0xff, 0x41, 0x07]))], 'nul', { terminal: true }).toString()).toBe('\\xffA\\x07\0');
   });
 
   it('writes one JSON object per line, data as UTF-8 text or else base64, with the delivery count', () => {
     const lines = formatItems([item('héllo'), item(Buffer.from([0xff, 0xfe]), 8)], 'json', { extra: () => ({ leaseMs: 5000 }) })
-      .toString().trimEnd().split('\n').map((l) => JSON.parse(l) as unknown);
+      .toString()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as unknown);
     expect(lines).toEqual([
-      { queue: 'q', id: 7, server: '127.0.0.1:22133', flags: 3, deliveries: 2, bytes: 6, encoding: 'utf8', data: 'héllo', lease_ms: 5000 },
-      { queue: 'q', id: 8, server: '127.0.0.1:22133', flags: 3, deliveries: 2, bytes: 2, encoding: 'base64', data: '//4=', lease_ms: 5000 },
+      {
+        queue: 'q',
+        id: 7,
+        server: '127.0.0.1:22133',
+        flags: 3,
+        deliveries: 2,
+        bytes: 6,
+        encoding: 'utf8',
+        data: 'héllo',
+        lease_ms: 5000,
+      },
+      {
+        queue: 'q',
+        id: 8,
+        server: '127.0.0.1:22133',
+        flags: 3,
+        deliveries: 2,
+        bytes: 2,
+        encoding: 'base64',
+        data: '//4=',
+        lease_ms: 5000,
+      },
     ]);
     expect(Buffer.from(itemJson(item(Buffer.from([0xff]))).data as string, 'base64')).toEqual(Buffer.from([0xff]));
   });
@@ -42,8 +72,12 @@ describe('printing items', () => {
 
 describe('the JSON contract', () => {
   it('names every key in snake_case, at every depth, leaving values alone', () => {
-    expect(snakeKeys({ totalItems: 1, ageMs: 2, queues: [{ expiredItems: 3, name: 'myQueue' }], already_snake: null }))
-      .toEqual({ total_items: 1, age_ms: 2, queues: [{ expired_items: 3, name: 'myQueue' }], already_snake: null });
+    expect(snakeKeys({ totalItems: 1, ageMs: 2, queues: [{ expiredItems: 3, name: 'myQueue' }], already_snake: null })).toEqual({
+      total_items: 1,
+      age_ms: 2,
+      queues: [{ expired_items: 3, name: 'myQueue' }],
+      already_snake: null,
+    });
   });
 
   it('writes one line, with DEL and the C1 controls escaped as JSON escapes (the same value)', () => {

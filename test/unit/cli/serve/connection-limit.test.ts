@@ -11,13 +11,20 @@ describe('chooseMaxConnections', () => {
   });
 
   it('lowers the default to what the limit leaves room for, and says so', () => {
-    expect(chooseMaxConnections(undefined, 1024)).toEqual({ max: 1024 - RESERVED_DESCRIPTORS, warning: `--max-connections lowered to ${1024 - RESERVED_DESCRIPTORS} to fit the open file limit` });
+    expect(chooseMaxConnections(undefined, 1024)).toEqual({
+      max: 1024 - RESERVED_DESCRIPTORS,
+      warning: `--max-connections lowered to ${1024 - RESERVED_DESCRIPTORS} to fit the open file limit`,
+    });
     expect(chooseMaxConnections(undefined, 10).max).toBe(1);
   });
 
   it('keeps a limit given, warning when the descriptors cannot honour it (0: no limit)', () => {
     expect(chooseMaxConnections(100, 1024)).toEqual({ max: 100, warning: null });
-    expect(chooseMaxConnections(5000, 1024).warning).toMatch(new RegExp(`^--max-connections 5000 is more than the open file limit leaves room for: clients past about ${1024 - RESERVED_DESCRIPTORS} connections`));
+    expect(chooseMaxConnections(5000, 1024).warning).toMatch(
+      new RegExp(
+        `^--max-connections 5000 is more than the open file limit leaves room for: clients past about ${1024 - RESERVED_DESCRIPTORS} connections`,
+      ),
+    );
     const none = chooseMaxConnections(0, 1024);
     expect(none.max).toBe(Infinity);
     expect(none.warning).toMatch(/^--max-connections 0 \(no limit\) is more/);

@@ -4,7 +4,9 @@ import { exposureWarnings, isLoopback, metricsExposureWarnings } from '../../../
 
 describe('isLoopback', () => {
   it.each(['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1'])('%s is loopback', (a) => expect(isLoopback(a)).toBe(true));
-  it.each(['0.0.0.0', '::', '10.0.0.1', '192.168.1.5', '::ffff:10.0.0.1', '128.0.0.1', 'fe80::1'])('%s is not', (a) => expect(isLoopback(a)).toBe(false));
+  it.each(['0.0.0.0', '::', '10.0.0.1', '192.168.1.5', '::ffff:10.0.0.1', '128.0.0.1', 'fe80::1'])('%s is not', (a) =>
+    expect(isLoopback(a)).toBe(false),
+  );
 });
 
 describe('exposureWarnings', () => {
@@ -15,14 +17,21 @@ describe('exposureWarnings', () => {
   it('without --auth-file, says exactly what anyone who can reach the port can do', () => {
     const [auth, tls] = exposureWarnings('0.0.0.0', 22133, false, false);
     expect(auth).toContain('listening on 0.0.0.0:22133 without --auth-file');
-    for (const power of ['enqueue items', 'read, take, acknowledge and release every queued item', 'empty or delete any queue', 'stats']) {
+    for (const power of [
+      'enqueue items',
+      'read, take, acknowledge and release every queued item',
+      'empty or delete any queue',
+      'stats',
+    ]) {
       expect(auth).toContain(power);
     }
     expect(tls).toContain('without TLS: items cross the network unencrypted');
   });
 
   it('with logins but no TLS, warns that passwords travel in clear', () => {
-    expect(exposureWarnings('::', 1, true, false)).toEqual([expect.stringContaining('[::]:1 without TLS: items, user names and passwords')]);
+    expect(exposureWarnings('::', 1, true, false)).toEqual([
+      expect.stringContaining('[::]:1 without TLS: items, user names and passwords'),
+    ]);
   });
 
   it('with both, says nothing', () => {
@@ -36,7 +45,7 @@ describe('metricsExposureWarnings', () => {
     expect(metricsExposureWarnings('::1', 9133)).toEqual([]);
     const [warning] = metricsExposureWarnings('0.0.0.0', 9133);
     expect(warning).toContain('serving metrics on 0.0.0.0:9133');
-    expect(warning).toContain('every queue\'s name, size and rates');
+    expect(warning).toContain("every queue's name, size and rates");
     expect(metricsExposureWarnings('::', 9)).toEqual([expect.stringContaining('[::]:9')]);
   });
 });

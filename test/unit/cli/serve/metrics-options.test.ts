@@ -15,9 +15,12 @@ describe('parseMetricsAddress', () => {
     expect(parseMetricsAddress(value)).toEqual(address);
   });
 
-  it.each(['127.0.0.1', '::1:9133', '[::1]', 'host:', ':9133x', 'a b:1', 'host:123456', '[zz]:1'])('refuses %j, saying what it takes', (value) => {
-    expect(parseMetricsAddress(value)).toMatch(/^--metrics takes host:port, \[ipv6\]:port or a port/);
-  });
+  it.each(['127.0.0.1', '::1:9133', '[::1]', 'host:', ':9133x', 'a b:1', 'host:123456', '[zz]:1'])(
+    'refuses %j, saying what it takes',
+    (value) => {
+      expect(parseMetricsAddress(value)).toMatch(/^--metrics takes host:port, \[ipv6\]:port or a port/);
+    },
+  );
 
   it('refuses a port past 65535', () => {
     expect(parseMetricsAddress('127.0.0.1:65536')).toBe('--metrics: port 65536 is not 0–65535');

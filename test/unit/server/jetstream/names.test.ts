@@ -1,7 +1,14 @@
 /** Every valid queue name has JetStream names that JetStream accepts, and reads back exactly. */
 import { describe, expect, it } from 'vitest';
 import { queueNameError, MAX_QUEUE_NAME_BYTES } from '../../../../src/protocol/key.js';
-import { namesOf, nameOfToken, prefixError, queueOfSubject, STREAM_NAME_MAX, tokenOf } from '../../../../src/server/jetstream/names.js';
+import {
+  namesOf,
+  nameOfToken,
+  prefixError,
+  queueOfSubject,
+  STREAM_NAME_MAX,
+  tokenOf,
+} from '../../../../src/server/jetstream/names.js';
 import { Random } from '../../../helpers/random.js';
 
 /** JetStream's rules for a stream name and a subject token (nats-server isValidName, subject tokens). */

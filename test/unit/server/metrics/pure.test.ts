@@ -16,7 +16,10 @@ describe('negotiate', () => {
     ['*/*', TEXT],
     ['text/plain;version=0.0.4', TEXT],
     // Prometheus 2.x
-    ['application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1', OPEN_METRICS],
+    [
+      'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+      OPEN_METRICS,
+    ],
     ['application/openmetrics-text', OPEN_METRICS],
     ['Application/OpenMetrics-Text; version=1.0.0', OPEN_METRICS],
     ['application/openmetrics-text;version=0.0.1', TEXT],
@@ -48,8 +51,18 @@ describe('queueLabel', () => {
 
   it('gives no two names the same label', () => {
     const names = [
-      'a', 'a\\', 'a\\\\', 'a\\xff', latin1([0x61, 0xff]), latin1([0x61, 0x5c, 0xff]), latin1([0xef, 0xbb, 0xbf, 0x61]),
-      latin1([0xc3, 0xa9]), 'é', latin1([0xed, 0xa0, 0x80]), '\\xed\\xa0\\x80', latin1([0xe0, 0x80, 0x80]),
+      'a',
+      'a\\',
+      'a\\\\',
+      'a\\xff',
+      latin1([0x61, 0xff]),
+      latin1([0x61, 0x5c, 0xff]),
+      latin1([0xef, 0xbb, 0xbf, 0x61]),
+      latin1([0xc3, 0xa9]),
+      'é',
+      latin1([0xed, 0xa0, 0x80]),
+      '\\xed\\xa0\\x80',
+      latin1([0xe0, 0x80, 0x80]),
     ];
     const labels = names.map(queueLabel);
     expect(new Set(labels).size).toBe(names.length);

@@ -20,7 +20,7 @@ function render(figures = scrapeFigures(), contentType: RegistryContentType = TE
 }
 
 describe('the series', () => {
-  it('follow Prometheus\' naming rules: rq_ prefix, _total on counters only, base units', () => {
+  it("follow Prometheus' naming rules: rq_ prefix, _total on counters only, base units", () => {
     for (const s of ALL) {
       expect(s.name, s.name).toMatch(/^rq_[a-z_]+[a-z]$/);
       expect(s.name.endsWith('_total'), s.name).toBe(s.type === 'counter');
@@ -28,7 +28,7 @@ describe('the series', () => {
     }
   });
 
-  it('have distinct names in both formats (OpenMetrics drops a counter\'s _total from its family name)', () => {
+  it("have distinct names in both formats (OpenMetrics drops a counter's _total from its family name)", () => {
     const families = ALL.map((s) => s.name.replace(/_total$/, ''));
     expect(new Set(families).size).toBe(ALL.length);
   });
@@ -37,18 +37,52 @@ describe('the series', () => {
 describe('figuresRegistry', () => {
   it('puts each figure in its series', async () => {
     const counters = Object.assign(new ServerCounters(), {
-      currConnections: 3, totalConnections: 9, rejectedConnections: 1, cmdGet: 20, cmdSet: 11, getHits: 15, getMisses: 5,
-      deleteHits: 7, deleteMisses: 2, cmdFlush: 1, authCmds: 4, authErrors: 2, refusedChanges: 6, bytesRead: 1000, bytesWritten: 2000,
+      currConnections: 3,
+      totalConnections: 9,
+      rejectedConnections: 1,
+      cmdGet: 20,
+      cmdSet: 11,
+      getHits: 15,
+      getMisses: 5,
+      deleteHits: 7,
+      deleteMisses: 2,
+      cmdFlush: 1,
+      authCmds: 4,
+      authErrors: 2,
+      refusedChanges: 6,
+      bytesRead: 1000,
+      bytesWritten: 2000,
     });
     const jobs = queueFigures('jobs', {
-      items: 4, open: 2, bytes: 600, totalItems: 11, delivered: 9, expiredItems: 1, acked: 5, released: 2, discarded: 3, rejected: 8, waiters: 1, ageMs: 1500,
-      delayed: 6, dead: 7,
+      items: 4,
+      open: 2,
+      bytes: 600,
+      totalItems: 11,
+      delivered: 9,
+      expiredItems: 1,
+      acked: 5,
+      released: 2,
+      discarded: 3,
+      rejected: 8,
+      waiters: 1,
+      ageMs: 1500,
+      delayed: 6,
+      dead: 7,
     });
     const figures = scrapeFigures({
       queues: [jobs, queueFigures('other')],
       totals: { items: 6, open: 2, bytes: 600, totalItems: 11 },
       counters,
-      journal: { appendedBytes: 5000, writes: 40, fsyncs: 30, faults: 1, compactions: 2, compactionSeconds: 0.25, diskBytes: 4096, files: 3 },
+      journal: {
+        appendedBytes: 5000,
+        writes: 40,
+        fsyncs: 30,
+        faults: 1,
+        compactions: 2,
+        compactionSeconds: 0.25,
+        diskBytes: 4096,
+        files: 3,
+      },
       refusal: 'journal unavailable (ENOSPC)',
     });
     const got = samples(await render(figures));
@@ -113,7 +147,11 @@ describe('figuresRegistry', () => {
     const queues = Array.from({ length: 10 }, (_, i) => queueFigures(`q${i}`, { items: i }));
     const got = samples(await render(scrapeFigures({ queues }), TEXT, 3));
     const shown = [...got.keys()].filter((k) => k.startsWith('rq_queue_ready_items'));
-    expect(shown).toEqual(['rq_queue_ready_items{queue="q9"}', 'rq_queue_ready_items{queue="q8"}', 'rq_queue_ready_items{queue="q7"}']);
+    expect(shown).toEqual([
+      'rq_queue_ready_items{queue="q9"}',
+      'rq_queue_ready_items{queue="q8"}',
+      'rq_queue_ready_items{queue="q7"}',
+    ]);
     expect(got.get('rq_metrics_omitted_queues')).toBe(7);
     expect(got.get('rq_queues')).toBe(10);
   });
