@@ -107,9 +107,7 @@ function parseDelay(value: string): number {
 /** Parses `name[/option…]`. Throws KeyError with a reason fit for `CLIENT_ERROR`. */
 export function parseKey(key: string): KeyOptions {
   const slash = key.indexOf('/');
-  const queue = slash < 0 ? key : key.slice(0, slash);
-  const nameError = queueNameError(queue);
-  if (nameError) throw new KeyError(nameError);
+  const queue = checkedQueue(key, slash);
   if (slash < 0) {
     return {
       queue,
@@ -252,9 +250,7 @@ export interface DeleteTarget {
  */
 export function parseDeleteKey(key: string): DeleteTarget {
   const slash = key.indexOf('/');
-  const queue = slash < 0 ? key : key.slice(0, slash);
-  const nameError = queueNameError(queue);
-  if (nameError) throw new KeyError(nameError);
+  const queue = checkedQueue(key, slash);
   let abort = false;
   let id = -1,
     delayMs = -1;
@@ -286,9 +282,7 @@ export interface SetTarget {
 /** Parses a `set` key: `q` or `q/delay=<ms>` (docs/protocol.md: set). Throws KeyError. */
 export function parseSetKey(key: string): SetTarget {
   const slash = key.indexOf('/');
-  const queue = slash < 0 ? key : key.slice(0, slash);
-  const nameError = queueNameError(queue);
-  if (nameError) throw new KeyError(nameError);
+  const queue = checkedQueue(key, slash);
   if (slash < 0) return { queue, delayMs: 0 };
   const option = key.slice(slash + 1);
   if (!option.startsWith('delay='))
@@ -308,9 +302,7 @@ export interface TouchTarget {
 /** Parses a `touch` key: `q`, `q/id=<n>`, each with an optional `lease=<ms>` (docs/protocol.md: touch). Throws KeyError. */
 export function parseTouchKey(key: string): TouchTarget {
   const slash = key.indexOf('/');
-  const queue = slash < 0 ? key : key.slice(0, slash);
-  const nameError = queueNameError(queue);
-  if (nameError) throw new KeyError(nameError);
+  const queue = checkedQueue(key, slash);
   let id = -1,
     leaseMs = -1;
   if (slash >= 0) {
@@ -348,4 +340,12 @@ const touchCache = new Map<string, TouchTarget | KeyError>();
 /** parseTouchKey with a bounded cache; returns a KeyError instead of throwing. */
 export function parseTouchKeyCached(key: string): TouchTarget | KeyError {
   return cachedParse(touchCache, key, parseTouchKey);
+}
+
+/** The queue name of `key`, whose first '/' is at `slash` (-1: none); throws KeyError when the name is not valid. */
+function checkedQueue(key: string, slash: number): string {
+  const queue = slash < 0 ? key : key.slice(0, slash);
+  const nameError = queueNameError(queue);
+  if (nameError) throw new KeyError(nameError);
+  return queue;
 }
