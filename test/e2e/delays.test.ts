@@ -8,21 +8,14 @@
 import { describe, expect, it } from 'vitest';
 import { queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
-import { sh, shellEachTest } from '../helpers/shell.js';
+import { jsonLines, sh, shellEachTest } from '../helpers/shell.js';
 
 const shell = shellEachTest();
-
-const json = (out: Buffer) =>
-  out
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('rq push --delay', () => {
   it('keeps an item out of sight until it is due', async () => {
     expect((await sh('rq push jobs --delay 60 later', shell.env)).status).toBe(0);
-    const inspect = json((await sh('rq inspect jobs --json', shell.env)).stdout)[0] as {
+    const inspect = jsonLines((await sh('rq inspect jobs --json', shell.env)).stdout)[0] as {
       servers: Array<{ queues: Array<Record<string, unknown>> }>;
     };
     expect(inspect.servers[0].queues[0]).toMatchObject({ name: 'jobs', items: 0, delayed: 1 });
@@ -33,7 +26,7 @@ describe('rq push --delay', () => {
   it('delivers delayed items in due order, not push order, their counts fresh', async () => {
     expect((await sh('rq push jobs --delay 5 slow && rq push jobs --delay 0.1 quick', shell.env)).status).toBe(0);
     await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'both items due', { deadlineMs: 15_000, intervalMs: 50 });
-    const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
+    const items = jsonLines((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
     expect(items.map((i) => [i.data, i.deliveries])).toEqual([
       ['quick', 1],
       ['slow', 1],
@@ -53,16 +46,16 @@ describe('rq push --delay', () => {
 describe('rq release --delay', () => {
   it('gives an item back out of sight, then at the tail once due, its delivery count kept', async () => {
     await sh('rq push jobs first second', shell.env);
-    const leased = json((await sh('rq pop jobs --lease 30 --json --id-file "$T/id"', shell.env)).stdout)[0];
+    const leased = jsonLines((await sh('rq pop jobs --lease 30 --json --id-file "$T/id"', shell.env)).stdout)[0];
     expect(leased).toMatchObject({ data: 'first', deliveries: 1 });
     const release = await sh('rq release jobs "$(cat "$T/id")" --delay 0.2 --json', shell.env);
-    expect(json(release.stdout)).toEqual([expect.objectContaining({ id: leased.id, released: true })]);
+    expect(jsonLines(release.stdout)).toEqual([expect.objectContaining({ id: leased.id, released: true })]);
     await eventually(() => queueStats(shell.srv, 'jobs').delayed === 0, 'the released item due', {
       deadlineMs: 10_000,
       intervalMs: 20,
     });
     // Not at the head, as a release without a delay would be: `second` comes first.
-    const items = json((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
+    const items = jsonLines((await sh('rq pop jobs -n 2 --json', shell.env)).stdout);
     expect(items.map((i) => [i.data, i.id === leased.id, i.deliveries])).toEqual([
       ['second', false, 1],
       ['first', true, 2],
@@ -90,7 +83,7 @@ describe('rq touch', () => {
     expect((await sh('rq pop jobs --lease 1 --id-file "$T/id"', shell.env)).stdout.toString()).toBe('long\n');
     const touch = await sh('rq touch jobs "$(cat "$T/id")" --lease 30 --json', shell.env);
     expect(touch.status).toBe(0);
-    expect(json(touch.stdout)).toEqual([expect.objectContaining({ queue: 'jobs', touched: true })]);
+    expect(jsonLines(touch.stdout)).toEqual([expect.objectContaining({ queue: 'jobs', touched: true })]);
     // Twice the first lease: without the touch the item would have come back to this reader.
     const poll = await sh('rq pop jobs --wait=2', shell.env);
     expect(poll).toMatchObject({ status: 1, stderr: 'rq pop: nothing arrived on jobs\n' });
@@ -107,7 +100,7 @@ describe('rq touch', () => {
     expect(acked.status).toBe(1);
     expect(acked.stderr).toMatch(/item \d+ is not open on jobs/);
     expect((await sh('rq touch jobs 999 --lease 30', shell.env)).status).toBe(1);
-    const ready = json((await sh('rq peek jobs --json', shell.env)).stdout)[0];
+    const ready = jsonLines((await sh('rq peek jobs --json', shell.env)).stdout)[0];
     expect((await sh(`rq touch jobs ${String(ready.id)} --lease 30`, shell.env)).status).toBe(1);
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 1, open: 0 });
   });
@@ -126,10 +119,10 @@ describe('rq redrive', () => {
     await sh('rq pop jobs.dead --lease 30 --id-file "$T/id" > /dev/null && rq release jobs.dead "$(cat "$T/id")"', shell.env);
     const moved = await sh('rq redrive jobs -n 2 --json', shell.env);
     expect(moved.status).toBe(0);
-    expect(json(moved.stdout)).toEqual([{ queue: 'jobs', from: 'jobs.dead', moved: 2 }]);
+    expect(jsonLines(moved.stdout)).toEqual([{ queue: 'jobs', from: 'jobs.dead', moved: 2 }]);
     const rest = await sh('rq redrive jobs', shell.env);
     expect(rest).toMatchObject({ status: 0, stderr: 'rq redrive: moved 1 item from jobs.dead to jobs\n' });
-    const items = json((await sh('rq pop jobs -n 10 --json', shell.env)).stdout);
+    const items = jsonLines((await sh('rq pop jobs -n 10 --json', shell.env)).stdout);
     expect(items.map((i) => [i.data, i.flags, i.deliveries])).toEqual([
       ['zero', 0, 1],
       ['one', 7, 1],

@@ -10,16 +10,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
-import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
+import { exited, jsonLines, Output, sh, shellEachTest, start } from '../helpers/shell.js';
 
 const shell = shellEachTest({ server: () => ({ limits: { maxDeliveries: 3 } }) });
-
-const json = (out: Buffer) =>
-  out
-    .toString()
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('rq work with failing commands', () => {
   it('moves a poison item to <queue>.dead after --max-deliveries, backing off between tries', async () => {
@@ -45,7 +38,7 @@ describe('rq work with failing commands', () => {
     ]);
     await connectionsBecome(shell.srv, 0);
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, delayed: 0, acked: 1, dead: 1 });
-    const dead = json((await sh('rq peek jobs.dead --json', shell.env)).stdout)[0];
+    const dead = jsonLines((await sh('rq peek jobs.dead --json', shell.env)).stdout)[0];
     expect(dead).toMatchObject({ queue: 'jobs.dead', data: 'poison', deliveries: 3 });
     expect((await sh('rq inspect jobs', shell.env)).stdout.toString()).toMatch(/\ndead-lettered +1\n/);
     const top = await sh('rq top --once --interval 0.1', shell.env);
@@ -117,7 +110,7 @@ describe('rq work leases', () => {
       // The command ran in a process group of its own, which kill -9 of rq work leaves behind.
       process.kill(-command, 'SIGKILL');
     }
-    const back = json((await sh('rq pop jobs --json', shell.env)).stdout)[0];
+    const back = jsonLines((await sh('rq pop jobs --json', shell.env)).stdout)[0];
     expect(back).toMatchObject({ data: 'crashed', deliveries: 2 });
   });
 });

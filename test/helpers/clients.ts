@@ -7,6 +7,7 @@ import net from 'node:net';
 import { RqClient, type ClientOptions } from '../../src/client/client.js';
 import type { EngineQueueStats } from '../../src/queue/types.js';
 import { eventually } from './eventually.js';
+import { queueFigures } from './metrics-figures.js';
 import type { TestServer } from './server.js';
 
 /** Opens clients and closes them all in afterEach. */
@@ -25,27 +26,9 @@ export class Clients {
   }
 }
 
-const EMPTY = {
-  items: 0,
-  open: 0,
-  bytes: 0,
-  totalItems: 0,
-  delivered: 0,
-  expiredItems: 0,
-  acked: 0,
-  released: 0,
-  discarded: 0,
-  rejected: 0,
-  waiters: 0,
-  ageMs: 0,
-  delayed: 0,
-  dead: 0,
-  headDeliveries: 0,
-};
-
 /** A queue's figures on an in-process test server (all zero for a queue it does not have). */
 export function queueStats(srv: TestServer, name: string): Omit<EngineQueueStats, 'name' | 'ageMs'> {
-  const q = srv.server.engine.stats(Date.now()).find((s) => s.name === name) ?? { name, ...EMPTY };
+  const q = srv.server.engine.stats(Date.now()).find((s) => s.name === name) ?? queueFigures(name);
   const { name: _n, ageMs: _a, ...figures } = q;
   return figures;
 }

@@ -67,6 +67,15 @@ export function sh(
 }
 
 /** Everything a child prints on stdout, from the start, so that no output is missed between waits. */
+/** A command's output of one JSON object per line (`--json`), parsed. */
+export function jsonLines(out: Buffer): Record<string, unknown>[] {
+  return out
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
 export class Output {
   private text = '';
   private waiters: Array<() => void> = [];
