@@ -8,7 +8,7 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NatsCluster, NO_NATS_SERVER, type NatsNode } from '../helpers/nats-cluster.js';
+import { CLUSTER_START_MS, NatsCluster, NO_NATS_SERVER, type NatsNode } from '../helpers/nats-cluster.js';
 import { RawClient, setCommand } from '../helpers/raw-client.js';
 import { spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 
@@ -30,7 +30,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream failover${NO_NATS_SERVER ? `
     for (let i = 0; i < 2; i++) {
       fronts.push(await spawnRq(['--store', cluster.urls, '--store-prefix', PREFIX, '--store-ack-wait', String(ACK_WAIT_S)]));
     }
-  });
+  }, CLUSTER_START_MS + 20_000);
   afterAll(async () => {
     for (const c of clients) c.close();
     await Promise.all(fronts.map((f) => f.kill('SIGKILL')));

@@ -5,7 +5,7 @@
  * the other; and bad input ends start-up with status 2 or gets SERVER_ERROR, never a false STORED.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { NatsCluster, NatsServer, NO_NATS_SERVER } from '../helpers/nats-cluster.js';
+import { CLUSTER_START_MS, NatsCluster, NatsServer, NO_NATS_SERVER } from '../helpers/nats-cluster.js';
 import { runChild } from '../helpers/child.js';
 import { RawClient, setCommand, stats } from '../helpers/raw-client.js';
 import { RQ_BIN, runRq, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
@@ -30,7 +30,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(
 
     beforeAll(async () => {
       cluster = await NatsCluster.start();
-    });
+    }, CLUSTER_START_MS);
     afterEach(async () => {
       for (const c of clients.splice(0)) c.close();
       await Promise.all(started.splice(0).map((p) => p.kill('SIGKILL')));

@@ -26,7 +26,8 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  if (!suite.skip) tmp.remove();
+  // tmp is unset when an earlier hook (the server's start) failed.
+  if (!suite.skip && tmp !== undefined) tmp.remove();
 });
 
 function tool(name: string, ...args: string[]) {

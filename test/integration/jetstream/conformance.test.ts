@@ -8,7 +8,7 @@ import { SILENT_LOG } from '../../../src/server/log.js';
 import { openJetStream } from '../../../src/server/jetstream/connect.js';
 import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
 import { ServerCounters } from '../../../src/server/stats.js';
-import { NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
+import { CLUSTER_START_MS, NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { operationsConformance } from '../../helpers/queue-ops-conformance.js';
 import { eventually } from '../../helpers/eventually.js';
 import { JETSTREAM_TRAITS, testStoreOptions } from '../../helpers/jetstream.js';
@@ -22,7 +22,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(
     let made = 0;
     beforeAll(async () => {
       cluster = await NatsCluster.start();
-    });
+    }, CLUSTER_START_MS);
     afterAll(async () => {
       await cluster?.stop();
     });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OP, STATUS } from '../../../src/protocol/binary/constants.js';
 import { BinaryClient, setExtras } from '../../helpers/binary-client.js';
 import { startJetStreamServer } from '../../helpers/jetstream.js';
-import { NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
+import { CLUSTER_START_MS, NatsCluster, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { Connections, RawClient, setCommand } from '../../helpers/raw-client.js';
 
 /** Queues worked on at once: with two in three having their leaders apart, some always do. */
@@ -123,7 +123,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(
 
     beforeAll(async () => {
       cluster = await NatsCluster.start();
-    });
+    }, CLUSTER_START_MS);
     afterEach(async () => {
       conns.closeAll();
       await Promise.all(servers.splice(0).map((s) => s.close()));
