@@ -1,29 +1,25 @@
 /**
- * The queue engine: every rule about items, reservations, leases, expiry, blocked readers, delivery
- * counts and dead-lettering, delayed items and fanout copies.
+ * The queue engine: items, reservations, leases, expiry and blocked readers, and the one entry
+ * point for every operation. Delayed items (delays.ts), dead-lettering (dead-letters.ts) and
+ * fanout queues (fanouts.ts) keep their own rules and state; the engine calls them at the moments
+ * they apply.
  *
  * Deterministic and pure: no clock, no timers, no I/O. Time comes in as `now` (ms since the
  * epoch); the engine answers `nextDeadline()` and the server calls `tick(now)` when it passes.
  * Every state change is reported to a ChangeLog (the journal) before the call returns.
  * The server owns sockets and replies; protocols never reach in here.
  */
+import { DeadLetters } from './dead-letters.js';
 import { DeadlineHeap } from './deadlines.js';
+import { Delays } from './delays.js';
+import { Fanouts } from './fanouts.js';
+import { Ids } from './ids.js';
 import { discardOldest, fits, type QueueLimits } from './limits.js';
-import { deadQueueName, fanoutBase, isDeadQueue } from '../queue-name.js';
-import { Holder, Queue, type Delayed, type Reservation, type Waiter } from './queue.js';
+import { fanoutBase } from '../queue-name.js';
+import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
 import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from './types.js';
 
 export { Holder, type Delayed, type Reservation, type Waiter } from './queue.js';
-
-/**
- * Ids are handed out in blocks: before an id is issued, the ChangeLog records a bound (`nextId`) past
- * it, so that a restart, which starts at the highest bound recorded, never issues an id again, even
- * one whose item left no record (a set that expired on arrival) or whose record was lost. The bound
- * moves a block ahead once fewer than half a block of ids remain below it: it is recorded long
- * before the ids near it are used (half a block is more ids than any server issues while one fsync
- * or one manifest write is in flight). A restart skips at most two blocks of ids.
- */
-const ID_BLOCK = 1 << 20;
 
 /** Returned by reserve when the holder already has maxOpen reservations on the queue. */
 export const TOO_MANY_OPEN = 'too_many_open' as const;
@@ -45,16 +41,10 @@ export interface EngineTotals {
 export class QueueEngine {
   private readonly queues = new Map<string, Queue>();
   private readonly deadlines = new DeadlineHeap<Reservation | Waiter>();
-  /** Every delayed item of every queue, by due time: one heap, no timer per item. */
-  private readonly delays = new DeadlineHeap<Delayed>();
-  private delaySeq = 0;
-  /** The fanout queues of each base queue that has any. */
-  private readonly fanouts = new Map<string, Set<Queue>>();
-  /** Queues whose items could not be dead-lettered (the `.dead` name would be too long), told once each. */
-  private readonly undeadable = new Set<string>();
-  private nextItemId = 1;
-  /** Ids below this may be issued: the bound last recorded with changes.nextId. */
-  private ceiling = 0;
+  private readonly delays: Delays;
+  private readonly fanouts: Fanouts;
+  private readonly deadLetters: DeadLetters;
+  private readonly ids: Ids;
   private nextHolderId = 1;
   private totalEnqueued = 0;
   private flushAllAt = Infinity;
@@ -71,16 +61,26 @@ export class QueueEngine {
   constructor(
     readonly limits: QueueLimits,
     private readonly changes: ChangeLog = NO_CHANGE_LOG,
-  ) {}
+  ) {
+    this.ids = new Ids(changes);
+    this.delays = new Delays(changes);
+    this.fanouts = new Fanouts(changes);
+    this.deadLetters = new DeadLetters(
+      limits,
+      changes,
+      (name) => this.queueFor(name),
+      (queue) => this.cannotDeadLetter(queue),
+    );
+  }
 
   /** The id the next enqueued item will get. Ids only grow, across restarts too (the journal keeps them). */
   get nextId(): number {
-    return this.nextItemId;
+    return this.ids.next;
   }
 
   /** Every id issued so far is below this, and every id issued before the next changes.nextId. */
   get idCeiling(): number {
-    return Math.max(this.ceiling, this.nextItemId);
+    return this.ids.ceiling;
   }
 
   /** The time of a pending delayed flush_all, or 0. */
@@ -142,7 +142,7 @@ export class QueueEngine {
     if (queue === null) return TOO_MANY_QUEUES;
     const id = this.store(queue, flags, expiresAt, data, now, delayMs);
     if (id === QUEUE_FULL) return id;
-    const copies = this.fanouts.get(name);
+    const copies = this.fanouts.of(name);
     if (copies !== undefined) for (const fanout of copies) this.store(fanout, flags, expiresAt, data, now, delayMs);
     return id;
   }
@@ -295,7 +295,7 @@ export class QueueEngine {
     if (queue === undefined) return 0;
     const n = queue.ready.count + queue.delayed.size;
     queue.ready.clear();
-    this.dropDelayed(queue);
+    this.delays.drop(queue);
     this.changes.flushed(name);
     return n;
   }
@@ -327,9 +327,8 @@ export class QueueEngine {
       this.unlinkWaiter(w);
       w.wake(null);
     }
-    this.dropDelayed(queue);
-    const base = fanoutBase(name);
-    if (base !== null) this.fanouts.get(base)?.delete(queue);
+    this.delays.drop(queue);
+    this.fanouts.forget(queue);
     this.queues.delete(name);
     this.changes.dropped(name);
     return true;
@@ -339,7 +338,7 @@ export class QueueEngine {
 
   /** Entries in the deadline heaps, live or cancelled (for tests: it must stay proportional to the live ones). */
   get deadlineEntries(): number {
-    return this.deadlines.size + this.delays.size;
+    return this.deadlines.size + this.delays.entries;
   }
 
   /** The next time `tick` has work to do (an item is due, a lease ends, a wait times out, a delayed flush), or Infinity. */
@@ -353,7 +352,8 @@ export class QueueEngine {
    */
   tick(now: number): void {
     if (this.flushAllAt <= now) this.flushAll(now);
-    this.joinDue(now);
+    const joined = this.delays.joinDue(now);
+    if (joined !== null) for (const queue of joined) this.serveWaiters(queue, now);
     for (const entry of this.deadlines.popDue(now)) {
       // An earlier entry of this tick may have settled this one: a lease that ended put its item
       // back and a due waiter was served with it. Such a waiter must not be woken a second time.
@@ -411,7 +411,7 @@ export class QueueEngine {
   delayedItems(name: string): Array<{ item: Item; dueAt: number }> {
     const queue = this.queues.get(name);
     if (queue === undefined) return [];
-    return [...queue.delayed.values()].sort(dueOrder).map((d) => ({ item: d.item, dueAt: d.deadline }));
+    return this.delays.itemsOf(queue);
   }
 
   /** True when `name` is a fanout queue that exists. */
@@ -425,23 +425,23 @@ export class QueueEngine {
   restore(name: string, item: Item): void {
     const queue = this.queueFor(name);
     queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
-    if (item.id >= this.nextItemId) this.nextItemId = item.id + 1;
+    this.ids.advance(item.id + 1);
   }
 
   /** A recovered delayed item, due at `dueAt` (one already due joins the tail at the next tick). */
   restoreDelayed(name: string, item: Item, dueAt: number): void {
-    this.delay(this.queueFor(name), item, dueAt);
-    if (item.id >= this.nextItemId) this.nextItemId = item.id + 1;
+    this.delays.hold(this.queueFor(name), item, dueAt);
+    this.ids.advance(item.id + 1);
   }
 
   /** A recovered fanout queue: it exists, and receives copies, from now on. */
   restoreFanout(name: string): void {
-    if (fanoutBase(name) !== null) this.registerFanout(this.queueFor(name));
+    if (fanoutBase(name) !== null) this.fanouts.register(this.queueFor(name));
   }
 
   /** Raises the next item id (ids of acknowledged items are never reused). */
   advanceNextId(next: number): void {
-    if (next > this.nextItemId) this.nextItemId = next;
+    this.ids.advance(next);
   }
 
   /**
@@ -449,8 +449,7 @@ export class QueueEngine {
    * for the journal at startup, which records the bound itself before any id is issued.
    */
   raiseIdCeiling(): number {
-    this.ceiling = (Math.floor(this.nextItemId / ID_BLOCK) + 2) * ID_BLOCK;
-    return this.ceiling;
+    return this.ids.raiseCeiling();
   }
 
   /** A delayed flush_all recovered from the journal, due at `at` (tick runs it; one already due, the next tick). */
@@ -459,13 +458,6 @@ export class QueueEngine {
   }
 
   // ---- internals ----
-
-  /** The next item id; records a new bound first when fewer than half a block are left below it. */
-  private issueId(): number {
-    const id = this.nextItemId++;
-    if (this.nextItemId > this.ceiling - ID_BLOCK / 2) this.changes.nextId(this.raiseIdCeiling());
-    return id;
-  }
 
   /**
    * Frees room for one item of `size` bytes: drops expired head items, then (with discardOld) the
@@ -494,19 +486,19 @@ export class QueueEngine {
       queue.totalItems++;
       this.totalEnqueued++;
       queue.expiredItems++;
-      return this.issueId();
+      return this.ids.issue();
     }
     if (!fits(queue, data.length, this.limits) && !this.makeRoom(queue, data.length, now)) {
       queue.rejected++;
       return QUEUE_FULL;
     }
-    const id = this.issueId();
+    const id = this.ids.issue();
     this.changes.enqueued(queue.name, id, flags, expiresAt, now, data);
     queue.totalItems++;
     this.totalEnqueued++;
     if (delayMs > 0) {
       const item: Item = { id, flags, expiresAt, enqueuedAt: now, data: Buffer.from(data), deliveries: 0 };
-      this.delay(queue, item, now + delayMs);
+      this.delays.hold(queue, item, now + delayMs);
       this.changes.delayed(queue.name, id, now + delayMs);
       return id;
     }
@@ -523,20 +515,7 @@ export class QueueEngine {
 
   /** A new fanout queue when `name` is one (recorded, so that it outlives a restart); else null. */
   private newFanout(name: string): Queue | null {
-    if (fanoutBase(name) === null) return null;
-    const queue = this.newQueue(name);
-    if (queue === null) return null;
-    this.registerFanout(queue);
-    this.changes.fanout(name);
-    return queue;
-  }
-
-  private registerFanout(queue: Queue): void {
-    const base = fanoutBase(queue.name)!;
-    queue.fanout = true;
-    let set = this.fanouts.get(base);
-    if (set === undefined) this.fanouts.set(base, (set = new Set()));
-    set.add(queue);
+    return this.fanouts.create(name, (n) => this.newQueue(n));
   }
 
   private queueFor(name: string): Queue {
@@ -555,7 +534,7 @@ export class QueueEngine {
       if (item === null) return null;
       if (item.expiresAt !== 0 && item.expiresAt <= now) {
         this.expire(queue, item.id);
-      } else if (this.exhausted(queue, item.deliveries)) {
+      } else if (this.deadLetters.exhausted(queue, item.deliveries)) {
         this.moveToDead(queue, item, now);
       } else {
         return item;
@@ -571,7 +550,7 @@ export class QueueEngine {
       if (head.expiresAt !== 0 && head.expiresAt <= now) {
         queue.ready.shift();
         this.expire(queue, head.id);
-      } else if (this.exhausted(queue, head.deliveries)) {
+      } else if (this.deadLetters.exhausted(queue, head.deliveries)) {
         this.moveToDead(queue, queue.ready.shift()!, now);
       } else {
         return;
@@ -579,68 +558,10 @@ export class QueueEngine {
     }
   }
 
-  /**
-   * True when an item of `queue` delivered `deliveries` times may not be delivered again and can
-   * move to the dead queue. A dead queue's items never are; nor are those of a queue whose dead
-   * queue's name would be too long (they stay, and the server is told once).
-   */
-  private exhausted(queue: Queue, deliveries: number): boolean {
-    if (deliveries < this.limits.maxDeliveries || isDeadQueue(queue.name)) return false;
-    if (deadQueueName(queue.name) !== null) return true;
-    if (!this.undeadable.has(queue.name)) {
-      this.undeadable.add(queue.name);
-      this.cannotDeadLetter(queue.name);
-    }
-    return false;
-  }
-
-  /**
-   * Appends `item` (already taken off `queue`) to the tail of `<queue>.dead`, with its data, flags
-   * and delivery count. The dead queue is made if need be, past --max-queues and its item limits:
-   * an item that leaves a queue must land somewhere.
-   */
+  /** Moves exhausted `item` (already taken off `queue`) to the dead queue, whose waiters are served. */
   private moveToDead(queue: Queue, item: Item, now: number): void {
-    const dead = this.queueFor(deadQueueName(queue.name)!);
-    queue.dead++;
-    this.changes.dead(queue.name, item.id);
-    dead.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
-    dead.totalItems++;
+    const dead = this.deadLetters.move(queue, item);
     if (dead.waiters.length > 0) this.serveWaiters(dead, now);
-  }
-
-  /** Holds `item` of `queue` until `dueAt`. */
-  private delay(queue: Queue, item: Item, dueAt: number): void {
-    const entry: Delayed = { item, queue, deadline: dueAt, seq: ++this.delaySeq, cancelled: false };
-    queue.delayed.set(item.id, entry);
-    queue.delayedBytes += item.data.length;
-    this.delays.push(entry);
-  }
-
-  /** Removes every delayed item of `queue`. */
-  private dropDelayed(queue: Queue): void {
-    for (const entry of queue.delayed.values()) {
-      entry.cancelled = true;
-      this.delays.noteCancelled();
-    }
-    queue.delayed.clear();
-    queue.delayedBytes = 0;
-  }
-
-  /** Delayed items due by `now` join the tails of their queues, earliest first (ties in delaying order). */
-  private joinDue(now: number): void {
-    const due = this.delays.popDue(now);
-    if (due.length === 0) return;
-    if (due.length > 1) due.sort(dueOrder);
-    const touched = new Set<Queue>();
-    for (const entry of due) {
-      const { item, queue } = entry;
-      queue.delayed.delete(item.id);
-      queue.delayedBytes -= item.data.length;
-      queue.ready.pushTail(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, item.deliveries);
-      this.changes.due(queue.name, item.id);
-      touched.add(queue);
-    }
-    for (const queue of touched) this.serveWaiters(queue, now);
   }
 
   private expire(queue: Queue, id: number): void {
@@ -695,10 +616,10 @@ export class QueueEngine {
     const queue = r.queue;
     if (queue.open.get(r.item.id) !== r) return;
     this.finish(r);
-    if (this.exhausted(queue, r.item.deliveries)) return this.moveToDead(queue, r.item, now);
+    if (this.deadLetters.exhausted(queue, r.item.deliveries)) return this.moveToDead(queue, r.item, now);
     queue.released++;
     if (delayMs > 0) {
-      this.delay(queue, r.item, now + delayMs);
+      this.delays.hold(queue, r.item, now + delayMs);
       this.changes.delayed(queue.name, r.item.id, now + delayMs);
       return;
     }
@@ -749,9 +670,4 @@ export class QueueEngine {
       w.wake(item);
     }
   }
-}
-
-/** Due time first; items due at the same millisecond in the order they were delayed. */
-function dueOrder(a: Delayed, b: Delayed): number {
-  return a.deadline - b.deadline || a.seq - b.seq;
 }

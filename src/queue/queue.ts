@@ -1,6 +1,7 @@
 /**
  * The state of one queue: its ready items, its open reservations, its blocked readers, its counters.
- * A plain data holder; the rules that move items between these live in engine.ts.
+ * A plain data holder; the rules that move items between these live in engine.ts and the files
+ * it calls (delays.ts, dead-letters.ts, fanouts.ts).
  */
 import type { Timed } from './deadlines.js';
 import { ReadyList } from './ready-list.js';
