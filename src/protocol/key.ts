@@ -242,16 +242,28 @@ export interface DeleteTarget {
   readonly id: number;
   /** With abort: the item comes back at the tail after this many ms (0 = at the head, now). */
   readonly delayMs: number;
+  /**
+   * With abort (`outcome`): the reply says `DEAD_LETTERED` when the item moved to `<queue>.dead`
+   * instead of going back (docs/protocol.md: delete).
+   */
+  readonly outcome: boolean;
 }
 
 /**
+ * What a release with the `outcome` option answers, in both protocols (text: the reply line; binary:
+ * a success's value), when the item moved to `<queue>.dead` instead of going back.
+ */
+export const DEAD_LETTERED_REPLY = 'DEAD_LETTERED';
+
+/**
  * Parses a `delete` key: `q`, `q/id=<n>`, `q/abort`, `q/abort/id=<n>`, each abort with an optional
- * `delay=<ms>` (docs/protocol.md: delete). Throws KeyError.
+ * `delay=<ms>` and `outcome` (docs/protocol.md: delete). Throws KeyError.
  */
 export function parseDeleteKey(key: string): DeleteTarget {
   const slash = key.indexOf('/');
   const queue = checkedQueue(key, slash);
-  let abort = false;
+  let abort = false,
+    outcome = false;
   let id = -1,
     delayMs = -1;
   if (slash >= 0) {
@@ -264,12 +276,15 @@ export function parseDeleteKey(key: string): DeleteTarget {
       else if (name === 'close') continue;
       else if (name === 'id') id = parseId(option.slice(3));
       else if (name === 'delay') delayMs = parseDelay(option.slice(6));
-      else throw new KeyError(`delete takes only the options abort, id=<n> and delay=<ms>, not ${JSON.stringify(option)}`);
+      else if (name === 'outcome') outcome = true;
+      else
+        throw new KeyError(`delete takes only the options abort, id=<n>, delay=<ms> and outcome, not ${JSON.stringify(option)}`);
     }
     if (abort && seen.has('close')) throw new KeyError('abort cannot be combined with close');
     if (delayMs >= 0 && !abort) throw new KeyError(DELAY_NEEDS_ABORT);
+    if (outcome && !abort) throw new KeyError('outcome needs abort');
   }
-  return { queue, abort, id, delayMs: Math.max(delayMs, 0) };
+  return { queue, abort, id, delayMs: Math.max(delayMs, 0), outcome };
 }
 
 /** What a `set` key asks for: the queue, and how long the new item waits before it is ready. */

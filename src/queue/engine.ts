@@ -30,6 +30,12 @@ export const QUEUE_FULL = 'queue_full' as const;
 /** Returned by enqueue for a new queue when maxQueues queues exist. */
 export const TOO_MANY_QUEUES = 'too_many_queues' as const;
 
+/**
+ * Returned by release and releaseById when the item, out of deliveries (`--max-deliveries`), moved
+ * to `<queue>.dead` instead of going back.
+ */
+export const DEAD_LETTERED = 'dead_lettered' as const;
+
 export interface EngineTotals {
   /** Items ready plus open, over all queues. */
   readonly items: number;
@@ -199,23 +205,24 @@ export class QueueEngine {
 
   /**
    * Puts the oldest item `holder` has on `name` back at the head, or with `delayMs` > 0 back at the
-   * tail once that long has passed. False when it holds none.
+   * tail once that long has passed. False when it holds none; DEAD_LETTERED when the item went to
+   * the dead queue instead.
    */
-  release(holder: Holder, name: string, now: number, delayMs = 0): boolean {
+  release(holder: Holder, name: string, now: number, delayMs = 0): boolean | typeof DEAD_LETTERED {
     const r = this.oldestHeld(holder, name);
     if (r === null) return false;
-    this.putBack(r, now, delayMs);
+    const dead = this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
-    return true;
+    return dead ? DEAD_LETTERED : true;
   }
 
   /** Puts item `id` of `name` back as release does, whoever holds it. False when it is not open. */
-  releaseById(name: string, id: number, now: number, delayMs = 0): boolean {
+  releaseById(name: string, id: number, now: number, delayMs = 0): boolean | typeof DEAD_LETTERED {
     const r = this.queues.get(name)?.open.get(id);
     if (r === undefined) return false;
-    this.putBack(r, now, delayMs);
+    const dead = this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
-    return true;
+    return dead ? DEAD_LETTERED : true;
   }
 
   // ---- renewing leases ----
@@ -610,21 +617,26 @@ export class QueueEngine {
 
   /**
    * Gives a reservation's item back: to the head of its queue, or with `delayMs` > 0 to its tail
-   * once due; an item that has had its last allowed delivery goes to the dead queue instead.
+   * once due; an item that has had its last allowed delivery goes to the dead queue instead (then
+   * true).
    */
-  private putBack(r: Reservation, now: number, delayMs = 0): void {
+  private putBack(r: Reservation, now: number, delayMs = 0): boolean {
     const queue = r.queue;
-    if (queue.open.get(r.item.id) !== r) return;
+    if (queue.open.get(r.item.id) !== r) return false;
     this.finish(r);
-    if (this.deadLetters.exhausted(queue, r.item.deliveries)) return this.moveToDead(queue, r.item, now);
+    if (this.deadLetters.exhausted(queue, r.item.deliveries)) {
+      this.moveToDead(queue, r.item, now);
+      return true;
+    }
     queue.released++;
     if (delayMs > 0) {
       this.delays.hold(queue, r.item, now + delayMs);
       this.changes.delayed(queue.name, r.item.id, now + delayMs);
-      return;
+      return false;
     }
     queue.ready.pushHead(r.item);
     this.changes.released(queue.name, r.item.id);
+    return false;
   }
 
   /** Gives reservation `r` a new deadline (a new heap entry; the old one is cancelled). */

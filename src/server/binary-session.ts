@@ -23,10 +23,12 @@ import {
   parseDeleteKeyCached,
   parseKeyCached,
   parseTouchKeyCached,
+  DEAD_LETTERED_REPLY,
   type DeleteTarget,
   type KeyOptions,
 } from '../protocol/key.js';
 import { parseSaslPlain, SASL_PLAIN, type Credentials } from '../protocol/credentials.js';
+import { DEAD_LETTERED } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
 import { logIn } from './auth.js';
 import { BinaryReplies, type Echo } from './binary-replies.js';
@@ -216,14 +218,20 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       }
       target = { ...target, id: req.cas };
     }
+    const asked = target.outcome;
     const outcome = this.conn.ops.end(target, now);
-    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req, settled));
-    this.deleted(req, outcome);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req, asked, settled));
+    this.deleted(req, asked, outcome);
   }
 
-  private deleted(req: BinaryDelete, outcome: boolean | Failure): void {
+  /**
+   * Success (with the value DEAD_LETTERED for an item moved to the dead queue, when the key asked
+   * for the `outcome`), or Not found.
+   */
+  private deleted(req: BinaryDelete, outcomeAsked: boolean, outcome: boolean | typeof DEAD_LETTERED | Failure): void {
     if (outcome instanceof Failure) return this.failed(req, outcome);
-    if (outcome) this.done(req);
+    if (outcome === DEAD_LETTERED && outcomeAsked && !req.quiet) this.out.text(req, STATUS.SUCCESS, '', DEAD_LETTERED_REPLY);
+    else if (outcome) this.done(req);
     else this.out.error(req, STATUS.KEY_NOT_FOUND);
   }
 

@@ -16,6 +16,7 @@ import type {
   TouchRequest,
 } from '../protocol/text/requests.js';
 import * as W from '../protocol/text/words.js';
+import { DEAD_LETTERED } from '../queue/engine.js';
 import type { Item } from '../queue/types.js';
 import { parseTextCredentials } from '../protocol/credentials.js';
 import { logIn } from './auth.js';
@@ -197,8 +198,15 @@ export class TextSession extends OrderedSession<TextRequest> {
     const target = parseDeleteKeyCached(req.key);
     if (target instanceof KeyError) return this.answer(req.noreply, W.clientError(target.message));
     const outcome = this.conn.ops.end(target, now);
-    if (isPending(outcome)) return this.later(outcome, (settled) => this.deleted(req.noreply, settled));
-    this.deleted(req.noreply, outcome);
+    const asked = target.outcome;
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.ended(req.noreply, asked, settled));
+    this.ended(req.noreply, asked, outcome);
+  }
+
+  /** A delete's reply: DEAD_LETTERED for an item moved to the dead queue when the key asked for the `outcome`. */
+  private ended(noreply: boolean, outcomeAsked: boolean, outcome: boolean | typeof DEAD_LETTERED | Failure): void {
+    if (outcome === DEAD_LETTERED && outcomeAsked) return this.answer(noreply, W.DEAD_LETTERED);
+    this.deleted(noreply, outcome === DEAD_LETTERED || outcome);
   }
 
   private touch(req: TouchRequest, now: number): void {

@@ -3,7 +3,7 @@
  * promises, written as plainly as possible (arrays, linear scans, no packing, no heap). It records
  * the journal changes and wake-ups it would make, as lines, for comparison.
  */
-import { TOO_MANY_OPEN } from '../../src/queue/engine.js';
+import { DEAD_LETTERED, TOO_MANY_OPEN } from '../../src/queue/engine.js';
 import type { EngineQueueStats } from '../../src/queue/types.js';
 
 /** The engine's maxOpen in the model test. */
@@ -149,14 +149,22 @@ export class Model {
     }
   }
 
-  private putBack(r: MRes, now: number, delayMs = 0): void {
-    if (!r.queue.open.includes(r)) return;
+  /** True when the item went to the dead queue. */
+  private putBack(r: MRes, now: number, delayMs = 0): boolean {
+    if (!r.queue.open.includes(r)) return false;
     this.finish(r);
-    if (this.exhausted(r.queue, r.item)) return this.moveToDead(r.queue, r.item, now);
+    if (this.exhausted(r.queue, r.item)) {
+      this.moveToDead(r.queue, r.item, now);
+      return true;
+    }
     r.queue.released++;
-    if (delayMs > 0) return this.delay(r.queue, r.item, now + delayMs);
+    if (delayMs > 0) {
+      this.delay(r.queue, r.item, now + delayMs);
+      return false;
+    }
     r.queue.ready.unshift(r.item);
     this.log.push(`released ${r.queue.name} ${r.item.id}`);
+    return false;
   }
 
   /** A queue that nothing but waiting ever used goes with its last waiter. */
@@ -275,21 +283,21 @@ export class Model {
     return true;
   }
 
-  release(h: MHolder, name: string, now: number, delayMs = 0): boolean {
+  release(h: MHolder, name: string, now: number, delayMs = 0): boolean | typeof DEAD_LETTERED {
     const q = this.queues.get(name);
     const r = q === undefined ? undefined : h.held.get(q)?.[0];
     if (r === undefined) return false;
-    this.putBack(r, now, delayMs);
+    const dead = this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
-    return true;
+    return dead ? DEAD_LETTERED : true;
   }
 
-  releaseById(name: string, id: number, now: number, delayMs = 0): boolean {
+  releaseById(name: string, id: number, now: number, delayMs = 0): boolean | typeof DEAD_LETTERED {
     const r = this.queues.get(name)?.open.find((o) => o.item.id === id);
     if (r === undefined) return false;
-    this.putBack(r, now, delayMs);
+    const dead = this.putBack(r, now, delayMs);
     this.serveWaiters(r.queue, now);
-    return true;
+    return dead ? DEAD_LETTERED : true;
   }
 
   wait(h: MHolder, name: string, now: number, waitMs: number, peek: boolean, leaseMs: number, tag: string): void {

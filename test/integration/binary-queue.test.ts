@@ -214,7 +214,7 @@ describe('DELETE by id', () => {
     expect(huge.value.toString()).toBe('CAS is not an item id');
     const opt = await c.request({ opcode: OP.DELETE, key: 'q/open' });
     expect(opt.status).toBe(STATUS.INVALID_ARGUMENTS);
-    expect(opt.value.toString()).toMatch(/delete takes only the options abort, id=<n> and delay=<ms>/);
+    expect(opt.value.toString()).toMatch(/delete takes only the options abort, id=<n>, delay=<ms> and outcome/);
   });
 });
 

@@ -18,8 +18,11 @@ type Op =
   | { readonly op: 'flush'; readonly queue: string }
   | { readonly op: 'flush_all' };
 
-/** What came back: success (with the item shown), nothing there, or a failure of one kind with its reason. */
-type Kind = 'ok' | 'miss' | 'not_found' | 'invalid' | 'refused' | 'full' | 'busy';
+/**
+ * What came back: success (with the item shown), nothing there, a release whose item went to the
+ * dead queue (asked with `outcome`), or a failure of one kind with its reason.
+ */
+type Kind = 'ok' | 'miss' | 'not_found' | 'dead' | 'invalid' | 'refused' | 'full' | 'busy';
 interface Outcome {
   readonly kind: Kind;
   readonly text?: string;
@@ -57,7 +60,10 @@ const STEPS: Step[] = [
   [{ op: 'delete', key: 'q' }, ok()],
   [{ op: 'delete', key: 'q' }, { kind: 'not_found' }],
   [{ op: 'delete', key: 'q/id=999' }, { kind: 'not_found' }],
-  [{ op: 'delete', key: 'q/peek' }, fail('invalid', 'delete takes only the options abort, id=<n> and delay=<ms>, not "peek"')],
+  [
+    { op: 'delete', key: 'q/peek' },
+    fail('invalid', 'delete takes only the options abort, id=<n>, delay=<ms> and outcome, not "peek"'),
+  ],
   [{ op: 'get', key: 'q/close/open' }, ok('two')],
   [{ op: 'get', key: 'q/abort' }, { kind: 'miss' }],
   [{ op: 'flush', queue: 'b' }, ok()],
@@ -86,6 +92,25 @@ const STEPS: Step[] = [
   [{ op: 'get', key: 'q/peek' }, { kind: 'miss' }],
   [{ op: 'touch', key: 'q', exptime: 30 }, { kind: 'not_found' }],
   [{ op: 'flush', queue: 'q' }, ok()],
+  // Dead-lettering (--max-deliveries 2), and the release's outcome; b is empty here.
+  [{ op: 'set', key: 'b', data: 'poison' }, ok()],
+  [{ op: 'get', key: 'b' }, ok('poison')],
+  [{ op: 'delete', key: 'b/abort/outcome' }, ok()],
+  [{ op: 'get', key: 'b/deliveries' }, ok('poison', 'b/deliveries=2')],
+  [{ op: 'delete', key: 'b/outcome' }, fail('invalid', 'outcome needs abort')],
+  [{ op: 'get', key: 'b/abort/outcome' }, fail('invalid', 'unknown option "outcome"')],
+  [{ op: 'delete', key: 'b/abort/delay=1000/outcome' }, { kind: 'dead' }],
+  [{ op: 'delete', key: 'b/abort/outcome' }, { kind: 'not_found' }],
+  [{ op: 'get', key: 'b.dead/peek/deliveries' }, ok('poison', 'b.dead/peek/deliveries=2')],
+  // Without the option, a release that dead-letters answers as any release does.
+  [{ op: 'get', key: 'b.dead' }, ok('poison')],
+  [{ op: 'delete', key: 'b.dead/abort' }, ok()],
+  [{ op: 'set', key: 'b', data: 'quiet' }, ok()],
+  [{ op: 'get', key: 'b' }, ok('quiet')],
+  [{ op: 'delete', key: 'b/abort' }, ok()],
+  [{ op: 'get', key: 'b' }, ok('quiet')],
+  [{ op: 'delete', key: 'b/abort' }, ok()],
+  [{ op: 'get', key: 'b/peek' }, { kind: 'miss' }],
   [{ op: 'set', key: 'q', data: 'kept' }, ok()],
   'disk fails',
   [{ op: 'set', key: 'q', data: 'x' }, fail('refused', REFUSED)],
@@ -123,6 +148,7 @@ async function textDriver(port: number): Promise<Driver> {
     const kinds: Record<string, Kind> = {
       STORED: 'ok',
       DELETED: 'ok',
+      DEAD_LETTERED: 'dead',
       TOUCHED: 'ok',
       OK: 'ok',
       END: 'miss',
@@ -185,6 +211,7 @@ async function binaryDriver(port: number): Promise<Driver> {
                   : { opcode: OP.FLUSH },
       );
       if (reply.status === STATUS.SUCCESS) {
+        if (op.op === 'delete' && reply.value.toString('latin1') === 'DEAD_LETTERED') return { kind: 'dead' };
         if (op.op !== 'get') return ok();
         const key = reply.key.toString('latin1');
         return ok(reply.value.toString('latin1'), key === '' ? undefined : key);

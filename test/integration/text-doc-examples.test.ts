@@ -28,7 +28,7 @@ interface Session {
   readonly steps: Step[];
 }
 
-const REPLY = /^(STORED|END|DELETED|TOUCHED|NOT_FOUND|OK|ERROR)$|^(VALUE|STAT|VERSION|CLIENT_ERROR|SERVER_ERROR) /;
+const REPLY = /^(STORED|END|DELETED|DEAD_LETTERED|TOUCHED|NOT_FOUND|OK|ERROR)$|^(VALUE|STAT|VERSION|CLIENT_ERROR|SERVER_ERROR) /;
 const STORAGE = /^(set|add|replace|append|prepend|cas)$/;
 
 /** Takes lines from `lines[at]` on until they make `bytes` bytes (joined by CRLF); returns the block and the next index. */

@@ -69,7 +69,7 @@ describe('malformed input gets one error line and the connection stays usable', 
     [
       'delete with a get option',
       'delete q/open\r\n',
-      /^CLIENT_ERROR delete takes only the options abort, id=<n> and delay=<ms>, not "open"\r\n$/,
+      /^CLIENT_ERROR delete takes only the options abort, id=<n>, delay=<ms> and outcome, not "open"\r\n$/,
     ],
     ['delete with a time', 'delete q 10\r\n', /^CLIENT_ERROR bad command line format\r\n$/],
     ['delete without a key', 'delete\r\n', /^CLIENT_ERROR bad command line format\r\n$/],

@@ -3,10 +3,13 @@
  * memcached protocol.txt: "Error strings", "Storage commands", "Retrieval command", "Deletion";
  * rq's own meanings are in docs/protocol.md.
  */
+import { DEAD_LETTERED_REPLY } from '../key.js';
+
 export const CRLF = '\r\n';
 export const STORED = 'STORED\r\n';
 export const NOT_STORED = 'NOT_STORED\r\n';
 export const DELETED = 'DELETED\r\n';
+export const DEAD_LETTERED = `${DEAD_LETTERED_REPLY}\r\n`;
 export const TOUCHED = 'TOUCHED\r\n';
 export const NOT_FOUND = 'NOT_FOUND\r\n';
 export const END = 'END\r\n';

@@ -5,7 +5,7 @@
  */
 import { expiresAtMs } from '../../protocol/exptime.js';
 import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } from '../../protocol/key.js';
-import { QUEUE_FULL, TOO_MANY_OPEN, type Holder, type QueueEngine } from '../../queue/engine.js';
+import { QUEUE_FULL, TOO_MANY_OPEN, type DEAD_LETTERED, type Holder, type QueueEngine } from '../../queue/engine.js';
 import type { Item } from '../../queue/types.js';
 import type { Persistence } from '../persistence.js';
 import type { ServerCounters } from '../stats.js';
@@ -95,12 +95,12 @@ export class EngineOperations implements QueueOperations {
     return null;
   }
 
-  end(target: DeleteTarget, now: number): boolean | Failure {
+  end(target: DeleteTarget, now: number): boolean | typeof DEAD_LETTERED | Failure {
     const refusal = this.refusal();
     if (refusal !== null) return refusal;
     const { queue, id } = target;
     const engine = this.engine;
-    let ended: boolean;
+    let ended: boolean | typeof DEAD_LETTERED;
     if (target.abort)
       ended =
         id > 0 ? engine.releaseById(queue, id, now, target.delayMs) : engine.release(this.holder, queue, now, target.delayMs);

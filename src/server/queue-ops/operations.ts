@@ -13,6 +13,7 @@
  * that fails says so with a Failure.
  */
 import type { DeleteTarget, KeyOptions, TouchTarget } from '../../protocol/key.js';
+import type { DEAD_LETTERED } from '../../queue/engine.js';
 import type { Item } from '../../queue/types.js';
 
 /**
@@ -69,8 +70,12 @@ export interface QueueOperations {
    */
   get(key: KeyOptions, now: number): Outcome<Item | null>;
 
-  /** `delete`: acknowledges (or with abort, puts back) a reservation. False when there was none to end. */
-  end(target: DeleteTarget, now: number): Outcome<boolean>;
+  /**
+   * `delete`: acknowledges (or with abort, puts back) a reservation. False when there was none to
+   * end; DEAD_LETTERED when the abort moved the item to `<queue>.dead` instead (`--max-deliveries`):
+   * a store that dead-letters says so, for the `outcome` option's reply.
+   */
+  end(target: DeleteTarget, now: number): Outcome<boolean | typeof DEAD_LETTERED>;
 
   /**
    * `touch`: renews the lease of a reservation (by id, whoever holds it; without id, every one this

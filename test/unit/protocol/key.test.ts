@@ -177,16 +177,18 @@ describe('queue names', () => {
 });
 
 describe('parseDeleteKey', () => {
-  const valid: Array<[string, { queue: string; abort: boolean; id: number; delayMs: number }]> = [
-    ['q', { queue: 'q', abort: false, id: -1, delayMs: 0 }],
-    ['q/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0 }],
-    ['q/abort', { queue: 'q', abort: true, id: -1, delayMs: 0 }],
-    ['q/abort/id=7', { queue: 'q', abort: true, id: 7, delayMs: 0 }],
-    ['q/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 0 }],
-    ['q/close', { queue: 'q', abort: false, id: -1, delayMs: 0 }],
-    ['q/close/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0 }],
-    ['q/abort/delay=500', { queue: 'q', abort: true, id: -1, delayMs: 500 }],
-    ['q/delay=500/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 500 }],
+  const valid: Array<[string, { queue: string; abort: boolean; id: number; delayMs: number; outcome: boolean }]> = [
+    ['q', { queue: 'q', abort: false, id: -1, delayMs: 0, outcome: false }],
+    ['q/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0, outcome: false }],
+    ['q/abort', { queue: 'q', abort: true, id: -1, delayMs: 0, outcome: false }],
+    ['q/abort/id=7', { queue: 'q', abort: true, id: 7, delayMs: 0, outcome: false }],
+    ['q/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 0, outcome: false }],
+    ['q/close', { queue: 'q', abort: false, id: -1, delayMs: 0, outcome: false }],
+    ['q/close/id=7', { queue: 'q', abort: false, id: 7, delayMs: 0, outcome: false }],
+    ['q/abort/delay=500', { queue: 'q', abort: true, id: -1, delayMs: 500, outcome: false }],
+    ['q/delay=500/id=7/abort', { queue: 'q', abort: true, id: 7, delayMs: 500, outcome: false }],
+    ['q/abort/outcome', { queue: 'q', abort: true, id: -1, delayMs: 0, outcome: true }],
+    ['q/outcome/abort/id=7/delay=500', { queue: 'q', abort: true, id: 7, delayMs: 500, outcome: true }],
   ];
   for (const [key, expected] of valid) {
     it(key, () => expect(parseDeleteKey(key)).toEqual(expected));
@@ -197,7 +199,7 @@ describe('parseDeleteKey', () => {
     ['/abort', /empty queue name/],
     ['q'.repeat(251), /longer than 250 bytes/],
     ['a\x01b', /control character/],
-    ['q/open', /delete takes only the options abort, id=<n> and delay=<ms>, not "open"/],
+    ['q/open', /delete takes only the options abort, id=<n>, delay=<ms> and outcome, not "open"/],
     ['q/delay=5', /delay= needs abort/],
     ['q/id=3/delay=5', /delay= needs abort/],
     ['q/abort/delay=-1', /delay= needs a whole number of milliseconds/],
@@ -210,6 +212,10 @@ describe('parseDeleteKey', () => {
     ['q/id=1/id=2', /option id given twice/],
     ['q/close/close', /option close given twice/],
     ['q/abort/close', /abort cannot be combined with close/],
+    ['q/outcome', /outcome needs abort/],
+    ['q/id=3/outcome', /outcome needs abort/],
+    ['q/abort/outcome/outcome', /option outcome given twice/],
+    ['q/abort/outcome=1', /delete takes only the options abort, id=<n>, delay=<ms> and outcome, not "outcome=1"/],
     ['q/id=', /id= needs an item id/],
     ['q/id=0', /id= is out of range/],
     ['q/id=abc', /id= needs an item id/],
