@@ -12,6 +12,7 @@
 import { STATUS, STATUS_TEXT } from '../protocol/binary/constants.js';
 import { readCas } from '../protocol/binary/packet.js';
 import { exptimeFor } from '../protocol/exptime.js';
+import { DEAD_LETTERED_REPLY } from '../protocol/key.js';
 import type { Security } from './connect.js';
 import { DEFAULT_TIMEOUT_MS, MULTI_WAIT_SLICE_MS, WAIT_SLICE_MS } from './defaults.js';
 import { RqClientError } from './errors.js';
@@ -55,6 +56,12 @@ export interface PushOptions {
   /** Ms until the item becomes ready (invisible to reserve and peek until then); 0 or absent = at once. */
   readonly delayMs?: number;
 }
+
+/**
+ * What release() did: put the item back (true), found it not open (false), or saw the server move
+ * it to `<queue>.dead` instead (`'dead-lettered'`).
+ */
+export type Released = boolean | 'dead-lettered';
 
 export interface ReleaseOptions {
   /** Ms until the item is ready again, at the tail in due order; 0 or absent = at once, at the head. */
@@ -235,10 +242,15 @@ export class RqClient {
 
   /**
    * Puts item `id` back at the head of its queue, or with `delayMs` at its tail once that many ms
-   * have passed. False when it is not open there.
+   * have passed. False when it is not open there; `'dead-lettered'` when the server moved it to
+   * `<queue>.dead` instead, as it had had its last delivery (`rq serve --max-deliveries`).
    */
-  async release(queue: string, id: number, server?: string, options: ReleaseOptions = {}): Promise<boolean> {
-    return this.deleteKey(this.serverIndex(server), releaseIdKey(wireName(queue), id, options.delayMs));
+  async release(queue: string, id: number, server?: string, options: ReleaseOptions = {}): Promise<Released> {
+    const i = this.serverIndex(server);
+    const key = releaseIdKey(wireName(queue), id, options.delayMs);
+    const reply = await (await this.connection(i)).request((opaque) => encodeDelete(key, opaque));
+    if (!this.found(i, reply)) return false;
+    return reply.val.toString('latin1') === DEAD_LETTERED_REPLY ? 'dead-lettered' : true;
   }
 
   /**

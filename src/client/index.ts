@@ -4,6 +4,7 @@ export {
   exptimeFor,
   type ClientOptions,
   type PushOptions,
+  type Released,
   type ReleaseOptions,
   type ReserveOptions,
 } from './client.js';

@@ -82,15 +82,16 @@ export function peekKey(wire: string): string {
 }
 
 /**
- * Delete keys: `q/id=N` acknowledges item N; `q/abort/id=N` releases it (from any connection),
- * `q/abort/id=N/delay=10000` so that it is ready again only 10 s later.
+ * Delete keys: `q/id=N` acknowledges item N; `q/abort/id=N/outcome` releases it (from any
+ * connection), `q/abort/id=N/delay=10000/outcome` so that it is ready again only 10 s later. Every
+ * release asks for its `outcome`: the reply then says when the item moved to `<q>.dead` instead.
  */
 export function ackIdKey(wire: string, id: number): string {
   return `${wire}/id=${id}`;
 }
 
 export function releaseIdKey(wire: string, id: number, delayMs?: number): string {
-  return `${wire}/abort/id=${id}${delayOption(delayMs)}`;
+  return `${wire}/abort/id=${id}${delayOption(delayMs)}/outcome`;
 }
 
 /** The key of a touch: `q/id=N/lease=30000` renews item N's lease to 30 s from now, to the ms. */

@@ -23,7 +23,11 @@ describe('rq work with failing commands', () => {
       shell.env,
     );
     expect(run.status).toBe(123);
-    expect(run.stderr.match(/command exited with status 1; back to jobs in/g)).toHaveLength(3);
+    expect(run.stderr.match(/command exited with status 1; back to jobs in/g)).toHaveLength(2);
+    // The third delivery was the last the server allows: its reply to the release says where the item went.
+    expect(run.stderr).toMatch(
+      /item \d+ \(attempt 3\): command exited with status 1; that was its last delivery \(rq serve --max-deliveries\): moved to jobs\.dead\n/,
+    );
     const log = fs
       .readFileSync(path.join(shell.dir, 'log'), 'utf8')
       .trim()
@@ -56,6 +60,7 @@ describe('rq work with failing commands', () => {
       failed: 0,
       deferred: 0,
       released: 0,
+      dead: 0,
     });
     expect(queueStats(shell.srv, 'jobs.dead')).toMatchObject({ items: 0, open: 0 });
   });
@@ -65,7 +70,15 @@ describe('rq work with failing commands', () => {
     const run = await sh('rq work jobs -n 2 --json --retry-delay 0.05 -- sh -c \'[ "$RQ_ATTEMPT" = 2 ] || exit 75\'', shell.env);
     expect(run.status).toBe(0);
     expect(run.stderr).toMatch(/item \d+: command asked for a retry \(status 75, EX_TEMPFAIL\); back to jobs in/);
-    expect(JSON.parse(run.stdout.toString())).toEqual({ queue: 'jobs', runs: 2, acked: 1, failed: 0, deferred: 1, released: 1 });
+    expect(JSON.parse(run.stdout.toString())).toEqual({
+      queue: 'jobs',
+      runs: 2,
+      acked: 1,
+      failed: 0,
+      deferred: 1,
+      released: 1,
+      dead: 0,
+    });
   });
 });
 

@@ -57,6 +57,7 @@ describe('rq work', () => {
       failed: 0,
       deferred: 0,
       released: 0,
+      dead: 0,
     });
     const done = lines(path.join(shell.dir, 'done'));
     expect(done.map((l) => l.split(' ')[0]).sort()).toEqual(['a', 'b', 'c', 'crash', 'fail']);

@@ -1,5 +1,6 @@
 /** `rq ack` / `rq release` / `rq touch`, once the arguments are understood: one request per id, in order. */
-import type { RqClient } from '../../client/client.js';
+import type { Released, RqClient } from '../../client/client.js';
+import { deadQueueName } from '../../queue-name.js';
 import type { EndPlan } from '../commands/ack.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
 import type { ItemRef } from './item-ref.js';
@@ -12,7 +13,7 @@ type Verb = 'ack' | 'release' | 'touch';
 
 /** What each verb asks of the server, and the key that says it was done in --json (docs/json.md). */
 const VERBS: Readonly<
-  Record<Verb, { readonly done: string; readonly act: (client: RqClient, plan: EndPlan, ref: ItemRef) => Promise<boolean> }>
+  Record<Verb, { readonly done: string; readonly act: (client: RqClient, plan: EndPlan, ref: ItemRef) => Promise<Released> }>
 > = {
   ack: { done: 'acked', act: (c, p, r) => c.ack(p.queue, r.id, r.server) },
   release: { done: 'released', act: (c, p, r) => c.release(p.queue, r.id, r.server, { delayMs: p.delayMs }) },
@@ -27,7 +28,14 @@ export async function runEnd(verb: Verb, plan: EndPlan): Promise<void> {
     async () => {
       try {
         for (const ref of plan.items) {
-          const ok = await act(client, plan, ref);
+          const outcome = await act(client, plan, ref);
+          const ok = outcome !== false;
+          if (outcome === 'dead-lettered') {
+            warn(
+              verb,
+              `item ${ref.text} had had its last delivery (rq serve --max-deliveries): moved to ${deadQueueName(plan.queue)}`,
+            );
+          }
           if (plan.json) {
             await writeOut(jsonLine({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }));
           }

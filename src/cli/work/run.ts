@@ -17,8 +17,9 @@
  * commands (their process groups) get SIGTERM and their items come back when their leases end.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { RqClient } from '../../client/client.js';
+import type { Released, RqClient } from '../../client/client.js';
 import type { Item } from '../../client/item.js';
+import { deadQueueName } from '../../queue-name.js';
 import type { WorkPlan } from '../commands/work.js';
 import { exitCodeFor, warn } from '../client/failure.js';
 import { EXIT_SOME_FAILED } from '../exit-codes.js';
@@ -42,7 +43,10 @@ class Work {
   failed = 0;
   /** Runs whose command asked for a retry (EX_TEMPFAIL): no failure. */
   deferred = 0;
+  /** Items released for another try. */
   released = 0;
+  /** Items released after their last delivery, which the server moved to the dead queue instead. */
+  dead = 0;
   /** The worker's own reason to stop (a command that cannot run, a server gone for good). */
   status: number | null = null;
   readonly running = new Set<ChildProcess>();
@@ -176,22 +180,37 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
   }
   if (decision.action === 'stop') {
     work.failed++;
-    await client.release(plan.queue, item.id, item.server).then(
-      () => work.released++,
-      () => {},
+    const released = await client.release(plan.queue, item.id, item.server).then(
+      (outcome) => count(work, outcome),
+      () => false,
     );
-    work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} released`, decision.status);
+    const where = released === 'dead-lettered' ? `moved to ${deadQueueName(plan.queue)} (its last delivery)` : 'released';
+    work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} ${where}`, decision.status);
     return;
   }
   if (decision.deferred) work.deferred++;
   else work.failed++;
   const delayMs = retryDelayMs(item.deliveries, plan.retry);
-  if (await client.release(plan.queue, item.id, item.server, { delayMs })) {
-    work.released++;
+  // The server says where the item went: back to the queue, or, after its last delivery under
+  // `rq serve --max-deliveries`, to the dead queue.
+  const released = count(work, await client.release(plan.queue, item.id, item.server, { delayMs }));
+  if (released === 'dead-lettered') {
+    warn(
+      'work',
+      `${what}: ${decision.why}; that was its last delivery (rq serve --max-deliveries): moved to ${deadQueueName(plan.queue)}`,
+    );
+  } else if (released) {
     warn('work', `${what}: ${decision.why}; back to ${plan.queue} in ${(delayMs / 1000).toFixed(1)} s`);
   } else {
     warn('work', `${what}: ${decision.why}; it was no longer open (its lease had ended) and is back in ${plan.queue} already`);
   }
+}
+
+/** Counts a release by what the server did with the item; returns it. */
+function count(work: Work, released: Released): Released {
+  if (released === 'dead-lettered') work.dead++;
+  else if (released) work.released++;
+  return released;
 }
 
 function exitAndSignal(result: CommandResult): { exit: number; signal: string } {
@@ -227,8 +246,8 @@ export async function runWork(plan: WorkPlan): Promise<void> {
     await Promise.all(Array.from({ length: plan.concurrency }, () => slot(work)));
     progress?.end();
     if (plan.json) {
-      const { runs, acked, failed, deferred, released } = work;
-      await writeOut(jsonLine({ queue: plan.queue, runs, acked, failed, deferred, released }));
+      const { runs, acked, failed, deferred, released, dead } = work;
+      await writeOut(jsonLine({ queue: plan.queue, runs, acked, failed, deferred, released, dead }));
     }
     process.exitCode = exitStatus(work);
   } finally {

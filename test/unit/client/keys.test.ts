@@ -34,9 +34,21 @@ describe('the keys the client sends', () => {
     expect(parseKey(ackOldestKey('q'))).toMatchObject({ close: true, open: false });
     expect(parseKey(releaseOldestKey('q'))).toMatchObject({ abort: true, open: false });
     expect(parseKey(peekKey('q'))).toMatchObject({ peek: true, open: false });
-    expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42, delayMs: 0 });
-    expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({ queue: 'q', abort: true, id: 2 ** 53 - 1, delayMs: 0 });
-    expect(parseDeleteKey(releaseIdKey('q', 7, 10_000.6))).toEqual({ queue: 'q', abort: true, id: 7, delayMs: 10_001 });
+    expect(parseDeleteKey(ackIdKey('q', 42))).toEqual({ queue: 'q', abort: false, id: 42, delayMs: 0, outcome: false });
+    expect(parseDeleteKey(releaseIdKey('q', 2 ** 53 - 1))).toEqual({
+      queue: 'q',
+      abort: true,
+      id: 2 ** 53 - 1,
+      delayMs: 0,
+      outcome: true,
+    });
+    expect(parseDeleteKey(releaseIdKey('q', 7, 10_000.6))).toEqual({
+      queue: 'q',
+      abort: true,
+      id: 7,
+      delayMs: 10_001,
+      outcome: true,
+    });
     expect(parseDeleteKey(releaseIdKey('q', 7, 1e15))).toMatchObject({ delayMs: MAX_DELAY_MS });
     expect(parseSetKey(setKey('q'))).toEqual({ queue: 'q', delayMs: 0 });
     expect(parseSetKey(setKey('q', 30_000))).toEqual({ queue: 'q', delayMs: 30_000 });
@@ -54,8 +66,8 @@ describe('the keys the client sends', () => {
     expect(setKey('q', 0)).toBe('q');
     expect(setKey('q', 1500.4)).toBe('q/delay=1500');
     expect(setKey('q', 1e15)).toBe(`q/delay=${MAX_DELAY_MS}`);
-    expect(releaseIdKey('q', 7)).toBe('q/abort/id=7');
-    expect(releaseIdKey('q', 7, 10_000)).toBe('q/abort/id=7/delay=10000');
+    expect(releaseIdKey('q', 7)).toBe('q/abort/id=7/outcome');
+    expect(releaseIdKey('q', 7, 10_000)).toBe('q/abort/id=7/delay=10000/outcome');
     expect(touchKey('q', 7, 0.2)).toBe('q/id=7/lease=1');
     expect(touchKey('q', 7, 30_000)).toBe('q/id=7/lease=30000');
     expect(reserveKey('q', { waitMs: 5 })).toBe('q/open/t=5/deliveries');
