@@ -1,23 +1,33 @@
 #!/usr/bin/env node
 // The compaction bound: push and consume GB gigabytes (default 10) through a queue that always holds
 // about 10 MB, against a spawned `bin/rq serve` (default fsync), and sample the data directory's size
-// every 100 ms. Prints the largest and final size next to the bound (64 MB + 2 x live bytes), and the
+// every 100 ms. Prints the largest and final size next to the bound (64 MiB + 2 x live bytes), and the
 // server's compaction figures (longest event-loop pause). Needs `npm run build` and a C compiler (qbench).
-// Usage: node bench/journal-churn.mjs [GB] [item-bytes] [extra rq serve args...]
+// With --failing, the load is work that fails (failing-load.mjs: 1 % poison items that end in
+// `<queue>.dead` under --max-deliveries 3, 10 % items set with delay=), driven from Node instead of
+// qbench; the live bytes then grow (dead items stay), so the bound is checked at each sample against
+// the live bytes of that moment.
+// CHURN_LIVE_MB sets the live data prefilled (default 10).
+// Usage: node bench/journal-churn.mjs [--failing] [GB] [item-bytes] [extra rq serve args...]
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FailingLoad } from './failing-load.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const gb = Number(process.argv[2] ?? 10);
-const size = Number(process.argv[3] ?? 4096);
-const extra = process.argv.slice(4);
-const LIVE = 10 * 1024 * 1024;
+const failing = process.argv[2] === '--failing';
+const args = process.argv.slice(failing ? 3 : 2);
+const gb = Number(args[0] ?? 10);
+const size = Number(args[1] ?? 4096);
+const extra = args.slice(2);
+if (failing && !extra.includes('--max-deliveries')) extra.push('--max-deliveries', '3');
+const LIVE = Number(process.env.CHURN_LIVE_MB ?? 10) * 1024 * 1024;
+const BOUND_BASE = 64 * 1024 * 1024;
 const qbench = path.join(root, '.bench-build', 'qbench');
-if (!fs.existsSync(qbench)) {
+if (!failing && !fs.existsSync(qbench)) {
   fs.mkdirSync(path.dirname(qbench), { recursive: true });
   execFileSync('cc', ['-O2', '-o', qbench, path.join(root, '../shared/bench/qbench.c'), '-lpthread']);
 }
@@ -40,7 +50,15 @@ const dirBytes = () =>
     }
   }, 0);
 let maxBytes = 0;
-const sampler = setInterval(() => (maxBytes = Math.max(maxBytes, dirBytes())), 100);
+// The live bytes last read from stats, and the sample closest to the bound it sets (64 MiB + 2 x live).
+let live = 0;
+let worst = { dir: 0, bound: Infinity, at: 0 };
+const sampler = setInterval(() => {
+  const dir = dirBytes();
+  maxBytes = Math.max(maxBytes, dir);
+  const bound = BOUND_BASE + 2 * live;
+  if (live > 0 && dir / bound > worst.dir / worst.bound) worst = { dir, bound, at: Date.now() };
+}, 100);
 
 const stats = () =>
   new Promise((resolve) => {
@@ -62,11 +80,15 @@ const stats = () =>
     });
   });
 
-const target = gb * 1024 ** 3;
-let pushed = 0,
-  first = true;
-const started = Date.now();
-while (pushed < target) {
+const liveSampler = setInterval(async () => {
+  live = Number((await stats()).bytes);
+}, 500);
+
+/**
+ * Ten seconds of qbench cycles (enqueue, reserve, ack); resolves with the bytes pushed. Run as a
+ * child process waited for without blocking, so that the samplers above keep sampling meanwhile.
+ */
+async function qbenchRound(first) {
   const args = [
     '--proto',
     'mcq',
@@ -85,8 +107,13 @@ while (pushed < target) {
     '--json',
   ];
   if (first) args.push('--prefill', String(Math.round(LIVE / size)));
-  first = false;
-  const out = execFileSync(qbench, args, { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = await new Promise((resolve, reject) => {
+    const child = spawn(qbench, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout.on('data', (d) => (text += d));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`qbench exited with ${code}`))));
+  });
   const json = JSON.parse(
     out
       .trim()
@@ -94,20 +121,49 @@ while (pushed < target) {
       .filter((l) => l.startsWith('{'))
       .pop(),
   );
-  pushed += json.ops * size;
+  return json.ops * size;
+}
+
+const QUEUE = 'churn';
+const load = failing ? await FailingLoad.open(port, QUEUE, size, 16) : null;
+if (load !== null) await load.prefill(Math.round(LIVE / size));
+const target = gb * 1024 ** 3;
+let pushed = 0,
+  first = true;
+const started = Date.now();
+while (pushed < target) {
+  if (load === null) pushed += await qbenchRound(first);
+  else {
+    await load.run(10);
+    pushed = load.counts.pushedBytes;
+  }
+  first = false;
   const s = await stats();
+  const failingFigures = load === null ? '' : `, delayed ${s[`queue_${QUEUE}_delayed`]}, dead ${s[`queue_${QUEUE}_dead`]}`;
   process.stderr.write(
-    `${(pushed / 1024 ** 3).toFixed(2)} GB pushed, dir ${(dirBytes() / 1e6).toFixed(1)} MB (max ${(maxBytes / 1e6).toFixed(1)}), live ${(Number(s.bytes) / 1e6).toFixed(1)} MB, compactions ${s.journal_compactions}, max pause ${s.journal_compaction_max_pause_ms} ms\n`,
+    `${(pushed / 1024 ** 3).toFixed(2)} GB pushed, dir ${(dirBytes() / 1e6).toFixed(1)} MB (max ${(maxBytes / 1e6).toFixed(1)}), live ${(Number(s.bytes) / 1e6).toFixed(1)} MB${failingFigures}, compactions ${s.journal_compactions}, max pause ${s.journal_compaction_max_pause_ms} ms\n`,
   );
 }
 clearInterval(sampler);
+clearInterval(liveSampler);
+load?.close();
 const s = await stats();
-const bound = 64 * 1024 * 1024 + 2 * Number(s.bytes);
+const bound = BOUND_BASE + 2 * Number(s.bytes);
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
 console.log(
-  `pushed ${(pushed / 1024 ** 3).toFixed(2)} GB of ${size}-byte items in ${Math.round((Date.now() - started) / 1000)} s through a queue holding ${(Number(s.bytes) / 1e6).toFixed(1)} MB`,
+  `pushed ${(pushed / 1024 ** 3).toFixed(2)} GB of ${size}-byte items in ${Math.round((Date.now() - started) / 1000)} s through a queue holding ${mb(Number(s.bytes))} MB`,
+);
+if (load !== null) {
+  const c = load.counts;
+  console.log(
+    `failing work: ${c.cycles} items set, ${c.poison} poison, ${c.delayed} delayed; ${c.acked} acked, ${c.released} poison releases; at the end ${s[`queue_${QUEUE}_dead`]} dead-lettered (${s[`queue_${QUEUE}.dead_items`] ?? 0} in ${QUEUE}.dead), ${s[`queue_${QUEUE}_delayed`]} delayed`,
+  );
+}
+console.log(
+  `journal dir: max ${mb(maxBytes)} MB, final ${mb(dirBytes())} MB; bound 64 MiB + 2 x live = ${mb(bound)} MB at the end: ${maxBytes < bound ? 'within' : 'EXCEEDED'}`,
 );
 console.log(
-  `journal dir: max ${(maxBytes / 1e6).toFixed(1)} MB, final ${(dirBytes() / 1e6).toFixed(1)} MB; bound 64 MiB + 2 x live = ${(bound / 1e6).toFixed(1)} MB: ${maxBytes < bound ? 'within' : 'EXCEEDED'}`,
+  `closest to the bound of its moment: ${mb(worst.dir)} MB against ${mb(worst.bound)} MB (${((100 * worst.dir) / worst.bound).toFixed(0)} %) at ${Math.round((worst.at - started) / 1000)} s: ${worst.dir < worst.bound ? 'within' : 'EXCEEDED'}`,
 );
 console.log(
   `compactions ${s.journal_compactions}, last took ${s.journal_last_compaction_ms} ms, longest event-loop pause ${s.journal_compaction_max_pause_ms} ms, fsync ${s.journal_fsync}`,
