@@ -16,10 +16,12 @@ import { Fanouts } from './fanouts.js';
 import { Ids } from './ids.js';
 import { discardOldest, fits, type QueueLimits } from './limits.js';
 import { fanoutBase } from '../queue-name.js';
-import { Holder, Queue, type Reservation, type Waiter } from './queue.js';
+import { Holder, Queue, type Waiter } from './queue.js';
+import { Reservation } from './reservations.js';
 import { NO_CHANGE_LOG, type ChangeLog, type Item, type EngineQueueStats } from './types.js';
 
-export { Holder, type Delayed, type Reservation, type Waiter } from './queue.js';
+export { Holder, type Delayed, type Waiter } from './queue.js';
+export type { Reservation } from './reservations.js';
 
 /** Returned by reserve when the holder already has maxOpen reservations on the queue. */
 export const TOO_MANY_OPEN = 'too_many_open' as const;
@@ -109,12 +111,12 @@ export class QueueEngine {
     holder.closed = true;
     if (holder.waiter !== null) this.cancelWait(holder.waiter);
     const touched: Queue[] = [];
-    for (const [queue, held] of [...holder.held]) {
+    for (const [queue, held] of holder.held.byQueue()) {
       // Back in the queue's original order (ids grow with enqueueing), which differs from the order
       // of reserving once an item was put back and reserved again: the last one put back is the head.
-      const list = held.length > 1 ? [...held].sort((a, b) => a.item.id - b.item.id) : held;
-      for (let i = list.length - 1; i >= 0; i--) {
-        const r = list[i];
+      held.sort((a, b) => a.item.id - b.item.id);
+      for (let i = held.length - 1; i >= 0; i--) {
+        const r = held[i];
         if (r.deadline === Infinity) {
           this.putBack(r, now);
         } else {
@@ -159,8 +161,7 @@ export class QueueEngine {
   reserve(holder: Holder, name: string, now: number, leaseMs = 0): Item | null | typeof TOO_MANY_OPEN {
     const queue = this.queues.get(name) ?? this.newFanout(name);
     if (queue === null) return null;
-    const list = holder.held.get(queue);
-    if (list !== undefined && list.length >= this.limits.maxOpen) return TOO_MANY_OPEN;
+    if (holder.held.count(queue) >= this.limits.maxOpen) return TOO_MANY_OPEN;
     const item = this.takeHead(queue, now);
     if (item === null) return null;
     this.open(queue, holder, item, leaseMs > 0 ? now + leaseMs : Infinity);
@@ -178,7 +179,7 @@ export class QueueEngine {
   /** How many reservations `holder` has on `name`. */
   heldCount(holder: Holder, name: string): number {
     const queue = this.queues.get(name);
-    return queue === undefined ? 0 : (holder.held.get(queue)?.length ?? 0);
+    return queue === undefined ? 0 : holder.held.count(queue);
   }
 
   // ---- acknowledging and releasing ----
@@ -237,7 +238,7 @@ export class QueueEngine {
     const queue = this.queues.get(name);
     if (queue === undefined) return false;
     const found = id > 0 ? queue.open.get(id) : undefined;
-    const targets = id > 0 ? (found === undefined ? [] : [found]) : [...(holder.held.get(queue) ?? [])];
+    const targets = id > 0 ? (found === undefined ? [] : [found]) : holder.held.on(queue);
     if (targets.length === 0) return false;
     const deadline = leaseMs > 0 ? now + leaseMs : Infinity;
     for (const r of targets) this.renew(r, deadline, now);
@@ -325,10 +326,10 @@ export class QueueEngine {
   dropQueue(name: string): boolean {
     const queue = this.queues.get(name);
     if (queue === undefined) return false;
-    for (const r of queue.open.values()) {
+    for (const r of queue.open.all()) {
       r.cancelled = true;
       if (r.deadline !== Infinity) this.deadlines.noteCancelled();
-      r.holder?.held.delete(queue);
+      r.holder?.held.forget(queue);
     }
     for (const w of [...queue.waiters]) {
       this.unlinkWaiter(w);
@@ -411,7 +412,7 @@ export class QueueEngine {
   /** Every open reservation's item of `name`, oldest reservation first. */
   openItems(name: string): Item[] {
     const queue = this.queues.get(name);
-    return queue === undefined ? [] : [...queue.open.values()].map((r) => r.item);
+    return queue === undefined ? [] : queue.open.all().map((r) => r.item);
   }
 
   /** Every delayed item of `name` with its due time, in the order they will join the tail. */
@@ -577,17 +578,12 @@ export class QueueEngine {
   }
 
   private open(queue: Queue, holder: Holder, item: Item, deadline: number): void {
-    const r: Reservation = { item, queue, holder, deadline, cancelled: false };
-    queue.open.set(item.id, r);
+    const r = new Reservation(item, queue, holder, deadline);
+    queue.open.add(r);
     queue.openBytes += item.data.length;
     queue.delivered++;
     item.deliveries++;
-    let list = holder.held.get(queue);
-    if (list === undefined) {
-      list = [];
-      holder.held.set(queue, list);
-    }
-    list.push(r);
+    holder.held.add(r);
     if (deadline !== Infinity) this.deadlines.push(r);
     this.changes.reserved(queue.name, item.id);
   }
@@ -595,22 +591,17 @@ export class QueueEngine {
   private oldestHeld(holder: Holder, name: string): Reservation | null {
     const queue = this.queues.get(name);
     if (queue === undefined) return null;
-    const list = holder.held.get(queue);
-    return list !== undefined && list.length > 0 ? list[0] : null;
+    return holder.held.oldest(queue);
   }
 
   /** Closes a reservation: off the queue's open set, off its holder's list, off the deadline heap. */
   private finish(r: Reservation): void {
     r.cancelled = true;
     if (r.deadline !== Infinity) this.deadlines.noteCancelled();
-    r.queue.open.delete(r.item.id);
+    r.queue.open.remove(r);
     r.queue.openBytes -= r.item.data.length;
-    const holder = r.holder;
-    if (holder !== null) {
-      const list = holder.held.get(r.queue)!;
-      if (list[0] === r) list.shift();
-      else list.splice(list.indexOf(r), 1);
-      if (list.length === 0) holder.held.delete(r.queue);
+    if (r.holder !== null) {
+      r.holder.held.remove(r);
       r.holder = null;
     }
   }
@@ -643,10 +634,9 @@ export class QueueEngine {
   private renew(r: Reservation, deadline: number, now: number): void {
     if (r.deadline !== Infinity) this.deadlines.noteCancelled();
     r.cancelled = true;
-    const renewed: Reservation = { item: r.item, queue: r.queue, holder: r.holder, deadline, cancelled: false };
-    r.queue.open.set(r.item.id, renewed);
-    const list = renewed.holder?.held.get(r.queue);
-    if (list !== undefined) list[list.indexOf(r)] = renewed;
+    const renewed = new Reservation(r.item, r.queue, r.holder, deadline);
+    r.queue.open.replace(r, renewed);
+    renewed.holder?.held.replace(r, renewed);
     if (deadline !== Infinity) this.deadlines.push(renewed);
     else if (renewed.holder === null) this.putBack(renewed, now);
   }

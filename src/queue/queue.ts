@@ -5,27 +5,18 @@
  */
 import type { Timed } from './deadlines.js';
 import { ReadyList } from './ready-list.js';
+import { HeldReservations, OpenReservations } from './reservations.js';
 import type { Item, EngineQueueStats } from './types.js';
 
 /** A connection (or any party) that can hold reservations. One per client connection. */
 export class Holder {
   /** Open reservations per queue, oldest first. */
-  readonly held = new Map<Queue, Reservation[]>();
+  readonly held = new HeldReservations();
   /** Set once the connection is gone; leased reservations then live on alone. */
   closed = false;
   /** The `get …/t=` this holder is blocked in, if any (a connection waits for one thing at a time). */
   waiter: Waiter | null = null;
   constructor(readonly id: number) {}
-}
-
-/** An item reserved by a holder (or, after its connection closed, by its lease alone). */
-export interface Reservation extends Timed {
-  readonly item: Item;
-  readonly queue: Queue;
-  holder: Holder | null;
-  /** Lease end (absolute ms), or Infinity for a reservation tied to its connection only. */
-  readonly deadline: number;
-  cancelled: boolean;
 }
 
 /** An item waiting for its due time (`set q/delay=`, a release with `delay=`). */
@@ -54,7 +45,7 @@ export interface Waiter extends Timed {
 export class Queue {
   readonly ready = new ReadyList();
   /** Open reservations by item id, in reservation order. */
-  readonly open = new Map<number, Reservation>();
+  readonly open = new OpenReservations();
   openBytes = 0;
   /** Blocked readers, first come first served; only live ones (timed-out and cancelled ones are removed). */
   readonly waiters: Waiter[] = [];
