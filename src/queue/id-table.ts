@@ -14,8 +14,11 @@
  * nothing.
  */
 
-/** The smallest table: a queue with a few open reservations costs a few hundred bytes. */
-const MIN_SLOTS = 16;
+/**
+ * The smallest table: 8 slots, so an idle queue costs a couple of hundred bytes (V8 keeps a
+ * typed array of up to 64 bytes inside the heap, with no separate backing store).
+ */
+const MIN_SLOTS = 8;
 /** Knuth's multiplicative constant (2^32 / golden ratio): spreads ids that differ by a stride. */
 const SPREAD = 0x9e3779b1;
 
