@@ -142,8 +142,9 @@ if [[ ! -e $RQ_BIN ]]; then
     if [[ $c == rq-* ]]; then SKIP[$c]="$RQ_BIN does not exist"; fi
   done
   if [[ " ${CONFIGS[*]}" == *" rq-"* ]]; then log "skipping rq configurations: $RQ_BIN does not exist yet"; fi
-elif [[ -n $(find "$REPO_DIR/src" -name '*.ts' -newer "$REPO_DIR/dist" 2>/dev/null | head -n 1) ]]; then
-  # bin/rq runs the compiled dist/, not src/
+elif [[ -n $(find "$REPO_DIR/src" -name '*.ts' -newer "$REPO_DIR/dist/cli/main.js" 2>/dev/null | head -n 1) ]]; then
+  # bin/rq runs the compiled dist/, not src/; a build rewrites every file of dist/ (the directory's
+  # own time changes only when a file is added), so its entry point says when it last ran
   log "warning: src/ has changes newer than dist/: run 'npm run build' to measure them"
 fi
 
