@@ -111,6 +111,7 @@ export class TextSession extends OrderedSession<TextRequest> {
   }
 
   private get(req: GetRequest, now: number): void {
+    if (req.keys.length === 1) return this.getOne(req, now);
     const keys: KeyOptions[] = [];
     let waits = false;
     for (const raw of req.keys) {
@@ -119,12 +120,23 @@ export class TextSession extends OrderedSession<TextRequest> {
       keys.push(parsed);
       waits ||= parsed.waitMs > 0;
     }
-    if (keys.length > 1) {
-      if (waits) return this.reply(W.clientError('t= needs a get with a single key'));
-      const failure = this.conn.ops.checkKeys(keys);
-      if (failure !== null) return this.reply(failureLine(failure));
-    }
+    if (waits) return this.reply(W.clientError('t= needs a get with a single key'));
+    const failure = this.conn.ops.checkKeys(keys);
+    if (failure !== null) return this.reply(failureLine(failure));
     this.getFrom(req, keys, 0, 0, now);
+  }
+
+  /** A get of one key, the worker loop's: no check of the keys as a whole, no list of parsed keys. */
+  private getOne(req: GetRequest, now: number): void {
+    const key = parseKeyCached(req.keys[0]);
+    if (key instanceof KeyError) return this.reply(W.clientError(key.message));
+    const outcome = this.conn.ops.get(key, now);
+    if (isPending(outcome)) return this.later(outcome, (settled) => this.showOne(req, key, settled));
+    this.showOne(req, key, outcome);
+  }
+
+  private showOne(req: GetRequest, key: KeyOptions, outcome: Item | null | Failure): void {
+    if (this.show(req, 0, key, outcome) >= 0) this.reply(W.END);
   }
 
   /**
@@ -141,11 +153,11 @@ export class TextSession extends OrderedSession<TextRequest> {
       if (isPending(outcome)) {
         const at = i;
         return this.later(outcome, (settled, later) => {
-          const bytes = this.show(req, keys, at, settled);
+          const bytes = this.show(req, at, keys[at], settled);
           if (bytes >= 0) this.getFrom(req, keys, at + 1, shown + bytes, later);
         });
       }
-      const bytes = this.show(req, keys, i, outcome);
+      const bytes = this.show(req, i, keys[i], outcome);
       if (bytes < 0) return;
       shown += bytes;
     }
@@ -153,10 +165,10 @@ export class TextSession extends OrderedSession<TextRequest> {
   }
 
   /**
-   * Writes what key `i` of a get showed; returns the bytes written, or -1 when the get has been
-   * answered in full (a failure, or the item of a `gets`: the first non-empty queue answers).
+   * Writes what key `i` of a get (parsed: `key`) showed; returns the bytes written, or -1 when the get
+   * has been answered in full (a failure, or the item of a `gets`: the first non-empty queue answers).
    */
-  private show(req: GetRequest, keys: readonly KeyOptions[], i: number, outcome: Item | null | Failure): number {
+  private show(req: GetRequest, i: number, key: KeyOptions, outcome: Item | null | Failure): number {
     if (outcome === null) return 0;
     if (outcome instanceof Failure) {
       this.reply(failureLine(outcome));
@@ -164,7 +176,7 @@ export class TextSession extends OrderedSession<TextRequest> {
     }
     const replies = this.conn.outbox.replies;
     const before = replies.length;
-    this.value(req.keys[i], keys[i].deliveries, outcome, req.command === 'gets');
+    this.value(req.keys[i], key.deliveries, outcome, req.command === 'gets');
     if (req.command === 'gets') {
       this.reply(W.END);
       return -1;

@@ -25,8 +25,18 @@ export class BinaryParser {
   /** Collects a header split across reads. */
   private readonly headerBytes = Buffer.alloc(HEADER_BYTES);
   private headerFilled = 0;
-  /** The header whose body is being read, if any. */
+  /** The header whose body is being read (`nextHeader`), if any. */
   private header: Header | null = null;
+  /** The one header object of this parser, reused for every packet: interpret() keeps nothing of it. */
+  private readonly nextHeader: MutableHeader = {
+    opcode: 0,
+    keyLength: 0,
+    extrasLength: 0,
+    bodyLength: 0,
+    opaque: 0,
+    dataType: 0,
+    cas: 0,
+  };
   /** Collects a body split across reads. */
   private body: Buffer | null = null;
   private bodyFilled = 0;
@@ -131,8 +141,9 @@ export class BinaryParser {
   }
 
   /**
-   * Reads and checks a header. Returns the header when its body is to be read, or the request it
-   * ends in at once: `fatal` (the parser stops) or `too_large` (the body will be skipped).
+   * Reads and checks a header. Returns the header when its body is to be read (this parser's one
+   * header object, valid until the next header is read), or the request it ends in at once: `fatal`
+   * (the parser stops) or `too_large` (the body will be skipped).
    */
   private readHeader(buf: Buffer, at: number): Header | BinaryRequest {
     const opcode = buf[at + OFFSET.opcode];
@@ -159,14 +170,16 @@ export class BinaryParser {
       this.skip = bodyLength;
       return { type: 'too_large', opcode, opaque, valueLength };
     }
-    return {
-      opcode,
-      keyLength,
-      extrasLength,
-      bodyLength,
-      opaque,
-      dataType: buf[at + OFFSET.dataType],
-      cas: readCas(buf, at + OFFSET.cas),
-    };
+    const h = this.nextHeader;
+    h.opcode = opcode;
+    h.keyLength = keyLength;
+    h.extrasLength = extrasLength;
+    h.bodyLength = bodyLength;
+    h.opaque = opaque;
+    h.dataType = buf[at + OFFSET.dataType];
+    h.cas = readCas(buf, at + OFFSET.cas);
+    return h;
   }
 }
+
+type MutableHeader = { -readonly [F in keyof Header]: Header[F] };

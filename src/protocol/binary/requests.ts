@@ -3,6 +3,7 @@
  * what to rq, and which extras/key/value shapes each accepts (memcached's own checks, spec section 4).
  * Every packet becomes exactly one request, so replies stay in step with requests.
  */
+import { keyStrings } from '../key-strings.js';
 import { FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES } from './constants.js';
 
 interface Base {
@@ -195,7 +196,7 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
   const keyStart = at + extras;
   const keyEnd = keyStart + h.keyLength;
   const valueLength = h.bodyLength - extras - h.keyLength;
-  const key = h.keyLength === 0 ? '' : buf.toString('latin1', keyStart, keyEnd);
+  const key = h.keyLength === 0 ? '' : keyStrings.get(buf, keyStart, keyEnd);
   switch (opcode) {
     case OP.GET:
     case OP.GETQ:

@@ -14,6 +14,7 @@
  *   otherwise it is skipped and answered with an error.
  */
 import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
+import { keyStrings } from '../key-strings.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import type { StorageCommand, TextRequest } from './requests.js';
 import { MAX_LINE_BYTES, clientError, serverError, ERROR } from './words.js';
@@ -44,7 +45,19 @@ const SIGNED_INTEGER = /^-?[0-9]+$/;
 
 export class TextParser {
   private leftover: Buffer | null = null;
+  /** The storage command whose data block is awaited: `pendingData` while there is one, else null. */
   private pending: PendingData | null = null;
+  /** The one PendingData of this parser, reused: there is never more than one block awaited. */
+  private readonly pendingData: PendingData = {
+    command: 'set',
+    key: '',
+    flags: 0,
+    exptime: 0,
+    noreply: false,
+    size: 0,
+    block: null,
+    filled: 0,
+  };
   private swallow = 0;
   private dead = false;
   /** The connection has not logged in: lines and data that span reads are held to a login's size. */
@@ -207,7 +220,7 @@ export class TextParser {
       const c = buf[t0];
       if (c === 0x67 && n === 2) {
         // get <key>
-        return { type: 'get', command: 'get', keys: [buf.toString('latin1', TOKENS[2], TOKENS[3])] };
+        return { type: 'get', command: 'get', keys: [keyStrings.get(buf, TOKENS[2], TOKENS[3])] };
       }
       if (c === 0x73 && (n === 5 || (n === 6 && isNoreply(buf, TOKENS[10], TOKENS[11])))) {
         // set <key> <flags> <exptime> <bytes> [noreply]
@@ -215,26 +228,13 @@ export class TextParser {
         const exptime = parseDigits(buf, TOKENS[6], TOKENS[7], 12);
         const bytes = parseDigits(buf, TOKENS[8], TOKENS[9], 12);
         if (flags < 0 || flags > MAX_FLAGS || exptime < 0 || bytes < 0 || bytes > this.maxItemSize) return undefined;
-        this.pending = {
-          command: 'set',
-          key: buf.toString('latin1', TOKENS[2], TOKENS[3]),
-          flags,
-          exptime,
-          noreply: n === 6,
-          size: bytes + 2,
-          block: null,
-          filled: 0,
-        };
+        this.await('set', keyStrings.get(buf, TOKENS[2], TOKENS[3]), flags, exptime, n === 6, bytes);
         return null;
       }
       return undefined;
     }
-    if (
-      t0len === 6 &&
-      buf.toString('latin1', t0, t0 + 6) === 'delete' &&
-      (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))
-    ) {
-      return { type: 'delete', key: buf.toString('latin1', TOKENS[2], TOKENS[3]), noreply: n === 3 };
+    if (t0len === 6 && sameWord(buf, t0, DELETE) && (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))) {
+      return { type: 'delete', key: keyStrings.get(buf, TOKENS[2], TOKENS[3]), noreply: n === 3 };
     }
     return undefined;
   }
@@ -322,17 +322,22 @@ export class TextParser {
       this.swallow = bytes + 2;
       return badFormat(noreply);
     }
-    this.pending = {
-      command,
-      key,
-      flags: Number(flagsText),
-      exptime: Number(exptimeText),
-      noreply,
-      size: bytes + 2,
-      block: null,
-      filled: 0,
-    };
+    this.await(command, key, Number(flagsText), Number(exptimeText), noreply, bytes);
     return null;
+  }
+
+  /** Awaits the `bytes`-byte data block of a storage command (and its CRLF). */
+  private await(command: StorageCommand, key: string, flags: number, exptime: number, noreply: boolean, bytes: number): void {
+    const p = this.pendingData;
+    p.command = command;
+    p.key = key;
+    p.flags = flags;
+    p.exptime = exptime;
+    p.noreply = noreply;
+    p.size = bytes + 2;
+    p.block = null;
+    p.filled = 0;
+    this.pending = p;
   }
 }
 
@@ -370,8 +375,18 @@ function parseDigits(buf: Buffer, start: number, end: number, maxDigits: number)
   return v;
 }
 
+/** Words the fast path compares as bytes. */
+const DELETE = Buffer.from('delete', 'latin1');
+const NOREPLY = Buffer.from('noreply', 'latin1');
+
+/** True when `word` is at `buf[start…]` (the caller has checked the token's length). */
+function sameWord(buf: Buffer, start: number, word: Buffer): boolean {
+  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word[i]) return false;
+  return true;
+}
+
 function isNoreply(buf: Buffer, start: number, end: number): boolean {
-  return end - start === 7 && buf.toString('latin1', start, end) === 'noreply';
+  return end - start === NOREPLY.length && sameWord(buf, start, NOREPLY);
 }
 
 function badFormat(noreply: boolean): TextRequest {
