@@ -17,9 +17,14 @@ import { REPLY_HIGH_WATER } from './outbox.js';
  */
 export const BACKLOG_HIGH_WATER = 64 * 1024;
 
-/** A protocol's push-fed parser: bytes in, the requests they complete out. */
+/** A protocol's push-fed parser: bytes in, the requests they complete out, one at a time. */
 export interface RequestParser<R> {
-  push(chunk: Buffer): R[];
+  /** Gives bytes, read in place until next() has taken them all or keepInput() copies them. */
+  feed(chunk: Buffer): void;
+  /** The next complete request, or null; it may be reused by the next call. */
+  next(): R | null;
+  /** The bytes fed are about to be overwritten: copies those not parsed yet. */
+  keepInput(): void;
   /** While on, accepts only requests as small as a login needs. */
   limitToLogin(on: boolean): void;
   /** Gives back the bytes held for a request still arriving (the connection is gone). */
@@ -27,8 +32,8 @@ export interface RequestParser<R> {
 }
 
 export abstract class OrderedSession<R> implements ProtocolSession {
-  private pending: R[] = [];
-  private next = 0;
+  /** The requests run stopped before the parser ran out of them (a wait, a full outbox, a stop). */
+  private unrun = false;
   private waiting = false;
   /** Input received while a request waits, not parsed yet. */
   private backlog: Buffer[] = [];
@@ -55,11 +60,12 @@ export abstract class OrderedSession<R> implements ProtocolSession {
       if (this.backlogBytes >= (this.conn.authenticated ? BACKLOG_HIGH_WATER : LOGIN_REQUEST_BYTES)) this.conn.holdInput(true);
       return;
     }
-    if (this.parse(chunk)) this.handlePending();
+    this.parser.feed(chunk);
+    this.run();
   }
 
   get idle(): boolean {
-    return !this.waiting && this.next >= this.pending.length && this.backlog.length === 0;
+    return !this.waiting && !this.unrun && this.backlog.length === 0;
   }
 
   loginChanged(loggedIn: boolean): void {
@@ -73,7 +79,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   }
 
   keepInput(): void {
-    for (let i = this.next; i < this.pending.length; i++) this.pending[i] = withOwnBytes(this.pending[i]);
+    this.parser.keepInput();
   }
 
   inputEnded(): void {
@@ -81,7 +87,7 @@ export abstract class OrderedSession<R> implements ProtocolSession {
   }
 
   resume(): void {
-    if (!this.waiting && !this.stopped && this.next < this.pending.length && !this.conn.outputBlocked) this.handlePending();
+    if (!this.waiting && !this.stopped && this.unrun && !this.conn.outputBlocked) this.run();
   }
 
   /**
@@ -131,48 +137,33 @@ export abstract class OrderedSession<R> implements ProtocolSession {
       this.backlog = [];
       this.backlogBytes = 0;
       this.conn.holdInput(false);
-      for (const chunk of held) this.parse(chunk);
+      this.parser.feed(held.length === 1 ? held[0] : Buffer.concat(held));
     }
-    this.handlePending();
+    this.run();
   }
 
-  /** Parses a chunk and queues its requests; false when it completed none. */
-  private parse(chunk: Buffer): boolean {
-    const requests = this.parser.push(chunk);
-    if (requests.length === 0) return false;
-    if (this.next >= this.pending.length) {
-      this.pending = requests;
-      this.next = 0;
-    } else {
-      for (const r of requests) this.pending.push(r);
-    }
-    return true;
-  }
-
-  /** Runs queued requests until done, blocked in a wait, or stopped; then commits the batch of replies. */
-  private handlePending(): void {
+  /**
+   * Runs the parsed requests until there are no more, one waits, or the session stops; then commits
+   * the batch of replies. Each request is run before the next is parsed (the parser reuses request
+   * objects), and requests not run yet stay unparsed in the parser.
+   */
+  private run(): void {
     const now = this.conn.ctx.now();
-    while (this.next < this.pending.length && !this.waiting && !this.stopped) {
-      this.handle(this.pending[this.next++], now);
+    const parser = this.parser;
+    this.unrun = true;
+    while (!this.waiting && !this.stopped) {
+      const req = parser.next();
+      if (req === null) {
+        this.unrun = false;
+        break;
+      }
+      this.handle(req, now);
       if (this.conn.outbox.replies.length >= REPLY_HIGH_WATER) {
         this.conn.commit();
         if (this.conn.outputBlocked) break; // resume() goes on once the peer has read
       }
     }
-    if (this.next >= this.pending.length) {
-      this.pending = [];
-      this.next = 0;
-    }
     if (this.stopped) this.conn.end();
     else this.conn.commit();
   }
-}
-
-/** `req`, or a copy of it whose Buffer fields (views of the bytes read) are copies of their own. */
-function withOwnBytes<R>(req: R): R {
-  let copy: Record<string, unknown> | null = null;
-  for (const [name, value] of Object.entries(req as Record<string, unknown>)) {
-    if (Buffer.isBuffer(value)) (copy ??= { ...(req as Record<string, unknown>) })[name] = Buffer.from(value);
-  }
-  return (copy ?? req) as R;
 }

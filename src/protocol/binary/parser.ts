@@ -1,5 +1,6 @@
 /**
- * The memcache binary-protocol request parser: a push-fed state machine, bytes in, typed requests out.
+ * The memcache binary-protocol request parser: a push-fed state machine, bytes in, typed requests
+ * out, one at a time (feed, then next).
  * Pure: no sockets, no queue. Framing follows the spec's section 2 (constants.ts); requests.ts says
  * what each opcode means.
  *
@@ -22,6 +23,9 @@ import { readCas } from './packet.js';
 import { interpret, type BinaryRequest, type RequestHeader as Header } from './requests.js';
 
 export class BinaryParser {
+  /** The bytes fed, parsed up to `pos`. */
+  private buf: Buffer = EMPTY;
+  private pos = 0;
   /** Collects a header split across reads. */
   private readonly headerBytes = Buffer.alloc(HEADER_BYTES);
   private headerFilled = 0;
@@ -67,51 +71,60 @@ export class BinaryParser {
     this.body = null;
     this.header = null;
     this.dead = true;
+    this.buf = EMPTY;
+    this.pos = 0;
   }
 
-  /** Feeds bytes; returns the requests completed by them, in order. */
-  push(chunk: Buffer): BinaryRequest[] {
-    const out: BinaryRequest[] = [];
-    let pos = 0;
-    while (pos < chunk.length && !this.dead) {
+  /**
+   * Feeds bytes; next() then takes the requests they complete. The parser reads `chunk` in place
+   * until next() has taken every request in it, or keepInput() copies what is left.
+   */
+  feed(chunk: Buffer): void {
+    if (this.dead) return;
+    // Requests not taken yet (their session waits) come first.
+    this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
+    this.pos = 0;
+  }
+
+  /**
+   * The next request the bytes fed complete, or null when they complete no more. Views in a request
+   * (a SET's value, a SASL message) may be of the bytes fed.
+   */
+  next(): BinaryRequest | null {
+    const chunk = this.buf;
+    while (this.pos < chunk.length && !this.dead) {
       if (this.skip > 0) {
-        const n = Math.min(this.skip, chunk.length - pos);
+        const n = Math.min(this.skip, chunk.length - this.pos);
         this.skip -= n;
-        pos += n;
+        this.pos += n;
         continue;
       }
       if (this.header === null) {
         let h: Header | BinaryRequest;
-        if (this.headerFilled === 0 && chunk.length - pos >= HEADER_BYTES) {
-          h = this.readHeader(chunk, pos);
-          pos += HEADER_BYTES;
+        if (this.headerFilled === 0 && chunk.length - this.pos >= HEADER_BYTES) {
+          h = this.readHeader(chunk, this.pos);
+          this.pos += HEADER_BYTES;
         } else {
-          const n = Math.min(HEADER_BYTES - this.headerFilled, chunk.length - pos);
-          chunk.copy(this.headerBytes, this.headerFilled, pos, pos + n);
+          const n = Math.min(HEADER_BYTES - this.headerFilled, chunk.length - this.pos);
+          chunk.copy(this.headerBytes, this.headerFilled, this.pos, this.pos + n);
           this.headerFilled += n;
-          pos += n;
+          this.pos += n;
           if (this.headerFilled < HEADER_BYTES) break;
           this.headerFilled = 0;
           h = this.readHeader(this.headerBytes, 0);
         }
-        if ('type' in h) {
-          out.push(h);
-          continue;
-        }
-        if (h.bodyLength === 0) {
-          out.push(interpret(h, chunk, pos));
-          continue;
-        }
+        if ('type' in h) return h;
+        if (h.bodyLength === 0) return interpret(h, chunk, this.pos);
         this.header = h;
-        if (pos === chunk.length) break;
+        if (this.pos === chunk.length) break;
       }
       const h = this.header;
-      if (this.bodyFilled === 0 && chunk.length - pos >= h.bodyLength) {
+      if (this.bodyFilled === 0 && chunk.length - this.pos >= h.bodyLength) {
         // The whole body is in this chunk: hand out views, no copy.
-        out.push(interpret(h, chunk, pos));
-        pos += h.bodyLength;
+        const at = this.pos;
+        this.pos += h.bodyLength;
         this.header = null;
-        continue;
+        return interpret(h, chunk, at);
       }
       if (this.body === null) {
         let refusal: string | null = null;
@@ -120,23 +133,40 @@ export class BinaryParser {
         if (refusal !== null) {
           this.header = null;
           this.skip = h.bodyLength;
-          out.push({ type: 'no_room', opcode: h.opcode, opaque: h.opaque, reason: refusal });
-          continue;
+          return { type: 'no_room', opcode: h.opcode, opaque: h.opaque, reason: refusal };
         }
         this.body = Buffer.allocUnsafe(h.bodyLength);
       }
-      const n = Math.min(h.bodyLength - this.bodyFilled, chunk.length - pos);
-      chunk.copy(this.body, this.bodyFilled, pos, pos + n);
+      const n = Math.min(h.bodyLength - this.bodyFilled, chunk.length - this.pos);
+      chunk.copy(this.body, this.bodyFilled, this.pos, this.pos + n);
       this.bodyFilled += n;
-      pos += n;
+      this.pos += n;
       if (this.bodyFilled === h.bodyLength) {
         this.partial.give(h.bodyLength);
-        out.push(interpret(h, this.body, 0));
+        const body = this.body;
         this.header = null;
         this.body = null;
         this.bodyFilled = 0;
+        return interpret(h, body, 0);
       }
     }
+    // Every byte is taken: let go of the chunk.
+    this.buf = EMPTY;
+    this.pos = 0;
+    return null;
+  }
+
+  /** The bytes fed are about to be overwritten (a reused read buffer): copies those not parsed yet. */
+  keepInput(): void {
+    this.buf = this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : EMPTY;
+    this.pos = 0;
+  }
+
+  /** Feeds bytes; returns the requests completed by them, in order. */
+  push(chunk: Buffer): BinaryRequest[] {
+    this.feed(chunk);
+    const out: BinaryRequest[] = [];
+    for (let request = this.next(); request !== null; request = this.next()) out.push(request);
     return out;
   }
 
@@ -181,5 +211,7 @@ export class BinaryParser {
     return h;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
 
 type MutableHeader = { -readonly [F in keyof Header]: Header[F] };

@@ -1,5 +1,6 @@
 /**
- * The memcache text-protocol parser: a push-fed state machine, bytes in, typed requests out.
+ * The memcache text-protocol parser: a push-fed state machine, bytes in, typed requests out, one
+ * at a time (feed, then next) so that the worker loop's requests need no object of their own.
  * Pure: no sockets, no queue. memcached protocol.txt is the reference for the grammar;
  * docs/protocol.md says where rq differs.
  *
@@ -16,7 +17,7 @@
 import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
 import { keyStrings } from '../key-strings.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
-import type { StorageCommand, TextRequest } from './requests.js';
+import type { DeleteRequest, GetRequest, StorageCommand, StorageRequest, TextRequest } from './requests.js';
 import { MAX_LINE_BYTES, clientError, serverError, ERROR } from './words.js';
 
 const LF = 0x0a;
@@ -38,12 +39,20 @@ interface PendingData {
   filled: number;
 }
 
+type Mutable<T> = { -readonly [F in keyof T]: T[F] };
+
+const EMPTY = Buffer.alloc(0);
+
 const STORAGE_COMMANDS: ReadonlySet<string> = new Set(['set', 'add', 'replace', 'append', 'prepend', 'cas']);
 
 const INTEGER = /^[0-9]+$/;
 const SIGNED_INTEGER = /^-?[0-9]+$/;
 
 export class TextParser {
+  /** The bytes fed, parsed up to `pos`. */
+  private buf: Buffer = EMPTY;
+  private pos = 0;
+  /** A line that spans reads, copied: the next bytes fed continue it. */
   private leftover: Buffer | null = null;
   /** The storage command whose data block is awaited: `pendingData` while there is one, else null. */
   private pending: PendingData | null = null;
@@ -58,6 +67,18 @@ export class TextParser {
     block: null,
     filled: 0,
   };
+  /** The requests next() hands out for the worker loop's commands, reused (see next()). */
+  private readonly storage: Mutable<StorageRequest> = {
+    type: 'storage',
+    command: 'set',
+    key: '',
+    flags: 0,
+    exptime: 0,
+    data: EMPTY,
+    noreply: false,
+  };
+  private readonly getOne: Mutable<GetRequest> = { type: 'get', command: 'get', keys: [''] };
+  private readonly deleteOne: Mutable<DeleteRequest> = { type: 'delete', key: '', noreply: false };
   private swallow = 0;
   private dead = false;
   /** The connection has not logged in: lines and data that span reads are held to a login's size. */
@@ -84,81 +105,106 @@ export class TextParser {
     if (this.pending !== null && this.pending.block !== null) this.partial.give(this.pending.size);
     this.pending = null;
     this.leftover = null;
+    this.buf = EMPTY;
+    this.pos = 0;
     this.dead = true;
   }
 
-  /** Feeds bytes; returns the requests completed by them, in order. */
-  push(chunk: Buffer): TextRequest[] {
-    const out: TextRequest[] = [];
-    if (this.dead) return out;
-    let buf = chunk;
-    let pos = 0;
-    if (this.swallow > 0) {
-      const skip = Math.min(this.swallow, buf.length);
-      this.swallow -= skip;
-      pos = skip;
-    }
-    if (this.pending !== null && pos < buf.length) {
-      pos = this.fillPending(buf, pos, out);
-    }
-    if (this.leftover !== null) {
-      buf = Buffer.concat([this.leftover, buf.subarray(pos)]);
-      pos = 0;
+  /**
+   * Feeds bytes; next() then takes the requests they complete. The parser reads `chunk` in place
+   * until next() has taken every request in it, or keepInput() copies what is left.
+   */
+  feed(chunk: Buffer): void {
+    if (this.dead) return;
+    if (this.pos < this.buf.length) {
+      // Requests not taken yet (their session waits): they come first.
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), chunk]);
+    } else if (this.leftover !== null) {
+      this.buf = Buffer.concat([this.leftover, chunk]);
       this.leftover = null;
+    } else {
+      this.buf = chunk;
     }
-    while (pos < buf.length && !this.dead) {
+    this.pos = 0;
+  }
+
+  /**
+   * The next request the bytes fed complete, or null when they complete no more. The object
+   * returned for a set, a get of one key or a delete is this parser's own and is reused by the
+   * next call: take what is needed from a request before asking for the next one. A storage
+   * request's data may be a view of the bytes fed.
+   */
+  next(): TextRequest | null {
+    const buf = this.buf;
+    while (this.pos < buf.length && !this.dead) {
       if (this.pending !== null) {
-        pos = this.fillPending(buf, pos, out);
+        const request = this.fillPending(buf);
+        if (request !== null) return request;
         continue;
       }
       if (this.swallow > 0) {
-        const skip = Math.min(this.swallow, buf.length - pos);
+        const skip = Math.min(this.swallow, buf.length - this.pos);
         this.swallow -= skip;
-        pos += skip;
+        this.pos += skip;
         continue;
       }
+      const pos = this.pos;
       const lf = buf.indexOf(LF, pos);
       if (lf < 0) {
+        this.pos = buf.length;
         // A CR at the end may be the first half of the line end, so it does not count: a line of
         // exactly the limit is accepted however it is split.
         const lineBytes = buf.length - pos - (buf[buf.length - 1] === CR ? 1 : 0);
-        if (lineBytes > (this.beforeLogin ? LOGIN_REQUEST_BYTES : MAX_LINE_BYTES)) {
-          out.push(this.fatal('line too long'));
-        } else {
-          this.leftover = Buffer.from(buf.subarray(pos));
-        }
+        if (lineBytes > (this.beforeLogin ? LOGIN_REQUEST_BYTES : MAX_LINE_BYTES)) return this.fatal('line too long');
+        this.leftover = Buffer.from(buf.subarray(pos));
         break;
       }
       let end = lf;
       if (end > pos && buf[end - 1] === CR) end--;
-      if (end - pos > MAX_LINE_BYTES) {
-        out.push(this.fatal('line too long'));
-        break;
-      }
-      const lineStart = pos;
-      pos = lf + 1;
-      let request = this.parseHot(buf, lineStart, end);
-      if (request === undefined) request = this.parseLine(buf.toString('latin1', lineStart, end));
+      if (end - pos > MAX_LINE_BYTES) return this.fatal('line too long');
+      this.pos = lf + 1;
+      let request = this.parseHot(buf, pos, end);
+      if (request === undefined) request = this.parseLine(buf.toString('latin1', pos, end));
+      if (request !== null) return request;
       // parseLine may have set `pending` (a storage header); TypeScript cannot see that.
       const p = this.pending as PendingData | null;
-      if (request !== null) {
-        out.push(request);
-      } else if (p !== null && buf.length - pos >= p.size) {
+      if (p !== null && buf.length - this.pos >= p.size) {
         // The whole data block is in this buffer: take a view, no copy.
         this.pending = null;
-        out.push(this.finishStorage(p, buf.subarray(pos, pos + p.size)));
-        pos += p.size;
+        const at = this.pos;
+        this.pos += p.size;
+        return this.finishStorage(p, buf, at);
       }
+    }
+    // Every byte is taken: let go of the chunk.
+    this.buf = EMPTY;
+    this.pos = 0;
+    return null;
+  }
+
+  /** The bytes fed are about to be overwritten (a reused read buffer): copies those not parsed yet. */
+  keepInput(): void {
+    if (this.pos < this.buf.length) this.buf = Buffer.from(this.buf.subarray(this.pos));
+    else this.buf = EMPTY;
+    this.pos = 0;
+  }
+
+  /** Feeds bytes; returns the requests completed by them, in order, each an object of its own. */
+  push(chunk: Buffer): TextRequest[] {
+    this.feed(chunk);
+    const out: TextRequest[] = [];
+    for (let request = this.next(); request !== null; request = this.next()) {
+      out.push(request.type === 'get' ? { ...request, keys: [...request.keys] } : { ...request });
     }
     return out;
   }
 
   /**
-   * Copies block bytes of a storage command; emits the request once the block is complete. The
-   * block is allocated whole on its first bytes, if it may be held (before login, a login's size;
-   * room in PartialBytes); if not, it is skipped and answered with the reason.
+   * Copies block bytes of a storage command from `buf` at `this.pos`; returns the request once the block
+   * is complete. The block is allocated whole on its first bytes, if it may be held (before login, a
+   * login's size; room in PartialBytes); if not, it is skipped and answered with the reason.
    */
-  private fillPending(buf: Buffer, pos: number, out: TextRequest[]): number {
+  private fillPending(buf: Buffer): TextRequest | null {
     const p = this.pending!;
     if (p.block === null) {
       let refusal: string | null = null;
@@ -167,41 +213,41 @@ export class TextParser {
       if (refusal !== null) {
         this.pending = null;
         this.swallow = p.size;
-        out.push({ type: 'error', reply: refusal, close: false, noreply: p.noreply });
-        return pos;
+        return { type: 'error', reply: refusal, close: false, noreply: p.noreply };
       }
       p.block = Buffer.allocUnsafe(p.size);
     }
-    const take = Math.min(p.size - p.filled, buf.length - pos);
-    buf.copy(p.block, p.filled, pos, pos + take);
+    const take = Math.min(p.size - p.filled, buf.length - this.pos);
+    buf.copy(p.block, p.filled, this.pos, this.pos + take);
     p.filled += take;
-    if (p.filled === p.size) {
-      this.pending = null;
-      this.partial.give(p.size);
-      out.push(this.finishStorage(p, p.block));
-    }
-    return pos + take;
+    this.pos += take;
+    if (p.filled < p.size) return null;
+    this.pending = null;
+    this.partial.give(p.size);
+    return this.finishStorage(p, p.block, 0);
   }
 
-  private finishStorage(p: PendingData, block: Buffer): TextRequest {
-    const n = block.length - 2;
-    if (block[n] !== CR || block[n + 1] !== LF) {
+  /** The storage request of `p`, whose block (data and CRLF) is at `buf[at…]`. */
+  private finishStorage(p: PendingData, buf: Buffer, at: number): TextRequest {
+    const n = at + p.size - 2;
+    if (buf[n] !== CR || buf[n + 1] !== LF) {
       return { type: 'error', reply: clientError('bad data chunk'), close: false, noreply: p.noreply };
     }
-    return {
-      type: 'storage',
-      command: p.command,
-      key: p.key,
-      flags: p.flags,
-      exptime: p.exptime,
-      data: block.subarray(0, n),
-      noreply: p.noreply,
-    };
+    const r = this.storage;
+    r.command = p.command;
+    r.key = p.key;
+    r.flags = p.flags;
+    r.exptime = p.exptime;
+    r.data = buf.subarray(at, n);
+    r.noreply = p.noreply;
+    return r;
   }
 
   private fatal(reason: string): TextRequest {
     this.dead = true;
     this.leftover = null;
+    this.buf = EMPTY;
+    this.pos = 0;
     return { type: 'error', reply: clientError(reason), close: true, noreply: false };
   }
 
@@ -220,7 +266,8 @@ export class TextParser {
       const c = buf[t0];
       if (c === 0x67 && n === 2) {
         // get <key>
-        return { type: 'get', command: 'get', keys: [keyStrings.get(buf, TOKENS[2], TOKENS[3])] };
+        this.getOne.keys[0] = keyStrings.get(buf, TOKENS[2], TOKENS[3]);
+        return this.getOne;
       }
       if (c === 0x73 && (n === 5 || (n === 6 && isNoreply(buf, TOKENS[10], TOKENS[11])))) {
         // set <key> <flags> <exptime> <bytes> [noreply]
@@ -234,7 +281,10 @@ export class TextParser {
       return undefined;
     }
     if (t0len === 6 && sameWord(buf, t0, DELETE) && (n === 2 || (n === 3 && isNoreply(buf, TOKENS[4], TOKENS[5])))) {
-      return { type: 'delete', key: keyStrings.get(buf, TOKENS[2], TOKENS[3]), noreply: n === 3 };
+      const r = this.deleteOne;
+      r.key = keyStrings.get(buf, TOKENS[2], TOKENS[3]);
+      r.noreply = n === 3;
+      return r;
     }
     return undefined;
   }

@@ -263,6 +263,28 @@ describe('BinaryParser', () => {
     expect(r).toEqual({ type: 'invalid', ...base(OP.SET, 1), reason: 'set needs 8 bytes of extras (flags, expiration)' });
   });
 
+  it('hands out requests one at a time; keepInput() keeps those not taken when the bytes are reused', () => {
+    const packets = [
+      req({ opcode: OP.SETQ, key: 'q', extras: u32(0, 0), value: 'abc', opaque: 1 }),
+      req({ opcode: OP.GET, key: 'q', opaque: 2 }),
+      req({ opcode: OP.DELETE, key: 'q', opaque: 3 }),
+    ];
+    const whole = plain(new BinaryParser(MAX_ITEM).push(Buffer.concat(packets)));
+    for (let taken = 0; taken <= packets.length; taken++) {
+      const p = new BinaryParser(MAX_ITEM);
+      const readBuffer = Buffer.concat(packets);
+      p.feed(readBuffer);
+      const got: BinaryRequest[] = [];
+      // A SET's value is a view of the bytes fed: copied as it is taken, as the session's store does.
+      const take = (r: BinaryRequest) => got.push(r.type === 'set' ? { ...r, value: Buffer.from(r.value) } : r);
+      for (let i = 0; i < taken; i++) take(p.next()!);
+      p.keepInput();
+      readBuffer.fill(0x21);
+      for (let r = p.next(); r !== null; r = p.next()) take(r);
+      expect(plain(got), `${taken} taken before the buffer was reused`).toEqual(whole);
+    }
+  });
+
   it('takes nothing after a fatal request', () => {
     const p = new BinaryParser(MAX_ITEM);
     expect(p.push(Buffer.from('x'.repeat(24)))[0].type).toBe('fatal');

@@ -366,6 +366,41 @@ describe('TextParser', () => {
     expect(parser.push(Buffer.from('get q\r\nversion\r\n'))).toEqual([]);
   });
 
+  it('hands out requests one at a time; keepInput() keeps those not taken when the bytes are reused', () => {
+    // A session takes a request, runs it, and stops (a get that waits): the rest of the read buffer
+    // must survive the buffer being reused for the next read.
+    const input = Buffer.from('set q 0 0 3 noreply\r\nabc\r\nget q\r\nget r\r\ndelete q\r\nset q 5 0 2\r\nxy\r\nget q', 'latin1');
+    const expected = [set('q', 'abc', { noreply: true }), get('q'), get('r'), del('q'), set('q', 'xy', { flags: 5 })];
+    for (let taken = 0; taken <= expected.length; taken++) {
+      const parser = new TextParser(MAX_ITEM);
+      const readBuffer = Buffer.from(input);
+      parser.feed(readBuffer);
+      const got: Plain[] = [];
+      // Each request is copied as it is taken: the parser reuses its object for the next one.
+      const take = (r: TextRequest) => got.push(structuredClone(plain(r)));
+      for (let i = 0; i < taken; i++) take(parser.next()!);
+      parser.keepInput();
+      readBuffer.fill(0x21);
+      for (let r = parser.next(); r !== null; r = parser.next()) take(r);
+      parser.feed(Buffer.from('\r\n'));
+      for (let r = parser.next(); r !== null; r = parser.next()) take(r);
+      expect(got, `${taken} taken before the buffer was reused`).toEqual([...expected, get('q')]);
+    }
+  });
+
+  it('reuses the objects of set, get and delete: push() gives each request its own', () => {
+    const parser = new TextParser(MAX_ITEM);
+    parser.feed(Buffer.from('get a\r\nget b\r\n'));
+    const first = parser.next();
+    expect(parser.next()).toBe(first);
+    expect(new TextParser(MAX_ITEM).push(Buffer.from('get a\r\nget b\r\ndelete a\r\ndelete b\r\n')).map(plain)).toEqual([
+      get('a'),
+      get('b'),
+      del('a'),
+      del('b'),
+    ]);
+  });
+
   it('keeps one request per command line over a long random pipeline', () => {
     // Random valid and invalid commands; the count of requests must equal the count of command lines.
     const random = new Random(42);
