@@ -20,9 +20,11 @@ import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
 import { readCas } from './packet.js';
-import { interpret, type BinaryRequest, type RequestHeader as Header } from './requests.js';
+import { interpret, reusedRequests, type BinaryRequest, type RequestHeader as Header } from './requests.js';
 
 export class BinaryParser {
+  /** The objects next() hands out for GET, SET and DELETE, refilled for each (see next()). */
+  private readonly reused = reusedRequests();
   /** The bytes fed, parsed up to `pos`. */
   private buf: Buffer = EMPTY;
   private pos = 0;
@@ -87,8 +89,10 @@ export class BinaryParser {
   }
 
   /**
-   * The next request the bytes fed complete, or null when they complete no more. Views in a request
-   * (a SET's value, a SASL message) may be of the bytes fed.
+   * The next request the bytes fed complete, or null when they complete no more. The object
+   * returned for a GET, SET or DELETE is this parser's own and is reused by the next call: take what
+   * is needed from a request before asking for the next one. Views in a request (a SET's value, a
+   * SASL message) may be of the bytes fed.
    */
   next(): BinaryRequest | null {
     const chunk = this.buf;
@@ -114,7 +118,7 @@ export class BinaryParser {
           h = this.readHeader(this.headerBytes, 0);
         }
         if ('type' in h) return h;
-        if (h.bodyLength === 0) return interpret(h, chunk, this.pos);
+        if (h.bodyLength === 0) return interpret(h, chunk, this.pos, this.reused);
         this.header = h;
         if (this.pos === chunk.length) break;
       }
@@ -124,7 +128,7 @@ export class BinaryParser {
         const at = this.pos;
         this.pos += h.bodyLength;
         this.header = null;
-        return interpret(h, chunk, at);
+        return interpret(h, chunk, at, this.reused);
       }
       if (this.body === null) {
         let refusal: string | null = null;
@@ -147,7 +151,7 @@ export class BinaryParser {
         this.header = null;
         this.body = null;
         this.bodyFilled = 0;
-        return interpret(h, body, 0);
+        return interpret(h, body, 0, this.reused);
       }
     }
     // Every byte is taken: let go of the chunk.
@@ -162,11 +166,11 @@ export class BinaryParser {
     this.pos = 0;
   }
 
-  /** Feeds bytes; returns the requests completed by them, in order. */
+  /** Feeds bytes; returns the requests completed by them, in order, each an object of its own. */
   push(chunk: Buffer): BinaryRequest[] {
     this.feed(chunk);
     const out: BinaryRequest[] = [];
-    for (let request = this.next(); request !== null; request = this.next()) out.push(request);
+    for (let request = this.next(); request !== null; request = this.next()) out.push({ ...request });
     return out;
   }
 

@@ -180,11 +180,31 @@ export interface RequestHeader {
   readonly cas: number;
 }
 
+type Mutable<T> = { -readonly [F in keyof T]: T[F] };
+
+/** Request objects a parser lends out again and again: a GET, SET or DELETE is written into these. */
+export interface ReusedRequests {
+  readonly get: Mutable<BinaryGet>;
+  readonly set: Mutable<BinarySet>;
+  readonly delete: Mutable<BinaryDelete>;
+}
+
+/** A parser's own ReusedRequests. */
+export function reusedRequests(): ReusedRequests {
+  const echo = { opcode: 0, opaque: 0 };
+  return {
+    get: { type: 'get', ...echo, key: '', withKey: false, quiet: false },
+    set: { type: 'set', ...echo, key: '', flags: 0, exptime: 0, value: Buffer.alloc(0), quiet: false },
+    delete: { type: 'delete', ...echo, key: '', cas: 0, quiet: false },
+  };
+}
+
 /**
  * Turns one framed packet into a typed request: `h` its header, its body in `buf` from `at`.
  * Reads fields in place (no views but the value of a SET, which it must hand on). Never throws.
+ * A GET, SET or DELETE is written into `reused`, overwriting the one before.
  */
-export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequest {
+export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: ReusedRequests): BinaryRequest {
   const { opcode, opaque } = h;
   const invalid = (reason: string): BinaryInvalid => ({ type: 'invalid', opcode, opaque, reason });
   const unsupported = UNSUPPORTED.get(opcode);
@@ -204,35 +224,45 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number): BinaryRequ
     case OP.GETKQ:
       if (extras !== 0 || valueLength !== 0) return invalid('get takes a key and nothing else');
       if (key.length === 0) return invalid('get needs a key');
-      return {
-        type: 'get',
-        opcode,
-        opaque,
-        key,
-        withKey: opcode === OP.GETK || opcode === OP.GETKQ,
-        quiet: opcode === OP.GETQ || opcode === OP.GETKQ,
-      };
+      {
+        const r = reused.get;
+        r.opcode = opcode;
+        r.opaque = opaque;
+        r.key = key;
+        r.withKey = opcode === OP.GETK || opcode === OP.GETKQ;
+        r.quiet = opcode === OP.GETQ || opcode === OP.GETKQ;
+        return r;
+      }
     case OP.SET:
     case OP.SETQ:
       if (extras !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
       if (key.length === 0) return invalid('set needs a key');
       // A SET with a CAS is memcache's compare-and-swap, refused as the text protocol's `cas` is.
       if (h.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
-      return {
-        type: 'set',
-        opcode,
-        opaque,
-        key,
-        flags: buf.readUInt32BE(at),
-        exptime: buf.readUInt32BE(at + 4),
-        value: buf.subarray(keyEnd, keyEnd + valueLength),
-        quiet: opcode === OP.SETQ,
-      };
+      {
+        const r = reused.set;
+        r.opcode = opcode;
+        r.opaque = opaque;
+        r.key = key;
+        r.flags = buf.readUInt32BE(at);
+        r.exptime = buf.readUInt32BE(at + 4);
+        r.value = buf.subarray(keyEnd, keyEnd + valueLength);
+        r.quiet = opcode === OP.SETQ;
+        return r;
+      }
     case OP.DELETE:
     case OP.DELETEQ:
       if (extras !== 0 || valueLength !== 0) return invalid('delete takes a key and nothing else');
       if (key.length === 0) return invalid('delete needs a key');
-      return { type: 'delete', opcode, opaque, key, cas: h.cas, quiet: opcode === OP.DELETEQ };
+      {
+        const r = reused.delete;
+        r.opcode = opcode;
+        r.opaque = opaque;
+        r.key = key;
+        r.cas = h.cas;
+        r.quiet = opcode === OP.DELETEQ;
+        return r;
+      }
     case OP.TOUCH:
       if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0)
         return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);

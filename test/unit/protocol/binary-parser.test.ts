@@ -275,14 +275,34 @@ describe('BinaryParser', () => {
       const readBuffer = Buffer.concat(packets);
       p.feed(readBuffer);
       const got: BinaryRequest[] = [];
-      // A SET's value is a view of the bytes fed: copied as it is taken, as the session's store does.
-      const take = (r: BinaryRequest) => got.push(r.type === 'set' ? { ...r, value: Buffer.from(r.value) } : r);
+      // Each request is copied as it is taken (the parser reuses its object), and a SET's value too:
+      // it is a view of the bytes fed, copied as the session's store does.
+      const take = (r: BinaryRequest) => got.push(r.type === 'set' ? { ...r, value: Buffer.from(r.value) } : { ...r });
       for (let i = 0; i < taken; i++) take(p.next()!);
       p.keepInput();
       readBuffer.fill(0x21);
       for (let r = p.next(); r !== null; r = p.next()) take(r);
       expect(plain(got), `${taken} taken before the buffer was reused`).toEqual(whole);
     }
+  });
+
+  it('reuses the objects of GET, SET and DELETE: push() gives each request its own', () => {
+    const packets = Buffer.concat([
+      req({ opcode: OP.GET, key: 'a', opaque: 1 }),
+      req({ opcode: OP.GETK, key: 'b', opaque: 2 }),
+      req({ opcode: OP.DELETE, key: 'a', opaque: 3 }),
+      req({ opcode: OP.DELETEQ, key: 'b', opaque: 4 }),
+    ]);
+    const p = new BinaryParser(MAX_ITEM);
+    p.feed(packets);
+    const first = p.next();
+    expect(p.next()).toBe(first);
+    expect(plain(new BinaryParser(MAX_ITEM).push(packets))).toEqual([
+      { type: 'get', ...base(OP.GET, 1), key: 'a', withKey: false, quiet: false },
+      { type: 'get', ...base(OP.GETK, 2), key: 'b', withKey: true, quiet: false },
+      { type: 'delete', ...base(OP.DELETE, 3), key: 'a', cas: 0, quiet: false },
+      { type: 'delete', ...base(OP.DELETEQ, 4), key: 'b', cas: 0, quiet: true },
+    ]);
   });
 
   it('takes nothing after a fatal request', () => {
