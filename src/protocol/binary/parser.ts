@@ -18,6 +18,7 @@
  */
 import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
+import type { Refillable } from '../refillable.js';
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
 import { readCas } from './packet.js';
 import { interpret, reusedRequests, type BinaryRequest, type RequestHeader as Header } from './requests.js';
@@ -34,7 +35,7 @@ export class BinaryParser {
   /** The header whose body is being read (`nextHeader`), if any. */
   private header: Header | null = null;
   /** The one header object of this parser, reused for every packet: interpret() keeps nothing of it. */
-  private readonly nextHeader: MutableHeader = {
+  private readonly nextHeader: Refillable<Header> = {
     opcode: 0,
     keyLength: 0,
     extrasLength: 0,
@@ -217,5 +218,3 @@ export class BinaryParser {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-type MutableHeader = { -readonly [F in keyof Header]: Header[F] };

@@ -4,6 +4,7 @@
  * Every packet becomes exactly one request, so replies stay in step with requests.
  */
 import { keyStrings } from '../key-strings.js';
+import type { Refillable } from '../refillable.js';
 import { FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES } from './constants.js';
 
 interface Base {
@@ -180,13 +181,11 @@ export interface RequestHeader {
   readonly cas: number;
 }
 
-type Mutable<T> = { -readonly [F in keyof T]: T[F] };
-
 /** Request objects a parser lends out again and again: a GET, SET or DELETE is written into these. */
 export interface ReusedRequests {
-  readonly get: Mutable<BinaryGet>;
-  readonly set: Mutable<BinarySet>;
-  readonly delete: Mutable<BinaryDelete>;
+  readonly get: Refillable<BinaryGet>;
+  readonly set: Refillable<BinarySet>;
+  readonly delete: Refillable<BinaryDelete>;
 }
 
 /** A parser's own ReusedRequests. */

@@ -16,6 +16,7 @@
  */
 import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
 import { keyStrings } from '../key-strings.js';
+import type { Refillable } from '../refillable.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import type { DeleteRequest, GetRequest, StorageCommand, StorageRequest, TextRequest } from './requests.js';
 import { MAX_LINE_BYTES, clientError, serverError, ERROR } from './words.js';
@@ -38,8 +39,6 @@ interface PendingData {
   block: Buffer | null;
   filled: number;
 }
-
-type Mutable<T> = { -readonly [F in keyof T]: T[F] };
 
 const EMPTY = Buffer.alloc(0);
 
@@ -68,7 +67,7 @@ export class TextParser {
     filled: 0,
   };
   /** The requests next() hands out for the worker loop's commands, reused (see next()). */
-  private readonly storage: Mutable<StorageRequest> = {
+  private readonly storage: Refillable<StorageRequest> = {
     type: 'storage',
     command: 'set',
     key: '',
@@ -77,8 +76,8 @@ export class TextParser {
     data: EMPTY,
     noreply: false,
   };
-  private readonly getOne: Mutable<GetRequest> = { type: 'get', command: 'get', keys: [''] };
-  private readonly deleteOne: Mutable<DeleteRequest> = { type: 'delete', key: '', noreply: false };
+  private readonly getOne: Refillable<GetRequest> = { type: 'get', command: 'get', keys: [''] };
+  private readonly deleteOne: Refillable<DeleteRequest> = { type: 'delete', key: '', noreply: false };
   private swallow = 0;
   private dead = false;
   /** The connection has not logged in: lines and data that span reads are held to a login's size. */
