@@ -88,7 +88,15 @@ export function writeHeader(
  * below 2^53 (every rq item id), rounded above (never a valid id).
  */
 export function readCas(buf: Buffer, at: number): number {
-  return buf.readUInt32BE(at) * TWO_32 + buf.readUInt32BE(at + 4);
+  return readUint32(buf, at) * TWO_32 + readUint32(buf, at + 4);
+}
+
+/**
+ * The big-endian 32-bit unsigned integer at `at` (the caller has checked the bytes are there).
+ * Byte by byte, as writeHeader writes: faster than Buffer#readUInt32BE on every request.
+ */
+export function readUint32(buf: Buffer, at: number): number {
+  return ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]) >>> 0;
 }
 
 function bytesOf(v: Buffer | string | undefined): Buffer {

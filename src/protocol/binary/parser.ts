@@ -20,7 +20,7 @@ import { BEFORE_LOGIN_REFUSAL, LOGIN_REQUEST_BYTES } from '../credentials.js';
 import { noRoomReason, PartialBytes } from '../partial-bytes.js';
 import type { Refillable } from '../refillable.js';
 import { HEADER_BYTES, MAGIC_REQUEST, OFFSET } from './constants.js';
-import { readCas } from './packet.js';
+import { readCas, readUint32 } from './packet.js';
 import { interpret, reusedRequests, type BinaryRequest, type RequestHeader as Header } from './requests.js';
 
 export class BinaryParser {
@@ -182,7 +182,7 @@ export class BinaryParser {
    */
   private readHeader(buf: Buffer, at: number): Header | BinaryRequest {
     const opcode = buf[at + OFFSET.opcode];
-    const opaque = buf.readUInt32BE(at + OFFSET.opaque);
+    const opaque = readUint32(buf, at + OFFSET.opaque);
     const magic = buf[at + OFFSET.magic];
     if (magic !== MAGIC_REQUEST) {
       this.dead = true;
@@ -193,9 +193,9 @@ export class BinaryParser {
         reason: `bad magic 0x${magic.toString(16).padStart(2, '0')}: not a binary request`,
       };
     }
-    const keyLength = buf.readUInt16BE(at + OFFSET.keyLength);
+    const keyLength = (buf[at + OFFSET.keyLength] << 8) | buf[at + OFFSET.keyLength + 1];
     const extrasLength = buf[at + OFFSET.extrasLength];
-    const bodyLength = buf.readUInt32BE(at + OFFSET.bodyLength);
+    const bodyLength = readUint32(buf, at + OFFSET.bodyLength);
     if (keyLength + extrasLength > bodyLength) {
       this.dead = true;
       return { type: 'fatal', opcode, opaque, reason: 'key and extras longer than the body' };

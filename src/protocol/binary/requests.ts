@@ -4,6 +4,7 @@
  * Every packet becomes exactly one request, so replies stay in step with requests.
  */
 import { keyStrings } from '../key-strings.js';
+import { readUint32 } from './packet.js';
 import type { Refillable } from '../refillable.js';
 import { FLUSH_EXTRAS_BYTES, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES, VERBOSITY_EXTRAS_BYTES } from './constants.js';
 
@@ -206,9 +207,9 @@ export function reusedRequests(): ReusedRequests {
 export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: ReusedRequests): BinaryRequest {
   const { opcode, opaque } = h;
   const invalid = (reason: string): BinaryInvalid => ({ type: 'invalid', opcode, opaque, reason });
-  const unsupported = UNSUPPORTED.get(opcode);
+  const unsupported = UNSUPPORTED_BY_OPCODE[opcode];
   if (unsupported !== undefined) return { type: 'unsupported', opcode, opaque, command: unsupported };
-  if (!KNOWN.has(opcode)) return { type: 'unknown', opcode, opaque };
+  if (KNOWN_BY_OPCODE[opcode] !== 1) return { type: 'unknown', opcode, opaque };
   // Spec 3.4: raw bytes is the only data type; anything else would be a value rq cannot read.
   if (h.dataType !== 0) return invalid(`data type ${h.dataType} is not supported (only 0, raw bytes)`);
   const extras = h.extrasLength;
@@ -243,8 +244,8 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
         r.opcode = opcode;
         r.opaque = opaque;
         r.key = key;
-        r.flags = buf.readUInt32BE(at);
-        r.exptime = buf.readUInt32BE(at + 4);
+        r.flags = readUint32(buf, at);
+        r.exptime = readUint32(buf, at + 4);
         r.value = buf.subarray(keyEnd, keyEnd + valueLength);
         r.quiet = opcode === OP.SETQ;
         return r;
@@ -266,12 +267,12 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
       if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0)
         return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
       if (key.length === 0) return invalid('touch needs a key');
-      return { type: 'touch', opcode, opaque, key, exptime: buf.readUInt32BE(at) };
+      return { type: 'touch', opcode, opaque, key, exptime: readUint32(buf, at) };
     case OP.FLUSH:
     case OP.FLUSHQ: {
       if (valueLength !== 0) return invalid('flush takes no value');
       if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
-      const delay = extras === 0 ? 0 : buf.readUInt32BE(at);
+      const delay = extras === 0 ? 0 : readUint32(buf, at);
       if (key.length > 0 && delay !== 0) return invalid('flush of one queue takes no delay');
       return { type: 'flush', opcode, opaque, queue: key.length > 0 ? key : null, delay, quiet: opcode === OP.FLUSHQ };
     }
@@ -332,3 +333,7 @@ const KNOWN: ReadonlySet<number> = new Set([
   OP.SASL_AUTH,
   OP.SASL_STEP,
 ]);
+
+/** UNSUPPORTED and KNOWN as arrays indexed by opcode (a byte): what interpret() looks up per packet. */
+const UNSUPPORTED_BY_OPCODE: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, op) => UNSUPPORTED.get(op));
+const KNOWN_BY_OPCODE = Uint8Array.from({ length: 256 }, (_, op) => (KNOWN.has(op) ? 1 : 0));
