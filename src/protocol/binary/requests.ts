@@ -206,12 +206,11 @@ export function reusedRequests(): ReusedRequests {
  */
 export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: ReusedRequests): BinaryRequest {
   const { opcode, opaque } = h;
-  const invalid = (reason: string): BinaryInvalid => ({ type: 'invalid', opcode, opaque, reason });
   const unsupported = UNSUPPORTED_BY_OPCODE[opcode];
   if (unsupported !== undefined) return { type: 'unsupported', opcode, opaque, command: unsupported };
   if (KNOWN_BY_OPCODE[opcode] !== 1) return { type: 'unknown', opcode, opaque };
   // Spec 3.4: raw bytes is the only data type; anything else would be a value rq cannot read.
-  if (h.dataType !== 0) return invalid(`data type ${h.dataType} is not supported (only 0, raw bytes)`);
+  if (h.dataType !== 0) return invalid(h, `data type ${h.dataType} is not supported (only 0, raw bytes)`);
   const extras = h.extrasLength;
   const keyStart = at + extras;
   const keyEnd = keyStart + h.keyLength;
@@ -222,8 +221,8 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
     case OP.GETQ:
     case OP.GETK:
     case OP.GETKQ:
-      if (extras !== 0 || valueLength !== 0) return invalid('get takes a key and nothing else');
-      if (key.length === 0) return invalid('get needs a key');
+      if (extras !== 0 || valueLength !== 0) return invalid(h, 'get takes a key and nothing else');
+      if (key.length === 0) return invalid(h, 'get needs a key');
       {
         const r = reused.get;
         r.opcode = opcode;
@@ -235,8 +234,8 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
       }
     case OP.SET:
     case OP.SETQ:
-      if (extras !== SET_EXTRAS_BYTES) return invalid(`set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
-      if (key.length === 0) return invalid('set needs a key');
+      if (extras !== SET_EXTRAS_BYTES) return invalid(h, `set needs ${SET_EXTRAS_BYTES} bytes of extras (flags, expiration)`);
+      if (key.length === 0) return invalid(h, 'set needs a key');
       // A SET with a CAS is memcache's compare-and-swap, refused as the text protocol's `cas` is.
       if (h.cas !== 0) return { type: 'unsupported', opcode, opaque, command: 'cas' };
       {
@@ -252,8 +251,8 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
       }
     case OP.DELETE:
     case OP.DELETEQ:
-      if (extras !== 0 || valueLength !== 0) return invalid('delete takes a key and nothing else');
-      if (key.length === 0) return invalid('delete needs a key');
+      if (extras !== 0 || valueLength !== 0) return invalid(h, 'delete takes a key and nothing else');
+      if (key.length === 0) return invalid(h, 'delete needs a key');
       {
         const r = reused.delete;
         r.opcode = opcode;
@@ -265,26 +264,27 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
       }
     case OP.TOUCH:
       if (extras !== TOUCH_EXTRAS_BYTES || valueLength !== 0)
-        return invalid(`touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
-      if (key.length === 0) return invalid('touch needs a key');
+        return invalid(h, `touch needs ${TOUCH_EXTRAS_BYTES} bytes of extras (expiration), a key and no value`);
+      if (key.length === 0) return invalid(h, 'touch needs a key');
       return { type: 'touch', opcode, opaque, key, exptime: readUint32(buf, at) };
     case OP.FLUSH:
     case OP.FLUSHQ: {
-      if (valueLength !== 0) return invalid('flush takes no value');
-      if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES) return invalid(`flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
+      if (valueLength !== 0) return invalid(h, 'flush takes no value');
+      if (extras !== 0 && extras !== FLUSH_EXTRAS_BYTES)
+        return invalid(h, `flush takes 0 or ${FLUSH_EXTRAS_BYTES} bytes of extras`);
       const delay = extras === 0 ? 0 : readUint32(buf, at);
-      if (key.length > 0 && delay !== 0) return invalid('flush of one queue takes no delay');
+      if (key.length > 0 && delay !== 0) return invalid(h, 'flush of one queue takes no delay');
       return { type: 'flush', opcode, opaque, queue: key.length > 0 ? key : null, delay, quiet: opcode === OP.FLUSHQ };
     }
     case OP.STAT:
-      if (extras !== 0 || valueLength !== 0) return invalid('stat takes an optional key and nothing else');
+      if (extras !== 0 || valueLength !== 0) return invalid(h, 'stat takes an optional key and nothing else');
       return { type: 'stat', opcode, opaque, group: key };
     case OP.SASL_LIST_MECHS:
-      if (h.bodyLength !== 0) return invalid('sasl list mechs takes no body');
+      if (h.bodyLength !== 0) return invalid(h, 'sasl list mechs takes no body');
       return { type: 'sasl_list', opcode, opaque };
     case OP.SASL_AUTH:
     case OP.SASL_STEP:
-      if (extras !== 0) return invalid('sasl auth takes no extras');
+      if (extras !== 0) return invalid(h, 'sasl auth takes no extras');
       return {
         type: 'sasl_auth',
         opcode,
@@ -295,12 +295,12 @@ export function interpret(h: RequestHeader, buf: Buffer, at: number, reused: Reu
       };
     case OP.VERBOSITY:
       if (extras !== VERBOSITY_EXTRAS_BYTES || key.length !== 0 || valueLength !== 0) {
-        return invalid(`verbosity takes ${VERBOSITY_EXTRAS_BYTES} bytes of extras and nothing else`);
+        return invalid(h, `verbosity takes ${VERBOSITY_EXTRAS_BYTES} bytes of extras and nothing else`);
       }
       return { type: 'verbosity', opcode, opaque };
     default: {
       // NOOP, VERSION, QUIT, QUITQ: header only.
-      if (h.bodyLength !== 0) return invalid('this command takes no body');
+      if (h.bodyLength !== 0) return invalid(h, 'this command takes no body');
       if (opcode === OP.QUIT || opcode === OP.QUITQ) return { type: 'quit', opcode, opaque, quiet: opcode === OP.QUITQ };
       return { type: opcode === OP.NOOP ? 'noop' : 'version', opcode, opaque };
     }
@@ -337,3 +337,8 @@ const KNOWN: ReadonlySet<number> = new Set([
 /** UNSUPPORTED and KNOWN as arrays indexed by opcode (a byte): what interpret() looks up per packet. */
 const UNSUPPORTED_BY_OPCODE: readonly (string | undefined)[] = Array.from({ length: 256 }, (_, op) => UNSUPPORTED.get(op));
 const KNOWN_BY_OPCODE = Uint8Array.from({ length: 256 }, (_, op) => (KNOWN.has(op) ? 1 : 0));
+
+/** A packet whose extras, key or value do not fit its opcode. */
+function invalid(h: RequestHeader, reason: string): BinaryInvalid {
+  return { type: 'invalid', opcode: h.opcode, opaque: h.opaque, reason };
+}
