@@ -129,9 +129,9 @@ export class TextParser {
 
   /**
    * The next request the bytes fed complete, or null when they complete no more. The object
-   * returned for a set, a get of one key or a delete is this parser's own and is reused by the
-   * next call: take what is needed from a request before asking for the next one. A storage
-   * request's data may be a view of the bytes fed.
+   * returned for a storage command, and for a plain `get <key>` or `delete <key>`, is this parser's
+   * own and is reused by the next call: take what is needed from a request before asking for the
+   * next one. A storage request's data may be a view of the bytes fed.
    */
   next(): TextRequest | null {
     const buf = this.buf;
