@@ -2,13 +2,21 @@
  * `rq serve --store` as users run it: two front ends on one real three-node JetStream cluster
  * share their queues (push through one, pop through the other, ack by id through the first); a
  * front end killed while holding reservations gives them back after the ack wait, to a worker on
- * the other; and bad input ends start-up with status 2 or gets SERVER_ERROR, never a false STORED.
+ * the other; a lease renewed by touch through another front end; `rq work` retrying with a back-off
+ * and renewing its lease; and bad input ends start-up with status 2 or gets SERVER_ERROR, never a
+ * false STORED.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OP, STATUS, TOUCH_EXTRAS_BYTES } from '../../src/protocol/binary/constants.js';
+import { BinaryClient } from '../helpers/binary-client.js';
 import { CLUSTER_START_MS, NatsCluster, NatsServer, NO_NATS_SERVER } from '../helpers/nats-cluster.js';
 import { runChild } from '../helpers/child.js';
 import { RawClient, setCommand, stats } from '../helpers/raw-client.js';
 import { RQ_BIN, runRq, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
+import { tempDir } from '../helpers/server.js';
+import { exited, Output, sh, start } from '../helpers/shell.js';
 
 /** The ack wait of these front ends: a dead one's items come back after it. */
 const ACK_WAIT_S = 2;
@@ -128,6 +136,77 @@ describe.skipIf(NO_NATS_SERVER !== null)(
       holder.close();
       const worker = await rq(b, 'pop', 'jobs', '--wait', String(ACK_WAIT_S / 2));
       expect(worker.stdout).toBe('one\n');
+    });
+
+    it('renews a lease by id through another front end, in text and binary', async () => {
+      const [a, b] = await frontEnds(2);
+      expect((await rq(a, 'push', 'jobs', 'one', 'two')).code).toBe(0);
+      const holder = await connect(a);
+      expect(await holder.request('gets jobs/lease=1000\r\n', 'END\r\n')).toMatch(/^VALUE jobs\/lease=1000 0 3 1\r\none\r\n/);
+      const other = await connect(b);
+      expect(await other.request('touch jobs/id=1 60\r\n')).toBe('TOUCHED\r\n');
+      expect(await other.request('touch jobs/id=2 60\r\n')).toBe('NOT_FOUND\r\n'); // not delivered
+      expect(await other.request('touch jobs 60\r\n')).toBe('NOT_FOUND\r\n'); // this connection holds none
+      const binary = await BinaryClient.connect(b.port);
+      try {
+        const extras = Buffer.alloc(TOUCH_EXTRAS_BYTES);
+        extras.writeUInt32BE(60);
+        expect((await binary.request({ opcode: OP.TOUCH, key: 'jobs/id=1', extras })).status).toBe(STATUS.SUCCESS);
+        expect((await binary.request({ opcode: OP.TOUCH, key: 'jobs/id=9', extras })).status).toBe(STATUS.KEY_NOT_FOUND);
+      } finally {
+        binary.close();
+      }
+      // Three of its first leases long: renewed, the item is not delivered again meanwhile.
+      expect(JSON.parse((await rq(b, 'pop', 'jobs', '--json')).stdout)).toMatchObject({ id: 2, data: 'two' });
+      expect((await rq(b, 'pop', 'jobs', '--wait', '3')).code).toBe(1);
+      expect(await other.request('delete jobs/id=1\r\n')).toBe('DELETED\r\n');
+    });
+
+    it('runs rq work: a failed item comes back after its back-off, and a long job keeps its item', async () => {
+      const [a, b] = await frontEnds(2);
+      const tmp = tempDir();
+      try {
+        const env = { RQ_SERVER: `127.0.0.1:${b.port}`, T: tmp.dir };
+        expect((await rq(a, 'push', 'jobs', 'flaky')).code).toBe(0);
+        const retried = await sh(
+          'rq work jobs -n 2 --json --retry-delay 1 --joblog "$T/log" -- sh -c \'[ "$RQ_ATTEMPT" = 2 ] || exit 75\'',
+          env,
+        );
+        expect(retried.stderr).toMatch(/command asked for a retry \(status 75, EX_TEMPFAIL\); back to jobs in/);
+        expect(retried.status).toBe(0);
+        expect(JSON.parse(retried.stdout.toString())).toMatchObject({ runs: 2, acked: 1, deferred: 1, released: 1 });
+        const runs = fs
+          .readFileSync(path.join(tmp.dir, 'log'), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.split('\t'));
+        expect(runs.map((r) => [r[4], r[9]])).toEqual([
+          ['1', 'retry'],
+          ['2', 'ack'],
+        ]);
+        // Not before its back-off (1 s, less up to a quarter at random) after the first run ended.
+        const [first, second] = runs.map((r) => ({ start: Number(r[5]), runtime: Number(r[6]) }));
+        expect(second.start - (first.start + first.runtime)).toBeGreaterThanOrEqual(0.74);
+
+        // A job three leases long, through one front end, while a reader polls through the other.
+        expect((await rq(a, 'push', 'jobs', 'long')).code).toBe(0);
+        const fifo = path.join(tmp.dir, 'go');
+        await sh(`mkfifo "${fifo}"`, env);
+        const worker = start(
+          `exec rq work jobs -n 1 --lease 1 -- sh -c 'cat > /dev/null; echo started; read x < "${fifo}"; echo finished'`,
+          env,
+        );
+        const output = new Output(worker);
+        await output.shows('started');
+        expect((await rq(a, 'pop', 'jobs', '--wait', '3')).code).toBe(1);
+        fs.writeFileSync(fifo, 'go\n');
+        expect(await output.shows('finished')).toBe('started\nfinished\n');
+        expect(await exited(worker)).toBe(0);
+        expect((await rq(a, 'pop', 'jobs')).code).toBe(1);
+      } finally {
+        tmp.remove();
+      }
     });
 
     it(

@@ -3,9 +3,10 @@
  * given back, with the ack subject JetStream delivered it with. Unleased ones are kept alive with
  * `+WPI` (work in progress) well within the ack wait while the front end runs, so they are held for
  * as long as their connection lasts and come back after the ack wait if the front end dies. Leased
- * ones were given JetStream's own deadline (a NAK with a delay) and need nothing more.
+ * ones were given JetStream's own deadline (a NAK with a delay, acks.ts) and need nothing more.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import { IN_PROGRESS } from './acks.js';
 import type { QueueHandle } from './catalog.js';
 
 export interface Held {
@@ -14,7 +15,8 @@ export interface Held {
   readonly id: number;
   /** `$JS.ACK.…`: where its acknowledgement, give-back and progress go. */
   readonly reply: string;
-  readonly leased: boolean;
+  /** True while JetStream holds it to a deadline of its own (a lease, or a touch with one). */
+  leased: boolean;
   /** The connection holding it (null once it has left and its lease runs on). */
   holder: { forget(h: Held): void } | null;
 }
@@ -58,7 +60,7 @@ export class HeldItems {
 
   private keepAlive(): void {
     if (this.nc.isClosed()) return;
-    for (const h of this.held.values()) if (!h.leased) this.nc.publish(h.reply, '+WPI');
+    for (const h of this.held.values()) if (!h.leased) this.nc.publish(h.reply, IN_PROGRESS);
   }
 }
 

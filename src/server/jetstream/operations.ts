@@ -9,8 +9,9 @@ import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } 
 import type { Item } from '../../queue/types.js';
 import { invalid, storeFailed, tooManyOpen, unsupportedByStore } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
-import { changes, heldAfter, setTargetOf } from '../queue-ops/rules.js';
+import { changes, heldAfter, setTargetOf, touchLeaseMs } from '../queue-ops/rules.js';
 import type { ServerCounters } from '../stats.js';
+import { IN_PROGRESS, nak } from './acks.js';
 import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
 import { expired, itemOfDelivered } from './items.js';
@@ -81,7 +82,6 @@ export class JetStreamOperations implements QueueOperations {
   }
 
   get(key: KeyOptions, now: number): Outcome<Item | null> {
-    if (key.delayMs > 0) return unsupportedByStore('delay=', STORE);
     if (changes(key)) {
       const refusal = this.store.refusal();
       if (refusal !== null) return refusal;
@@ -101,14 +101,17 @@ export class JetStreamOperations implements QueueOperations {
   }
 
   end(target: DeleteTarget): Outcome<boolean> {
-    if (target.delayMs > 0) return unsupportedByStore('delay=', STORE);
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
-    return target.abort ? this.giveBack(target.queue, target.id) : this.ack(target.queue, target.id);
+    return target.abort ? this.giveBack(target.queue, target.id, target.delayMs) : this.ack(target.queue, target.id);
   }
 
-  touch(_target: TouchTarget): Outcome<boolean> {
-    return unsupportedByStore('touch', STORE);
+  touch(target: TouchTarget, exptime: number, now: number): Outcome<boolean> {
+    const leaseMs = touchLeaseMs(target, exptime, now);
+    if (leaseMs instanceof Failure) return leaseMs;
+    const refusal = this.store.refusal();
+    if (refusal !== null) return refusal;
+    return this.renew(target.queue, target.id, leaseMs);
   }
 
   flush(queue: string): Outcome<number> {
@@ -147,10 +150,10 @@ export class JetStreamOperations implements QueueOperations {
       // Given back in the queue's order (ids grow with enqueueing): JetStream redelivers in NAK order.
       for (const h of [...list].sort((a, b) => a.id - b.id)) {
         if (!h.leased) {
-          this.store.giveBack(h.reply);
+          this.store.acks.giveBack(h.reply);
           h.queue.counts.released++;
         }
-        // A leased item stays reserved until its lease ends: JetStream holds it (store.lease).
+        // A leased item stays reserved until its lease ends: JetStream holds it (acks.ts).
         this.store.release(h);
       }
     }
@@ -176,7 +179,7 @@ export class JetStreamOperations implements QueueOperations {
       const closed = await this.ack(key.queue, key.id);
       if (closed instanceof Failure) return closed;
     } else if (key.abort) {
-      const given = await this.giveBack(key.queue, key.id);
+      const given = await this.giveBack(key.queue, key.id, key.delayMs);
       return given instanceof Failure ? given : null;
     }
     if (key.peek) return this.peek(key.queue, key.waitMs, now);
@@ -203,7 +206,7 @@ export class JetStreamOperations implements QueueOperations {
             ? Math.min(Math.max(1, deadline - Date.now()), PULL_SLICE_MS)
             : 0;
       this.inbox ??= this.store.pulls.inbox();
-      await this.store.settled(handle);
+      await this.store.acks.settled(handle);
       const msg = await this.cancellable(this.inbox.pull(handle, wait));
       if (msg === null) {
         if (this.stopped || this.gone) return null;
@@ -226,7 +229,7 @@ export class JetStreamOperations implements QueueOperations {
       catchUpBy = 0;
       const item = itemOfDelivered(msg);
       if (item === null || this.gone) {
-        this.store.giveBack(msg.reply!);
+        this.store.acks.giveBack(msg.reply!);
         return null;
       }
       if (!expired(item, now)) {
@@ -242,7 +245,7 @@ export class JetStreamOperations implements QueueOperations {
     const handle = waitMs > 0 ? await this.store.catalog.make(name) : await this.store.catalog.find(name);
     if (handle === null || handle instanceof Failure) return handle;
     if (this.stopped) return null;
-    await this.store.settled(handle);
+    await this.store.acks.settled(handle);
     if (waitMs === 0 || this.store.waitsEnded) return this.store.head(handle, now);
     // Watch for a publish before looking, so that one in between is not missed.
     const watch = this.store.published(handle, waitMs);
@@ -267,7 +270,7 @@ export class JetStreamOperations implements QueueOperations {
 
   private hold(queue: QueueHandle, id: number, reply: string, leaseMs: number): void {
     const h: Held = { queue, id, reply, leased: leaseMs > 0, holder: this };
-    if (h.leased) this.store.lease(reply, leaseMs);
+    if (h.leased) this.store.acks.publish(reply, nak(leaseMs));
     this.store.held.add(h);
     let list = this.byQueue.get(queue.queue);
     if (list === undefined) {
@@ -302,11 +305,12 @@ export class JetStreamOperations implements QueueOperations {
     return removed;
   }
 
-  /** Gives back at once: JetStream delivers it to the next reservation. */
-  private async giveBack(name: string, id: number): Promise<boolean | Failure> {
+  /** Gives back: JetStream delivers it to the next reservation, at once or once `delayMs` has passed. */
+  private async giveBack(name: string, id: number, delayMs: number): Promise<boolean | Failure> {
+    const doing = `giving back an item of queue ${name}`;
     const h = this.heldHere(name, id);
     if (h !== null) {
-      const given = await this.store.giveBackNow(h.reply, name);
+      const given = await this.store.acks.send(h.reply, nak(delayMs), doing);
       if (given instanceof Failure) return given;
       this.store.release(h);
       h.queue.counts.released++;
@@ -315,8 +319,32 @@ export class JetStreamOperations implements QueueOperations {
     if (id < 0) return false;
     const handle = await this.store.catalog.find(name);
     if (handle === null || handle instanceof Failure) return handle ?? false;
-    const given = await this.store.giveBackById(handle, id);
+    const given = await this.store.sayById(handle, id, nak(delayMs), doing);
     if (given === true) handle.counts.released++;
     return given;
+  }
+
+  /**
+   * Renews leases (touch): to end `leaseMs` from now (a NAK with that delay: JetStream keeps the
+   * item pending until then), or with 0 to be held while its holder lasts (`+WPI` now, and the
+   * front end's keep-alives after). Item `id` wherever it was delivered, or with id -1 every item
+   * this connection holds on the queue.
+   */
+  private async renew(name: string, id: number, leaseMs: number): Promise<boolean | Failure> {
+    const body = leaseMs > 0 ? nak(leaseMs) : IN_PROGRESS;
+    const doing = `renewing a lease in queue ${name}`;
+    const targets = id < 0 ? [...(this.byQueue.get(name) ?? [])] : [this.heldHere(name, id)].filter((h) => h !== null);
+    for (const h of targets) {
+      // Before the NAK goes: a keep-alive sent after it would cut the new lease short.
+      h.leased = leaseMs > 0;
+      const sent = await this.store.acks.send(h.reply, body, doing);
+      if (sent instanceof Failure) return sent;
+    }
+    if (targets.length > 0 || id < 0) return targets.length > 0;
+    // Delivered through another front end (or to a connection that has gone): a lease of 0 there
+    // is one more ack wait, as nothing here keeps it alive after.
+    const handle = await this.store.catalog.find(name);
+    if (handle === null || handle instanceof Failure) return handle ?? false;
+    return this.store.sayById(handle, id, body, doing);
   }
 }

@@ -9,11 +9,12 @@
  *   consumer is answered before it is replicated, and could come back after a leader change, where
  *   a delete cannot; JetStream treats a pending message that is deleted as acknowledged. Any front
  *   end can end any reservation by id this way;
- * - give back (abort, a connection gone) → NAK, redelivered at once; a lease → NAK with the lease as
- *   its delay, so JetStream itself gives the item back when the lease ends, whatever becomes of
- *   this front end;
+ * - give back (abort, a connection gone) → NAK, redelivered at once, or with `delay=` once that
+ *   delay has passed; a lease, or a lease renewed by `touch` → NAK with the lease as its delay, so
+ *   JetStream itself gives the item back when the lease ends, whatever becomes of this front end
+ *   (acks.ts);
  * - held without a lease → kept alive with `+WPI` while the front end runs (held.ts), back after the
- *   ack wait if it dies.
+ *   ack wait if it dies; a `touch` to no lease sends one at once.
  */
 import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { nuid, type NatsConnection } from '@nats-io/transport-node';
@@ -26,11 +27,11 @@ import { queueFull, storeFailed } from '../queue-ops/failures.js';
 import { Failure, type Queues } from '../queue-ops/operations.js';
 import type { QueueFigures, QueueStore } from '../queue-ops/store.js';
 import type { ServerCounters } from '../stats.js';
+import { Acks, ackSubjectOf } from './acks.js';
 import { isGone, isNoMessage, isNoStream, isTimeout } from './api-errors.js';
 import { Catalog, type QueueHandle } from './catalog.js';
 import { HeldItems, type Held } from './held.js';
-import { deliveryOf, expired, headersOf, itemOfStored } from './items.js';
-import { CONSUMER_NAME } from './names.js';
+import { expired, headersOf, itemOfStored } from './items.js';
 import { JetStreamOperations } from './operations.js';
 import type { StoreOptions } from './options.js';
 import { Pulls } from './pulls.js';
@@ -54,13 +55,12 @@ export class JetStreamStore implements QueueStore {
   readonly catalog: Catalog;
   readonly pulls: Pulls;
   readonly held: HeldItems;
+  readonly acks: Acks;
   readonly jsm: JetStreamManager;
   private readonly js: JetStreamClient;
   /** Why the cluster cannot be reached now, or null while connected. */
   private down: string | null = null;
   private flushAllTimer: NodeJS.Timeout | null = null;
-  /** Give-backs sent and not yet answered, per stream (giveBack). */
-  private readonly givingBack = new Map<string, Set<Promise<void>>>();
   /** Every connection's operations, until it disconnects. */
   private readonly connections = new Set<JetStreamOperations>();
 
@@ -75,7 +75,8 @@ export class JetStreamStore implements QueueStore {
     this.js = jetstream(nc, { timeout: options.timeoutMs });
     this.catalog = new Catalog(nc, jsm, options, limits);
     this.catalog.start();
-    this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.giveBack(msg.reply!));
+    this.acks = new Acks(nc, options.timeoutMs);
+    this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.acks.giveBack(msg.reply!));
     this.held = new HeldItems(nc, options.ackWaitMs);
     void this.watch();
     this.persistence = {
@@ -230,60 +231,15 @@ export class JetStreamStore implements QueueStore {
   }
 
   /**
-   * Gives a delivered message back at once (NAK): the next reservation gets it. Not waited for by
-   * the caller (a connection that has gone), but a pull from the same queue through this front end
-   * waits for it (settled()): nats-server queues a consumer's acks and may serve a pull that came
-   * after a NAK before the NAK, which would take the next item instead of the one given back.
+   * Says `body` (acks.ts) about item `id` delivered through any front end, on an ack subject built
+   * from its stream sequence; `doing` names it in a failure. False when it is not reserved
+   * (delivered, and still in the stream: JetStream cannot tell one given back and not yet
+   * delivered again).
    */
-  giveBack(reply: string): void {
-    const stream = deliveryOf(reply)?.stream;
-    if (stream === undefined || this.nc.isClosed()) return;
-    const sent = this.nc.request(reply, '-NAK', { timeout: this.options.timeoutMs }).then(
-      () => undefined,
-      () => undefined, // unanswered: JetStream gives it back after the ack wait anyway
-    );
-    let pending = this.givingBack.get(stream);
-    if (pending === undefined) {
-      pending = new Set();
-      this.givingBack.set(stream, pending);
-    }
-    pending.add(sent);
-    void sent.then(() => {
-      pending.delete(sent);
-      if (pending.size === 0 && this.givingBack.get(stream) === pending) this.givingBack.delete(stream);
-    });
-  }
-
-  /** Resolves once JetStream has taken every give-back this front end sent on the queue's stream. */
-  async settled(handle: QueueHandle): Promise<void> {
-    const pending = this.givingBack.get(handle.stream);
-    if (pending !== undefined) await Promise.all(pending);
-  }
-
-  /** Gives a delivered message back and waits for JetStream to have taken the NAK. */
-  async giveBackNow(reply: string, queue: string): Promise<true | Failure> {
-    try {
-      await this.nc.request(reply, '-NAK', { timeout: this.options.timeoutMs });
-      return true;
-    } catch (err) {
-      return storeFailed(reasonOf(err, `giving back an item of queue ${queue}`));
-    }
-  }
-
-  /** Holds a delivered message until `leaseMs` from now, whatever becomes of this front end. */
-  lease(reply: string, leaseMs: number): void {
-    this.nc.publish(reply, `-NAK {"delay":${leaseMs * 1_000_000}}`);
-  }
-
-  /**
-   * Gives back item `id` held through another front end: a NAK on its ack subject, which names
-   * the item by stream sequence (the consumer sequence only has to be one it has delivered).
-   * False when it is not reserved.
-   */
-  async giveBackById(handle: QueueHandle, id: number): Promise<boolean | Failure> {
+  async sayById(handle: QueueHandle, id: number, body: string, doing: string): Promise<boolean | Failure> {
     const consumer = await reserved(this.jsm, handle, id);
     if (consumer === null || consumer instanceof Failure) return consumer ?? false;
-    return this.giveBackNow(`$JS.ACK.${handle.stream}.${CONSUMER_NAME}.1.${id}.${consumer.consumerSeq}.0.0`, handle.queue);
+    return this.acks.send(ackSubjectOf(handle, id, consumer.consumerSeq), body, doing);
   }
 
   /**
