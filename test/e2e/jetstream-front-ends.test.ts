@@ -209,6 +209,34 @@ describe.skipIf(NO_NATS_SERVER !== null)(
       }
     });
 
+    it('moves a poison item to <queue>.dead with --max-deliveries: given back by rq work, or its lease run out', async () => {
+      const [a, b] = await frontEnds(2, ['--max-deliveries', '2']);
+      const tmp = tempDir();
+      try {
+        expect((await rq(a, 'push', 'jobs', 'poison')).code).toBe(0);
+        const run = await sh("rq work jobs -n 2 --retry-delay 0.05 -- sh -c 'exit 1'", {
+          RQ_SERVER: `127.0.0.1:${b.port}`,
+          T: tmp.dir,
+        });
+        expect(run.status).toBe(123);
+        expect(run.stderr.match(/command exited with status 1; /g)).toHaveLength(2);
+        // Given back after its second delivery: in jobs.dead at once, with its count, through either front end.
+        expect((await rq(a, 'pop', 'jobs')).code).toBe(1);
+        expect(JSON.parse((await rq(a, 'pop', 'jobs.dead', '--json')).stdout)).toMatchObject({ data: 'poison', deliveries: 3 });
+        expect((await stats(await connect(b))).get('queue_jobs_dead')).toBe('1');
+
+        // Delivered twice, its lease run out the second time: the next reservation moves it instead.
+        expect((await rq(a, 'push', 'jobs', 'slow')).code).toBe(0);
+        expect(await (await connect(a)).request('get jobs/lease=500\r\n', 'END\r\n')).toContain('slow');
+        const second = await connect(a);
+        expect(await second.request('get jobs/lease=500/t=10000\r\n', 'END\r\n')).toContain('slow');
+        expect((await rq(b, 'pop', 'jobs', '--wait', '3')).code).toBe(1);
+        expect(JSON.parse((await rq(b, 'pop', 'jobs.dead', '--json')).stdout)).toMatchObject({ data: 'slow', deliveries: 3 });
+      } finally {
+        tmp.remove();
+      }
+    });
+
     it(
       'answers SERVER_ERROR, never STORED, while the cluster is down, and recovers by itself',
       async () => {

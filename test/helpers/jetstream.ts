@@ -19,7 +19,6 @@ export const JETSTREAM_TRAITS: StoreTraits = {
   flushKeepsReserved: false,
   peekWhileRefusing: false,
   delayedSetRefusedBy: 'JetStream',
-  deadLetters: false,
 };
 
 /**

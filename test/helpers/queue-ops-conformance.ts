@@ -34,8 +34,6 @@ export interface StoreTraits {
   readonly peekWhileRefusing: boolean;
   /** The store that refuses a delayed set with an `unsupported` Failure naming it, or null when it takes them. */
   readonly delayedSetRefusedBy: string | null;
-  /** A dead-letter queue (`--max-deliveries`); rq serve refuses the flag for a store without one. */
-  readonly deadLetters: boolean;
 }
 
 /** The embedded engine: every rule of docs/protocol.md. */
@@ -44,7 +42,6 @@ export const EMBEDDED_TRAITS: StoreTraits = {
   flushKeepsReserved: true,
   peekWhileRefusing: true,
   delayedSetRefusedBy: null,
-  deadLetters: true,
 };
 
 /** The limits every fixture is made with. */
@@ -300,27 +297,32 @@ export function operationsConformance(
       }),
     );
 
-    // A store without a dead-letter queue is never given --max-deliveries (rq serve refuses it).
-    it.skipIf(!traits.deadLetters)(
-      'moves an item given back after its last delivery to <queue>.dead, with its count',
-      async () => {
-        const f = await make({ ...CONFORMANCE_LIMITS, maxDeliveries: 2 });
-        const a = f.queues.connect();
-        try {
-          await a.enqueue('jobs', 5, 0, data('poison'), T0);
-          expect(await get(a, 'jobs')).toBe('poison');
-          expect(await end(a, 'jobs/abort')).toBe(true);
-          expect(await get(a, 'jobs')).toBe('poison');
-          // The store says where the item went (what the outcome option's reply tells).
-          expect(await end(a, 'jobs/abort')).toBe(DEAD_LETTERED);
-          expect(await get(a, 'jobs')).toBe(null);
-          expect(await a.get(parseKey('jobs.dead/deliveries'), T0)).toMatchObject({ flags: 5, deliveries: 3 });
-        } finally {
-          a.disconnect(T0);
-          await f.close();
-        }
-      },
-    );
+    it('moves an item given back after its last delivery to <queue>.dead, with its count; so does a disconnect', async () => {
+      const f = await make({ ...CONFORMANCE_LIMITS, maxDeliveries: 2 });
+      const a = f.queues.connect();
+      try {
+        await a.enqueue('jobs', 5, 0, data('poison'), T0);
+        expect(await get(a, 'jobs')).toBe('poison');
+        expect(await end(a, 'jobs/abort')).toBe(true);
+        expect(await get(a, 'jobs')).toBe('poison');
+        // The store says where the item went (what the outcome option's reply tells).
+        expect(await end(a, 'jobs/abort')).toBe(DEAD_LETTERED);
+        expect(await get(a, 'jobs')).toBe(null);
+        expect(await a.get(parseKey('jobs.dead/deliveries'), T0)).toMatchObject({ flags: 5, deliveries: 3 });
+        await a.enqueue('jobs', 0, 0, data('again'), T0);
+        const c = f.queues.connect();
+        expect(await get(c, 'jobs')).toBe('again');
+        expect(await end(c, 'jobs/abort')).toBe(true);
+        expect(await get(c, 'jobs')).toBe('again');
+        c.disconnect(T0);
+        // A store across the network moves it after the disconnect: a get that waits sees it land.
+        expect(await get(a, 'jobs.dead/t=10000')).toBe('again');
+        expect(await get(a, 'jobs')).toBe(null);
+      } finally {
+        a.disconnect(T0);
+        await f.close();
+      }
+    });
 
     it(
       'refuses every change while the store refuses them, and still shows items',

@@ -44,11 +44,6 @@ export async function runServe(args: ServeArgs): Promise<void> {
   let limits = limitsOf(args, connections.max);
   const dataDir = args['data-dir'];
   const storeRequest = storeOptionsOf(args);
-  // docs/scale-out.md: a JetStream store has no dead-letter queue (yet).
-  if (storeRequest !== null && limits.maxDeliveries !== Infinity) {
-    log.close();
-    fail('--max-deliveries is not available with --store: a JetStream store has no dead-letter queue', EXIT_USAGE);
-  }
   const metrics = await prepareMetrics({ ...args, journal: args.journal && storeRequest === null }, log);
   let backing: Backing | QueueStore;
   let journal: Journal | null = null;

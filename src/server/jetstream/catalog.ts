@@ -28,6 +28,7 @@ export class QueueCounts {
   acked = 0;
   released = 0;
   rejected = 0;
+  dead = 0;
 }
 
 /** A queue that exists: its names, and the subject a reservation is pulled from. */
@@ -106,11 +107,16 @@ export class Catalog {
     return this.addConsumer(names);
   }
 
-  /** The queue `name`, made if it does not exist: its stream and consumer. */
-  async make(name: string): Promise<QueueHandle | Failure> {
+  /**
+   * The queue `name`, made if it does not exist: its stream and consumer. A dead-letter queue made
+   * for an item that moves there (`unlimited`) is made past --max-queues and without item or byte
+   * limits: an item that leaves a queue must land somewhere.
+   */
+  async make(name: string, unlimited = false): Promise<QueueHandle | Failure> {
     const found = await this.find(name);
     if (found !== null) return found;
-    if (this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues) return tooManyQueues(this.limits);
+    if (!unlimited && this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues)
+      return tooManyQueues(this.limits);
     const names = namesOf(this.options.prefix, name);
     try {
       await this.jsm.streams.add({
@@ -119,8 +125,8 @@ export class Catalog {
         retention: RetentionPolicy.Workqueue,
         storage: StorageType.File,
         num_replicas: this.options.replicas,
-        max_msgs: finite(this.limits.maxQueueItems),
-        max_bytes: finite(this.limits.maxQueueBytes),
+        max_msgs: unlimited ? -1 : finite(this.limits.maxQueueItems),
+        max_bytes: unlimited ? -1 : finite(this.limits.maxQueueBytes),
         discard: this.limits.discardOld ? DiscardPolicy.Old : DiscardPolicy.New,
         allow_direct: true,
         // Long enough to cover every retry of a publish (store.ts), short enough to keep the ids few.

@@ -57,7 +57,7 @@ export async function queueFigures(
     waiters,
     ageMs,
     delayed: 0,
-    dead: 0,
+    dead: c.dead,
     headDeliveries: 0,
   };
 }

@@ -11,13 +11,16 @@ import type { Item } from '../../queue/types.js';
 export const FLAGS_HEADER = 'Rq-Flags';
 /** When the item expires, in ms since the epoch, when it does. */
 export const EXPIRES_HEADER = 'Rq-Expires';
+/** Deliveries before the item came to this queue (moved to a dead-letter queue), when any. */
+export const DELIVERIES_HEADER = 'Rq-Deliveries';
 
 /** The headers of a new item, or undefined when it needs none. */
-export function headersOf(flags: number, expiresAt: number): MsgHdrs | undefined {
-  if (flags === 0 && expiresAt === 0) return undefined;
+export function headersOf(flags: number, expiresAt: number, deliveries = 0): MsgHdrs | undefined {
+  if (flags === 0 && expiresAt === 0 && deliveries === 0) return undefined;
   const h = headers();
   if (flags !== 0) h.set(FLAGS_HEADER, String(flags));
   if (expiresAt !== 0) h.set(EXPIRES_HEADER, String(expiresAt));
+  if (deliveries !== 0) h.set(DELIVERIES_HEADER, String(deliveries));
   return h;
 }
 
@@ -72,7 +75,7 @@ export function itemOfDelivered(msg: Msg): Item | null {
     expiresAt: numberHeader(msg.headers, EXPIRES_HEADER),
     enqueuedAt: d.storedAt,
     data: bufferOf(msg.data),
-    deliveries: d.deliveries,
+    deliveries: numberHeader(msg.headers, DELIVERIES_HEADER) + d.deliveries,
   };
 }
 
@@ -84,8 +87,8 @@ export function itemOfStored(m: StoredMsg): Item {
     expiresAt: numberHeader(m.header, EXPIRES_HEADER),
     enqueuedAt: m.time.getTime(),
     data: bufferOf(m.data),
-    // A message read from the stream does not say how often it was delivered (docs/scale-out.md).
-    deliveries: 0,
+    // A message read from the stream does not say how often it was delivered here (docs/scale-out.md).
+    deliveries: numberHeader(m.header, DELIVERIES_HEADER),
   };
 }
 

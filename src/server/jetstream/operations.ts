@@ -6,6 +6,7 @@
  */
 import { expiresAtMs } from '../../protocol/exptime.js';
 import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } from '../../protocol/key.js';
+import { DEAD_LETTERED } from '../../queue/engine.js';
 import type { Item } from '../../queue/types.js';
 import { invalid, storeFailed, tooManyOpen, unsupportedByStore } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
@@ -14,7 +15,7 @@ import type { ServerCounters } from '../stats.js';
 import { IN_PROGRESS, nak } from './acks.js';
 import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
-import { expired, itemOfDelivered } from './items.js';
+import { deliveryOf, expired, itemOfDelivered } from './items.js';
 import type { Pull, PullInbox } from './pulls.js';
 import { undelivered } from './reads.js';
 import type { JetStreamStore } from './store.js';
@@ -100,7 +101,7 @@ export class JetStreamOperations implements QueueOperations {
     });
   }
 
-  end(target: DeleteTarget): Outcome<boolean> {
+  end(target: DeleteTarget): Outcome<boolean | typeof DEAD_LETTERED> {
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
     return target.abort ? this.giveBack(target.queue, target.id, target.delayMs) : this.ack(target.queue, target.id);
@@ -149,15 +150,26 @@ export class JetStreamOperations implements QueueOperations {
     for (const list of this.byQueue.values()) {
       // Given back in the queue's order (ids grow with enqueueing): JetStream redelivers in NAK order.
       for (const h of [...list].sort((a, b) => a.id - b.id)) {
-        if (!h.leased) {
-          this.store.acks.giveBack(h.reply);
-          h.queue.counts.released++;
-        }
+        if (!h.leased) this.giveBackGone(h);
         // A leased item stays reserved until its lease ends: JetStream holds it (acks.ts).
         this.store.release(h);
       }
     }
     this.byQueue.clear();
+  }
+
+  /** Gives back an item of this connection, which has gone: to its dead-letter queue after its last delivery. */
+  private giveBackGone(h: Held): void {
+    const deliveries = deliveryOf(h.reply)?.deliveries ?? 0;
+    if (!this.store.deadLetters.exhausted(h.queue.queue, deliveries)) {
+      this.store.acks.giveBack(h.reply);
+      h.queue.counts.released++;
+      return;
+    }
+    // Not moved (the store failed): given back, and moved when it is next delivered.
+    void this.store.deadLetters.moveHeld(h.queue, h.id, deliveries).then((moved) => {
+      if (moved instanceof Failure) this.store.acks.giveBack(h.reply);
+    });
   }
 
   /** Part of Held's contract: the store forgets a reservation of this connection. */
@@ -232,11 +244,19 @@ export class JetStreamOperations implements QueueOperations {
         this.store.acks.giveBack(msg.reply!);
         return null;
       }
-      if (!expired(item, now)) {
+      if (expired(item, now)) {
+        if ((await this.store.remove(handle, item.id)) === true) handle.counts.expired++;
+      } else if (this.store.deadLetters.exhausted(name, item.deliveries - 1)) {
+        // Back after its last allowed delivery (a lease ran out, a front end died): not delivered again.
+        const moved = await this.store.deadLetters.move(handle, { ...item, deliveries: item.deliveries - 1 });
+        if (moved instanceof Failure) {
+          this.store.acks.giveBack(msg.reply!);
+          return moved;
+        }
+      } else {
         this.hold(handle, item.id, msg.reply!, leaseMs);
         return item;
       }
-      if ((await this.store.remove(handle, item.id)) === true) handle.counts.expired++;
       if (waitMs > 0 && Date.now() >= deadline) return null;
     }
   }
@@ -305,14 +325,22 @@ export class JetStreamOperations implements QueueOperations {
     return removed;
   }
 
-  /** Gives back: JetStream delivers it to the next reservation, at once or once `delayMs` has passed. */
-  private async giveBack(name: string, id: number, delayMs: number): Promise<boolean | Failure> {
+  /**
+   * Gives back: JetStream delivers it to the next reservation, at once or once `delayMs` has
+   * passed; DEAD_LETTERED when it went to the dead-letter queue instead (dead-letters.ts).
+   */
+  private async giveBack(name: string, id: number, delayMs: number): Promise<boolean | typeof DEAD_LETTERED | Failure> {
     const doing = `giving back an item of queue ${name}`;
     const h = this.heldHere(name, id);
     if (h !== null) {
-      const given = await this.store.acks.send(h.reply, nak(delayMs), doing);
+      const deliveries = deliveryOf(h.reply)?.deliveries ?? 0;
+      const moving = this.store.deadLetters.exhausted(name, deliveries);
+      const given = moving
+        ? await this.store.deadLetters.moveHeld(h.queue, h.id, deliveries)
+        : await this.store.acks.send(h.reply, nak(delayMs), doing);
       if (given instanceof Failure) return given;
       this.store.release(h);
+      if (moving) return DEAD_LETTERED;
       h.queue.counts.released++;
       return true;
     }

@@ -30,6 +30,7 @@ import type { ServerCounters } from '../stats.js';
 import { Acks, ackSubjectOf } from './acks.js';
 import { isGone, isNoMessage, isNoStream, isTimeout } from './api-errors.js';
 import { Catalog, type QueueHandle } from './catalog.js';
+import { DeadLetters } from './dead-letters.js';
 import { HeldItems, type Held } from './held.js';
 import { expired, headersOf, itemOfStored } from './items.js';
 import { JetStreamOperations } from './operations.js';
@@ -56,6 +57,7 @@ export class JetStreamStore implements QueueStore {
   readonly pulls: Pulls;
   readonly held: HeldItems;
   readonly acks: Acks;
+  readonly deadLetters: DeadLetters;
   readonly jsm: JetStreamManager;
   private readonly js: JetStreamClient;
   /** Why the cluster cannot be reached now, or null while connected. */
@@ -76,6 +78,7 @@ export class JetStreamStore implements QueueStore {
     this.catalog = new Catalog(nc, jsm, options, limits);
     this.catalog.start();
     this.acks = new Acks(nc, options.timeoutMs);
+    this.deadLetters = new DeadLetters(this, limits.maxDeliveries, log);
     this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.acks.giveBack(msg.reply!));
     this.held = new HeldItems(nc, options.ackWaitMs);
     void this.watch();
@@ -157,20 +160,28 @@ export class JetStreamStore implements QueueStore {
    * An attempt that gets no answer may or may not have been stored, so it is sent again with the
    * same message id until the time limit: JetStream keeps one copy (its duplicate window), and
    * answers the retry with the first copy's sequence. A publish right after a stream is made, or
-   * during a leader election, is carried through this way instead of failing.
+   * during a leader election, is carried through this way instead of failing. An item `moved` to
+   * a dead-letter queue brings its own message id and delivery count, and its queue is made past
+   * any limit (dead-letters.ts).
    */
-  async publish(name: string, flags: number, expiresAt: number, data: Buffer): Promise<number | Failure> {
-    const msgID = nuid.next();
+  async publish(
+    name: string,
+    flags: number,
+    expiresAt: number,
+    data: Buffer,
+    moved?: { readonly msgID: string; readonly deliveries: number },
+  ): Promise<number | Failure> {
+    const msgID = moved?.msgID ?? nuid.next();
     const deadline = Date.now() + this.options.timeoutMs;
     let remade = false;
     for (;;) {
-      const handle = this.catalog.cached(name) ?? (await this.catalog.make(name));
+      const handle = this.catalog.cached(name) ?? (await this.catalog.make(name, moved !== undefined));
       if (handle instanceof Failure) return handle;
       const left = deadline - Date.now();
       try {
         const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
         const ack = await this.js.publish(handle.subject, data, {
-          headers: headersOf(flags, expiresAt),
+          headers: headersOf(flags, expiresAt, moved?.deliveries),
           msgID,
           timeout,
           retries: 0,
