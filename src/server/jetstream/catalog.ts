@@ -52,6 +52,12 @@ export class Catalog {
   /** Queue name → its handle, or null when it is known not to exist. */
   private readonly known = new Map<string, QueueHandle | null>();
   private readonly counts = new Map<string, QueueCounts>();
+  /**
+   * The lookup or making of a queue in progress, per name: the connections that need the queue
+   * meanwhile wait for it rather than ask JetStream again. Fifty connections on a new queue would
+   * otherwise each make its consumer, and making a consumer again drops the pulls waiting on it.
+   */
+  private readonly inFlight = new Map<string, Promise<QueueHandle | null | Failure>>();
   private advisories: Subscription | null = null;
 
   constructor(
@@ -89,10 +95,14 @@ export class Catalog {
     return this.known.get(name) ?? null;
   }
 
-  /** The queue `name` if it exists (asking JetStream unless known), else null. */
+  /** The queue `name` if it exists (asking JetStream unless known, or being asked), else null. */
   async find(name: string): Promise<QueueHandle | null | Failure> {
     const known = this.known.get(name);
     if (known !== undefined) return known;
+    return this.inFlight.get(name) ?? this.oneAtATime(name, () => this.lookUp(name));
+  }
+
+  private async lookUp(name: string): Promise<QueueHandle | null | Failure> {
     const names = namesOf(this.options.prefix, name);
     try {
       await this.jsm.streams.info(names.stream);
@@ -113,8 +123,32 @@ export class Catalog {
    * limits: an item that leaves a queue must land somewhere.
    */
   async make(name: string, unlimited = false): Promise<QueueHandle | Failure> {
-    const found = await this.find(name);
-    if (found !== null) return found;
+    for (;;) {
+      const known = this.known.get(name);
+      if (known) return known;
+      const pending = this.inFlight.get(name);
+      if (pending === undefined) break;
+      // Being looked up or made: a queue made (or a failure) is this caller's too; none, and it makes it.
+      const outcome = await pending;
+      if (outcome !== null) return outcome;
+    }
+    return this.oneAtATime(name, async () => {
+      const found = this.known.get(name) === null ? null : await this.lookUp(name);
+      return found ?? this.create(name, unlimited);
+    }) as Promise<QueueHandle | Failure>;
+  }
+
+  /** Runs the lookup or making of queue `name`, which every caller meanwhile shares (inFlight). */
+  private oneAtATime(name: string, work: () => Promise<QueueHandle | null | Failure>): Promise<QueueHandle | null | Failure> {
+    const promise = work().finally(() => {
+      if (this.inFlight.get(name) === promise) this.inFlight.delete(name);
+    });
+    this.inFlight.set(name, promise);
+    return promise;
+  }
+
+  /** Makes the queue's stream (unless another front end has) and consumer. */
+  private async create(name: string, unlimited: boolean): Promise<QueueHandle | Failure> {
     if (!unlimited && this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues)
       return tooManyQueues(this.limits);
     const names = namesOf(this.options.prefix, name);

@@ -31,7 +31,10 @@ export async function queueFigures(
     waiters = ci.num_waiting;
     // The consumer's sequence counts every delivery, redeliveries included, cluster-wide.
     delivered = ci.delivered.consumer_seq;
-    if (ready > 0) {
+    if (ready > 0 && open === 0) {
+      // Nothing delivered is still in the stream: its first item is the head (no request needed).
+      ageMs = Math.max(0, now - Date.parse(info.state.first_ts));
+    } else if (ready > 0) {
       const head = await store.jsm.direct.getMessage(info.config.name, {
         seq: ci.delivered.stream_seq + 1,
         next_by_subj: handle.subject,

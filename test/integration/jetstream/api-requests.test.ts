@@ -1,0 +1,100 @@
+/**
+ * What the JetStream store asks JetStream, counted from the API requests seen on a real server:
+ * a queue that many connections need at once is looked up and made once (catalog.ts), every
+ * connection waiting for that one instead of each asking (making a consumer again drops the pulls
+ * waiting on it); and `stats` reads a queue with nothing open in one request (figures.ts).
+ */
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseKey } from '../../../src/protocol/key.js';
+import { openJetStream } from '../../../src/server/jetstream/connect.js';
+import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
+import { SILENT_LOG } from '../../../src/server/log.js';
+import { ServerCounters } from '../../../src/server/stats.js';
+import { testStoreOptions } from '../../helpers/jetstream.js';
+import { NatsServer, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
+import { testLimits } from '../../helpers/server.js';
+
+const CONNECTIONS = 50;
+
+describe.skipIf(NO_NATS_SERVER !== null)(`JetStream API requests${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
+  let server: NatsServer;
+  let spy: NatsConnection;
+  let store: JetStreamStore;
+  beforeAll(async () => {
+    server = await NatsServer.start();
+    spy = await connect({ servers: server.url });
+    store = await openJetStream(testStoreOptions(server.url), testLimits(), SILENT_LOG);
+  });
+  afterAll(async () => {
+    await store?.persistence.close();
+    await spy?.close();
+    await server?.stop();
+  });
+
+  /** Counts the JetStream API requests from now on, by kind (`STREAM.CREATE`, `CONSUMER.INFO`, …), until `stop`. */
+  async function countRequests(): Promise<{ seen: Map<string, number>; stop: () => Promise<void> }> {
+    const seen = new Map<string, number>();
+    const sub = spy.subscribe('$JS.API.>', {
+      callback: (_err, msg) => {
+        const kind = msg.subject.split('.').slice(2, 4).join('.');
+        seen.set(kind, (seen.get(kind) ?? 0) + 1);
+      },
+    });
+    await spy.flush();
+    return {
+      seen,
+      stop: async () => {
+        await spy.flush();
+        sub.unsubscribe();
+      },
+    };
+  }
+
+  it('makes a new queue once for fifty connections that wait on it at once, and serves them all', async () => {
+    const { seen, stop } = await countRequests();
+    const counters = new ServerCounters();
+    const queues = store.queues(counters);
+    const conns = Array.from({ length: CONNECTIONS }, () => queues.connect());
+    try {
+      const gets = conns.map(async (ops) => ops.get(parseKey('jobs/t=30000'), Date.now()));
+      const producer = queues.connect();
+      for (let i = 0; i < CONNECTIONS; i++)
+        expect(typeof (await producer.enqueue('jobs', 0, 0, Buffer.from(`${i}`), Date.now()))).toBe('number');
+      producer.disconnect(Date.now());
+      const items = await Promise.all(gets);
+      expect(
+        items
+          .map((item) => (item === null || !('data' in item) ? item : Number(item.data.toString())))
+          .sort((x, y) => Number(x) - Number(y)),
+      ).toEqual(Array.from({ length: CONNECTIONS }, (_, i) => i));
+      await stop();
+      expect(seen.get('STREAM.CREATE')).toBe(1);
+      expect(seen.get('STREAM.INFO')).toBe(1);
+      expect(seen.get('CONSUMER.CREATE') ?? seen.get('CONSUMER.DURABLE')).toBe(1);
+    } finally {
+      for (const ops of conns) ops.disconnect(Date.now());
+    }
+  });
+
+  it('reads the figures of a queue with nothing open in one request, and the head of one in use in two', async () => {
+    const ops = store.queues(new ServerCounters()).connect();
+    try {
+      for (const q of ['idle', 'busy']) for (const t of ['1', '2']) await ops.enqueue(q, 0, 0, Buffer.from(t), Date.now());
+      expect(await ops.get(parseKey('busy'), Date.now())).toMatchObject({ data: Buffer.from('1') });
+      const { seen, stop } = await countRequests();
+      const figures = await store.figures(Date.now());
+      await stop();
+      if (!('queues' in figures)) throw new Error(figures.reason);
+      const byName = new Map(figures.queues.map((q) => [q.name, q]));
+      expect(byName.get('idle')).toMatchObject({ items: 2, open: 0 });
+      expect(byName.get('busy')).toMatchObject({ items: 1, open: 1 });
+      expect(byName.get('idle')!.ageMs).toBeGreaterThanOrEqual(0);
+      // One consumer info per queue; the head of the busy one only is read (a direct get).
+      expect(seen.get('CONSUMER.INFO')).toBe(3);
+      expect(seen.get('DIRECT.GET')).toBe(1);
+    } finally {
+      ops.disconnect(Date.now());
+    }
+  });
+});
