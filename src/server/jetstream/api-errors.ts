@@ -9,6 +9,7 @@ const STREAM_NAME_IN_USE = 10058;
 const CONSUMER_NAME_EXISTS = 10013;
 const CONSUMER_ALREADY_EXISTS = 10105;
 const CONSUMER_EXISTS = 10148;
+const MAXIMUM_STREAMS_LIMIT = 10027;
 
 function codeOf(err: unknown): number {
   const code = (err as { code?: unknown } | null)?.code;
@@ -36,6 +37,11 @@ export function isNoMessage(err: unknown): boolean {
     code === SEQUENCE_NOT_FOUND ||
     (code === MSG_DELETE_FAILED && /no message found/.test((err as Error).message))
   );
+}
+
+/** The account may not have more streams (its JetStream `max_streams`): no more queues. */
+export function isTooManyStreams(err: unknown): boolean {
+  return codeOf(err) === MAXIMUM_STREAMS_LIMIT;
 }
 
 /** A stream or consumer of that name exists already (made by another front end, maybe otherwise configured). */

@@ -19,7 +19,7 @@ import { storeFailed, tooManyQueues } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
 import { allSubjects, CONSUMER_NAME, namesOf, queueOfSubject, type QueueNames } from './names.js';
 import type { StoreOptions } from './options.js';
-import { isGone, isInUse, isStreamNotFound } from './api-errors.js';
+import { isGone, isInUse, isStreamNotFound, isTooManyStreams } from './api-errors.js';
 import { reasonOf } from './reasons.js';
 
 /** What this front end counts per queue since it started (JetStream keeps no such totals). */
@@ -167,6 +167,8 @@ export class Catalog {
         duplicate_window: Math.max(2 * this.options.timeoutMs, MIN_DUPLICATE_WINDOW_MS) * 1_000_000,
       });
     } catch (err) {
+      // The NATS account's own bound on streams: exact across front ends, where --max-queues is not.
+      if (isTooManyStreams(err)) return tooManyQueues(this.limits, "the NATS account's JetStream max_streams");
       // Made meanwhile by another front end, maybe with other limits: theirs stand.
       if (!isInUse(err)) return storeFailed(reasonOf(err, `making queue ${name}`));
     }

@@ -23,9 +23,9 @@ export function queueFull(queue: string, limits: QueueLimits): Failure {
   return new Failure('full', `queue ${queue} is full (max ${parts.join(', ')}): not stored`);
 }
 
-/** A `set` that would create a queue past `--max-queues`. */
-export function tooManyQueues(limits: QueueLimits): Failure {
-  return new Failure('full', `too many queues (max ${limits.maxQueues}): not stored; delete_queue the ones no longer used`);
+/** A `set` that would create a queue past `--max-queues` (or past `bound`, another limit's words). */
+export function tooManyQueues(limits: QueueLimits, bound = `max ${limits.maxQueues}`): Failure {
+  return new Failure('full', `too many queues (${bound}): not stored; delete_queue the ones no longer used`);
 }
 
 /** A reservation past `--max-open` on one queue. */
