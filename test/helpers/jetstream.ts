@@ -11,14 +11,13 @@ import { testLimits } from './server.js';
 
 /**
  * JetStream's differences from the embedded store (docs/scale-out.md: semantics): an item given
- * back is delivered first but not shown by peek until then, flush purges reserved items too, an
- * unreachable store shows nothing, and a delayed set is refused.
+ * back is delivered first but not shown by peek until then, flush purges reserved items too, and
+ * an unreachable store shows nothing.
  */
 export const JETSTREAM_TRAITS: StoreTraits = {
   peekShowsGivenBack: false,
   flushKeepsReserved: false,
   peekWhileRefusing: false,
-  delayedSetRefusedBy: 'JetStream',
 };
 
 /**

@@ -32,8 +32,6 @@ export interface StoreTraits {
   readonly flushKeepsReserved: boolean;
   /** While changes are refused, items can still be looked at (a failing disk; not an unreachable store). */
   readonly peekWhileRefusing: boolean;
-  /** The store that refuses a delayed set with an `unsupported` Failure naming it, or null when it takes them. */
-  readonly delayedSetRefusedBy: string | null;
 }
 
 /** The embedded engine: every rule of docs/protocol.md. */
@@ -41,7 +39,6 @@ export const EMBEDDED_TRAITS: StoreTraits = {
   peekShowsGivenBack: true,
   flushKeepsReserved: true,
   peekWhileRefusing: true,
-  delayedSetRefusedBy: null,
 };
 
 /** The limits every fixture is made with. */
@@ -227,7 +224,6 @@ export function operationsConformance(
       }),
     );
 
-    const refusedBy = traits.delayedSetRefusedBy;
     const touch = async (ops: QueueOperations, key: string, exptime: number, now = T0) =>
       ops.touch(parseTouchKey(key), exptime, now);
     const idOf = (id: number | Failure) => {
@@ -249,13 +245,6 @@ export function operationsConformance(
     it(
       'holds a delayed set out of sight',
       withQueues(async (_f, a, b) => {
-        if (refusedBy !== null) {
-          expect(await a.enqueue('q/delay=1000', 0, 0, data('x'), T0)).toEqual(
-            new Failure('unsupported', `delay= is not available on a ${refusedBy} store (docs/scale-out.md)`),
-          );
-          expect(await get(b, 'q/peek')).toBe(null);
-          return;
-        }
         expect(typeof (await a.enqueue('q/delay=60000', 0, 0, data('later'), T0))).toBe('number');
         expect(await get(b, 'q')).toBe(null);
         expect(await get(b, 'q/peek')).toBe(null);

@@ -152,10 +152,19 @@ export class Catalog {
     if (!unlimited && this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues)
       return tooManyQueues(this.limits);
     const names = namesOf(this.options.prefix, name);
+    const made = await this.addStream(names.stream, names.subject, unlimited);
+    return made instanceof Failure ? made : this.addConsumer(names);
+  }
+
+  /**
+   * Makes a work-queue stream with rq's settings, unless it exists (made meanwhile by another front
+   * end, maybe with other limits: theirs stand). Without limits when `unlimited`.
+   */
+  async addStream(stream: string, subject: string, unlimited: boolean): Promise<true | Failure> {
     try {
       await this.jsm.streams.add({
-        name: names.stream,
-        subjects: [names.subject],
+        name: stream,
+        subjects: [subject],
         retention: RetentionPolicy.Workqueue,
         storage: StorageType.File,
         num_replicas: this.options.replicas,
@@ -169,10 +178,9 @@ export class Catalog {
     } catch (err) {
       // The NATS account's own bound on streams: exact across front ends, where --max-queues is not.
       if (isTooManyStreams(err)) return tooManyQueues(this.limits, "the NATS account's JetStream max_streams");
-      // Made meanwhile by another front end, maybe with other limits: theirs stand.
-      if (!isInUse(err)) return storeFailed(reasonOf(err, `making queue ${name}`));
+      if (!isInUse(err)) return storeFailed(reasonOf(err, `making stream ${stream}`));
     }
-    return this.addConsumer(names);
+    return true;
   }
 
   /** Forgets `name` (deleted by this front end) and its counts. */
@@ -208,12 +216,21 @@ export class Catalog {
    * drops the pulls waiting on it.
    */
   private async addConsumer(names: QueueNames): Promise<QueueHandle | Failure> {
+    const made = await this.ensureConsumer(names.stream);
+    if (made instanceof Failure) return made;
+    const handle = this.handle(names);
+    this.known.set(names.queue, handle);
+    return handle;
+  }
+
+  /** Makes rq's consumer of a stream unless it exists, and waits for its leader (ensured by addConsumer). */
+  async ensureConsumer(stream: string): Promise<true | Failure> {
     try {
-      await this.jsm.consumers.info(names.stream, CONSUMER_NAME);
+      await this.jsm.consumers.info(stream, CONSUMER_NAME);
     } catch (err) {
-      if (!isGone(err)) return storeFailed(reasonOf(err, `reading the consumer of queue ${names.queue}`));
+      if (!isGone(err)) return storeFailed(reasonOf(err, `reading the consumer of stream ${stream}`));
       try {
-        await this.jsm.consumers.add(names.stream, {
+        await this.jsm.consumers.add(stream, {
           durable_name: CONSUMER_NAME,
           ack_policy: AckPolicy.Explicit,
           ack_wait: this.options.ackWaitMs * 1_000_000,
@@ -221,14 +238,12 @@ export class Catalog {
           max_ack_pending: -1,
           max_waiting: MAX_WAITING_PULLS,
         });
-        await this.jsm.consumers.info(names.stream, CONSUMER_NAME);
+        await this.jsm.consumers.info(stream, CONSUMER_NAME);
       } catch (err2) {
-        if (!isInUse(err2)) return storeFailed(reasonOf(err2, `making the consumer of queue ${names.queue}`));
+        if (!isInUse(err2)) return storeFailed(reasonOf(err2, `making the consumer of stream ${stream}`));
       }
     }
-    const handle = this.handle(names);
-    this.known.set(names.queue, handle);
-    return handle;
+    return true;
   }
 
   private handle(names: QueueNames): QueueHandle {

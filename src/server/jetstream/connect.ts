@@ -86,7 +86,10 @@ export async function openJetStream(request: StoreRequest, limits: QueueLimits, 
       version: info?.version ?? '?',
       replicas: options.replicas,
     });
-    return new JetStreamStore(nc, jsm, options, limits, log);
+    const store = new JetStreamStore(nc, jsm, options, limits, log);
+    // Due items of queues already there move from now on, through this front end too.
+    await store.delays.start();
+    return store;
   } catch (err) {
     await nc.close();
     throw err;

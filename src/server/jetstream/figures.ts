@@ -17,6 +17,7 @@ export async function queueFigures(
   name: string,
   info: StreamInfo,
   now: number,
+  delayed?: { readonly items: number; readonly bytes: number },
 ): Promise<EngineQueueStats> {
   const handle = store.catalog.handleOf(name);
   let ready = 0,
@@ -49,7 +50,7 @@ export async function queueFigures(
     name,
     items: ready,
     open,
-    bytes: info.state.bytes,
+    bytes: info.state.bytes + (delayed?.bytes ?? 0),
     totalItems: info.state.last_seq,
     delivered,
     expiredItems: c.expired,
@@ -59,7 +60,7 @@ export async function queueFigures(
     rejected: c.rejected,
     waiters,
     ageMs,
-    delayed: 0,
+    delayed: delayed?.items ?? 0,
     dead: c.dead,
     headDeliveries: 0,
   };

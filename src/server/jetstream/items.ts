@@ -4,7 +4,7 @@
  * when set, so a plain item carries none).
  */
 import { headers, type Msg, type MsgHdrs } from '@nats-io/transport-node';
-import type { StoredMsg } from '@nats-io/jetstream';
+import type { JsMsg, StoredMsg } from '@nats-io/jetstream';
 import type { Item } from '../../queue/types.js';
 
 /** The item's memcache flags, when not 0. */
@@ -13,14 +13,17 @@ export const FLAGS_HEADER = 'Rq-Flags';
 export const EXPIRES_HEADER = 'Rq-Expires';
 /** Deliveries before the item came to this queue (moved to a dead-letter queue), when any. */
 export const DELIVERIES_HEADER = 'Rq-Deliveries';
+/** When a delayed item is due, in ms since the epoch (delays.ts). */
+export const DUE_HEADER = 'Rq-Due';
 
 /** The headers of a new item, or undefined when it needs none. */
-export function headersOf(flags: number, expiresAt: number, deliveries = 0): MsgHdrs | undefined {
-  if (flags === 0 && expiresAt === 0 && deliveries === 0) return undefined;
+export function headersOf(flags: number, expiresAt: number, deliveries = 0, dueAt = 0): MsgHdrs | undefined {
+  if (flags === 0 && expiresAt === 0 && deliveries === 0 && dueAt === 0) return undefined;
   const h = headers();
   if (flags !== 0) h.set(FLAGS_HEADER, String(flags));
   if (expiresAt !== 0) h.set(EXPIRES_HEADER, String(expiresAt));
   if (deliveries !== 0) h.set(DELIVERIES_HEADER, String(deliveries));
+  if (dueAt !== 0) h.set(DUE_HEADER, String(dueAt));
   return h;
 }
 
@@ -54,7 +57,8 @@ export function deliveryOf(reply: string): Delivery | null {
   };
 }
 
-function numberHeader(h: MsgHdrs | undefined, name: string): number {
+/** A header holding a whole number, or 0 when it is missing or holds none. */
+export function numberHeader(h: MsgHdrs | undefined, name: string): number {
   const v = h?.get(name);
   if (v === undefined || v === '') return 0;
   const n = Number(v);
@@ -89,6 +93,18 @@ export function itemOfStored(m: StoredMsg): Item {
     data: bufferOf(m.data),
     // A message read from the stream does not say how often it was delivered here (docs/scale-out.md).
     deliveries: numberHeader(m.header, DELIVERIES_HEADER),
+  };
+}
+
+/** The item of a message a JetStream consumer delivered (a delayed item on its way to its queue). */
+export function itemOfJsMsg(m: JsMsg): Item {
+  return {
+    id: m.seq,
+    flags: numberHeader(m.headers, FLAGS_HEADER),
+    expiresAt: numberHeader(m.headers, EXPIRES_HEADER),
+    enqueuedAt: Math.floor(m.info.timestampNanos / 1_000_000),
+    data: bufferOf(m.data),
+    deliveries: 0,
   };
 }
 

@@ -12,6 +12,10 @@
  *   token's first characters, `~~`, and 128 bits of the name's SHA-256 (a long name stays unique:
  *   a full token never holds `~~`).
  *
+ * - a queue's delayed items (`set q/delay=`) wait in a stream of their own: `<stream>~d`, subject
+ *   `<subject>.delayed` (a token never ends in `~` and one character, nor does a shortened name,
+ *   whose last 32 characters are hex digits; and `<prefix>.*` matches no delayed subject).
+ *
  * A prefix (`--store-prefix`, `rq` by default) keeps several rq deployments apart on one account; it
  * holds no `_`, so `<prefix>_` cannot be read two ways.
  */
@@ -96,4 +100,28 @@ export function queueOfSubject(prefix: string, subject: string): string | null {
 /** The subjects of every queue under `prefix` (one token after it). */
 export function allSubjects(prefix: string): string {
   return `${prefix}.*`;
+}
+
+const DELAYED_STREAM_SUFFIX = '~d';
+const DELAYED_SUBJECT_SUFFIX = '.delayed';
+
+/** Where the delayed items of a queue wait. */
+export function delayedNamesOf(names: QueueNames): { readonly stream: string; readonly subject: string } {
+  return { stream: names.stream + DELAYED_STREAM_SUFFIX, subject: names.subject + DELAYED_SUBJECT_SUFFIX };
+}
+
+/** True for the name of a stream of delayed items. */
+export function isDelayedStream(stream: string): boolean {
+  return stream.endsWith(DELAYED_STREAM_SUFFIX);
+}
+
+/** The queue name whose delayed items a subject under `prefix` holds, or null. */
+export function queueOfDelayedSubject(prefix: string, subject: string): string | null {
+  if (!subject.endsWith(DELAYED_SUBJECT_SUFFIX)) return null;
+  return queueOfSubject(prefix, subject.slice(0, -DELAYED_SUBJECT_SUFFIX.length));
+}
+
+/** The subjects of every queue's delayed items under `prefix`. */
+export function allDelayedSubjects(prefix: string): string {
+  return `${prefix}.*${DELAYED_SUBJECT_SUFFIX}`;
 }

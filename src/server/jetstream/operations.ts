@@ -8,7 +8,7 @@ import { expiresAtMs } from '../../protocol/exptime.js';
 import { queueNameError, type DeleteTarget, type KeyOptions, type TouchTarget } from '../../protocol/key.js';
 import { DEAD_LETTERED } from '../../queue/engine.js';
 import type { Item } from '../../queue/types.js';
-import { invalid, storeFailed, tooManyOpen, unsupportedByStore } from '../queue-ops/failures.js';
+import { invalid, storeFailed, tooManyOpen } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
 import { changes, heldAfter, setTargetOf, touchLeaseMs } from '../queue-ops/rules.js';
 import type { ServerCounters } from '../stats.js';
@@ -32,9 +32,6 @@ const PULL_SLICE_MS = 5_000;
  */
 const CATCH_UP_SLICE_MS = 250;
 
-/** The store's name in what it refuses (queue-ops/failures.ts: unsupportedByStore). */
-const STORE = 'JetStream';
-
 export class JetStreamOperations implements QueueOperations {
   /** This connection's reservations per queue, oldest first. */
   private readonly byQueue = new Map<string, Held[]>();
@@ -54,18 +51,22 @@ export class JetStreamOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): Outcome<number> {
     this.counters.cmdSet++;
+    let queue = key,
+      delayMs = 0;
     if (key.includes('/')) {
       const target = setTargetOf(key);
-      return target instanceof Failure ? target : unsupportedByStore('delay=', STORE);
+      if (target instanceof Failure) return target;
+      ({ queue, delayMs } = target);
+    } else {
+      const problem = queueNameError(key);
+      if (problem !== null) return invalid(problem);
     }
-    const problem = queueNameError(key);
-    if (problem !== null) return invalid(problem);
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
     const expiresAt = expiresAtMs(exptime, now);
     // Already expired (memcache's negative exptime): taken and dropped, as the embedded store does.
     if (expiresAt !== 0 && expiresAt <= now) return 0;
-    return this.store.publish(key, flags, expiresAt, data);
+    return this.store.publish(queue, flags, expiresAt, data, undefined, delayMs);
   }
 
   checkKeys(keys: readonly KeyOptions[]): Failure | null {

@@ -31,8 +31,10 @@ import { Acks, ackSubjectOf } from './acks.js';
 import { isGone, isNoMessage, isNoStream, isTimeout } from './api-errors.js';
 import { Catalog, type QueueHandle } from './catalog.js';
 import { DeadLetters } from './dead-letters.js';
+import { Delays } from './delays.js';
 import { HeldItems, type Held } from './held.js';
 import { expired, headersOf, itemOfStored } from './items.js';
+import { delayedNamesOf } from './names.js';
 import { JetStreamOperations } from './operations.js';
 import type { StoreOptions } from './options.js';
 import { Pulls } from './pulls.js';
@@ -58,6 +60,7 @@ export class JetStreamStore implements QueueStore {
   readonly held: HeldItems;
   readonly acks: Acks;
   readonly deadLetters: DeadLetters;
+  readonly delays: Delays;
   readonly jsm: JetStreamManager;
   private readonly js: JetStreamClient;
   /** Why the cluster cannot be reached now, or null while connected. */
@@ -79,6 +82,7 @@ export class JetStreamStore implements QueueStore {
     this.catalog.start();
     this.acks = new Acks(nc, options.timeoutMs);
     this.deadLetters = new DeadLetters(this, limits.maxDeliveries, log);
+    this.delays = new Delays(this, this.js, log);
     this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.acks.giveBack(msg.reply!));
     this.held = new HeldItems(nc, options.ackWaitMs);
     void this.watch();
@@ -120,8 +124,9 @@ export class JetStreamStore implements QueueStore {
 
   async figures(now: number): Promise<QueueFigures | Failure> {
     try {
-      const streams = await this.catalog.streams();
-      const queues = await Promise.all(streams.map((s) => queueFigures(this, s.name, s.info, now)));
+      const [streams, delayed] = await Promise.all([this.catalog.streams(), this.delays.streams()]);
+      const waiting = new Map(delayed.map((d) => [d.queue, d]));
+      const queues = await Promise.all(streams.map((s) => queueFigures(this, s.name, s.info, now, waiting.get(s.name))));
       return {
         totals: totalsOf(
           streams.map((s) => s.info),
@@ -160,9 +165,11 @@ export class JetStreamStore implements QueueStore {
    * An attempt that gets no answer may or may not have been stored, so it is sent again with the
    * same message id until the time limit: JetStream keeps one copy (its duplicate window), and
    * answers the retry with the first copy's sequence. A publish right after a stream is made, or
-   * during a leader election, is carried through this way instead of failing. An item `moved` to
-   * a dead-letter queue brings its own message id and delivery count, and its queue is made past
-   * any limit (dead-letters.ts).
+   * during a leader election, is carried through this way instead of failing. An item `moved` from
+   * another stream (to a dead-letter queue, or a delayed item now due) brings its own message id
+   * and delivery count, and its queue is made past any limit (dead-letters.ts, delays.ts); one with
+   * `delayMs` waits with the queue's delayed items until that long after it is sent (its id is its
+   * place there): after the delayed stream is made, so that a slow making does not eat the delay.
    */
   async publish(
     name: string,
@@ -170,6 +177,7 @@ export class JetStreamStore implements QueueStore {
     expiresAt: number,
     data: Buffer,
     moved?: { readonly msgID: string; readonly deliveries: number },
+    delayMs = 0,
   ): Promise<number | Failure> {
     const msgID = moved?.msgID ?? nuid.next();
     const deadline = Date.now() + this.options.timeoutMs;
@@ -177,11 +185,13 @@ export class JetStreamStore implements QueueStore {
     for (;;) {
       const handle = this.catalog.cached(name) ?? (await this.catalog.make(name, moved !== undefined));
       if (handle instanceof Failure) return handle;
+      const subject = delayMs === 0 ? handle.subject : await this.delays.ready(handle);
+      if (subject instanceof Failure) return subject;
       const left = deadline - Date.now();
       try {
         const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
-        const ack = await this.js.publish(handle.subject, data, {
-          headers: headersOf(flags, expiresAt, moved?.deliveries),
+        const ack = await this.js.publish(subject, data, {
+          headers: headersOf(flags, expiresAt, moved?.deliveries, delayMs === 0 ? 0 : Date.now() + delayMs),
           msgID,
           timeout,
           retries: 0,
@@ -197,6 +207,7 @@ export class JetStreamStore implements QueueStore {
         if (noStream && !remade) {
           remade = true;
           this.catalog.forget(name);
+          this.delays.forget(name);
           continue;
         }
         if ((!noStream && !isTimeout(err)) || Date.now() + RETRY_PAUSE_MS >= deadline) {
@@ -296,16 +307,19 @@ export class JetStreamStore implements QueueStore {
     return { result, cancel: () => done(false) };
   }
 
-  /** Removes every item of a queue (JetStream purges a stream whole: reserved items too). */
+  /** Removes every item of a queue, delayed ones too (JetStream purges a stream whole: reserved items too). */
   async purge(name: string): Promise<number | Failure> {
     const handle = await this.catalog.find(name);
     if (handle === null || handle instanceof Failure) return handle ?? 0;
-    try {
-      return (await this.jsm.streams.purge(handle.stream)).purged;
-    } catch (err) {
-      if (isGone(err)) return 0;
-      return storeFailed(reasonOf(err, `flushing queue ${name}`));
+    let purged = 0;
+    for (const stream of [handle.stream, delayedNamesOf(handle).stream]) {
+      try {
+        purged += (await this.jsm.streams.purge(stream)).purged;
+      } catch (err) {
+        if (!isGone(err)) return storeFailed(reasonOf(err, `flushing queue ${name}`));
+      }
     }
+    return purged;
   }
 
   /** Purges every queue now, or after `delayMs` (a later call replaces an earlier one). */
@@ -340,10 +354,21 @@ export class JetStreamStore implements QueueStore {
     try {
       const deleted = await this.jsm.streams.delete(handle.stream);
       this.catalog.forget(name);
+      await this.dropDelayed(handle);
       return deleted;
     } catch (err) {
       if (isGone(err)) return false;
       return storeFailed(reasonOf(err, `deleting queue ${name}`));
+    }
+  }
+
+  /** Deletes the stream of a queue's delayed items, if it has one. */
+  private async dropDelayed(handle: QueueHandle): Promise<void> {
+    this.delays.dropped(handle);
+    try {
+      await this.jsm.streams.delete(delayedNamesOf(handle).stream);
+    } catch (err) {
+      if (!isGone(err)) throw err;
     }
   }
 
@@ -382,6 +407,7 @@ export class JetStreamStore implements QueueStore {
       // Unreachable: JetStream gives those items back after the ack wait.
     }
     this.catalog.stop();
+    this.delays.stop();
     await this.nc.close();
   }
 }

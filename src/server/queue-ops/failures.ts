@@ -38,11 +38,6 @@ export function unsupportedReason(command: string): string {
   return `${command} is not supported by a queue: set enqueues, get reserves, delete acknowledges`;
 }
 
-/** What a store does not offer (`feature`, as the client wrote it): `store` names the store. */
-export function unsupportedByStore(feature: string, store: string): Failure {
-  return new Failure('unsupported', `${feature} is not available on a ${store} store (docs/scale-out.md)`);
-}
-
 /** A touch whose exptime is negative: memcache would end the lease, which touch never does. */
 export const TOUCH_NEGATIVE = 'touch needs an exptime of 0 or more';
 

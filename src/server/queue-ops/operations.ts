@@ -22,8 +22,8 @@ import type { Item } from '../../queue/types.js';
  * - `refused`: no changes are taken now (the journal cannot write); the same request may work later.
  * - `full`: a queue or the server is at a limit on items, bytes or queues.
  * - `busy`: the connection holds `--max-open` reservations on the queue; it must end one first.
- * - `unsupported`: the store behind the queues does not offer what was asked (a JetStream store and
- *   delays, delivery counts, touch); the request works on an embedded store.
+ * - `unsupported`: the store behind the queues does not offer what was asked, though the request
+ *   is valid (both stores today offer everything; the protocols answer it all the same).
  */
 export type FailureKind = 'invalid' | 'refused' | 'full' | 'busy' | 'unsupported';
 
