@@ -45,6 +45,9 @@ const MAX_WAITING_PULLS = 100_000;
 
 const ADVISORY = '$JS.EVENT.ADVISORY.STREAM';
 
+/** How long to wait before asking again whether a new consumer has a leader (elections take ~100 ms). */
+const LEADER_ASK_PAUSE_MS = 25;
+
 /** The shortest duplicate window a queue's stream gets. */
 const MIN_DUPLICATE_WINDOW_MS = 10_000;
 
@@ -223,10 +226,10 @@ export class Catalog {
     return handle;
   }
 
-  /** Makes rq's consumer of a stream unless it exists, and waits for its leader (ensured by addConsumer). */
+  /** Makes rq's consumer of a stream unless it exists, and waits for its leader (see consumerLeader). */
   async ensureConsumer(stream: string): Promise<true | Failure> {
     try {
-      await this.jsm.consumers.info(stream, CONSUMER_NAME);
+      return await this.consumerLeader(stream);
     } catch (err) {
       if (!isGone(err)) return storeFailed(reasonOf(err, `reading the consumer of stream ${stream}`));
       try {
@@ -238,12 +241,28 @@ export class Catalog {
           max_ack_pending: -1,
           max_waiting: MAX_WAITING_PULLS,
         });
-        await this.jsm.consumers.info(stream, CONSUMER_NAME);
+        return await this.consumerLeader(stream);
       } catch (err2) {
         if (!isInUse(err2)) return storeFailed(reasonOf(err2, `making the consumer of stream ${stream}`));
       }
     }
     return true;
+  }
+
+  /**
+   * Resolves once the consumer of `stream` has a leader: a pull sent before gets no answer, and is
+   * sent again only a second later. On a cluster the metadata leader answers the info of a consumer
+   * just made before any of its servers is elected to lead it, so the info is asked again until it
+   * names one (within the time limit). Throws when the consumer does not exist.
+   */
+  private async consumerLeader(stream: string): Promise<true | Failure> {
+    const deadline = Date.now() + this.options.timeoutMs;
+    for (;;) {
+      const { cluster } = await this.jsm.consumers.info(stream, CONSUMER_NAME);
+      if (cluster === undefined || (cluster.leader ?? '') !== '') return true;
+      if (Date.now() >= deadline) return storeFailed(`the consumer of stream ${stream} has no leader yet`);
+      await new Promise((resolve) => setTimeout(resolve, LEADER_ASK_PAUSE_MS));
+    }
   }
 
   private handle(names: QueueNames): QueueHandle {
