@@ -46,9 +46,23 @@ trap 'exit 130' INT TERM
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
 
-# start_nats DIR NODES: one nats-server (NODES=1) or a cluster of three; sets NATS_URLS.
+# start_nats DIR NODES: one nats-server (NODES=1) or a cluster of three; sets NATS_URLS. A cluster
+# whose nodes do not all see a metadata leader in time (a route lost at start on a loaded machine)
+# is stopped and started again on new ports, up to three times.
 start_nats() {
-  local dir=$1 nodes=$2 i routes="" cports=() rports=()
+  local attempt
+  for attempt in 1 2 3; do
+    try_start_nats "$@" "$attempt" && return 0
+    log "  nats-server did not start (attempt $attempt): $NATS_PROBLEM"
+    stop_all
+  done
+  die "nats-server not ready: $NATS_PROBLEM"
+}
+
+# try_start_nats DIR NODES ATTEMPT: one try of start_nats; sets NATS_PROBLEM and fails when a node is not ready.
+try_start_nats() {
+  local dir=$1/a$3 nodes=$2 i routes="" cports=() rports=()
+  mkdir -p "$dir"
   for ((i = 0; i < nodes; i++)); do cports+=("$(free_port)"); rports+=("$(free_port)"); done
   for ((i = 0; i < nodes; i++)); do routes+="nats-route://127.0.0.1:${rports[i]},"; done
   NATS_URLS=""
@@ -68,7 +82,10 @@ start_nats() {
   ((nodes == 1)) || ready='metadata leader'
   for ((i = 0; i < nodes; i++)); do
     until grep -q "$ready" "$dir/n$i.log"; do
-      ((SECONDS < deadline)) || die "nats-server n$i not ready: $(tail -n 3 "$dir/n$i.log")"
+      if ((SECONDS >= deadline)); then
+        NATS_PROBLEM="n$i: $(tail -n 1 "$dir/n$i.log")"
+        return 1
+      fi
       sleep 0.1
     done
   done
