@@ -53,6 +53,11 @@ export class Delays {
         else if (event === 'DELETED') this.stopMoving(stream);
       },
     });
+    await this.resume();
+  }
+
+  /** Moves the due items of every delayed stream there is (again, after a reconnect: a consumption may have ended). */
+  async resume(): Promise<void> {
     for (const { stream } of await this.streams()) void this.move(stream);
   }
 

@@ -386,8 +386,11 @@ export class JetStreamStore implements QueueStore {
         this.log.warn('store unreachable', { server: s.server });
       } else if (s.type === 'reconnect') {
         this.down = null;
-        // Advisories may have been missed meanwhile.
+        // Advisories may have been missed meanwhile, and a consumption of delayed items ended.
         this.catalog.clear();
+        this.delays
+          .resume()
+          .catch((err: unknown) => this.log.warn('cannot list the delayed items to move', { reason: (err as Error).message }));
         this.log.info('store reachable again', { server: s.server });
       } else if (s.type === 'close') {
         this.down = 'the connection to the NATS servers is closed';
