@@ -220,6 +220,8 @@ describe.skipIf(NO_NATS_SERVER !== null)(
         });
         expect(run.status).toBe(123);
         expect(run.stderr.match(/command exited with status 1; /g)).toHaveLength(2);
+        // The front end that delivered it says where it went (the outcome option), as the embedded store does.
+        expect(run.stderr).toContain('that was its last delivery (rq serve --max-deliveries): moved to jobs.dead');
         // Given back after its second delivery: in jobs.dead at once, with its count, through either front end.
         expect((await rq(a, 'pop', 'jobs')).code).toBe(1);
         expect(JSON.parse((await rq(a, 'pop', 'jobs.dead', '--json')).stdout)).toMatchObject({ data: 'poison', deliveries: 3 });
