@@ -28,8 +28,8 @@ export class QueueReplay {
   private keys = new Float64Array(INITIAL_CAPACITY);
   /** Reservation order while open; 0 ready; DEAD gone. */
   private state = new Float64Array(INITIAL_CAPACITY);
-  /** Item data: bytes [dataAt, dataAt + dataLen) of chunks[chunk] (the buffers the records were read in). */
-  private chunk = new Uint32Array(INITIAL_CAPACITY);
+  /** Item data: bytes [dataAt, dataAt + dataLen) of slabs.list[slab] (a copy: see DataSlabs). */
+  private slab = new Uint32Array(INITIAL_CAPACITY);
   private dataAt = new Float64Array(INITIAL_CAPACITY);
   private dataLen = new Uint32Array(INITIAL_CAPACITY);
   /** Times each item was reserved: its delivery count. */
@@ -47,7 +47,7 @@ export class QueueReplay {
 
   constructor(
     readonly name: string,
-    private readonly chunks: Chunks,
+    private readonly slabs: DataSlabs,
   ) {}
 
   add(
@@ -75,8 +75,8 @@ export class QueueReplay {
     this.enqueued[r] = enqueuedAt;
     this.keys[r] = ++this.tailSeq;
     this.state[r] = 0;
-    this.chunk[r] = this.chunks.ref(source);
-    this.dataAt[r] = start;
+    this.slab[r] = this.slabs.keep(source, start, end);
+    this.dataAt[r] = this.slabs.at;
     this.dataLen[r] = end - start;
     this.deliveries[r] = deliveries;
     this.due[r] = 0;
@@ -89,7 +89,7 @@ export class QueueReplay {
     if (r < 0) return false;
     this.state[r] = DEAD;
     this.bytes -= this.dataLen[r];
-    this.chunks.unref(this.chunk[r]);
+    this.slabs.unref(this.slab[r], this.dataLen[r]);
     this.count--;
     this.unordered.delete(id);
     if (this.n - this.count > 4096 && this.n - this.count > this.count) this.compact();
@@ -149,7 +149,7 @@ export class QueueReplay {
     return true;
   }
 
-  /** Removes item `id` and returns it (its data a view), for a move to another queue; null when unknown. */
+  /** Removes item `id` and returns it (its data a view into a slab), for a move to another queue; null when unknown. */
   take(id: number): Item | null {
     const r = this.find(id);
     if (r < 0) return null;
@@ -197,7 +197,7 @@ export class QueueReplay {
 
   private item(r: number): Item {
     const at = this.dataAt[r];
-    const data = this.chunks.list[this.chunk[r]]!.subarray(at, at + this.dataLen[r]);
+    const data = this.slabs.list[this.slab[r]]!.subarray(at, at + this.dataLen[r]);
     return {
       id: this.ids[r],
       flags: this.flags[r],
@@ -247,7 +247,7 @@ export class QueueReplay {
     this.enqueued = extend(this.enqueued, new Float64Array(size));
     this.keys = extend(this.keys, new Float64Array(size));
     this.state = extend(this.state, new Float64Array(size));
-    this.chunk = extend(this.chunk, new Uint32Array(size));
+    this.slab = extend(this.slab, new Uint32Array(size));
     this.dataAt = extend(this.dataAt, new Float64Array(size));
     this.dataLen = extend(this.dataLen, new Uint32Array(size));
     this.deliveries = extend(this.deliveries, new Uint32Array(size));
@@ -268,7 +268,7 @@ export class QueueReplay {
       this.enqueued[w] = this.enqueued[r];
       this.keys[w] = this.keys[r];
       this.state[w] = this.state[r];
-      this.chunk[w] = this.chunk[r];
+      this.slab[w] = this.slab[r];
       this.dataAt[w] = this.dataAt[r];
       this.dataLen[w] = this.dataLen[r];
       this.deliveries[w] = this.deliveries[r];
@@ -280,36 +280,81 @@ export class QueueReplay {
   }
 }
 
-/** The buffers item data was read in, shared by the queues of one state (rows refer to them by index). */
-export class Chunks {
-  /** Buffers by index; null once no live item is left in one (so it can be freed). */
+/**
+ * Item data, copied out of the buffers records were read in into slabs of its own, shared by the
+ * queues of one state (rows refer to a slab by index). Copying is what lets a reader drop each buffer
+ * once it is decoded: a view would keep a whole read buffer (records, headers, the records of items
+ * long gone) alive for one live item, and a million live items would keep every buffer of the journal
+ * until the state is dropped. Slabs are counted like the items in them: a slab whose items are all
+ * gone is released. A new slab is a quarter of the live bytes (MIN_SLAB_BYTES to MAX_SLAB_BYTES): under
+ * churn, where a few long-lived items may each keep a slab, slabs stay small; a million live items
+ * fill slabs large enough for the C allocator to return them to the system once freed.
+ */
+export class DataSlabs {
+  /** Slabs by index; null once no live item is left in one (so it can be freed). */
   readonly list: Array<Buffer | null> = [];
-  /** Live items per buffer. */
+  /** Where keep() put the last bytes it kept, in slab `list[index]`. */
+  at = 0;
+  /** Live items per slab. */
   private readonly refs: number[] = [];
-  private last: Buffer | null = null;
-  private lastIndex = 0;
+  /** Bytes of the live items in all slabs. */
+  private liveBytes = 0;
+  /** The slab being filled, its index, and the bytes of it used. */
+  private slab: Buffer | null = null;
+  private slabIndex = 0;
+  private used = 0;
 
-  /** The index of `buf`, counting one more live item in it. */
-  ref(buf: Buffer): number {
-    let i = this.lastIndex;
-    if (buf !== this.last) {
-      i = this.list.lastIndexOf(buf);
-      if (i < 0) {
-        i = this.list.push(buf) - 1;
-        this.refs.push(0);
-      }
-      this.last = buf;
-      this.lastIndex = i;
+  /** Copies bytes [start, end) of `source` into a slab, counting one more live item there: returns the slab's index (and sets `at`). */
+  keep(source: Buffer, start: number, end: number): number {
+    const length = end - start;
+    this.liveBytes += length;
+    if (length > LARGE_ITEM_BYTES) {
+      const own = Buffer.allocUnsafeSlow(length);
+      source.copy(own, 0, start, end);
+      this.at = 0;
+      return this.add(own, 1);
     }
-    this.refs[i]++;
-    return i;
+    if (this.slab === null || this.used + length > this.slab.length) {
+      const size = Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, this.liveBytes >> 2));
+      this.slab = Buffer.allocUnsafeSlow(size);
+      this.slabIndex = this.add(this.slab, 0);
+      this.used = 0;
+    }
+    const slab = this.slab;
+    let to = this.used;
+    if (length < SHORT_COPY) for (let i = start; i < end; i++) slab[to++] = source[i];
+    else source.copy(slab, to, start, end);
+    this.at = this.used;
+    this.used += length;
+    this.refs[this.slabIndex]++;
+    return this.slabIndex;
   }
 
-  /** One live item fewer in buffer `i`. */
-  unref(i: number): void {
-    if (--this.refs[i] === 0 && this.list[i] !== this.last) this.list[i] = null;
+  /** One live item (of `length` bytes) fewer in slab `i`. */
+  unref(i: number, length: number): void {
+    this.liveBytes -= length;
+    if (--this.refs[i] === 0 && this.list[i] !== this.slab) this.list[i] = null;
+  }
+
+  private add(buf: Buffer, refs: number): number {
+    this.refs.push(refs);
+    return this.list.push(buf) - 1;
   }
 }
+
+const MIN_SLAB_BYTES = 256 * 1024;
+/**
+ * 32 MiB: the C allocator (glibc) maps an allocation this large on its own and unmaps it when it is
+ * freed, whatever it did before, so a freed slab leaves the process's memory at once; smaller ones
+ * come from its heap once larger buffers were freed (the journal's read buffers), and often stay
+ * there (measured: 256 KiB slabs kept ~65 MB after restoring a million items). Only the pages
+ * written to count: a slab holding a few items costs a few pages.
+ */
+const MAX_SLAB_BYTES = 32 * 1024 * 1024;
+/** Items larger than this get a buffer of their own rather than leaving much of a slab's end unused. */
+const LARGE_ITEM_BYTES = 1024 * 1024;
+/** Below this length a JS byte loop beats Buffer#copy. */
+const SHORT_COPY = 64;
 
 function extend<T extends Float64Array | Uint32Array>(from: T, to: T): T {
   to.set(from);

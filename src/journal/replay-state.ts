@@ -20,7 +20,7 @@ import { deadQueueName } from '../queue-name.js';
 import type { DecodedRecord } from './decoder.js';
 import type { ChainPosition } from './encoder.js';
 import { isEnding, RecordType } from './format.js';
-import { Chunks, QueueReplay } from './queue-replay.js';
+import { DataSlabs, QueueReplay } from './queue-replay.js';
 
 /** Counts of records that referred to items replay did not know (normal after a flush or drop). */
 export interface ReplayAnomalies {
@@ -79,8 +79,8 @@ export class ReplayState {
   /** Set by a v2 snapshot_end: where the segment after the snapshot goes on. */
   private snapshotNext: ChainPosition | null = null;
 
-  /** Item data stays in the buffers records were read in: a reader must not reuse them. */
-  private readonly chunks = new Chunks();
+  /** Item data, copied out of the buffers records are read in (so a reader may drop or reuse them). */
+  private readonly slabs = new DataSlabs();
 
   apply(r: DecodedRecord): void {
     this.records++;
@@ -305,7 +305,7 @@ export class ReplayState {
   private queue(name: string): QueueReplay {
     let q = this.existing(name);
     if (q === undefined) {
-      q = new QueueReplay(name, this.chunks);
+      q = new QueueReplay(name, this.slabs);
       this.queues.set(name, q);
       this.last = q;
     }

@@ -92,3 +92,48 @@ describe('ReplayState', () => {
     expect(state.totals().items).toBe(model.items.length);
   });
 });
+
+describe('ReplayState item data', () => {
+  it('is a copy: the buffers records were read in can be dropped or reused once decoded', () => {
+    const state = new ReplayState();
+    const read = Buffer.from('....first....second....');
+    const enqueue = (id: number, start: number, end: number) =>
+      state.apply(
+        Object.assign(new DecodedRecord(), {
+          type: RecordType.Enqueued,
+          queue: 'q',
+          id,
+          source: read,
+          dataStart: start,
+          dataEnd: end,
+        }),
+      );
+    enqueue(1, 4, 9);
+    enqueue(2, 13, 19);
+    read.fill(0); // the reader's buffer, reused for the next piece
+    const got: string[] = [];
+    state.queues.get('q')!.forEach((item) => got.push(item.data.toString()));
+    expect(got).toEqual(['first', 'second']);
+    for (const item of state.queues.get('q')!.snapshotOrder()) expect(item.item.data.buffer).not.toBe(read.buffer);
+  });
+
+  it('keeps every item intact across slabs, large ones included, while acks free slabs', () => {
+    const state = new ReplayState();
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const rec = (type: number, id: number, data?: Buffer) =>
+      state.apply(Object.assign(new DecodedRecord(), { type, queue: 'q', id, ...(data ? { data } : {}) }));
+    let id = 1;
+    for (; id <= 30_000; id++) rec(RecordType.Enqueued, id, Buffer.from(`item-${id}-${'x'.repeat(id % 200)}`));
+    rec(RecordType.Enqueued, id++, big);
+    for (let a = 1; a <= 29_000; a++) rec(RecordType.Acked, a);
+    for (; id <= 40_000; id++) rec(RecordType.Enqueued, id, Buffer.from(`item-${id}-${'x'.repeat(id % 200)}`));
+    const got: Buffer[] = [];
+    const ids: number[] = [];
+    state.queues.get('q')!.forEach((item) => (ids.push(item.id), got.push(item.data)));
+    expect(ids).toHaveLength(1000 + 1 + 9_999);
+    for (let i = 0; i < ids.length; i++) {
+      if (ids[i] === 30_001) expect(got[i].equals(big)).toBe(true);
+      else expect(got[i].toString()).toBe(`item-${ids[i]}-${'x'.repeat(ids[i] % 200)}`);
+    }
+  });
+});
