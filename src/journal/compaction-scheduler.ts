@@ -11,6 +11,7 @@ import { Compaction, type CapturedState, type CompactionResult, type SnapshotIte
 import type { ChainPosition } from './encoder.js';
 import type { JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
+import { giveBackMemory, LARGE_READ_BYTES } from './give-back-memory.js';
 import { damagedName, DAMAGED_SUFFIX } from './names.js';
 import type { JournalStore } from './store.js';
 
@@ -179,6 +180,8 @@ export class CompactionScheduler {
   }
 
   private compacted(result: CompactionResult): void {
+    // What it read is garbage now, which an idle server would keep (give-back-memory.ts).
+    if (this.compaction !== null && this.compaction.readBytes >= LARGE_READ_BYTES) giveBackMemory();
     this.compaction = null;
     const healed = this.healing;
     this.healing = false;

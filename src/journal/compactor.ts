@@ -75,14 +75,18 @@ export class Compaction {
   readonly finished: Promise<CompactionResult>;
   private resolve!: (r: CompactionResult) => void;
   /**
-   * Item data stays a view into the chunk it was read in (no copy): chunks are never reused, and under
-   * churn most items die within their chunk, so copying each one would only feed the garbage collector.
+   * What the files describe (item data copied out of the pieces read, so each piece is dropped once
+   * decoded: see DataSlabs). Dropped, with `captured`, as soon as the snapshot is encoded: the rename
+   * and the clean-up after it need neither, and a million items' worth should not wait for them.
    */
-  private readonly state = new ReplayState();
+  private state: ReplayState | null = new ReplayState();
+  private captured: CapturedState | null;
   private readonly cursors: FileCursor[] = [];
   private readonly started = performance.now();
   private maxPauseMs = 0;
   private cancelled = false;
+  /** Bytes of journal files decoded so far. */
+  private read = 0;
   private out: StoreFile | null = null;
   private outSize = 0;
 
@@ -91,15 +95,21 @@ export class Compaction {
     private readonly input: CompactionInput,
   ) {
     this.finished = new Promise((resolve) => (this.resolve = resolve));
+    this.captured = input.captured ?? null;
     if (input.captured === undefined) {
       if (input.snapshotSeq !== null)
         this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
       for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
       // The serials of a snapshot's records are its own; without one, segments start the chain.
-      this.state.startChain(1, 0);
+      this.state!.startChain(1, 0);
       this.startFile();
     }
     setImmediate(() => this.slice(this.readSlice));
+  }
+
+  /** Bytes of journal files it read (0 when it wrote a state captured from the engine). */
+  get readBytes(): number {
+    return this.read;
   }
 
   /** Stops at the next slice boundary; the partial snapshot is removed. */
@@ -136,23 +146,25 @@ export class Compaction {
     if (!cursor.decode(this.apply)) return this.readSlice;
     void cursor.close();
     const report = cursor.report;
+    this.read += report.size;
     if (report.damage !== null) {
       const d = report.damage;
       throw new DamagedFileError(report.name, `${report.name} is damaged at offset ${d.offset} (${d.reason})`);
     }
-    if (report.header !== null) this.state.raiseNextId(report.header.nextId);
-    if (report.kind === 'snapshot') this.state.snapshotRead(report.version, report.header?.nextSerial ?? null);
+    const state = this.state!;
+    if (report.header !== null) state.raiseNextId(report.header.nextId);
+    if (report.kind === 'snapshot') state.snapshotRead(report.version, report.header?.nextSerial ?? null);
     this.cursors.shift();
     this.startFile();
     return this.readSlice;
   };
 
-  private readonly apply = (r: DecodedRecord): void => this.state.apply(r);
+  private readonly apply = (r: DecodedRecord): void => this.state!.apply(r);
 
   /** Tells the state which file its next records come from. */
   private startFile(): void {
     const next = this.cursors[0];
-    if (next !== undefined) this.state.reading(next.report.name, next.report.kind);
+    if (next !== undefined) this.state!.reading(next.report.name, next.report.kind);
   }
 
   /** The next piece's size: sliceBytes, or four times what the journal wrote since the last piece. */
@@ -166,9 +178,10 @@ export class Compaction {
   private count = 0;
 
   private beginWrite = (): Step => {
-    const captured = this.input.captured;
-    const nextId = captured?.nextId ?? this.state.nextId;
-    this.chain = captured?.chain ?? this.state.chainPosition();
+    const captured = this.captured;
+    const state = this.state!;
+    const nextId = captured?.nextId ?? state.nextId;
+    this.chain = captured?.chain ?? state.chainPosition();
     const temp = snapshotName(this.input.targetSeq) + TEMP_SUFFIX;
     this.store.remove(temp); // a .tmp is never read: one left by a failed attempt goes (create never replaces)
     this.out = this.store.create(temp);
@@ -176,9 +189,9 @@ export class Compaction {
     this.out.write(header, 0, header.length, 0);
     this.outSize = header.length;
     this.enc.nextId(nextId);
-    const flushAllAt = captured?.flushAllAt ?? this.state.flushAllAt;
+    const flushAllAt = captured?.flushAllAt ?? state.flushAllAt;
     if (flushAllAt !== 0) this.enc.flushAll(flushAllAt);
-    for (const queue of captured?.fanouts ?? this.state.fanouts) this.enc.queue(RecordType.Fanout, queue);
+    for (const queue of captured?.fanouts ?? state.fanouts) this.enc.queue(RecordType.Fanout, queue);
     this.items = this.liveItems();
     return this.writeSlice;
   };
@@ -189,11 +202,11 @@ export class Compaction {
   /** Ready items head first, then open ones in id order; expired ready items are left out. */
   private *liveItems(): Generator<SnapshotItem> {
     const now = this.input.now;
-    if (this.input.captured !== undefined) {
-      for (const x of this.input.captured.items) if (x.open || x.item.expiresAt === 0 || x.item.expiresAt > now) yield x;
+    if (this.captured !== null) {
+      for (const x of this.captured.items) if (x.open || x.item.expiresAt === 0 || x.item.expiresAt > now) yield x;
       return;
     }
-    for (const [queue, q] of this.state.queues) {
+    for (const [queue, q] of this.state!.queues) {
       for (const { item, open, dueAt } of q.snapshotOrder()) {
         if (open || item.expiresAt === 0 || item.expiresAt > now) yield { queue, item, open, dueAt };
       }
@@ -208,6 +221,7 @@ export class Compaction {
       const next = items.next();
       if (next.done) {
         this.enc.snapshotEnd(this.count, this.chain);
+        this.dropState();
         return this.writeOut().then(() => this.syncOut);
       }
       const { queue, item, open, dueAt } = next.value;
@@ -220,6 +234,13 @@ export class Compaction {
     }
     return this.writeOut().then(() => this.writeSlice);
   };
+
+  /** The state is written (or will never be): nothing refers to it or its item data any more. */
+  private dropState(): void {
+    this.items = null;
+    this.state = null;
+    this.captured = null;
+  }
 
   private async writeOut(): Promise<void> {
     const data = this.enc.takeView();
@@ -272,7 +293,9 @@ export class Compaction {
   }
 
   private end(result: CompactionResult): void {
+    this.dropState();
     for (const c of this.cursors) void c.close();
+    this.cursors.length = 0;
     if (this.out !== null) {
       try {
         this.out.close();

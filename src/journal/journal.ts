@@ -18,6 +18,7 @@
 import type { ChangeLog } from '../queue/types.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { encodeHeader, RecordEncoder } from './encoder.js';
+import { giveBackMemory, LARGE_READ_BYTES } from './give-back-memory.js';
 import { FileKind, HEADER_BYTES, RecordType } from './format.js';
 import { ManifestWriter, writeManifest, type Manifest } from './manifest.js';
 import { segmentName } from './names.js';
@@ -154,6 +155,8 @@ export class Journal implements ChangeLog {
     else this.compactor.maybeCompact();
     // What fell due while the server was down (a flush_all, delayed items) happens now, in the new segment.
     target.tick(now);
+    // The state replayed is in the engine now: what it was read into is garbage (give-back-memory.ts).
+    if (found.bytesRead >= LARGE_READ_BYTES) giveBackMemory();
     return { ...found.report, ms: performance.now() - started };
   }
 

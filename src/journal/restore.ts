@@ -71,6 +71,8 @@ export interface Restored {
   readonly heal: boolean;
   /** A delayed flush_all still to come (0: none). */
   readonly flushAllAt: number;
+  /** Bytes of journal files read. */
+  readonly bytesRead: number;
 }
 
 /** A journal file cannot be read at all: restoring without it could lose its changes for good. */
@@ -125,5 +127,6 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     chain: read.state.chainPosition(),
     heal: read.lossy,
     flushAllAt: read.state.flushAllAt,
+    bytesRead: read.files.reduce((sum, f) => sum + f.size, 0),
   };
 }
