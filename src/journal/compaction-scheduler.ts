@@ -9,6 +9,7 @@
  */
 import { Compaction, type CapturedState, type CompactionResult, type SnapshotItem } from './compactor.js';
 import type { ChainPosition } from './encoder.js';
+import type { ReplayState } from './replay-state.js';
 import type { JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
 import { giveBackMemory, LARGE_READ_BYTES } from './give-back-memory.js';
@@ -108,6 +109,23 @@ export class CompactionScheduler {
     this.start(segments, targetSeq, this.settings.sliceBytes, captured);
   }
 
+  /**
+   * Startup read `state` from the files (`bytesRead` bytes) and segment `targetSeq` begins: if a
+   * compaction by reading is due, writes that state instead, as snapshot.<targetSeq>. Returns
+   * whether it did (the state is then kept until written).
+   */
+  compactReplayed(state: ReplayState, bytesRead: number, targetSeq: number): boolean {
+    if (this.compaction !== null || this.stopping || this.healPending || !this.readingDue()) return false;
+    this.start(
+      this.closedSegments.map((s) => s.seq),
+      targetSeq,
+      this.settings.sliceBytes,
+      undefined,
+      { state, bytesRead },
+    );
+    return true;
+  }
+
   /** A segment is closed and durable: it waits for compaction (unless a snapshot covers it already). */
   segmentClosed(seq: number, name: string, bytes: number): void {
     if (this.snapshot !== null && seq < this.snapshot.seq) return;
@@ -120,15 +138,29 @@ export class CompactionScheduler {
    * to capture at the next segment switch (which costs no reading).
    */
   maybeCompact(): void {
-    if (this.compaction !== null || this.stopping || this.closedSegments.length === 0) return;
-    if (this.healPending || this.capturable()) return; // the next segment switch takes a snapshot from memory
-    let closed = 0;
-    for (const s of this.closedSegments) closed += s.bytes;
-    const threshold = Math.max(this.settings.compactMinBytes, this.snapshot?.bytes ?? 0);
-    if (closed < threshold) return;
+    if (this.compaction !== null || this.stopping || this.healPending) return;
+    const closed = this.readingDue();
+    if (closed === 0) return;
+    const threshold = this.threshold();
     const segments = this.closedSegments.map((s) => s.seq);
     const sliceBytes = closed > 2 * threshold ? 4 * this.settings.sliceBytes : this.settings.sliceBytes;
     this.start(segments, segments[segments.length - 1] + 1, sliceBytes);
+  }
+
+  /**
+   * The bytes of the closed segments when they call for a compaction by reading (past the threshold,
+   * and the state too large to capture at the next segment switch, which costs no reading); else 0.
+   */
+  private readingDue(): number {
+    if (this.closedSegments.length === 0 || this.capturable()) return 0;
+    let closed = 0;
+    for (const s of this.closedSegments) closed += s.bytes;
+    return closed >= this.threshold() ? closed : 0;
+  }
+
+  /** Closed segments are folded once they hold this much, and at least as much as the snapshot. */
+  private threshold(): number {
+    return Math.max(this.settings.compactMinBytes, this.snapshot?.bytes ?? 0);
   }
 
   /** Starts no more compactions; cancels the one running unless it heals damage; resolves once it has ended. */
@@ -159,7 +191,13 @@ export class CompactionScheduler {
   }
 
   /** Folds the snapshot and `segments` into snapshot.<targetSeq>: from `captured`, or by reading them. */
-  private start(segments: number[], targetSeq: number, sliceBytes: number, captured?: CapturedState): void {
+  private start(
+    segments: number[],
+    targetSeq: number,
+    sliceBytes: number,
+    captured?: CapturedState,
+    replayed?: { state: ReplayState; bytesRead: number },
+  ): void {
     this.writtenSeen = this.written();
     this.compaction = new Compaction(this.store, {
       snapshotSeq: this.snapshot?.seq ?? null,
@@ -174,6 +212,7 @@ export class CompactionScheduler {
       },
       now: this.settings.clock.now(),
       captured,
+      replayed,
     });
     // Never rejects: a compaction that fails resolves with kind 'failed'.
     void this.compaction.finished.then((result) => this.compacted(result));

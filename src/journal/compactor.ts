@@ -4,7 +4,7 @@
  * for long, release cycles). It reads the files through the same reader as startup (reader.ts) and
  * writes the state they describe, a piece per event-loop turn, so the server keeps serving. When the
  * live state is small, the journal hands it over directly (taken from the engine as it switched
- * segments), and nothing is read.
+ * segments), and nothing is read; nor at startup, where the state startup read is written as it is.
  *
  * Crash-safe at every step: the snapshot is written to `snapshot.<seq>.tmp`, fsynced, renamed to
  * `snapshot.<seq>` and the directory fsynced; only then are the files it replaces removed. A crash
@@ -42,6 +42,11 @@ export interface CompactionInput {
    * before targetSeq written, none after): then nothing is read, the snapshot is just written.
    */
   readonly captured?: CapturedState;
+  /**
+   * The state startup read from the snapshot and every segment (`bytesRead` of files), which a
+   * compaction due at startup writes as it is: nothing is read again.
+   */
+  readonly replayed?: { readonly state: ReplayState; readonly bytesRead: number };
 }
 
 export interface CapturedState {
@@ -79,7 +84,7 @@ export class Compaction {
    * decoded: see DataSlabs). Dropped, with `captured`, as soon as the snapshot is encoded: the rename
    * and the clean-up after it need neither, and a million items' worth should not wait for them.
    */
-  private state: ReplayState | null = new ReplayState();
+  private state: ReplayState | null;
   private captured: CapturedState | null;
   private readonly cursors: FileCursor[] = [];
   private readonly started = performance.now();
@@ -96,18 +101,20 @@ export class Compaction {
   ) {
     this.finished = new Promise((resolve) => (this.resolve = resolve));
     this.captured = input.captured ?? null;
-    if (input.captured === undefined) {
+    this.state = input.replayed?.state ?? new ReplayState();
+    this.read = input.replayed?.bytesRead ?? 0;
+    if (input.captured === undefined && input.replayed === undefined) {
       if (input.snapshotSeq !== null)
         this.cursors.push(new FileCursor(store, snapshotName(input.snapshotSeq), 'snapshot', input.snapshotSeq));
       for (const seq of input.segments) this.cursors.push(new FileCursor(store, segmentName(seq), 'segment', seq));
       // The serials of a snapshot's records are its own; without one, segments start the chain.
-      this.state!.startChain(1, 0);
+      this.state.startChain(1, 0);
       this.startFile();
     }
     setImmediate(() => this.slice(this.readSlice));
   }
 
-  /** Bytes of journal files it read (0 when it wrote a state captured from the engine). */
+  /** Bytes of journal files it read, or startup read for it (0 when it wrote a state captured from the engine). */
   get readBytes(): number {
     return this.read;
   }

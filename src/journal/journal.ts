@@ -150,13 +150,15 @@ export class Journal implements ChangeLog {
     // Right after the restore nothing is in the new segment: a small state (or one restored from
     // damaged files) is the snapshot before it.
     if (found.heal) this.compactor.heal();
+    // Else, if a compaction is due, the state just read is written as it is (rather than read again).
     const captured = this.compactor.hasFiles ? this.compactor.capture() : null;
     if (captured !== null) this.compactor.startFromCapture(captured, this.seq, null);
-    else this.compactor.maybeCompact();
+    const replayed = captured === null && this.compactor.compactReplayed(found.state, found.bytesRead, this.seq);
     // What fell due while the server was down (a flush_all, delayed items) happens now, in the new segment.
     target.tick(now);
-    // The state replayed is in the engine now: what it was read into is garbage (give-back-memory.ts).
-    if (found.bytesRead >= LARGE_READ_BYTES) giveBackMemory();
+    // The state replayed is in the engine now: unless a compaction writes it, it is garbage once this
+    // returns (give-back-memory.ts).
+    if (!replayed && found.bytesRead >= LARGE_READ_BYTES) setImmediate(() => giveBackMemory());
     return { ...found.report, ms: performance.now() - started };
   }
 

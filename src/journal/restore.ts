@@ -9,6 +9,7 @@
 import type { Item } from '../queue/types.js';
 import type { ChainPosition } from './encoder.js';
 import { readJournal } from './reader.js';
+import type { ReplayState } from './replay-state.js';
 import { repairJournal } from './repair.js';
 import type { JournalStore } from './store.js';
 
@@ -73,6 +74,8 @@ export interface Restored {
   readonly flushAllAt: number;
   /** Bytes of journal files read. */
   readonly bytesRead: number;
+  /** The state the files describe, as read: a compaction due at startup writes it rather than read the files again. */
+  readonly state: ReplayState;
 }
 
 /** A journal file cannot be read at all: restoring without it could lose its changes for good. */
@@ -128,5 +131,6 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     heal: read.lossy,
     flushAllAt: read.state.flushAllAt,
     bytesRead: read.files.reduce((sum, f) => sum + f.size, 0),
+    state: read.state,
   };
 }

@@ -3,8 +3,10 @@
  * items held open for long, release cycles), and a crash at any moment of a compaction loses nothing.
  */
 import { describe, expect, it } from 'vitest';
+import { Compaction } from '../../../src/journal/compactor.js';
 import { HEADER_BYTES } from '../../../src/journal/format.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
+import { SEGMENT_PREFIX, segmentName, snapshotName } from '../../../src/journal/names.js';
 import { contents, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 /** Tiny thresholds; a slice (12 KiB) per turn outpaces what the test writes per turn, as 1 MiB does under real load. */
@@ -220,5 +222,49 @@ describe('restarting on a snapshot alone', () => {
     const items = contents(third.engine, 'q');
     expect(items).toHaveLength(101);
     expect(items[100]).toBe('after');
+  });
+});
+
+describe('a compaction due at startup', () => {
+  it('writes the state startup read, byte for byte what reading the files gives, without reading them again', async () => {
+    const reading = { ...SMALL, captureMaxItems: 0 };
+    const store = new MemoryStore();
+    const first = openEngine(store, { ...reading, compactMinBytes: 1 << 30 }); // no compaction while writing
+    const h = first.engine.newHolder();
+    for (let i = 0; i < 300; i++) first.engine.enqueue('q', 0, 0, Buffer.from(`item${i}-${'v'.repeat(40)}`), T0);
+    for (let i = 0; i < 40; i++) {
+      const item = first.engine.reserve(h, 'q', T0);
+      if (item === null || item === 'too_many_open') throw new Error('nothing to reserve');
+      if (i % 3 === 0) first.engine.ackById('q', item.id);
+      else if (i % 3 === 1) first.engine.release(h, 'q', T0);
+    }
+    await settled(first.journal);
+    await first.journal.close();
+    expect(first.journal.figures.compactions).toBe(0);
+    const segments = store
+      .list()
+      .filter((f) => f.startsWith(SEGMENT_PREFIX))
+      .map((f) => Number(f.slice(SEGMENT_PREFIX.length)));
+    const target = segments[segments.length - 1] + 1;
+
+    // What a compaction reading the same files writes.
+    const copy = store.crashed();
+    const byReading = await new Compaction(copy, { snapshotSeq: null, segments, targetSeq: target, sliceBytes: 4096, now: T0 })
+      .finished;
+    expect(byReading.kind).toBe('done');
+
+    let reads = 0;
+    const openReader = store.openReader.bind(store);
+    store.openReader = (name) => (reads++, openReader(name));
+    const second = openEngine(store, reading);
+    const restored = contents(second.engine, 'q');
+    while (second.journal.figures.compactions === 0) await turn();
+    expect(reads).toBe(0);
+    expect(store.read(snapshotName(target), 0, store.size(snapshotName(target)))).toEqual(
+      copy.read(snapshotName(target), 0, copy.size(snapshotName(target))),
+    );
+    expect(store.list()).not.toContain(segmentName(segments[0]));
+    await second.journal.close();
+    expect(contents(openEngine(store.crashed(), reading).engine, 'q')).toEqual(restored);
   });
 });
