@@ -10,7 +10,13 @@ import type { JournalStore, StoreReader } from './store.js';
 
 export class FileCursor {
   readonly report: FileReport;
-  private buf: Buffer = Buffer.alloc(0);
+  /** The bytes read and not decoded yet: a view into `space`. */
+  private buf: Buffer = EMPTY;
+  /**
+   * The buffer every piece of the file is read into (the decoder's records copy what they keep), so
+   * that reading a file leaves one buffer behind, not one per piece.
+   */
+  private space: Buffer = EMPTY;
   /** File offset of buf[0]. */
   private base = 0;
   /** Bytes of the file read into buf so far (file offset of buf's end). */
@@ -40,10 +46,19 @@ export class FileCursor {
     const want = Math.min(this.report.size - this.readTo, Math.max(budget, 1));
     if (want === 0) return;
     this.reader ??= await this.store.openReader(this.report.name);
-    const chunk = await this.reader.read(this.readTo, want);
-    this.readTo += chunk.length;
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    if (chunk.length < want) this.report.size = this.readTo; // the file shrank under us
+    // What is left of the last piece (a record cut at its end) moves to the front, the piece after it.
+    const rest = this.buf.length;
+    if (this.space.length < rest + want) {
+      const bigger = Buffer.allocUnsafeSlow(rest + want);
+      this.buf.copy(bigger, 0);
+      this.space = bigger;
+    } else if (rest > 0) {
+      this.buf.copy(this.space, 0); // may overlap: Buffer#copy moves
+    }
+    const got = await this.reader.read(this.space, rest, this.readTo, want);
+    this.readTo += got;
+    this.buf = this.space.subarray(0, rest + got);
+    if (got < want) this.report.size = this.readTo; // the file shrank under us
   }
 
   /** Closes what fill opened. */
@@ -86,16 +101,23 @@ export class FileCursor {
       this.report.validEnd = this.base + next;
       at = next;
     }
-    this.buf = at >= this.buf.length ? Buffer.alloc(0) : this.buf.subarray(at);
+    this.buf = at >= this.buf.length ? EMPTY : this.buf.subarray(at);
     this.base += at;
-    if (atEnd && this.buf.length === 0) this.done = true;
+    if (atEnd && this.buf.length === 0) this.finish();
     return this.done;
   }
 
   private stop(damage: Damage): true {
     this.report.damage = damage;
-    this.done = true;
-    this.buf = Buffer.alloc(0);
+    this.finish();
     return true;
   }
+
+  private finish(): void {
+    this.done = true;
+    this.buf = EMPTY;
+    this.space = EMPTY;
+  }
 }
+
+const EMPTY = Buffer.alloc(0);

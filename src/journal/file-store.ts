@@ -90,15 +90,14 @@ export class FileStore implements JournalStore {
   async openReader(name: string): Promise<StoreReader> {
     const handle = await fs.promises.open(this.path(name), 'r');
     return {
-      async read(position: number, length: number): Promise<Buffer> {
-        const buf = Buffer.allocUnsafe(length);
+      async read(into: Buffer, offset: number, position: number, length: number): Promise<number> {
         let got = 0;
         while (got < length) {
-          const { bytesRead } = await handle.read(buf, got, length - got, position + got);
+          const { bytesRead } = await handle.read(into, offset + got, length - got, position + got);
           if (bytesRead === 0) break;
           got += bytesRead;
         }
-        return got === length ? buf : buf.subarray(0, got);
+        return got;
       },
       close: () => handle.close(),
     };

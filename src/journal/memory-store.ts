@@ -95,9 +95,9 @@ export class MemoryStore implements JournalStore {
     this.get(name);
     await new Promise((resolve) => setImmediate(resolve));
     return {
-      read: async (position: number, length: number) => {
+      read: async (into: Buffer, offset: number, position: number, length: number) => {
         await new Promise((resolve) => setImmediate(resolve));
-        return this.read(name, position, length);
+        return this.read(name, position, length).copy(into, offset);
       },
       close: async () => {},
     };

@@ -46,8 +46,11 @@ export interface JournalStore {
 }
 
 export interface StoreReader {
-  /** Reads up to `length` bytes at `position` (fewer at the end of the file). */
-  read(position: number, length: number): Promise<Buffer>;
+  /**
+   * Reads up to `length` bytes at file `position` into `into` from `offset` on (fewer at the end of
+   * the file); resolves with the number read. The caller's buffer, so that a reader can reuse one.
+   */
+  read(into: Buffer, offset: number, position: number, length: number): Promise<number>;
   close(): Promise<void>;
 }
 

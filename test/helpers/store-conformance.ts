@@ -102,9 +102,12 @@ export function storeConformance(label: string, make: () => { store: JournalStor
         await f.writeAsync(Buffer.from('J'), 0);
         f.close();
         const r = await s.openReader('a');
-        expect((await r.read(0, 100)).toString()).toBe('Jello');
-        expect((await r.read(3, 1)).toString()).toBe('l');
-        expect((await r.read(9, 1)).length).toBe(0);
+        const into = Buffer.alloc(100, '.');
+        expect(await r.read(into, 0, 0, 100)).toBe(5);
+        expect(into.subarray(0, 6).toString()).toBe('Jello.');
+        expect(await r.read(into, 7, 3, 1)).toBe(1);
+        expect(into.subarray(0, 9).toString()).toBe('Jello..l.');
+        expect(await r.read(into, 0, 9, 1)).toBe(0);
         await r.close();
         await expect(s.openReader('nope')).rejects.toThrow(/ENOENT/);
       }),
