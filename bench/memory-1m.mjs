@@ -5,6 +5,8 @@
 // Usage: npm run build && node bench/memory-1m.mjs [items] [size]
 // PROBE=1 also has the server print its heap figures (bench/mem-probe.mjs) at PROBE_AT ms after
 // each measurement (default 500,10000): what holds the memory, and what a GC would give back.
+// LATER=5000,20000 reads rss_bytes again that many ms after each measurement (no GC forced): what an
+// idle server gives back on its own.
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -47,7 +49,7 @@ async function stats(sock) {
     sock.on('data', on);
   });
   const stat = (name) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(text)?.[1] ?? 0);
-  return { items: stat('queue_q_items'), rss: stat('rss_bytes') };
+  return { items: stat('queue_q_items'), rss: stat('rss_bytes'), compactions: stat('journal_compactions') };
 }
 
 async function stop({ server, sock }) {
@@ -70,8 +72,17 @@ const report = (when, s, empty) =>
     `${when}: items=${s.items} size=${size} rss=${(s.rss / 1e6).toFixed(1)} MB` +
       (s.items > 0
         ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)`
-        : ''),
+        : '') +
+      ` compactions=${s.compactions}`,
   );
+
+const later = async (s, when, empty) => {
+  const t0 = Date.now();
+  for (const at of (process.env.LATER ?? '').split(',').filter(Boolean).map(Number)) {
+    await new Promise((r) => setTimeout(r, Math.max(0, t0 + at - Date.now())));
+    report(`${when}, ${at} ms later`, await stats(s.sock), empty);
+  }
+};
 
 let s = await start();
 const empty = (await stats(s.sock)).rss;
@@ -82,9 +93,11 @@ for (let i = 0; i < items / 1000; i++) {
 }
 report('after the push', await stats(s.sock), empty);
 await probe(s);
+await later(s, 'after the push', empty);
 await stop(s);
 s = await start();
 report('after a restart', await stats(s.sock), empty);
 await probe(s);
+await later(s, 'after a restart', empty);
 await stop(s);
 fs.rmSync(dataDir, { recursive: true, force: true });
