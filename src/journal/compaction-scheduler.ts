@@ -12,7 +12,7 @@ import type { ChainPosition } from './encoder.js';
 import type { ReplayState } from './replay-state.js';
 import type { JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
-import { giveBackMemory, LARGE_READ_BYTES } from './give-back-memory.js';
+import { LARGE_READ_BYTES } from './give-back-memory.js';
 import { damagedName, DAMAGED_SUFFIX } from './names.js';
 import type { JournalStore } from './store.js';
 
@@ -48,6 +48,8 @@ export class CompactionScheduler {
     private readonly written: () => number,
     /** Where the journal's next record goes on the chain of serials. */
     private readonly chain: () => ChainPosition,
+    /** Called when a compaction that read at least LARGE_READ_BYTES has ended: its memory is garbage. */
+    private readonly afterLargeRead: () => void,
   ) {}
 
   /** The state restore found: the engine to capture from, the snapshot and the closed segments. */
@@ -220,7 +222,7 @@ export class CompactionScheduler {
 
   private compacted(result: CompactionResult): void {
     // What it read is garbage now, which an idle server would keep (give-back-memory.ts).
-    if (this.compaction !== null && this.compaction.readBytes >= LARGE_READ_BYTES) giveBackMemory();
+    if (this.compaction !== null && this.compaction.readBytes >= LARGE_READ_BYTES) this.afterLargeRead();
     this.compaction = null;
     const healed = this.healing;
     this.healing = false;

@@ -109,6 +109,7 @@ export class Journal implements ChangeLog {
       this.figures,
       () => this.written,
       () => this.enc.position,
+      () => this.releaseMemory(),
     );
     this.manifest = new ManifestWriter(store, () => this.manifestNow());
     this.next = new NextSegment(
@@ -158,8 +159,17 @@ export class Journal implements ChangeLog {
     target.tick(now);
     // The state replayed is in the engine now: unless a compaction writes it, it is garbage once this
     // returns (give-back-memory.ts).
-    if (!replayed && found.bytesRead >= LARGE_READ_BYTES) setImmediate(() => giveBackMemory());
+    if (!replayed && found.bytesRead >= LARGE_READ_BYTES) setImmediate(() => this.releaseMemory());
     return { ...found.report, ms: performance.now() - started };
+  }
+
+  /**
+   * After a large read (startup, a compaction): drops the spare write buffers too (up to 16 MiB
+   * after a burst of writes; a busy server allocates a few again), and asks V8 to give it all back.
+   */
+  private releaseMemory(): void {
+    this.spares.clear();
+    giveBackMemory();
   }
 
   // ---- ChangeLog: called by the engine for every change, before the call returns ----

@@ -22,6 +22,12 @@ export class SpareBuffers {
     return spare;
   }
 
+  /** Drops every spare (for the collector to free). */
+  clear(): void {
+    this.spares.length = 0;
+    this.bytes = 0;
+  }
+
   /** Offers the whole buffer `view` was taken from (the encoder's detach()), while the pool has room. */
   give(view: Buffer): void {
     if (view.byteOffset !== 0 || this.bytes + view.buffer.byteLength > MAX_SPARE_BYTES) return;
