@@ -23,15 +23,19 @@ export const LARGE_READ_BYTES = 32 * 1024 * 1024;
  */
 export function giveBackMemory(done: () => void = () => {}): void {
   if (!process.features.inspector) return done();
-  void import('node:inspector').then(({ Session }) => {
-    const session = new Session();
-    session.connect();
-    session.post('HeapProfiler.collectGarbage', () => {
-      // Disconnecting inside the session's own callback leaves the process unable to exit (Node 20).
-      setImmediate(() => {
-        session.disconnect();
-        done();
+  import('node:inspector')
+    .then(({ Session }) => {
+      const session = new Session();
+      session.connect();
+      session.post('HeapProfiler.collectGarbage', () => {
+        // Disconnecting inside the session's own callback leaves the process unable to exit (Node 20).
+        setImmediate(() => {
+          session.disconnect();
+          done();
+        });
       });
-    });
-  });
+    })
+    // Only a hint: a server whose inspector cannot be used (an embedder's Node, a policy) goes on
+    // serving with the memory V8 frees by itself, rather than dying of an unhandled rejection.
+    .catch(() => done());
 }
