@@ -74,9 +74,12 @@ export interface JournalSettings {
 /** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
- * 24 MiB of closed segments before compacting. The directory then peaks at about: snapshot + 24 MiB +
- * the current and next segments (16 MiB) + the new snapshot + what closes during the compaction:
- * 64 MiB + twice the live bytes.
+ * 24 MiB of closed segments before compacting (and, for a compaction by reading, at least the
+ * snapshot's size, so that reading the snapshot again is paid for by as many bytes reclaimed). The
+ * directory then peaks at about: snapshot + max(24 MiB, snapshot) + the current and next segments
+ * (16 MiB) + the new snapshot + what closes during the compaction: 40 MiB + twice the live bytes
+ * with a small state, up to 40 MiB + three times the live bytes with a large one, plus what the
+ * server writes while the compaction runs (docs/journal-format.md, Compaction).
  */
 const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
 /**
