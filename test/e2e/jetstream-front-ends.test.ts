@@ -16,7 +16,7 @@ import { runChild } from '../helpers/child.js';
 import { RawClient, setCommand, stats } from '../helpers/raw-client.js';
 import { RQ_BIN, runRq, spawnRq, type RqServeProcess } from '../helpers/rq-process.js';
 import { tempDir } from '../helpers/server.js';
-import { exited, Output, sh, start } from '../helpers/shell.js';
+import { exited, Output, readJoblog, sh, start } from '../helpers/shell.js';
 
 /** The ack wait of these front ends: a dead one's items come back after it. */
 const ACK_WAIT_S = 2;
@@ -175,12 +175,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(
         expect(retried.stderr).toMatch(/command asked for a retry \(status 75, EX_TEMPFAIL\); back to jobs in/);
         expect(retried.status).toBe(0);
         expect(JSON.parse(retried.stdout.toString())).toMatchObject({ runs: 2, acked: 1, deferred: 1, released: 1 });
-        const runs = fs
-          .readFileSync(path.join(tmp.dir, 'log'), 'utf8')
-          .trim()
-          .split('\n')
-          .slice(1)
-          .map((l) => l.split('\t'));
+        const runs = readJoblog(path.join(tmp.dir, 'log')).runs;
         expect(runs.map((r) => [r[4], r[9]])).toEqual([
           ['1', 'retry'],
           ['2', 'ack'],

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
-import { exited, jsonLines, Output, sh, shellEachTest, start } from '../helpers/shell.js';
+import { exited, jsonLines, Output, readJoblog, sh, shellEachTest, start } from '../helpers/shell.js';
 
 const shell = shellEachTest({ server: () => ({ limits: { maxDeliveries: 3 } }) });
 
@@ -28,12 +28,7 @@ describe('rq work with failing commands', () => {
     expect(run.stderr).toMatch(
       /item \d+ \(attempt 3\): command exited with status 1; that was its last delivery \(rq serve --max-deliveries\): moved to jobs\.dead\n/,
     );
-    const log = fs
-      .readFileSync(path.join(shell.dir, 'log'), 'utf8')
-      .trim()
-      .split('\n')
-      .slice(1)
-      .map((l) => l.split('\t'));
+    const log = readJoblog(path.join(shell.dir, 'log')).runs;
     expect(log.map((l) => [l[4], l[7], l[9]])).toEqual([
       ['1', '1', 'retry'],
       ['1', '0', 'ack'],

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectionsBecome, queueStats } from '../helpers/clients.js';
 import { eventually } from '../helpers/eventually.js';
-import { exited, Output, sh, shellEachTest, start } from '../helpers/shell.js';
+import { exited, Output, readJoblog, sh, shellEachTest, start } from '../helpers/shell.js';
 
 const shell = shellEachTest();
 
@@ -142,17 +142,13 @@ describe('rq work, as xargs and GNU parallel are used', () => {
     );
     expect(run.status).toBe(123);
     expect(run.stderr).toMatch(/item \d+: command still running after --timeout 0.3: killed; back to jobs in 0\.1 s/);
-    const log = fs
-      .readFileSync(path.join(shell.dir, 'log'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => l.split('\t'));
-    expect(log[0]).toEqual(['seq', 'queue', 'id', 'server', 'attempt', 'start_at', 'runtime_s', 'exit', 'signal', 'outcome']);
-    expect(log.slice(1).map((l) => [l[0], l[1], l[4], l[7], l[8], l[9]])).toEqual([
+    const log = readJoblog(path.join(shell.dir, 'log'));
+    expect(log.header).toEqual(['seq', 'queue', 'id', 'server', 'attempt', 'start_at', 'runtime_s', 'exit', 'signal', 'outcome']);
+    expect(log.runs.map((l) => [l[0], l[1], l[4], l[7], l[8], l[9]])).toEqual([
       ['1', 'jobs', '1', '-1', 'timeout', 'retry'],
       ['2', 'jobs', '2', '0', '', 'ack'],
     ]);
-    expect(Number(log[1][6])).toBeLessThan(5);
+    expect(Number(log.runs[0][6])).toBeLessThan(5);
     await connectionsBecome(shell.srv, 0);
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, acked: 1 });
   });

@@ -66,7 +66,6 @@ export function sh(
   });
 }
 
-/** Everything a child prints on stdout, from the start, so that no output is missed between waits. */
 /** A command's output of one JSON object per line (`--json`), parsed. */
 export function jsonLines(out: Buffer): Record<string, unknown>[] {
   return out
@@ -76,6 +75,17 @@ export function jsonLines(out: Buffer): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
+/** An `rq work --joblog` file: its header's column names and each run's fields, in order. */
+export function readJoblog(file: string): { header: string[]; runs: string[][] } {
+  const [header, ...runs] = fs
+    .readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('\t'));
+  return { header, runs };
+}
+
+/** Everything a child prints on stdout, from the start, so that no output is missed between waits. */
 export class Output {
   private text = '';
   private waiters: Array<() => void> = [];
