@@ -33,7 +33,7 @@ describe('rq work with failing commands', () => {
       ['1', '1', 'retry'],
       ['1', '0', 'ack'],
       ['2', '1', 'retry'],
-      ['3', '1', 'retry'],
+      ['3', '1', 'dead'],
     ]);
     await connectionsBecome(shell.srv, 0);
     expect(queueStats(shell.srv, 'jobs')).toMatchObject({ items: 0, open: 0, delayed: 0, acked: 1, dead: 1 });

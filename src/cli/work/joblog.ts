@@ -31,7 +31,7 @@ export interface JobLine {
   readonly exit: number;
   /** The signal that killed it, or '' (a --timeout kill says `timeout`). */
   readonly signal: string;
-  /** What rq work did: acked, retry, stop. */
+  /** What rq work did: ack, retry, stop, or dead (released after its last delivery: now in `<queue>.dead`). */
   readonly outcome: string;
 }
 

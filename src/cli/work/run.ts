@@ -156,18 +156,22 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
   }
   const decision = decide(result);
   work.runs++;
-  work.joblog?.write({
-    seq: work.runs,
-    queue: plan.queue,
-    id: item.id,
-    server: item.server,
-    attempt,
-    startAt,
-    runtimeMs: Date.now() - startAt,
-    ...exitAndSignal(result),
-    outcome: decision.action,
-  });
+  const runtimeMs = Date.now() - startAt;
+  /** Writes the run's joblog line; a release's line waits for the server to say where the item went. */
+  const logRun = (released: Released | undefined) =>
+    work.joblog?.write({
+      seq: work.runs,
+      queue: plan.queue,
+      id: item.id,
+      server: item.server,
+      attempt,
+      startAt,
+      runtimeMs,
+      ...exitAndSignal(result),
+      outcome: released === 'dead-lettered' ? 'dead' : decision.action,
+    });
   if (decision.action === 'ack') {
+    logRun(undefined);
     try {
       if (await client.ack(plan.queue, item.id, item.server)) work.acked++;
       else warn('work', `${what} succeeded but was no longer open (its lease had ended); it may run again`);
@@ -184,6 +188,7 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
       (outcome) => count(work, outcome),
       () => false,
     );
+    logRun(released);
     const where = released === 'dead-lettered' ? `moved to ${deadQueueName(plan.queue)} (its last delivery)` : 'released';
     work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} ${where}`, decision.status);
     return;
@@ -193,7 +198,12 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
   const delayMs = retryDelayMs(item.deliveries, plan.retry);
   // The server says where the item went: back to the queue, or, after its last delivery under
   // `rq serve --max-deliveries`, to the dead queue.
-  const released = count(work, await client.release(plan.queue, item.id, item.server, { delayMs }));
+  let released: Released | undefined;
+  try {
+    released = count(work, await client.release(plan.queue, item.id, item.server, { delayMs }));
+  } finally {
+    logRun(released);
+  }
   if (released === 'dead-lettered') {
     warn(
       'work',
