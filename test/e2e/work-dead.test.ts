@@ -61,7 +61,7 @@ describe('rq serve --max-deliveries 2', () => {
       expect(JSON.parse(released.stdout.toString())).toMatchObject({ queue: 'jobs', id: popped.id, released: true });
       expect(released.stderr).toBe(
         last
-          ? `rq release: item ${String(popped.id)} had had its last delivery (rq serve --max-deliveries): moved to jobs.dead\n`
+          ? `rq release: item ${String(popped.id)}: that was its last delivery (rq serve --max-deliveries): moved to jobs.dead\n`
           : '',
       );
     }

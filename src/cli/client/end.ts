@@ -1,6 +1,6 @@
 /** `rq ack` / `rq release` / `rq touch`, once the arguments are understood: one request per id, in order. */
 import type { Released, RqClient } from '../../client/client.js';
-import { deadQueueName } from '../../queue-name.js';
+import { deadLetteredNews } from './dead-lettered.js';
 import type { EndPlan } from '../commands/ack.js';
 import { EXIT_NOTHING } from '../exit-codes.js';
 import type { ItemRef } from './item-ref.js';
@@ -31,10 +31,7 @@ export async function runEnd(verb: Verb, plan: EndPlan): Promise<void> {
           const outcome = await act(client, plan, ref);
           const ok = outcome !== false;
           if (outcome === 'dead-lettered') {
-            warn(
-              verb,
-              `item ${ref.text} had had its last delivery (rq serve --max-deliveries): moved to ${deadQueueName(plan.queue)}`,
-            );
+            warn(verb, `item ${ref.text}: ${deadLetteredNews(plan.queue)}`);
           }
           if (plan.json) {
             await writeOut(jsonLine({ queue: plan.queue, id: ref.id, server: ref.server ?? client.names[0], [done]: ok }));

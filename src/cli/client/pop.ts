@@ -15,6 +15,7 @@ import type { PopPlan } from '../commands/pop.js';
 import { EXIT_NOTHING, EXIT_UNREACHABLE } from '../exit-codes.js';
 import { Interrupted, ItemSink } from '../output/item-sink.js';
 import { formatItems, stdoutIsTerminal, writeOut } from '../output/items.js';
+import { deadLetteredNews } from './dead-lettered.js';
 import { guard, OutputError, warn } from './failure.js';
 import { newClient } from './new-client.js';
 import { UsageError } from '../command-spec.js';
@@ -113,8 +114,9 @@ async function leaseItems(client: RqClient, plan: PopPlan): Promise<number> {
       await writeOut(formatItems([item], plan.format, { terminal, extra: () => ({ lease_ms: plan.leaseMs }) }));
       if (plan.idFile !== null) fs.appendFileSync(plan.idFile, `${ref(item)}\n`);
     } catch (err) {
-      await client.release(plan.queue, item.id, item.server);
-      warn('pop', `${(err as Error).message}: item ${ref(item)} was released back to ${plan.queue}`);
+      const released = await client.release(plan.queue, item.id, item.server);
+      const where = released === 'dead-lettered' ? `released: ${deadLetteredNews(plan.queue)}` : `released back to ${plan.queue}`;
+      warn('pop', `${(err as Error).message}: item ${ref(item)} was ${where}`);
       process.exitCode = EXIT_NOTHING;
       return leased;
     }

@@ -19,7 +19,6 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Released, RqClient } from '../../client/client.js';
 import type { Item } from '../../client/item.js';
-import { deadQueueName } from '../../queue-name.js';
 import type { WorkPlan } from '../commands/work.js';
 import { exitCodeFor, warn } from '../client/failure.js';
 import { EXIT_SOME_FAILED } from '../exit-codes.js';
@@ -30,6 +29,7 @@ import { jsonLine } from '../output/json.js';
 import { writeOut } from '../output/items.js';
 import { clock, ProgressLine, rate } from '../output/progress.js';
 import { JobLog } from './joblog.js';
+import { deadLetteredNews } from '../client/dead-lettered.js';
 import { retryDelayMs } from './backoff.js';
 import { decide } from './outcome.js';
 import { LeaseRenewal } from './renewal.js';
@@ -189,7 +189,7 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
       () => false,
     );
     logRun(released);
-    const where = released === 'dead-lettered' ? `moved to ${deadQueueName(plan.queue)} (its last delivery)` : 'released';
+    const where = released === 'dead-lettered' ? `released: ${deadLetteredNews(plan.queue)}` : 'released';
     work.fail(`cannot run ${plan.command[0]}: ${decision.why}; ${what} ${where}`, decision.status);
     return;
   }
@@ -205,10 +205,7 @@ async function runItem(work: Work, client: RqClient, item: Item): Promise<void> 
     logRun(released);
   }
   if (released === 'dead-lettered') {
-    warn(
-      'work',
-      `${what}: ${decision.why}; that was its last delivery (rq serve --max-deliveries): moved to ${deadQueueName(plan.queue)}`,
-    );
+    warn('work', `${what}: ${decision.why}; ${deadLetteredNews(plan.queue)}`);
   } else if (released) {
     warn('work', `${what}: ${decision.why}; back to ${plan.queue} in ${(delayMs / 1000).toFixed(1)} s`);
   } else {
