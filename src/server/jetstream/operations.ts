@@ -51,16 +51,9 @@ export class JetStreamOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): Outcome<number> {
     this.counters.cmdSet++;
-    let queue = key,
-      delayMs = 0;
-    if (key.includes('/')) {
-      const target = setTargetOf(key);
-      if (target instanceof Failure) return target;
-      ({ queue, delayMs } = target);
-    } else {
-      const problem = queueNameError(key);
-      if (problem !== null) return invalid(problem);
-    }
+    const target = setTargetOf(key);
+    if (target instanceof Failure) return target;
+    const { queue, delayMs } = target;
     const refusal = this.store.refusal();
     if (refusal !== null) return refusal;
     const expiresAt = expiresAtMs(exptime, now);

@@ -40,16 +40,9 @@ export class EngineOperations implements QueueOperations {
 
   enqueue(key: string, flags: number, exptime: number, data: Buffer, now: number): number | Failure {
     this.counters.cmdSet++;
-    let queue = key,
-      delayMs = 0;
-    if (key.includes('/')) {
-      const target = setTargetOf(key);
-      if (target instanceof Failure) return target;
-      ({ queue, delayMs } = target);
-    } else {
-      const problem = queueNameError(key);
-      if (problem !== null) return invalid(problem);
-    }
+    const target = setTargetOf(key);
+    if (target instanceof Failure) return target;
+    const { queue, delayMs } = target;
     const refusal = this.refusal();
     if (refusal !== null) return refusal;
     const id = this.engine.enqueue(queue, flags, expiresAtMs(exptime, now), data, now, delayMs);

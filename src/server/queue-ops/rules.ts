@@ -28,7 +28,7 @@ export function heldAfter(held: number, key: KeyOptions): number {
   return key.open ? closed + 1 : closed;
 }
 
-/** What a `set` key with options asks for (`q/delay=<ms>`), or why it is wrong. A bare name needs no parse. */
+/** What a `set` key asks for (`q`, `q/delay=<ms>`), or why it is wrong; parsed once per distinct key (cached). */
 export function setTargetOf(key: string): SetTarget | Failure {
   const target = parseSetKeyCached(key);
   return target instanceof KeyError ? invalid(target.message) : target;
