@@ -1,5 +1,5 @@
 /**
- * What `rq work` and `rq release` say about an item given back after its last delivery, against a
+ * What `rq work`, `rq release` and `rq pop` say about an item given back after its last delivery, against a
  * real `rq serve --max-deliveries 2` process (the built bin/rq): the server's reply to the release
  * (its `outcome` option) says that the item went to `<queue>.dead`, and they pass that on, rather
  * than working it out themselves. Needs `npm run build`.
@@ -66,5 +66,17 @@ describe('rq serve --max-deliveries 2', () => {
       );
     }
     expect(jsonLines((await sh('rq peek jobs.dead --json', env)).stdout)[0]).toMatchObject({ data: 'once', deliveries: 2 });
+  });
+
+  it('rq pop, when it cannot record an item it took, says where giving it back sent it', async () => {
+    await sh('rq push jobs unread', env);
+    // The item is written out, but its id cannot be: rq pop gives it back by id.
+    const first = await sh('rq pop jobs --lease 60 --id-file /dev/full', env);
+    expect(first.stderr).toMatch(/: item \d+ was released back to jobs\n$/);
+    const second = await sh('rq pop jobs --lease 60 --id-file /dev/full', env);
+    expect(second.stderr).toMatch(
+      /: item \d+ was released: that was its last delivery \(rq serve --max-deliveries\): moved to jobs\.dead\n$/,
+    );
+    expect(jsonLines((await sh('rq peek jobs.dead --json', env)).stdout)[0]).toMatchObject({ data: 'unread', deliveries: 2 });
   });
 });
