@@ -9,6 +9,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BinarySession } from './binary-session.js';
 import type { ServerContext } from './context.js';
+import { DirectWrites } from './direct-writes.js';
 import { Outbox } from './outbox.js';
 import type { QueueOperations } from './queue-ops/operations.js';
 import { TextSession } from './text-session.js';
@@ -46,6 +47,8 @@ export class Connection {
   readonly ops: QueueOperations;
   readonly outbox: Outbox;
   private session: ProtocolSession | null = null;
+  /** Replies written straight to the socket's handle (direct-writes.ts); null: through the stream. */
+  private direct: DirectWrites | null = null;
   private closed = false;
   private ending = false;
   /** The server is stopping: read nothing more, answer what was read, then close. */
@@ -89,8 +92,7 @@ export class Connection {
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('drain', () => {
       this.pausedForOutput = false;
-      this.updateFlow();
-      this.session?.resume();
+      this.outputTaken();
     });
     stream.on('error', (err) => {
       ctx.log.debug('connection error', { peer: this.peer, reason: err.message });
@@ -134,14 +136,28 @@ export class Connection {
     return this.closed;
   }
 
+  /**
+   * Writes replies straight to `socket`'s handle from now on, where this Node allows it (a plain
+   * TCP socket only: TLS must go through its stream).
+   */
+  writeToHandle(socket: Socket): void {
+    this.direct = DirectWrites.for(socket, () => this.outputTaken());
+  }
+
   /** Reply bytes not yet taken by the peer: being built, held for the journal, queued in the stream. */
   bufferedOutput(): number {
-    return this.outbox.bufferedBytes + this.stream.writableLength;
+    return this.outbox.bufferedBytes + this.stream.writableLength + (this.direct?.bufferedBytes ?? 0);
   }
 
   /** True while earlier replies are unsent: the socket is full, or the journal holds them. */
   get outputBlocked(): boolean {
-    return this.pausedForOutput || this.outbox.pending;
+    return this.pausedForOutput || this.outbox.pending || (this.direct?.pending ?? false);
+  }
+
+  /** The socket took replies that had to wait: reading and running requests may go on. */
+  private outputTaken(): void {
+    this.updateFlow();
+    this.session?.resume();
   }
 
   private receive(chunk: Buffer): void {
@@ -239,7 +255,9 @@ export class Connection {
   private send(data: Buffer): void {
     if (this.closed) return;
     this.ctx.counters.bytesWritten += data.length;
-    if (!this.stream.write(data)) {
+    if (this.direct?.write(data)) {
+      if (this.direct.pending) this.updateFlow();
+    } else if (!this.stream.write(data)) {
       this.pausedForOutput = true;
       this.updateFlow();
     }
@@ -248,7 +266,8 @@ export class Connection {
 
   private updateFlow(): void {
     if (this.closed || this.ending) return;
-    if (this.pausedForBacklog || this.pausedForOutput || this.draining) this.stream.pause();
+    const socketFull = this.pausedForOutput || (this.direct?.pending ?? false);
+    if (this.pausedForBacklog || socketFull || this.draining) this.stream.pause();
     else this.stream.resume();
   }
 

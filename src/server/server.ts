@@ -280,6 +280,7 @@ export class RqServer {
     }
     const conn = this.handle(socket);
     this.sharedReads?.adopt(socket, (nread, buffer) => conn.receiveShared(nread, buffer));
+    if (this.options.tls === undefined) conn.writeToHandle(socket);
   }
 
   get log(): Logger {

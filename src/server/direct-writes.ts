@@ -1,0 +1,120 @@
+/**
+ * Plain TCP replies are handed straight to the socket's handle (the call net.Socket makes in the
+ * end), not through the socket's Writable: a connection writes once per turn and almost every write
+ * goes out whole at once, so Writable's per-write bookkeeping (its state, a write request object,
+ * the callback scheduled for after the write) buys nothing and cost about as much as the rest of
+ * the write in JS.
+ *
+ * The handle's write takes a request object of Node's own class, reached through
+ * `process.binding('stream_wrap')`, and reports through that binding's shared state whether the
+ * write finished at once. Where any of it is missing (another Node), or for TLS, connections keep
+ * writing through the stream.
+ */
+import type net from 'node:net';
+import { getSystemErrorName } from 'node:util';
+
+interface WriteRequest {
+  oncomplete: (status: number) => void;
+  /** Keeps the bytes alive while the system has not taken them all. */
+  buffer: Buffer | null;
+}
+
+interface StreamWrapBinding {
+  WriteWrap: new () => WriteRequest;
+  streamBaseState: Int32Array;
+  kLastWriteWasAsync: number;
+}
+
+interface WritableHandle {
+  /** Returns 0 or a negative errno; the outcome is in the binding's streamBaseState. */
+  writeBuffer(req: WriteRequest, data: Buffer): number;
+}
+
+/** Node's stream_wrap binding, or null where it is not what this module expects. */
+function streamWrap(): StreamWrapBinding | null {
+  try {
+    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
+    const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
+    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array)) return null;
+    if (typeof kLastWriteWasAsync !== 'number') return null;
+    return { WriteWrap, streamBaseState, kLastWriteWasAsync };
+  } catch {
+    return null;
+  }
+}
+
+let binding: StreamWrapBinding | null | undefined;
+
+export class DirectWrites {
+  /** A write the system has not finished taking; later bytes must queue behind it. */
+  private pendingBytes = 0;
+  /** Used for writes that finish at once (nothing keeps it); replaced once a write keeps it. */
+  private req: WriteRequest;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly handle: WritableHandle,
+    private readonly wrap: StreamWrapBinding,
+    /** A write that had to wait has finished: the socket takes more. */
+    private readonly onWritten: () => void,
+  ) {
+    this.req = new wrap.WriteWrap();
+  }
+
+  /**
+   * Direct writes for `socket`, or null when this Node does not allow them (the connection then
+   * writes through the stream). Call it for a plain TCP socket only: a TLS socket's handle would
+   * send the bytes unencrypted.
+   */
+  static for(socket: net.Socket, onWritten: () => void): DirectWrites | null {
+    if ((socket as { encrypted?: boolean }).encrypted === true) return null;
+    binding ??= streamWrap();
+    const handle = (socket as unknown as { _handle?: Partial<WritableHandle> | null })._handle;
+    if (binding === null || typeof handle?.writeBuffer !== 'function') return null;
+    return new DirectWrites(socket, handle as WritableHandle, binding, onWritten);
+  }
+
+  /** True while a write waits for the system to take its bytes (the peer is not reading). */
+  get pending(): boolean {
+    return this.pendingBytes > 0;
+  }
+
+  /** Bytes handed over and not yet taken by the system. */
+  get bufferedBytes(): number {
+    return this.pendingBytes;
+  }
+
+  /**
+   * Writes `data`, or returns false without writing when it must go through the stream instead:
+   * the stream holds earlier bytes, or is closed or ending, or a direct write is still pending.
+   * After a true return with `pending` set, `onWritten` is called once the bytes are taken.
+   */
+  write(data: Buffer): boolean {
+    const socket = this.socket;
+    if (this.pendingBytes > 0 || socket.writableLength > 0 || !socket.writable) return false;
+    if ((socket as unknown as { _handle: unknown })._handle !== this.handle) return false;
+    const req = this.req;
+    const err = this.handle.writeBuffer(req, data);
+    if (err !== 0) {
+      socket.destroy(writeError(err));
+      return true;
+    }
+    if (this.wrap.streamBaseState[this.wrap.kLastWriteWasAsync] === 0) return true;
+    // The system took part of it: the handle keeps `req` until the rest is written.
+    this.req = new this.wrap.WriteWrap();
+    req.buffer = data;
+    this.pendingBytes = data.length;
+    req.oncomplete = (status: number) => {
+      req.buffer = null;
+      this.pendingBytes = 0;
+      if (status < 0) socket.destroy(writeError(status));
+      else this.onWritten();
+    };
+    return true;
+  }
+}
+
+function writeError(errno: number): Error {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`write ${code}`), { code, errno, syscall: 'write' });
+}
