@@ -5,45 +5,18 @@
  * the callback scheduled for after the write) buys nothing and cost about as much as the rest of
  * the write in JS.
  *
- * The handle's write takes a request object of Node's own class, reached through
- * `process.binding('stream_wrap')`, and reports through that binding's shared state whether the
- * write finished at once. Where any of it is missing (another Node), or for TLS, connections keep
+ * The handle's write takes a request object of Node's own class and reports through shared state
+ * whether the write finished at once (stream-binding.ts). Where any of it is missing (another Node), or for TLS, connections keep
  * writing through the stream.
  */
 import type net from 'node:net';
 import { getSystemErrorName } from 'node:util';
-
-interface WriteRequest {
-  oncomplete: (status: number) => void;
-  /** Keeps the bytes alive while the system has not taken them all. */
-  buffer: Buffer | null;
-}
-
-interface StreamWrapBinding {
-  WriteWrap: new () => WriteRequest;
-  streamBaseState: Int32Array;
-  kLastWriteWasAsync: number;
-}
+import { streamBinding, type StreamBinding, type WriteRequest } from './stream-binding.js';
 
 interface WritableHandle {
   /** Returns 0 or a negative errno; the outcome is in the binding's streamBaseState. */
   writeBuffer(req: WriteRequest, data: Buffer): number;
 }
-
-/** Node's stream_wrap binding, or null where it is not what this module expects. */
-function streamWrap(): StreamWrapBinding | null {
-  try {
-    const binding = (process as unknown as { binding(name: string): Partial<StreamWrapBinding> }).binding('stream_wrap');
-    const { WriteWrap, streamBaseState, kLastWriteWasAsync } = binding;
-    if (typeof WriteWrap !== 'function' || !(streamBaseState instanceof Int32Array)) return null;
-    if (typeof kLastWriteWasAsync !== 'number') return null;
-    return { WriteWrap, streamBaseState, kLastWriteWasAsync };
-  } catch {
-    return null;
-  }
-}
-
-let binding: StreamWrapBinding | null | undefined;
 
 export class DirectWrites {
   /** A write the system has not finished taking; later bytes must queue behind it. */
@@ -54,7 +27,7 @@ export class DirectWrites {
   private constructor(
     private readonly socket: net.Socket,
     private readonly handle: WritableHandle,
-    private readonly wrap: StreamWrapBinding,
+    private readonly wrap: StreamBinding,
     /** A write that had to wait has finished: the socket takes more. */
     private readonly onWritten: () => void,
   ) {
@@ -68,7 +41,7 @@ export class DirectWrites {
    */
   static for(socket: net.Socket, onWritten: () => void): DirectWrites | null {
     if ((socket as { encrypted?: boolean }).encrypted === true) return null;
-    binding ??= streamWrap();
+    const binding = streamBinding();
     const handle = (socket as unknown as { _handle?: Partial<WritableHandle> | null })._handle;
     if (binding === null || typeof handle?.writeBuffer !== 'function') return null;
     return new DirectWrites(socket, handle as WritableHandle, binding, onWritten);

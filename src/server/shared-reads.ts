@@ -10,6 +10,7 @@
  * (another Node) or for TLS, the socket keeps Node's own reads ('data' events).
  */
 import type net from 'node:net';
+import { streamBinding } from './stream-binding.js';
 
 /** A read's bytes: `buffer[0, nread)`, the caller's only until it returns. */
 export type SharedRead = (nread: number, buffer: Buffer) => void;
@@ -35,6 +36,8 @@ function onreadFields(socket: net.Socket): OnreadFields | null {
 
 interface UserBufferHandle {
   useUserBuffer(buffer: Uint8Array): void;
+  /** Called by the handle for every read, end of input and read error (net.js's onStreamRead). */
+  onread: (this: UserBufferHandle, arrayBuffer: unknown) => unknown;
 }
 
 export class SharedReads {
@@ -53,9 +56,30 @@ export class SharedReads {
     if (fields === null || typeof handle?.useUserBuffer !== 'function') return false;
     const s = socket as unknown as Record<symbol, unknown>;
     if (s[fields.buffer] !== null || s[fields.generator] !== null) return false;
-    s[fields.buffer] = this.buffer;
-    s[fields.callback] = (nread: number, buffer: Buffer) => onRead(nread, buffer);
-    handle.useUserBuffer(this.buffer);
+    const buffer = this.buffer;
+    s[fields.buffer] = buffer;
+    s[fields.callback] = (nread: number, read: Buffer) => onRead(nread, read);
+    handle.useUserBuffer(buffer);
+    takeReads(socket, handle as UserBufferHandle, buffer, onRead);
     return true;
   }
+}
+
+/**
+ * Hands the socket's reads to `onRead` straight from the handle, skipping net.js's onStreamRead
+ * (the socket's timeout refresh, its field look-ups) for a read with bytes: rq sets no socket
+ * timeout. The end of input, a read error and a read after the socket was destroyed go to Node's
+ * own handler, as before.
+ */
+function takeReads(socket: net.Socket, handle: UserBufferHandle, buffer: Buffer, onRead: SharedRead): void {
+  const binding = streamBinding();
+  const nodeOnread = handle.onread;
+  if (binding === null || typeof nodeOnread !== 'function') return;
+  const state = binding.streamBaseState;
+  const nreadAt = binding.kReadBytesOrError;
+  handle.onread = function (arrayBuffer) {
+    const nread = state[nreadAt];
+    if (nread > 0 && !socket.destroyed) return void onRead(nread, buffer);
+    return nodeOnread.call(this, arrayBuffer);
+  };
 }
