@@ -7,7 +7,8 @@
  *
  * Node gives `onread` only to sockets it creates itself (`net.connect`); an accepted socket is
  * switched over through the fields that option sets, found by their names. Where they are missing
- * (another Node) or for TLS, the socket keeps Node's own reads ('data' events).
+ * (another Node) or for TLS, the socket keeps Node's own reads ('data' events). A read with bytes
+ * then goes from the handle to the connection directly (takeReads below).
  */
 import type net from 'node:net';
 import { streamBinding } from './stream-binding.js';
