@@ -16,9 +16,9 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-/** An accepted socket and the client's end of it (paused: it reads only when told). */
-async function pair(): Promise<{ accepted: net.Socket; client: net.Socket }> {
-  const server = net.createServer();
+/** An accepted socket and the client's end of it (paused: the client reads only when told). */
+async function pair(options: net.ServerOpts = {}): Promise<{ accepted: net.Socket; client: net.Socket }> {
+  const server = net.createServer(options);
   const accepted: Promise<net.Socket> = new Promise((resolve) => server.once('connection', resolve));
   opened.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -85,6 +85,24 @@ describe('DirectWrites', () => {
     accepted.write(Buffer.alloc(32 * 1024 * 1024));
     expect(accepted.writableLength).toBeGreaterThan(0);
     expect(direct.write(Buffer.from('x'))).toBe(false);
+  });
+
+  it('a write the system refuses (the peer reset the connection) destroys the socket with the error', async () => {
+    // The server's socket reads nothing (pauseOnConnect): only a write can find the reset.
+    const { accepted, client } = await pair({ pauseOnConnect: true });
+    const direct = DirectWrites.for(accepted, () => undefined)!;
+    const failed = new Promise<Error>((resolve) => accepted.once('error', resolve));
+    const closed = new Promise<void>((resolve) => accepted.once('close', () => resolve()));
+    client.resetAndDestroy();
+    await new Promise<void>((resolve) => client.once('close', () => resolve()));
+    // A write may still be taken before the reset arrives; one of the next ones is refused.
+    for (let i = 0; i < 1000 && !accepted.destroyed; i++) {
+      expect(direct.write(Buffer.from('VALUE'))).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect((await failed).message).toMatch(/^write E(PIPE|CONNRESET)$/);
+    await closed;
+    expect(direct.write(Buffer.from('late'))).toBe(false);
   });
 
   it('writes nothing on a socket that has ended, and none for a socket without a handle', async () => {
