@@ -113,8 +113,14 @@ export class Outbox implements TurnWriter {
     this.writeArmed = false;
     const n = this.ready.length;
     if (n === 0) return;
-    const data = n === 1 ? this.ready[0] : Buffer.concat(this.ready, this.readyTotal);
-    this.ready.length = 0;
+    let data: Buffer;
+    if (n === 1) {
+      // pop(), not `length = 0`: setting an array's length is a call into V8's runtime, once per write.
+      data = this.ready.pop()!;
+    } else {
+      data = Buffer.concat(this.ready, this.readyTotal);
+      this.ready.length = 0;
+    }
     this.readyTotal = 0;
     this.send(data);
   }
