@@ -9,6 +9,7 @@
 #   rq-js-r1         one rq front end on that server, qbench mcq
 #   rq-js-r1-2fe     two front ends, qbench with half the connections on each (ops/s summed)
 #   direct-r3, direct-del-r3, rq-js-r3, rq-js-r3-2fe: the same on a three-node cluster, R3 streams
+#   b-rq-js-…        an rq-js configuration run by $RQ_BIN_B, another build, in the same interleaved run
 # Every client runs the same cycle (enqueue, reserve, acknowledge) with the same number of
 # connections (or workers) and payload size. Nothing is pinned: the nats-servers, front ends and
 # client share the machine's CPUs, as they would on one host.
@@ -24,12 +25,16 @@ while (($#)); do
     --conns) CONNS=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h | --help) echo "usage: bench/jetstream.sh [--seconds S] [--reps N] [--conns N] [--only LIST] [--out FILE]; configurations: ${ALL[*]}"; exit 0 ;;
+    -h | --help) echo "usage: [RQ_BIN_B=other/bin/rq] bench/jetstream.sh [--seconds S] [--reps N] [--conns N] [--only LIST] [--out FILE]; configurations: ${ALL[*]}, b-rq-js-…"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
 CONFIGS=("${ALL[@]}")
 [[ -z $ONLY ]] || IFS=, read -ra CONFIGS <<<"$ONLY"
+for c in "${CONFIGS[@]}"; do
+  [[ " ${ALL[*]} " == *" ${c#b-} "* && ($c != b-* || ${c#b-} == rq-js-*) ]] || die "unknown configuration: $c"
+  [[ $c != b-* || -n ${RQ_BIN_B:-} ]] || die "$c needs RQ_BIN_B (the other rq build)"
+done
 
 command -v nats-server >/dev/null || ensure_packages nats-server || die "nats-server missing"
 build_qbench
@@ -91,11 +96,11 @@ try_start_nats() {
   done
 }
 
-# start_rq DIR ARGS...: one rq serve on a free port; sets RQ_PORT.
+# start_rq DIR ARGS...: one rq serve (the build $BIN) on a free port; sets RQ_PORT.
 start_rq() {
   local dir=$1; shift
   RQ_PORT=$(free_port)
-  node "$RQ_BIN" serve --port "$RQ_PORT" "$@" >"$dir/rq-$RQ_PORT.log" 2>&1 &
+  node "$BIN" serve --port "$RQ_PORT" "$@" >"$dir/rq-$RQ_PORT.log" 2>&1 &
   PIDS+=($!)
   wait_port "$RQ_PORT" "$!" 20 || die "rq serve did not start: $(tail -n 3 "$dir/rq-$RQ_PORT.log")"
 }
@@ -117,8 +122,10 @@ qbench_on() {
 }
 
 run_one() {
-  local name=$1 rep=$2 dir json
-  dir=$(mktemp -d "$WORK/$name.XXXX")
+  local config=$1 rep=$2 name=$1 dir json
+  BIN=$RQ_BIN
+  if [[ $name == b-* ]]; then name=${name#b-} BIN=$RQ_BIN_B; fi
+  dir=$(mktemp -d "$WORK/$config.XXXX")
   case $name in
     rq-embedded) start_rq "$dir" --data-dir "$dir/data"; json=$(qbench_on "$RQ_PORT") ;;
     direct-r1 | direct-r3 | direct-del-r1 | direct-del-r3)
@@ -140,8 +147,8 @@ run_one() {
   esac
   stop_all
   rm -rf "$dir"
-  printf '{"config":"%s","depth":1,"rep":%d,"rc":0,"r":%s}\n' "$name" "$rep" "$json" >>"$RESULTS"
-  log "  $name rep $rep: $(node -e 'const r = JSON.parse(process.argv[1]); console.log(Math.round(r.ops_per_s), "cycles/s, p99", r.p99_us, "us, errors", r.errors)' "$json")"
+  printf '{"config":"%s","depth":1,"rep":%d,"rc":0,"r":%s}\n' "$config" "$rep" "$json" >>"$RESULTS"
+  log "  $config rep $rep: $(node -e 'const r = JSON.parse(process.argv[1]); console.log(Math.round(r.ops_per_s), "cycles/s, p99", r.p99_us, "us, errors", r.errors)' "$json")"
 }
 
 log "configs: ${CONFIGS[*]}; reps: $REPS; ${DURATION}s each; $CONNS connections; load: $(cut -d' ' -f1-3 /proc/loadavg)"
