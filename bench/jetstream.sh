@@ -105,9 +105,25 @@ start_rq() {
   wait_port "$RQ_PORT" "$!" 20 || die "rq serve did not start: $(tail -n 3 "$dir/rq-$RQ_PORT.log")"
 }
 
+# make_queue PORT: makes qbench's queue through the rq on PORT (an item set, reserved and
+# acknowledged) before the measured run: making a queue's stream and consumer is a once-in-its-life
+# cost (about a second on R3 under load, when each of the 50 connections' first set waits for it),
+# not the cycle's.
+make_queue() {
+  local reply
+  exec 3<>"/dev/tcp/127.0.0.1/$1"
+  printf 'set qbench0 0 0 1\r\nx\r\nget qbench0\r\ndelete qbench0\r\n' >&3
+  until [[ ${reply:-} == DELETED* ]]; do
+    IFS= read -r -t 30 reply <&3 || die "making the queue through port $1: no answer"
+    [[ $reply != *ERROR* ]] || die "making the queue through port $1: $reply"
+  done
+  exec 3<&-
+}
+
 # qbench_on PORT... : qbench mcq over the ports, the connections split evenly; prints one JSON (summed).
 qbench_on() {
   local ports=("$@") n=${#ports[@]} p outs=()
+  for p in "${ports[@]}"; do make_queue "$p"; done
   for p in "${ports[@]}"; do
     "$QBENCH" --proto mcq --conns $((CONNS / n)) --size 64 --threads 1 --seconds "$DURATION" --depth 1 \
       --port "$p" --label x --json >"$WORK/q-$p.out" 2>"$WORK/q-$p.err" &
