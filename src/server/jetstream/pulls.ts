@@ -13,6 +13,7 @@ import { storeFailed } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
 import type { QueueHandle } from './catalog.js';
 import { deliveryOf } from './items.js';
+import { Turns } from './turns.js';
 
 /** What a pull ends with: a message (now held), none, or a failure. */
 export type PullResult = Msg | null | Failure;
@@ -52,6 +53,8 @@ export class Pulls {
     readonly timeoutMs: number,
     /** Gives back a message nobody waits for (a NAK). */
     readonly giveBack: (msg: Msg) => void,
+    /** When a pull is sent: with the other requests of its turn. */
+    readonly turns = new Turns(),
   ) {}
 
   /** A new connection's inbox. */
@@ -102,15 +105,21 @@ export class PullInbox {
       };
     });
     this.current = { token, stream: queue.stream, settle };
+    void this.pulls.turns.next().then(() => this.send(queue.nextSubject, token, waitMs));
+    return { result, cancel: () => settle(null) };
+  }
+
+  /** Sends pull `token`, unless it has ended before its turn came. */
+  private send(nextSubject: string, token: string, waitMs: number): void {
+    if (this.current?.token !== token) return;
     try {
       this.sub ??= this.pulls.nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.arrived(msg) });
       const body = waitMs > 0 ? `{"batch":1,"expires":${waitMs * 1_000_000}}` : '{"batch":1,"no_wait":true}';
-      this.pulls.nc.publish(queue.nextSubject, body, { reply: `${this.prefix}.${token}` });
+      this.pulls.nc.publish(nextSubject, body, { reply: `${this.prefix}.${token}` });
       this.outstanding++;
     } catch (err) {
-      settle(storeFailed(`reserving: ${(err as Error).message}`));
+      this.current.settle(storeFailed(`reserving: ${(err as Error).message}`));
     }
-    return { result, cancel: () => settle(null) };
   }
 
   /** Ends the current pull, if any, with none. */

@@ -41,6 +41,7 @@ import { Pulls } from './pulls.js';
 import { delivered, reserved, storedAfter } from './reads.js';
 import { queueFigures, totalsOf } from './figures.js';
 import { reasonOf } from './reasons.js';
+import { Turns } from './turns.js';
 
 /** JetStream's answer to a publish past a stream's max_msgs or max_bytes (discard new). */
 const FULL = /maximum (messages|bytes) exceeded/;
@@ -62,6 +63,8 @@ export class JetStreamStore implements QueueStore {
   readonly deadLetters: DeadLetters;
   readonly delays: Delays;
   readonly jsm: JetStreamManager;
+  /** The requests of one turn go out in one write (turns.ts): publishes, pulls, deletes. */
+  readonly turns = new Turns();
   private readonly js: JetStreamClient;
   /** Why the cluster cannot be reached now, or null while connected. */
   private down: string | null = null;
@@ -83,7 +86,7 @@ export class JetStreamStore implements QueueStore {
     this.acks = new Acks(nc, options.timeoutMs);
     this.deadLetters = new DeadLetters(this, limits.maxDeliveries, log);
     this.delays = new Delays(this, this.js, log);
-    this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.acks.giveBack(msg.reply!));
+    this.pulls = new Pulls(nc, options.timeoutMs, (msg) => this.acks.giveBack(msg.reply!), this.turns);
     this.held = new HeldItems(nc, options.ackWaitMs);
     void this.watch();
     this.persistence = {
@@ -190,6 +193,7 @@ export class JetStreamStore implements QueueStore {
       const left = deadline - Date.now();
       try {
         const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
+        await this.turns.next();
         const ack = await this.js.publish(subject, data, {
           headers: headersOf(flags, expiresAt, moved?.deliveries, delayMs === 0 ? 0 : Date.now() + delayMs),
           msgID,
@@ -243,6 +247,7 @@ export class JetStreamStore implements QueueStore {
   }
 
   private async deleteItem(handle: QueueHandle, id: number): Promise<boolean | 'no item' | 'no queue' | Failure> {
+    await this.turns.next();
     try {
       return await this.jsm.streams.deleteMessage(handle.stream, id, false);
     } catch (err) {
