@@ -7,15 +7,18 @@
  * at that moment gets it again when it is due; none keeps a timer per item. A due item is
  * published to its queue (message id `due-<stream>-<seq>`, so that a move tried again within the
  * duplicate window stores one copy) and only then deleted from the delayed stream: an item is
- * never in neither.
+ * never in neither. An item its holder releases with a delay (`abort/delay=`) waits the same way:
+ * moved to the delayed stream with its delivery count, then deleted from its queue (postpone).
  */
 import type { ConsumerMessages, JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../log.js';
+import { storeFailed } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
 import type { QueueHandle } from './catalog.js';
 import { isGone, isNoMessage } from './api-errors.js';
-import { DUE_HEADER, numberHeader, itemOfJsMsg } from './items.js';
+import { DUE_HEADER, numberHeader, itemOfJsMsg, itemOfStored } from './items.js';
+import { reasonOf } from './reasons.js';
 import { allDelayedSubjects, CONSUMER_NAME, delayedNamesOf, isDelayedStream, queueOfDelayedSubject } from './names.js';
 import type { JetStreamStore } from './store.js';
 
@@ -94,6 +97,39 @@ export class Delays {
     return made instanceof Failure ? made : names.subject;
   }
 
+  /**
+   * Moves item `id` of a queue, held through this front end and delivered `deliveries` times in
+   * it, to the queue's delayed stream for `delayMs`: published there first (with its data, flags,
+   * expiry and whole delivery count, under a message id that a release tried again shares), then
+   * deleted from the queue. True once moved, false when the item was no longer in its queue.
+   */
+  async postpone(handle: QueueHandle, id: number, deliveries: number, delayMs: number): Promise<boolean | Failure> {
+    const doing = `giving back item ${id} of queue ${handle.queue} with a delay`;
+    let m;
+    try {
+      m = await this.store.jsm.streams.getMessage(handle.stream, { seq: id });
+    } catch (err) {
+      if (isNoMessage(err) || isGone(err)) return false;
+      return storeFailed(reasonOf(err, doing));
+    }
+    if (m === null) return false;
+    const item = itemOfStored(m);
+    const count = item.deliveries + deliveries;
+    const stored = await this.store.publish(
+      handle.queue,
+      item.flags,
+      item.expiresAt,
+      item.data,
+      { msgID: `later-${handle.stream}-${id}-${count}`, deliveries: count },
+      delayMs,
+    );
+    if (stored instanceof Failure) return stored;
+    // Not there any more is taken as moved: a delete of a delivered item can say so although it
+    // removed it (store.ts: acknowledge), and a copy deleted in error would be an item lost.
+    const removed = await this.store.remove(handle, id);
+    return removed instanceof Failure ? removed : true;
+  }
+
   /** Asks again whether the delayed stream of a queue exists, at its next delayed set. */
   forget(queue: string): void {
     this.made.delete(queue);
@@ -159,7 +195,7 @@ export class Delays {
     const item = itemOfJsMsg(m);
     const stored = await this.store.publish(queue, item.flags, item.expiresAt, item.data, {
       msgID: `due-${stream}-${m.seq}`,
-      deliveries: 0,
+      deliveries: item.deliveries,
     });
     if (stored instanceof Failure) {
       m.nak(RETRY_MS);

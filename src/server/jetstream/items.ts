@@ -11,7 +11,7 @@ import type { Item } from '../../queue/types.js';
 export const FLAGS_HEADER = 'Rq-Flags';
 /** When the item expires, in ms since the epoch, when it does. */
 export const EXPIRES_HEADER = 'Rq-Expires';
-/** Deliveries before the item came to this queue (moved to a dead-letter queue), when any. */
+/** Deliveries before the item came to this queue (moved to a dead-letter queue, or released with a delay), when any. */
 export const DELIVERIES_HEADER = 'Rq-Deliveries';
 /** When a delayed item is due, in ms since the epoch (delays.ts). */
 export const DUE_HEADER = 'Rq-Due';
@@ -96,7 +96,11 @@ export function itemOfStored(m: StoredMsg): Item {
   };
 }
 
-/** The item of a message a JetStream consumer delivered (a delayed item on its way to its queue). */
+/**
+ * The item of a message a JetStream consumer delivered (a delayed item on its way to its queue):
+ * its deliveries are those before it was delayed (a release with a delay), not the delayed
+ * stream's own.
+ */
 export function itemOfJsMsg(m: JsMsg): Item {
   return {
     id: m.seq,
@@ -104,7 +108,7 @@ export function itemOfJsMsg(m: JsMsg): Item {
     expiresAt: numberHeader(m.headers, EXPIRES_HEADER),
     enqueuedAt: Math.floor(m.info.timestampNanos / 1_000_000),
     data: bufferOf(m.data),
-    deliveries: 0,
+    deliveries: numberHeader(m.headers, DELIVERIES_HEADER),
   };
 }
 

@@ -321,7 +321,9 @@ export class JetStreamOperations implements QueueOperations {
 
   /**
    * Gives back: JetStream delivers it to the next reservation, at once or once `delayMs` has
-   * passed; DEAD_LETTERED when it went to the dead-letter queue instead (dead-letters.ts).
+   * passed (one held here waits out of sight in the delayed stream meanwhile: delays.ts; one held
+   * through another front end as a pending message, NAKed with the delay); DEAD_LETTERED when it
+   * went to the dead-letter queue instead (dead-letters.ts).
    */
   private async giveBack(name: string, id: number, delayMs: number): Promise<boolean | typeof DEAD_LETTERED | Failure> {
     const doing = `giving back an item of queue ${name}`;
@@ -331,10 +333,13 @@ export class JetStreamOperations implements QueueOperations {
       const moving = this.store.deadLetters.exhausted(name, deliveries);
       const given = moving
         ? await this.store.deadLetters.moveHeld(h.queue, h.id, deliveries)
-        : await this.store.acks.send(h.reply, nak(delayMs), doing);
+        : delayMs > 0
+          ? await this.store.delays.postpone(h.queue, h.id, deliveries, delayMs)
+          : await this.store.acks.send(h.reply, nak(), doing);
       if (given instanceof Failure) return given;
       this.store.release(h);
       if (moving) return DEAD_LETTERED;
+      if (!given) return false;
       h.queue.counts.released++;
       return true;
     }

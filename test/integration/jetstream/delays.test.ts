@@ -1,12 +1,13 @@
 /**
  * Delayed sets on JetStream (src/server/jetstream/delays.ts) on a real server, through front ends
  * in this process: an item set with `delay=` through one front end waits out of sight (counted as
- * delayed) and joins the tail of its queue when due, for a reader on another front end; it is
+ * delayed) and joins the tail of its queue when due, for a reader on another front end; so does an
+ * item its holder releases with a delay, keeping its delivery count; a delayed item is
  * moved by a front end that started after it was set, when the one that stored it is gone; and
  * flush and delete_queue remove delayed items too.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseKey } from '../../../src/protocol/key.js';
+import { parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
 import type { Item } from '../../../src/queue/types.js';
 import { openJetStream } from '../../../src/server/jetstream/connect.js';
 import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
@@ -70,6 +71,25 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     // Published to the queue, then deleted from the delayed ones: counted in both for that moment.
     await eventually(async () => (await figuresOf(a.store, 'jobs'))?.delayed === 0, 'the moved item no longer delayed');
     expect(await figuresOf(a.store, 'jobs')).toMatchObject({ items: 0, open: 1, delayed: 0 });
+  });
+
+  it('keeps an item its holder releases with a delay out of sight, counted as delayed, then at the tail with its count', async () => {
+    const prefix = `d${++prefixes}`;
+    const [a, b] = [await frontEnd(prefix), await frontEnd(prefix)];
+    await set(a.ops, 'jobs', 'retry');
+    expect(await get(a.ops, 'jobs')).toBe('retry');
+    const releasedAt = Date.now();
+    expect(await a.ops.end(parseDeleteKey('jobs/abort/delay=1500'), Date.now())).toBe(true);
+    await set(a.ops, 'jobs', 'new');
+    expect(await figuresOf(b.store, 'jobs')).toMatchObject({ items: 1, open: 0, delayed: 1 });
+    expect(await get(b.ops, 'jobs/peek')).toBe('new');
+    // No longer held by the connection that released it.
+    expect(await a.ops.end(parseDeleteKey('jobs'), Date.now())).toBe(false);
+    expect(await get(b.ops, 'jobs/close/open')).toBe('new');
+    const back = await b.ops.get(parseKey('jobs/close/open/t=20000/deliveries'), Date.now());
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1500);
+    expect(back).toMatchObject({ data: Buffer.from('retry'), deliveries: 2 });
+    await eventually(async () => (await figuresOf(a.store, 'jobs'))?.delayed === 0, 'the released item no longer delayed');
   });
 
   it('is moved when due by a front end that started after it was set, the one that stored it gone', async () => {
