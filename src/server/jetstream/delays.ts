@@ -99,9 +99,9 @@ export class Delays {
 
   /**
    * Moves item `id` of a queue, held through this front end and delivered `deliveries` times in
-   * it, to the queue's delayed stream for `delayMs`: published there first (with its data, flags,
-   * expiry and whole delivery count, under a message id that a release tried again shares), then
-   * deleted from the queue. True once moved, false when the item was no longer in its queue.
+   * all, to the queue's delayed stream for `delayMs`: published there first (with its data, flags,
+   * expiry and delivery count, under a message id that a release tried again shares), then deleted
+   * from the queue. True once moved, false when the item was no longer in its queue.
    */
   async postpone(handle: QueueHandle, id: number, deliveries: number, delayMs: number): Promise<boolean | Failure> {
     const doing = `giving back item ${id} of queue ${handle.queue} with a delay`;
@@ -114,13 +114,12 @@ export class Delays {
     }
     if (m === null) return false;
     const item = itemOfStored(m);
-    const count = item.deliveries + deliveries;
     const stored = await this.store.publish(
       handle.queue,
       item.flags,
       item.expiresAt,
       item.data,
-      { msgID: `later-${handle.stream}-${id}-${count}`, deliveries: count },
+      { msgID: `later-${handle.stream}-${id}-${deliveries}`, deliveries },
       delayMs,
     );
     if (stored instanceof Failure) return stored;

@@ -15,6 +15,11 @@ export interface Held {
   readonly id: number;
   /** `$JS.ACK.…`: where its acknowledgement, give-back and progress go. */
   readonly reply: string;
+  /**
+   * Its deliveries so far, this one included: JetStream's count (in `reply`) and those before it
+   * came to this stream sequence (released with a delay, or moved to a dead-letter queue).
+   */
+  readonly deliveries: number;
   /** True while JetStream holds it to a deadline of its own (a lease, or a touch with one). */
   leased: boolean;
   /** The connection holding it (null once it has left and its lease runs on). */

@@ -15,7 +15,7 @@ import type { ServerCounters } from '../stats.js';
 import { IN_PROGRESS, nak } from './acks.js';
 import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
-import { deliveryOf, expired, itemOfDelivered } from './items.js';
+import { expired, itemOfDelivered } from './items.js';
 import type { Pull, PullInbox } from './pulls.js';
 import { undelivered } from './reads.js';
 import type { JetStreamStore } from './store.js';
@@ -154,7 +154,7 @@ export class JetStreamOperations implements QueueOperations {
 
   /** Gives back an item of this connection, which has gone: to its dead-letter queue after its last delivery. */
   private giveBackGone(h: Held): void {
-    const deliveries = deliveryOf(h.reply)?.deliveries ?? 0;
+    const deliveries = h.deliveries;
     if (!this.store.deadLetters.exhausted(h.queue.queue, deliveries)) {
       this.store.acks.giveBack(h.reply);
       h.queue.counts.released++;
@@ -248,7 +248,7 @@ export class JetStreamOperations implements QueueOperations {
           return moved;
         }
       } else {
-        this.hold(handle, item.id, msg.reply!, leaseMs);
+        this.hold(handle, item, msg.reply!, leaseMs);
         return item;
       }
       if (waitMs > 0 && Date.now() >= deadline) return null;
@@ -282,8 +282,8 @@ export class JetStreamOperations implements QueueOperations {
     }
   }
 
-  private hold(queue: QueueHandle, id: number, reply: string, leaseMs: number): void {
-    const h: Held = { queue, id, reply, leased: leaseMs > 0, holder: this };
+  private hold(queue: QueueHandle, { id, deliveries }: Item, reply: string, leaseMs: number): void {
+    const h: Held = { queue, id, reply, deliveries, leased: leaseMs > 0, holder: this };
     if (h.leased) this.store.acks.publish(reply, nak(leaseMs));
     this.store.held.add(h);
     let list = this.byQueue.get(queue.queue);
@@ -329,7 +329,7 @@ export class JetStreamOperations implements QueueOperations {
     const doing = `giving back an item of queue ${name}`;
     const h = this.heldHere(name, id);
     if (h !== null) {
-      const deliveries = deliveryOf(h.reply)?.deliveries ?? 0;
+      const deliveries = h.deliveries;
       const moving = this.store.deadLetters.exhausted(name, deliveries);
       const given = moving
         ? await this.store.deadLetters.moveHeld(h.queue, h.id, deliveries)

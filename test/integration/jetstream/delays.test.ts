@@ -8,6 +8,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
+import { DEAD_LETTERED } from '../../../src/queue/engine.js';
 import type { Item } from '../../../src/queue/types.js';
 import { openJetStream } from '../../../src/server/jetstream/connect.js';
 import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
@@ -37,8 +38,8 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
   });
 
   /** A front end's operations; the front ends of one test share their queues (one prefix). */
-  async function frontEnd(prefix: string): Promise<{ store: JetStreamStore; ops: QueueOperations }> {
-    const store = await openJetStream(testStoreOptions(server.url, { prefix }), testLimits(), SILENT_LOG);
+  async function frontEnd(prefix: string, maxDeliveries = Infinity): Promise<{ store: JetStreamStore; ops: QueueOperations }> {
+    const store = await openJetStream(testStoreOptions(server.url, { prefix }), testLimits({ maxDeliveries }), SILENT_LOG);
     const fe = { store, ops: store.queues(new ServerCounters()).connect() };
     opened.push(fe);
     return fe;
@@ -90,6 +91,17 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1500);
     expect(back).toMatchObject({ data: Buffer.from('retry'), deliveries: 2 });
     await eventually(async () => (await figuresOf(a.store, 'jobs'))?.delayed === 0, 'the released item no longer delayed');
+  });
+
+  it('counts the deliveries before a release with a delay towards --max-deliveries', async () => {
+    const a = await frontEnd(`d${++prefixes}`, 2);
+    await set(a.ops, 'jobs', 'poison');
+    expect(await get(a.ops, 'jobs')).toBe('poison');
+    expect(await a.ops.end(parseDeleteKey('jobs/abort/delay=50'), Date.now())).toBe(true);
+    expect(await a.ops.get(parseKey('jobs/t=20000/deliveries'), Date.now())).toMatchObject({ deliveries: 2 });
+    expect(await a.ops.end(parseDeleteKey('jobs/abort/delay=50'), Date.now())).toBe(DEAD_LETTERED);
+    // Two deliveries in jobs, and this reservation from jobs.dead (as the conformance suite counts).
+    expect(await a.ops.get(parseKey('jobs.dead/deliveries'), Date.now())).toMatchObject({ deliveries: 3 });
   });
 
   it('is moved when due by a front end that started after it was set, the one that stored it gone', async () => {
