@@ -53,11 +53,12 @@ export function isInUse(err: unknown): boolean {
 }
 
 /**
- * Nothing answered a publish (NATS "no responders", which the client reports as JetStream not
- * enabled): no stream takes the subject, or its stream has no leader now.
+ * Nothing answered a publish (NATS "no responders", which nats.js reports as JetStream not
+ * enabled, and requests.ts as it is): no stream takes the subject, or its stream has no leader now.
  */
 export function isNoStream(err: unknown): boolean {
-  return (err as Error | null)?.name === 'JetStreamNotEnabled';
+  const name = (err as Error | null)?.name;
+  return name === 'JetStreamNotEnabled' || name === 'NoRespondersError';
 }
 
 /** A request nobody answered in time. */

@@ -16,8 +16,8 @@
  * - held without a lease → kept alive with `+WPI` while the front end runs (held.ts), back after the
  *   ack wait if it dies; a `touch` to no lease sends one at once.
  */
-import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import { nuid, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, PubHeaders, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { headers, nuid, type NatsConnection } from '@nats-io/transport-node';
 import type { Item } from '../../queue/types.js';
 import type { QueueLimits } from '../../queue/limits.js';
 import { IMMEDIATE } from '../durability.js';
@@ -41,6 +41,7 @@ import { Pulls } from './pulls.js';
 import { delivered, reserved, storedAfter } from './reads.js';
 import { queueFigures, totalsOf } from './figures.js';
 import { reasonOf } from './reasons.js';
+import { Requests } from './requests.js';
 import { Turns } from './turns.js';
 
 /** JetStream's answer to a publish past a stream's max_msgs or max_bytes (discard new). */
@@ -51,6 +52,8 @@ const HEADER_ROOM = 1024;
 const PUBLISH_ATTEMPTS = 5;
 /** The pause before sending again a publish nothing answered (a stream leader is being elected). */
 const RETRY_PAUSE_MS = 100;
+/** JetStream's API for deleting a message of a stream (followed by the stream's name). */
+const DELETE_API = '$JS.API.STREAM.MSG.DELETE.';
 /** A peek steps over at most this many expired items (deleting them) before it answers none. */
 const MAX_EXPIRED_STEPPED = 100;
 
@@ -65,6 +68,8 @@ export class JetStreamStore implements QueueStore {
   readonly jsm: JetStreamManager;
   /** The requests of one turn go out in one write (turns.ts): publishes, pulls, deletes. */
   readonly turns = new Turns();
+  /** Publishes and deletes, through the front end's own inbox (requests.ts). */
+  private readonly requests: Requests;
   private readonly js: JetStreamClient;
   /** Why the cluster cannot be reached now, or null while connected. */
   private down: string | null = null;
@@ -80,6 +85,7 @@ export class JetStreamStore implements QueueStore {
     private readonly log: Logger,
   ) {
     this.jsm = jsm;
+    this.requests = new Requests(nc, this.turns);
     this.js = jetstream(nc, { timeout: options.timeoutMs });
     this.catalog = new Catalog(nc, jsm, options, limits);
     this.catalog.start();
@@ -193,13 +199,9 @@ export class JetStreamStore implements QueueStore {
       const left = deadline - Date.now();
       try {
         const timeout = Math.max(1, Math.min(left, this.options.timeoutMs / PUBLISH_ATTEMPTS));
-        await this.turns.next();
-        const ack = await this.js.publish(subject, data, {
-          headers: headersOf(flags, expiresAt, moved?.deliveries, delayMs === 0 ? 0 : Date.now() + delayMs),
-          msgID,
-          timeout,
-          retries: 0,
-        });
+        const h = headersOf(flags, expiresAt, moved?.deliveries, delayMs === 0 ? 0 : Date.now() + delayMs) ?? headers();
+        h.set(PubHeaders.MsgIdHdr, msgID);
+        const ack = await this.requests.json<{ seq: number }>(subject, data, timeout, h);
         return ack.seq;
       } catch (err) {
         if (FULL.test((err as Error).message)) {
@@ -247,9 +249,10 @@ export class JetStreamStore implements QueueStore {
   }
 
   private async deleteItem(handle: QueueHandle, id: number): Promise<boolean | 'no item' | 'no queue' | Failure> {
-    await this.turns.next();
     try {
-      return await this.jsm.streams.deleteMessage(handle.stream, id, false);
+      const body = `{"seq":${id},"no_erase":true}`;
+      return (await this.requests.json<{ success: boolean }>(`${DELETE_API}${handle.stream}`, body, this.options.timeoutMs))
+        .success;
     } catch (err) {
       if (isNoMessage(err)) return 'no item';
       if (isGone(err)) return 'no queue';
@@ -416,6 +419,7 @@ export class JetStreamStore implements QueueStore {
     }
     this.catalog.stop();
     this.delays.stop();
+    this.requests.close();
     await this.nc.close();
   }
 }
