@@ -21,7 +21,9 @@ const seconds = Number(args.seconds ?? 5);
 const label = args.label ?? 'nats-direct';
 const byDelete = args.ack === 'delete';
 
-const nc = await connect({ servers });
+// No up-front Error per request (nats.js's async traces), as rq's front end connects: what the
+// client costs is then JetStream's cycle, not a stack trace it never shows.
+const nc = await connect({ servers, noAsyncTraces: true });
 const jsm = await jetstreamManager(nc);
 const js = jetstream(nc);
 const stream = `BENCH_${process.pid}`;
