@@ -1,4 +1,5 @@
 /** The JetStream API errors the store tells apart, by their codes (nats-server errors.json). */
+import { NoRespondersError } from '@nats-io/transport-node';
 
 const STREAM_NOT_FOUND = 10059;
 const CONSUMER_NOT_FOUND = 10014;
@@ -57,8 +58,7 @@ export function isInUse(err: unknown): boolean {
  * enabled, and requests.ts as it is): no stream takes the subject, or its stream has no leader now.
  */
 export function isNoStream(err: unknown): boolean {
-  const name = (err as Error | null)?.name;
-  return name === 'JetStreamNotEnabled' || name === 'NoRespondersError';
+  return err instanceof NoRespondersError || (err as Error | null)?.name === 'JetStreamNotEnabled';
 }
 
 /** A request nobody answered in time. */
