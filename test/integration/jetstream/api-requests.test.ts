@@ -2,11 +2,12 @@
  * What the JetStream store asks JetStream, counted from the API requests seen on a real server:
  * a queue that many connections need at once is looked up and made once (catalog.ts), every
  * connection waiting for that one instead of each asking (making a consumer again drops the pulls
- * waiting on it); and `stats` reads a queue with nothing open in one request (figures.ts).
+ * waiting on it); a set, get and delete cost a publish, a pull and a delete, nothing more; and
+ * `stats` reads a queue with nothing open in one request (figures.ts).
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKey } from '../../../src/protocol/key.js';
+import { parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
 import { openJetStream } from '../../../src/server/jetstream/connect.js';
 import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
 import { SILENT_LOG } from '../../../src/server/log.js';
@@ -93,6 +94,25 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream API requests${NO_NATS_SERVER
       // One consumer info per queue; the head of the busy one only is read (a direct get).
       expect(seen.get('CONSUMER.INFO')).toBe(3);
       expect(seen.get('DIRECT.GET')).toBe(1);
+    } finally {
+      ops.disconnect(Date.now());
+    }
+  });
+
+  it('costs a cycle (set, get, delete) one pull and one delete, besides the publish', async () => {
+    const ops = store.queues(new ServerCounters()).connect();
+    try {
+      await ops.enqueue('cycle', 0, 0, Buffer.from('made'), Date.now());
+      expect(await ops.get(parseKey('cycle'), Date.now())).toMatchObject({ data: Buffer.from('made') });
+      expect(await ops.end(parseDeleteKey('cycle'), Date.now())).toBe(true);
+      const { seen, stop } = await countRequests();
+      for (let i = 0; i < 10; i++) {
+        expect(typeof (await ops.enqueue('cycle', 0, 0, Buffer.from(`${i}`), Date.now()))).toBe('number');
+        expect(await ops.get(parseKey('cycle'), Date.now())).toMatchObject({ data: Buffer.from(`${i}`) });
+        expect(await ops.end(parseDeleteKey('cycle'), Date.now())).toBe(true);
+      }
+      await stop();
+      expect(Object.fromEntries(seen)).toEqual({ 'CONSUMER.MSG': 10, 'STREAM.MSG': 10 });
     } finally {
       ops.disconnect(Date.now());
     }
