@@ -1,7 +1,8 @@
 /**
- * Reservations pulled from JetStream (`MSG.NEXT`, one message per pull). JetStream delivers a
- * pulled message under its own subject, not the pull's reply subject, so each rq connection pulls
- * through an inbox of its own (its requests run in order, one pull at a time): a message on it
+ * Reservations pulled from JetStream (`MSG.NEXT`): those that do not wait go with the other gets
+ * of their turn on the same queue (batch-pulls.ts); those that wait pull one message each.
+ * JetStream delivers a pulled message under its own subject, not the pull's reply subject, so each
+ * rq connection waits through an inbox of its own (its requests run in order, one pull at a time): a message on it
  * answers the connection's current pull when it is an item of the queue pulled from; a status (no
  * message, the wait ran out) names the pull it answers by its reply subject. JetStream may still
  * deliver to a pull its requester has given up on (no answer in time, a wait that was stopped, a
@@ -13,6 +14,8 @@ import { storeFailed } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
 import type { QueueHandle } from './catalog.js';
 import { deliveryOf } from './items.js';
+import { BatchPulls } from './batch-pulls.js';
+import { pullEnd } from './pull-status.js';
 import { Turns } from './turns.js';
 
 /** What a pull ends with: a message (now held), none, or a failure. */
@@ -24,16 +27,8 @@ export interface Pull {
   cancel(): void;
 }
 
-/** Status codes JetStream answers a pull with when it has no message for it. */
-const NO_MESSAGES = 404;
-const REQUEST_TIMEOUT = 408;
-/** The consumer was deleted, or the pull refused (too many waiting): the description says which. */
-const CONFLICT = 409;
-
 /** How long after a waiting pull's end its answer may still come before the pull counts as lost. */
 const LOST_WAIT_MARGIN_MS = 2_000;
-/** A pull that does not wait is tried this many times within the time limit. */
-const NO_WAIT_ATTEMPTS = 5;
 
 interface Current {
   readonly token: string;
@@ -47,6 +42,8 @@ export class Pulls {
   private readonly inboxes = new Set<PullInbox>();
   /** Set by endAll: the server is stopping, so a pull that would wait is answered with none at once. */
   ended = false;
+  /** The pulls that do not wait, gathered per turn and queue. */
+  readonly batches: BatchPulls = new BatchPulls(this);
 
   constructor(
     readonly nc: NatsConnection,
@@ -86,16 +83,20 @@ export class PullInbox {
 
   constructor(private readonly pulls: Pulls) {}
 
-  /** Pulls one message from a queue: at once, or waiting up to `waitMs` for one. */
+  /**
+   * Pulls one message from a queue: at once (with the other gets of this turn on the queue:
+   * batch-pulls.ts), or waiting up to `waitMs` for one, through this connection's inbox.
+   */
   pull(queue: Pick<QueueHandle, 'stream' | 'nextSubject'>, waitMs: number): Pull {
-    if (waitMs > 0 && this.pulls.ended) return { result: Promise.resolve(null), cancel: () => {} };
     this.cancel();
+    if (waitMs === 0) return this.pulls.batches.pull(queue);
+    if (this.pulls.ended) return { result: Promise.resolve(null), cancel: () => {} };
     const token = String(this.nextToken++);
     let settle!: (result: PullResult) => void;
     const result = new Promise<PullResult>((resolve) => {
       // JetStream answers a pull at once (a message, or none) or at the end of its wait; missing
       // that, it was lost (a consumer leader change), and the caller pulls again.
-      const margin = Math.min(this.pulls.timeoutMs, waitMs > 0 ? LOST_WAIT_MARGIN_MS : this.pulls.timeoutMs / NO_WAIT_ATTEMPTS);
+      const margin = Math.min(this.pulls.timeoutMs, LOST_WAIT_MARGIN_MS);
       const timer = setTimeout(() => settle(storeFailed('reserving: no answer from JetStream in time')), waitMs + margin);
       settle = (r) => {
         if (this.current?.token !== token) return;
@@ -114,7 +115,7 @@ export class PullInbox {
     if (this.current?.token !== token) return;
     try {
       this.sub ??= this.pulls.nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.arrived(msg) });
-      const body = waitMs > 0 ? `{"batch":1,"expires":${waitMs * 1_000_000}}` : '{"batch":1,"no_wait":true}';
+      const body = `{"batch":1,"expires":${waitMs * 1_000_000}}`;
       this.pulls.nc.publish(nextSubject, body, { reply: `${this.prefix}.${token}` });
       this.outstanding++;
     } catch (err) {
@@ -158,15 +159,12 @@ export class PullInbox {
       else this.pulls.giveBack(msg);
       return this.closeIfDone();
     }
-    const code = msg.headers?.code ?? 0;
-    // 100: a heartbeat or flow control; not asked for, ignored.
-    if (code < 400) return;
+    const end = pullEnd(msg);
+    if (end === undefined) return;
     this.outstanding = Math.max(0, this.outstanding - 1);
     const token = msg.subject.slice(this.prefix.length + 1);
     if (this.current !== null && this.current.token === token) {
-      if (code === NO_MESSAGES || code === REQUEST_TIMEOUT) this.current.settle(null);
-      else if (code === CONFLICT && /deleted/i.test(msg.headers?.description ?? '')) this.current.settle(null);
-      else this.current.settle(storeFailed(`reserving: JetStream answered ${code} ${msg.headers?.description ?? ''}`.trim()));
+      this.current.settle(end === null ? null : storeFailed(`reserving: ${end.message}`));
     }
     this.closeIfDone();
   }

@@ -1,7 +1,8 @@
 /**
  * A connection's pull inbox (src/server/jetstream/pulls.ts) on a real JetStream server. JetStream
  * keeps a waiting pull until it expires, even after its requester has moved on; an item it then
- * delivers is no answer to the connection's next pull, from another queue, and is given back.
+ * delivers is no answer to the connection's next pull, from another queue, and is given back. The
+ * gets that do not wait go as one pull per turn and queue (batch-pulls.ts).
  */
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
@@ -64,5 +65,46 @@ describe.skipIf(NO_NATS_SERVER !== null)(`pull inbox${NO_NATS_SERVER ? ` (${NO_N
     await js.publish(b.subject, 'of B');
     expect(text(await onB.result)).toBe('of B');
     inbox.close();
+  });
+
+  it('sends the gets of one turn on one queue as one pull, and answers them in order: items, then none', async () => {
+    const c = await queue('C');
+    const js = jetstream(nc);
+    for (const data of ['one', 'two', 'three']) await js.publish(c.subject, data);
+    const pulls: string[] = [];
+    const spy = nc.subscribe(c.nextSubject, {
+      callback: (_err, m) => {
+        pulls.push(m.string());
+      },
+    });
+    const given: Msg[] = [];
+    const store = new Pulls(nc, 5_000, (m) => given.push(m));
+    const inboxes = Array.from({ length: 5 }, () => store.inbox());
+    const results = await Promise.all(inboxes.map(async (inbox) => text(await inbox.pull(c, 0).result)));
+    expect(results).toEqual(['one', 'two', 'three', 'none', 'none']);
+    expect(pulls.map((p) => JSON.parse(p) as unknown)).toEqual([{ batch: 5, no_wait: true }]);
+    expect(given).toEqual([]);
+    spy.unsubscribe();
+    for (const inbox of inboxes) inbox.close();
+  });
+
+  it('hands the message of a get that gave up to the next get of its batch, or gives it back', async () => {
+    const d = await queue('D');
+    const js = jetstream(nc);
+    for (const data of ['first', 'second']) await js.publish(d.subject, data);
+    let given!: (m: Msg) => void;
+    const givenBack = new Promise<Msg>((resolve) => (given = resolve));
+    const store = new Pulls(nc, 5_000, (m) => given(m));
+    const [a, b] = [store.inbox(), store.inbox()];
+    const gone = a.pull(d, 0);
+    const next = b.pull(d, 0);
+    // The batch of two goes out at the end of this turn; its answer cannot come before the next one.
+    await new Promise((resolve) => setImmediate(resolve));
+    gone.cancel();
+    expect(await gone.result).toBeNull();
+    expect(text(await next.result)).toBe('first');
+    expect((await givenBack).string()).toBe('second');
+    a.close();
+    b.close();
   });
 });
