@@ -1,5 +1,5 @@
 /**
- * Decodes journal files: the header check and the record decoders of format versions 1 and 2. The
+ * Decodes journal files: the header check and the record decoders of format versions 1 to 4. The
  * only parser of the format: the server's startup, compaction and `rq replay-journal` all read
  * through here (docs/journal-format.md). A record that does not decode is torn (cut short: the bytes
  * end inside it) or corrupt (bad length, checksum or fields); scan.ts decides what follows.
@@ -75,12 +75,12 @@ export class DecodedRecord {
   type: RecordType = RecordType.NextId;
   /** Queue name (latin1), '' for records without one. */
   queue = '';
-  /** Item id for item records; the number of next_id, snapshot_end (items) and flush_all (time). */
+  /** Item id for item records (a reserved_run's first); the number of next_id, snapshot_end (items) and flush_all (time). */
   id = 0;
   flags = 0;
   expiresAt = 0;
   enqueuedAt = 0;
-  /** The due time of a delayed record; the count of a deliveries record. */
+  /** The due time of a delayed record; the count of a deliveries or reserved_run record. */
   dueAt = 0;
   count = 0;
   /** v2: the record's serial number; -1 in v1 (no serials). */
@@ -126,15 +126,20 @@ export interface Damage {
 export type RecordDecoder = (buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache) => number | Damage;
 
 /**
- * Decodes the version 3 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
+ * Decodes the version 4 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
  * Damage. A record that does not fit in `end` is 'torn' (more bytes may follow when scanning a stream).
  * The sync byte is not checked: it only helps scan.ts find records after damage.
  */
 export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
+  return decodeFramed(buf, at, end, out, names, 4);
+}
+
+/** Decodes a version 3 record: the frame of version 4, without reserved_run. */
+export function decodeRecordV3(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   return decodeFramed(buf, at, end, out, names, 3);
 }
 
-/** Decodes a version 2 record: the frame of version 3, without its record types 11 to 15. */
+/** Decodes a version 2 record: the frame of version 4, without record types 11 to 16. */
 export function decodeRecordV2(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   return decodeFramed(buf, at, end, out, names, 2);
 }
@@ -181,7 +186,7 @@ export function decodeRecordV1(buf: Buffer, at: number, end: number, out: Decode
 
 /** The record decoder of a format version. */
 export function decoderOf(version: number): RecordDecoder {
-  return version === 1 ? decodeRecordV1 : version === 2 ? decodeRecordV2 : decodeRecord;
+  return version === 1 ? decodeRecordV1 : version === 2 ? decodeRecordV2 : version === 3 ? decodeRecordV3 : decodeRecord;
 }
 
 /** Decodes the type byte at `typeAt` and the body up to `stop`. */
@@ -202,7 +207,9 @@ function decodeBody(
   out.queue = '';
   out.source = EMPTY;
   out.dataStart = out.dataEnd = 0;
-  const fixed = version === 1 ? FIXED_BYTES_V1[type] : version === 2 ? FIXED_BYTES_V2[type] : FIXED_BYTES[type];
+  const fixed = (version === 1 ? FIXED_BYTES_V1 : version === 2 ? FIXED_BYTES_V2 : version === 3 ? FIXED_BYTES_V3 : FIXED_BYTES)[
+    type
+  ];
   if (fixed === undefined) return { offset: at, kind: 'corrupt', reason: `unknown record type ${type}` };
   if (type === RecordType.NextId || type === RecordType.SnapshotEnd || type === RecordType.FlushAll) {
     if (stop - p !== fixed) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
@@ -227,13 +234,15 @@ function decodeBody(
   }
   out.id = readU64(buf, p);
   if (out.id < 1) return { offset: at, kind: 'corrupt', reason: 'item id out of range' };
-  if (type === RecordType.Delayed || type === RecordType.Deliveries) {
+  if (type === RecordType.Delayed || type === RecordType.Deliveries || type === RecordType.ReservedRun) {
     if (p + fixed !== stop) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
     if (type === RecordType.Delayed) {
       out.dueAt = readU64(buf, p + 8);
       if (out.dueAt < 0) return { offset: at, kind: 'corrupt', reason: 'time out of range' };
     } else {
       out.count = buf.readUInt32LE(p + 8);
+      if (type === RecordType.ReservedRun && out.count === 0)
+        return { offset: at, kind: 'corrupt', reason: 'empty reserved run' };
     }
     return stop;
   }
@@ -265,9 +274,13 @@ const FIXED_BYTES: Record<number, number> = {
   [RecordType.Dead]: 8,
   [RecordType.Fanout]: 0,
   [RecordType.Deliveries]: 12,
+  [RecordType.ReservedRun]: 12,
 };
+/** Version 3: without reserved_run. */
+const FIXED_BYTES_V3: Record<number, number> = { ...FIXED_BYTES };
+delete FIXED_BYTES_V3[RecordType.ReservedRun];
 /** Version 2: without the records of work that fails. */
-const FIXED_BYTES_V2: Record<number, number> = { ...FIXED_BYTES };
+const FIXED_BYTES_V2: Record<number, number> = { ...FIXED_BYTES_V3 };
 for (const type of [RecordType.Delayed, RecordType.Due, RecordType.Dead, RecordType.Fanout, RecordType.Deliveries])
   delete FIXED_BYTES_V2[type];
 /** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */

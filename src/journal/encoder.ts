@@ -1,5 +1,5 @@
 /**
- * Encodes journal records (format version 2) into one growing buffer: the journal's hot path. Every
+ * Encodes journal records (format version 4) into one growing buffer: the journal's hot path. Every
  * ChangeLog call becomes one record appended here with no syscall and no allocation (the buffer
  * doubles when full); the journal writes the whole buffer once per event-loop turn. Layout:
  * docs/journal-format.md.
@@ -7,6 +7,11 @@
  * Each record carries its serial number and the count of ending records before it with the id the
  * newest of them ended: the encoder keeps both running, so a reader can tell exactly what a damaged
  * record was missing from the one after it.
+ *
+ * Reservations of a queue's head in a row become one `reserved_run` record: the first is written at
+ * once with a count of 1, each next one of the same queue only adds one to its count, and the record's
+ * checksum is written when anything else is encoded or the bytes are handed over. So records keep
+ * their order, and the bytes a reply waits for (`length`) include the run from its first reservation.
  */
 import { crc32 } from './crc.js';
 import {
@@ -25,6 +30,10 @@ import {
 } from './format.js';
 
 const INITIAL_BYTES = 64 * 1024;
+/** A reserved_run's body after the queue name: first_id u64, count u32. */
+const RESERVED_RUN_FIXED_BYTES = 12;
+/** Largest count one reserved_run holds (u32); the next reservation starts a new run. */
+const MAX_RUN = 0xffff_ffff;
 
 /** Where a chain of records goes on: the next serial, the ending records so far and the newest one's item. */
 export interface ChainPosition {
@@ -48,6 +57,11 @@ export class RecordEncoder {
   /** lastEndedId as the two u32 words every record carries (split once, not per record). */
   private lastEndedLo = 0;
   private lastEndedHi = 0;
+  /** The reserved_run record still open: where it starts (-1: none), where its count is, its queue. */
+  private runStart = -1;
+  private runCountAt = 0;
+  private runCount = 0;
+  private runQueue = '';
 
   constructor(
     private readonly initialBytes = INITIAL_BYTES,
@@ -85,7 +99,27 @@ export class RecordEncoder {
     this.end(at + ENQUEUED_FIXED_BYTES + data.length);
   }
 
-  /** reserved, acked, released, expired: a queue and an item id. */
+  /**
+   * The head item `id` of `queue` is reserved: one more in the open reserved_run record when that run
+   * is of `queue`, else the first of a new one.
+   */
+  reservedHead(queue: string, id: number): void {
+    if (this.runStart >= 0 && this.runQueue === queue && this.runCount < MAX_RUN) {
+      putU32(this.buf, ++this.runCount, this.runCountAt);
+      return;
+    }
+    const at = this.begin(RecordType.ReservedRun, queue, RESERVED_RUN_FIXED_BYTES);
+    writeU64(this.buf, id, at);
+    putU32(this.buf, 1, at + 8);
+    this.runStart = this.used;
+    this.runCountAt = at + 8;
+    this.runCount = 1;
+    this.runQueue = queue;
+    this.used = at + RESERVED_RUN_FIXED_BYTES;
+    this.serial = (this.serial + 1) >>> 0;
+  }
+
+  /** reserved (not of the head: a snapshot's open items), acked, released, expired: a queue and an item id. */
   item(type: RecordType, queue: string, id: number): void {
     const at = this.begin(type, queue, 8);
     writeU64(this.buf, id, at);
@@ -144,6 +178,7 @@ export class RecordEncoder {
    * `spare` (a buffer handed over earlier and no longer needed) or a new buffer.
    */
   detach(spare: Buffer | null = null): Buffer {
+    if (this.runStart >= 0) this.sealRun();
     const out = this.buf.subarray(0, this.used);
     this.buf =
       spare ??
@@ -156,6 +191,7 @@ export class RecordEncoder {
 
   /** The encoded bytes, valid until the next call; then forgets them and reuses the buffer. */
   takeView(): Buffer {
+    if (this.runStart >= 0) this.sealRun();
     const out = this.buf.subarray(0, this.used);
     this.used = 0;
     return out;
@@ -185,6 +221,7 @@ export class RecordEncoder {
 
   /** Makes room for a record with `body` bytes after its type and writes its prefix but the crc. */
   private prefix(type: RecordType, body: number): number {
+    if (this.runStart >= 0) this.sealRun();
     const total = PREFIX_BYTES + body;
     this.reserve(total);
     const b = this.buf;
@@ -205,6 +242,13 @@ export class RecordEncoder {
     putU32(this.buf, crc32(this.buf, start + FRAME_BYTES - 4, end), start + 1);
     this.used = end;
     this.serial = (this.serial + 1) >>> 0;
+  }
+
+  /** Closes the open reserved_run record: writes its checksum. */
+  private sealRun(): void {
+    const start = this.runStart;
+    this.runStart = -1;
+    putU32(this.buf, crc32(this.buf, start + FRAME_BYTES - 4, this.runCountAt + 4), start + 1);
   }
 
   /** The record just sealed ended item `id` (0: a whole queue's items). */

@@ -1,8 +1,8 @@
 /**
  * The journal's on-disk vocabulary: file headers, record types and limits (docs/journal-format.md is
  * the byte-by-byte description; change both together, and bump FORMAT_VERSION for anything an older
- * reader could not read). rq writes version 3 and reads 1, 2 and 3. Version 3 is version 2 with the
- * records of work that fails (delayed, due, dead, fanout, deliveries).
+ * reader could not read). rq writes version 4 and reads 1 to 4. Version 3 is version 2 with the
+ * records of work that fails (delayed, due, dead, fanout, deliveries); version 4 adds reserved_run.
  */
 
 import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
@@ -10,9 +10,9 @@ import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 /** First 8 bytes of every journal file. */
 export const MAGIC = Buffer.from('rq-jrnl\n', 'latin1');
 /** Format version rq writes. */
-export const FORMAT_VERSION = 3;
+export const FORMAT_VERSION = 4;
 /** Versions rq reads. */
-export const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+export const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** v1 header: magic(8) version(u16) kind(u8) reserved(u8) seq(u32) crc(u32). */
 export const V1_HEADER_BYTES = 20;
@@ -52,6 +52,7 @@ export const RecordType = {
   Dead: 13,
   Fanout: 14,
   Deliveries: 15,
+  ReservedRun: 16,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -71,6 +72,7 @@ export const RECORD_NAMES: Record<number, string> = {
   13: 'dead',
   14: 'fanout',
   15: 'deliveries',
+  16: 'reserved_run',
 };
 
 /**

@@ -155,6 +155,10 @@ export class Journal implements ChangeLog {
     const captured = this.compactor.hasFiles ? this.compactor.capture() : null;
     if (captured !== null) this.compactor.startFromCapture(captured, this.seq, null);
     const replayed = captured === null && this.compactor.compactReplayed(found.state, found.bytesRead, this.seq);
+    // The first records of the new segment: what the restore changed (restore.ts), after the snapshot
+    // of the state before the segment is taken.
+    for (const r of found.restartRecords) this.enc.item(r.expired ? RecordType.Expired : RecordType.Released, r.queue, r.id);
+    if (found.restartRecords.length > 0) this.schedule();
     // What fell due while the server was down (a flush_all, delayed items) happens now, in the new segment.
     target.tick(now);
     // The state replayed is in the engine now: unless a compaction writes it, it is garbage once this
@@ -179,7 +183,7 @@ export class Journal implements ChangeLog {
     this.schedule();
   }
   reserved(queue: string, id: number): void {
-    this.enc.item(RecordType.Reserved, queue, id);
+    this.enc.reservedHead(queue, id);
     this.schedule();
   }
   acked(queue: string, id: number): void {

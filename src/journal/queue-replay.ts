@@ -36,8 +36,13 @@ export class QueueReplay {
   private deliveries = new Uint32Array(INITIAL_CAPACITY);
   /** When a delayed item is due (ms); 0 for an item that is not delayed. */
   private due = new Float64Array(INITIAL_CAPACITY);
-  /** Set once an item joined the tail out of row order (a delayed item came due): the tail is then sorted by key. */
-  private reordered = false;
+  /**
+   * The head, for reserved_run: released items as a stack of (id, key) pairs, the last released on top
+   * (an entry whose item has moved since is skipped when met), then the tail in row order from
+   * `tailFrom` (rows before it are not at the tail: a row never comes back to its place).
+   */
+  private released: number[] = [];
+  private tailFrom = 0;
   /** Rows whose id is not above every earlier row's: id → row. */
   private unordered = new Map<number, number>();
   private maxId = 0;
@@ -119,7 +124,78 @@ export class QueueReplay {
     if (r < 0) return false;
     this.state[r] = 0;
     this.keys[r] = -++this.headSeq;
+    this.released.push(id, this.keys[r]);
     return true;
+  }
+
+  /**
+   * reserved_run: the `count` items at the head, the first being `firstId`, are reserved. Returns
+   * false when the head is not `firstId` (damage before this record): then `firstId` is found by id and
+   * it and the items after it in queue order are reserved. `reserved` is told each id reserved.
+   */
+  reserveRun(firstId: number, count: number, reserved: ((id: number) => void) | null): { atHead: boolean; missing: number } {
+    let r = this.head();
+    const atHead = r >= 0 && this.ids[r] === firstId;
+    let next: () => number = () => this.head();
+    if (!atHead) {
+      r = this.find(firstId);
+      if (r < 0) return { atHead, missing: count };
+      if (this.state[r] !== 0 || this.due[r] !== 0) {
+        // Not ready (open, or delayed): reserved as a reserved record would; where the rest were is unknown.
+        this.reserveRow(r, reserved);
+        return { atHead, missing: count - 1 };
+      }
+      next = this.after(r);
+    }
+    let done = 0;
+    while (done < count && r >= 0) {
+      this.reserveRow(r, reserved);
+      done++;
+      if (done < count) r = next();
+    }
+    return { atHead, missing: count - done };
+  }
+
+  /** The head's row (the last released item, else the first of the tail), or -1 when no item is ready. */
+  private head(): number {
+    const stack = this.released;
+    while (stack.length > 0) {
+      const r = this.find(stack[stack.length - 2]);
+      if (r >= 0 && this.state[r] === 0 && this.due[r] === 0 && this.keys[r] === stack[stack.length - 1]) return r;
+      stack.length -= 2;
+    }
+    return this.nextTail(this.tailFrom, true);
+  }
+
+  /** The first tail row from `from` (and, with `move`, makes it `tailFrom`), or -1. */
+  private nextTail(from: number, move: boolean): number {
+    let r = from;
+    while (r < this.n && !(this.state[r] === 0 && this.keys[r] > 0 && this.due[r] === 0)) r++;
+    if (move) this.tailFrom = r;
+    return r < this.n ? r : -1;
+  }
+
+  /** Walks the ready items after row `from` in queue order (used when a run did not start at the head). */
+  private after(from: number): () => number {
+    let stackAt = -1;
+    if (this.keys[from] < 0) {
+      for (let i = this.released.length - 2; i >= 0; i -= 2) if (this.released[i + 1] === this.keys[from]) stackAt = i;
+    }
+    let row = stackAt >= 0 ? -1 : from;
+    return () => {
+      for (stackAt -= 2; stackAt >= 0; stackAt -= 2) {
+        const r = this.find(this.released[stackAt]);
+        if (r >= 0 && this.state[r] === 0 && this.due[r] === 0 && this.keys[r] === this.released[stackAt + 1]) return r;
+      }
+      row = this.nextTail(row < 0 ? this.tailFrom : row + 1, false);
+      return row;
+    };
+  }
+
+  private reserveRow(r: number, reserved: ((id: number) => void) | null): void {
+    this.state[r] = ++this.reserveSeq;
+    this.deliveries[r]++;
+    reserved?.(this.ids[r]);
   }
 
   /** Item `id` (ready, open or just added) waits until `dueAt`. */
@@ -131,13 +207,26 @@ export class QueueReplay {
     return true;
   }
 
-  /** Delayed item `id` joins the tail. */
+  /** Delayed item `id` joins the tail: its row moves to the end, so that rows stay in tail order. */
   joinTail(id: number): boolean {
     const r = this.find(id);
     if (r < 0) return false;
-    this.due[r] = 0;
-    this.keys[r] = ++this.tailSeq;
-    this.reordered = true;
+    if (this.n === this.ids.length) this.grow();
+    const to = this.n++;
+    this.ids[to] = id;
+    this.search[to] = this.maxId;
+    this.flags[to] = this.flags[r];
+    this.expires[to] = this.expires[r];
+    this.enqueued[to] = this.enqueued[r];
+    this.keys[to] = ++this.tailSeq;
+    this.state[to] = 0;
+    this.slab[to] = this.slab[r];
+    this.dataAt[to] = this.dataAt[r];
+    this.dataLen[to] = this.dataLen[r];
+    this.deliveries[to] = this.deliveries[r];
+    this.due[to] = 0;
+    this.state[r] = DEAD;
+    this.unordered.set(id, to);
     return true;
   }
 
@@ -186,7 +275,7 @@ export class QueueReplay {
   private tailRows(): number[] {
     const rows: number[] = [];
     for (let r = 0; r < this.n; r++) if (this.state[r] === 0 && this.keys[r] > 0 && this.due[r] === 0) rows.push(r);
-    return this.reordered ? rows.sort((a, b) => this.keys[a] - this.keys[b]) : rows;
+    return rows;
   }
 
   private delayedRows(): number[] {
@@ -257,8 +346,10 @@ export class QueueReplay {
   /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
   private compact(): void {
     let w = 0;
+    let tailFrom = -1;
     const unordered = new Map<number, number>();
     for (let r = 0; r < this.n; r++) {
+      if (r === this.tailFrom) tailFrom = w;
       if (this.state[r] === DEAD) continue;
       if (this.unordered.has(this.ids[r])) unordered.set(this.ids[r], w);
       this.ids[w] = this.ids[r];
@@ -276,6 +367,7 @@ export class QueueReplay {
       w++;
     }
     this.n = w;
+    this.tailFrom = tailFrom < 0 ? w : tailFrom;
     this.unordered = unordered;
   }
 }

@@ -135,7 +135,7 @@ function* readFile(
 function guessVersion(buf: Buffer): { version: number; start: number } {
   const names = new NameCache();
   const probe = new DecodedRecord();
-  // Version 3 reads every version 2 record too.
+  // The newest version reads every version 2 and 3 record too.
   for (const [version, start] of [
     [FORMAT_VERSION, HEADER_BYTES],
     [1, V1_HEADER_BYTES],
@@ -320,6 +320,15 @@ export function* readingJournal(store: JournalStore, options: ReadOptions = {}):
   for (const loss of state.losses) {
     lossy = true;
     warnings.push(describeLoss(loss));
+  }
+  const offHead = state.anomalies.firstRunOffHead;
+  if (offHead !== null) {
+    const n = state.anomalies.runsOffHead;
+    warnings.push(
+      `${offHead.where}: ${n === 1 ? 'a reserved_run record' : `${n} reserved_run records (the first here)`} did not start ` +
+        `at the head of its queue (${offHead.queue}, item ${offHead.id}): reserved by id from there; the order of the items ` +
+        'it restores may differ from what the server had',
+    );
   }
   return {
     state,

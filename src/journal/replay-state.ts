@@ -25,6 +25,12 @@ import { DataSlabs, QueueReplay } from './queue-replay.js';
 /** Counts of records that referred to items replay did not know (normal after a flush or drop). */
 export interface ReplayAnomalies {
   unknownItems: number;
+  /**
+   * reserved_run records whose first item was not at the head of its queue (a record before them was
+   * lost): their items were found by id instead. The first such record, for the report.
+   */
+  runsOffHead: number;
+  firstRunOffHead: { readonly queue: string; readonly id: number; readonly where: string } | null;
 }
 
 /** Records lost (damage, a missing file), and what that may cost. */
@@ -55,7 +61,7 @@ export class ReplayState {
   /** The id the next enqueued item gets: past every id seen and every next_id record. */
   nextId = 1;
   records = 0;
-  readonly anomalies: ReplayAnomalies = { unknownItems: 0 };
+  readonly anomalies: ReplayAnomalies = { unknownItems: 0, runsOffHead: 0, firstRunOffHead: null };
   /** A flush_all to come at this time (0: none). */
   flushAllAt = 0;
   readonly losses: Loss[] = [];
@@ -95,6 +101,8 @@ export class ReplayState {
       case RecordType.Reserved:
         if (this.suspects.size > 0) this.suspects.delete(r.id);
         return this.count(this.existing(r.queue)?.reserve(r.id));
+      case RecordType.ReservedRun:
+        return this.reserveRun(r);
       case RecordType.Acked:
       case RecordType.Expired:
         if (this.suspects.size > 0) this.suspects.delete(r.id);
@@ -319,6 +327,25 @@ export class ReplayState {
     if (item === null || dead === null) return this.count(false);
     this.queue(dead).add(item.id, item.flags, item.expiresAt, item.enqueuedAt, item.data, 0, item.data.length, item.deliveries);
   }
+
+  /** reserved_run: the next `count` items at the head of the queue, the first being `id`. */
+  private reserveRun(r: DecodedRecord): void {
+    const q = this.existing(r.queue);
+    if (q === undefined) {
+      this.anomalies.unknownItems += r.count;
+      return;
+    }
+    const { atHead, missing } = q.reserveRun(r.id, r.count, this.suspects.size > 0 ? this.notSuspect : null);
+    this.anomalies.unknownItems += missing;
+    if (!atHead) {
+      if (this.anomalies.runsOffHead++ === 0)
+        this.anomalies.firstRunOffHead = { queue: r.queue, id: r.id, where: `${this.location} offset ${r.offset}` };
+    }
+  }
+
+  private readonly notSuspect = (id: number) => {
+    this.suspects.delete(id);
+  };
 
   private count(known: boolean | undefined): void {
     if (known !== true) this.anomalies.unknownItems++;

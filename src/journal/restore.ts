@@ -76,6 +76,18 @@ export interface Restored {
   readonly bytesRead: number;
   /** The state the files describe, as read: a compaction due at startup writes it rather than read the files again. */
   readonly state: ReplayState;
+  /**
+   * What the restore changed, as records for the new segment: items open at the end go back to the
+   * head (released, the last of them first), expired ones are dropped (expired). With them the
+   * journal holds the engine's order from the start of the new segment, which reserved_run relies on.
+   */
+  readonly restartRecords: RestartRecord[];
+}
+
+export interface RestartRecord {
+  readonly queue: string;
+  readonly id: number;
+  readonly expired: boolean;
 }
 
 /** A journal file cannot be read at all: restoring without it could lose its changes for good. */
@@ -97,13 +109,17 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     bytes = 0,
     expired = 0,
     queues = 0;
+  const restartRecords: RestartRecord[] = [];
   for (const [name, q] of read.state.queues) {
     let restored = 0;
-    q.forEach((item, _open, dueAt) => {
+    const reopened: number[] = [];
+    q.forEach((item, open, dueAt) => {
       if (item.expiresAt !== 0 && item.expiresAt <= now) {
         expired++;
+        restartRecords.push({ queue: name, id: item.id, expired: true });
         return;
       }
+      if (open) reopened.push(item.id);
       if (dueAt > 0) target.restoreDelayed(name, item, dueAt);
       else target.restore(name, item);
       restored++;
@@ -111,6 +127,7 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     });
     items += restored;
     if (restored > 0) queues++;
+    for (let i = reopened.length - 1; i >= 0; i--) restartRecords.push({ queue: name, id: reopened[i], expired: false });
   }
   for (const name of read.state.fanouts) target.restoreFanout(name);
   target.advanceNextId(read.state.nextId);
@@ -132,5 +149,6 @@ export function restoreJournal(store: JournalStore, target: RestoreTarget, now: 
     flushAllAt: read.state.flushAllAt,
     bytesRead: read.files.reduce((sum, f) => sum + f.size, 0),
     state: read.state,
+    restartRecords,
   };
 }

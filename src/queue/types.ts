@@ -25,6 +25,10 @@ export interface Item {
  */
 export interface ChangeLog {
   enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void;
+  /**
+   * The head item `id` of `queue` is reserved. The engine reserves nothing else, and a journal relies
+   * on it: it records head reservations in a row as one run (docs/journal-format.md: reserved_run).
+   */
   reserved(queue: string, id: number): void;
   acked(queue: string, id: number): void;
   released(queue: string, id: number): void;

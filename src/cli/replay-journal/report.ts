@@ -58,6 +58,8 @@ export interface RecordLine {
   readonly items?: number;
   /** flush_all: when every queue is flushed (0: no longer pending). */
   readonly at?: number;
+  /** reserved_run: how many head items it reserved (from `id`); deliveries: the item's delivery count. */
+  readonly count?: number;
   /** The record's serial (format version 2). */
   readonly serial?: number;
 }
@@ -214,6 +216,9 @@ function recordLine(r: DecodedRecord, f: FileReport): RecordLine {
     case RecordType.Flushed:
     case RecordType.Dropped:
       return { ...base, queue: r.queue };
+    case RecordType.ReservedRun:
+    case RecordType.Deliveries:
+      return { ...base, queue: r.queue, id: r.id, count: r.count };
     default:
       return { ...base, queue: r.queue, id: r.id };
   }

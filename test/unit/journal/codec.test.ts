@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../../src/journal/crc.js';
 import { decodeHeader, decodeRecord, DecodedRecord, isHeader, NameCache } from '../../../src/journal/decoder.js';
 import { encodeHeader, RecordEncoder } from '../../../src/journal/encoder.js';
-import { FileKind, RecordType } from '../../../src/journal/format.js';
+import { FileKind, RECORD_NAMES, RecordType } from '../../../src/journal/format.js';
 
 type Case = [string, (e: RecordEncoder) => void, Partial<DecodedRecord>];
 const BIG_ID = 2 ** 53 - 1;
@@ -36,6 +36,7 @@ const CASES: Case[] = [
     { type: RecordType.SnapshotEnd, id: 0, nextSerial: 77, nextEndings: 5, nextLastEndedId: 2 ** 40 },
   ],
   ['flush_all', (e) => e.flushAll(1_700_000_000_000), { type: RecordType.FlushAll, id: 1_700_000_000_000 }],
+  ['reserved_run', (e) => e.reservedHead('jobs', BIG_ID), { type: RecordType.ReservedRun, queue: 'jobs', id: BIG_ID, count: 1 }],
 ];
 
 function decodeAll(buf: Buffer): Array<Partial<DecodedRecord>> {
@@ -90,6 +91,29 @@ describe('record codec', () => {
     expect(e.position).toEqual({ serial: 13, endings: 6, lastEndedId: 0 });
   });
 
+  it('coalesces head reservations of one queue in a row into one reserved_run, closed by any other record', () => {
+    const e = new RecordEncoder(16, { serial: 5, endings: 0, lastEndedId: 0 });
+    e.reservedHead('a', 3);
+    const oneRun = e.length;
+    e.reservedHead('a', 4);
+    e.reservedHead('a', 5);
+    // The bytes a reply waits for cover the run from its first reservation on.
+    expect(e.length).toBe(oneRun);
+    e.reservedHead('b', 9); // another queue: a new run
+    e.item(RecordType.Acked, 'b', 9); // any other record closes the run
+    e.reservedHead('b', 10);
+    const first = Buffer.from(e.takeView()); // handing the bytes over closes it too
+    e.reservedHead('b', 11);
+    const records = [...decodeAll(first), ...decodeAll(e.takeView())];
+    expect(records.map((r) => [RECORD_NAMES[r.type!], r.queue, r.id, r.count, r.serial])).toEqual([
+      ['reserved_run', 'a', 3, 3, 5],
+      ['reserved_run', 'b', 9, 1, 6],
+      ['acked', 'b', 9, 1, 7],
+      ['reserved_run', 'b', 10, 1, 8],
+      ['reserved_run', 'b', 11, 1, 9],
+    ]);
+  });
+
   it('finds a flipped byte anywhere in a record but its sync byte (which only helps a reader find records after damage)', () => {
     const e = new RecordEncoder();
     e.enqueued('jobs', 1, 0, 0, 0, Buffer.from('payload'));
@@ -127,7 +151,7 @@ describe('record codec', () => {
 describe('file header', () => {
   it('round-trips and rejects other files', () => {
     expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({
-      version: 3,
+      version: 4,
       kind: FileKind.Snapshot,
       seq: 42,
       nextId: 2 ** 40,
@@ -144,10 +168,10 @@ describe('file header', () => {
 
   it('calls a sound header of a version it does not read unsupported, so that the file is left alone', () => {
     const future = encodeHeader(FileKind.Segment, 1, 1);
-    future.writeUInt16LE(4, 8);
+    future.writeUInt16LE(5, 8);
     future.writeUInt32LE(crc32(future, 0, 28), 28);
     expect(decodeHeader(future)).toEqual({
-      problem: 'journal format version 4 is not supported (this rq reads 1 and 2 and 3)',
+      problem: 'journal format version 5 is not supported (this rq reads 1 and 2 and 3 and 4)',
       unsupported: true,
     });
   });

@@ -21,6 +21,7 @@ const TYPES: Record<string, number[]> = {
   v1: [1, 2, 3, 4, 5, 6, 7, 8, 9],
   v2: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   v3: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+  v4: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
 };
 
 interface Expected {
@@ -81,6 +82,9 @@ async function writeGolden(dir: string): Promise<void> {
   engine.release(w, 'jobs', T0);
   engine.enqueue('later', 0, 0, Buffer.from('in a day'), T0, 86_400_000);
   engine.peek('fan+out', T0);
+  // From v4: open while the snapshot is taken, so the snapshot holds a per-item reserved record.
+  engine.enqueue('held', 0, 0, Buffer.from('open in the snapshot'), T0);
+  engine.reserve(h, 'held', T0);
   await settled(journal);
   while (journal.figures.compactions === 0) await new Promise((r) => setImmediate(r));
   // After the snapshot, so that the segments hold every record type.
@@ -88,6 +92,7 @@ async function writeGolden(dir: string): Promise<void> {
   engine.flush('flushed');
   engine.peek('ttl', T0 + 5500); // 'soon' expires at the head: an expired record ('sooner' expires in the queue)
   engine.reserve(h, 'jobs', T0); // open at the end: back at the head
+  engine.reserve(h, 'jobs', T0); // from v4: one reserved_run of two
   engine.reserve(w, 'jobs', T0);
   engine.release(w, 'jobs', T0); // released: at the head
   engine.reserve(w, 'jobs', T0);
