@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The journal's hot path alone: CPU to encode the records of one queue cycle (enqueued with 64 bytes
-// of data, reserved, acked) into the write buffer, and the bytes they take, over N cycles (default
-// 1,000,000), five times. OTHER=<root of another build> times that build's encoder too, alternating
+// of data, reserved, acked; from format 4 the reservation joins a reserved_run) into the write
+// buffer, and the bytes they take, over N cycles (default 1,000,000), five times. OTHER=<root of another build> times that build's encoder too, alternating
 // with this one (both need `npm run build`). Usage: node bench/journal-encode.mjs [cycles]
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,8 @@ function run({ RecordEncoder, RecordType }) {
   const t = process.cpuUsage();
   for (let i = 1; i <= cycles; i++) {
     enc.enqueued('q', i, 0, 0, 1_700_000_000_000, data);
-    enc.item(RecordType.Reserved, 'q', i);
+    if (enc.reservedHead) enc.reservedHead('q', i);
+    else enc.item(RecordType.Reserved, 'q', i);
     enc.item(RecordType.Acked, 'q', i);
     if (enc.length > 60_000) {
       bytes += enc.length;

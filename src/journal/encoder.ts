@@ -8,10 +8,12 @@
  * newest of them ended: the encoder keeps both running, so a reader can tell exactly what a damaged
  * record was missing from the one after it.
  *
- * Reservations of a queue's head in a row become one `reserved_run` record: the first is written at
- * once with a count of 1, each next one of the same queue only adds one to its count, and the record's
- * checksum is written when anything else is encoded or the bytes are handed over. So records keep
- * their order, and the bytes a reply waits for (`length`) include the run from its first reservation.
+ * Reservations of a queue's head become one `reserved_run` record while nothing changes that head:
+ * the first is written at once with a count of 1, each next one of the same queue only adds one to its
+ * count (acks, and enqueues of items the run does not reserve, may come between: they change no
+ * queue's head), and the record's checksum is written once anything else is encoded or the bytes are
+ * handed over. The bytes a reply waits for (`length`) include the run from its first reservation.
+ * docs/journal-format.md: Reservation runs.
  */
 import { crc32 } from './crc.js';
 import {
@@ -62,6 +64,8 @@ export class RecordEncoder {
   private runCountAt = 0;
   private runCount = 0;
   private runQueue = '';
+  /** The first id enqueued to the run's queue since the run began: items from there on may not join it. */
+  private runFence = Infinity;
 
   constructor(
     private readonly initialBytes = INITIAL_BYTES,
@@ -89,6 +93,7 @@ export class RecordEncoder {
   }
 
   enqueued(queue: string, id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Buffer): void {
+    if (this.runStart >= 0 && queue === this.runQueue && id < this.runFence) this.runFence = id;
     const at = this.begin(RecordType.Enqueued, queue, ENQUEUED_FIXED_BYTES + data.length);
     const b = this.buf;
     writeU64(b, id, at);
@@ -101,10 +106,11 @@ export class RecordEncoder {
 
   /**
    * The head item `id` of `queue` is reserved: one more in the open reserved_run record when that run
-   * is of `queue`, else the first of a new one.
+   * is of `queue` and `id` was in the queue when it began (ids grow with enqueueing), else the first of
+   * a new one.
    */
   reservedHead(queue: string, id: number): void {
-    if (this.runStart >= 0 && this.runQueue === queue && this.runCount < MAX_RUN) {
+    if (this.runStart >= 0 && this.runQueue === queue && id < this.runFence && this.runCount < MAX_RUN) {
       putU32(this.buf, ++this.runCount, this.runCountAt);
       return;
     }
@@ -115,6 +121,7 @@ export class RecordEncoder {
     this.runCountAt = at + 8;
     this.runCount = 1;
     this.runQueue = queue;
+    this.runFence = Infinity;
     this.used = at + RESERVED_RUN_FIXED_BYTES;
     this.serial = (this.serial + 1) >>> 0;
   }
@@ -221,7 +228,8 @@ export class RecordEncoder {
 
   /** Makes room for a record with `body` bytes after its type and writes its prefix but the crc. */
   private prefix(type: RecordType, body: number): number {
-    if (this.runStart >= 0) this.sealRun();
+    // Acks and enqueues change no queue's head (an enqueue to the run's queue sets the fence instead).
+    if (this.runStart >= 0 && type !== RecordType.Acked && type !== RecordType.Enqueued) this.sealRun();
     const total = PREFIX_BYTES + body;
     this.reserve(total);
     const b = this.buf;

@@ -91,7 +91,7 @@ describe('record codec', () => {
     expect(e.position).toEqual({ serial: 13, endings: 6, lastEndedId: 0 });
   });
 
-  it('coalesces head reservations of one queue in a row into one reserved_run, closed by any other record', () => {
+  it('coalesces head reservations of one queue into one reserved_run, across acks and enqueues of later items', () => {
     const e = new RecordEncoder(16, { serial: 5, endings: 0, lastEndedId: 0 });
     e.reservedHead('a', 3);
     const oneRun = e.length;
@@ -100,17 +100,28 @@ describe('record codec', () => {
     // The bytes a reply waits for cover the run from its first reservation on.
     expect(e.length).toBe(oneRun);
     e.reservedHead('b', 9); // another queue: a new run
-    e.item(RecordType.Acked, 'b', 9); // any other record closes the run
+    e.item(RecordType.Acked, 'b', 9); // an ack changes no head: the run goes on
+    e.enqueued('c', 20, 0, 0, 1, Buffer.from('x')); // nor does an enqueue to another queue
+    e.enqueued('b', 21, 0, 0, 1, Buffer.from('y')); // nor one to this queue, for items enqueued before it
     e.reservedHead('b', 10);
+    e.reservedHead('b', 21); // enqueued after the run began: a new run
+    e.item(RecordType.Released, 'b', 21); // any other record closes the run
+    e.reservedHead('b', 21);
     const first = Buffer.from(e.takeView()); // handing the bytes over closes it too
-    e.reservedHead('b', 11);
+    e.reservedHead('b', 22);
     const records = [...decodeAll(first), ...decodeAll(e.takeView())];
-    expect(records.map((r) => [RECORD_NAMES[r.type!], r.queue, r.id, r.count, r.serial])).toEqual([
+    expect(
+      records.map((r) => [RECORD_NAMES[r.type!], r.queue, r.id, r.type === RecordType.ReservedRun ? r.count : '', r.serial]),
+    ).toEqual([
       ['reserved_run', 'a', 3, 3, 5],
-      ['reserved_run', 'b', 9, 1, 6],
-      ['acked', 'b', 9, 1, 7],
-      ['reserved_run', 'b', 10, 1, 8],
-      ['reserved_run', 'b', 11, 1, 9],
+      ['reserved_run', 'b', 9, 2, 6],
+      ['acked', 'b', 9, '', 7],
+      ['enqueued', 'c', 20, '', 8],
+      ['enqueued', 'b', 21, '', 9],
+      ['reserved_run', 'b', 21, 1, 10],
+      ['released', 'b', 21, '', 11],
+      ['reserved_run', 'b', 21, 1, 12],
+      ['reserved_run', 'b', 22, 1, 13],
     ]);
   });
 

@@ -283,6 +283,7 @@ describe('damage costs the damaged record, not the rest', () => {
     for (const data of ['a', 'b', 'c', 'd']) engine.enqueue('q', 0, 0, Buffer.from(data), T0);
     engine.reserve(holder, 'q', T0); // a: the run that is lost below
     engine.enqueue('other', 0, 0, Buffer.from('x'), T0);
+    engine.flush('other'); // a record that closes the run
     engine.reserve(holder, 'q', T0); // b and c: a run of two, which no longer starts at the head
     engine.reserve(holder, 'q', T0);
     await settled(journal);
@@ -299,7 +300,7 @@ describe('damage costs the damaged record, not the rest', () => {
       /a reserved_run record did not start at the head of its queue \(q, item \d+\): reserved by id from there/,
     );
     // b and c were open and come back at the head; a was never reserved as far as the journal knows.
-    expect(state(j)).toEqual(['other:x', 'q:b', 'q:c', 'q:a', 'q:d']);
+    expect(state(j)).toEqual(['q:b', 'q:c', 'q:a', 'q:d']);
     await j.journal.close();
   });
 
