@@ -219,7 +219,7 @@ export class QueueReplay {
     this.expires[to] = this.expires[r];
     this.enqueued[to] = this.enqueued[r];
     this.keys[to] = ++this.tailSeq;
-    this.state[to] = 0;
+    this.state[to] = this.state[r];
     this.slab[to] = this.slab[r];
     this.dataAt[to] = this.dataAt[r];
     this.dataLen[to] = this.dataLen[r];

@@ -1,6 +1,7 @@
 /**
  * ReplayState against a plain model of the same rules, on long random sequences of records
- * (ids out of order, re-enqueued ids, thousands of removals that make it compact its columns).
+ * (ids out of order, re-enqueued ids, thousands of removals that make it compact its columns, runs of
+ * reservations at the head and off it).
  */
 import { describe, expect, it } from 'vitest';
 import { DecodedRecord } from '../../../src/journal/decoder.js';
@@ -43,6 +44,18 @@ class Model {
   flush() {
     this.items = this.items.filter((i) => i.open > 0);
   }
+  /** Ready items in queue order, head first. */
+  ready(): number[] {
+    return this.items
+      .filter((i) => i.open === 0)
+      .sort((a, b) => a.key - b.key)
+      .map((i) => i.id);
+  }
+  /** reserved_run: `first` and the `count` − 1 ready items after it in queue order (the head's when all is well). */
+  reserveRun(first: number, count: number) {
+    const ready = this.ready();
+    for (const id of ready.slice(ready.indexOf(first), ready.indexOf(first) + count)) this.reserve(id);
+  }
   order(): number[] {
     const open = this.items.filter((i) => i.open > 0).sort((a, b) => a.id - b.id);
     const ready = this.items.filter((i) => i.open === 0).sort((a, b) => a.key - b.key);
@@ -50,8 +63,8 @@ class Model {
   }
 }
 
-function record(type: number, id = 0): DecodedRecord {
-  return Object.assign(new DecodedRecord(), { type, queue: 'q', id, data: Buffer.from(`d${id}`) });
+function record(type: number, id = 0, count = 0): DecodedRecord {
+  return Object.assign(new DecodedRecord(), { type, queue: 'q', id, count, data: Buffer.from(`d${id}`) });
 }
 
 /** A small deterministic generator (tests must not depend on Math.random's seed). */
@@ -65,6 +78,7 @@ describe('ReplayState', () => {
     const state = new ReplayState();
     const model = new Model();
     let nextId = 1;
+    let offHeadRuns = 0;
     const apply = (type: number, id: number) => {
       state.apply(record(type, id));
       if (type === RecordType.Enqueued) model.enqueue(id);
@@ -85,7 +99,19 @@ describe('ReplayState', () => {
       else if (x < 0.95) apply(RecordType.Released, pick());
       else if (x < 0.999) apply(RecordType.Expired, pick());
       else apply(RecordType.Flushed, 0);
+      // From v4: runs of reservations at the head, and now and then one that does not start there.
+      const ready = model.ready();
+      if (ready.length > 0 && rand() < 0.15) {
+        const offHead = rand() < 0.1;
+        const first = offHead ? ready[Math.floor(rand() * ready.length)] : ready[0];
+        const count = 1 + Math.floor(rand() * 4);
+        state.apply(record(RecordType.ReservedRun, first, count));
+        model.reserveRun(first, count);
+        if (offHead && first !== ready[0]) offHeadRuns++;
+      }
     }
+    expect(state.anomalies.runsOffHead).toBe(offHeadRuns);
+    expect(offHeadRuns).toBeGreaterThan(10);
     const got: number[] = [];
     state.queues.get('q')?.forEach((item) => got.push(item.id));
     expect(got).toEqual(model.order());
