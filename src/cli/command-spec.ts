@@ -1,9 +1,9 @@
 /**
- * A client subcommand described as data. yargs builds the command's --help and parses from this
- * description; the fast path (fast-path.ts) parses the same table without loading yargs, which
- * alone costs more than node's own start-up. Both hand the raw arguments to the command's `plan`
- * function, so the meaning of the arguments lives in one place; a unit test checks that the two
- * parsers agree.
+ * A subcommand described as data (`rq serve` and the client commands). yargs builds the command's
+ * --help and parses from this description; the fast path (fast-path.ts) parses the same table
+ * without loading yargs, which alone costs more than node's own start-up (and ~14 MB of a server's
+ * memory). Both hand the raw arguments to the command's `plan` function, so the meaning of the
+ * arguments lives in one place; a unit test checks that the two parsers agree.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
 
@@ -12,6 +12,8 @@ export interface OptionSpec {
   /** One short (single-character) alias. */
   readonly alias?: string;
   readonly describe: string;
+  /** The only values the option takes: yargs lists them in --help and names them when refusing another. */
+  readonly choices?: readonly string[];
   readonly default?: string | number | boolean;
   readonly defaultDescription?: string;
 }
@@ -37,6 +39,12 @@ export interface CommandSpec<Plan> {
    * every argument is the command's, options included (see protectCommandLine).
    */
   readonly commandLine?: boolean;
+  /**
+   * A number option given without a value takes its default, as yargs reads it, instead of being
+   * refused with "needs a value" as the client commands refuse it: `rq serve`'s command line has
+   * always read it so.
+   */
+  readonly bareNumberIsDefault?: boolean;
   readonly examples: ReadonlyArray<readonly [string, string]>;
   /** What the arguments ask for; throws UsageError. Shared by both parsers. */
   readonly plan: (raw: RawArgs) => Plan;
@@ -114,9 +122,12 @@ export function toYargs(spec: CommandSpec<unknown>): CommandModule<object, RawAr
       const options: Record<string, Options> = {};
       for (const [name, o] of Object.entries(spec.options)) {
         // Only the keys that are set: an explicit `default: undefined` changes how yargs reads a bare `--wait`.
-        options[name] = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+        // An option with choices shows them in --help instead of its type.
+        options[name] = Object.fromEntries(
+          Object.entries(o).filter(([key, v]) => v !== undefined && !(key === 'type' && o.choices !== undefined)),
+        );
         // `-n` with nothing after it is an error, not a NaN (a string option may stand alone: `--wait`).
-        if (o.type === 'number') options[name].requiresArg = true;
+        if (o.type === 'number' && spec.bareNumberIsDefault !== true) options[name].requiresArg = true;
       }
       // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {

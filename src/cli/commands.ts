@@ -13,7 +13,7 @@ import { pushSpec } from './commands/push.js';
 import { redriveSpec } from './commands/redrive.js';
 import { releaseSpec } from './commands/release.js';
 import { replayJournalCommand } from './commands/replay-journal.js';
-import { serveCommand } from './commands/serve.js';
+import { serveSpec } from './commands/serve.js';
 import { topCommand } from './commands/top.js';
 import { touchSpec } from './commands/touch.js';
 import { workSpec } from './commands/work.js';
@@ -32,6 +32,9 @@ export const clientCommands: ReadonlyArray<CommandSpec<unknown>> = [
   redriveSpec,
   workSpec,
 ];
+
+/** The subcommands the fast path can run (fast-commands.ts loads them by name). */
+export const fastCommands: ReadonlyArray<CommandSpec<unknown>> = [serveSpec, ...clientCommands];
 
 /** A subcommand as main() registers it: its usage line, and how to add it to yargs. */
 export interface Registration {
@@ -53,7 +56,7 @@ function registration<Args>(module: CommandModule<object, Args>): Registration {
 
 /** Every subcommand, in the order `rq --help` lists them. */
 export const commands: readonly Registration[] = [
-  registration(serveCommand),
+  registration(toYargs(serveSpec)),
   ...clientCommands.map((spec) => registration(toYargs(spec))),
   registration(topCommand),
   registration(replayJournalCommand),

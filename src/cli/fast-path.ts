@@ -1,8 +1,8 @@
 /**
- * The fast path: `rq push q hello` without loading yargs (whose start-up costs more than node's
- * own). It parses a command line only when it is plainly well-formed for a client command's
- * description (command-spec.ts): known long or one-letter options, each once, with their values,
- * positionals, `--`. Anything else — --help, a typo, a bundled `-n5`, an error from the command's
+ * The fast path: `rq push q hello` or `rq serve --port 0` without loading yargs (whose start-up
+ * costs more than node's own, and which leaves a server ~14 MB larger). It parses a command line
+ * only when it is plainly well-formed for a command's description (command-spec.ts): known long or
+ * one-letter options, each once, with their values, `--no-` before a boolean, positionals, `--`. Anything else — --help, a typo, a bundled `-n5`, an error from the command's
  * own checks — returns null, and main() hands the whole command line to yargs, which parses it
  * the same way or explains what is wrong. test/unit/cli/fast-path.test.ts keeps the two in step.
  */
@@ -11,9 +11,14 @@ import { isUsageError, type CommandSpec, type OptionSpec, type RawArgs } from '.
 /** Parses argv (after the command name) as yargs would, or returns null to let yargs do it. */
 export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): RawArgs | null {
   const byFlag = new Map<string, [string, OptionSpec]>();
+  const negated = new Set<string>();
   for (const [name, o] of Object.entries(spec.options)) {
     byFlag.set(`--${name}`, [name, o]);
     if (o.alias !== undefined) byFlag.set(`-${o.alias}`, [name, o]);
+    if (o.type === 'boolean') {
+      byFlag.set(`--no-${name}`, [name, o]); // yargs' negation: `--no-journal` is journal = false
+      negated.add(`--no-${name}`);
+    }
   }
   const values: Record<string, unknown> = {};
   const positionals: string[] = [];
@@ -41,8 +46,9 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
     } else if (option.type !== 'boolean') {
       const next = argv[i + 1];
       if (next === undefined || next.startsWith('-')) {
-        // yargs gives a string option with no value '' (and a number option NaN: let yargs say so).
-        if (option.type !== 'string') return null;
+        // yargs gives a string option with no value '', or its default if it has one (and a number
+        // option NaN or its default: let yargs do those).
+        if (option.type !== 'string' || option.default !== undefined) return null;
         text = '';
       } else {
         text = next;
@@ -53,7 +59,9 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
     }
     if (option.type === 'boolean') {
       if (text !== undefined) return null;
-      values[name] = true;
+      values[name] = !negated.has(flag);
+    } else if (option.choices !== undefined && !option.choices.includes(text ?? '')) {
+      return null; // yargs names the choices
     } else if (option.type === 'number') {
       if (text === undefined || !/^-?[0-9]+(\.[0-9]+)?$/.test(text)) return null;
       values[name] = Number(text);
@@ -80,7 +88,7 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
 }
 
 /**
- * Runs a client command without yargs when the command line allows it. Returns false when yargs
+ * Runs a command without yargs when the command line allows it. Returns false when yargs
  * must take over (help, an unusual or wrong command line).
  */
 export async function runFast(spec: CommandSpec<unknown>, argv: readonly string[]): Promise<boolean> {

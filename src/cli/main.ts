@@ -1,12 +1,12 @@
 /**
  * rq's command line: yargs wiring only. Each subcommand is one module (command, describe, builder
  * with an example, handler) registered from the list in commands.ts; handlers load what they need
- * lazily so that `rq push` never pays for the server or for Ink. A well-formed client command runs
- * without loading yargs at all (fast-path.ts); everything else, --help and errors included, goes
- * to yargs.
+ * lazily so that `rq push` never pays for the server or for Ink. A well-formed `rq serve` or client
+ * command runs without loading yargs at all (fast-path.ts); everything else, --help and errors
+ * included, goes to yargs.
  */
 import { EXIT_USAGE } from './exit-codes.js';
-import { CLIENT_COMMANDS } from './client-commands.js';
+import { FAST_COMMANDS } from './fast-commands.js';
 
 export async function main(args: string[]): Promise<void> {
   let argv = args;
@@ -18,7 +18,7 @@ export async function main(args: string[]): Promise<void> {
   }
   // `rq help pop` is `rq pop --help`, as git and go have it.
   if (argv[0] === 'help') argv = argv.length > 1 ? [argv[1], '--help'] : ['--help'];
-  const load = Object.hasOwn(CLIENT_COMMANDS, argv[0] ?? '') ? CLIENT_COMMANDS[argv[0]] : undefined;
+  const load = Object.hasOwn(FAST_COMMANDS, argv[0] ?? '') ? FAST_COMMANDS[argv[0]] : undefined;
   if (load !== undefined) {
     const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([
       import('./fast-path.js'),

@@ -31,6 +31,8 @@ export interface ServeOptions {
   readonly args?: readonly string[];
   /** How long the server may take to say where it listens, in ms. */
   readonly deadlineMs?: number;
+  /** Options for node itself, before bin/rq (`--import …`). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /**
@@ -40,9 +42,13 @@ export interface ServeOptions {
  */
 export function spawnRq(args: readonly string[], options: Omit<ServeOptions, 'args'> = {}): Promise<RqServeProcess> {
   const deadlineMs = options.deadlineMs ?? 10_000;
-  const child = spawn(process.execPath, [RQ_BIN, 'serve', '--port', String(options.port ?? 0), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), RQ_BIN, 'serve', '--port', String(options.port ?? 0), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let err = '';
   let out = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -3,8 +3,8 @@
  * HTTP endpoint on, `--metrics-max-queues` caps its per-queue series. Kept apart from
  * commands/serve.ts as trust-options.ts is.
  */
-import type { Argv } from 'yargs';
 import { DEFAULT_METRICS_ADDRESS, DEFAULT_METRICS_MAX_QUEUES } from '../../server/defaults.js';
+import type { OptionSpec } from '../command-spec.js';
 
 export interface MetricsArgs {
   /** Where to serve /metrics, /healthz and /readyz; absent: nowhere. */
@@ -31,26 +31,26 @@ export function parseMetricsAddress(value: string): ListenAddress | string {
   return { host: m[1] ?? m[2] ?? DEFAULT_METRICS_ADDRESS.split(':')[0], port };
 }
 
-/** Adds the options to `rq serve`'s builder, with their checks. */
-export function withMetricsOptions<T>(y: Argv<T>): Argv<T & MetricsArgs> {
-  return y
-    .option('metrics', {
-      type: 'string',
-      describe: `Serve Prometheus /metrics, /healthz and /readyz over HTTP on host:port (alone: ${DEFAULT_METRICS_ADDRESS}; see man rq-serve)`,
-    })
-    .option('metrics-max-queues', {
-      type: 'number',
-      default: DEFAULT_METRICS_MAX_QUEUES,
-      describe: 'Per-queue metrics for at most this many queues, the deepest (0: every queue)',
-    })
-    .check((argv) => {
-      if (argv.metrics !== undefined) {
-        const address = parseMetricsAddress(argv.metrics);
-        if (typeof address === 'string') throw new Error(address);
-      }
-      const max = argv['metrics-max-queues'];
-      if (!Number.isSafeInteger(max) || max < 0)
-        throw new Error('--metrics-max-queues must be a whole number (0 for every queue)');
-      return true;
-    });
+/** The options, as data for both parsers (command-spec.ts); `metricsProblem` checks them. */
+export const METRICS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  metrics: {
+    type: 'string',
+    describe: `Serve Prometheus /metrics, /healthz and /readyz over HTTP on host:port (alone: ${DEFAULT_METRICS_ADDRESS}; see man rq-serve)`,
+  },
+  'metrics-max-queues': {
+    type: 'number',
+    default: DEFAULT_METRICS_MAX_QUEUES,
+    describe: 'Per-queue metrics for at most this many queues, the deepest (0: every queue)',
+  },
+};
+
+/** Why the options are wrong, or null. */
+export function metricsProblem(a: MetricsArgs): string | null {
+  if (a.metrics !== undefined) {
+    const address = parseMetricsAddress(a.metrics);
+    if (typeof address === 'string') return address;
+  }
+  const max = a['metrics-max-queues'];
+  if (!Number.isSafeInteger(max) || max < 0) return '--metrics-max-queues must be a whole number (0 for every queue)';
+  return null;
 }

@@ -3,7 +3,6 @@
  * of the embedded journal (man/rq-serve.1: STORE; docs/scale-out.md). Each has an environment
  * variable, so that secrets stay out of `ps` and a unit file can carry them.
  */
-import type { Argv } from 'yargs';
 import { prefixError } from '../../server/jetstream/names.js';
 import {
   DEFAULT_ACK_WAIT_MS,
@@ -11,6 +10,7 @@ import {
   DEFAULT_STORE_TIMEOUT_MS,
   type StoreRequest,
 } from '../../server/jetstream/options.js';
+import type { OptionSpec } from '../command-spec.js';
 
 export interface StoreArgs {
   store?: string;
@@ -44,7 +44,8 @@ const ENV: Readonly<Record<string, string>> = {
 /** Replicas a stream may have: JetStream allows 1 to 5. */
 const MAX_REPLICAS = 5;
 
-function problem(a: StoreArgs): string | null {
+/** Why the options (environment applied) are wrong, or null. */
+export function storeProblem(a: StoreArgs): string | null {
   if (a.store === undefined) return null;
   const urls = a.store.split(',').map((u) => u.trim());
   for (const url of urls) {
@@ -66,79 +67,76 @@ function problem(a: StoreArgs): string | null {
   return null;
 }
 
-/** Adds the store options to `rq serve`'s builder, with their checks and environment variables. */
-export function withStoreOptions<T>(y: Argv<T>): Argv<T & StoreArgs> {
-  return y
-    .option('store', {
-      type: 'string',
-      describe: 'Keep the queues on this NATS JetStream cluster (nats://host:port, comma-separated) instead of the journal',
-      defaultDescription: '$RQ_STORE',
-    })
-    .option('store-user', { type: 'string', describe: 'NATS user', defaultDescription: '$RQ_STORE_USER' })
-    .option('store-password', {
-      type: 'string',
-      describe: 'NATS password; prefer $RQ_STORE_PASSWORD',
-      defaultDescription: '$RQ_STORE_PASSWORD',
-    })
-    .option('store-token', {
-      type: 'string',
-      describe: 'NATS token; prefer $RQ_STORE_TOKEN',
-      defaultDescription: '$RQ_STORE_TOKEN',
-    })
-    .option('store-creds', {
-      type: 'string',
-      describe: 'NATS credentials file (JWT and NKey seed)',
-      defaultDescription: '$RQ_STORE_CREDS',
-    })
-    .option('store-tls-ca', {
-      type: 'string',
-      describe: "PEM CA of the NATS servers' certificates",
-      defaultDescription: '$RQ_STORE_TLS_CA',
-    })
-    .option('store-tls-cert', {
-      type: 'string',
-      describe: 'PEM client certificate for the NATS servers (needs --store-tls-key)',
-      defaultDescription: '$RQ_STORE_TLS_CERT',
-    })
-    .option('store-tls-key', {
-      type: 'string',
-      describe: 'PEM private key of --store-tls-cert',
-      defaultDescription: '$RQ_STORE_TLS_KEY',
-    })
-    .option('store-replicas', {
-      type: 'string',
-      default: 'auto',
-      describe: "Replicas of each new queue's stream, 1–5; auto: 3 on a cluster, 1 on a single server",
-      defaultDescription: '$RQ_STORE_REPLICAS or auto',
-    })
-    .option('store-ack-wait', {
-      type: 'number',
-      default: DEFAULT_ACK_WAIT_MS / 1000,
-      describe: 'Seconds before the items a dead front end held are delivered again',
-    })
-    .option('store-timeout', {
-      type: 'number',
-      default: DEFAULT_STORE_TIMEOUT_MS / 1000,
-      describe: 'Seconds a change may wait for JetStream before the client gets SERVER_ERROR',
-    })
-    .option('store-prefix', {
-      type: 'string',
-      default: DEFAULT_STORE_PREFIX,
-      describe: 'First token of every subject and stream rq makes (several deployments on one cluster)',
-      defaultDescription: '$RQ_STORE_PREFIX or rq',
-    })
-    .middleware((argv) => {
-      const a = argv as Record<string, unknown>;
-      for (const [name, variable] of Object.entries(ENV)) {
-        const value = process.env[variable];
-        if (value !== undefined && value !== '' && !givenOnCommandLine(name)) a[name] = value;
-      }
-    }, true)
-    .check((argv) => {
-      const wrong = problem(argv);
-      if (wrong !== null) throw new Error(wrong);
-      return true;
-    });
+/** The options, as data for both parsers (command-spec.ts); `storeProblem` checks them. */
+export const STORE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  store: {
+    type: 'string',
+    describe: 'Keep the queues on this NATS JetStream cluster (nats://host:port, comma-separated) instead of the journal',
+    defaultDescription: '$RQ_STORE',
+  },
+  'store-user': { type: 'string', describe: 'NATS user', defaultDescription: '$RQ_STORE_USER' },
+  'store-password': {
+    type: 'string',
+    describe: 'NATS password; prefer $RQ_STORE_PASSWORD',
+    defaultDescription: '$RQ_STORE_PASSWORD',
+  },
+  'store-token': {
+    type: 'string',
+    describe: 'NATS token; prefer $RQ_STORE_TOKEN',
+    defaultDescription: '$RQ_STORE_TOKEN',
+  },
+  'store-creds': {
+    type: 'string',
+    describe: 'NATS credentials file (JWT and NKey seed)',
+    defaultDescription: '$RQ_STORE_CREDS',
+  },
+  'store-tls-ca': {
+    type: 'string',
+    describe: "PEM CA of the NATS servers' certificates",
+    defaultDescription: '$RQ_STORE_TLS_CA',
+  },
+  'store-tls-cert': {
+    type: 'string',
+    describe: 'PEM client certificate for the NATS servers (needs --store-tls-key)',
+    defaultDescription: '$RQ_STORE_TLS_CERT',
+  },
+  'store-tls-key': {
+    type: 'string',
+    describe: 'PEM private key of --store-tls-cert',
+    defaultDescription: '$RQ_STORE_TLS_KEY',
+  },
+  'store-replicas': {
+    type: 'string',
+    default: 'auto',
+    describe: "Replicas of each new queue's stream, 1–5; auto: 3 on a cluster, 1 on a single server",
+    defaultDescription: '$RQ_STORE_REPLICAS or auto',
+  },
+  'store-ack-wait': {
+    type: 'number',
+    default: DEFAULT_ACK_WAIT_MS / 1000,
+    describe: 'Seconds before the items a dead front end held are delivered again',
+  },
+  'store-timeout': {
+    type: 'number',
+    default: DEFAULT_STORE_TIMEOUT_MS / 1000,
+    describe: 'Seconds a change may wait for JetStream before the client gets SERVER_ERROR',
+  },
+  'store-prefix': {
+    type: 'string',
+    default: DEFAULT_STORE_PREFIX,
+    describe: 'First token of every subject and stream rq makes (several deployments on one cluster)',
+    defaultDescription: '$RQ_STORE_PREFIX or rq',
+  },
+};
+
+/** The arguments with each store option not given on the command line taken from its environment variable, if set. */
+export function withStoreEnvironment<A extends Readonly<Record<string, unknown>>>(args: A): A {
+  const a: Record<string, unknown> = { ...args };
+  for (const [name, variable] of Object.entries(ENV)) {
+    const value = process.env[variable];
+    if (value !== undefined && value !== '' && !givenOnCommandLine(name)) a[name] = value;
+  }
+  return a as A;
 }
 
 /** True when the command line names `--<flag>` itself (not its default). */

@@ -3,7 +3,6 @@
  * and how long a stop may take (man/rq-serve.1 lists each with its default). Kept apart from
  * commands/serve.ts so that the command module stays a list of option groups.
  */
-import type { Argv } from 'yargs';
 import { MAX_KEY_AND_EXTRAS_BYTES } from '../../protocol/binary/constants.js';
 import type { Limits } from '../../server/context.js';
 import {
@@ -14,6 +13,7 @@ import {
   DEFAULT_SHUTDOWN_TIMEOUT_S,
   defaultMaxPartialBytes,
 } from '../../server/defaults.js';
+import type { OptionSpec } from '../command-spec.js';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from '../../server/log.js';
 
 export interface TrustArgs {
@@ -35,7 +35,8 @@ export interface TrustArgs {
 }
 
 /** Why the options are wrong, or null. */
-function problem(a: Record<string, unknown>): string | null {
+export function trustProblem(args: TrustArgs & { 'max-item-size': number }): string | null {
+  const a = args as unknown as Readonly<Record<string, unknown>>;
   for (const name of ['max-connections', 'max-queue-items', 'max-queue-bytes', 'max-queues', 'max-deliveries']) {
     const v = a[name];
     if (v === undefined && name === 'max-connections') continue;
@@ -60,62 +61,61 @@ function problem(a: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Adds the options to `rq serve`'s builder, with their checks. */
-export function withTrustOptions<T>(y: Argv<T>): Argv<T & TrustArgs> {
-  return y
-    .option('max-connections', {
-      type: 'number',
-      defaultDescription: `${DEFAULT_MAX_CONNECTIONS}, fewer if the open file limit is low`,
-      describe: 'Connections served at once; more are refused with an error line (0: no limit)',
-    })
-    .option('max-queue-items', {
-      type: 'number',
-      default: DEFAULT_MAX_QUEUE_ITEMS,
-      describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)',
-    })
-    .option('max-queue-bytes', {
-      type: 'number',
-      default: DEFAULT_MAX_QUEUE_BYTES,
-      describe: 'Data bytes (ready and reserved) per queue (0: no limit)',
-    })
-    .option('max-queues', {
-      type: 'number',
-      default: DEFAULT_MAX_QUEUES,
-      describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)',
-    })
-    .option('max-deliveries', {
-      type: 'number',
-      default: 0,
-      describe: 'Deliveries after which an item given back moves to the queue <name>.dead (0: never)',
-    })
-    .option('max-partial-bytes', {
-      type: 'number',
-      defaultDescription: '256 MiB, or 4 × --max-item-size if more',
-      describe:
-        'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
-    })
-    .option('discard-old', {
-      type: 'boolean',
-      default: false,
-      describe: 'On a full queue, drop its oldest ready items instead of refusing the new one',
-    })
-    .option('log-level', { choices: LOG_LEVELS, default: 'info', describe: 'Least severe events logged' })
-    .option('log-format', { choices: LOG_FORMATS, default: 'text', describe: 'One line per event: text, or a JSON object' })
-    .option('log-file', { type: 'string', describe: 'Append the log to this file (reopened on SIGHUP) instead of stderr' })
-    .option('auth-file', { type: 'string', describe: 'Require a login: user:password lines (see man rq-serve)' })
-    .option('tls-cert', { type: 'string', describe: 'Serve over TLS with this PEM certificate chain (needs --tls-key)' })
-    .option('tls-key', { type: 'string', describe: 'The PEM private key of --tls-cert' })
-    .option('shutdown-timeout', {
-      type: 'number',
-      default: DEFAULT_SHUTDOWN_TIMEOUT_S,
-      describe: 'Seconds a stop waits for clients to take their last replies',
-    })
-    .check((argv) => {
-      const wrong = problem(argv);
-      if (wrong !== null) throw new Error(wrong);
-      return true;
-    }) as Argv<T & TrustArgs>;
-}
+/** The options, as data for both parsers (command-spec.ts); `trustProblem` checks them. */
+export const TRUST_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  'max-connections': {
+    type: 'number',
+    defaultDescription: `${DEFAULT_MAX_CONNECTIONS}, fewer if the open file limit is low`,
+    describe: 'Connections served at once; more are refused with an error line (0: no limit)',
+  },
+  'max-queue-items': {
+    type: 'number',
+    default: DEFAULT_MAX_QUEUE_ITEMS,
+    describe: 'Items (ready and reserved) per queue; a set past it gets SERVER_ERROR (0: no limit)',
+  },
+  'max-queue-bytes': {
+    type: 'number',
+    default: DEFAULT_MAX_QUEUE_BYTES,
+    describe: 'Data bytes (ready and reserved) per queue (0: no limit)',
+  },
+  'max-queues': {
+    type: 'number',
+    default: DEFAULT_MAX_QUEUES,
+    describe: 'Queues at once; a set creating one more gets SERVER_ERROR (0: no limit)',
+  },
+  'max-deliveries': {
+    type: 'number',
+    default: 0,
+    describe: 'Deliveries after which an item given back moves to the queue <name>.dead (0: never)',
+  },
+  'max-partial-bytes': {
+    type: 'number',
+    defaultDescription: '256 MiB, or 4 × --max-item-size if more',
+    describe:
+      'Bytes of item data still arriving held at once over all connections; a set past it gets SERVER_ERROR (0: no limit)',
+  },
+  'discard-old': {
+    type: 'boolean',
+    default: false,
+    describe: 'On a full queue, drop its oldest ready items instead of refusing the new one',
+  },
+  'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', describe: 'Least severe events logged' },
+  'log-format': {
+    type: 'string',
+    choices: LOG_FORMATS,
+    default: 'text',
+    describe: 'One line per event: text, or a JSON object',
+  },
+  'log-file': { type: 'string', describe: 'Append the log to this file (reopened on SIGHUP) instead of stderr' },
+  'auth-file': { type: 'string', describe: 'Require a login: user:password lines (see man rq-serve)' },
+  'tls-cert': { type: 'string', describe: 'Serve over TLS with this PEM certificate chain (needs --tls-key)' },
+  'tls-key': { type: 'string', describe: 'The PEM private key of --tls-cert' },
+  'shutdown-timeout': {
+    type: 'number',
+    default: DEFAULT_SHUTDOWN_TIMEOUT_S,
+    describe: 'Seconds a stop waits for clients to take their last replies',
+  },
+};
 
 /** 0 means no limit on the command line; Infinity in the server. */
 function limit(v: number): number {

@@ -6,11 +6,11 @@
 import yargs from 'yargs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { protectCommandLine, toYargs, type CommandSpec, type RawArgs } from '../../../src/cli/command-spec.js';
-import { clientCommands } from '../../../src/cli/commands.js';
+import { fastCommands } from '../../../src/cli/commands.js';
 import { fastParse } from '../../../src/cli/fast-path.js';
 
 function spec(name: string): CommandSpec<unknown> {
-  return clientCommands.find((s) => s.name === name)!;
+  return fastCommands.find((s) => s.name === name)!;
 }
 
 /** What yargs (as main() configures it) hands the command, or the message it fails with. */
@@ -41,6 +41,7 @@ const saved = { ...process.env };
 beforeEach(() => {
   delete process.env.RQ_SERVER;
   delete process.env.RQ_SERVERS;
+  for (const name of Object.keys(process.env)) if (name.startsWith('RQ_STORE')) delete process.env[name];
 });
 afterEach(() => {
   process.env = { ...saved };
@@ -86,6 +87,17 @@ const ACCEPTED: Array<[string, string[]]> = [
   ['redrive', ['q']],
   ['redrive', ['q', '-n', '10', '--json']],
   ['work', ['q', '--lease', '60', '--retry-delay', '0.5', '--retry-max-delay', '60', '--', 'true']],
+  ['serve', []],
+  ['serve', ['--port', '0', '--data-dir', '/tmp/x', '--fsync', 'always']],
+  ['serve', ['--no-journal', '--max-item-size', '1000000000']],
+  ['serve', ['--journal', '--discard-old', '--max-connections', '5', '--max-partial-bytes', '0']],
+  ['serve', ['--no-discard-old', '--log-level', 'debug', '--log-format=json', '--log-file', 'f']],
+  ['serve', ['--host=::1', '--port=22134', '--max-queues', '7', '--shutdown-timeout', '0.5']],
+  ['serve', ['--tls-cert', 'c', '--tls-key', 'k', '--auth-file', 'a', '--max-deliveries', '3']],
+  ['serve', ['--store', 'nats://a:1,nats://b:2', '--store-replicas', '3', '--store-prefix', 'x-1']],
+  ['serve', ['--store', 'nats://a:1', '--store-user', 'u', '--store-password', 'p', '--store-ack-wait', '5']],
+  ['serve', ['--metrics', '--metrics-max-queues', '0']],
+  ['serve', ['--metrics', '127.0.0.1:0']],
 ];
 
 describe('the fast path', () => {
@@ -112,6 +124,15 @@ describe('the fast path', () => {
     ['pop', []],
     ['pop', ['q', 'extra']],
     ['push', ['q', '-']],
+    ['serve', ['--port']],
+    ['serve', ['--data-dir', '--fsync']],
+    ['serve', ['--port', '-1']],
+    ['serve', ['--log-level', 'loud']],
+    ['serve', ['--journal', 'false']],
+    ['serve', ['--journal=false']],
+    ['serve', ['--dataDir', 'x']],
+    ['serve', ['--version']],
+    ['serve', ['extra']],
   ];
 
   it.each(DECLINED)('declines `rq %s %j`, leaving it to yargs', (name, argv) => {
@@ -154,6 +175,18 @@ describe('the fast path', () => {
     ['redrive', ['x'.repeat(246)], 'has no dead-letter queue'],
     ['work', ['q', '--lease', '0.5', '--', 'x'], '--lease'],
     ['work', ['q', '--retry-delay', '10', '--retry-max-delay', '5', '--', 'x'], '--retry-max-delay'],
+    ['serve', ['--port', '70000'], '--port must be 0–65535'],
+    ['serve', ['--fsync', 'sometimes', '--port', '70000'], '--fsync must be'],
+    ['serve', ['--max-item-size', '999999999999'], 'more than the journal can record'],
+    ['serve', ['--max-open', '0', '--max-connections', '-1'], '--max-open must be'],
+    ['serve', ['--max-connections', '-1', '--store', 'x'], '--max-connections must be'],
+    ['serve', ['--max-partial-bytes', '5'], '--max-partial-bytes must be at least'],
+    ['serve', ['--tls-cert', 'c'], '--tls-cert and --tls-key go together'],
+    ['serve', ['--log-file'], '--log-file needs a path'],
+    ['serve', ['--store', 'http://x', '--metrics', 'x'], '--store takes nats://'],
+    ['serve', ['--store', 'nats://a:1', '--store-user', 'u'], '--store-user needs --store-password'],
+    ['serve', ['--metrics', 'foo'], '--metrics takes host:port'],
+    ['serve', ['--metrics-max-queues', '-1'], '--metrics-max-queues must be'],
   ])('and yargs both refuse `rq %s %j` with the same reason', async (name, argv, reason) => {
     const s = spec(name);
     const fast = fastParse(s, argv);
@@ -201,5 +234,29 @@ describe('a command line to run (rq work)', () => {
     expect(plan).toMatchObject({ command: ['sh', '-c', 'echo $0', 'x'], concurrency: 1 });
     const slow = await viaYargs(spec('work'), [...argv]);
     expect(spec('work').plan((slow as { raw: RawArgs }).raw)).toMatchObject({ command: ['sh', '-c', 'echo $0', 'x'] });
+  });
+});
+
+describe("rq serve's store options from the environment", () => {
+  it('take a variable unless the command line names the option, on both paths', async () => {
+    process.env.RQ_STORE = 'nats://env:1';
+    process.env.RQ_STORE_REPLICAS = '5';
+    const argv = ['--store-replicas', '3'];
+    const saved = process.argv;
+    process.argv = [saved[0], 'rq', 'serve', ...argv]; // what givenOnCommandLine reads
+    try {
+      const fast = spec('serve').plan(fastParse(spec('serve'), argv)!);
+      expect(fast).toMatchObject({ store: 'nats://env:1', 'store-replicas': '3' });
+      const slow = await viaYargs(spec('serve'), argv);
+      expect(spec('serve').plan((slow as { raw: RawArgs }).raw)).toEqual(fast);
+    } finally {
+      process.argv = saved;
+    }
+  });
+
+  it('are checked as if given on the command line', async () => {
+    process.env.RQ_STORE = 'http://x';
+    expect(() => spec('serve').plan(fastParse(spec('serve'), [])!)).toThrow('--store takes nats://');
+    expect(await viaYargs(spec('serve'), [])).toEqual({ error: expect.stringContaining('--store takes nats://') as unknown });
   });
 });

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLIENT_COMMANDS } from '../../../src/cli/client-commands.js';
-import { clientCommands, commands } from '../../../src/cli/commands.js';
+import { commands, fastCommands } from '../../../src/cli/commands.js';
+import { FAST_COMMANDS } from '../../../src/cli/fast-commands.js';
 import { EXIT_STATUSES } from '../../../src/cli/exit-codes.js';
 import { VERSION } from '../../../src/version.js';
 
@@ -45,8 +45,8 @@ describe('man pages', () => {
     expect(named).toEqual(registered);
   });
 
-  it('describe every option of the client commands (a default-on flag as its --no- form)', () => {
-    for (const spec of clientCommands) {
+  it('describe every option of the commands described as data (a default-on flag as its --no- form)', () => {
+    for (const spec of fastCommands) {
       const page = fs.readFileSync(path.join(MAN, `rq-${spec.name}.1`), 'utf8');
       const missing = Object.entries(spec.options).flatMap(([name, o]) => {
         const forms = o.type === 'boolean' && o.default === true ? [`\\-\\-no\\-${roff(name)}`] : [`\\-\\-${roff(name)}`];
@@ -86,9 +86,9 @@ describe('man pages', () => {
 });
 
 describe('the registries', () => {
-  it('load the same client commands on the fast path as yargs registers', async () => {
-    const loaded = await Promise.all(Object.entries(CLIENT_COMMANDS).map(async ([name, load]) => [name, (await load()).name]));
+  it('load the same commands on the fast path as yargs registers', async () => {
+    const loaded = await Promise.all(Object.entries(FAST_COMMANDS).map(async ([name, load]) => [name, (await load()).name]));
     for (const [name, specName] of loaded) expect(specName).toBe(name);
-    expect(Object.keys(CLIENT_COMMANDS).sort()).toEqual(clientCommands.map((s) => s.name).sort());
+    expect(Object.keys(FAST_COMMANDS).sort()).toEqual(fastCommands.map((s) => s.name).sort());
   });
 });

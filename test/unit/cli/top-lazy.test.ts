@@ -2,35 +2,11 @@
  * Ink and React load only for the live `rq top`: no other subcommand, and not `rq top --once`,
  * reaches them through a static import. Follows the static import graph of src/ from each entry.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { staticGraph } from '../../helpers/import-graph.js';
 
 const SRC = path.resolve(__dirname, '../../../src');
-
-/** The packages (and files) reached from `entry` through static imports only (dynamic import() is lazy). */
-function staticGraph(entry: string): { packages: Set<string>; files: Set<string> } {
-  const seen = new Set<string>();
-  const packages = new Set<string>();
-  const visit = (file: string) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = fs.readFileSync(file, 'utf8');
-    for (const m of text.matchAll(
-      /^\s*(?:import|export)\s+(?!type\b)[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]/gm,
-    )) {
-      const spec = m[1] ?? m[2];
-      if (!spec.startsWith('.')) {
-        packages.add(spec.split('/')[0]);
-        continue;
-      }
-      const target = path.resolve(path.dirname(file), spec).replace(/\.js$/, '');
-      for (const ext of ['.ts', '.tsx']) if (fs.existsSync(target + ext)) visit(target + ext);
-    }
-  };
-  visit(entry);
-  return { packages, files: seen };
-}
 
 function staticPackages(entry: string): Set<string> {
   return staticGraph(entry).packages;

@@ -1,13 +1,14 @@
 /**
- * The client subcommands by name, each loaded on demand: the fast path (fast-path.ts) loads only
- * the command it runs. commands.ts registers the same commands with yargs; a unit test keeps the
- * two lists equal.
+ * The subcommands described as data (command-spec.ts) by name, each loaded on demand: the fast path
+ * (fast-path.ts) loads only the command it runs. commands.ts registers the same commands with
+ * yargs; a unit test keeps the two lists equal.
  */
 import type { CommandSpec } from './command-spec.js';
 
 type Load = () => Promise<CommandSpec<unknown>>;
 
-export const CLIENT_COMMANDS: Readonly<Record<string, Load>> = {
+export const FAST_COMMANDS: Readonly<Record<string, Load>> = {
+  serve: async () => (await import('./commands/serve.js')).serveSpec,
   push: async () => (await import('./commands/push.js')).pushSpec,
   pop: async () => (await import('./commands/pop.js')).popSpec,
   ack: async () => (await import('./commands/ack.js')).ackSpec,
