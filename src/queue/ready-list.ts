@@ -15,10 +15,14 @@
  * Ids and enqueue times are stored relative to the block's first record. A record whose deltas do not
  * fit in 32 signed bits starts a new block, so any order of ids and times is stored correctly.
  */
+import { giveBackBlock, POOL_BLOCK_BYTES, takeBlock } from './block-pool.js';
 import type { Item } from './types.js';
 
-/** Block size: large enough that per-block overhead vanishes, small enough that a drained block is freed soon. */
-const BLOCK_BYTES = 64 * 1024;
+/**
+ * Block size: large enough that per-block overhead vanishes, small enough that a drained block is
+ * freed soon. Blocks of this size come from the block pool (block-pool.ts), outside the C heap.
+ */
+const BLOCK_BYTES = POOL_BLOCK_BYTES;
 /**
  * A queue's first block; each block that fills doubles the next, up to BLOCK_BYTES. So a queue with
  * a few small items costs about a KiB, not 64: a client creating many queues cannot turn each
@@ -42,7 +46,11 @@ class Block {
   readonly u32: Uint32Array;
   baseId = 0;
   baseTime = 0;
-  constructor(readonly buf: Buffer) {
+  /** `buf` is the pool's (takeBlock) and goes back to it when the list drops the block. */
+  constructor(
+    readonly buf: Buffer,
+    readonly pooled: boolean,
+  ) {
     this.i32 = new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
     this.u32 = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >> 2);
   }
@@ -218,8 +226,10 @@ export class ReadyList {
     if (this.spare !== null && need <= this.spare.buf.length) {
       block = this.spare;
       this.spare = null;
+    } else if (this.nextBlockBytes === BLOCK_BYTES && need <= BLOCK_BYTES) {
+      block = new Block(takeBlock(), true);
     } else {
-      block = new Block(Buffer.allocUnsafeSlow(Math.max(this.nextBlockBytes, need)));
+      block = new Block(Buffer.allocUnsafeSlow(Math.max(this.nextBlockBytes, need)), false);
     }
     block.baseId = baseId;
     block.baseTime = baseTime;
@@ -231,9 +241,13 @@ export class ReadyList {
   }
 
   private resetBlocks(): void {
-    const last = this.blocks[this.blocks.length - 1];
+    const last = this.blocks.pop();
+    for (const block of this.blocks) dropBlock(block);
     // Keep the last block for the next item, unless it was made for one oversized item.
-    if (last !== undefined && last.buf.length <= BLOCK_BYTES) this.spare = last;
+    if (last !== undefined && last.buf.length <= BLOCK_BYTES) {
+      if (this.spare !== null) dropBlock(this.spare);
+      this.spare = last;
+    }
     this.blocks.length = 0;
     this.blockEnds.length = 0;
     this.headOffset = 0;
@@ -243,7 +257,7 @@ export class ReadyList {
   /** Drops the first block once all its records are read, so blocks[0] at headOffset is the head record. */
   private skipToRecord(): void {
     while (this.blocks.length > 1 && this.headOffset >= this.blockEnds[0]) {
-      this.blocks.shift();
+      dropBlock(this.blocks.shift()!);
       this.blockEnds.shift();
       this.headOffset = 0;
     }
@@ -285,4 +299,9 @@ export class ReadyList {
       deliveries,
     };
   }
+}
+
+/** Ends the list's use of `block`: a pooled one goes back to the pool. */
+function dropBlock(block: Block): void {
+  if (block.pooled) giveBackBlock(block.buf);
 }
