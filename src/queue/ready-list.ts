@@ -2,16 +2,18 @@
  * The ready items of one queue, packed into large blocks rather than one object per item.
  *
  * Why: a queue may hold millions of small items. One JS object plus one Buffer per item
- * costs ~300 bytes of heap each; packing header and data into blocks (1 KiB growing to 64 KiB) costs 16 bytes
- * of header per item (24 with an expiry) and keeps the garbage collector idle. An item becomes
+ * costs ~300 bytes of heap each; packing header and data into blocks (1 KiB growing to 64 KiB) costs 12 bytes
+ * of header per item (16 with memcache flags, 20 with an expiry) and keeps the garbage collector idle. An item becomes
  * an object only when it leaves the list (reserve), or when it is put back at the head
  * (release), where it stays an object until reserved again.
  *
  * Record layout inside a block (host byte order; blocks never leave the process), 4-byte aligned:
- *   idDelta i32 | timeDelta i32 | flags u32 | length u32 (bit 31: has expiry, bit 30: has deliveries)
- *   | [expiresAt f64] | [deliveries u32] | data | pad
- * A new item has been delivered 0 times and costs no deliveries word; only an item that comes back
- * to the tail after deliveries (a delayed release, a dead-letter move, a restart) carries one.
+ *   idDelta i32 | timeDelta i32 | length u32 (bit 31: has expiry, 30: has deliveries, 29: has flags,
+ *   28: long) | [length u32, if long] | [flags u32] | [expiresAt f64] | [deliveries u32] | data | pad
+ * Each optional word is there only when needed: most items have no memcache flags (0), no expiry,
+ * have been delivered 0 times, and are shorter than 256 MiB, and cost 12 bytes of header. Only an
+ * item that comes back to the tail after deliveries (a delayed release, a dead-letter move, a
+ * restart) carries a deliveries word.
  * Ids and enqueue times are stored relative to the block's first record. A record whose deltas do not
  * fit in 32 signed bits starts a new block, so any order of ids and times is stored correctly.
  */
@@ -29,16 +31,29 @@ const BLOCK_BYTES = POOL_BLOCK_BYTES;
  * small `set` into 64 KiB of memory.
  */
 const FIRST_BLOCK_BYTES = 1024;
-const HEADER_BYTES = 16;
+const HEADER_BYTES = 12;
+const WORD_BYTES = 4;
 const EXPIRY_BYTES = 8;
-const DELIVERIES_BYTES = 4;
 const HAS_EXPIRY = 0x80000000;
 const HAS_DELIVERIES = 0x40000000;
-const LENGTH_MASK = 0x3fffffff;
+const HAS_FLAGS = 0x20000000;
+const LONG_LENGTH = 0x10000000;
+/** The length word holds lengths up to this; a longer item's length has a word of its own. */
+const SHORT_LENGTH_MAX = 0x0fffffff;
 const I32_MIN = -0x80000000;
 const I32_MAX = 0x7fffffff;
 /** Below this length a JS byte loop beats Buffer#copy (bench/inproc-text.mjs). */
 const SHORT_COPY = 64;
+
+/** A record's fields beyond id and time, as decode() reads them. */
+interface Fields {
+  length: number;
+  flags: number;
+  expiresAt: number;
+  deliveries: number;
+  /** Where the data starts in the block. */
+  dataAt: number;
+}
 
 /** A block with its header views and the base its deltas are relative to. */
 class Block {
@@ -56,13 +71,35 @@ class Block {
   }
 }
 
-function recordBytes(dataLength: number, hasExpiry: boolean, hasDeliveries: boolean): number {
-  return HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0) + (hasDeliveries ? DELIVERIES_BYTES : 0) + ((dataLength + 3) & ~3);
+/** The length word of a record: the length (unless long) and which optional fields follow. */
+function lengthWord(dataLength: number, flags: number, expiresAt: number, deliveries: number): number {
+  return (
+    ((dataLength > SHORT_LENGTH_MAX ? LONG_LENGTH : dataLength) |
+      (flags !== 0 ? HAS_FLAGS : 0) |
+      (expiresAt !== 0 ? HAS_EXPIRY : 0) |
+      (deliveries !== 0 ? HAS_DELIVERIES : 0)) >>>
+    0
+  );
+}
+
+/** Bytes from a record's start to its data, per its length word. */
+function fieldBytes(word: number): number {
+  return (
+    HEADER_BYTES +
+    ((word & LONG_LENGTH) !== 0 ? WORD_BYTES : 0) +
+    ((word & HAS_FLAGS) !== 0 ? WORD_BYTES : 0) +
+    ((word & HAS_EXPIRY) !== 0 ? EXPIRY_BYTES : 0) +
+    ((word & HAS_DELIVERIES) !== 0 ? WORD_BYTES : 0)
+  );
+}
+
+function recordBytes(dataLength: number, word: number): number {
+  return fieldBytes(word) + ((dataLength + 3) & ~3);
 }
 
 /** The bytes of a stored item's record. */
 function itemBytes(item: Item): number {
-  return recordBytes(item.data.length, item.expiresAt !== 0, item.deliveries !== 0);
+  return recordBytes(item.data.length, lengthWord(item.data.length, item.flags, item.expiresAt, item.deliveries));
 }
 
 function fitsDelta(delta: number): boolean {
@@ -93,6 +130,8 @@ export class ReadyList {
   private spare: Block | null = null;
   /** The size of the next new block (grows from FIRST_BLOCK_BYTES as blocks fill). */
   private nextBlockBytes = FIRST_BLOCK_BYTES;
+  /** decode()'s result, reused: reading a record allocates nothing but the item. */
+  private readonly fields: Fields = { length: 0, flags: 0, expiresAt: 0, deliveries: 0, dataAt: 0 };
 
   get count(): number {
     return this.front.length + this.packedCount;
@@ -106,9 +145,8 @@ export class ReadyList {
   /** Appends an item at the tail. `data` is copied. */
   pushTail(id: number, flags: number, expiresAt: number, enqueuedAt: number, data: Uint8Array, deliveries = 0): void {
     const n = data.length;
-    const hasExpiry = expiresAt !== 0;
-    const hasDeliveries = deliveries !== 0;
-    const need = recordBytes(n, hasExpiry, hasDeliveries);
+    const word = lengthWord(n, flags, expiresAt, deliveries);
+    const need = recordBytes(n, word);
     let block = this.blocks.length > 0 ? this.blocks[this.blocks.length - 1] : null;
     if (
       block === null ||
@@ -122,17 +160,24 @@ export class ReadyList {
     const w = at >> 2;
     block.i32[w] = id - block.baseId;
     block.i32[w + 1] = enqueuedAt - block.baseTime;
-    block.u32[w + 2] = flags;
-    block.u32[w + 3] = (n | (hasExpiry ? HAS_EXPIRY : 0) | (hasDeliveries ? HAS_DELIVERIES : 0)) >>> 0;
+    block.u32[w + 2] = word;
     let from = at + HEADER_BYTES;
     const buf = block.buf;
-    if (hasExpiry) {
+    if ((word & LONG_LENGTH) !== 0) {
+      block.u32[from >> 2] = n;
+      from += WORD_BYTES;
+    }
+    if (flags !== 0) {
+      block.u32[from >> 2] = flags;
+      from += WORD_BYTES;
+    }
+    if (expiresAt !== 0) {
       buf.writeDoubleLE(expiresAt, from);
       from += EXPIRY_BYTES;
     }
-    if (hasDeliveries) {
+    if (deliveries !== 0) {
       block.u32[from >> 2] = deliveries;
-      from += DELIVERIES_BYTES;
+      from += WORD_BYTES;
     }
     if (n < SHORT_COPY) {
       for (let i = 0; i < n; i++) buf[from + i] = data[i];
@@ -156,16 +201,13 @@ export class ReadyList {
     if (this.packedCount === 0) return null;
     this.skipToRecord();
     const block = this.blocks[0];
-    const at = this.headOffset;
-    const w = at >> 2;
-    const lengthWord = block.u32[w + 3];
-    const hasExpiry = (lengthWord & HAS_EXPIRY) !== 0;
-    const deliveriesAt = at + HEADER_BYTES + (hasExpiry ? EXPIRY_BYTES : 0);
+    const w = this.headOffset >> 2;
+    const f = this.decode(block, this.headOffset);
     return {
       id: block.baseId + block.i32[w],
       enqueuedAt: block.baseTime + block.i32[w + 1],
-      expiresAt: hasExpiry ? block.buf.readDoubleLE(at + HEADER_BYTES) : 0,
-      deliveries: (lengthWord & HAS_DELIVERIES) !== 0 ? block.u32[deliveriesAt >> 2] : 0,
+      expiresAt: f.expiresAt,
+      deliveries: f.deliveries,
     };
   }
 
@@ -267,37 +309,47 @@ export class ReadyList {
     return index === this.blocks.length - 1 ? this.tailOffset : this.blockEnds[index];
   }
 
-  private readAt(block: Block, at: number): Item {
-    const w = at >> 2;
-    const lengthWord = block.u32[w + 3];
-    const length = lengthWord & LENGTH_MASK;
-    const hasExpiry = (lengthWord & HAS_EXPIRY) !== 0;
-    const src = block.buf;
+  /** The optional fields of the record at `at`, and where its data starts (in `fields`, reused). */
+  private decode(block: Block, at: number): Fields {
+    const f = this.fields;
+    const word = block.u32[(at >> 2) + 2];
     let from = at + HEADER_BYTES;
-    let expiresAt = 0;
-    if (hasExpiry) {
-      expiresAt = src.readDoubleLE(from);
+    f.length = word & SHORT_LENGTH_MAX;
+    if ((word & LONG_LENGTH) !== 0) {
+      f.length = block.u32[from >> 2];
+      from += WORD_BYTES;
+    }
+    f.flags = 0;
+    if ((word & HAS_FLAGS) !== 0) {
+      f.flags = block.u32[from >> 2];
+      from += WORD_BYTES;
+    }
+    f.expiresAt = 0;
+    if ((word & HAS_EXPIRY) !== 0) {
+      f.expiresAt = block.buf.readDoubleLE(from);
       from += EXPIRY_BYTES;
     }
-    let deliveries = 0;
-    if ((lengthWord & HAS_DELIVERIES) !== 0) {
-      deliveries = block.u32[from >> 2];
-      from += DELIVERIES_BYTES;
+    f.deliveries = 0;
+    if ((word & HAS_DELIVERIES) !== 0) {
+      f.deliveries = block.u32[from >> 2];
+      from += WORD_BYTES;
     }
+    f.dataAt = from;
+    return f;
+  }
+
+  /** The record at `at`, its data copied. */
+  private readAt(block: Block, at: number): Item {
+    const w = at >> 2;
+    const { length, flags, expiresAt, deliveries, dataAt } = this.decode(block, at);
+    const src = block.buf;
     const data = Buffer.allocUnsafe(length);
     if (length < SHORT_COPY) {
-      for (let i = 0; i < length; i++) data[i] = src[from + i];
+      for (let i = 0; i < length; i++) data[i] = src[dataAt + i];
     } else {
-      src.copy(data, 0, from, from + length);
+      src.copy(data, 0, dataAt, dataAt + length);
     }
-    return {
-      id: block.baseId + block.i32[w],
-      enqueuedAt: block.baseTime + block.i32[w + 1],
-      expiresAt,
-      flags: block.u32[w + 2],
-      data,
-      deliveries,
-    };
+    return { id: block.baseId + block.i32[w], enqueuedAt: block.baseTime + block.i32[w + 1], expiresAt, flags, data, deliveries };
   }
 }
 
