@@ -18,6 +18,7 @@ import { EXIT_UNREACHABLE, EXIT_USAGE } from '../exit-codes.js';
 import { chooseMaxConnections } from './connection-limit.js';
 import { makeDataDir } from './data-dir.js';
 import { exposureWarnings, metricsExposureWarnings } from './exposure.js';
+import { giveBackWhenIdle } from './idle-give-back.js';
 import { prepareMetrics } from './metrics.js';
 import { limitsOf } from './trust-options.js';
 import { installSignals, prepare, SetupError } from './setup.js';
@@ -117,6 +118,7 @@ export async function runServe(args: ServeArgs): Promise<void> {
   // Before the line that tells a supervisor (or a test) the server is up: a SIGTERM sent on seeing
   // it must stop the server gracefully, not kill it.
   installSignals(server, log, args);
+  giveBackWhenIdle();
   const shown = address.host.includes(':') ? `[${address.host}]` : address.host;
   // The banner on stdout speaks the log's format: a JSON line with --log-format json.
   const journaled = storeRequest === null && args.journal;
