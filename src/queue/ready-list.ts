@@ -51,8 +51,9 @@ interface Fields {
   flags: number;
   expiresAt: number;
   deliveries: number;
-  /** Where the data starts in the block. */
+  /** Where the data starts in the block, and where the next record does. */
   dataAt: number;
+  next: number;
 }
 
 /** A block with its header views and the base its deltas are relative to. */
@@ -97,11 +98,6 @@ function recordBytes(dataLength: number, word: number): number {
   return fieldBytes(word) + ((dataLength + 3) & ~3);
 }
 
-/** The bytes of a stored item's record. */
-function itemBytes(item: Item): number {
-  return recordBytes(item.data.length, lengthWord(item.data.length, item.flags, item.expiresAt, item.deliveries));
-}
-
 function fitsDelta(delta: number): boolean {
   return delta >= I32_MIN && delta <= I32_MAX;
 }
@@ -131,7 +127,7 @@ export class ReadyList {
   /** The size of the next new block (grows from FIRST_BLOCK_BYTES as blocks fill). */
   private nextBlockBytes = FIRST_BLOCK_BYTES;
   /** decode()'s result, reused: reading a record allocates nothing but the item. */
-  private readonly fields: Fields = { length: 0, flags: 0, expiresAt: 0, deliveries: 0, dataAt: 0 };
+  private readonly fields: Fields = { length: 0, flags: 0, expiresAt: 0, deliveries: 0, dataAt: 0, next: 0 };
 
   get count(): number {
     return this.front.length + this.packedCount;
@@ -222,7 +218,7 @@ export class ReadyList {
     this.skipToRecord();
     const block = this.blocks[0];
     const item = this.readAt(block, this.headOffset);
-    this.headOffset += itemBytes(item);
+    this.headOffset = this.fields.next;
     this.packedCount--;
     this._bytes -= item.data.length;
     if (this.packedCount === 0) this.resetBlocks();
@@ -255,7 +251,7 @@ export class ReadyList {
       let at = b === 0 ? this.headOffset : 0;
       while (at < end && remaining > 0) {
         const item = this.readAt(block, at);
-        at += itemBytes(item);
+        at = this.fields.next;
         remaining--;
         yield item;
       }
@@ -315,6 +311,13 @@ export class ReadyList {
     const word = block.u32[(at >> 2) + 2];
     let from = at + HEADER_BYTES;
     f.length = word & SHORT_LENGTH_MAX;
+    if (word === f.length) {
+      // The common record: no optional field.
+      f.flags = f.expiresAt = f.deliveries = 0;
+      f.dataAt = from;
+      f.next = from + ((word + 3) & ~3);
+      return f;
+    }
     if ((word & LONG_LENGTH) !== 0) {
       f.length = block.u32[from >> 2];
       from += WORD_BYTES;
@@ -335,6 +338,7 @@ export class ReadyList {
       from += WORD_BYTES;
     }
     f.dataAt = from;
+    f.next = from + ((f.length + 3) & ~3);
     return f;
   }
 
