@@ -39,12 +39,6 @@ export interface CommandSpec<Plan> {
    * every argument is the command's, options included (see protectCommandLine).
    */
   readonly commandLine?: boolean;
-  /**
-   * A number option given without a value takes its default, as yargs reads it, instead of being
-   * refused with "needs a value" as the client commands refuse it: `rq serve`'s command line has
-   * always read it so.
-   */
-  readonly bareNumberIsDefault?: boolean;
   readonly examples: ReadonlyArray<readonly [string, string]>;
   /** What the arguments ask for; throws UsageError. Shared by both parsers. */
   readonly plan: (raw: RawArgs) => Plan;
@@ -127,7 +121,7 @@ export function toYargs(spec: CommandSpec<unknown>): CommandModule<object, RawAr
           Object.entries(o).filter(([key, v]) => v !== undefined && !(key === 'type' && o.choices !== undefined)),
         );
         // `-n` with nothing after it is an error, not a NaN (a string option may stand alone: `--wait`).
-        if (o.type === 'number' && spec.bareNumberIsDefault !== true) options[name].requiresArg = true;
+        if (o.type === 'number') options[name].requiresArg = true;
       }
       // A usage error thrown here reaches main's fail handler, which prints it and exits with 2.
       b = b.options(options).check((raw) => {

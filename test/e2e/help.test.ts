@@ -51,6 +51,9 @@ describe('usage errors', () => {
     ['rq pop q -n', 'rq pop: -n needs a value'],
     ['rq pop', 'rq pop: missing <queue>'],
     ['rq work q', 'rq work: give the command to run'],
+    // A bare number option is refused, never read as its default: `rq serve --port` must not serve on 22133.
+    ['rq serve --port', 'rq serve: --port needs a value'],
+    ['rq serve --port --no-journal', 'rq serve: --port needs a value'],
     ['rq serve --log-format yaml', 'rq serve: --log-format must be one of "text", "json" (got "yaml")'],
     ['rq top --interval 0.01', 'rq top: --interval must be a number of seconds from 0.1 to 3600'],
     ['rq completion fish', 'rq completion: <shell> must be one of "bash", "zsh" (got "fish")'],

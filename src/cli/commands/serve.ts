@@ -73,7 +73,6 @@ export const serveSpec: CommandSpec<ServeArgs> = {
   describe: 'Run the queue server',
   positionals: [],
   options: OPTIONS,
-  bareNumberIsDefault: true,
   examples: [
     ['$0 serve', 'listen on 127.0.0.1:22133'],
     ['$0 serve --port 0 --data-dir /tmp/rq', 'any free port, journal in /tmp/rq'],
