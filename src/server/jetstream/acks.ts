@@ -13,6 +13,12 @@ import { deliveryOf } from './items.js';
 import { CONSUMER_NAME } from './names.js';
 import { reasonOf } from './reasons.js';
 
+/**
+ * Tells JetStream's consumer that a delivered message is done with: only for one already deleted
+ * (an acknowledgement is a delete, store.ts), whose redelivery the consumer should stop.
+ */
+export const ACKNOWLEDGED = '+ACK';
+
 /** Keeps a delivered message: its ack wait starts again from now. */
 export const IN_PROGRESS = '+WPI';
 

@@ -12,12 +12,12 @@ import { invalid, storeFailed, tooManyOpen } from '../queue-ops/failures.js';
 import { Failure, type Outcome, type QueueOperations } from '../queue-ops/operations.js';
 import { changes, heldAfter, setTargetOf, touchLeaseMs } from '../queue-ops/rules.js';
 import type { ServerCounters } from '../stats.js';
-import { IN_PROGRESS, nak } from './acks.js';
+import { ACKNOWLEDGED, IN_PROGRESS, nak } from './acks.js';
 import type { QueueHandle } from './catalog.js';
 import type { Held } from './held.js';
-import { expired, itemOfDelivered } from './items.js';
+import { deliveryOf, expired, itemOfDelivered } from './items.js';
 import type { Pull, PullInbox } from './pulls.js';
-import { undelivered } from './reads.js';
+import { stored, undelivered } from './reads.js';
 import type { JetStreamStore } from './store.js';
 
 /**
@@ -238,7 +238,16 @@ export class JetStreamOperations implements QueueOperations {
         this.store.acks.giveBack(msg.reply!);
         return null;
       }
-      if (expired(item, now)) {
+      const gone = await this.deletedMeanwhile(handle, msg.reply!);
+      if (gone instanceof Failure) {
+        this.store.acks.giveBack(msg.reply!);
+        if (this.stopped || this.gone || Date.now() >= giveUp || this.store.refusal() !== null) return waitMs > 0 ? null : gone;
+        continue;
+      }
+      if (gone) {
+        // Acknowledged already: JetStream's consumer read it from a copy of the stream behind its leader.
+        this.store.acks.publish(msg.reply!, ACKNOWLEDGED);
+      } else if (expired(item, now)) {
         if ((await this.store.remove(handle, item.id)) === true) handle.counts.expired++;
       } else if (this.store.deadLetters.exhausted(name, item.deliveries - 1)) {
         // Back after its last allowed delivery (a lease ran out, a front end died): not delivered again.
@@ -253,6 +262,22 @@ export class JetStreamOperations implements QueueOperations {
       }
       if (waitMs > 0 && Date.now() >= deadline) return null;
     }
+  }
+
+  /**
+   * True when a message JetStream delivers again (its ack wait ran out, or it was given back) is no
+   * longer in the stream as the stream's leader has it: its delete was answered DELETED. The
+   * consumer's leader reads messages from its own server's copy of the stream, which applies a
+   * delete a moment after the stream's leader answered it; a message redelivered in that moment
+   * (after a consumer leader change, when the holder's `+WPI` did not reach the new leader in time)
+   * would come back after its DELETED. A first delivery needs no look: only an undelivered item
+   * can be deleted before it is delivered (an expired one), and JetStream's consumer skips those.
+   */
+  private async deletedMeanwhile(handle: QueueHandle, reply: string): Promise<boolean | Failure> {
+    const delivery = deliveryOf(reply);
+    if (delivery === null || delivery.deliveries <= 1) return false;
+    const there = await stored(this.store.jsm, handle, delivery.id);
+    return there instanceof Failure ? there : !there;
   }
 
   private async peek(name: string, waitMs: number, now: number): Promise<Item | null | Failure> {

@@ -46,8 +46,8 @@ export async function reserved(jsm: JetStreamManager, handle: QueueHandle, id: n
   return there === true ? consumer : there === false ? null : there;
 }
 
-/** True when item `id` is in the queue's stream. */
-async function stored(jsm: JetStreamManager, handle: QueueHandle, id: number): Promise<boolean | Failure> {
+/** True when item `id` is in the queue's stream (as its leader has it). */
+export async function stored(jsm: JetStreamManager, handle: QueueHandle, id: number): Promise<boolean | Failure> {
   try {
     return (await jsm.streams.getMessage(handle.stream, { seq: id })) !== null;
   } catch (err) {
