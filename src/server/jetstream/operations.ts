@@ -270,8 +270,8 @@ export class JetStreamOperations implements QueueOperations {
    * consumer's leader reads messages from its own server's copy of the stream, which applies a
    * delete a moment after the stream's leader answered it; a message redelivered in that moment
    * (after a consumer leader change, when the holder's `+WPI` did not reach the new leader in time)
-   * would come back after its DELETED. A first delivery needs no look: only an undelivered item
-   * can be deleted before it is delivered (an expired one), and JetStream's consumer skips those.
+   * would come back after its DELETED. A first delivery is not looked up, which would cost a round
+   * trip on every get: what that leaves is in docs/scale-out.md ("When a machine dies").
    */
   private async deletedMeanwhile(handle: QueueHandle, reply: string): Promise<boolean | Failure> {
     const delivery = deliveryOf(reply);
