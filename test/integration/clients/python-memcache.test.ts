@@ -86,11 +86,14 @@ describe.skipIf(suite.skip !== null)(suite.title, () => {
   });
 
   it('delays an item, renews a lease with touch, retries with a delay and reads the delivery count', async () => {
+    // "later" must stay delayed for the whole script, however slow the store (a queue made on
+    // JetStream R3 under load takes seconds): were it due before "now" comes back, it would be the
+    // last gets' answer.
     const out = await python(
       [
         'mc.cache_cas = True',
         'text = lambda k: k.decode() if isinstance(k, bytes) else k',
-        'print(mc.set("pq/delay=2000", "later"), mc.get("pq"))',
+        'print(mc.set("pq/delay=600000", "later"), mc.get("pq"))',
         'mc.set("pq", "now")',
         // gets keeps the cas (the item id) under the reply key, which carries the count.
         'print(mc.gets("pq/lease=1000/deliveries"))',

@@ -20,6 +20,12 @@ import { testStoreOptions } from '../../helpers/jetstream.js';
 import { NatsServer, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { testLimits } from '../../helpers/server.js';
 
+/**
+ * The delay of the items a test checks before they are due: long enough that the steps between
+ * the set (or release) and the wait for the item end before it, on a loaded machine too.
+ */
+const DELAY_MS = 4000;
+
 describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SERVER ? ` (${NO_NATS_SERVER})` : ''}`, () => {
   let server: NatsServer;
   let prefixes = 0;
@@ -61,14 +67,15 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     const prefix = `d${++prefixes}`;
     const [a, b] = [await frontEnd(prefix), await frontEnd(prefix)];
     const setAt = Date.now();
-    await set(a.ops, 'jobs/delay=1500', 'later');
+    // DELAY_MS outlasts the steps up to the wait, however slow a loaded cluster is.
+    await set(a.ops, `jobs/delay=${DELAY_MS}`, 'later');
     await set(a.ops, 'jobs', 'now');
     expect(await figuresOf(b.store, 'jobs')).toMatchObject({ items: 1, delayed: 1 });
     expect(await get(b.ops, 'jobs/peek')).toBe('now');
     expect(await get(b.ops, 'jobs/close/open')).toBe('now');
     expect(await get(b.ops, 'jobs/close/open')).toBe(null);
     expect(await get(b.ops, 'jobs/t=20000')).toBe('later');
-    expect(Date.now() - setAt).toBeGreaterThanOrEqual(1500);
+    expect(Date.now() - setAt).toBeGreaterThanOrEqual(DELAY_MS);
     // Published to the queue, then deleted from the delayed ones: counted in both for that moment.
     await eventually(async () => (await figuresOf(a.store, 'jobs'))?.delayed === 0, 'the moved item no longer delayed');
     expect(await figuresOf(a.store, 'jobs')).toMatchObject({ items: 0, open: 1, delayed: 0 });
@@ -80,7 +87,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     await set(a.ops, 'jobs', 'retry');
     expect(await get(a.ops, 'jobs')).toBe('retry');
     const releasedAt = Date.now();
-    expect(await a.ops.end(parseDeleteKey('jobs/abort/delay=1500'), Date.now())).toBe(true);
+    expect(await a.ops.end(parseDeleteKey(`jobs/abort/delay=${DELAY_MS}`), Date.now())).toBe(true);
     await set(a.ops, 'jobs', 'new');
     expect(await figuresOf(b.store, 'jobs')).toMatchObject({ items: 1, open: 0, delayed: 1 });
     expect(await get(b.ops, 'jobs/peek')).toBe('new');
@@ -88,7 +95,7 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     expect(await a.ops.end(parseDeleteKey('jobs'), Date.now())).toBe(false);
     expect(await get(b.ops, 'jobs/close/open')).toBe('new');
     const back = await b.ops.get(parseKey('jobs/close/open/t=20000/deliveries'), Date.now());
-    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(1500);
+    expect(Date.now() - releasedAt).toBeGreaterThanOrEqual(DELAY_MS);
     expect(back).toMatchObject({ data: Buffer.from('retry'), deliveries: 2 });
     await eventually(async () => (await figuresOf(a.store, 'jobs'))?.delayed === 0, 'the released item no longer delayed');
   });
