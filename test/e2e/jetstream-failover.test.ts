@@ -43,6 +43,16 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream failover${NO_NATS_SERVER ? `
     return c;
   }
 
+  /** What each front end logged (the end of it) and whether it still runs: for a failure's message. */
+  function frontEndsSay(): string {
+    return fronts
+      .map(
+        (f, i) =>
+          `front end ${i} (${f.child.exitCode === null && f.child.signalCode === null ? 'running' : `exited ${f.child.exitCode ?? f.child.signalCode}`}), stderr ends:\n${f.stderr().slice(-3000)}`,
+      )
+      .join('\n');
+  }
+
   /** The node leading the queue's stream now. */
   async function streamLeader(): Promise<NatsNode> {
     const nc = await connect({ servers: cluster.nodes.filter((n) => n.running).map((n) => n.url) });
@@ -128,13 +138,25 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream failover${NO_NATS_SERVER ? `
       const target = stored.size + more;
       const deadline = Date.now() + 60_000;
       while (stored.size < target) {
-        if (Date.now() > deadline) throw new Error(`no recovery: ${stored.size} of ${target} stored; ${violations.join('; ')}`);
+        if (Date.now() > deadline) {
+          throw new Error(`no recovery: ${stored.size} of ${target} stored; ${violations.join('; ')}\n${frontEndsSay()}`);
+        }
         await new Promise((resolve) => setImmediate(resolve));
       }
     };
 
-    const producers = [0, 1].map(produce);
-    const consumers = [0, 1].map((k) => consume(k, () => !producing));
+    // A client whose connection a front end closes is a failure to report, with the front ends' logs.
+    const reported = (work: Promise<void>, who: string) =>
+      work.catch((err: Error) => {
+        violations.push(`${who}: ${err.message}`);
+      });
+    const producers = [0, 1].map((p) => reported(produce(p), `producer ${p}`));
+    const consumers = [0, 1].map((k) =>
+      reported(
+        consume(k, () => !producing),
+        `consumer ${k}`,
+      ),
+    );
     await progress(50);
     for (let round = 0; round < 2; round++) {
       const leader = await streamLeader();
