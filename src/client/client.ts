@@ -380,7 +380,7 @@ export class RqClient {
     const status = reply.header.status;
     if (status === STATUS.KEY_NOT_FOUND) return null;
     if (status !== STATUS.SUCCESS) throw this.refusal(i, reply);
-    const deliveries = deliveriesOf(reply.key.toString('latin1'));
+    const deliveries = deliveriesOf(reply.key);
     if (deliveries === null)
       throw new RqClientError('protocol', this.names[i], 'the reply has no delivery count (a server older than this client?)');
     // memjs hands over the header's 8 CAS bytes: the item id (docs/protocol.md: binary GET).

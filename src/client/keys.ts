@@ -43,12 +43,25 @@ const DELIVERIES = '/deliveries';
 
 /**
  * The delivery count in the key of a reply to a request that asked for it (`q/open/deliveries=3`),
- * or null when the key has none (a server that does not count deliveries).
+ * or null when the key has none (a server that does not count deliveries). Read from the bytes, as
+ * it comes once per popped item.
  */
-export function deliveriesOf(replyKey: string): number | null {
-  const m = /\/deliveries=([0-9]{1,15})$/.exec(replyKey);
-  return m === null ? null : Number(m[1]);
+export function deliveriesOf(replyKey: Buffer): number | null {
+  let at = replyKey.length;
+  let count = 0;
+  let scale = 1;
+  while (at > 0 && replyKey[at - 1] >= 0x30 && replyKey[at - 1] <= 0x39 && replyKey.length - at < MAX_COUNT_DIGITS) {
+    count += (replyKey[--at] - 0x30) * scale;
+    scale *= 10;
+  }
+  if (at === replyKey.length || at < DELIVERIES_IS.length) return null;
+  return replyKey.toString('latin1', at - DELIVERIES_IS.length, at) === DELIVERIES_IS ? count : null;
 }
+
+/** What comes before the count in a reply's key. */
+const DELIVERIES_IS = DELIVERIES + '=';
+/** The most digits a count is read from: any count the server can reach. */
+const MAX_COUNT_DIGITS = 15;
 
 /** A lease in whole ms, from 1 ms to the longest the server takes. */
 function leaseOption(leaseMs: number): number {

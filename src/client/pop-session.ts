@@ -20,7 +20,7 @@ import { RqClientError } from './errors.js';
 import type { Item } from './item.js';
 import { ackOldestKey, deliveriesOf, reserveKey } from './keys.js';
 import type { Pipe } from './pipe.js';
-import { encodeGet, errorText, flagsOf } from './requests.js';
+import { encodeBatch, encodeGet, errorText, flagsOf } from './requests.js';
 
 /**
  * Hands items to the consumer, in order; resolves once every one of them may be acknowledged, and
@@ -63,14 +63,23 @@ export interface TurnResult {
   readonly empty: boolean;
 }
 
-type Request = { readonly opaque: number; readonly kind: 'open' | 'close'; readonly acks: boolean };
+/** What a request asks for: a reservation, an acknowledgement riding on one, or an acknowledgement alone. */
+const RESERVE = 0;
+const ACK_AND_RESERVE = 1;
+const ACK = 2;
+type Kind = typeof RESERVE | typeof ACK_AND_RESERVE | typeof ACK;
 
 /** One server's side of a pop: a pipe and the bookkeeping of what it holds. Reused across turns (start() calls). */
 export class PopSession {
   private window = DEFAULT_WINDOW;
-  private readonly sent: Request[] = [];
+  /** What each request sent and not answered asks for, oldest first (from sentHead). */
+  private readonly sent: Kind[] = [];
   private sentHead = 0;
+  /** The opaque of the next request to send, and of the next reply expected (both before `>>> 0`). */
   private opaque = 1;
+  private replyOpaque = 1;
+  /** The requests of each kind, encoded once (their opaques are written as they are sent). */
+  private readonly requests: readonly Buffer[];
   /** Reservations asked for and not answered. */
   private opening = 0;
   /** Reserved and not yet acknowledged (or being acknowledged): ready + delivering + unacked. */
@@ -96,7 +105,13 @@ export class PopSession {
     private readonly queue: string,
     private readonly wire: string,
     private readonly deliver: Deliver,
-  ) {}
+  ) {
+    this.requests = [
+      encodeGet(reserveKey(wire), 0),
+      encodeGet(reserveKey(wire, { ack: true }), 0),
+      encodeGet(ackOldestKey(wire), 0),
+    ];
+  }
 
   private pipe: Pipe | null = null;
 
@@ -136,12 +151,11 @@ export class PopSession {
 
   onReplies(replies: Packet[]): void {
     for (const reply of replies) {
-      const request = this.sent[this.sentHead++];
-      if (reply.opaque !== request.opaque) {
-        return this.protocolFailure(`reply ${reply.opaque} arrived for request ${request.opaque}`);
-      }
-      if (request.opaque === this.blockingOpaque) this.blockingOpaque = null;
-      if (request.kind === 'close') {
+      const kind = this.sent[this.sentHead++];
+      const opaque = this.replyOpaque++ >>> 0;
+      if (reply.opaque !== opaque) return this.protocolFailure(`reply ${reply.opaque} arrived for request ${opaque}`);
+      if (opaque === this.blockingOpaque) this.blockingOpaque = null;
+      if (kind === ACK) {
         // `q/close` acknowledges and reserves nothing: the server answers with a miss.
         if (reply.status !== STATUS.KEY_NOT_FOUND && reply.status !== STATUS.SUCCESS) return this.refused(reply);
         continue;
@@ -151,7 +165,7 @@ export class PopSession {
         this.held++;
         this.reserved++;
         this.empty = false;
-        const deliveries = deliveriesOf(reply.key.toString('latin1'));
+        const deliveries = deliveriesOf(reply.key);
         if (deliveries === null)
           return this.protocolFailure('the reply has no delivery count (a server older than this client?)');
         this.ready.push({
@@ -166,7 +180,7 @@ export class PopSession {
         this.empty = true;
       } else if (this.isTooManyOpen(reply)) {
         // The server's --max-open is below our window: the whole request was refused, including its ack.
-        if (request.acks) {
+        if (kind === ACK_AND_RESERVE) {
           this.unacked++;
           this.held++;
         }
@@ -188,21 +202,20 @@ export class PopSession {
     const turn = this.turn;
     if (this.failure || turn === null) return;
     if (this.stopping || this.outputError) return this.windDown();
-    if (!this.delivering && this.ready.length > 0) this.startDelivery();
 
     const wanted = turn.count - this.reserved - this.opening;
-    const keys: string[] = [];
-    const requests: Request[] = [];
-    const add = (key: string, kind: Request['kind'], acks: boolean) => {
-      keys.push(key);
-      requests.push({ opaque: this.opaque++ >>> 0, kind, acks });
+    const kinds: Kind[] = [];
+    const requests: Buffer[] = [];
+    const add = (kind: Kind, request = this.requests[kind]) => {
+      kinds.push(kind);
+      requests.push(request);
     };
     let waitMs = 0;
     if (wanted > 0 && !this.empty) {
       // Burst: each ack rides on a reservation; then plain reservations, at most half the window
       // at a time, so that one half is in flight while the other is being written.
       const ride = Math.min(this.unacked, wanted);
-      for (let i = 0; i < ride; i++) add(reserveKey(this.wire, { ack: true }), 'open', true);
+      for (let i = 0; i < ride; i++) add(ACK_AND_RESERVE);
       this.unacked -= ride;
       this.held -= ride;
       this.opening += ride;
@@ -211,15 +224,15 @@ export class PopSession {
         Math.ceil(this.window / 2) - this.opening + ride,
         wanted - ride,
       );
-      for (let i = 0; i < room; i++) add(reserveKey(this.wire), 'open', false);
+      for (let i = 0; i < room; i++) add(RESERVE);
       if (room > 0) this.opening += room;
     } else if (wanted > 0 && this.canWait(turn) && pipe.inFlight === 0 && !this.delivering && this.ready.length === 0) {
       // Dry: one blocking request, nothing else in flight, carrying the last acknowledgement.
       waitMs = Math.min(turn.waitSliceMs, turn.waitUntil - Date.now());
-      for (; this.unacked > 1; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
+      for (; this.unacked > 1; this.unacked--, this.held--) add(ACK);
       const acks = this.unacked === 1;
-      add(reserveKey(this.wire, { ack: acks, waitMs }), 'open', acks);
-      this.blockingOpaque = requests[requests.length - 1].opaque;
+      add(acks ? ACK_AND_RESERVE : RESERVE, encodeGet(reserveKey(this.wire, { ack: acks, waitMs }), 0));
+      this.blockingOpaque = (this.opaque + requests.length - 1) >>> 0;
       if (acks) {
         this.unacked = 0;
         this.held--;
@@ -227,9 +240,11 @@ export class PopSession {
       this.opening++;
     } else if (wanted <= 0 || this.empty) {
       // Nothing more to ask for now: acknowledge what was written.
-      for (; this.unacked > 0; this.unacked--, this.held--) add(ackOldestKey(this.wire), 'close', false);
+      for (; this.unacked > 0; this.unacked--, this.held--) add(ACK);
     }
-    if (keys.length > 0) this.send(keys, requests, waitMs);
+    if (kinds.length > 0) this.send(kinds, requests, waitMs);
+    // After the send: the server works on those requests while these items are written.
+    if (!this.delivering && this.ready.length > 0) this.startDelivery();
 
     const done = pipe.inFlight === 0 && !this.delivering && this.ready.length === 0 && this.unacked === 0;
     if (!done) return;
@@ -241,15 +256,22 @@ export class PopSession {
     return turn.waitMs > 0 && Date.now() < turn.waitUntil;
   }
 
-  private send(keys: string[], requests: Request[], waitMs: number): void {
-    for (const r of requests) this.sent.push(r);
-    const bytes = Buffer.concat(keys.map((k, i) => encodeGet(k, requests[i].opaque)));
-    this.pipe!.send(bytes, requests.length, waitMs);
+  private send(kinds: readonly Kind[], requests: readonly Buffer[], waitMs: number): void {
+    for (const k of kinds) this.sent.push(k);
+    const bytes = encodeBatch(requests, this.opaque >>> 0);
+    this.opaque += kinds.length;
+    this.pipe!.send(bytes, kinds.length, waitMs);
   }
 
+  /**
+   * Hands the next items to the consumer, at most half a window: when one read brought a whole
+   * window, the first half's acknowledgements (riding on the next reservations) reach the server
+   * while the second half is written, so server and client work at the same time.
+   */
   private startDelivery(): void {
-    const batch = this.ready;
-    this.ready = [];
+    const most = Math.ceil(this.window / 2);
+    const batch = this.ready.length <= most ? this.ready : this.ready.splice(0, most);
+    if (batch === this.ready) this.ready = [];
     this.delivering = true;
     this.deliver(batch).then(
       () => {
@@ -285,13 +307,13 @@ export class PopSession {
       if (pipe.inFlight > 1) return; // called again as the acknowledgements' replies come
       pipe.abort();
     } else {
-      const keys: string[] = [];
-      const requests: Request[] = [];
+      const kinds: Kind[] = [];
+      const requests: Buffer[] = [];
       for (; this.unacked > 0; this.unacked--, this.held--) {
-        keys.push(ackOldestKey(this.wire));
-        requests.push({ opaque: this.opaque++ >>> 0, kind: 'close', acks: false });
+        kinds.push(ACK);
+        requests.push(this.requests[ACK]);
       }
-      if (keys.length > 0) this.send(keys, requests, 0);
+      if (kinds.length > 0) this.send(kinds, requests, 0);
       if (pipe.inFlight > 0) return; // called again as the replies come
       pipe.close();
     }

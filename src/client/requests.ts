@@ -3,7 +3,7 @@
  * GET with a queue key (reserve, peek, ack-and-reserve …), SET (push), DELETE (ack or release by
  * id), TOUCH (renew a lease), STAT and FLUSH. Encoders write into one buffer so a batch of requests is one socket write.
  */
-import { HEADER_BYTES, MAGIC_REQUEST, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES } from '../protocol/binary/constants.js';
+import { HEADER_BYTES, MAGIC_REQUEST, OFFSET, OP, SET_EXTRAS_BYTES, TOUCH_EXTRAS_BYTES } from '../protocol/binary/constants.js';
 import { writeHeader } from '../protocol/binary/packet.js';
 import { exptimeAt } from '../protocol/exptime.js';
 
@@ -46,6 +46,20 @@ export function encodeStat(opaque: number): Buffer {
 /** FLUSH with a queue name as key: empties that queue (docs/protocol.md: flush). */
 export function encodeFlush(key: string, opaque: number): Buffer {
   return keyOnly(OP.FLUSH, key, opaque);
+}
+
+/**
+ * Requests already encoded (templates, whatever their opaques) in one buffer, their opaques
+ * rewritten to count up from `firstOpaque`: a pop sends the same few requests over and over.
+ */
+export function encodeBatch(requests: readonly Buffer[], firstOpaque: number): Buffer {
+  const out = requests.length === 1 ? Buffer.from(requests[0]) : Buffer.concat(requests);
+  let pos = 0;
+  for (let i = 0; i < requests.length; i++) {
+    out.writeUInt32BE((firstOpaque + i) >>> 0, pos + OFFSET.opaque);
+    pos += requests[i].length;
+  }
+  return out;
 }
 
 /** Several gets in one buffer, opaques counting up from `firstOpaque`. */

@@ -75,12 +75,21 @@ describe('the keys the client sends', () => {
   });
 
   it("read the delivery count from a reply's key, and nothing from a key without one", () => {
-    expect(deliveriesOf('q/open/deliveries=3')).toBe(3);
-    expect(deliveriesOf('q/close/open/t=5/deliveries=1')).toBe(1);
-    expect(deliveriesOf('q/peek/deliveries=0')).toBe(0);
-    expect(deliveriesOf('q/open/deliveries')).toBeNull();
-    expect(deliveriesOf('q/open')).toBeNull();
-    expect(deliveriesOf('q/open/deliveries=x')).toBeNull();
+    const of = (key: string) => deliveriesOf(Buffer.from(key, 'latin1'));
+    expect(of('q/open/deliveries=3')).toBe(3);
+    expect(of('q/close/open/t=5/deliveries=1')).toBe(1);
+    expect(of('q/peek/deliveries=0')).toBe(0);
+    expect(of('q/open/deliveries=120')).toBe(120);
+    expect(of('q/open/deliveries=999999999999999')).toBe(999999999999999);
+    expect(of('q/open/deliveries=1000000000000000')).toBeNull(); // 16 digits: no count a server sends
+    expect(of('q/open/deliveries')).toBeNull();
+    expect(of('q/open/deliveries=')).toBeNull();
+    expect(of('q/open')).toBeNull();
+    expect(of('q/open/deliveries=x')).toBeNull();
+    expect(of('q/open/xdeliveries=3')).toBeNull();
+    expect(of('deliveries=3')).toBeNull();
+    expect(of('3')).toBeNull();
+    expect(of('')).toBeNull();
   });
 
   it('send a queue name as its UTF-8 bytes, and refuse names the server would', () => {
