@@ -39,9 +39,13 @@ export class BinaryReplies {
     this.text(req, status, '', message ?? STATUS_TEXT[status] ?? '');
   }
 
-  /** A GET hit: flags in 4 bytes of extras, the key when asked (GETK), the item id as CAS, the data. */
-  item(req: Echo, key: string | null, item: Item): void {
-    const keyLength = key === null ? 0 : key.length;
+  /**
+   * A GET hit: flags in 4 bytes of extras, the key when asked (GETK), the item id as CAS, the data.
+   * With `deliveries` (docs/protocol.md: the `deliveries` option) the key is followed by `=<count>`,
+   * written in place rather than built as a string: a pop asks for it with every item.
+   */
+  item(req: Echo, key: string | null, item: Item, deliveries = false): void {
+    const keyLength = key === null ? 0 : deliveries ? key.length + 1 + decimalDigits(item.deliveries) : key.length;
     const body = GET_EXTRAS_BYTES + keyLength + item.data.length;
     writeHeader(
       this.scratch,
@@ -63,6 +67,10 @@ export class BinaryReplies {
     s[HEADER_BYTES + 3] = flags;
     this.out.bytes(this.scratch);
     if (key !== null) this.out.text(key);
+    if (deliveries) {
+      this.out.text('=');
+      this.out.int(item.deliveries);
+    }
     this.out.bytes(item.data);
   }
 
@@ -71,4 +79,11 @@ export class BinaryReplies {
     if (key === null) this.error(req, STATUS.KEY_NOT_FOUND);
     else this.text(req, STATUS.KEY_NOT_FOUND, key, '');
   }
+}
+
+/** How many digits ReplyBuffer#int writes for `n` (a non-negative integer). */
+function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  return digits;
 }

@@ -189,7 +189,7 @@ export class BinarySession extends OrderedSession<BinaryRequest> {
       return;
     }
     if (outcome instanceof Failure) return this.failed(req, outcome);
-    if (key.deliveries) return this.out.item(req, `${req.key}=${outcome.deliveries}`, outcome);
+    if (key.deliveries) return this.out.item(req, req.key, outcome, true);
     this.out.item(req, req.withKey ? req.key : null, outcome);
   }
 

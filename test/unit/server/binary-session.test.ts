@@ -101,6 +101,23 @@ describe('BinarySession', () => {
     }
   });
 
+  it('with deliveries, answers the key followed by the count, whatever its digits', async () => {
+    const requests: PacketFields[] = [{ opcode: OP.SETQ, key: 'q', extras: extras(5, 0), value: 'item' }];
+    for (let i = 1; i <= 12; i++) {
+      requests.push({ opcode: i % 2 ? OP.GET : OP.GETQ, key: 'q/open/deliveries', opaque: i });
+      requests.push({ opcode: OP.DELETEQ, key: 'q/abort' });
+    }
+    requests.push({ opcode: OP.QUIT, opaque: 99 });
+    const input = Buffer.concat(requests.map(encodeRequest));
+    const out = await converse(input, input.length);
+    const { packets, used } = decodePackets(out);
+    expect(used).toBe(out.length);
+    expect(packets.map((p) => [p.opaque, p.status, p.key.toString(), p.extras.toString('hex'), p.value.toString()])).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => [i + 1, 0, `q/open/deliveries=${i + 1}`, '00000005', 'item']),
+      [99, 0, '', '', ''],
+    ]);
+  });
+
   it('tells the client and closes when the journal cannot make a batch durable', async () => {
     // A journal whose write fails: changes are appended but never become durable.
     const failing: Durability = {
