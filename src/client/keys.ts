@@ -55,11 +55,14 @@ export function deliveriesOf(replyKey: Buffer): number | null {
     scale *= 10;
   }
   if (at === replyKey.length || at < DELIVERIES_IS.length) return null;
-  return replyKey.toString('latin1', at - DELIVERIES_IS.length, at) === DELIVERIES_IS ? count : null;
+  for (let i = 0, from = at - DELIVERIES_IS.length; i < DELIVERIES_IS.length; i++) {
+    if (replyKey[from + i] !== DELIVERIES_IS[i]) return null;
+  }
+  return count;
 }
 
 /** What comes before the count in a reply's key. */
-const DELIVERIES_IS = DELIVERIES + '=';
+const DELIVERIES_IS = Buffer.from(DELIVERIES + '=', 'latin1');
 /** The most digits a count is read from: any count the server can reach. */
 const MAX_COUNT_DIGITS = 15;
 
