@@ -1,5 +1,5 @@
 /**
- * Decodes journal files: the header check and the record decoders of format versions 1 to 4. The
+ * Decodes journal files: the header check and the record decoders of format versions 1 to 5. The
  * only parser of the format: the server's startup, compaction and `rq replay-journal` all read
  * through here (docs/journal-format.md). A record that does not decode is torn (cut short: the bytes
  * end inside it) or corrupt (bad length, checksum or fields); scan.ts decides what follows.
@@ -75,12 +75,12 @@ export class DecodedRecord {
   type: RecordType = RecordType.NextId;
   /** Queue name (latin1), '' for records without one. */
   queue = '';
-  /** Item id for item records (a reserved_run's first); the number of next_id, snapshot_end (items) and flush_all (time). */
+  /** Item id for item records (a reserved_run's or acked_run's first); the number of next_id, snapshot_end (items) and flush_all (time). */
   id = 0;
   flags = 0;
   expiresAt = 0;
   enqueuedAt = 0;
-  /** The due time of a delayed record; the count of a deliveries or reserved_run record. */
+  /** The due time of a delayed record; the count of a deliveries, reserved_run or acked_run record. */
   dueAt = 0;
   count = 0;
   /** v2: the record's serial number; -1 in v1 (no serials). */
@@ -131,15 +131,20 @@ export type RecordDecoder = (buf: Buffer, at: number, end: number, out: DecodedR
  * The sync byte is not checked: it only helps scan.ts find records after damage.
  */
 export function decodeRecord(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
+  return decodeFramed(buf, at, end, out, names, 5);
+}
+
+/** Decodes a version 4 record: the frame of version 5, without acked_run. */
+export function decodeRecordV4(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   return decodeFramed(buf, at, end, out, names, 4);
 }
 
-/** Decodes a version 3 record: the frame of version 4, without reserved_run. */
+/** Decodes a version 3 record: the frame of version 5, without reserved_run and acked_run. */
 export function decodeRecordV3(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   return decodeFramed(buf, at, end, out, names, 3);
 }
 
-/** Decodes a version 2 record: the frame of version 4, without record types 11 to 16. */
+/** Decodes a version 2 record: the frame of version 5, without record types 11 to 17. */
 export function decodeRecordV2(buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache): number | Damage {
   return decodeFramed(buf, at, end, out, names, 2);
 }
@@ -186,7 +191,15 @@ export function decodeRecordV1(buf: Buffer, at: number, end: number, out: Decode
 
 /** The record decoder of a format version. */
 export function decoderOf(version: number): RecordDecoder {
-  return version === 1 ? decodeRecordV1 : version === 2 ? decodeRecordV2 : version === 3 ? decodeRecordV3 : decodeRecord;
+  return version === 1
+    ? decodeRecordV1
+    : version === 2
+      ? decodeRecordV2
+      : version === 3
+        ? decodeRecordV3
+        : version === 4
+          ? decodeRecordV4
+          : decodeRecord;
 }
 
 /** Decodes the type byte at `typeAt` and the body up to `stop`. */
@@ -207,9 +220,7 @@ function decodeBody(
   out.queue = '';
   out.source = EMPTY;
   out.dataStart = out.dataEnd = 0;
-  const fixed = (version === 1 ? FIXED_BYTES_V1 : version === 2 ? FIXED_BYTES_V2 : version === 3 ? FIXED_BYTES_V3 : FIXED_BYTES)[
-    type
-  ];
+  const fixed = FIXED_BYTES_BY_VERSION[version][type];
   if (fixed === undefined) return { offset: at, kind: 'corrupt', reason: `unknown record type ${type}` };
   if (type === RecordType.NextId || type === RecordType.SnapshotEnd || type === RecordType.FlushAll) {
     if (stop - p !== fixed) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
@@ -234,15 +245,22 @@ function decodeBody(
   }
   out.id = readU64(buf, p);
   if (out.id < 1) return { offset: at, kind: 'corrupt', reason: 'item id out of range' };
-  if (type === RecordType.Delayed || type === RecordType.Deliveries || type === RecordType.ReservedRun) {
+  if (
+    type === RecordType.Delayed ||
+    type === RecordType.Deliveries ||
+    type === RecordType.ReservedRun ||
+    type === RecordType.AckedRun
+  ) {
     if (p + fixed !== stop) return { offset: at, kind: 'corrupt', reason: 'bad record size' };
     if (type === RecordType.Delayed) {
       out.dueAt = readU64(buf, p + 8);
       if (out.dueAt < 0) return { offset: at, kind: 'corrupt', reason: 'time out of range' };
     } else {
       out.count = buf.readUInt32LE(p + 8);
-      if (type === RecordType.ReservedRun && out.count === 0)
-        return { offset: at, kind: 'corrupt', reason: 'empty reserved run' };
+      if (type !== RecordType.Deliveries && out.count === 0)
+        return { offset: at, kind: 'corrupt', reason: `empty ${type === RecordType.ReservedRun ? 'reserved' : 'acked'} run` };
+      if (type === RecordType.AckedRun && out.id + out.count - 1 > Number.MAX_SAFE_INTEGER)
+        return { offset: at, kind: 'corrupt', reason: 'item id out of range' };
     }
     return stop;
   }
@@ -275,9 +293,13 @@ const FIXED_BYTES: Record<number, number> = {
   [RecordType.Fanout]: 0,
   [RecordType.Deliveries]: 12,
   [RecordType.ReservedRun]: 12,
+  [RecordType.AckedRun]: 12,
 };
+/** Version 4: without acked_run. */
+const FIXED_BYTES_V4: Record<number, number> = { ...FIXED_BYTES };
+delete FIXED_BYTES_V4[RecordType.AckedRun];
 /** Version 3: without reserved_run. */
-const FIXED_BYTES_V3: Record<number, number> = { ...FIXED_BYTES };
+const FIXED_BYTES_V3: Record<number, number> = { ...FIXED_BYTES_V4 };
 delete FIXED_BYTES_V3[RecordType.ReservedRun];
 /** Version 2: without the records of work that fails. */
 const FIXED_BYTES_V2: Record<number, number> = { ...FIXED_BYTES_V3 };
@@ -286,6 +308,13 @@ for (const type of [RecordType.Delayed, RecordType.Due, RecordType.Dead, RecordT
 /** Version 1: snapshot_end holds only its item count, and flush_all does not exist. */
 const FIXED_BYTES_V1: Record<number, number> = { ...FIXED_BYTES_V2, [RecordType.SnapshotEnd]: 8 };
 delete FIXED_BYTES_V1[RecordType.FlushAll];
+const FIXED_BYTES_BY_VERSION: Record<number, Record<number, number>> = {
+  1: FIXED_BYTES_V1,
+  2: FIXED_BYTES_V2,
+  3: FIXED_BYTES_V3,
+  4: FIXED_BYTES_V4,
+  5: FIXED_BYTES,
+};
 
 /**
  * Turns queue-name bytes into strings without a new string per record: a journal names few queues,

@@ -1,5 +1,5 @@
 /**
- * Encodes journal records (format version 4) into one growing buffer: the journal's hot path. Every
+ * Encodes journal records (format version 5) into one growing buffer: the journal's hot path. Every
  * ChangeLog call becomes one record appended here with no syscall and no allocation (the buffer
  * doubles when full); the journal writes the whole buffer once per event-loop turn. Layout:
  * docs/journal-format.md.
@@ -14,6 +14,11 @@
  * queue's head), and the record's checksum is written once anything else is encoded or the bytes are
  * handed over. The bytes a reply waits for (`length`) include the run from its first reservation.
  * docs/journal-format.md: Reservation runs.
+ *
+ * Acks of one queue's items in id order, with nothing encoded between them, become one `acked_run`
+ * record: the first is an `acked` record whose checksum waits, the next one turns it into an
+ * `acked_run` in place (the record is the last one encoded), each after that adds one to its count.
+ * docs/journal-format.md: Ack runs.
  */
 import { crc32 } from './crc.js';
 import {
@@ -34,8 +39,10 @@ import {
 const INITIAL_BYTES = 64 * 1024;
 /** A reserved_run's body after the queue name: first_id u64, count u32. */
 const RESERVED_RUN_FIXED_BYTES = 12;
-/** Largest count one reserved_run holds (u32); the next reservation starts a new run. */
+/** Largest count one reserved_run or acked_run holds (u32); the next one starts a new run. */
 const MAX_RUN = 0xffff_ffff;
+/** An acked_run's body is an acked record's with a count (u32) after the id. */
+const ACKED_RUN_EXTRA_BYTES = 4;
 
 /** Where a chain of records goes on: the next serial, the ending records so far and the newest one's item. */
 export interface ChainPosition {
@@ -66,6 +73,11 @@ export class RecordEncoder {
   private runQueue = '';
   /** The first id enqueued to the run's queue since the run began: items from there on may not join it. */
   private runFence = Infinity;
+  /** The acked or acked_run record still open, always the last one encoded: where it starts (-1: none), its queue, its last id, its count. */
+  private ackStart = -1;
+  private ackQueue = '';
+  private ackLastId = 0;
+  private ackCount = 0;
 
   constructor(
     private readonly initialBytes = INITIAL_BYTES,
@@ -124,6 +136,35 @@ export class RecordEncoder {
     this.runFence = Infinity;
     this.used = at + RESERVED_RUN_FIXED_BYTES;
     this.serial = (this.serial + 1) >>> 0;
+  }
+
+  /**
+   * Item `id` of `queue` is acknowledged: one more in the open ack record when it is of `queue` and
+   * `id` follows its last id, else a new `acked` record (left open).
+   */
+  acked(queue: string, id: number): void {
+    if (this.ackStart >= 0 && this.ackQueue === queue && id === this.ackLastId + 1 && this.ackCount < MAX_RUN) {
+      if (this.ackCount === 1) {
+        // The acked record becomes an acked_run: its count goes after the id.
+        this.reserve(ACKED_RUN_EXTRA_BYTES);
+        this.buf[this.ackStart + PREFIX_BYTES - 1] = RecordType.AckedRun;
+        this.used += ACKED_RUN_EXTRA_BYTES;
+        putU32(this.buf, this.used - this.ackStart - FRAME_BYTES, this.ackStart + 5);
+      }
+      putU32(this.buf, ++this.ackCount, this.used - ACKED_RUN_EXTRA_BYTES);
+      this.ackLastId = id;
+      this.ended(id);
+      return;
+    }
+    const at = this.begin(RecordType.Acked, queue, 8);
+    writeU64(this.buf, id, at);
+    this.ackStart = this.used;
+    this.ackQueue = queue;
+    this.ackLastId = id;
+    this.ackCount = 1;
+    this.used = at + 8;
+    this.serial = (this.serial + 1) >>> 0;
+    this.ended(id);
   }
 
   /** reserved (not of the head: a snapshot's open items), acked, released, expired: a queue and an item id. */
@@ -186,6 +227,7 @@ export class RecordEncoder {
    */
   detach(spare: Buffer | null = null): Buffer {
     if (this.runStart >= 0) this.sealRun();
+    if (this.ackStart >= 0) this.sealAck();
     const out = this.buf.subarray(0, this.used);
     this.buf =
       spare ??
@@ -199,6 +241,7 @@ export class RecordEncoder {
   /** The encoded bytes, valid until the next call; then forgets them and reuses the buffer. */
   takeView(): Buffer {
     if (this.runStart >= 0) this.sealRun();
+    if (this.ackStart >= 0) this.sealAck();
     const out = this.buf.subarray(0, this.used);
     this.used = 0;
     return out;
@@ -230,6 +273,7 @@ export class RecordEncoder {
   private prefix(type: RecordType, body: number): number {
     // Acks and enqueues change no queue's head (an enqueue to the run's queue sets the fence instead).
     if (this.runStart >= 0 && type !== RecordType.Acked && type !== RecordType.Enqueued) this.sealRun();
+    if (this.ackStart >= 0) this.sealAck();
     const total = PREFIX_BYTES + body;
     this.reserve(total);
     const b = this.buf;
@@ -257,6 +301,13 @@ export class RecordEncoder {
     const start = this.runStart;
     this.runStart = -1;
     putU32(this.buf, crc32(this.buf, start + FRAME_BYTES - 4, this.runCountAt + 4), start + 1);
+  }
+
+  /** Closes the open ack record (the last one encoded): writes its checksum. */
+  private sealAck(): void {
+    const start = this.ackStart;
+    this.ackStart = -1;
+    putU32(this.buf, crc32(this.buf, start + FRAME_BYTES - 4, this.used), start + 1);
   }
 
   /** The record just sealed ended item `id` (0: a whole queue's items). */

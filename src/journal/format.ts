@@ -1,8 +1,9 @@
 /**
  * The journal's on-disk vocabulary: file headers, record types and limits (docs/journal-format.md is
  * the byte-by-byte description; change both together, and bump FORMAT_VERSION for anything an older
- * reader could not read). rq writes version 4 and reads 1 to 4. Version 3 is version 2 with the
- * records of work that fails (delayed, due, dead, fanout, deliveries); version 4 adds reserved_run.
+ * reader could not read). rq writes version 5 and reads 1 to 5. Version 3 is version 2 with the
+ * records of work that fails (delayed, due, dead, fanout, deliveries); version 4 adds reserved_run,
+ * version 5 acked_run.
  */
 
 import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
@@ -10,9 +11,9 @@ import { MAX_QUEUE_NAME_BYTES } from '../queue-name.js';
 /** First 8 bytes of every journal file. */
 export const MAGIC = Buffer.from('rq-jrnl\n', 'latin1');
 /** Format version rq writes. */
-export const FORMAT_VERSION = 4;
+export const FORMAT_VERSION = 5;
 /** Versions rq reads. */
-export const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
+export const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4, 5];
 
 /** v1 header: magic(8) version(u16) kind(u8) reserved(u8) seq(u32) crc(u32). */
 export const V1_HEADER_BYTES = 20;
@@ -53,6 +54,7 @@ export const RecordType = {
   Fanout: 14,
   Deliveries: 15,
   ReservedRun: 16,
+  AckedRun: 17,
 } as const;
 export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
@@ -73,6 +75,7 @@ export const RECORD_NAMES: Record<number, string> = {
   14: 'fanout',
   15: 'deliveries',
   16: 'reserved_run',
+  17: 'acked_run',
 };
 
 /**
@@ -80,7 +83,22 @@ export const RECORD_NAMES: Record<number, string> = {
  * before it and names the item the newest one ended, so that one lost is found again from the next.
  */
 export function isEnding(type: number): boolean {
-  return type === RecordType.Acked || type === RecordType.Expired || type === RecordType.Flushed || type === RecordType.Dropped;
+  return (
+    type === RecordType.Acked ||
+    type === RecordType.AckedRun ||
+    type === RecordType.Expired ||
+    type === RecordType.Flushed ||
+    type === RecordType.Dropped
+  );
+}
+
+/**
+ * How many ending records a record counts as: an acked_run as the `count` acked records it stands
+ * for (so the chain's count is the same whether acks were written one by one or as runs), another
+ * ending record as one.
+ */
+export function endingsIn(type: number, count: number): number {
+  return type === RecordType.AckedRun ? count : isEnding(type) ? 1 : 0;
 }
 
 export { MAX_QUEUE_NAME_BYTES };

@@ -187,7 +187,7 @@ export class Journal implements ChangeLog {
     this.schedule();
   }
   acked(queue: string, id: number): void {
-    this.enc.item(RecordType.Acked, queue, id);
+    this.enc.acked(queue, id);
     this.schedule();
   }
   released(queue: string, id: number): void {

@@ -373,10 +373,15 @@ function describeLoss(loss: Loss): string {
   );
   if (loss.endings === 0)
     parts.push('none of them ended an item (no ack, expiry, flush or drop): at most the items they enqueued are lost with them');
-  if (loss.recovered !== null)
+  if (loss.recovered !== null && loss.recoveredItems > 1)
+    parts.push(
+      `the acks of ${loss.recoveredItems} items up to ${loss.recovered} (an acked_run) were among them and are applied: those items stay gone`,
+    );
+  else if (loss.recovered !== null)
     parts.push(`the ack or expiry of item ${loss.recovered} was among them and is applied: that item stays gone`);
   if (loss.lostFlush) parts.push('a flush or a queue removal was among them: the items it removed are back');
-  if (loss.endings !== null && loss.endings > 1) parts.push(`${loss.endings} of them ended items; only the newest is known`);
+  if (loss.endings !== null && loss.endings > 1 && loss.recoveredItems <= 1)
+    parts.push(`${loss.endings} of them ended items; only the newest is known`);
   if (loss.suspects.length > 0) {
     const shown =
       loss.suspects.slice(0, 10).join(', ') + (loss.suspects.length > 10 ? `, … (${loss.suspects.length} in all)` : '');

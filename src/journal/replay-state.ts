@@ -19,7 +19,7 @@
 import { deadQueueName } from '../queue-name.js';
 import type { DecodedRecord } from './decoder.js';
 import type { ChainPosition } from './encoder.js';
-import { isEnding, RecordType } from './format.js';
+import { endingsIn, isEnding, RecordType } from './format.js';
 import { DataSlabs, QueueReplay } from './queue-replay.js';
 
 /** Counts of records that referred to items replay did not know (normal after a flush or drop). */
@@ -45,6 +45,8 @@ export interface Loss {
   readonly endings: number | null;
   /** The item whose ending was found again from the record after the gap (it stays gone), or null. */
   readonly recovered: number | null;
+  /** How many items, up to `recovered`, were found again: more than one when the lost record was an acked_run. */
+  readonly recoveredItems: number;
   /** A flush or a queue removal was among the lost records: the items it removed are back. */
   readonly lostFlush: boolean;
   /**
@@ -103,6 +105,12 @@ export class ReplayState {
         return this.count(this.existing(r.queue)?.reserve(r.id));
       case RecordType.ReservedRun:
         return this.reserveRun(r);
+      case RecordType.AckedRun:
+        for (let id = r.id; id < r.id + r.count; id++) {
+          if (this.suspects.size > 0) this.suspects.delete(id);
+          this.count(this.existing(r.queue)?.remove(id));
+        }
+        return;
       case RecordType.Acked:
       case RecordType.Expired:
         if (this.suspects.size > 0) this.suspects.delete(r.id);
@@ -253,8 +261,14 @@ export class ReplayState {
     if (this.expected < 0 && this.endingsSoFar < 0) this.recover(r); // a chain of unknown start
     this.expected = (r.serial + 1) >>> 0;
     const ending = isEnding(r.type);
-    this.endingsSoFar = (r.endings + (ending ? 1 : 0)) >>> 0;
-    this.lastEndedId = ending ? (r.type === RecordType.Flushed || r.type === RecordType.Dropped ? 0 : r.id) : r.lastEndedId;
+    this.endingsSoFar = (r.endings + endingsIn(r.type, r.count)) >>> 0;
+    this.lastEndedId = !ending
+      ? r.lastEndedId
+      : r.type === RecordType.Flushed || r.type === RecordType.Dropped
+        ? 0
+        : r.type === RecordType.AckedRun
+          ? r.id + r.count - 1
+          : r.id;
   }
 
   /**
@@ -271,20 +285,33 @@ export class ReplayState {
     this.damagedAt = null;
     if (this.inSnapshot) endings = 0;
     let recovered: number | null = null;
+    let recoveredItems = 0;
     let lostFlush = false;
-    if (after !== undefined && endings !== null && endings > 0) {
+    // One lost record that ended several items is an acked_run (no other record ends more than one
+    // item by id): its items are the `endings` ids up to the one the record after it names.
+    const runItems =
+      records === 1 && endings !== null && endings > 1 && after !== undefined && after.lastEndedId >= endings ? endings : 0;
+    if (runItems > 0) {
+      const last = after!.lastEndedId;
+      for (let id = last - runItems + 1; id <= last; id++)
+        if (this.removeAnywhere(id)) {
+          recovered = last;
+          recoveredItems++;
+        }
+    } else if (after !== undefined && endings !== null && endings > 0) {
       if (after.lastEndedId === 0) lostFlush = true;
       else if (this.removeAnywhere(after.lastEndedId)) recovered = after.lastEndedId;
     } else if (after !== undefined && endings === null) {
       recovered = this.recover(after);
     }
-    const unknown = endings === null || endings > 1 || lostFlush;
+    if (recovered !== null && recoveredItems === 0) recoveredItems = 1;
+    const unknown = endings === null || (endings > 1 && runItems === 0) || lostFlush;
     const suspects: number[] = [];
     if (unknown) {
       for (const q of this.queues.values()) for (const id of q.openIds()) suspects.push(id);
       for (const id of suspects) this.suspects.add(id);
     }
-    this.losses.push({ where, records, firstSerial, endings, recovered, lostFlush, suspects });
+    this.losses.push({ where, records, firstSerial, endings, recovered, recoveredItems, lostFlush, suspects });
   }
 
   /** If the item the newest ending before `r` ended is still here, its ending was lost: applies it. */

@@ -58,7 +58,7 @@ export interface RecordLine {
   readonly items?: number;
   /** flush_all: when every queue is flushed (0: no longer pending). */
   readonly at?: number;
-  /** reserved_run: how many head items it reserved (from `id`); deliveries: the item's delivery count. */
+  /** reserved_run: how many head items it reserved (from `id`); acked_run: how many items it acknowledged (`id` and the ids after it); deliveries: the item's delivery count. */
   readonly count?: number;
   /** The record's serial (format version 2). */
   readonly serial?: number;
@@ -217,6 +217,7 @@ function recordLine(r: DecodedRecord, f: FileReport): RecordLine {
     case RecordType.Dropped:
       return { ...base, queue: r.queue };
     case RecordType.ReservedRun:
+    case RecordType.AckedRun:
     case RecordType.Deliveries:
       return { ...base, queue: r.queue, id: r.id, count: r.count };
     default:

@@ -37,6 +37,15 @@ const CASES: Case[] = [
   ],
   ['flush_all', (e) => e.flushAll(1_700_000_000_000), { type: RecordType.FlushAll, id: 1_700_000_000_000 }],
   ['reserved_run', (e) => e.reservedHead('jobs', BIG_ID), { type: RecordType.ReservedRun, queue: 'jobs', id: BIG_ID, count: 1 }],
+  ['acked, alone in its run', (e) => e.acked('jobs', 5), { type: RecordType.Acked, queue: 'jobs', id: 5 }],
+  [
+    'acked_run',
+    (e) => {
+      e.acked('jobs', BIG_ID - 1);
+      e.acked('jobs', BIG_ID);
+    },
+    { type: RecordType.AckedRun, queue: 'jobs', id: BIG_ID - 1, count: 2 },
+  ],
 ];
 
 function decodeAll(buf: Buffer): Array<Partial<DecodedRecord>> {
@@ -125,6 +134,69 @@ describe('record codec', () => {
     ]);
   });
 
+  it('coalesces acks of one queue in id order into one acked_run while nothing is encoded between them', () => {
+    const e = new RecordEncoder(16, { serial: 5, endings: 2, lastEndedId: 1 });
+    e.acked('a', 3);
+    const oneAck = e.length;
+    e.acked('a', 4); // the acked record becomes an acked_run: 4 bytes more
+    expect(e.length).toBe(oneAck + 4);
+    e.acked('a', 5); // then each ack only counts
+    expect(e.length).toBe(oneAck + 4);
+    e.acked('a', 7); // not the next id: a new record
+    e.acked('b', 8); // another queue: a new record
+    e.acked('b', 9);
+    e.reservedHead('b', 10); // any other record closes the run
+    e.acked('b', 10);
+    e.reservedHead('b', 11); // a reservation that joins the open reserved_run writes no record
+    e.acked('b', 11);
+    e.enqueued('c', 30, 0, 0, 1, Buffer.from('x'));
+    e.acked('c', 30);
+    const first = Buffer.from(e.takeView()); // handing the bytes over closes it too
+    e.acked('c', 31);
+    const records = [...decodeAll(first), ...decodeAll(e.takeView())];
+    expect(
+      records.map((r) => [
+        RECORD_NAMES[r.type!],
+        r.queue,
+        r.id,
+        r.type === RecordType.AckedRun || r.type === RecordType.ReservedRun ? r.count : '',
+        r.serial,
+        r.endings,
+        r.lastEndedId,
+      ]),
+    ).toEqual([
+      ['acked_run', 'a', 3, 3, 5, 2, 1],
+      ['acked', 'a', 7, '', 6, 5, 5],
+      ['acked_run', 'b', 8, 2, 7, 6, 7],
+      ['reserved_run', 'b', 10, 2, 8, 8, 9],
+      ['acked_run', 'b', 10, 2, 9, 8, 9],
+      ['enqueued', 'c', 30, '', 10, 10, 11],
+      ['acked', 'c', 30, '', 11, 10, 11],
+      ['acked', 'c', 31, '', 12, 11, 30],
+    ]);
+    // An acked_run counts as the acks it holds.
+    expect(e.position).toEqual({ serial: 13, endings: 12, lastEndedId: 31 });
+  });
+
+  it('calls an acked_run or reserved_run of no items corrupt', () => {
+    const runs: Array<[string, (e: RecordEncoder) => void]> = [
+      ['empty reserved run', (e) => e.reservedHead('q', 1)],
+      ['empty acked run', (e) => [1, 2].forEach((id) => e.acked('q', id))],
+    ];
+    for (const [reason, encode] of runs) {
+      const e = new RecordEncoder();
+      encode(e);
+      const bad = Buffer.from(e.takeView());
+      bad.writeUInt32LE(0, bad.length - 4); // the count
+      bad.writeUInt32LE(crc32(bad, 5, bad.length), 1);
+      expect(decodeRecord(bad, 0, bad.length, new DecodedRecord(), new NameCache())).toEqual({
+        offset: 0,
+        kind: 'corrupt',
+        reason,
+      });
+    }
+  });
+
   it('finds a flipped byte anywhere in a record but its sync byte (which only helps a reader find records after damage)', () => {
     const e = new RecordEncoder();
     e.enqueued('jobs', 1, 0, 0, 0, Buffer.from('payload'));
@@ -162,7 +234,7 @@ describe('record codec', () => {
 describe('file header', () => {
   it('round-trips and rejects other files', () => {
     expect(decodeHeader(encodeHeader(FileKind.Snapshot, 42, 2 ** 40, 9))).toEqual({
-      version: 4,
+      version: 5,
       kind: FileKind.Snapshot,
       seq: 42,
       nextId: 2 ** 40,
@@ -179,10 +251,10 @@ describe('file header', () => {
 
   it('calls a sound header of a version it does not read unsupported, so that the file is left alone', () => {
     const future = encodeHeader(FileKind.Segment, 1, 1);
-    future.writeUInt16LE(5, 8);
+    future.writeUInt16LE(6, 8);
     future.writeUInt32LE(crc32(future, 0, 28), 28);
     expect(decodeHeader(future)).toEqual({
-      problem: 'journal format version 5 is not supported (this rq reads 1 and 2 and 3 and 4)',
+      problem: 'journal format version 6 is not supported (this rq reads 1 and 2 and 3 and 4 and 5)',
       unsupported: true,
     });
   });

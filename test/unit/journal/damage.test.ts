@@ -26,6 +26,7 @@ const COST: Record<string, Cost> = {
   reserved_run: 'nothing',
   released: 'nothing',
   acked: 'nothing',
+  acked_run: 'nothing',
   expired: 'nothing',
   flushed: 'the items it removed come back',
   dropped: 'the items it removed come back',
@@ -95,6 +96,15 @@ async function writeJournal(): Promise<{ store: MemoryStore; records: RecordAt[]
     engine.ack(worker, q);
     acked.add(`${q}:${item.data.toString()}`);
   };
+  /** From v5: acks of items in id order with nothing between them, one acked_run record. */
+  const ackRun = (q: string, n: number) => {
+    const items = Array.from({ length: n }, () => engine.reserve(worker, q, T0));
+    for (const item of items) {
+      if (item === null || item === 'too_many_open') throw new Error('nothing to ack');
+      engine.ack(worker, q);
+      acked.add(`${q}:${item.data.toString()}`);
+    }
+  };
   const redeliver = (q: string) => {
     engine.reserve(worker, q, T0);
     engine.release(worker, q, T0);
@@ -121,6 +131,10 @@ async function writeJournal(): Promise<{ store: MemoryStore; records: RecordAt[]
   for (let round = 0; round < 8; round++) {
     push('jobs');
     push('mail');
+    if (round % 2 === 0) {
+      push('jobs');
+      ackRun('jobs', 2);
+    }
     ack('jobs');
     if (round % 3 === 0) redeliver('mail');
     ack('mail');
@@ -301,6 +315,35 @@ describe('damage costs the damaged record, not the rest', () => {
     );
     // b and c were open and come back at the head; a was never reserved as far as the journal knows.
     expect(state(j)).toEqual(['q:b', 'q:c', 'q:a', 'q:d']);
+    await j.journal.close();
+  });
+
+  it('a lost acked_run is found again from the record after it: its items stay gone, and the warning says so', async () => {
+    const store = new MemoryStore();
+    const { engine, journal } = openEngine(store, OPTIONS, T0);
+    const holder = engine.newHolder();
+    for (const data of ['a', 'b', 'c', 'd', 'e']) engine.enqueue('q', 0, 0, Buffer.from(data), T0);
+    for (let i = 0; i < 4; i++) engine.reserve(holder, 'q', T0);
+    engine.ack(holder, 'q'); // a, b, c: the run that is lost below
+    engine.ack(holder, 'q');
+    engine.ack(holder, 'q');
+    engine.enqueue('q', 0, 0, Buffer.from('f'), T0); // the record after it, which names c
+    await settled(journal);
+    const runs: RecordAt[] = [];
+    readJournal(store, {
+      onRecord: (r, f) => {
+        if (r.type === RecordType.AckedRun)
+          runs.push({ file: f.name, offset: r.offset, size: r.size, type: '', queue: '', id: r.id, data: '' });
+      },
+    });
+    expect(runs).toHaveLength(1);
+    const j = restart(flipped(store, runs[0].file, runs[0].offset + runs[0].size - 2));
+    expect(j.warnings.join('\n')).toMatch(
+      new RegExp(`the acks of 3 items up to ${runs[0].id + 2} \\(an acked_run\\) were among them and are applied`),
+    );
+    expect(j.warnings.join('\n')).not.toMatch(/WARNING/);
+    // d was open and comes back at the head; a, b and c stay acknowledged.
+    expect(state(j)).toEqual(['q:d', 'q:e', 'q:f']);
     await j.journal.close();
   });
 

@@ -22,6 +22,7 @@ const TYPES: Record<string, number[]> = {
   v2: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   v3: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
   v4: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+  v5: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
 };
 
 interface Expected {
@@ -96,6 +97,11 @@ async function writeGolden(dir: string): Promise<void> {
   engine.reserve(w, 'jobs', T0);
   engine.release(w, 'jobs', T0); // released: at the head
   engine.reserve(w, 'jobs', T0);
+  engine.ack(w, 'jobs');
+  engine.enqueue('jobs', 8, 0, Buffer.from('after an ack'), T0 + 100);
+  engine.reserve(w, 'jobs', T0);
+  engine.reserve(w, 'jobs', T0);
+  engine.ack(w, 'jobs'); // from v5: two acks in a row of items in id order, one acked_run
   engine.ack(w, 'jobs');
   engine.enqueue('jobs', 7, 0, Buffer.from('last'), T0 + 100);
   // From v3, in the segments: a delayed set, a release with a delay, one that comes due, a dead-letter move.

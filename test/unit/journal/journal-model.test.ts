@@ -1,6 +1,6 @@
 /**
  * The journal against the engine it records, over thousands of seeded random operations in the
- * current format (reserved_run included): at every crash, what a restart restores must be exactly
+ * current format (reserved_run and acked_run included): at every crash, what a restart restores must be exactly
  * what the engine held, as a restart sees it (open items back at the head in id order, expired items
  * dropped), with each item's delivery count, and the restart must warn about nothing. The restored
  * engine then goes on, so that runs written after a restart are replayed too; small segments make
@@ -60,7 +60,8 @@ async function run(seed: number, steps: number, options: { segmentBytes: number;
       // Runs of reservations, sometimes of two queues interleaved.
       for (let k = random.int(1, 6); k > 0; k--) engine.reserve(holder, random.chance(0.8) ? queue : QUEUES[0], now);
     } else if (op < 75) {
-      engine.ack(holder, queue);
+      // Acks, often several in a row (an acked_run when their ids follow one another).
+      for (let k = random.chance(0.5) ? random.int(2, 5) : 1; k > 0; k--) engine.ack(holder, queue);
     } else if (op < 83) {
       engine.release(holder, queue, now, random.chance(0.2) ? random.int(1, 200) : 0);
     } else if (op < 87) {
