@@ -126,7 +126,7 @@ export interface Damage {
 export type RecordDecoder = (buf: Buffer, at: number, end: number, out: DecodedRecord, names: NameCache) => number | Damage;
 
 /**
- * Decodes the version 4 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
+ * Decodes the version 5 record at `at` in buf[0, end) into `out`. Returns the offset after it, or a
  * Damage. A record that does not fit in `end` is 'torn' (more bytes may follow when scanning a stream).
  * The sync byte is not checked: it only helps scan.ts find records after damage.
  */
