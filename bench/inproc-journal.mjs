@@ -3,14 +3,20 @@
 // bench/inproc-text.mjs, fed to 50 fake connections per event-loop turn, with no journal and with the
 // journal at each --fsync setting (real files in a temp dir). Prints CPU ns per cycle for each.
 // Usage: npm run build && node bench/inproc-journal.mjs [cycles]
+// Environment: ONLY=none,never,50,always (the settings to run, in that order; default all), REPS (rounds,
+// default 2), RQ_ROOT (the root of another build to measure instead of this one, `npx tsc` run there).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
-import { UNLIMITED } from '../dist/queue/limits.js';
-import { RqServer } from '../dist/server/server.js';
-import { restoreFromStore } from '../dist/server/persistence.js';
-import { FileStore } from '../dist/journal/file-store.js';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(process.env.RQ_ROOT ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..'));
+const load = (file) => import(path.join(root, 'dist', file));
+const { UNLIMITED } = await load('queue/limits.js');
+const { RqServer } = await load('server/server.js');
+const { restoreFromStore } = await load('server/persistence.js');
+const { FileStore } = await load('journal/file-store.js');
 
 const cycles = Number(process.argv[2] ?? 1_000_000);
 const CONNS = 50;
@@ -63,9 +69,12 @@ async function run(label, fsync) {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
-for (let rep = 0; rep < 2; rep++) {
-  await run('no journal', null);
-  await run('--fsync never', { kind: 'never' });
-  await run('--fsync 50', { kind: 'interval', ms: 50 });
-  await run('--fsync always', { kind: 'always' });
-}
+const SETTINGS = {
+  none: ['no journal', null],
+  never: ['--fsync never', { kind: 'never' }],
+  50: ['--fsync 50', { kind: 'interval', ms: 50 }],
+  always: ['--fsync always', { kind: 'always' }],
+};
+const only = (process.env.ONLY ?? 'none,never,50,always').split(',');
+for (const name of only) if (!(name in SETTINGS)) throw new Error(`ONLY: unknown setting ${name} (none, never, 50, always)`);
+for (let rep = 0; rep < Number(process.env.REPS ?? 2); rep++) for (const name of only) await run(...SETTINGS[name]);
