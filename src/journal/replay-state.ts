@@ -105,12 +105,11 @@ export class ReplayState {
         return this.count(this.existing(r.queue)?.reserve(r.id));
       case RecordType.ReservedRun:
         return this.reserveRun(r);
-      case RecordType.AckedRun:
-        for (let id = r.id; id < r.id + r.count; id++) {
-          if (this.suspects.size > 0) this.suspects.delete(id);
-          this.count(this.existing(r.queue)?.remove(id));
-        }
+      case RecordType.AckedRun: {
+        const q = this.existing(r.queue);
+        this.anomalies.unknownItems += r.count - (q === undefined ? 0 : this.removeIds([q], r.id, r.count));
         return;
+      }
       case RecordType.Acked:
       case RecordType.Expired:
         if (this.suspects.size > 0) this.suspects.delete(r.id);
@@ -292,12 +291,8 @@ export class ReplayState {
     const runItems =
       records === 1 && endings !== null && endings > 1 && after !== undefined && after.lastEndedId >= endings ? endings : 0;
     if (runItems > 0) {
-      const last = after!.lastEndedId;
-      for (let id = last - runItems + 1; id <= last; id++)
-        if (this.removeAnywhere(id)) {
-          recovered = last;
-          recoveredItems++;
-        }
+      recoveredItems = this.removeIds([...this.queues.values()], after!.lastEndedId - runItems + 1, runItems);
+      if (recoveredItems > 0) recovered = after!.lastEndedId;
     } else if (after !== undefined && endings !== null && endings > 0) {
       if (after.lastEndedId === 0) lostFlush = true;
       else if (this.removeAnywhere(after.lastEndedId)) recovered = after.lastEndedId;
@@ -317,6 +312,35 @@ export class ReplayState {
   /** If the item the newest ending before `r` ended is still here, its ending was lost: applies it. */
   private recover(r: DecodedRecord): number | null {
     return r.lastEndedId > 0 && this.removeAnywhere(r.lastEndedId) ? r.lastEndedId : null;
+  }
+
+  /**
+   * Removes the items of `queues` with ids `first` … `first`+`count`−1 (an acked_run's); returns how
+   * many there were. The work is bounded by the items there, not by `count`, which damage can make
+   * huge (u32, or a chain's count of endings).
+   */
+  private removeIds(queues: readonly QueueReplay[], first: number, count: number): number {
+    let live = 0;
+    for (const q of queues) live += q.count;
+    let removed = 0;
+    if (count <= 4 * live + 64) {
+      for (let id = first; id < first + count; id++) if (this.removeFrom(queues, id)) removed++;
+      return removed;
+    }
+    const inRange: number[] = [];
+    for (const q of queues)
+      q.forEach((item) => {
+        if (item.id >= first && item.id < first + count) inRange.push(item.id);
+      });
+    for (const id of inRange.sort((x, y) => x - y)) if (this.removeFrom(queues, id)) removed++;
+    return removed;
+  }
+
+  /** Removes item `id` from the first of `queues` that has it; it is no longer a suspect. */
+  private removeFrom(queues: readonly QueueReplay[], id: number): boolean {
+    if (this.suspects.size > 0) this.suspects.delete(id);
+    for (const q of queues) if (q.remove(id)) return true;
+    return false;
   }
 
   private removeAnywhere(id: number): boolean {

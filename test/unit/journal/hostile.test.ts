@@ -1,5 +1,6 @@
 /** Hostile and broken journal files: the reader never throws, reports where reading stopped, and startup starts. */
 import { describe, expect, it } from 'vitest';
+import { crc32 } from '../../../src/journal/crc.js';
 import { encodeHeader, RecordEncoder } from '../../../src/journal/encoder.js';
 import { FileKind, HEADER_BYTES, RecordType } from '../../../src/journal/format.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
@@ -29,6 +30,22 @@ describe('hostile journal files', () => {
     const { engine, warnings } = openEngine(store);
     expect(engine.queueNames()).toEqual([]);
     expect(warnings.length).toBeGreaterThanOrEqual(20);
+  });
+
+  it('an acked_run of a huge count (with a sound checksum) costs the items in its range, no more work than they', () => {
+    const store = new MemoryStore();
+    let runAt = 0;
+    const seg = segment(1, (e) => {
+      for (const id of [3, 5, 6, 2 ** 40]) e.enqueued('q', id, 0, 0, 1, Buffer.from(`item ${id}`));
+      runAt = HEADER_BYTES + e.length;
+      e.acked('q', 5);
+      e.acked('q', 6);
+    });
+    seg.writeUInt32LE(0xffffffff, seg.length - 4); // the run's count, last in the file
+    seg.writeUInt32LE(crc32(seg, runAt + 5, seg.length), runAt + 1);
+    store.put('journal.0000000001', seg);
+    const { engine } = openEngine(store);
+    expect(contents(engine, 'q')).toEqual(['item 3', `item ${2 ** 40}`]);
   });
 
   it('valid records after a good header, then garbage: the records count, the file is kept as it was', () => {
