@@ -10,9 +10,8 @@
 import { Compaction, type CapturedState, type CompactionResult, type SnapshotItem } from './compactor.js';
 import type { ChainPosition } from './encoder.js';
 import type { ReplayState } from './replay-state.js';
-import type { JournalSettings } from './policy.js';
+import { LARGE_READ_BYTES, type JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
-import { LARGE_READ_BYTES } from './give-back-memory.js';
 import { damagedName, DAMAGED_SUFFIX } from './names.js';
 import type { JournalStore } from './store.js';
 

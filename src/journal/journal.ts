@@ -18,12 +18,12 @@
 import type { ChangeLog } from '../queue/types.js';
 import { CompactionScheduler } from './compaction-scheduler.js';
 import { encodeHeader, RecordEncoder } from './encoder.js';
-import { giveBackMemory, LARGE_READ_BYTES } from './give-back-memory.js';
+import { giveBackMemory } from '../give-back-memory.js';
 import { FileKind, HEADER_BYTES, RecordType } from './format.js';
 import { ManifestWriter, writeManifest, type Manifest } from './manifest.js';
 import { segmentName } from './names.js';
 import { NextSegment } from './next-segment.js';
-import { describeFsyncPolicy, journalSettings, type JournalOptions, type JournalSettings } from './policy.js';
+import { describeFsyncPolicy, journalSettings, LARGE_READ_BYTES, type JournalOptions, type JournalSettings } from './policy.js';
 import { restoreJournal, type RestoreReport, type RestoreTarget } from './restore.js';
 import { SpareBuffers } from './spare-buffers.js';
 import type { JournalStore, StoreFile } from './store.js';

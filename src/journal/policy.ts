@@ -95,6 +95,12 @@ const DEFAULT_RETRY_MS = 1000;
  * holds the event loop a few milliseconds at most (2,560 items of 4 KiB: ~3 ms).
  */
 const CAPTURE_MAX_ITEMS = 20_000;
+/**
+ * 32 MiB: after a read this large (startup, a compaction) the journal asks V8 to give the memory
+ * back (give-back-memory.ts); below it, what a read leaves is small next to what V8's own
+ * collections free anyway.
+ */
+export const LARGE_READ_BYTES = 32 * 1024 * 1024;
 const CAPTURE_MAX_BYTES = 16 * 1024 * 1024;
 
 export function journalSettings(options: JournalOptions): JournalSettings {

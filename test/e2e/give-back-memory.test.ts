@@ -1,5 +1,5 @@
 /**
- * giveBackMemory (src/journal/give-back-memory.ts), in a process of its own as the server runs it:
+ * giveBackMemory (src/give-back-memory.ts), in a process of its own as the server runs it:
  * an idle process that drops a large state gets its memory back, and can still exit.
  */
 import path from 'node:path';
@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runChild } from '../helpers/child.js';
 import { RQ_BIN } from '../helpers/rq-process.js';
 
-const MODULE = pathToFileURL(path.resolve(RQ_BIN, '../../dist/journal/give-back-memory.js')).href;
+const MODULE = pathToFileURL(path.resolve(RQ_BIN, '../../dist/give-back-memory.js')).href;
 
 /** Holds 64 MB of item-sized buffers' worth in 1 MiB buffers, drops them, then prints ArrayBuffer bytes before and after. */
 const PROGRAM = `

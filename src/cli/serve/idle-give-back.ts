@@ -14,7 +14,7 @@
  * waits; at most once per grown young generation.
  */
 import v8 from 'node:v8';
-import { giveBackMemory } from '../../journal/give-back-memory.js';
+import { giveBackMemory } from '../../give-back-memory.js';
 
 /** 5 s: within 10 s of the end of a burst, the memory is given back. */
 const CHECK_MS = 5_000;

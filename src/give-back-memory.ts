@@ -10,12 +10,10 @@
  * collections until nothing more is freed, the young generation shrunk). It is Node's one supported
  * way to ask for a collection without starting node with --expose-gc; it needs no debugger, and the
  * session is closed again at once. It costs a pause of some tens of milliseconds, so the journal asks
- * for it only after reading at least LARGE_READ_BYTES, which takes far longer itself. The inspector
- * module is loaded then, not at start-up (it adds ~2 MB to every server).
+ * for it only after a large read (journal/policy.ts: LARGE_READ_BYTES), which takes far longer
+ * itself, and an idle server only once its young generation grew (cli/serve/idle-give-back.ts). The
+ * inspector module is loaded then, not at start-up (it adds ~2 MB to every server).
  */
-
-/** 32 MiB: below this, what a read leaves is small next to what V8's own collections free anyway. */
-export const LARGE_READ_BYTES = 32 * 1024 * 1024;
 
 /**
  * Asks V8 to collect everything unreachable and give it back; `done` is called once it has (at once
