@@ -3,6 +3,7 @@
  * (compactor.ts). Unlike the startup reader (reader.ts) it stops at the first damage: a compaction
  * never folds a damaged file (compaction-scheduler.ts snapshots memory instead).
  */
+import { releasableBuffer } from '../mapped-memory.js';
 import { decoderOf, DecodedRecord, isHeader, NameCache, type Damage } from './decoder.js';
 import { HEADER_BYTES, V1_HEADER_BYTES } from './format.js';
 import { checkHeader, newReport, type FileReport } from './reader.js';
@@ -49,7 +50,7 @@ export class FileCursor {
     // What is left of the last piece (a record cut at its end) moves to the front, the piece after it.
     const rest = this.buf.length;
     if (this.space.length < rest + want) {
-      const bigger = Buffer.allocUnsafeSlow(rest + want);
+      const bigger = releasableBuffer(rest + want);
       this.buf.copy(bigger, 0);
       this.space = bigger;
     } else if (rest > 0) {

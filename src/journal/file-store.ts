@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { RELEASABLE_BYTES, releasableBuffer } from '../mapped-memory.js';
 import type { JournalStore, StoreFile, StoreReader } from './store.js';
 
 export class FileStore implements JournalStore {
@@ -23,7 +24,7 @@ export class FileStore implements JournalStore {
     try {
       const size = fs.fstatSync(fd).size;
       const n = Math.max(0, Math.min(length, size - position));
-      const buf = Buffer.allocUnsafe(n);
+      const buf = n < RELEASABLE_BYTES ? Buffer.allocUnsafe(n) : releasableBuffer(n);
       let got = 0;
       while (got < n) {
         const r = fs.readSync(fd, buf, got, n - got, position + got);

@@ -7,10 +7,21 @@
  * found by id with a binary search, since ids arrive in increasing order (a small map holds the few
  * that do not: a snapshot lists released items first).
  */
+import { MAPPED_BYTES, mappedArray, releasableBuffer, type ArrayType } from '../mapped-memory.js';
 import type { Item } from '../queue/types.js';
 
 const DEAD = -1;
 const INITIAL_CAPACITY = 64;
+/**
+ * 128 KiB: a column grows by doubling up to this size (16,384 rows), in the C heap; past it, columns
+ * are mapped on their own, a whole number of MAPPED_BYTES each (4,194,304 rows: mapped-memory.ts).
+ * Columns that doubled through sizes of a few MiB left their memory in the C heap for good once
+ * freed (20 MB after restoring a million items); mapped, they give it back when the replay ends, and
+ * only the rows written are resident. A million items also grow once past 16,384 rows rather than
+ * six times.
+ */
+const SMALL_COLUMN_BYTES = 128 * 1024;
+const ROWS_PER_MAPPING = MAPPED_BYTES / Float64Array.BYTES_PER_ELEMENT;
 
 export class QueueReplay {
   /** Live items. */
@@ -328,19 +339,19 @@ export class QueueReplay {
   }
 
   private grow(): void {
-    const size = this.ids.length * 2;
-    this.ids = extend(this.ids, new Float64Array(size));
-    this.search = extend(this.search, new Float64Array(size));
-    this.flags = extend(this.flags, new Uint32Array(size));
-    this.expires = extend(this.expires, new Float64Array(size));
-    this.enqueued = extend(this.enqueued, new Float64Array(size));
-    this.keys = extend(this.keys, new Float64Array(size));
-    this.state = extend(this.state, new Float64Array(size));
-    this.slab = extend(this.slab, new Uint32Array(size));
-    this.dataAt = extend(this.dataAt, new Float64Array(size));
-    this.dataLen = extend(this.dataLen, new Uint32Array(size));
-    this.deliveries = extend(this.deliveries, new Uint32Array(size));
-    this.due = extend(this.due, new Float64Array(size));
+    const size = nextCapacity(this.ids.length);
+    this.ids = extend(this.ids, column(Float64Array, size));
+    this.search = extend(this.search, column(Float64Array, size));
+    this.flags = extend(this.flags, column(Uint32Array, size));
+    this.expires = extend(this.expires, column(Float64Array, size));
+    this.enqueued = extend(this.enqueued, column(Float64Array, size));
+    this.keys = extend(this.keys, column(Float64Array, size));
+    this.state = extend(this.state, column(Float64Array, size));
+    this.slab = extend(this.slab, column(Uint32Array, size));
+    this.dataAt = extend(this.dataAt, column(Float64Array, size));
+    this.dataLen = extend(this.dataLen, column(Uint32Array, size));
+    this.deliveries = extend(this.deliveries, column(Uint32Array, size));
+    this.due = extend(this.due, column(Float64Array, size));
   }
 
   /** Drops dead rows, keeping row order (and so the running maximum non-decreasing). */
@@ -380,7 +391,7 @@ export class QueueReplay {
  * until the state is dropped. Slabs are counted like the items in them: a slab whose items are all
  * gone is released. A new slab is a quarter of the live bytes (MIN_SLAB_BYTES to MAX_SLAB_BYTES): under
  * churn, where a few long-lived items may each keep a slab, slabs stay small; a million live items
- * fill slabs large enough for the C allocator to return them to the system once freed.
+ * fill slabs large enough to be mapped on their own, which return to the system once freed.
  */
 export class DataSlabs {
   /** Slabs by index; null once no live item is left in one (so it can be freed). */
@@ -401,14 +412,14 @@ export class DataSlabs {
     const length = end - start;
     this.liveBytes += length;
     if (length > LARGE_ITEM_BYTES) {
-      const own = Buffer.allocUnsafeSlow(length);
+      const own = releasableBuffer(length);
       source.copy(own, 0, start, end);
       this.at = 0;
       return this.add(own, 1);
     }
     if (this.slab === null || this.used + length > this.slab.length) {
       const size = Math.min(MAX_SLAB_BYTES, Math.max(MIN_SLAB_BYTES, this.liveBytes >> 2));
-      this.slab = Buffer.allocUnsafeSlow(size);
+      this.slab = releasableBuffer(size);
       this.slabIndex = this.add(this.slab, 0);
       this.used = 0;
     }
@@ -436,17 +447,27 @@ export class DataSlabs {
 
 const MIN_SLAB_BYTES = 256 * 1024;
 /**
- * 32 MiB: the C allocator (glibc) maps an allocation this large on its own and unmaps it when it is
- * freed, whatever it did before, so a freed slab leaves the process's memory at once; smaller ones
- * come from its heap once larger buffers were freed (the journal's read buffers), and often stay
- * there (measured: 256 KiB slabs kept ~65 MB after restoring a million items). Only the pages
- * written to count: a slab holding a few items costs a few pages.
+ * 32 MiB: slabs of 1 MiB and more (and items with a buffer of their own) are mapped on their own
+ * (mapped-memory.ts: releasableBuffer), so that a freed one leaves the process's memory at once;
+ * from the C heap, slabs of a few MiB stayed there once freed. Only the pages written to count.
  */
-const MAX_SLAB_BYTES = 32 * 1024 * 1024;
+const MAX_SLAB_BYTES = MAPPED_BYTES;
 /** Items larger than this get a buffer of their own rather than leaving much of a slab's end unused. */
 const LARGE_ITEM_BYTES = 1024 * 1024;
 /** Below this length a JS byte loop beats Buffer#copy. */
 const SHORT_COPY = 64;
+
+/** The capacity after `rows`: twice as many while the largest column stays small, else the next whole mapping. */
+function nextCapacity(rows: number): number {
+  const doubled = rows * 2;
+  if (doubled * Float64Array.BYTES_PER_ELEMENT <= SMALL_COLUMN_BYTES) return doubled;
+  return Math.ceil(doubled / ROWS_PER_MAPPING) * ROWS_PER_MAPPING;
+}
+
+/** A column of `rows` rows: in the C heap while small, else mapped on its own. */
+function column<T extends Float64Array | Uint32Array>(type: ArrayType<T>, rows: number): T {
+  return rows * type.BYTES_PER_ELEMENT <= SMALL_COLUMN_BYTES ? new type(rows) : mappedArray(type, rows);
+}
 
 function extend<T extends Float64Array | Uint32Array>(from: T, to: T): T {
   to.set(from);
