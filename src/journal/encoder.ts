@@ -20,6 +20,7 @@
  * `acked_run` in place (the record is the last one encoded), each after that adds one to its count.
  * docs/journal-format.md: Ack runs.
  */
+import { releasableBuffer } from '../mapped-memory.js';
 import { crc32 } from './crc.js';
 import {
   ENQUEUED_FIXED_BYTES,
@@ -231,9 +232,7 @@ export class RecordEncoder {
     const out = this.buf.subarray(0, this.used);
     this.buf =
       spare ??
-      Buffer.allocUnsafeSlow(
-        Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length),
-      );
+      releasableBuffer(Math.max(this.initialBytes, this.used < this.buf.length / 4 ? this.buf.length / 2 : this.buf.length));
     this.used = 0;
     return out;
   }
@@ -326,7 +325,7 @@ export class RecordEncoder {
     if (this.used + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.used + n) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
+    const bigger = releasableBuffer(size);
     this.buf.copy(bigger, 0, 0, this.used);
     this.buf = bigger;
   }

@@ -3,6 +3,7 @@
  * allocating each anew (off-heap) makes V8 run full garbage collections; once a buffer's bytes are
  * durable (no retry after a fault can need them), it comes back here.
  */
+import { wholeBuffer } from '../mapped-memory.js';
 
 /**
  * Spare bytes kept at most: with `--fsync 50` a busy server writes ~50 buffers between two fsyncs,
@@ -30,8 +31,10 @@ export class SpareBuffers {
 
   /** Offers the whole buffer `view` was taken from (the encoder's detach()), while the pool has room. */
   give(view: Buffer): void {
-    if (view.byteOffset !== 0 || this.bytes + view.buffer.byteLength > MAX_SPARE_BYTES) return;
-    this.spares.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
-    this.bytes += view.buffer.byteLength;
+    if (view.byteOffset !== 0) return;
+    const whole = wholeBuffer(view);
+    if (this.bytes + whole.length > MAX_SPARE_BYTES) return;
+    this.spares.push(whole);
+    this.bytes += whole.length;
   }
 }

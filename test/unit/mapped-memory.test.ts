@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAPPED_BYTES, mappedArray, RELEASABLE_BYTES, releasableBuffer } from '../../src/mapped-memory.js';
+import { MAPPED_BYTES, mappedArray, RELEASABLE_BYTES, releasableBuffer, wholeBuffer } from '../../src/mapped-memory.js';
 
 describe('mappedArray', () => {
   it('is a zeroed array of the length asked for, over a whole number of mappings', () => {
@@ -30,5 +30,15 @@ describe('releasableBuffer', () => {
     expect(large.buffer.byteLength).toBe(MAPPED_BYTES);
     large.fill(7);
     expect(large.every((b) => b === 7)).toBe(true);
+  });
+});
+
+describe('wholeBuffer', () => {
+  it('gives back all of the buffer a view was cut from, and no more of a mapping', () => {
+    const large = releasableBuffer(RELEASABLE_BYTES * 3);
+    expect(wholeBuffer(large.subarray(0, 10)).length).toBe(RELEASABLE_BYTES * 3);
+    expect(wholeBuffer(large.subarray(0, 10)).buffer).toBe(large.buffer);
+    const small = Buffer.allocUnsafeSlow(1000);
+    expect(wholeBuffer(small.subarray(0, 10)).length).toBe(1000);
   });
 });
