@@ -6,19 +6,20 @@
  * a threshold that rises to 64 MiB once large buffers have come and gone. Blocks of queued items
  * allocated inside the heap pin what a journal compaction frees around them: 15 s after a push of
  * 1M items a server kept 197 MB of RSS with 55 MB of its heap free, against 153 MB with the blocks
- * in slabs (bench/RESULTS.md: Memory). A request of 32 MiB or more is always mapped (glibc's
- * mapping threshold never rises above 32 MiB), and a mapping is unmapped whole when freed. Only
- * the pages blocks have been written to are resident, so a new slab costs nothing until used.
+ * in slabs (bench/RESULTS.md: Memory). A slab of MAPPED_BYTES is always mapped, and unmapped whole
+ * when freed (mapped-memory.ts). Only the pages blocks have been written to are resident, so a new
+ * slab costs nothing until used.
  *
  * A block given back is reused before a slab is carved further, from the slab with the most blocks
  * in use (so that sparse slabs empty); a slab whose blocks have all come back is dropped, and V8
  * frees it with its ArrayBuffer. A block dropped without being given back (the list of a queue that
  * simply became garbage) comes back when V8 collects it.
  */
+import { MAPPED_BYTES } from '../mapped-memory.js';
 
 export const POOL_BLOCK_BYTES = 64 * 1024;
-/** 32 MiB: glibc's largest mapping threshold, so a slab is always a mapping of its own. */
-const SLAB_BYTES = 32 * 1024 * 1024;
+/** A slab is always a mapping of its own. */
+const SLAB_BYTES = MAPPED_BYTES;
 const BLOCKS_PER_SLAB = SLAB_BYTES / POOL_BLOCK_BYTES;
 
 class Slab {
