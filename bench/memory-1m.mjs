@@ -7,6 +7,9 @@
 // each measurement (default 500,10000): what holds the memory, and what a GC would give back.
 // LATER=5000,20000 reads rss_bytes again that many ms after each measurement (no GC forced): what an
 // idle server gives back on its own.
+// SMAPS=1 adds where the RSS is, from /proc/<pid>/smaps (Linux): glibc's main heap ([heap]: what it
+// keeps of freed memory shows here), mappings of 32 MiB or more (block pool slabs, mapped-memory.ts),
+// other anonymous memory (V8's heap, glibc's thread arenas, smaller mappings) and files (the node binary).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import os from 'node:os';
@@ -67,20 +70,38 @@ const probe = async ({ server }) => {
   }
   await new Promise((r) => setTimeout(r, 500));
 };
-const report = (when, s, empty) =>
+/** RSS by kind of mapping, in MB, from /proc/<pid>/smaps (empty where there is none). */
+function smaps(pid) {
+  if (!process.env.SMAPS) return '';
+  const kinds = { heap: 0, mapped32: 0, anon: 0, files: 0 };
+  let kind = 'anon';
+  for (const line of fs.readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const m = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (m) {
+      const size = parseInt(m[2], 16) - parseInt(m[1], 16);
+      kind = m[3] === '[heap]' ? 'heap' : m[3].startsWith('/') ? 'files' : size >= 32 * 1024 * 1024 ? 'mapped32' : 'anon';
+    } else if (line.startsWith('Rss:')) kinds[kind] += Number(line.split(/\s+/)[1]) * 1024;
+  }
+  return ` [smaps MB: ${Object.entries(kinds)
+    .map(([k, v]) => `${k}=${(v / 1e6).toFixed(1)}`)
+    .join(' ')}]`;
+}
+
+const report = (when, s, empty, pid) =>
   console.log(
     `${when}: items=${s.items} size=${size} rss=${(s.rss / 1e6).toFixed(1)} MB` +
       (s.items > 0
         ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)`
         : '') +
-      ` compactions=${s.compactions}`,
+      ` compactions=${s.compactions}` +
+      smaps(pid),
   );
 
 const later = async (s, when, empty) => {
   const t0 = Date.now();
   for (const at of (process.env.LATER ?? '').split(',').filter(Boolean).map(Number)) {
     await new Promise((r) => setTimeout(r, Math.max(0, t0 + at - Date.now())));
-    report(`${when}, ${at} ms later`, await stats(s.sock), empty);
+    report(`${when}, ${at} ms later`, await stats(s.sock), empty, s.server.pid);
   }
 };
 
@@ -91,12 +112,12 @@ const chunk = `set q 0 0 ${size} noreply\r\n${payload}\r\n`.repeat(1000);
 for (let i = 0; i < items / 1000; i++) {
   if (!s.sock.write(chunk)) await new Promise((r) => s.sock.once('drain', r));
 }
-report('after the push', await stats(s.sock), empty);
+report('after the push', await stats(s.sock), empty, s.server.pid);
 await probe(s);
 await later(s, 'after the push', empty);
 await stop(s);
 s = await start();
-report('after a restart', await stats(s.sock), empty);
+report('after a restart', await stats(s.sock), empty, s.server.pid);
 await probe(s);
 await later(s, 'after a restart', empty);
 await stop(s);
