@@ -447,9 +447,10 @@ export class DataSlabs {
 
 const MIN_SLAB_BYTES = 256 * 1024;
 /**
- * 32 MiB: slabs of 1 MiB and more (and items with a buffer of their own) are mapped on their own
- * (mapped-memory.ts: releasableBuffer), so that a freed one leaves the process's memory at once;
- * from the C heap, slabs of a few MiB stayed there once freed. Only the pages written to count.
+ * 32 MiB. Every slab (none is smaller than RELEASABLE_BYTES) and every item with a buffer of its own
+ * is mapped on its own (mapped-memory.ts: releasableBuffer), so that a freed one leaves the
+ * process's memory at once; from the C heap, slabs of a few MiB stayed there once freed. Only the
+ * pages written to count; each slab reserves 32 MiB of address space.
  */
 const MAX_SLAB_BYTES = MAPPED_BYTES;
 /** Items larger than this get a buffer of their own rather than leaving much of a slab's end unused. */
