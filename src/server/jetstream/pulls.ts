@@ -2,20 +2,22 @@
  * Reservations pulled from JetStream (`MSG.NEXT`): those that do not wait go with the other gets
  * of their turn on the same queue (batch-pulls.ts); those that wait pull one message each.
  * JetStream delivers a pulled message under its own subject, not the pull's reply subject, so each
- * rq connection waits through an inbox of its own (its requests run in order, one pull at a time): a message on it
- * answers the connection's current pull when it is an item of the queue pulled from; a status (no
- * message, the wait ran out) names the pull it answers by its reply subject. JetStream may still
- * deliver to a pull its requester has given up on (no answer in time, a wait that was stopped, a
- * pull from another queue earlier): such a message, and any that arrives when no pull waits for
- * it, is given back at once, so that no item stays reserved by nobody.
+ * rq connection waits through a token inbox of its own (token-inbox.ts; its requests run in
+ * order, one pull at a time): a message on it answers the connection's current pull when it is an
+ * item of the queue pulled from; a status (no message, the wait ran out) names the pull it answers
+ * by its token. JetStream may still deliver to a pull its requester has given up on (no answer in
+ * time, a wait that was stopped, a pull from another queue earlier): such a message, and any that
+ * arrives when no pull waits for it, is given back at once, so that no item stays reserved by
+ * nobody.
  */
-import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { storeFailed } from '../queue-ops/failures.js';
 import { Failure } from '../queue-ops/operations.js';
 import type { QueueHandle } from './catalog.js';
 import { deliveryOf } from './items.js';
 import { BatchPulls } from './batch-pulls.js';
 import { pullEnd } from './pull-status.js';
+import { TokenInbox } from './token-inbox.js';
 import { Turns } from './turns.js';
 
 /** What a pull ends with: a message (now held), none, or a failure. */
@@ -43,7 +45,7 @@ export class Pulls {
   /** Set by endAll: the server is stopping, so a pull that would wait is answered with none at once. */
   ended = false;
   /** The pulls that do not wait, gathered per turn and queue. */
-  readonly batches: BatchPulls = new BatchPulls(this);
+  readonly batches: BatchPulls;
 
   constructor(
     readonly nc: NatsConnection,
@@ -52,7 +54,9 @@ export class Pulls {
     readonly giveBack: (msg: Msg) => void,
     /** When a pull is sent: with the other requests of its turn. */
     readonly turns = new Turns(),
-  ) {}
+  ) {
+    this.batches = new BatchPulls(this);
+  }
 
   /** A new connection's inbox. */
   inbox(): PullInbox {
@@ -73,15 +77,16 @@ export class Pulls {
 }
 
 export class PullInbox {
-  private readonly prefix = createInbox();
-  private sub: Subscription | null = null;
+  /** Where this connection's pulls are answered: the token of its current pull is open there. */
+  private readonly inbox: TokenInbox;
   private current: Current | null = null;
-  private nextToken = 1;
   /** Pulls sent and not yet answered by JetStream (a cancelled wait still runs there until it expires). */
   private outstanding = 0;
   private closed = false;
 
-  constructor(private readonly pulls: Pulls) {}
+  constructor(private readonly pulls: Pulls) {
+    this.inbox = new TokenInbox(pulls.nc, (msg) => this.unmatched(msg));
+  }
 
   /**
    * Pulls one message from a queue: at once (with the other gets of this turn on the queue:
@@ -91,20 +96,28 @@ export class PullInbox {
     this.cancel();
     if (waitMs === 0) return this.pulls.batches.pull(queue);
     if (this.pulls.ended) return { result: Promise.resolve(null), cancel: () => {} };
-    const token = String(this.nextToken++);
+    let token = '';
     let settle!: (result: PullResult) => void;
     const result = new Promise<PullResult>((resolve) => {
-      // JetStream answers a pull at once (a message, or none) or at the end of its wait; missing
-      // that, it was lost (a consumer leader change), and the caller pulls again.
-      const margin = Math.min(this.pulls.timeoutMs, LOST_WAIT_MARGIN_MS);
-      const timer = setTimeout(() => settle(storeFailed('reserving: no answer from JetStream in time')), waitMs + margin);
       settle = (r) => {
         if (this.current?.token !== token) return;
         this.current = null;
-        clearTimeout(timer);
+        this.inbox.end(token);
         resolve(r);
       };
     });
+    // JetStream answers a pull at once (a message, or none) or at the end of its wait; missing
+    // that, it was lost (a consumer leader change), and the caller pulls again.
+    const margin = Math.min(this.pulls.timeoutMs, LOST_WAIT_MARGIN_MS);
+    try {
+      token = this.inbox.add({
+        deadline: Date.now() + waitMs + margin,
+        answered: (msg) => this.ended(msg),
+        expired: () => settle(storeFailed('reserving: no answer from JetStream in time')),
+      });
+    } catch (err) {
+      return { result: Promise.resolve(storeFailed(`reserving: ${(err as Error).message}`)), cancel: () => {} };
+    }
     this.current = { token, stream: queue.stream, settle };
     void this.pulls.turns.next().then(() => this.send(queue.nextSubject, token, waitMs));
     return { result, cancel: () => settle(null) };
@@ -114,9 +127,8 @@ export class PullInbox {
   private send(nextSubject: string, token: string, waitMs: number): void {
     if (this.current?.token !== token) return;
     try {
-      this.sub ??= this.pulls.nc.subscribe(`${this.prefix}.*`, { callback: (_err, msg) => this.arrived(msg) });
       const body = `{"batch":1,"expires":${waitMs * 1_000_000}}`;
-      this.pulls.nc.publish(nextSubject, body, { reply: `${this.prefix}.${token}` });
+      this.pulls.nc.publish(nextSubject, body, { reply: this.inbox.replyTo(token) });
       this.outstanding++;
     } catch (err) {
       this.current.settle(storeFailed(`reserving: ${(err as Error).message}`));
@@ -136,7 +148,7 @@ export class PullInbox {
     this.closed = true;
     this.cancel();
     this.closeIfDone();
-    if (this.sub !== null) setTimeout(() => this.closeNow(), this.pulls.timeoutMs).unref();
+    if (this.outstanding > 0) setTimeout(() => this.closeNow(), this.pulls.timeoutMs).unref();
   }
 
   private closeNow(): void {
@@ -146,25 +158,30 @@ export class PullInbox {
 
   private closeIfDone(): void {
     if (!this.closed || this.outstanding > 0) return;
-    this.sub?.unsubscribe();
-    this.sub = null;
+    this.inbox.close();
     this.pulls.forget(this);
   }
 
-  private arrived(msg: Msg): void {
-    const isItem = msg.reply !== undefined && msg.reply.startsWith('$JS.ACK.');
-    if (isItem) {
-      this.outstanding = Math.max(0, this.outstanding - 1);
-      if (this.current !== null && deliveryOf(msg.reply!)?.stream === this.current.stream) this.current.settle(msg);
-      else this.pulls.giveBack(msg);
-      return this.closeIfDone();
-    }
+  /** A status on the current pull's token: the end of that pull, unless a heartbeat. */
+  private ended(msg: Msg): void {
     const end = pullEnd(msg);
     if (end === undefined) return;
     this.outstanding = Math.max(0, this.outstanding - 1);
-    const token = msg.subject.slice(this.prefix.length + 1);
-    if (this.current !== null && this.current.token === token) {
-      this.current.settle(end === null ? null : storeFailed(`reserving: ${end.message}`));
+    this.current?.settle(end === null ? null : storeFailed(`reserving: ${end.message}`));
+    this.closeIfDone();
+  }
+
+  /**
+   * A message JetStream delivered (under its stream's subject: the answer to the current pull when
+   * of its queue, else given back), or the status of a pull that ended before JetStream answered.
+   */
+  private unmatched(msg: Msg): void {
+    if (msg.reply !== undefined && msg.reply.startsWith('$JS.ACK.')) {
+      this.outstanding = Math.max(0, this.outstanding - 1);
+      if (this.current !== null && deliveryOf(msg.reply)?.stream === this.current.stream) this.current.settle(msg);
+      else this.pulls.giveBack(msg);
+    } else if (pullEnd(msg) !== undefined) {
+      this.outstanding = Math.max(0, this.outstanding - 1);
     }
     this.closeIfDone();
   }

@@ -2,8 +2,10 @@
  * A connection's pull inbox (src/server/jetstream/pulls.ts) on a real JetStream server. JetStream
  * keeps a waiting pull until it expires, even after its requester has moved on; an item it then
  * delivers is no answer to the connection's next pull, from another queue, and is given back. The
- * gets that do not wait go as one pull per turn and queue (batch-pulls.ts).
+ * gets that do not wait go as one pull per turn and queue (batch-pulls.ts), all answered through
+ * one subscription (token-inbox.ts).
  */
+import net from 'node:net';
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy } from '@nats-io/jetstream';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +108,45 @@ describe.skipIf(NO_NATS_SERVER !== null)(`pull inbox${NO_NATS_SERVER ? ` (${NO_N
     expect((await givenBack).string()).toBe('second');
     a.close();
     b.close();
+  });
+
+  it('answers the batches of many turns, on two queues, through one subscription: one SUB, no UNSUB', async () => {
+    const [e, f] = [await queue('E'), await queue('F')];
+    const js = jetstream(nc);
+    for (let i = 0; i < 10; i++) {
+      await js.publish(e.subject, `e${i}`);
+      await js.publish(f.subject, `f${i}`);
+    }
+    // The front end's NATS connection goes through a relay that keeps what it sends.
+    let sent = '';
+    const relay = net.createServer((client) => {
+      const upstream = net.connect(server.node.port, '127.0.0.1');
+      client.on('data', (d: Buffer) => {
+        sent += d.toString('latin1');
+        upstream.write(d);
+      });
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const front = await connect({ servers: `127.0.0.1:${(relay.address() as net.AddressInfo).port}` });
+    const given: Msg[] = [];
+    const pulls = new Pulls(front, 5_000, (m) => given.push(m));
+    const inboxes = [pulls.inbox(), pulls.inbox()];
+    const got: string[] = [];
+    for (let turn = 0; turn < 5; turn++) {
+      const results = await Promise.all(inboxes.flatMap((inbox) => [e, f].map((q) => inbox.pull(q, 0).result)));
+      got.push(...results.map(text));
+    }
+    expect(got.filter((g) => g.startsWith('e'))).toEqual(Array.from({ length: 10 }, (_, i) => `e${i}`));
+    expect(got.filter((g) => g.startsWith('f'))).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}`));
+    expect(given).toEqual([]);
+    await front.flush();
+    expect(sent.match(/^SUB /gm)?.length).toBe(1);
+    expect(sent.match(/^UNSUB /gm)).toBeNull();
+    for (const inbox of inboxes) inbox.close();
+    await front.close();
+    await new Promise((resolve) => relay.close(resolve));
   });
 });
