@@ -44,6 +44,8 @@ export interface QueueHandle extends QueueNames {
 const MAX_WAITING_PULLS = 100_000;
 
 const ADVISORY = '$JS.EVENT.ADVISORY.STREAM';
+/** The stream advisories after which a queue is looked up again (a restore makes a stream too). */
+const EXISTENCE_EVENTS = new Set(['CREATED', 'DELETED', 'UPDATED', 'RESTORE_COMPLETE']);
 
 /** How long to wait before asking again whether a new consumer has a leader (elections take ~100 ms). */
 const LEADER_ASK_PAUSE_MS = 25;
@@ -70,12 +72,18 @@ export class Catalog {
     private readonly limits: QueueLimits,
   ) {}
 
-  /** Listens to the cluster's stream advisories; without them a deleted queue would stay known here. */
+  /**
+   * Listens to the cluster's stream advisories; without them a deleted queue would stay known here.
+   * Only a stream made, deleted or changed is news of whether a queue exists: a leader elected or a
+   * quorum lost is not, and asking again then, in the middle of the election, would fail sets that
+   * the publish alone carries through the election (store.ts).
+   */
   start(): void {
     this.advisories = this.nc.subscribe(`${ADVISORY}.*.>`, {
       callback: (_err, msg) => {
-        // $JS.EVENT.ADVISORY.STREAM.<CREATED|DELETED|UPDATED>.<stream>: whatever happened, ask again.
-        const stream = msg.subject.slice(ADVISORY.length + 1).split('.')[1];
+        // $JS.EVENT.ADVISORY.STREAM.<event>.<stream>
+        const [event, stream] = msg.subject.slice(ADVISORY.length + 1).split('.');
+        if (!EXISTENCE_EVENTS.has(event)) return;
         for (const [name, handle] of this.known) {
           if (handle === null ? namesOf(this.options.prefix, name).stream === stream : handle.stream === stream)
             this.known.delete(name);

@@ -3,7 +3,8 @@
  * a queue that many connections need at once is looked up and made once (catalog.ts), every
  * connection waiting for that one instead of each asking (making a consumer again drops the pulls
  * waiting on it); a set, get and delete cost a publish, a pull and a delete, nothing more; and
- * `stats` reads a queue with nothing open in one request (figures.ts).
+ * `stats` reads a queue with nothing open in one request (figures.ts); a queue stays known through
+ * its stream's leader elections, and is looked up again once its stream is deleted.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,30 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream API requests${NO_NATS_SERVER
       }
       await stop();
       expect(Object.fromEntries(seen)).toEqual({ 'CONSUMER.MSG': 10, 'STREAM.MSG': 10 });
+    } finally {
+      ops.disconnect(Date.now());
+    }
+  });
+
+  it("keeps knowing a queue through its stream's leader elections, and asks again once it is deleted", async () => {
+    const ops = store.queues(new ServerCounters()).connect();
+    /** A stream advisory as nats-server sends it, seen by the store before this resolves. */
+    const advisory = async (event: string) => {
+      spy.publish(`$JS.EVENT.ADVISORY.STREAM.${event}.rq_elected`, '{}');
+      await spy.flush();
+      await store.nc.flush();
+    };
+    try {
+      expect(typeof (await ops.enqueue('elected', 0, 0, Buffer.from('first'), Date.now()))).toBe('number');
+      const { seen, stop } = await countRequests();
+      // Asking again in the middle of an election would fail the set that the publish alone carries through.
+      await advisory('LEADER_ELECTED');
+      await advisory('QUORUM_LOST');
+      expect(typeof (await ops.enqueue('elected', 0, 0, Buffer.from('second'), Date.now()))).toBe('number');
+      await advisory('DELETED');
+      expect(typeof (await ops.enqueue('elected', 0, 0, Buffer.from('third'), Date.now()))).toBe('number');
+      await stop();
+      expect(seen.get('STREAM.INFO')).toBe(1);
     } finally {
       ops.disconnect(Date.now());
     }
