@@ -160,8 +160,11 @@ export class Catalog {
 
   /** Makes the queue's stream (unless another front end has) and consumer. */
   private async create(name: string, unlimited: boolean): Promise<QueueHandle | Failure> {
-    if (!unlimited && this.limits.maxQueues !== Infinity && (await this.count()) >= this.limits.maxQueues)
-      return tooManyQueues(this.limits);
+    if (!unlimited && this.limits.maxQueues !== Infinity) {
+      const count = await this.count();
+      if (count instanceof Failure) return count;
+      if (count >= this.limits.maxQueues) return tooManyQueues(this.limits);
+    }
     const names = namesOf(this.options.prefix, name);
     const made = await this.addStream(names.stream, names.subject, unlimited);
     return made instanceof Failure ? made : this.addConsumer(names);
@@ -215,9 +218,14 @@ export class Catalog {
     return this.handle(namesOf(this.options.prefix, name));
   }
 
-  private async count(): Promise<number> {
+  /** How many queues there are (for --max-queues). */
+  private async count(): Promise<number | Failure> {
     const names: string[] = [];
-    for await (const name of this.jsm.streams.names(allSubjects(this.options.prefix))) names.push(name);
+    try {
+      for await (const name of this.jsm.streams.names(allSubjects(this.options.prefix))) names.push(name);
+    } catch (err) {
+      return storeFailed(reasonOf(err, 'counting the queues'));
+    }
     return names.length;
   }
 

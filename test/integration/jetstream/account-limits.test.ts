@@ -2,7 +2,8 @@
  * --max-queues is checked by each front end, which counts the streams before making one, so front
  * ends making queues at the same moment can pass it; the NATS account's JetStream `max_streams` is
  * the exact bound across all of them (docs/scale-out.md). A set past it is refused as too many
- * queues, stores nothing, and the queues that exist keep working.
+ * queues, stores nothing, and the queues that exist keep working. A front end that cannot count the
+ * streams answers SERVER_ERROR, as for any request JetStream does not answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKey } from '../../../src/protocol/key.js';
@@ -48,6 +49,31 @@ describe.skipIf(NO_NATS_SERVER !== null)(`the account's max_streams${NO_NATS_SER
     } finally {
       a.disconnect(Date.now());
       b.disconnect(Date.now());
+    }
+  });
+
+  it('--max-queues: a new queue whose streams cannot be counted is a store failure, not a broken operation', async () => {
+    // A user that may not list stream names: the count before making a queue fails.
+    const denied = await NatsServer.start({
+      extraConfig: `accounts { D: { jetstream: enabled, users: [{ user: d, password: d, permissions: { publish: { deny: ["$JS.API.STREAM.NAMES"] } } }] } }`,
+    });
+    const store = await openJetStream(
+      testStoreOptions(denied.url, { user: 'd', password: 'd', timeoutMs: 1_000 }),
+      { ...testLimits(), maxQueues: 10 },
+      SILENT_LOG,
+    );
+    const ops = store.queues(new ServerCounters()).connect();
+    try {
+      const outcome = await ops.enqueue('new', 0, 0, Buffer.from('1'), Date.now());
+      expect(outcome).toBeInstanceOf(Failure);
+      expect(outcome).toMatchObject({
+        kind: 'refused',
+        reason: expect.stringMatching(/^store: counting the queues: /) as string,
+      });
+    } finally {
+      ops.disconnect(Date.now());
+      await store.persistence.close();
+      await denied.stop();
     }
   });
 });
