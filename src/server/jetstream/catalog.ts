@@ -45,7 +45,7 @@ const MAX_WAITING_PULLS = 100_000;
 
 const ADVISORY = '$JS.EVENT.ADVISORY.STREAM';
 /** The stream advisories after which a queue is looked up again (a restore makes a stream too). */
-const EXISTENCE_EVENTS = new Set(['CREATED', 'DELETED', 'UPDATED', 'RESTORE_COMPLETE']);
+const EXISTENCE_EVENTS = new Set(['CREATED', 'DELETED', 'RESTORE_COMPLETE']);
 
 /** How long to wait before asking again whether a new consumer has a leader (elections take ~100 ms). */
 const LEADER_ASK_PAUSE_MS = 25;
@@ -74,9 +74,9 @@ export class Catalog {
 
   /**
    * Listens to the cluster's stream advisories; without them a deleted queue would stay known here.
-   * Only a stream made, deleted or changed is news of whether a queue exists: a leader elected or a
-   * quorum lost is not, and asking again then, in the middle of the election, would fail sets that
-   * the publish alone carries through the election (store.ts).
+   * Only a stream made or deleted is news of whether a queue exists: a leader elected, a quorum lost
+   * or a changed configuration is not, and asking again then, in the middle of an election, would
+   * fail sets that the publish alone carries through the election (store.ts).
    */
   start(): void {
     this.advisories = this.nc.subscribe(`${ADVISORY}.*.>`, {

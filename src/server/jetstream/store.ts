@@ -174,7 +174,8 @@ export class JetStreamStore implements QueueStore {
    * An attempt that gets no answer may or may not have been stored, so it is sent again with the
    * same message id until the time limit: JetStream keeps one copy (its duplicate window), and
    * answers the retry with the first copy's sequence. A publish right after a stream is made, or
-   * during a leader election, is carried through this way instead of failing. An item `moved` from
+   * during a leader election (when nothing takes the subject), is carried through this way instead
+   * of failing, without asking again whether the queue exists. An item `moved` from
    * another stream (to a dead-letter queue, or a delayed item now due) brings its own message id
    * and delivery count, and its queue is made past any limit (dead-letters.ts, delays.ts); one with
    * `delayMs` waits with the queue's delayed items until that long after it is sent (its id is its
@@ -208,15 +209,18 @@ export class JetStreamStore implements QueueStore {
           handle.counts.rejected++;
           return queueFull(name, this.limits);
         }
+        // No stream took it: its leader is being elected, or it was deleted. A queue deleted by any
+        // front end is forgotten on its advisory (catalog.ts), and the next try makes it again; a
+        // queue's delayed stream, deleted with it elsewhere, is made again once.
         const noStream = isNoStream(err);
-        // No stream took it: deleted by another front end? Make it again, once.
-        if (noStream && !remade) {
+        if (noStream && delayMs > 0 && !remade) {
           remade = true;
-          this.catalog.forget(name);
           this.delays.forget(name);
           continue;
         }
         if ((!noStream && !isTimeout(err)) || Date.now() + RETRY_PAUSE_MS >= deadline) {
+          // Still no stream: the next set asks whether the queue exists (an advisory missed).
+          if (noStream) this.catalog.forget(name);
           return storeFailed(reasonOf(err, `storing in queue ${name}`));
         }
         // No leader, or no answer: an election, most likely. Wait a moment and send it again.

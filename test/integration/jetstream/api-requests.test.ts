@@ -4,8 +4,10 @@
  * connection waiting for that one instead of each asking (making a consumer again drops the pulls
  * waiting on it); a set, get and delete cost a publish, a pull and a delete, nothing more; and
  * `stats` reads a queue with nothing open in one request (figures.ts); a queue stays known through
- * its stream's leader elections, and is looked up again once its stream is deleted.
+ * its stream's leader elections, and is looked up again once its stream is deleted; a set that
+ * nothing takes for a moment (no stream leader) is sent again, without a lookup.
  */
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
@@ -13,6 +15,7 @@ import { openJetStream } from '../../../src/server/jetstream/connect.js';
 import type { JetStreamStore } from '../../../src/server/jetstream/store.js';
 import { SILENT_LOG } from '../../../src/server/log.js';
 import { ServerCounters } from '../../../src/server/stats.js';
+import { eventually } from '../../helpers/eventually.js';
 import { testStoreOptions } from '../../helpers/jetstream.js';
 import { NatsServer, NO_NATS_SERVER } from '../../helpers/nats-cluster.js';
 import { testLimits } from '../../helpers/server.js';
@@ -138,6 +141,27 @@ describe.skipIf(NO_NATS_SERVER !== null)(`JetStream API requests${NO_NATS_SERVER
       expect(typeof (await ops.enqueue('elected', 0, 0, Buffer.from('third'), Date.now()))).toBe('number');
       await stop();
       expect(seen.get('STREAM.INFO')).toBe(1);
+    } finally {
+      ops.disconnect(Date.now());
+    }
+  });
+
+  it('sends a set again while nothing takes its subject (no stream leader), without looking the queue up', async () => {
+    const ops = store.queues(new ServerCounters()).connect();
+    const jsm = await jetstreamManager(spy);
+    try {
+      expect(typeof (await ops.enqueue('leaderless', 0, 0, Buffer.from('first'), Date.now()))).toBe('number');
+      const { subjects } = (await jsm.streams.info('rq_leaderless')).config;
+      // As while a leader is elected: nothing takes the queue's subject (its stream listens elsewhere).
+      await jsm.streams.update('rq_leaderless', { subjects: ['elsewhere'] });
+      const { seen, stop } = await countRequests();
+      const sent = store.nc.stats().outMsgs;
+      const set = ops.enqueue('leaderless', 0, 0, Buffer.from('second'), Date.now());
+      await eventually(() => store.nc.stats().outMsgs >= sent + 4, 'four messages from the front end');
+      await stop();
+      await jsm.streams.update('rq_leaderless', { subjects });
+      expect(typeof (await set)).toBe('number');
+      expect(Object.fromEntries(seen)).toEqual({});
     } finally {
       ops.disconnect(Date.now());
     }

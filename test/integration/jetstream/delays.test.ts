@@ -3,8 +3,9 @@
  * in this process: an item set with `delay=` through one front end waits out of sight (counted as
  * delayed) and joins the tail of its queue when due, for a reader on another front end; so does an
  * item its holder releases with a delay, keeping its delivery count; a delayed item is
- * moved by a front end that started after it was set, when the one that stored it is gone; and
- * flush and delete_queue remove delayed items too.
+ * moved by a front end that started after it was set, when the one that stored it is gone;
+ * flush and delete_queue remove delayed items too; and a queue deleted through one front end is
+ * made again, with its delayed stream, by the next set through another.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeleteKey, parseKey } from '../../../src/protocol/key.js';
@@ -138,5 +139,16 @@ describe.skipIf(NO_NATS_SERVER !== null)(`delayed sets on JetStream${NO_NATS_SER
     // Made again: its delayed items come again, through the front end that deleted it too.
     await set(a.ops, 'dropped/delay=300', 'again');
     expect(await get(a.ops, 'dropped/t=20000')).toBe('again');
+  });
+
+  it('makes a queue deleted through another front end again on the next set, delayed or not', async () => {
+    const prefix = `d${++prefixes}`;
+    const [a, b] = [await frontEnd(prefix), await frontEnd(prefix)];
+    await set(b.ops, 'remade', 'before');
+    await set(b.ops, 'remade/delay=50', 'before, delayed');
+    expect(await a.ops.dropQueue('remade', Date.now())).toBe(true);
+    await set(b.ops, 'remade', 'after');
+    await set(b.ops, 'remade/delay=50', 'after, delayed');
+    expect([await get(a.ops, 'remade/t=20000'), await get(a.ops, 'remade/t=20000')]).toEqual(['after', 'after, delayed']);
   });
 });
