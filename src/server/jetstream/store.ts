@@ -210,8 +210,9 @@ export class JetStreamStore implements QueueStore {
           return queueFull(name, this.limits);
         }
         // No stream took it: its leader is being elected, or it was deleted. A queue deleted by any
-        // front end is forgotten on its advisory (catalog.ts), and the next try makes it again; a
-        // queue's delayed stream, deleted with it elsewhere, is made again once.
+        // front end is forgotten on its advisory (catalog.ts; advisories missed while disconnected
+        // are made up for by forgetting every queue on reconnecting), and the next try makes it
+        // again; a queue's delayed stream, deleted with it elsewhere, is made again once.
         const noStream = isNoStream(err);
         if (noStream && delayMs > 0 && !remade) {
           remade = true;
@@ -219,8 +220,6 @@ export class JetStreamStore implements QueueStore {
           continue;
         }
         if ((!noStream && !isTimeout(err)) || Date.now() + RETRY_PAUSE_MS >= deadline) {
-          // Still no stream: the next set asks whether the queue exists (an advisory missed).
-          if (noStream) this.catalog.forget(name);
           return storeFailed(reasonOf(err, `storing in queue ${name}`));
         }
         // No leader, or no answer: an election, most likely. Wait a moment and send it again.
