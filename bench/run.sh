@@ -69,49 +69,6 @@ fi
 # client thread (the client gets CPU 1 alone, the server CPU 0).
 QBENCH_COMMON=(--conns 50 --size 64 --threads 1 --seconds "$DURATION")
 
-# configure NAME DIR PORT: set SERVER_CMD and CLIENT_ARGS (and METRICS_PORT) for one configuration.
-configure() {
-  local name=$1 dir=$2 port=$3 bin=$RQ_BIN
-  METRICS_PORT=""
-  CLIENT_CMD=("$QBENCH")
-  if [[ $name == b-* ]]; then name=${name#b-} bin=$RQ_BIN_B; fi
-  local redis=(redis-server --port "$port" --bind 127.0.0.1 --dir "$dir" --save '' --daemonize no)
-  # --trace-gc: one line per collection with its pause, summed into the GC share (gc_share).
-  local rq=(node --trace-gc "$bin" serve --port "$port" --data-dir "$dir")
-  local bs=(beanstalkd -l 127.0.0.1 -p "$port")
-  case $name in
-    # -U 0: no UDP; -t 1: one worker thread, like the single-threaded others.
-    # memcached refuses to run as root without -u.
-    memcached) SERVER_CMD=(memcached -p "$port" -l 127.0.0.1 -U 0 -t 1 -u "$(id -un)")
-      CLIENT_ARGS=(--proto mckv) ;;
-    redis) SERVER_CMD=("${redis[@]}" --appendonly no); CLIENT_ARGS=(--proto redis) ;;
-    redis-reliable) SERVER_CMD=("${redis[@]}" --appendonly no); CLIENT_ARGS=(--proto redis --redis-reliable) ;;
-    redis-aof-everysec) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync everysec)
-      CLIENT_ARGS=(--proto redis) ;;
-    redis-aof-always) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
-      CLIENT_ARGS=(--proto redis) ;;
-    # BullMQ (bench/bullmq.mjs, bench-only dependencies in bench/package.json) on redis with AOF.
-    bullmq-aof) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync everysec)
-      CLIENT_CMD=(node "$BENCH_DIR/bullmq.mjs"); CLIENT_ARGS=() ;;
-    redis-aof-always-reliable) SERVER_CMD=("${redis[@]}" --appendonly yes --appendfsync always)
-      CLIENT_ARGS=(--proto redis --redis-reliable) ;;
-    # beanstalkd -b without -f fsyncs at most every 50 ms (man beanstalkd).
-    beanstalkd) SERVER_CMD=("${bs[@]}" -b "$dir"); CLIENT_ARGS=(--proto beanstalk) ;;
-    beanstalkd-f0) SERVER_CMD=("${bs[@]}" -b "$dir" -f 0); CLIENT_ARGS=(--proto beanstalk) ;;
-    beanstalkd-mem) SERVER_CMD=("${bs[@]}"); CLIENT_ARGS=(--proto beanstalk) ;;
-    rq-mem) SERVER_CMD=("${rq[@]}" --no-journal); CLIENT_ARGS=(--proto mcq) ;;
-    rq-default) SERVER_CMD=("${rq[@]}"); CLIENT_ARGS=(--proto mcq) ;;
-    rq-always) SERVER_CMD=("${rq[@]}" --fsync always); CLIENT_ARGS=(--proto mcq) ;;
-    rq-never) SERVER_CMD=("${rq[@]}" --fsync never); CLIENT_ARGS=(--proto mcq) ;;
-    # rq-default serving --metrics, scraped once a second while qbench runs (scrape_loop).
-    # The Node floor: a minimal memcache-queue server with rq's I/O pattern (bench/node-floor.mjs).
-    node-floor) SERVER_CMD=(node --trace-gc "$BENCH_DIR/node-floor.mjs" --port "$port"); CLIENT_ARGS=(--proto mcq) ;;
-    rq-metrics) METRICS_PORT=$(free_port)
-      while [[ $METRICS_PORT == "$port" ]]; do METRICS_PORT=$(free_port); done
-      SERVER_CMD=("${rq[@]}" --metrics "127.0.0.1:$METRICS_PORT"); CLIENT_ARGS=(--proto mcq) ;;
-  esac
-}
-
 # --- preparation -------------------------------------------------------------
 command -v taskset >/dev/null || ensure_packages util-linux || die "taskset missing"
 command -v node >/dev/null || die "node is needed (summary, rq)"
