@@ -159,9 +159,12 @@ describe('replay', () => {
       journal.whenDurable(journal.appended, () => durableTurns++);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // One fsync is in flight (turn 0); turns 1-4 were written meanwhile and wait for the next.
+    // One fsync is in flight (turn 0); turns 1-4 wait for it to end, then go out in one write and
+    // ride on the next fsync.
     expect(store.heldSyncCount).toBe(1);
+    const writes = store.writes;
     expect(store.releaseSyncs()).toBe(1);
+    expect(store.writes - writes).toBe(1);
     expect(durableTurns).toBe(1);
     expect(store.heldSyncCount).toBe(1);
     store.holdSyncs = false;
