@@ -4,8 +4,10 @@
 # under run.sh's load (qbench, 50 connections, 64 B, server on CPU 0, client on CPU 1). Counts, not
 # times: they hardly move with the machine's load, so they compare servers on a shared machine.
 #
-# usage: bench/syscalls.sh [--only a,b] [--depth 1,16] [--seconds S] [--reps N]
+# usage: bench/syscalls.sh [--only a,b] [--depth 1,16] [--seconds S] [--reps N] [--cpu-only]
 #   e.g. bench/syscalls.sh --only redis-reliable,redis-aof-always,rq-default,rq-always,node-floor
+# --cpu-only: no perf, user and system CPU per cycle alone (perf's tracepoints on every system call
+# add to the system time they count, and slow a server at depth 1 by half).
 # Needs perf with the syscalls tracepoints (root). Every run: a fresh server, qbench's warm-up
 # second, then `perf stat -e 'syscalls:sys_enter_*' -p PID` over the measured window (all the
 # server's threads: libuv's thread pool, where rq's fsyncs run, included). Prints one markdown row
@@ -13,18 +15,21 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-ONLY=redis-reliable,redis-aof-always,rq-default,rq-always,node-floor DEPTHS=1,16 DURATION=4 REPS=1
+ONLY=redis-reliable,redis-aof-always,rq-default,rq-always,node-floor DEPTHS=1,16 DURATION=4 REPS=1 PERF=1
 while (($#)); do
   case $1 in
     --only) ONLY=$2; shift 2 ;;
     --depth) DEPTHS=$2; shift 2 ;;
     --seconds) DURATION=$2; shift 2 ;;
     --reps) REPS=$2; shift 2 ;;
+    --cpu-only) PERF=""; shift ;;
     *) die "unknown option $1" ;;
   esac
 done
-command -v perf >/dev/null || die "perf is needed (linux-perf)"
-perf stat -e 'syscalls:sys_enter_write' -- true >/dev/null 2>&1 || die "perf cannot read the syscalls tracepoints (run as root)"
+if [[ -n $PERF ]]; then
+  command -v perf >/dev/null || die "perf is needed (linux-perf)"
+  perf stat -e 'syscalls:sys_enter_write' -- true >/dev/null 2>&1 || die "perf cannot read the syscalls tracepoints (run as root)"
+fi
 RQ_BIN=${RQ_BIN:-$REPO_DIR/bin/rq}
 build_qbench
 bench_lock
@@ -51,7 +56,11 @@ for depth in "${DEPTH_LIST[@]}"; do
       sleep 1.2
       before=$(cpu_ticks "$SERVER_PID")
       window=$(awk -v s="$DURATION" 'BEGIN { print s - 0.4 }')
-      perf stat -x, -e 'syscalls:sys_enter_*' -p "$SERVER_PID" -- sleep "$window" 2>"$dir.perf" >/dev/null
+      if [[ -n $PERF ]]; then
+        perf stat -x, -e 'syscalls:sys_enter_*' -p "$SERVER_PID" -- sleep "$window" 2>"$dir.perf" >/dev/null
+      else
+        sleep "$window"; : >"$dir.perf"
+      fi
       after=$(cpu_ticks "$SERVER_PID")
       wait "$client" || log "  $name depth $depth: qbench exited $?"
       stop_server
