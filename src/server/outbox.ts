@@ -84,29 +84,32 @@ export class Outbox implements TurnWriter {
   private waitForHead(): void {
     if (this.waiting || this.held.length === 0) return;
     this.waiting = true;
-    this.durability.whenDurable(this.held[0].position, (error) => {
-      this.waiting = false;
-      if (error !== null) {
-        // What was durable before the failure still goes out first.
-        this.writeNow();
-        this.discard();
-        this.onJournalError(error);
-        return;
-      }
-      // Called once per journal write (which is once per turn at most): the batches it made
-      // durable go out now, behind those already ready, in one write.
-      const durable = this.durability.durable;
-      while (this.held.length > 0 && this.held[0].position <= durable) {
-        const batch = this.held.shift()!;
-        this.heldTotal -= batch.data.length;
-        this.ready.push(batch.data);
-        this.readyTotal += batch.data.length;
-      }
-      this.writeNow();
-      if (this.held.length === 0) this.onFlushed();
-      this.waitForHead();
-    });
+    this.durability.whenDurable(this.held[0].position, this.headDurable);
   }
+
+  /** The journal made the head batch durable, or failed. One function for every wait: no closure per batch. */
+  private readonly headDurable = (error: Error | null): void => {
+    this.waiting = false;
+    if (error !== null) {
+      // What was durable before the failure still goes out first.
+      this.writeNow();
+      this.discard();
+      this.onJournalError(error);
+      return;
+    }
+    // Called once per journal write (which is once per turn at most): the batches it made
+    // durable go out now, behind those already ready, in one write.
+    const durable = this.durability.durable;
+    while (this.held.length > 0 && this.held[0].position <= durable) {
+      const batch = this.held.shift()!;
+      this.heldTotal -= batch.data.length;
+      this.ready.push(batch.data);
+      this.readyTotal += batch.data.length;
+    }
+    this.writeNow();
+    if (this.held.length === 0) this.onFlushed();
+    this.waitForHead();
+  };
 
   /** Writes every batch that may go out, in one write. */
   writeNow(): void {
