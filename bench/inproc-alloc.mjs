@@ -4,14 +4,21 @@
 // V8's sampling heap profiler with the objects already collected included. Unlike CPU time this does
 // not move with the machine's load, so it reads a change to the hot path on a busy machine.
 // OTHER=<root of another build> measures that build too (both need `npm run build`).
+// JOURNAL=1: with the default journal (`--fsync 50`, real files in a temp dir), one event-loop turn per
+// batch, so that replies wait for the journal's write as in `rq serve`; DEPTH (default 16) and CONNS
+// (connections fed per turn, default 1) shape the batches: JOURNAL=1 DEPTH=1 CONNS=30 is a depth-1 run.
 // Usage: node bench/inproc-alloc.mjs [cycles]
+import fs from 'node:fs';
 import inspector from 'node:inspector';
+import os from 'node:os';
 import path from 'node:path';
 import { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const cycles = Number(process.argv[2] ?? 400_000);
-const DEPTH = 16;
+const DEPTH = Number(process.env.DEPTH ?? 16);
+const CONNS = Number(process.env.CONNS ?? 1);
+const JOURNAL = process.env.JOURNAL === '1';
 const PAYLOAD = Buffer.from('x'.repeat(64));
 const roots = { this: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..') };
 if (process.env.OTHER) roots.other = path.resolve(process.env.OTHER);
@@ -44,20 +51,35 @@ async function measure(root, proto) {
   const { UNLIMITED } = await import(`${root}/dist/queue/limits.js`);
   const { RqServer } = await import(`${root}/dist/server/server.js`);
   const limits = { ...UNLIMITED, maxItemSize: 1 << 20, maxOpen: 100, maxConnections: Infinity, maxPartialBytes: Infinity };
-  const server = new RqServer({ host: '127.0.0.1', port: 0, limits });
-  const stream = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
-  server.handle(stream);
+  let server;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rq-inproc-alloc-'));
+  if (JOURNAL) {
+    const { restoreFromStore } = await import(`${root}/dist/server/persistence.js`);
+    const { FileStore } = await import(`${root}/dist/journal/file-store.js`);
+    const restored = restoreFromStore(limits, new FileStore(dir), { fsync: { kind: 'interval', ms: 50 }, warn: () => {} });
+    server = new RqServer({ host: '127.0.0.1', port: 0, limits }, restored);
+  } else server = new RqServer({ host: '127.0.0.1', port: 0, limits });
+  const streams = Array.from({ length: CONNS }, () => {
+    const stream = new Duplex({ read() {}, write: (_chunk, _enc, cb) => cb() });
+    server.handle(stream);
+    return stream;
+  });
   const phases = await batches(root, proto);
-  const run = (n) => {
-    for (let i = 0; i < n / DEPTH; i++) for (const batch of phases) stream.emit('data', batch);
+  const run = async (n) => {
+    for (let i = 0; i < n / DEPTH / CONNS; i++) {
+      for (const batch of phases) {
+        for (const stream of streams) stream.emit('data', batch);
+        if (JOURNAL) await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
   };
-  run(50_000); // warm up: the engine's blocks, the reply slab, the JIT
+  await run(50_000); // warm up: the engine's blocks, the reply slab, the JIT
   await post('HeapProfiler.startSampling', {
     samplingInterval: 1024,
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  run(cycles);
+  await run(cycles);
   const { profile } = await post('HeapProfiler.stopSampling');
   let bytes = 0;
   const walk = (node) => {
@@ -65,7 +87,9 @@ async function measure(root, proto) {
     node.children.forEach(walk);
   };
   walk(profile.head);
-  stream.destroy();
+  for (const stream of streams) stream.destroy();
+  await server.close();
+  fs.rmSync(dir, { recursive: true, force: true });
   console.log(
     `${root === roots.this ? 'this ' : 'other'} ${proto.padEnd(6)} ${(bytes / cycles).toFixed(0).padStart(5)} bytes/cycle`,
   );

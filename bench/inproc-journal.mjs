@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// In-process cost of the journal on the text hot path: the same depth-16 cycles (set, get, delete) as
-// bench/inproc-text.mjs, fed to 50 fake connections per event-loop turn, with no journal and with the
-// journal at each --fsync setting (real files in a temp dir). Prints CPU ns per cycle for each.
+// In-process cost of the journal on the text hot path: the same cycles (set, get, delete) as
+// bench/inproc-text.mjs, fed to fake connections, one phase per event-loop turn, with no journal and
+// with the journal at each --fsync setting (real files in a temp dir). Prints CPU ns per cycle for each.
 // Usage: npm run build && node bench/inproc-journal.mjs [cycles]
-// Environment: ONLY=none,never,50,always (the settings to run, in that order; default all), REPS (rounds,
-// default 2), RQ_ROOT (the root of another build to measure instead of this one, `npx tsc` run there).
+// Environment: DEPTH (cycles in flight per connection, default 16), CONNS (connections read per turn,
+// default 50; a real depth-1 run reads about 30 per turn: DEPTH=1 CONNS=30), ONLY=none,never,50,always
+// (the settings to run, in that order; default all), REPS (rounds, default 2), RQ_ROOT (the root of
+// another build to measure instead of this one, `npx tsc` run there).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,8 +21,8 @@ const { restoreFromStore } = await load('server/persistence.js');
 const { FileStore } = await load('journal/file-store.js');
 
 const cycles = Number(process.argv[2] ?? 1_000_000);
-const CONNS = 50;
-const DEPTH = 16;
+const CONNS = Number(process.env.CONNS ?? 50);
+const DEPTH = Number(process.env.DEPTH ?? 16);
 const payload = 'x'.repeat(64);
 const sets = Buffer.from(`set q 0 0 64\r\n${payload}\r\n`.repeat(DEPTH));
 const gets = Buffer.from('get q\r\n'.repeat(DEPTH));
