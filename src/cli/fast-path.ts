@@ -6,7 +6,8 @@
  * own checks — returns null, and main() hands the whole command line to yargs, which parses it
  * the same way or explains what is wrong. test/unit/cli/fast-path.test.ts keeps the two in step.
  */
-import { isUsageError, type CommandSpec, type OptionSpec, type RawArgs } from './command-spec.js';
+import { isUsageError, protectCommandLine, type CommandSpec, type OptionSpec, type RawArgs } from './command-spec.js';
+import type { LoadCommand } from './client-commands.js';
 
 /** Parses argv (after the command name) as yargs would, or returns null to let yargs do it. */
 export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): RawArgs | null {
@@ -88,10 +89,27 @@ export function fastParse(spec: CommandSpec<unknown>, argv: readonly string[]): 
 }
 
 /**
+ * Runs argv (the command's name first) without yargs when `commands` has its command and the
+ * command line allows it, and resolves with null. Otherwise resolves with the command line that
+ * yargs must take over (help, an unusual or wrong command line), a command's own command line
+ * already protected from being read as rq's options (protectCommandLine).
+ */
+export async function runFastCommand(
+  commands: Readonly<Record<string, LoadCommand>>,
+  argv: readonly string[],
+): Promise<readonly string[] | null> {
+  const load = Object.hasOwn(commands, argv[0] ?? '') ? commands[argv[0]] : undefined;
+  if (load === undefined) return argv;
+  const spec = await load();
+  const protectedArgv = [argv[0], ...protectCommandLine(spec, argv.slice(1))];
+  return (await runFast(spec, protectedArgv)) ? null : protectedArgv;
+}
+
+/**
  * Runs a command without yargs when the command line allows it. Returns false when yargs
  * must take over (help, an unusual or wrong command line).
  */
-export async function runFast(spec: CommandSpec<unknown>, argv: readonly string[]): Promise<boolean> {
+async function runFast(spec: CommandSpec<unknown>, argv: readonly string[]): Promise<boolean> {
   const raw = fastParse(spec, argv.slice(1));
   if (raw === null) return false;
   let plan: unknown;

@@ -18,15 +18,11 @@ export async function main(args: string[]): Promise<void> {
   }
   // `rq help pop` is `rq pop --help`, as git and go have it.
   if (argv[0] === 'help') argv = argv.length > 1 ? [argv[1], '--help'] : ['--help'];
-  const load = Object.hasOwn(FAST_COMMANDS, argv[0] ?? '') ? FAST_COMMANDS[argv[0]] : undefined;
-  if (load !== undefined) {
-    const [{ runFast }, { protectCommandLine }, spec] = await Promise.all([
-      import('./fast-path.js'),
-      import('./command-spec.js'),
-      load(),
-    ]);
-    argv = [argv[0], ...protectCommandLine(spec, argv.slice(1))];
-    if (await runFast(spec, argv)) return;
+  if (Object.hasOwn(FAST_COMMANDS, argv[0] ?? '')) {
+    const { runFastCommand } = await import('./fast-path.js');
+    const rest = await runFastCommand(FAST_COMMANDS, argv);
+    if (rest === null) return;
+    argv = [...rest];
   }
   const [{ default: yargs }, { commands }, { VERSION }, { mainEpilogue, usageMessage }] = await Promise.all([
     import('yargs'),

@@ -64,7 +64,17 @@ describe('the packed and installed rq', () => {
       .filter(Boolean)
       .map((f) => f.replace(/^package\//, ''));
     expect(files).toEqual(
-      expect.arrayContaining(['bin/rq', 'dist/cli/main.js', 'man/rq-pop.1', 'man/rq.1', 'LICENSE', 'README.md', 'package.json']),
+      expect.arrayContaining([
+        'bin/rq',
+        'bin/package.json',
+        'dist/cli/main.js',
+        'dist/cli/fast-entry.cjs',
+        'man/rq-pop.1',
+        'man/rq.1',
+        'LICENSE',
+        'README.md',
+        'package.json',
+      ]),
     );
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
     // npm 11 warns of a package's install scripts; the package has none.
@@ -116,7 +126,7 @@ describe('a checkout that was never built', () => {
     const bare = path.join(tmp.dir, 'bare');
     fs.mkdirSync(path.join(bare, 'bin'), { recursive: true });
     fs.mkdirSync(path.join(bare, 'src', 'cli'), { recursive: true });
-    fs.copyFileSync(path.join(ROOT, 'bin', 'rq'), path.join(bare, 'bin', 'rq'));
+    for (const f of ['rq', 'package.json']) fs.copyFileSync(path.join(ROOT, 'bin', f), path.join(bare, 'bin', f));
     fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(bare, 'package.json'));
     fs.writeFileSync(path.join(bare, 'src', 'cli', 'main.ts'), '');
     const r = await runChild(process.execPath, [path.join(bare, 'bin', 'rq'), '--version']);
