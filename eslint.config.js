@@ -1,5 +1,5 @@
 // ESLint: src/ and test/ with type information (tsconfig.test.json), and the JavaScript around them
-// (bin/rq, bench/*.mjs, this file) without. `npm test` runs it; `npm run lint` alone.
+// (bin/rq, bench/*.mjs, test fixtures, this file) without. `npm test` runs it; `npm run lint` alone.
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -34,7 +34,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.js', '**/*.mjs', 'bin/rq'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs', 'bin/rq'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: globals.node },
   },

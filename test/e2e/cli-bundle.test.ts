@@ -1,7 +1,7 @@
 /**
  * The bundled client commands (dist/cli/fast-entry.cjs, scripts/bundle-cli.mjs) that bin/rq runs
  * first: they hold the client and none of the server, the monitor or yargs; a client command runs
- * from them without loading one ES module of dist/; and a bundle older than main.js (a bare `tsc`
+ * from them without loading one ES module of dist/, nor node:tls (and node:crypto) without --tls; and a bundle older than main.js (a bare `tsc`
  * after a change) is passed over, so that rq never runs code older than dist/.
  */
 import fs from 'node:fs';
@@ -13,7 +13,12 @@ import { requireBuild, ROOT } from '../helpers/shell.js';
 
 requireBuild();
 const BUNDLE = path.join(ROOT, 'dist/cli/fast-entry.cjs');
-const RECORD = ['--import', new URL('../fixtures/modules/record.mjs', import.meta.url).href];
+const RECORD = [
+  '--import',
+  new URL('../fixtures/modules/record.mjs', import.meta.url).href,
+  '--require',
+  path.join(ROOT, 'test/fixtures/modules/builtins.cjs'),
+];
 
 let srv: TestServer;
 beforeAll(async () => {
@@ -21,13 +26,20 @@ beforeAll(async () => {
 });
 afterAll(() => srv.close());
 
-/** Runs `node --import record.mjs <root>/bin/rq args` against srv: its output, and the dist/ files loaded as ES modules. */
-async function rq(root: string, args: string[]): Promise<{ code: number | null; stdout: string; esm: string[] }> {
+/**
+ * Runs `<root>/bin/rq args` against srv: its output, the dist/ files it loaded as ES modules, and
+ * Node's own modules it loaded.
+ */
+async function rq(
+  root: string,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; esm: string[]; builtins: string[] }> {
   const env = { ...process.env, RQ_SERVER: `127.0.0.1:${srv.port}` };
   const r = await runChild(process.execPath, [...RECORD, path.join(root, 'bin', 'rq'), ...args], { env });
   const dist = new URL('dist/', `file://${root}/`).href;
   const esm = [...r.stderr.matchAll(/^loaded (\S+)$/gm)].map((m) => m[1]).filter((u) => u.startsWith(dist));
-  return { code: r.code, stdout: r.stdout, esm: esm.map((u) => u.slice(dist.length)) };
+  const builtins = [...r.stderr.matchAll(/^builtin (\S+)$/gm)].map((m) => m[1]);
+  return { code: r.code, stdout: r.stdout, esm: esm.map((u) => u.slice(dist.length)), builtins };
 }
 
 describe('the bundled client commands', () => {
@@ -45,8 +57,14 @@ describe('the bundled client commands', () => {
   });
 
   it('run a push and a pop without one ES module of dist/', async () => {
-    expect(await rq(ROOT, ['push', 'bundle-q', 'hello'])).toEqual({ code: 0, stdout: '', esm: [] });
-    expect(await rq(ROOT, ['pop', 'bundle-q'])).toEqual({ code: 0, stdout: 'hello\n', esm: [] });
+    expect(await rq(ROOT, ['push', 'bundle-q', 'hello'])).toMatchObject({ code: 0, stdout: '', esm: [] });
+    expect(await rq(ROOT, ['pop', 'bundle-q'])).toMatchObject({ code: 0, stdout: 'hello\n', esm: [] });
+  });
+
+  it('load node:tls, and node:crypto with it, only to speak TLS', async () => {
+    const r = await rq(ROOT, ['push', 'bundle-q', 'hello']);
+    expect(r.builtins).toContain('net'); // the preload reports what is loaded
+    expect(r.builtins.filter((m) => /^(tls|crypto|_tls_wrap)$/.test(m))).toEqual([]);
   });
 
   it('leave --help to main.js and yargs', async () => {
