@@ -7,15 +7,11 @@
  */
 import { EXIT_USAGE } from './exit-codes.js';
 import { FAST_COMMANDS } from './fast-commands.js';
+import { printVersion } from './version-flag.js';
 
 export async function main(args: string[]): Promise<void> {
   let argv = args;
-  if (argv.length === 1 && argv[0] === '--version') {
-    // What yargs would print, without loading it (scripts ask for the version often).
-    const { VERSION } = await import('../version.js');
-    process.stdout.write(`${VERSION}\n`);
-    return;
-  }
+  if (printVersion(argv)) return;
   // `rq help pop` is `rq pop --help`, as git and go have it.
   if (argv[0] === 'help') argv = argv.length > 1 ? [argv[1], '--help'] : ['--help'];
   if (Object.hasOwn(FAST_COMMANDS, argv[0] ?? '')) {

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { VERSION } from '../../src/version.js';
 import { runChild } from '../helpers/child.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { requireBuild, ROOT } from '../helpers/shell.js';
@@ -56,7 +57,8 @@ describe('the bundled client commands', () => {
     expect(packages).toEqual([]);
   });
 
-  it('run a push and a pop without one ES module of dist/', async () => {
+  it('run a push, a pop and --version without one ES module of dist/', async () => {
+    expect(await rq(ROOT, ['--version'])).toMatchObject({ code: 0, stdout: `${VERSION}\n`, esm: [] });
     expect(await rq(ROOT, ['push', 'bundle-q', 'hello'])).toMatchObject({ code: 0, stdout: '', esm: [] });
     expect(await rq(ROOT, ['pop', 'bundle-q'])).toMatchObject({ code: 0, stdout: 'hello\n', esm: [] });
   });
