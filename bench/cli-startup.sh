@@ -3,13 +3,14 @@
 #
 # Measures `node -e 0` (the floor any Node CLI pays), `bin/rq --version`
 # (module loading), and `bin/rq push q hello` / `bin/rq pop q` against a
-# private rq server (connect + one request). Uses hyperfine when available
-# (installs it if it can), a plain timed loop otherwise. Prints medians in ms
-# and the ratio to `node -e 0`.
+# private rq server without a journal (connect + one request; pop makes two
+# round trips). Uses hyperfine when available (installs it if it can), a plain
+# timed loop otherwise. Prints medians in ms and the ratio to `node -e 0`.
 #
 # usage: bench/cli-startup.sh [--runs N]
-# environment: RQ_BIN (default bin/rq); RQ_CONNECT_ARGS, the CLI options that
-#   point it at the server, with PORT replaced by the port
+# environment: RQ_BIN (default bin/rq); RQ_BIN_B, another build's bin/rq whose
+#   push and pop are timed in the same run ("b: …" rows); RQ_CONNECT_ARGS, the
+#   CLI options that point it at the server, with PORT replaced by the port
 #   (default "--server 127.0.0.1:PORT"); RQ_SERVER=127.0.0.1:PORT is exported too.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -29,16 +30,31 @@ trap 'stop_server; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT TERM
 
 NAMES=("node -e 0") CMDS=("node -e 0")
+# bin/rq passes over a bundle older than main.js (a bare tsc): say so, as it would time the slow path.
+bundle_check() {
+  local dist
+  [[ -e $(dirname "$1")/package.json ]] || return 0 # a build from before the bundle
+  dist="$(dirname "$1")/../dist/cli"
+  [[ -e $dist/fast-entry.cjs && ! $dist/fast-entry.cjs -ot $dist/main.js ]] ||
+    log "warning: $dist/fast-entry.cjs is missing or older than main.js: run \`npm run build\` there"
+}
+
 if [[ -e $RQ_BIN ]]; then
+  bundle_check "$RQ_BIN"
   rq=$RQ_BIN; [[ -x $rq ]] || rq="node $RQ_BIN"
   NAMES+=("rq --version"); CMDS+=("$rq --version")
   port=$(free_port)
-  if start_server "$WORK/server.log" "$port" node "$RQ_BIN" serve --port "$port" --data-dir "$WORK/data"; then
+  if start_server "$WORK/server.log" "$port" node "$RQ_BIN" serve --port "$port" --no-journal; then
     export RQ_SERVER=127.0.0.1:$port
     connect=${RQ_CONNECT_ARGS:-"--server 127.0.0.1:PORT"}
     connect=${connect//PORT/$port}
     if $rq push q hello $connect >"$WORK/check.log" 2>&1; then
       NAMES+=("rq push q hello" "rq pop q"); CMDS+=("$rq push q hello $connect" "$rq pop q $connect")
+      if [[ -n ${RQ_BIN_B:-} ]]; then
+        bundle_check "$RQ_BIN_B"
+        b=$RQ_BIN_B; [[ -x $b ]] || b="node $RQ_BIN_B"
+        NAMES+=("b: rq push q hello" "b: rq pop q"); CMDS+=("$b push q hello $connect" "$b pop q $connect")
+      fi
     else
       log "skipping push/pop: '$rq push q hello $connect' failed (set RQ_CONNECT_ARGS?):"
       tail -n 5 "$WORK/check.log" | sed 's/^/    /' >&2
@@ -62,7 +78,7 @@ prefill() {
   exec {fd}>&-
 }
 if [[ " ${NAMES[*]} " == *"rq pop q"* ]]; then
-  prefill "$port" q $((WARMUP + RUNS + 10)) || log "warning: prefill of queue q failed; pop may find it empty"
+  prefill "$port" q $((2 * (WARMUP + RUNS) + 10)) || log "warning: prefill of queue q failed; pop may find it empty"
 fi
 
 # The CLI runs on CPU 1, the server on CPU 0 (as in run.sh).
