@@ -2,13 +2,15 @@
  * The bundled client commands (dist/cli/fast-entry.cjs, scripts/bundle-cli.mjs) that bin/rq runs
  * first: they hold the client and none of the server, the monitor or yargs; a client command runs
  * from them without loading one ES module of dist/, nor node:tls (and node:crypto) without --tls; and a bundle older than main.js (a bare `tsc`
- * after a change) is passed over, so that rq never runs code older than dist/.
+ * after a change) is passed over, so that rq never runs code older than dist/. `rq serve` never
+ * loads it: a server has no use for the client's code.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
 import { runChild } from '../helpers/child.js';
+import { spawnServer } from '../helpers/rq-process.js';
 import { startServer, tempDir, type TestServer } from '../helpers/server.js';
 import { requireBuild, ROOT } from '../helpers/shell.js';
 
@@ -18,7 +20,7 @@ const RECORD = [
   '--import',
   new URL('../fixtures/modules/record.mjs', import.meta.url).href,
   '--require',
-  path.join(ROOT, 'test/fixtures/modules/builtins.cjs'),
+  path.join(ROOT, 'test/fixtures/modules/loaded-at-exit.cjs'),
 ];
 
 let srv: TestServer;
@@ -74,6 +76,20 @@ describe('the bundled client commands', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('rq pop <queue>');
     expect(r.esm).toContain('cli/main.js');
+  });
+});
+
+describe('rq serve', () => {
+  it('does not load the bundle', async () => {
+    const server = await spawnServer({ args: ['--no-journal'], nodeArgs: RECORD });
+    try {
+      expect(await server.stop()).toBe(0);
+    } finally {
+      fs.rmSync(server.dataDir, { recursive: true, force: true });
+    }
+    const required = [...server.stderr().matchAll(/^required (\S+)$/gm)].map((m) => m[1]);
+    expect(required).toContain(path.join(ROOT, 'bin', 'rq')); // the preload reports what is loaded
+    expect(required).not.toContain(BUNDLE);
   });
 });
 
