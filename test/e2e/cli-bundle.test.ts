@@ -46,6 +46,10 @@ async function rq(
 }
 
 describe('the bundled client commands', () => {
+  it('are built (`npm run build`; `tsc` alone leaves them older than main.js)', () => {
+    expect(fs.statSync(BUNDLE).mtimeMs).toBeGreaterThanOrEqual(fs.statSync(path.join(ROOT, 'dist/cli/main.js')).mtimeMs);
+  });
+
   it('hold the client library and the client commands, not the server, the monitor or yargs', () => {
     const text = fs.readFileSync(BUNDLE, 'utf8');
     // esbuild heads each module it bundles with a comment naming its source.
