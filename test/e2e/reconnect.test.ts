@@ -49,6 +49,13 @@ describe('across a server restart', () => {
     const stderr = stderrOf(follower);
     await sh('rq push q before', env);
     await output.shows('before\n');
+    // The item is acknowledged after it is written: restarting before the ack arrives would
+    // rightly bring it back (at least once), and print it twice.
+    await eventually(
+      async () => /"items":0,"open":0/.test((await sh('rq inspect q --json', env)).stdout.toString()),
+      'the acknowledgement of the first item',
+      { deadlineMs: 10_000 },
+    );
     await restart();
     await eventually(
       () => /connected to 127\.0\.0\.1:\d+ again/.test(stderr()),
