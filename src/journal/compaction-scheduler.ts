@@ -3,6 +3,16 @@
  * journal, and the choice between a snapshot taken from the engine at a segment switch (when the live
  * state is small: nothing to read) and one made by reading the files (compactor.ts does either).
  *
+ * The trigger weighs what is dead: the journal's bytes less an estimate of the live state as a
+ * snapshot writes it (live-size.ts). Once the dead bytes reach max(compactMinBytes, live), a
+ * compaction by reading starts (or, when the dead bytes are in the segment being written, or the
+ * state is small enough to capture, the journal switches segments first). A compaction by reading
+ * thus reads at most twice what it reclaims, a push of items nobody took yet compacts nothing, and
+ * the files hold at most the live state plus max(compactMinBytes, live) of dead bytes, give or take
+ * a segment (docs/journal-format.md, Compaction). The rule is weighed as each segment closes, and a
+ * second after the journal writes (CHECK_MS), so a queue emptied by acks, which write little,
+ * shrinks the directory too.
+ *
  * Healing: after damage (found at startup, or by a compaction reading a file) the next snapshot is
  * taken from the engine whatever its size: the engine holds every change, so the damaged files
  * cost nothing more once that snapshot replaces them.
@@ -10,6 +20,8 @@
 import { Compaction, type CapturedState, type CompactionResult, type SnapshotItem } from './compactor.js';
 import type { ChainPosition } from './encoder.js';
 import type { ReplayState } from './replay-state.js';
+import { HEADER_BYTES } from './format.js';
+import { liveSnapshotBytes } from './live-size.js';
 import { LARGE_READ_BYTES, type JournalSettings } from './policy.js';
 import type { ClosedSegment, RestoreTarget } from './restore.js';
 import { damagedName, DAMAGED_SUFFIX } from './names.js';
@@ -25,6 +37,12 @@ export interface CompactionFigures {
   compactionMaxPauseMs: number;
 }
 
+/**
+ * How long after a write the trigger is weighed again: often enough that a directory shrinks soon
+ * after a queue empties, rarely enough that weighing (a pass over the queues) costs nothing.
+ */
+const CHECK_MS = 1000;
+
 export class CompactionScheduler {
   private snapshot: { seq: number; bytes: number } | null = null;
   private closedSegments: ClosedSegment[] = [];
@@ -33,11 +51,15 @@ export class CompactionScheduler {
   private healPending = false;
   /** The running compaction writes such a snapshot (closing waits for it rather than cancel it). */
   private healing = false;
+  /** The last compaction failed (not for damage): no segment switch for compaction's sake until one succeeds. */
+  private failed = false;
   /** The journal is closing: no new compaction starts. */
   private stopping = false;
   /** What `written()` returned when compaction last asked (it paces itself on the difference). */
   private writtenSeen = 0;
   private target: RestoreTarget | null = null;
+  /** The timer that weighs the trigger again (CHECK_MS after a write), or null. */
+  private checkTimer: unknown = null;
 
   constructor(
     private readonly store: JournalStore,
@@ -49,6 +71,10 @@ export class CompactionScheduler {
     private readonly chain: () => ChainPosition,
     /** Called when a compaction that read at least LARGE_READ_BYTES has ended: its memory is garbage. */
     private readonly afterLargeRead: () => void,
+    /** Bytes of the segment being written and of the one retired, if its last fsync is pending. */
+    private readonly writing: () => number,
+    /** Asks the journal to switch segments now, before the current one is full. */
+    private readonly switchSegment: () => void,
   ) {}
 
   /** The state restore found: the engine to capture from, the snapshot and the closed segments. */
@@ -116,7 +142,7 @@ export class CompactionScheduler {
    * whether it did (the state is then kept until written).
    */
   compactReplayed(state: ReplayState, bytesRead: number, targetSeq: number): boolean {
-    if (this.compaction !== null || this.stopping || this.healPending || !this.readingDue()) return false;
+    if (this.compaction !== null || this.stopping || this.healPending || this.readingDue() === 0) return false;
     this.start(
       this.closedSegments.map((s) => s.seq),
       targetSeq,
@@ -135,38 +161,70 @@ export class CompactionScheduler {
   }
 
   /**
-   * Starts a compaction by reading, when the closed segments call for one and the state is too large
-   * to capture at the next segment switch (which costs no reading).
+   * Starts a compaction by reading, when the dead bytes call for one and the state is too large to
+   * capture at the next segment switch (which costs no reading).
    */
   maybeCompact(): void {
     if (this.compaction !== null || this.stopping || this.healPending) return;
-    const closed = this.readingDue();
-    if (closed === 0) return;
-    const threshold = this.threshold();
+    const over = this.readingDue();
+    if (over === 0) return;
     const segments = this.closedSegments.map((s) => s.seq);
-    const sliceBytes = closed > 2 * threshold ? 4 * this.settings.sliceBytes : this.settings.sliceBytes;
+    const sliceBytes = over > 2 ? 4 * this.settings.sliceBytes : this.settings.sliceBytes;
     this.start(segments, segments[segments.length - 1] + 1, sliceBytes);
   }
 
   /**
-   * The bytes of the closed segments when they call for a compaction by reading (past the threshold,
-   * and the state too large to capture at the next segment switch, which costs no reading); else 0.
+   * The journal wrote (or a compaction ended): the trigger is weighed again CHECK_MS later (once,
+   * however many writes).
+   */
+  wrote(): void {
+    if (this.checkTimer !== null || this.stopping) return;
+    this.checkTimer = this.settings.clock.setTimeout(() => {
+      this.checkTimer = null;
+      this.check();
+    }, CHECK_MS);
+  }
+
+  /**
+   * Between segment switches: when enough is dead (or damage waits to be healed) and the segment
+   * being written holds records, switches segments, so that the switch captures the state (small, or
+   * healing) or closes the segment and starts a compaction by reading that folds it too (the acks
+   * that made the items dead may be in it); with nothing in that segment, reads what is closed.
+   */
+  private check(): void {
+    if (this.compaction !== null || this.stopping || this.failed) return;
+    if (!this.healPending && this.deadOverThreshold() === 0) return;
+    if (this.writing() > HEADER_BYTES) this.switchSegment();
+    else this.maybeCompact();
+  }
+
+  /**
+   * The dead bytes over the threshold (dead ÷ max(compactMinBytes, live), at least 1) when they call
+   * for a compaction by reading: something closed to read, and the state too large to capture at
+   * the next segment switch, which costs no reading; else 0.
    */
   private readingDue(): number {
     if (this.closedSegments.length === 0 || this.capturable()) return 0;
-    let closed = 0;
-    for (const s of this.closedSegments) closed += s.bytes;
-    return closed >= this.threshold() ? closed : 0;
+    return this.deadOverThreshold();
   }
 
-  /** Closed segments are folded once they hold this much, and at least as much as the snapshot. */
-  private threshold(): number {
-    return Math.max(this.settings.compactMinBytes, this.snapshot?.bytes ?? 0);
+  /**
+   * The journal's dead bytes (its files' bytes less the live state's estimated snapshot size)
+   * divided by max(compactMinBytes, live) when at least 1; else 0.
+   */
+  private deadOverThreshold(): number {
+    if (this.target === null) return 0;
+    const live = liveSnapshotBytes(this.target);
+    const dead = this.diskUsage().bytes + this.writing() - live;
+    const ratio = dead / Math.max(this.settings.compactMinBytes, live);
+    return ratio >= 1 ? ratio : 0;
   }
 
   /** Starts no more compactions; cancels the one running unless it heals damage; resolves once it has ended. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.checkTimer !== null) this.settings.clock.clearTimeout(this.checkTimer);
+    this.checkTimer = null;
     if (!this.healing) this.compaction?.cancel();
     await this.compaction?.finished;
   }
@@ -227,14 +285,20 @@ export class CompactionScheduler {
     this.healing = false;
     if (result.kind === 'cancelled') return;
     if (result.kind === 'failed') {
-      if (result.damaged === undefined) return this.settings.warn(`journal: compaction failed: ${result.reason}`);
+      if (result.damaged === undefined) {
+        // Tried again as segments close, not sooner: a disk that fails would fail it every second.
+        this.failed = true;
+        return this.settings.warn(`journal: compaction failed: ${result.reason}`);
+      }
       const kept = this.keepDamaged(result.damaged);
       this.settings.warn(
         `journal: ${result.reason}${kept}; nothing is lost: the next snapshot is taken from memory, which holds every change`,
       );
       this.healPending = true;
+      this.wrote();
       return;
     }
+    this.failed = false;
     if (healed) this.healPending = false;
     this.snapshot = { seq: result.seq, bytes: result.bytes };
     this.closedSegments = this.closedSegments.filter((seg) => seg.seq >= result.seq);
@@ -244,6 +308,9 @@ export class CompactionScheduler {
     f.lastCompactionAt = this.settings.clock.now();
     f.lastCompactionMs = result.ms;
     f.compactionMaxPauseMs = Math.max(f.compactionMaxPauseMs, result.maxPauseMs);
-    if (!this.stopping) this.maybeCompact();
+    if (this.stopping) return;
+    this.maybeCompact();
+    // What died while it ran, in the segment being written, is weighed again soon.
+    this.wrote();
   }
 }

@@ -71,6 +71,8 @@ export class Journal implements ChangeLog {
   private readonly next: NextSegment;
   /** The previous segment after a rotation, until its last fsync: then it is closed. */
   private retired: { file: StoreFile; seq: number; size: number; end: number } | null = null;
+  /** Compaction asked for a segment switch before the current segment is full (switchEarly). */
+  private switchWanted = false;
   private idleWaiters: Array<() => void> = [];
   private flushScheduled = false;
   private syncing = false;
@@ -119,6 +121,8 @@ export class Journal implements ChangeLog {
       () => this.written,
       () => this.enc.position,
       () => this.releaseMemory(),
+      () => this.fileSize + (this.retired?.size ?? 0),
+      () => this.switchEarly(),
     );
     this.manifest = new ManifestWriter(store, () => this.manifestNow());
     this.next = new NextSegment(
@@ -127,7 +131,7 @@ export class Journal implements ChangeLog {
       this.manifest,
       (seq) => this.segmentHeader(seq),
       () => {
-        if (!this.closed && this.fileSize >= this.settings.segmentBytes) this.rotate();
+        if (!this.closed && this.switchDue()) this.rotate();
       },
     );
   }
@@ -384,7 +388,8 @@ export class Journal implements ChangeLog {
     }
     if (keep) this.unsynced.push({ file, data, at, end: this.written });
     if (this.fileSize >= this.settings.segmentBytes / 2) this.prepareNext();
-    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
+    if (this.switchDue()) this.rotate();
+    this.compactor.wrote();
     if (this.settings.fsync.kind === 'always') {
       this.startSync();
     } else {
@@ -424,7 +429,7 @@ export class Journal implements ChangeLog {
   /** What follows a completed fsync. */
   private afterSync(): void {
     if (this.retired !== null) return this.startSync();
-    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
+    if (this.switchDue()) this.rotate();
     if (this.settings.fsync.kind === 'always') {
       // Changes made since the last write (earlier in this event-loop turn) ride on the next fsync
       // now rather than one fsync later.
@@ -492,6 +497,22 @@ export class Journal implements ChangeLog {
     this.fileSize = head.length;
   }
 
+  /** The current segment is full, or compaction asked for a switch. */
+  private switchDue(): boolean {
+    return this.fileSize >= this.settings.segmentBytes || this.switchWanted;
+  }
+
+  /**
+   * Switches segments before the current one is full, as soon as it can (compaction asks: enough of
+   * the journal is dead). Records still to be written go to the current segment first: the switch
+   * comes after the flush that writes them, so a snapshot captured then is the state before the new one.
+   */
+  private switchEarly(): void {
+    this.switchWanted = true;
+    if (this.enc.length > 0) this.schedule();
+    else this.rotate();
+  }
+
   private prepareNext(): void {
     if (this.failure === null && !this.closed) this.next.prepare(this.seq + 1);
   }
@@ -511,6 +532,7 @@ export class Journal implements ChangeLog {
     if (captured !== null) this.figures.compactionMaxPauseMs = Math.max(this.figures.compactionMaxPauseMs, performance.now() - t);
     this.retired = { file: this.file, seq: this.seq, size: this.fileSize, end: this.written };
     const next = this.next.take();
+    this.switchWanted = false;
     this.file = next.file;
     this.seq = next.seq;
     this.fileSize = next.size;
@@ -570,6 +592,6 @@ export class Journal implements ChangeLog {
     this.warn(`journal: the disk takes writes again; changes are accepted`);
     for (const resolve of this.recoveredWaiters.splice(0)) resolve();
     if (this.enc.length > 0) this.schedule();
-    if (this.fileSize >= this.settings.segmentBytes) this.rotate();
+    if (this.switchDue()) this.rotate();
   }
 }

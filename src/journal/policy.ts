@@ -41,7 +41,7 @@ export interface JournalOptions {
   readonly fsync: FsyncPolicy;
   /** A segment is closed and a new one started past this size. */
   readonly segmentBytes?: number;
-  /** Closed segments are compacted once they hold this much (and at least as much as the snapshot). */
+  /** A compaction is due once the journal's dead bytes reach this much, and at least the live state's size. */
   readonly compactMinBytes?: number;
   /** Bytes compaction reads or writes at a time (decoded or encoded in one event-loop turn). */
   readonly compactSliceBytes?: number;
@@ -74,12 +74,12 @@ export interface JournalSettings {
 /** 8 MiB: small enough that compaction has work often, large enough that rotations are rare. */
 const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
- * 24 MiB of closed segments before compacting (and, for a compaction by reading, at least the
- * snapshot's size, so that reading the snapshot again is paid for by as many bytes reclaimed). The
- * directory then peaks at about: snapshot + max(24 MiB, snapshot) + the current and next segments
- * (16 MiB) + the new snapshot + what closes during the compaction: 40 MiB + twice the live bytes
- * with a small state, up to 40 MiB + three times the live bytes with a large one, plus what the
- * server writes while the compaction runs (docs/journal-format.md, Compaction).
+ * 24 MiB of dead bytes (the journal's files less the live state's estimated snapshot size) before
+ * compacting, and at least as many as the live state's, so that a compaction by reading reads at
+ * most twice what it reclaims, and a push, which leaves nothing dead, compacts nothing. The files
+ * then hold at most the live state + max(24 MiB, the live state) + the segment being written (8 MiB),
+ * and during a compaction by reading the new snapshot and what the server writes meanwhile too: up
+ * to about three times the live state + 8 MiB (docs/journal-format.md, Compaction).
  */
 const DEFAULT_COMPACT_MIN_BYTES = 24 * 1024 * 1024;
 /**

@@ -34,6 +34,8 @@ export interface RestoreTarget {
   readonly flushAllDue: number;
   totals(): { readonly items: number; readonly bytes: number };
   queueNames(): string[];
+  /** Per queue holding items: its name, items held, their data bytes, how many are open and delayed. */
+  forEachHeld(fn: (name: string, items: number, bytes: number, open: number, delayed: number) => void): void;
   readyItems(name: string): Iterable<Item>;
   openItems(name: string): Item[];
   delayedItems(name: string): Array<{ item: Item; dueAt: number }>;

@@ -403,6 +403,15 @@ export class QueueEngine {
     return { items, bytes, open, totalItems: this.totalEnqueued };
   }
 
+  /**
+   * Calls `fn` for each queue that holds items: its name, the items it holds (ready, open and
+   * delayed), their data bytes, and how many of them are open and delayed. The journal estimates from
+   * these what a snapshot of the state would take on disk, without copying any item.
+   */
+  forEachHeld(fn: (name: string, items: number, bytes: number, open: number, delayed: number) => void): void {
+    for (const q of this.queues.values()) if (q.held > 0) fn(q.name, q.held, q.heldBytes, q.open.size, q.delayed.size);
+  }
+
   /** Every ready item of `name`, head first (copies). For snapshots and inspection. */
   *readyItems(name: string): Generator<Item> {
     const queue = this.queues.get(name);

@@ -152,8 +152,8 @@ describe('crash under load (kill -9) with --fsync always', () => {
 
   it('loses nothing and resurrects nothing when killed during compactions of a state too large to snapshot from memory', async () => {
     const ledger: Ledger = { stored: new Set(), deleted: new Set(), deleting: new Set() };
-    // 10,000 items of 4 KiB: more than the 16 MiB a snapshot is taken from memory for, and enough
-    // closed segments (24 MiB) to start compactions by reading.
+    // 10,000 items of 4 KiB: more than the 16 MiB a snapshot is taken from memory for; once the
+    // consumers have taken half of them, enough dead bytes to start compactions by reading.
     let killedDuringCompaction = 0;
     for (let round = 0; round < 3; round++) {
       server = await spawnRq(['--data-dir', bigDir, '--fsync', 'always'], { deadlineMs: 30_000 });

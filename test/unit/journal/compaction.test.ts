@@ -66,17 +66,17 @@ describe('compaction', () => {
     const { engine, journal } = openEngine(store, { ...SMALL, compactMinBytes: 1 << 30 });
     for (let i = 0; i < 300; i++) engine.enqueue('q', i, 0, Buffer.from(`item${i}`), T0);
     const h = engine.newHolder();
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 250; i++) {
       engine.reserve(h, 'q', T0);
-      if (i % 2 === 0) engine.ack(h, 'q');
+      if (i % 5 !== 0) engine.ack(h, 'q');
     }
     await settled(journal);
     await journal.close();
     const expected = contents(openEngine(store.killed(), { compactMinBytes: 1 << 30 }).engine, 'q');
-    expect(expected).toHaveLength(200);
+    expect(expected).toHaveLength(100);
 
-    // Reopen with compaction on: startup finds enough closed segments and compacts them by reading
-    // them, a piece per turn.
+    // Reopen with compaction on: startup finds enough dead bytes in the closed segments and compacts
+    // them by reading them, a piece per turn.
     const live = store.killed();
     const reopened = openEngine(live, { ...SMALL, captureMaxItems: 0 });
     let crashes = 0;
@@ -173,7 +173,8 @@ describe('damage found while the server runs', () => {
     let n = 0;
     const cycle = () => {
       engine.enqueue('q', 0, 0, Buffer.from(`item${n++}-${'d'.repeat(40)}`), T0);
-      if (n % 3 === 0) {
+      // Ten items stay queued: the rest is dead, and compactions by reading follow.
+      if (n > 10) {
         engine.reserve(h, 'q', T0);
         engine.ack(h, 'q');
       }
@@ -232,11 +233,12 @@ describe('a compaction due at startup', () => {
     const first = openEngine(store, { ...reading, compactMinBytes: 1 << 30 }); // no compaction while writing
     const h = first.engine.newHolder();
     for (let i = 0; i < 300; i++) first.engine.enqueue('q', 0, 0, Buffer.from(`item${i}-${'v'.repeat(40)}`), T0);
-    for (let i = 0; i < 40; i++) {
+    // Half of them acked (enough dead bytes for a compaction at startup), some released, some left open.
+    for (let i = 0; i < 280; i++) {
       const item = first.engine.reserve(h, 'q', T0);
       if (item === null || item === 'too_many_open') throw new Error('nothing to reserve');
-      if (i % 3 === 0) first.engine.ackById('q', item.id);
-      else if (i % 3 === 1) first.engine.release(h, 'q', T0);
+      if (i % 4 === 0) first.engine.release(h, 'q', T0);
+      else if (i % 4 !== 1) first.engine.ackById('q', item.id);
     }
     await settled(first.journal);
     await first.journal.close();

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { HEADER_BYTES } from '../../../src/journal/format.js';
 import { MemoryStore } from '../../../src/journal/memory-store.js';
 import { readJournal } from '../../../src/journal/reader.js';
-import { openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
+import { drain, openEngine, settled, T0 } from '../../helpers/journaled-engine.js';
 
 /** Small segments; snapshots only by reading (a state "too large" to capture). */
 const OPTIONS = { segmentBytes: 600, compactMinBytes: 1 << 30, captureMaxItems: 0 };
@@ -52,7 +53,12 @@ describe('missing segments', () => {
 
   it('are found when the snapshot is gone after it replaced the first segments', async () => {
     const { store } = await written();
-    const first = openEngine(store, { ...OPTIONS, compactMinBytes: 1500 });
+    const clock = new ManualClock(T0);
+    const first = openEngine(store, { ...OPTIONS, compactMinBytes: 1500, clock });
+    // Acks make most of the journal dead; a second later the trigger switches segments and reads.
+    expect(drain(first.engine, 'q')).toHaveLength(60);
+    await settled(first.journal);
+    await clock.advance(1000);
     while (first.journal.figures.compactions === 0) await new Promise((r) => setImmediate(r));
     await first.journal.close();
     const snapshot = store.list().find((f) => f.startsWith('snapshot.'))!;
