@@ -7,6 +7,7 @@
 // each measurement (default 500,10000): what holds the memory, and what a GC would give back.
 // LATER=5000,20000 reads rss_bytes again that many ms after each measurement (no GC forced): what an
 // idle server gives back on its own.
+// With a journal each line also gives journal_bytes (its files in the data directory) as journal=.
 // SMAPS=1 adds where the RSS is, from /proc/<pid>/smaps (Linux): glibc's main heap ([heap]: what it
 // keeps of freed memory shows here), mappings of 32 MiB or more (block pool slabs, mapped-memory.ts),
 // other anonymous memory (V8's heap, glibc's thread arenas, smaller mappings) and files (the node binary).
@@ -52,7 +53,12 @@ async function stats(sock) {
     sock.on('data', on);
   });
   const stat = (name) => Number(new RegExp(`STAT ${name} (\\d+)`).exec(text)?.[1] ?? 0);
-  return { items: stat('queue_q_items'), rss: stat('rss_bytes'), compactions: stat('journal_compactions') };
+  return {
+    items: stat('queue_q_items'),
+    rss: stat('rss_bytes'),
+    compactions: stat('journal_compactions'),
+    journalBytes: stat('journal_bytes'),
+  };
 }
 
 async function stop({ server, sock }) {
@@ -94,6 +100,7 @@ const report = (when, s, empty, pid) =>
         ? ` (${((s.rss - empty) / s.items).toFixed(0)} B/item above an empty server's ${(empty / 1e6).toFixed(1)} MB)`
         : '') +
       ` compactions=${s.compactions}` +
+      (s.journalBytes > 0 ? ` journal=${(s.journalBytes / 1e6).toFixed(1)} MB` : '') +
       smaps(pid),
   );
 

@@ -237,6 +237,11 @@ export class RecordEncoder {
     return out;
   }
 
+  /** With nothing encoded, goes back to a buffer of the initial size (a burst may have grown it to MiBs). */
+  shrink(): void {
+    if (this.used === 0 && this.buf.length > this.initialBytes) this.buf = Buffer.allocUnsafe(this.initialBytes);
+  }
+
   /** The encoded bytes, valid until the next call; then forgets them and reuses the buffer. */
   takeView(): Buffer {
     if (this.runStart >= 0) this.sealRun();

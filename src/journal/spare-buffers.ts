@@ -15,6 +15,11 @@ export class SpareBuffers {
   private readonly spares: Buffer[] = [];
   private bytes = 0;
 
+  /** Bytes of the spares kept. */
+  get size(): number {
+    return this.bytes;
+  }
+
   /** A buffer to encode into, or null (the encoder then allocates one). */
   take(): Buffer | null {
     const spare = this.spares.pop();
