@@ -5,8 +5,9 @@
  *
  * The trigger weighs what is dead: the journal's bytes less an estimate of the live state as a
  * snapshot writes it (live-size.ts). Once the dead bytes reach max(compactMinBytes, live), a
- * compaction by reading starts (or, when the dead bytes are in the segment being written, or the
- * state is small enough to capture, the journal switches segments first). A compaction by reading
+ * compaction by reading starts (or, when the dead bytes are in the segment being written, the
+ * journal switches segments first); with a state small enough to capture, a segment's bytes of
+ * dead make the journal switch segments early, and the switch captures it. A compaction by reading
  * thus reads at most twice what it reclaims, a push of items nobody took yet compacts nothing, and
  * the files hold at most the live state plus max(compactMinBytes, live) of dead bytes, give or take
  * a segment (docs/journal-format.md, Compaction). The rule is weighed as each segment closes, and a
@@ -210,13 +211,16 @@ export class CompactionScheduler {
 
   /**
    * The journal's dead bytes (its files' bytes less the live state's estimated snapshot size)
-   * divided by max(compactMinBytes, live) when at least 1; else 0.
+   * divided by the threshold when at least 1; else 0. The threshold is max(compactMinBytes, live),
+   * or a segment's bytes when the state is small enough to capture: a snapshot from memory reads
+   * nothing, and at every segment switch one keeps no more dead than that anyway.
    */
   private deadOverThreshold(): number {
     if (this.target === null) return 0;
     const live = liveSnapshotBytes(this.target);
     const dead = this.diskUsage().bytes + this.writing() - live;
-    const ratio = dead / Math.max(this.settings.compactMinBytes, live);
+    const threshold = this.capturable() ? this.settings.segmentBytes : Math.max(this.settings.compactMinBytes, live);
+    const ratio = dead / threshold;
     return ratio >= 1 ? ratio : 0;
   }
 

@@ -76,7 +76,8 @@ const DEFAULT_SEGMENT_BYTES = 8 * 1024 * 1024;
 /**
  * 24 MiB of dead bytes (the journal's files less the live state's estimated snapshot size) before
  * compacting, and at least as many as the live state's, so that a compaction by reading reads at
- * most twice what it reclaims, and a push, which leaves nothing dead, compacts nothing. The files
+ * most twice what it reclaims, and a push, which leaves nothing dead, compacts nothing (a state small
+ * enough to snapshot from memory, which reads nothing, is snapshotted at a segment's bytes). The files
  * then hold at most the live state + max(24 MiB, the live state) + the segment being written (8 MiB),
  * and during a compaction by reading the new snapshot and what the server writes meanwhile too: up
  * to about three times the live state + 8 MiB (docs/journal-format.md, Compaction).
