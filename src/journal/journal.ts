@@ -529,9 +529,13 @@ export class Journal implements ChangeLog {
     this.fileSize = head.length;
   }
 
-  /** The current segment is full, or compaction asked for a switch. */
+  /**
+   * The current segment is full, or compaction asked for a switch and no record waits to be written
+   * (the switch must come after the write, for a snapshot captured at it to be the state before the
+   * new segment: with `--fsync always` records wait while an fsync runs).
+   */
   private switchDue(): boolean {
-    return this.fileSize >= this.settings.segmentBytes || this.switchWanted;
+    return this.fileSize >= this.settings.segmentBytes || (this.switchWanted && this.enc.length === 0);
   }
 
   /**
