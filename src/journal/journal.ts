@@ -8,8 +8,9 @@
  * into one growing buffer (encoder.ts); once per event-loop turn the buffer is written with one
  * positional write; with `--fsync always` an fsync then runs on the thread pool, and every reply
  * waiting for bytes written before it started is released when it ends (group commit: appends made
- * while an fsync is in flight are written in one write when it ends, and ride on the next one). The log is split into segments; closed segments
- * are folded into a snapshot in the background (compaction-scheduler.ts, compactor.ts).
+ * while an fsync is in flight are written in one write when it ends, and ride on the next one). The
+ * log is split into segments; closed segments are folded into a snapshot in the background
+ * (compaction-scheduler.ts, compactor.ts).
  *
  * Faults: a failed write or fsync fails every waiting reply (SERVER_ERROR), and the journal refuses
  * changes (`refusal()`) until a retry rewrites every unconfirmed byte and syncs it. See
@@ -29,6 +30,7 @@ import { SpareBuffers } from './spare-buffers.js';
 import type { JournalStore, StoreFile } from './store.js';
 
 export type { JournalOptions } from './policy.js';
+export type { RestoreReport, RestoreTarget } from './restore.js';
 
 /** A second without writes: the burst before it is over. */
 const QUIET_MS = 1000;
@@ -37,7 +39,6 @@ const QUIET_MS = 1000;
  * server that is quiet) to give them back. A burst leaves more (a turn's buffer grows to MiBs).
  */
 const BURST_SPARE_BYTES = 4 * 1024 * 1024;
-export type { RestoreReport, RestoreTarget } from './restore.js';
 
 /** A reply held until the journal is durable up to `position`. */
 interface DurableWaiter {
